@@ -1,0 +1,257 @@
+//! kernel-lab's PTX builder (our `cuda_builder`).
+//!
+//! Compiles the `kernels-gpu` crate for `nvptx64-nvidia-cuda` with rustc's own NVPTX backend and
+//! writes the PTX to `$OUT_DIR/kernels.ptx`, which the host embeds with `include_str!`.
+//!
+//! The recipe and the reasons for it are in DESIGN.md §2:
+//! `RUSTC_BOOTSTRAP=1 cargo rustc --release --target nvptx64-nvidia-cuda -Zbuild-std=core
+//!  -- --emit=asm=OUT.ptx -C target-cpu=sm_XX` with `-Cpanic=immediate-abort`.
+//!
+//! Toolchain search order (the first that has the library source wins):
+//! 1. `KLAB_KERNEL_RUSTC` (and optionally `KLAB_KERNEL_CARGO`): an explicit override;
+//! 2. the toolchain that runs this build (`$RUSTC`), if its sysroot has `lib/rustlib/src/rust/library`;
+//! 3. a system rustc that has it (Debian 12: `rustc-web` + `rust-web-src` in `/usr`).
+//!
+//! Environment: `KLAB_PTX_ARCH` (default `sm_80`: PTX that the driver JITs for Ampere and Hopper).
+//! The nested cargo runs with a cleaned environment and its own target dir, `target/kernels-nvptx`,
+//! shared by every host profile, so a cold build of `core` for nvptx is paid once.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "nvptx64-nvidia-cuda";
+const DEFAULT_ARCH: &str = "sm_80";
+const KERNEL_CRATE: &str = "kernels_gpu";
+
+/// A rustc + cargo pair whose sysroot carries the standard library source.
+struct Toolchain {
+    rustc: PathBuf,
+    cargo: PathBuf,
+    origin: &'static str,
+}
+
+fn main() {
+    let manifest_dir =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let kernel_dir = manifest_dir.join("kernels-gpu");
+
+    println!("cargo:rerun-if-changed=build.rs");
+    println!(
+        "cargo:rerun-if-changed={}",
+        kernel_dir.join("src").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        kernel_dir.join("Cargo.toml").display()
+    );
+    for var in ["KLAB_PTX_ARCH", "KLAB_KERNEL_RUSTC", "KLAB_KERNEL_CARGO"] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+
+    let arch = env::var("KLAB_PTX_ARCH").unwrap_or_else(|_| DEFAULT_ARCH.to_string());
+    if !is_valid_arch(&arch) {
+        fail(&format!(
+            "KLAB_PTX_ARCH={arch:?} is not an architecture like sm_80, sm_90 or sm_90a"
+        ));
+    }
+
+    let toolchain =
+        find_toolchain().unwrap_or_else(|tried| fail(&missing_toolchain_message(&tried)));
+    let target_dir = nested_target_dir(&manifest_dir, &out_dir);
+    let ptx_path = out_dir.join("kernels.ptx");
+    build_ptx(&toolchain, &kernel_dir, &target_dir, &arch, &ptx_path);
+
+    println!("cargo:rustc-env=KLAB_PTX_ARCH={arch}");
+    println!(
+        "cargo:rustc-env=KLAB_KERNEL_RUSTC={}",
+        toolchain.rustc.display()
+    );
+    println!(
+        "cargo:rustc-env=KLAB_KERNEL_TOOLCHAIN_ORIGIN={}",
+        toolchain.origin
+    );
+    println!(
+        "cargo:rustc-env=KLAB_KERNEL_RUSTC_VERSION={}",
+        rustc_version(&toolchain.rustc)
+    );
+}
+
+fn is_valid_arch(arch: &str) -> bool {
+    let Some(rest) = arch.strip_prefix("sm_") else {
+        return false;
+    };
+    let digits = rest.trim_end_matches('a');
+    !digits.is_empty()
+        && digits.len() <= 3
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && rest.len() - digits.len() <= 1
+}
+
+/// `target/kernels-nvptx`, found from OUT_DIR (`target/<profile>/build/<pkg>-<hash>/out`).
+fn nested_target_dir(manifest_dir: &Path, out_dir: &Path) -> PathBuf {
+    let from_out = out_dir.ancestors().nth(4).map(Path::to_path_buf);
+    from_out
+        .unwrap_or_else(|| manifest_dir.join("target"))
+        .join("kernels-nvptx")
+}
+
+fn sysroot_of(rustc: &Path) -> Option<PathBuf> {
+    let out = Command::new(rustc)
+        .arg("--print")
+        .arg("sysroot")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+fn has_library_source(sysroot: &Path) -> bool {
+    sysroot
+        .join("lib/rustlib/src/rust/library/core/Cargo.toml")
+        .is_file()
+}
+
+fn rustc_version(rustc: &Path) -> String {
+    Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Candidate rustc paths in the documented order, with how each was found.
+fn candidates() -> Vec<(PathBuf, Option<PathBuf>, &'static str)> {
+    let mut list = Vec::new();
+    if let Ok(rustc) = env::var("KLAB_KERNEL_RUSTC") {
+        list.push((
+            PathBuf::from(rustc),
+            env::var("KLAB_KERNEL_CARGO").ok().map(PathBuf::from),
+            "KLAB_KERNEL_RUSTC",
+        ));
+    }
+    if let Ok(rustc) = env::var("RUSTC") {
+        list.push((PathBuf::from(rustc), None, "invoking toolchain"));
+    }
+    for sys in ["/usr/bin/rustc", "/usr/local/bin/rustc"] {
+        list.push((PathBuf::from(sys), None, "system rustc"));
+    }
+    list
+}
+
+fn find_toolchain() -> Result<Toolchain, Vec<String>> {
+    let mut tried = Vec::new();
+    for (rustc, cargo, origin) in candidates() {
+        let Some(sysroot) = sysroot_of(&rustc) else {
+            tried.push(format!("{} ({origin}): does not run", rustc.display()));
+            continue;
+        };
+        if !has_library_source(&sysroot) {
+            tried.push(format!(
+                "{} ({origin}): sysroot {} has no library source",
+                rustc.display(),
+                sysroot.display()
+            ));
+            continue;
+        }
+        // Call the toolchain's own binaries by path so that rustup's proxies cannot swap them.
+        let real_rustc = sysroot.join("bin/rustc");
+        let rustc = if real_rustc.is_file() {
+            real_rustc
+        } else {
+            rustc
+        };
+        let cargo = cargo.unwrap_or_else(|| sysroot.join("bin/cargo"));
+        if !cargo.is_file() {
+            tried.push(format!(
+                "{} ({origin}): no cargo at {}",
+                rustc.display(),
+                cargo.display()
+            ));
+            continue;
+        }
+        return Ok(Toolchain {
+            rustc,
+            cargo,
+            origin,
+        });
+    }
+    Err(tried)
+}
+
+fn missing_toolchain_message(tried: &[String]) -> String {
+    format!(
+        "no Rust toolchain with the standard library source was found, so the kernels cannot be \
+         compiled for {TARGET}.\n\nTried:\n  {}\n\nFix it with one of:\n  \
+         rustup (a machine that can download components):   rustup component add rust-src\n  \
+         Debian 12 (system toolchain with its source):       sudo apt-get install rustc-web rust-web-src\n  \
+         any toolchain that has lib/rustlib/src/rust/library: KLAB_KERNEL_RUSTC=/path/to/bin/rustc cargo build\n",
+        tried.join("\n  ")
+    )
+}
+
+fn build_ptx(tc: &Toolchain, kernel_dir: &Path, target_dir: &Path, arch: &str, ptx_path: &Path) {
+    let emitted = target_dir.join(format!("{KERNEL_CRATE}-{arch}.ptx"));
+    let mut cmd = Command::new(&tc.cargo);
+    // A clean environment: the outer build's RUSTC, RUSTC_WRAPPER, RUSTC_WORKSPACE_WRAPPER (clippy),
+    // RUSTFLAGS, CARGO_TARGET_DIR, CARGO_BUILD_TARGET and RUSTUP_TOOLCHAIN must not leak in.
+    cmd.env_clear();
+    for keep in [
+        "PATH",
+        "HOME",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "CARGO_MAKEFLAGS",
+        "TMPDIR",
+        "CARGO_NET_OFFLINE",
+    ] {
+        if let Ok(v) = env::var(keep) {
+            cmd.env(keep, v);
+        }
+    }
+    cmd.env("RUSTC", &tc.rustc)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort")
+        .arg("rustc")
+        .arg("--release")
+        .arg("--quiet")
+        .arg("--manifest-path")
+        .arg(kernel_dir.join("Cargo.toml"))
+        .arg("--target")
+        .arg(TARGET)
+        .arg("-Zbuild-std=core")
+        .arg("--")
+        .arg(format!("--emit=asm={}", emitted.display()))
+        .arg("-C")
+        .arg(format!("target-cpu={arch}"));
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| fail(&format!("could not run {}: {e}", tc.cargo.display())));
+    if !status.success() {
+        fail(&format!(
+            "compiling kernels-gpu for {TARGET} ({arch}) with {} ({}) failed; the errors are above",
+            tc.rustc.display(),
+            tc.origin
+        ));
+    }
+    let ptx = fs::read_to_string(&emitted)
+        .unwrap_or_else(|e| fail(&format!("reading {}: {e}", emitted.display())));
+    if ptx.contains(".extern .func") {
+        fail(
+            "the PTX calls an external function (a panic path or an un-inlined core function); ptxas would reject it",
+        );
+    }
+    fs::write(ptx_path, ptx)
+        .unwrap_or_else(|e| fail(&format!("writing {}: {e}", ptx_path.display())));
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("\nkernel-lab build: {msg}");
+    panic!("kernel-lab build failed: see the message above");
+}

@@ -1,0 +1,54 @@
+//! The `klab` command line: one module per subcommand, errors become one clear line and a
+//! non-zero exit (1: failure; 2: bad usage, such as an unknown kernel).
+
+mod info;
+mod list;
+mod run;
+
+use crate::error::Error;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// kernel-lab: GPU kernels in Rust, verified and measured.
+#[derive(Parser, Debug)]
+#[command(name = "klab", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// The device, the driver, and how the kernels were built (works without a GPU).
+    Info,
+    /// Every registered kernel, ladder by ladder.
+    List,
+    /// Run one kernel, verify it against the CPU reference, and time it.
+    Run(run::RunArgs),
+}
+
+/// Runs the CLI with the process arguments.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info => info::info(),
+        Command::List => list::list(),
+        Command::Run(args) => run::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("klab: {e}");
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+/// 2 for errors of usage (unknown kernel, bad shape), 1 otherwise.
+pub fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::UnknownKernel { .. } | Error::Shape { .. } => 2,
+        _ => 1,
+    }
+}

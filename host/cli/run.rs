@@ -1,0 +1,73 @@
+//! `klab run <kernel> [--size N]`.
+
+use crate::bench::{L2Flush, TimingOptions, time_case};
+use crate::error::{Error, Result};
+use crate::inputs;
+use crate::registry;
+use crate::runtime::Gpu;
+
+/// Arguments of `klab run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Kernel symbol (`reduce_sum_s05_warp_shuffle`), `ladder/step` (`reduce_sum/5`) or
+    /// `ladder/slug`. `klab list` shows them all.
+    pub kernel: String,
+    /// Problem shape: `N`, `RxC` or `MxNxK`; suffixes k and M multiply by 1024 and 1024².
+    #[arg(long)]
+    pub size: Option<String>,
+    /// Seed of the random inputs (default: fresh; `KLAB_SEED` also works).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// Verifies the kernel against its CPU reference, then times it.
+pub fn run(args: &RunArgs) -> Result<()> {
+    let (ladder, step) = registry::find(&args.kernel)?;
+    let shape = match &args.size {
+        Some(s) => ladder.parse_shape(s)?,
+        None => ladder.default_shape(),
+    };
+    let gpu = Gpu::open_default()?;
+    let seed = args.seed.unwrap_or_else(inputs::fresh_seed);
+    let work = ladder.work(&shape);
+    println!(
+        "{} ({}) on {}, shape {shape}, seed {seed}",
+        step.symbol,
+        step.handle(),
+        gpu.info().name
+    );
+    let mut case = ladder.prepare(&gpu, &shape, seed)?;
+    let check = case.verify(&gpu, step)?;
+    if !check.passed() {
+        return Err(Error::Mismatch {
+            kernel: step.symbol.into(),
+            shape: shape.to_string(),
+            summary: check.to_string(),
+        });
+    }
+    println!(
+        "verified:  max |d| = {:.3e}, ||d||/||ref|| = {:.3e} (tolerance {:.1e} + {:.1e}*|ref|)",
+        check.max_abs_err, check.rel_norm, check.tolerance.atol, check.tolerance.rtol
+    );
+    let flush = L2Flush::new(&gpu)?;
+    let stats = time_case(
+        &gpu,
+        case.as_mut(),
+        step,
+        &TimingOptions::default(),
+        Some(&flush),
+    )?;
+    let ms = stats.median_ms;
+    println!(
+        "time:      median {ms:.4} ms (p20 {:.4}, p80 {:.4}, min {:.4}; {} reps, L2 flushed)",
+        stats.p20_ms, stats.p80_ms, stats.min_ms, stats.reps
+    );
+    println!(
+        "throughput: {:.1} GB/s, {:.3} TFLOP/s (minimum bytes {:.0}, FLOPs {:.0})",
+        work.bytes / ms / 1e6,
+        work.flops / ms / 1e9,
+        work.bytes,
+        work.flops
+    );
+    Ok(())
+}

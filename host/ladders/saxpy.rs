@@ -1,0 +1,141 @@
+//! `y = a·x + y`, in place.
+
+use crate::error::Result;
+use crate::inputs;
+use crate::registry::{Case, Ceiling, Ladder, StepInfo, Work};
+use crate::runtime::{DeviceBuffer, Gpu, Launch};
+use crate::shape::Shape;
+use crate::verify::{Comparison, Tolerance, compare};
+use kernels_gpu::saxpy::{self as k, SaxpyParams};
+
+/// The SAXPY ladder.
+pub struct Saxpy;
+
+static STEPS: &[StepInfo] = &[
+    StepInfo {
+        ladder: "saxpy",
+        id: 1,
+        slug: "naive",
+        symbol: k::saxpy_s01_naive::SYMBOL,
+        symbols: &[k::saxpy_s01_naive::SYMBOL],
+        technique: "one thread per element",
+    },
+    StepInfo {
+        ladder: "saxpy",
+        id: 2,
+        slug: "grid_stride",
+        symbol: k::saxpy_s02_grid_stride::SYMBOL,
+        symbols: &[k::saxpy_s02_grid_stride::SYMBOL],
+        technique: "grid-stride loop over a fixed grid",
+    },
+];
+
+const THREADS: u32 = 256;
+/// Blocks per SM of the grid-stride steps.
+const BLOCKS_PER_SM: u32 = 8;
+
+/// The launch of `step` for `n` elements on `gpu`.
+fn launch_for(step: &StepInfo, n: usize, gpu: &Gpu) -> Launch {
+    match step.id {
+        1 => Launch::cover(n, THREADS),
+        _ => {
+            let full = n.div_ceil(THREADS as usize) as u32;
+            Launch::linear(
+                full.min(gpu.info().sm_count as u32 * BLOCKS_PER_SM),
+                THREADS,
+            )
+        }
+    }
+}
+
+/// The SAXPY constant used by every check.
+const A: f32 = 1.5;
+
+impl Ladder for Saxpy {
+    fn name(&self) -> &'static str {
+        "saxpy"
+    }
+    fn description(&self) -> &'static str {
+        "y = a*x + y, f32, in place"
+    }
+    fn steps(&self) -> Vec<&'static StepInfo> {
+        STEPS.iter().collect()
+    }
+    fn dims(&self) -> usize {
+        1
+    }
+    fn default_shape(&self) -> Shape {
+        Shape::n(1 << 24)
+    }
+    fn bench_shapes(&self) -> Vec<Shape> {
+        vec![Shape::n(super::BENCH_N_256MIB)]
+    }
+    fn awkward_shapes(&self) -> Vec<Shape> {
+        super::awkward_1d()
+    }
+    fn work(&self, shape: &Shape) -> Work {
+        let n = shape.numel() as f64;
+        Work {
+            flops: 2.0 * n,
+            bytes: 12.0 * n,
+        }
+    }
+    fn ceiling(&self) -> Ceiling {
+        Ceiling::CopyGbps
+    }
+    fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
+        let n = shape.numel();
+        // |a·x| >= 0.75, so an element the kernel skips (it keeps y0) cannot pass the check.
+        let x = inputs::uniform(n, seed, 0.5, 1.5);
+        let y0 = inputs::uniform(n, seed ^ 1, -1.0, 1.0);
+        let reference = x
+            .iter()
+            .zip(&y0)
+            .map(|(&x, &y)| A as f64 * x as f64 + y as f64)
+            .collect();
+        Ok(Box::new(SaxpyCase {
+            n: super::n_u32(n, "saxpy")?,
+            shape: shape.clone(),
+            x: DeviceBuffer::from_host(gpu, &x)?,
+            y: DeviceBuffer::from_host(gpu, &y0)?,
+            y0: DeviceBuffer::from_host(gpu, &y0)?,
+            reference,
+        }))
+    }
+}
+
+struct SaxpyCase {
+    n: u32,
+    shape: Shape,
+    x: DeviceBuffer<f32>,
+    y: DeviceBuffer<f32>,
+    y0: DeviceBuffer<f32>,
+    reference: Vec<f64>,
+}
+
+impl Case for SaxpyCase {
+    fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
+        let p = SaxpyParams {
+            x: self.x.ptr(),
+            y: self.y.ptr_mut(),
+            a: A,
+            n: self.n,
+        };
+        gpu.launch(step.symbol, launch_for(step, self.n as usize, gpu), p)
+    }
+    fn reset(&mut self, gpu: &Gpu) -> Result<()> {
+        self.y.copy_from(gpu, &self.y0)
+    }
+    fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
+        // In place: y is the input too, so it is restored (not poisoned); a missed element
+        // keeps y0, which differs from the reference by a*x.
+        self.reset(gpu)?;
+        self.run(gpu, step)?;
+        Ok(compare(
+            &self.y.to_host(gpu)?,
+            &self.reference,
+            &self.shape,
+            Tolerance::F32,
+        ))
+    }
+}

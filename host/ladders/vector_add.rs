@@ -1,0 +1,106 @@
+//! `c = a + b`.
+
+use crate::error::Result;
+use crate::inputs;
+use crate::registry::{Case, Ceiling, Ladder, StepInfo, Work};
+use crate::runtime::{DeviceBuffer, Gpu, Launch};
+use crate::shape::Shape;
+use crate::verify::{Comparison, Tolerance, compare};
+use kernels_gpu::vector_add::{self as k, VectorAddParams};
+
+/// The vector-add ladder (one step: the first kernel).
+pub struct VectorAdd;
+
+static STEPS: &[StepInfo] = &[StepInfo {
+    ladder: "vector_add",
+    id: 1,
+    slug: "naive",
+    symbol: k::vector_add_s01_naive::SYMBOL,
+    symbols: &[k::vector_add_s01_naive::SYMBOL],
+    technique: "one thread per element",
+}];
+
+const THREADS: u32 = 256;
+
+impl Ladder for VectorAdd {
+    fn name(&self) -> &'static str {
+        "vector_add"
+    }
+    fn description(&self) -> &'static str {
+        "c = a + b, f32"
+    }
+    fn steps(&self) -> Vec<&'static StepInfo> {
+        STEPS.iter().collect()
+    }
+    fn dims(&self) -> usize {
+        1
+    }
+    fn default_shape(&self) -> Shape {
+        Shape::n(1 << 24)
+    }
+    fn bench_shapes(&self) -> Vec<Shape> {
+        vec![Shape::n(super::BENCH_N_256MIB)]
+    }
+    fn awkward_shapes(&self) -> Vec<Shape> {
+        super::awkward_1d()
+    }
+    fn work(&self, shape: &Shape) -> Work {
+        let n = shape.numel() as f64;
+        Work {
+            flops: n,
+            bytes: 12.0 * n,
+        }
+    }
+    fn ceiling(&self) -> Ceiling {
+        Ceiling::CopyGbps
+    }
+    fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
+        let n = shape.numel();
+        let a = inputs::uniform(n, seed, -1.0, 1.0);
+        let b = inputs::uniform(n, seed ^ 1, -1.0, 1.0);
+        let reference = a
+            .iter()
+            .zip(&b)
+            .map(|(&x, &y)| x as f64 + y as f64)
+            .collect();
+        Ok(Box::new(VectorAddCase {
+            n: super::n_u32(n, "vector_add")?,
+            shape: shape.clone(),
+            a: DeviceBuffer::from_host(gpu, &a)?,
+            b: DeviceBuffer::from_host(gpu, &b)?,
+            c: DeviceBuffer::zeros(gpu, n)?,
+            reference,
+        }))
+    }
+}
+
+struct VectorAddCase {
+    n: u32,
+    shape: Shape,
+    a: DeviceBuffer<f32>,
+    b: DeviceBuffer<f32>,
+    c: DeviceBuffer<f32>,
+    reference: Vec<f64>,
+}
+
+impl Case for VectorAddCase {
+    fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
+        let p = VectorAddParams {
+            a: self.a.ptr(),
+            b: self.b.ptr(),
+            c: self.c.ptr_mut(),
+            n: self.n,
+        };
+        gpu.launch(step.symbol, Launch::cover(self.n as usize, THREADS), p)
+    }
+    fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
+        self.c.poison(gpu)?;
+        self.run(gpu, step)?;
+        Ok(compare(
+            &self.c.to_host(gpu)?,
+            &self.reference,
+            &self.shape,
+            Tolerance::F32,
+        ))
+    }
+}

@@ -1,0 +1,114 @@
+//! The PTX module built by `build.rs` from `kernels-gpu`, embedded in the binary.
+
+/// PTX of every kernel in `kernels-gpu`, compiled for [`PTX_ARCH`].
+pub const PTX: &str = include_str!(concat!(env!("OUT_DIR"), "/kernels.ptx"));
+
+/// The architecture the PTX targets (`KLAB_PTX_ARCH` at build time; default `sm_80`).
+pub const PTX_ARCH: &str = env!("KLAB_PTX_ARCH");
+
+/// The rustc that compiled the kernels, and how build.rs found it.
+pub const KERNEL_RUSTC: &str = env!("KLAB_KERNEL_RUSTC");
+/// `rustc --version` of [`KERNEL_RUSTC`].
+pub const KERNEL_RUSTC_VERSION: &str = env!("KLAB_KERNEL_RUSTC_VERSION");
+/// Which rule of build.rs's search found the kernel toolchain.
+pub const KERNEL_TOOLCHAIN_ORIGIN: &str = env!("KLAB_KERNEL_TOOLCHAIN_ORIGIN");
+
+/// Names of the kernel entry points (`.entry NAME(`) in a PTX text.
+pub fn entry_names(ptx: &str) -> Vec<&str> {
+    ptx.lines()
+        .filter_map(|l| {
+            let rest = l
+                .trim_start()
+                .strip_prefix(".visible .entry ")
+                .or_else(|| l.trim_start().strip_prefix(".entry "))?;
+            Some(rest.split(['(', ' ']).next().unwrap_or(rest).trim())
+        })
+        .collect()
+}
+
+/// The symbols of `wanted` that `ptx` does not define, in order.
+pub fn missing_entries<'a>(ptx: &str, wanted: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let have = entry_names(ptx);
+    wanted
+        .into_iter()
+        .filter(|w| !have.contains(w))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The PTX `.version` directive's value.
+pub fn isa_version(ptx: &str) -> Option<&str> {
+    ptx.lines()
+        .find_map(|l| l.trim().strip_prefix(".version "))
+        .map(str::trim)
+}
+
+/// The text of one kernel: from its `.entry` line through the closing brace of its body,
+/// with the module header (`.version`, `.target`, `.address_size`) in front so it stands alone.
+pub fn kernel_text(ptx: &str, symbol: &str) -> Option<String> {
+    let lines: Vec<&str> = ptx.lines().collect();
+    let start = lines.iter().position(|l| {
+        let t = l.trim_start();
+        (t.starts_with(".visible .entry ") || t.starts_with(".entry "))
+            && entry_names(t).first() == Some(&symbol)
+    })?;
+    let mut depth = 0i32;
+    let mut end = start;
+    let mut opened = false;
+    for (k, l) in lines.iter().enumerate().skip(start) {
+        depth += l.matches('{').count() as i32 - l.matches('}').count() as i32;
+        opened |= l.contains('{');
+        if opened && depth == 0 {
+            end = k;
+            break;
+        }
+    }
+    let header: Vec<&str> = lines
+        .iter()
+        .take(start)
+        .filter(|l| {
+            let t = l.trim_start();
+            t.starts_with(".version") || t.starts_with(".target") || t.starts_with(".address_size")
+        })
+        .copied()
+        .collect();
+    Some(format!(
+        "{}\n\n{}\n",
+        header.join("\n"),
+        lines[start..=end].join("\n")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = ".version 7.0\n.target sm_80\n.address_size 64\n\n.visible .entry foo(\n\t.param .align 8 .b8 foo_param_0[16]\n)\n{\n\tret;\n}\n\n.visible .entry bar_baz(\n)\n{\n\t{ .reg .b32 t; }\n\tret;\n}\n";
+
+    #[test]
+    fn finds_entries_and_missing_ones() {
+        assert_eq!(entry_names(SAMPLE), vec!["foo", "bar_baz"]);
+        assert_eq!(
+            missing_entries(SAMPLE, ["foo", "nope", "bar_baz"]),
+            vec!["nope".to_string()]
+        );
+        assert_eq!(isa_version(SAMPLE), Some("7.0"));
+    }
+
+    #[test]
+    fn extracts_one_kernel_with_nested_braces() {
+        let k = kernel_text(SAMPLE, "bar_baz").unwrap();
+        assert!(k.starts_with(".version 7.0\n.target sm_80"));
+        assert!(k.contains("{ .reg .b32 t; }"));
+        assert!(!k.contains("foo"));
+        assert!(kernel_text(SAMPLE, "bar").is_none());
+    }
+
+    #[test]
+    fn embedded_ptx_is_for_the_configured_arch() {
+        assert!(
+            PTX.contains(&format!(".target {PTX_ARCH}")),
+            "PTX header does not name {PTX_ARCH}"
+        );
+    }
+}

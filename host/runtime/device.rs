@@ -1,0 +1,170 @@
+//! Device discovery, the context and the module, loaded once per [`Gpu`].
+
+use crate::error::{DriverContext, Error, Result};
+use crate::ptx;
+use cudarc::driver::sys::CUdevice_attribute as Attr;
+use cudarc::driver::{CudaContext, CudaFunction, CudaModule, CudaStream};
+use cudarc::nvrtc::Ptx;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Whether a CUDA driver library can be loaded. cudarc panics on first use without one
+/// (DESIGN.md §4), so everything checks this first.
+pub fn driver_present() -> bool {
+    // SAFETY: only tries to dlopen the driver library.
+    unsafe { cudarc::driver::sys::is_culib_present() }
+}
+
+/// What `klab info` prints and the benchmark JSON records about the device.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceInfo {
+    pub name: String,
+    pub ordinal: usize,
+    pub compute_capability: (i32, i32),
+    pub sm_count: i32,
+    pub clock_mhz: i32,
+    pub memory_clock_mhz: i32,
+    pub memory_bus_bits: i32,
+    pub total_memory_bytes: usize,
+    pub l2_bytes: i32,
+    pub smem_per_block_optin: i32,
+    pub smem_per_sm: i32,
+    pub regs_per_sm: i32,
+    pub max_threads_per_sm: i32,
+    pub driver_version: String,
+}
+
+/// One device: its primary context, one stream, and the kernels' module (loaded once).
+/// Functions are looked up once and cached. Event tracking is off: all our work is ordered on
+/// the one stream, and external pointers (e.g. PyTorch's) carry no cudarc events anyway.
+pub struct Gpu {
+    ctx: Arc<CudaContext>,
+    stream: Arc<CudaStream>,
+    module: Arc<CudaModule>,
+    functions: Mutex<HashMap<String, CudaFunction>>,
+    info: DeviceInfo,
+}
+
+impl Gpu {
+    /// Opens device `ordinal`, loads the embedded PTX, and checks that every kernel any ladder
+    /// registers is in it ([`Error::MissingSymbols`] names the missing ones).
+    pub fn open(ordinal: usize) -> Result<Self> {
+        if !driver_present() {
+            return Err(Error::NoDriver);
+        }
+        let count = CudaContext::device_count().during("cuDeviceGetCount")?;
+        if count <= ordinal as i32 {
+            return Err(Error::NoDevice(count));
+        }
+        let ctx = CudaContext::new(ordinal).during("creating the context")?;
+        // SAFETY: we order all work on one stream ourselves.
+        unsafe { ctx.disable_event_tracking() };
+        let missing = ptx::missing_entries(ptx::PTX, crate::registry::all_symbols());
+        if !missing.is_empty() {
+            return Err(Error::MissingSymbols(missing));
+        }
+        let module = ctx
+            .load_module(Ptx::from_src(ptx::PTX))
+            .during("loading the kernels' PTX module")?;
+        let stream = ctx.default_stream();
+        let info = DeviceInfo::query(&ctx)?;
+        Ok(Self {
+            ctx,
+            stream,
+            module,
+            functions: Mutex::new(HashMap::new()),
+            info,
+        })
+    }
+
+    /// Device 0, or `KLAB_DEVICE` if set.
+    pub fn open_default() -> Result<Self> {
+        let ordinal = match std::env::var("KLAB_DEVICE") {
+            Ok(v) => v
+                .parse()
+                .map_err(|_| Error::Other(format!("KLAB_DEVICE={v:?} is not a device number")))?,
+            Err(_) => 0,
+        };
+        Self::open(ordinal)
+    }
+
+    /// The device's properties.
+    pub fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    /// The context (for cuBLAS, NVRTC and events).
+    pub fn context(&self) -> &Arc<CudaContext> {
+        &self.ctx
+    }
+
+    /// The stream all our work runs on.
+    pub fn stream(&self) -> &Arc<CudaStream> {
+        &self.stream
+    }
+
+    /// The kernel `symbol` from the embedded module (looked up once, then cached).
+    pub fn function(&self, symbol: &str) -> Result<CudaFunction> {
+        let mut cache = self.functions.lock().expect("function cache poisoned");
+        if let Some(f) = cache.get(symbol) {
+            return Ok(f.clone());
+        }
+        let f = self
+            .module
+            .load_function(symbol)
+            .during(format!("looking up kernel {symbol}"))?;
+        cache.insert(symbol.to_string(), f.clone());
+        Ok(f)
+    }
+
+    /// Waits for all work on the stream; errors of earlier asynchronous launches surface here.
+    pub fn sync(&self) -> Result<()> {
+        self.stream.synchronize().during("synchronizing the stream")
+    }
+
+    /// Loads another PTX module (e.g. a CUDA C++ twin compiled with NVRTC).
+    pub fn load_module(&self, ptx: Ptx, what: &str) -> Result<Arc<CudaModule>> {
+        self.ctx
+            .load_module(ptx)
+            .during(format!("loading module {what}"))
+    }
+}
+
+impl DeviceInfo {
+    fn query(ctx: &Arc<CudaContext>) -> Result<Self> {
+        let a = |attr: Attr| {
+            ctx.attribute(attr)
+                .during(format!("cuDeviceGetAttribute({attr:?})"))
+        };
+        let mut driver = 0i32;
+        // SAFETY: writes one int.
+        unsafe { cudarc::driver::sys::cuDriverGetVersion(&mut driver) }
+            .result()
+            .during("cuDriverGetVersion")?;
+        Ok(Self {
+            name: ctx.name().during("cuDeviceGetName")?,
+            ordinal: ctx.ordinal(),
+            compute_capability: ctx.compute_capability().during("compute capability")?,
+            sm_count: a(Attr::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)?,
+            clock_mhz: a(Attr::CU_DEVICE_ATTRIBUTE_CLOCK_RATE)? / 1000,
+            memory_clock_mhz: a(Attr::CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE)? / 1000,
+            memory_bus_bits: a(Attr::CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH)?,
+            total_memory_bytes: ctx.total_mem().during("cuDeviceTotalMem")?,
+            l2_bytes: a(Attr::CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE)?,
+            smem_per_block_optin: a(Attr::CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)?,
+            smem_per_sm: a(Attr::CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)?,
+            regs_per_sm: a(Attr::CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR)?,
+            max_threads_per_sm: a(Attr::CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR)?,
+            driver_version: format!("{}.{}", driver / 1000, (driver % 1000) / 10),
+        })
+    }
+
+    /// `sm_XY` of the device.
+    pub fn arch(&self) -> String {
+        format!(
+            "sm_{}{}",
+            self.compute_capability.0, self.compute_capability.1
+        )
+    }
+}

@@ -1,0 +1,108 @@
+//! Typed launches: a kernel symbol, a launch configuration and one parameter struct.
+
+use super::Gpu;
+use crate::error::{Error, Result};
+use cudarc::driver::sys::CUfunction_attribute;
+use cudarc::driver::{DeviceRepr, LaunchConfig};
+use kernels_gpu::KernelParams;
+
+/// A kernel's parameter struct as cudarc pushes it: by value, as the kernel's one parameter.
+#[repr(transparent)]
+pub struct ParamBlock<P>(pub P);
+
+// SAFETY: `KernelParams` promises `#[repr(C)]` plain data.
+unsafe impl<P: KernelParams> DeviceRepr for ParamBlock<P> {}
+
+/// Launch geometry: grid, block, dynamic shared memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Launch {
+    pub grid: (u32, u32, u32),
+    pub block: (u32, u32, u32),
+    pub smem: u32,
+}
+
+impl Launch {
+    /// A 1-D launch of `blocks` blocks of `threads` threads.
+    pub fn linear(blocks: u32, threads: u32) -> Self {
+        Self {
+            grid: (blocks.max(1), 1, 1),
+            block: (threads, 1, 1),
+            smem: 0,
+        }
+    }
+
+    /// A 1-D launch with one thread per element: `ceil(n / threads)` blocks.
+    pub fn cover(n: usize, threads: u32) -> Self {
+        Self::linear(n.div_ceil(threads as usize) as u32, threads)
+    }
+
+    /// A 2-D launch of `grid` blocks of `block` threads.
+    pub fn grid_2d(grid: (u32, u32), block: (u32, u32)) -> Self {
+        Self {
+            grid: (grid.0.max(1), grid.1.max(1), 1),
+            block: (block.0, block.1, 1),
+            smem: 0,
+        }
+    }
+
+    /// The same launch with `bytes` of dynamic shared memory.
+    pub fn with_smem(self, bytes: u32) -> Self {
+        Self {
+            smem: bytes,
+            ..self
+        }
+    }
+
+    /// Threads per block.
+    pub fn threads_per_block(&self) -> u32 {
+        self.block.0 * self.block.1 * self.block.2
+    }
+}
+
+impl From<Launch> for LaunchConfig {
+    fn from(l: Launch) -> Self {
+        LaunchConfig {
+            grid_dim: l.grid,
+            block_dim: l.block,
+            shared_mem_bytes: l.smem,
+        }
+    }
+}
+
+impl Gpu {
+    /// Enqueues kernel `symbol` with `params` on the stream (asynchronous: a fault inside the
+    /// kernel surfaces at the next sync). Above 48 KiB of dynamic shared memory the kernel's
+    /// limit is raised first.
+    pub fn launch<P: KernelParams>(&self, symbol: &str, launch: Launch, params: P) -> Result<()> {
+        let f = self.function(symbol)?;
+        let err = |source| Error::Launch {
+            kernel: symbol.to_string(),
+            grid: launch.grid,
+            block: launch.block,
+            smem: launch.smem,
+            source,
+        };
+        if launch.smem > 48 * 1024 {
+            f.set_attribute(
+                CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                launch.smem as i32,
+            )
+            .map_err(err)?;
+        }
+        let block = ParamBlock(params);
+        let mut args = [&block as *const ParamBlock<P> as *mut std::ffi::c_void];
+        // SAFETY: the kernel's one parameter is a `P` (the same struct, defined once in
+        // kernels-gpu); the pointers in it are the caller's to keep alive until the stream syncs.
+        unsafe {
+            cudarc::driver::result::launch_kernel(
+                f.cu_function(),
+                launch.grid,
+                launch.block,
+                launch.smem,
+                self.stream().cu_stream(),
+                &mut args,
+            )
+        }
+        .map_err(err)
+    }
+}

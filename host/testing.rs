@@ -1,0 +1,33 @@
+//! Support for GPU tests: one shared [`Gpu`], or a one-line skip without a device, or a
+//! failure when `KLAB_REQUIRE_GPU=1` (so a GPU runner cannot silently skip).
+
+use crate::runtime::Gpu;
+use std::sync::OnceLock;
+
+/// Whether a missing GPU must fail the tests (`KLAB_REQUIRE_GPU=1`).
+pub fn gpu_required() -> bool {
+    std::env::var("KLAB_REQUIRE_GPU").is_ok_and(|v| v == "1")
+}
+
+/// The process-wide GPU for tests, opened once. `None` (after printing
+/// `skipped: no CUDA device (<reason>)`) when there is none and it is not required; panics
+/// when it is required.
+pub fn gpu_or_skip(test: &str) -> Option<&'static Gpu> {
+    static GPU: OnceLock<Result<Gpu, String>> = OnceLock::new();
+    match GPU.get_or_init(|| Gpu::open_default().map_err(|e| e.to_string())) {
+        Ok(gpu) => Some(gpu),
+        Err(why) if gpu_required() => panic!("KLAB_REQUIRE_GPU=1 but no usable GPU: {why}"),
+        Err(why) => {
+            println!("{test}: skipped: no CUDA device ({why})");
+            None
+        }
+    }
+}
+
+/// Number of proptest cases for GPU property tests: `KLAB_PROPTEST_CASES`, default 16.
+pub fn proptest_cases() -> u32 {
+    std::env::var("KLAB_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16)
+}

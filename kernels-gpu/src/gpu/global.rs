@@ -1,0 +1,113 @@
+//! Loads and stores through [`GlobalPtr`] / [`GlobalPtrMut`] in the global state space.
+//!
+//! | call | PTX | SASS |
+//! | --- | --- | --- |
+//! | `GlobalPtr::load` | `ld.global.nc.f32` | `LDG.E.CONSTANT` |
+//! | `GlobalPtr::load_f32x4` | `ld.global.nc.v4.f32` | `LDG.E.128.CONSTANT` |
+//! | `GlobalPtrMut::load` | `ld.global.f32` | `LDG.E` |
+//! | `GlobalPtrMut::store` | `st.global.f32` | `STG.E` |
+//! | `GlobalPtrMut::store_f32x4` | `st.global.v4.f32` | `STG.E.128` |
+//!
+//! All are `unsafe`: the caller guarantees the index is in bounds of the allocation (and
+//! 16-byte alignment for the vector forms).
+
+use crate::ptr::{F32x4, GlobalPtr, GlobalPtrMut};
+use core::arch::asm;
+
+/// A 32-bit value that global loads and stores can move.
+pub trait Global32: Copy {
+    /// `ld.global.nc.b32`.
+    unsafe fn ld_nc(addr: u64) -> Self;
+    /// `ld.global.b32`.
+    unsafe fn ld(addr: u64) -> Self;
+    /// `st.global.b32`.
+    unsafe fn st(addr: u64, v: Self);
+}
+
+macro_rules! global32 {
+    ($t:ty, $ptx:literal) => {
+        impl Global32 for $t {
+            #[inline(always)]
+            unsafe fn ld_nc(addr: u64) -> Self {
+                let v: $t;
+                unsafe { asm!(concat!("ld.global.nc.", $ptx, " {v}, [{a}];"), v = out(reg32) v, a = in(reg64) addr, options(pure, readonly, nostack)) };
+                v
+            }
+            #[inline(always)]
+            unsafe fn ld(addr: u64) -> Self {
+                let v: $t;
+                unsafe { asm!(concat!("ld.global.", $ptx, " {v}, [{a}];"), v = out(reg32) v, a = in(reg64) addr, options(pure, readonly, nostack)) };
+                v
+            }
+            #[inline(always)]
+            unsafe fn st(addr: u64, v: Self) {
+                unsafe { asm!(concat!("st.global.", $ptx, " [{a}], {v};"), v = in(reg32) v, a = in(reg64) addr, options(nostack)) };
+            }
+        }
+    };
+}
+global32!(f32, "f32");
+global32!(u32, "u32");
+global32!(i32, "s32");
+
+impl<T: Global32> GlobalPtr<T> {
+    /// Element `i`, read through the non-coherent (read-only) path.
+    #[inline(always)]
+    pub unsafe fn load(self, i: usize) -> T {
+        unsafe { T::ld_nc(self.offset(i).addr()) }
+    }
+}
+
+impl<T: Global32> GlobalPtrMut<T> {
+    /// Element `i` (coherent load).
+    #[inline(always)]
+    pub unsafe fn load(self, i: usize) -> T {
+        unsafe { T::ld(self.offset(i).addr()) }
+    }
+    /// Writes element `i`.
+    #[inline(always)]
+    pub unsafe fn store(self, i: usize, v: T) {
+        unsafe { T::st(self.offset(i).addr(), v) }
+    }
+}
+
+impl GlobalPtr<f32> {
+    /// Elements `4*i .. 4*i+4` in one 128-bit non-coherent load (address must be 16-byte aligned).
+    #[inline(always)]
+    pub unsafe fn load_f32x4(self, i: usize) -> F32x4 {
+        let a = self.offset(4 * i).addr();
+        let (x, y, z, w): (f32, f32, f32, f32);
+        unsafe {
+            asm!("ld.global.nc.v4.f32 {{{x}, {y}, {z}, {w}}}, [{a}];",
+                x = out(reg32) x, y = out(reg32) y, z = out(reg32) z, w = out(reg32) w,
+                a = in(reg64) a, options(pure, readonly, nostack))
+        };
+        F32x4([x, y, z, w])
+    }
+}
+
+impl GlobalPtrMut<f32> {
+    /// Writes elements `4*i .. 4*i+4` in one 128-bit store (address must be 16-byte aligned).
+    #[inline(always)]
+    pub unsafe fn store_f32x4(self, i: usize, v: F32x4) {
+        let a = self.offset(4 * i).addr();
+        let [x, y, z, w] = v.0;
+        unsafe {
+            asm!("st.global.v4.f32 [{a}], {{{x}, {y}, {z}, {w}}};",
+                x = in(reg32) x, y = in(reg32) y, z = in(reg32) z, w = in(reg32) w,
+                a = in(reg64) a, options(nostack))
+        };
+    }
+    /// Elements `4*i .. 4*i+4` in one 128-bit coherent load.
+    #[inline(always)]
+    pub unsafe fn load_f32x4(self, i: usize) -> F32x4 {
+        let a = self.offset(4 * i).addr();
+        let (x, y, z, w): (f32, f32, f32, f32);
+        unsafe {
+            asm!("ld.global.v4.f32 {{{x}, {y}, {z}, {w}}}, [{a}];",
+                x = out(reg32) x, y = out(reg32) y, z = out(reg32) z, w = out(reg32) w,
+                a = in(reg64) a, options(pure, readonly, nostack))
+        };
+        F32x4([x, y, z, w])
+    }
+}

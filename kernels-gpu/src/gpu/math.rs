@@ -1,0 +1,66 @@
+//! Fast math on the special-function unit (`MUFU`), and FMA.
+//!
+//! core has no `expf` on nvptx; these are what CUDA's `__expf`, `__logf`, `rsqrtf` and
+//! `tanhf` fast paths emit. Accuracy: `ex2.approx` and `lg2.approx` have about 2 ulp of
+//! relative error (plus the rounding of the scale), `tanh.approx` about 2^-11 absolute.
+
+use core::arch::asm;
+
+/// `fma.rn.f32`: `a * b + c` with one rounding. Rust never contracts `a * b + c` into an FMA
+/// on its own (DESIGN.md §2); write this where the FMA matters.
+#[inline(always)]
+pub fn fma(a: f32, b: f32, c: f32) -> f32 {
+    core::f32::math::mul_add(a, b, c)
+}
+
+/// `ex2.approx.ftz.f32`: `2^x`.
+#[inline(always)]
+pub fn exp2_fast(x: f32) -> f32 {
+    let r: f32;
+    unsafe {
+        asm!("ex2.approx.ftz.f32 {r}, {x};", r = out(reg32) r, x = in(reg32) x, options(pure, nomem, nostack))
+    };
+    r
+}
+
+/// `e^x` as `ex2.approx(x * log2(e))` (CUDA's `__expf`).
+#[inline(always)]
+pub fn exp_fast(x: f32) -> f32 {
+    exp2_fast(x * core::f32::consts::LOG2_E)
+}
+
+/// `lg2.approx.ftz.f32`: `log2(x)`.
+#[inline(always)]
+pub fn log2_fast(x: f32) -> f32 {
+    let r: f32;
+    unsafe {
+        asm!("lg2.approx.ftz.f32 {r}, {x};", r = out(reg32) r, x = in(reg32) x, options(pure, nomem, nostack))
+    };
+    r
+}
+
+/// `ln(x)` as `lg2.approx(x) * ln(2)` (CUDA's `__logf`).
+#[inline(always)]
+pub fn log_fast(x: f32) -> f32 {
+    log2_fast(x) * core::f32::consts::LN_2
+}
+
+/// `rsqrt.approx.ftz.f32`: `1 / sqrt(x)`.
+#[inline(always)]
+pub fn rsqrt_fast(x: f32) -> f32 {
+    let r: f32;
+    unsafe {
+        asm!("rsqrt.approx.ftz.f32 {r}, {x};", r = out(reg32) r, x = in(reg32) x, options(pure, nomem, nostack))
+    };
+    r
+}
+
+/// `tanh.approx.f32` (sm_75+): `tanh(x)`.
+#[inline(always)]
+pub fn tanh_fast(x: f32) -> f32 {
+    let r: f32;
+    unsafe {
+        asm!("tanh.approx.f32 {r}, {x};", r = out(reg32) r, x = in(reg32) x, options(pure, nomem, nostack))
+    };
+    r
+}

@@ -1,0 +1,16 @@
+//! The device API (our `cuda_std`): what kernels call instead of raw PTX.
+//!
+//! Same vocabulary as rust-cuda's `cuda_std` where one exists (`thread::index_1d`,
+//! `sync_threads`, `shared_array!`, `warp::shuffle_down`). Each function's doc names the PTX it
+//! emits. Only compiled for `nvptx64`.
+
+pub mod atomic;
+pub mod global;
+pub mod math;
+pub mod shared;
+pub mod sync;
+pub mod thread;
+pub mod warp;
+
+pub use crate::ptr::F32x4;
+pub use sync::sync_threads;

@@ -1,0 +1,29 @@
+//! kernel-lab's device crate: the kernels, their parameter structs, and a small device API.
+//!
+//! This crate is compiled twice (DESIGN.md §1):
+//! - for `nvptx64-nvidia-cuda` by the root `build.rs`: kernel bodies and the device API ([`gpu`]);
+//! - for the host as an ordinary dependency: only the `#[repr(C)]` parameter structs, the
+//!   pointer types and the kernel symbol names, with kernel bodies `cfg`'d out.
+//!
+//! So host and device share one definition of every kernel's arguments: a kernel takes one
+//! by-value parameter struct, and the host pushes that very struct.
+//!
+//! A ladder is a folder and a step is a file (`reduce/s05_warp_shuffle.rs`); each kernel is
+//! declared with [`kernel!`], which also exports its symbol name for the host's registry.
+#![no_std]
+#![cfg_attr(
+    target_arch = "nvptx64",
+    feature(abi_ptx, stdarch_nvptx, asm_experimental_arch, core_float_math)
+)]
+
+#[macro_use]
+mod macros;
+pub mod ptr;
+pub use ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
+
+#[cfg(target_arch = "nvptx64")]
+pub mod gpu;
+
+pub mod reduce;
+pub mod saxpy;
+pub mod vector_add;
