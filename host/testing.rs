@@ -18,7 +18,10 @@ pub fn gpu_or_skip(test: &str) -> Option<&'static Gpu> {
         Ok(gpu) => Some(gpu),
         Err(why) if gpu_required() => panic!("KLAB_REQUIRE_GPU=1 but no usable GPU: {why}"),
         Err(why) => {
-            println!("{test}: skipped: no CUDA device ({why})");
+            // Straight to stderr: libtest captures print!/eprint!, not the stream itself, so
+            // the skip is visible in a plain `cargo test`.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "{test}: skipped: no CUDA device ({why})");
             None
         }
     }

@@ -1,0 +1,48 @@
+//! The generic test body every ladder's steps run through, and shape strategies.
+
+use kernel_lab::inputs;
+use kernel_lab::registry::{Ladder, StepInfo};
+use kernel_lab::runtime::Gpu;
+use kernel_lab::shape::Shape;
+use proptest::prelude::*;
+
+/// Verifies `step` of `ladder` on `shape` with fresh random inputs; panics with the seed and
+/// the first mismatches on failure.
+pub fn check_step(gpu: &Gpu, ladder: &dyn Ladder, step: &StepInfo, shape: &Shape) {
+    let seed = inputs::fresh_seed();
+    let mut case = ladder
+        .prepare(gpu, shape, seed)
+        .unwrap_or_else(|e| panic!("{} at {shape}: prepare failed: {e}", step.symbol));
+    let c = case
+        .verify(gpu, step)
+        .unwrap_or_else(|e| panic!("{} at {shape} (seed {seed}): {e}", step.symbol));
+    assert!(
+        c.passed(),
+        "{} at {shape} (KLAB_SEED={seed}): {c}",
+        step.symbol
+    );
+}
+
+/// Shapes for a ladder of `dims` dimensions: 1, tile − 1, tile + 1, primes and large sizes
+/// (tile = 32, the warp and the usual tile edge), plus random ones.
+pub fn shape_strategy(dims: usize) -> BoxedStrategy<Shape> {
+    let edge = prop_oneof![
+        Just(1usize),
+        Just(31),
+        Just(33),
+        Just(127),
+        Just(129),
+        Just(257),
+        Just(1021),
+        1usize..600,
+    ];
+    match dims {
+        1 => prop_oneof![
+            edge.prop_map(Shape::n),
+            (1usize..300_000).prop_map(Shape::n),
+            Just(Shape::n(1_000_003)),
+        ]
+        .boxed(),
+        d => proptest::collection::vec(edge, d).prop_map(Shape).boxed(),
+    }
+}
