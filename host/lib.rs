@@ -11,6 +11,7 @@
 //! # Ok::<(), kernel_lab::Error>(())
 //! ```
 
+pub mod baselines;
 pub mod bench;
 pub mod cli;
 pub mod error;

@@ -36,6 +36,18 @@ impl StepInfo {
     }
 }
 
+/// A reference implementation timed beside a ladder's steps in the same run: cuBLAS, or the
+/// CUDA C++ twin of a step (same algorithm, compiled with NVRTC).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct BaselineInfo {
+    /// `cublas` or `cuda_cpp_twin`.
+    pub name: &'static str,
+    /// The step it is the twin of (0 for a library baseline that stands for all steps).
+    pub of_step: u32,
+    /// One line: what it is.
+    pub description: &'static str,
+}
+
 /// Minimum work of one problem: FLOPs and the fewest bytes that must cross device memory
 /// (each input read once, each output written once).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -97,6 +109,10 @@ pub trait Ladder: Sync {
     fn ceiling(&self) -> Ceiling;
     /// Allocates and fills the inputs of one problem with fresh random values (`seed`).
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>>;
+    /// Baselines timed beside the steps (default: none).
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        &[]
+    }
     /// Parses a shape for this ladder.
     fn parse_shape(&self, text: &str) -> Result<Shape> {
         Shape::parse(text, self.dims(), self.name())
@@ -114,6 +130,20 @@ pub trait Case {
     }
     /// Poisons the outputs with NaN, runs `step`, and compares with the float64 reference.
     fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison>;
+    /// Enqueues one run of a baseline (one of the ladder's [`Ladder::baselines`]).
+    fn run_baseline(&mut self, _gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
+        Err(Error::Other(format!(
+            "this ladder has no baseline {}",
+            baseline.name
+        )))
+    }
+    /// Poisons the outputs, runs the baseline, and compares with the reference.
+    fn verify_baseline(&mut self, _gpu: &Gpu, baseline: &BaselineInfo) -> Result<Comparison> {
+        Err(Error::Other(format!(
+            "this ladder has no baseline {}",
+            baseline.name
+        )))
+    }
 }
 
 /// Every ladder, in teaching order.

@@ -43,6 +43,7 @@ pub struct Gpu {
     stream: Arc<CudaStream>,
     module: Arc<CudaModule>,
     functions: Mutex<HashMap<String, CudaFunction>>,
+    extra_modules: Mutex<HashMap<String, Arc<CudaModule>>>,
     info: DeviceInfo,
 }
 
@@ -74,6 +75,7 @@ impl Gpu {
             stream,
             module,
             functions: Mutex::new(HashMap::new()),
+            extra_modules: Mutex::new(HashMap::new()),
             info,
         })
     }
@@ -123,11 +125,23 @@ impl Gpu {
         self.stream.synchronize().during("synchronizing the stream")
     }
 
-    /// Loads another PTX module (e.g. a CUDA C++ twin compiled with NVRTC).
-    pub fn load_module(&self, ptx: Ptx, what: &str) -> Result<Arc<CudaModule>> {
-        self.ctx
-            .load_module(ptx)
-            .during(format!("loading module {what}"))
+    /// Another module (e.g. a CUDA C++ twin compiled with NVRTC), built by `make` and loaded
+    /// the first time `name` is asked for, then cached for the life of the [`Gpu`].
+    pub fn cached_module(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> Result<Ptx>,
+    ) -> Result<Arc<CudaModule>> {
+        let mut cache = self.extra_modules.lock().expect("module cache poisoned");
+        if let Some(m) = cache.get(name) {
+            return Ok(m.clone());
+        }
+        let m = self
+            .ctx
+            .load_module(make()?)
+            .during(format!("loading module {name}"))?;
+        cache.insert(name.to_string(), m.clone());
+        Ok(m)
     }
 }
 

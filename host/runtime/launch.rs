@@ -3,7 +3,7 @@
 use super::Gpu;
 use crate::error::{Error, Result};
 use cudarc::driver::sys::CUfunction_attribute;
-use cudarc::driver::{DeviceRepr, LaunchConfig};
+use cudarc::driver::{CudaFunction, DeviceRepr, LaunchConfig};
 use kernels_gpu::KernelParams;
 
 /// A kernel's parameter struct as cudarc pushes it: by value, as the kernel's one parameter.
@@ -75,8 +75,19 @@ impl Gpu {
     /// limit is raised first.
     pub fn launch<P: KernelParams>(&self, symbol: &str, launch: Launch, params: P) -> Result<()> {
         let f = self.function(symbol)?;
+        self.launch_function(&f, symbol, launch, params)
+    }
+
+    /// Enqueues function `f` (from any module; `name` is for errors) with `params`.
+    pub fn launch_function<P: KernelParams>(
+        &self,
+        f: &CudaFunction,
+        name: &str,
+        launch: Launch,
+        params: P,
+    ) -> Result<()> {
         let err = |source| Error::Launch {
-            kernel: symbol.to_string(),
+            kernel: name.to_string(),
             grid: launch.grid,
             block: launch.block,
             smem: launch.smem,

@@ -1,0 +1,80 @@
+//! CUDA C++ twins: the same algorithm as a Rust step, written in CUDA C++, compiled at run time
+//! with NVRTC for the device's architecture, launched with the very same parameter struct
+//! (the C++ side declares a struct of identical layout).
+
+use crate::error::{Error, Result};
+use crate::runtime::{Gpu, Launch};
+use cudarc::driver::CudaModule;
+use cudarc::nvrtc::CompileOptions;
+use kernels_gpu::KernelParams;
+use std::sync::Arc;
+
+/// A compiled CUDA C++ module.
+pub struct Twin {
+    name: String,
+    module: Arc<CudaModule>,
+}
+
+/// The device's architecture as NVRTC wants it (`sm_90`), leaked once per distinct value
+/// because cudarc's options take `&'static str`.
+fn arch_option(gpu: &Gpu) -> &'static str {
+    static ARCHS: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let arch = gpu.info().arch();
+    let mut known = ARCHS.lock().expect("arch list poisoned");
+    if let Some(a) = known.iter().find(|a| **a == arch) {
+        return a;
+    }
+    let leaked: &'static str = Box::leak(arch.into_boxed_str());
+    known.push(leaked);
+    leaked
+}
+
+impl Twin {
+    /// Compiles `source` (CUDA C++, kernels declared `extern "C" __global__`) with NVRTC
+    /// (optimising by default) for the device's architecture and loads it; compiled once per
+    /// [`Gpu`] and `name`, then taken from its cache.
+    pub fn compile(gpu: &Gpu, name: &str, source: &str) -> Result<Self> {
+        let module = gpu.cached_module(name, || {
+            // SAFETY: only tries to dlopen libnvrtc.
+            if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+                return Err(Error::Tool {
+                    tool: "NVRTC".into(),
+                    why: "libnvrtc could not be loaded (CUDA toolkit or nvidia-cuda-nvrtc wheel)"
+                        .into(),
+                });
+            }
+            let opts = CompileOptions {
+                arch: Some(arch_option(gpu)),
+                name: Some(format!("{name}.cu")),
+                options: vec!["-std=c++17".into()],
+                ..Default::default()
+            };
+            cudarc::nvrtc::compile_ptx_with_opts(source, opts).map_err(|e| Error::Tool {
+                tool: "NVRTC".into(),
+                why: format!("compiling twin {name}: {e}"),
+            })
+        })?;
+        Ok(Self {
+            name: name.to_string(),
+            module,
+        })
+    }
+
+    /// Enqueues the twin's kernel `symbol` with the same parameter struct as the Rust step.
+    pub fn launch<P: KernelParams>(
+        &self,
+        gpu: &Gpu,
+        symbol: &str,
+        launch: Launch,
+        params: P,
+    ) -> Result<()> {
+        let f = self
+            .module
+            .load_function(symbol)
+            .map_err(|source| Error::Driver {
+                op: format!("looking up {symbol} in twin {}", self.name),
+                source,
+            })?;
+        gpu.launch_function(&f, symbol, launch, params)
+    }
+}
