@@ -8,7 +8,7 @@
 //!  -- --emit=asm=OUT.ptx -C target-cpu=sm_XX` with `-Cpanic=immediate-abort`.
 //!
 //! Toolchain search order (the first that has the library source wins):
-//! 1. `KLAB_KERNEL_RUSTC` (and optionally `KLAB_KERNEL_CARGO`): an explicit override;
+//! 1. `KLAB_KERNEL_RUSTC` (and optionally `KLAB_KERNEL_CARGO`): an explicit override, used alone;
 //! 2. the toolchain that runs this build (`$RUSTC`), if its sysroot has `lib/rustlib/src/rust/library`;
 //! 3. a system rustc that has it (Debian 12: `rustc-web` + `rust-web-src` in `/usr`).
 //!
@@ -21,16 +21,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+include!("build/toolchain.rs");
+
 const TARGET: &str = "nvptx64-nvidia-cuda";
 const DEFAULT_ARCH: &str = "sm_80";
 const KERNEL_CRATE: &str = "kernels_gpu";
-
-/// A rustc + cargo pair whose sysroot carries the standard library source.
-struct Toolchain {
-    rustc: PathBuf,
-    cargo: PathBuf,
-    origin: &'static str,
-}
 
 fn main() {
     let manifest_dir =
@@ -58,8 +53,8 @@ fn main() {
         ));
     }
 
-    let toolchain =
-        find_toolchain().unwrap_or_else(|tried| fail(&missing_toolchain_message(&tried)));
+    let toolchain = find_toolchain(candidates_from_env(|k| env::var(k).ok()))
+        .unwrap_or_else(|tried| fail(&missing_toolchain_message(&tried)));
     let target_dir = nested_target_dir(&manifest_dir, &out_dir);
     let ptx_path = out_dir.join("kernels.ptx");
     build_ptx(&toolchain, &kernel_dir, &target_dir, &arch, &ptx_path);
@@ -98,24 +93,6 @@ fn nested_target_dir(manifest_dir: &Path, out_dir: &Path) -> PathBuf {
         .join("kernels-nvptx")
 }
 
-fn sysroot_of(rustc: &Path) -> Option<PathBuf> {
-    let out = Command::new(rustc)
-        .arg("--print")
-        .arg("sysroot")
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-}
-
-fn has_library_source(sysroot: &Path) -> bool {
-    sysroot
-        .join("lib/rustlib/src/rust/library/core/Cargo.toml")
-        .is_file()
-}
-
 fn rustc_version(rustc: &Path) -> String {
     Command::new(rustc)
         .arg("--version")
@@ -123,76 +100,6 @@ fn rustc_version(rustc: &Path) -> String {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into())
-}
-
-/// Candidate rustc paths in the documented order, with how each was found.
-fn candidates() -> Vec<(PathBuf, Option<PathBuf>, &'static str)> {
-    let mut list = Vec::new();
-    if let Ok(rustc) = env::var("KLAB_KERNEL_RUSTC") {
-        list.push((
-            PathBuf::from(rustc),
-            env::var("KLAB_KERNEL_CARGO").ok().map(PathBuf::from),
-            "KLAB_KERNEL_RUSTC",
-        ));
-    }
-    if let Ok(rustc) = env::var("RUSTC") {
-        list.push((PathBuf::from(rustc), None, "invoking toolchain"));
-    }
-    for sys in ["/usr/bin/rustc", "/usr/local/bin/rustc"] {
-        list.push((PathBuf::from(sys), None, "system rustc"));
-    }
-    list
-}
-
-fn find_toolchain() -> Result<Toolchain, Vec<String>> {
-    let mut tried = Vec::new();
-    for (rustc, cargo, origin) in candidates() {
-        let Some(sysroot) = sysroot_of(&rustc) else {
-            tried.push(format!("{} ({origin}): does not run", rustc.display()));
-            continue;
-        };
-        if !has_library_source(&sysroot) {
-            tried.push(format!(
-                "{} ({origin}): sysroot {} has no library source",
-                rustc.display(),
-                sysroot.display()
-            ));
-            continue;
-        }
-        // Call the toolchain's own binaries by path so that rustup's proxies cannot swap them.
-        let real_rustc = sysroot.join("bin/rustc");
-        let rustc = if real_rustc.is_file() {
-            real_rustc
-        } else {
-            rustc
-        };
-        let cargo = cargo.unwrap_or_else(|| sysroot.join("bin/cargo"));
-        if !cargo.is_file() {
-            tried.push(format!(
-                "{} ({origin}): no cargo at {}",
-                rustc.display(),
-                cargo.display()
-            ));
-            continue;
-        }
-        return Ok(Toolchain {
-            rustc,
-            cargo,
-            origin,
-        });
-    }
-    Err(tried)
-}
-
-fn missing_toolchain_message(tried: &[String]) -> String {
-    format!(
-        "no Rust toolchain with the standard library source was found, so the kernels cannot be \
-         compiled for {TARGET}.\n\nTried:\n  {}\n\nFix it with one of:\n  \
-         rustup (a machine that can download components):   rustup component add rust-src\n  \
-         Debian 12 (system toolchain with its source):       sudo apt-get install rustc-web rust-web-src\n  \
-         any toolchain that has lib/rustlib/src/rust/library: KLAB_KERNEL_RUSTC=/path/to/bin/rustc cargo build\n",
-        tried.join("\n  ")
-    )
 }
 
 fn build_ptx(tc: &Toolchain, kernel_dir: &Path, target_dir: &Path, arch: &str, ptx_path: &Path) {
@@ -253,5 +160,5 @@ fn build_ptx(tc: &Toolchain, kernel_dir: &Path, target_dir: &Path, arch: &str, p
 
 fn fail(msg: &str) -> ! {
     eprintln!("\nkernel-lab build: {msg}");
-    panic!("kernel-lab build failed: see the message above");
+    std::process::exit(1);
 }

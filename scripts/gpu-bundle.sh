@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds everything a GPU host without Rust needs into bundle/ (git-ignored, < 64 MiB):
+#   bundle/klab            the release CLI (PTX embedded)
+#   bundle/tests/*         every test binary (cargo test --release --no-run), stripped
+#   bundle/run-tests.sh    runs every test binary with KLAB_REQUIRE_GPU=1, ends "N passed, N failed"
+# Usage on the GPU host:  bundle/run-tests.sh [LOG_DIR]   then e.g.  bundle/klab bench --json r.json
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=bundle
+rm -rf "$out"
+mkdir -p "$out/tests"
+
+echo "building release klab and test binaries..." >&2
+cargo build --release --bin klab
+cp target/release/klab "$out/klab"
+
+cargo test --release --no-run --message-format=json 2>/dev/null \
+  | python3 -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        kind = m["target"]["kind"][0]
+        print(m["executable"], kind + "-" + m["target"]["name"])
+' | while read -r exe name; do
+    cp "$exe" "$out/tests/$name"
+done
+
+strip "$out/klab" "$out"/tests/*
+
+cat > "$out/run-tests.sh" <<'RUNNER'
+#!/usr/bin/env bash
+# Runs every kernel-lab test binary on this GPU host with KLAB_REQUIRE_GPU=1 (a missing GPU
+# fails), writes one log per binary, and ends with "N passed, N failed" (tests, summed).
+set -u
+here="$(cd "$(dirname "$0")" && pwd)"
+logs="${1:-$here/logs}"
+mkdir -p "$logs"
+export KLAB_REQUIRE_GPU=1 KLAB_BIN="$here/klab"
+passed=0; failed=0
+for t in "$here"/tests/*; do
+    name="$(basename "$t")"
+    "$t" >"$logs/$name.log" 2>&1
+    rc=$?
+    p=$(grep -Eo '[0-9]+ passed' "$logs/$name.log" | awk '{s+=$1} END {print s+0}')
+    f=$(grep -Eo '[0-9]+ failed' "$logs/$name.log" | awk '{s+=$1} END {print s+0}')
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed before reporting
+    passed=$((passed + p)); failed=$((failed + f))
+    printf '%-40s rc=%-3s %4s passed %4s failed\n' "$name" "$rc" "$p" "$f"
+    if [ "$rc" -ne 0 ]; then grep -E "panicked|FAILED|failures:|error" "$logs/$name.log" | head -20; fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
+RUNNER
+chmod +x "$out/run-tests.sh"
+
+size=$(du -sm "$out" | cut -f1)
+echo "bundle: $(ls "$out/tests" | wc -l) test binaries + klab, ${size} MiB in $out/" >&2
+if [ "$size" -ge 64 ]; then echo "bundle is ${size} MiB: over the 64 MiB limit" >&2; exit 1; fi
