@@ -13,7 +13,13 @@
 #![no_std]
 #![cfg_attr(
     target_arch = "nvptx64",
-    feature(abi_ptx, stdarch_nvptx, asm_experimental_arch, core_float_math)
+    feature(
+        abi_ptx,
+        stdarch_nvptx,
+        asm_experimental_arch,
+        core_float_math,
+        link_llvm_intrinsics
+    )
 )]
 
 #[macro_use]

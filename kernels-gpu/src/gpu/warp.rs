@@ -5,68 +5,64 @@
 //! | `shuffle_down` / `shuffle_xor` / `shuffle_idx` | `shfl.sync.{down,bfly,idx}.b32` | `SHFL.{DOWN,BFLY,IDX}` |
 //! | `ballot` / `any` / `all` | `vote.sync.{ballot,any,all}` | `VOTE` |
 //! | `reduce_sum` / `reduce_max` | 5 × `shfl.sync.bfly` + add/max | 5 × `SHFL.BFLY` |
+//!
+//! These are LLVM NVVM intrinsics, not inline asm, because they are *convergent*: the
+//! optimiser must not move them into a branch that only some lanes take. Checked: the same
+//! shuffles written as `pure` inline asm were sunk by LLVM into an `if lane == 0` block, and
+//! the block reduction returned garbage on the H100 (docs/perf-notes.md, foundation).
 
-use core::arch::asm;
-
-macro_rules! shfl {
-    ($(#[$m:meta])* $name:ident, $mode:literal, $clamp:literal) => {
-        $(#[$m])*
-        #[inline(always)]
-        pub fn $name(v: f32, lane_arg: u32) -> f32 {
-            let r: f32;
-            unsafe {
-                asm!(concat!("shfl.sync.", $mode, ".b32 {r}, {v}, {b}, ", $clamp, ", 0xffffffff;"),
-                    r = out(reg32) r, v = in(reg32) v, b = in(reg32) lane_arg, options(pure, nomem, nostack))
-            };
-            r
-        }
-    };
+#[allow(improper_ctypes)]
+unsafe extern "C" {
+    #[link_name = "llvm.nvvm.shfl.sync.down.f32"]
+    fn shfl_down_f32(mask: u32, v: f32, delta: u32, clamp: u32) -> f32;
+    #[link_name = "llvm.nvvm.shfl.sync.bfly.f32"]
+    fn shfl_bfly_f32(mask: u32, v: f32, lane_mask: u32, clamp: u32) -> f32;
+    #[link_name = "llvm.nvvm.shfl.sync.idx.f32"]
+    fn shfl_idx_f32(mask: u32, v: f32, src: u32, clamp: u32) -> f32;
+    #[link_name = "llvm.nvvm.vote.ballot.sync"]
+    fn vote_ballot(mask: u32, pred: bool) -> u32;
+    #[link_name = "llvm.nvvm.vote.any.sync"]
+    fn vote_any(mask: u32, pred: bool) -> bool;
+    #[link_name = "llvm.nvvm.vote.all.sync"]
+    fn vote_all(mask: u32, pred: bool) -> bool;
 }
 
-shfl!(
-    /// `shfl.sync.down.b32`: the value of lane `lane + delta` (own value past the end).
-    shuffle_down, "down", "0x1f"
-);
-shfl!(
-    /// `shfl.sync.bfly.b32`: the value of lane `lane ^ mask` (a butterfly exchange).
-    shuffle_xor, "bfly", "0x1f"
-);
-shfl!(
-    /// `shfl.sync.idx.b32`: the value of lane `src` (a broadcast when all lanes pass one `src`).
-    shuffle_idx, "idx", "0x1f"
-);
+const FULL: u32 = 0xffff_ffff;
+
+/// `shfl.sync.down.b32`: the value of lane `lane + delta` (own value past the end).
+#[inline(always)]
+pub fn shuffle_down(v: f32, delta: u32) -> f32 {
+    unsafe { shfl_down_f32(FULL, v, delta, 0x1f) }
+}
+
+/// `shfl.sync.bfly.b32`: the value of lane `lane ^ lane_mask` (a butterfly exchange).
+#[inline(always)]
+pub fn shuffle_xor(v: f32, lane_mask: u32) -> f32 {
+    unsafe { shfl_bfly_f32(FULL, v, lane_mask, 0x1f) }
+}
+
+/// `shfl.sync.idx.b32`: the value of lane `src` (a broadcast when all lanes pass one `src`).
+#[inline(always)]
+pub fn shuffle_idx(v: f32, src: u32) -> f32 {
+    unsafe { shfl_idx_f32(FULL, v, src, 0x1f) }
+}
 
 /// `vote.sync.ballot.b32`: bit `i` set where lane `i`'s predicate holds.
 #[inline(always)]
 pub fn ballot(pred: bool) -> u32 {
-    let r: u32;
-    unsafe {
-        asm!("{{ .reg .pred p; setp.ne.u32 p, {x}, 0; vote.sync.ballot.b32 {r}, p, 0xffffffff; }}",
-            r = out(reg32) r, x = in(reg32) pred as u32, options(pure, nomem, nostack))
-    };
-    r
+    unsafe { vote_ballot(FULL, pred) }
 }
 
 /// `vote.sync.any.pred`: true on every lane if the predicate holds on any lane.
 #[inline(always)]
 pub fn any(pred: bool) -> bool {
-    let r: u32;
-    unsafe {
-        asm!("{{ .reg .pred p, q; setp.ne.u32 p, {x}, 0; vote.sync.any.pred q, p, 0xffffffff; selp.u32 {r}, 1, 0, q; }}",
-            r = out(reg32) r, x = in(reg32) pred as u32, options(pure, nomem, nostack))
-    };
-    r != 0
+    unsafe { vote_any(FULL, pred) }
 }
 
 /// `vote.sync.all.pred`: true on every lane if the predicate holds on all lanes.
 #[inline(always)]
 pub fn all(pred: bool) -> bool {
-    let r: u32;
-    unsafe {
-        asm!("{{ .reg .pred p, q; setp.ne.u32 p, {x}, 0; vote.sync.all.pred q, p, 0xffffffff; selp.u32 {r}, 1, 0, q; }}",
-            r = out(reg32) r, x = in(reg32) pred as u32, options(pure, nomem, nostack))
-    };
-    r != 0
+    unsafe { vote_all(FULL, pred) }
 }
 
 /// Sum over the warp by a butterfly (offsets 16, 8, 4, 2, 1): every lane gets the total.
