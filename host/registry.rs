@@ -156,9 +156,19 @@ pub fn all_steps() -> impl Iterator<Item = &'static StepInfo> {
     crate::ladders::ALL.iter().flat_map(|l| l.steps())
 }
 
-/// Every registered PTX entry point.
+/// PTX entries that are not ladder steps: the device-API self-tests.
+pub static AUX_SYMBOLS: &[&str] = &[
+    kernels_gpu::selftest::selftest_warp::SYMBOL,
+    kernels_gpu::selftest::selftest_atomics::SYMBOL,
+    kernels_gpu::selftest::selftest_math::SYMBOL,
+    kernels_gpu::selftest::selftest_smem_vec::SYMBOL,
+];
+
+/// Every registered PTX entry point: all steps' kernels and [`AUX_SYMBOLS`].
 pub fn all_symbols() -> impl Iterator<Item = &'static str> {
-    all_steps().flat_map(|s| s.symbols.iter().copied())
+    all_steps()
+        .flat_map(|s| s.symbols.iter().copied())
+        .chain(AUX_SYMBOLS.iter().copied())
 }
 
 /// The ladder of the given name.

@@ -21,7 +21,8 @@ pub fn gpu_or_skip(test: &str) -> Option<&'static Gpu> {
             // Straight to stderr: libtest captures print!/eprint!, not the stream itself, so
             // the skip is visible in a plain `cargo test`.
             use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "{test}: skipped: no CUDA device ({why})");
+            let line = format!("{test}: skipped: no CUDA device ({why})\n");
+            let _ = std::io::stderr().write_all(line.as_bytes());
             None
         }
     }

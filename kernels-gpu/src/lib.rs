@@ -32,4 +32,5 @@ pub mod gpu;
 
 pub mod reduce;
 pub mod saxpy;
+pub mod selftest;
 pub mod vector_add;
