@@ -156,9 +156,21 @@ pub fn all_steps() -> impl Iterator<Item = &'static StepInfo> {
     crate::ladders::ALL.iter().flat_map(|l| l.steps())
 }
 
-/// Every registered PTX entry point.
+/// PTX entry points that are not ladder steps: the ceiling kernels the benchmark measures
+/// the hardware with (kernels-gpu/src/ceiling).
+pub fn aux_symbols() -> &'static [&'static str] {
+    use kernels_gpu::ceiling as c;
+    &[
+        c::ceiling_read_stream::SYMBOL,
+        c::ceiling_fma_throughput::SYMBOL,
+    ]
+}
+
+/// Every registered PTX entry point: every step's, then [`aux_symbols`].
 pub fn all_symbols() -> impl Iterator<Item = &'static str> {
-    all_steps().flat_map(|s| s.symbols.iter().copied())
+    all_steps()
+        .flat_map(|s| s.symbols.iter().copied())
+        .chain(aux_symbols().iter().copied())
 }
 
 /// The ladder of the given name.
