@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// The measured ceilings (the benchmark JSON's `ceilings` object); `None` where unmeasured.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Ceilings {
     /// cudarc `memcpy_dtod` of [`COPY_BYTES`], bytes read + written per second (GB/s).
     pub copy_gbps: Option<f64>,

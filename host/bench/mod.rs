@@ -1,6 +1,8 @@
 //! The benchmark harness: honest timings of registered steps.
 
 pub mod ceilings;
+pub mod render;
+pub mod results;
 pub mod stats;
 pub mod timing;
 
