@@ -194,10 +194,16 @@ pub fn write_f32(path: &Path, shape: &[usize], data: &[f32]) -> Result<()> {
             ),
         ));
     }
+    write_atomic(path, &encode_f32(shape, data))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// failure never leaves a partial or clobbered file (the temporary file is removed).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temp_path_for(path);
     let written = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&encode_f32(shape, data))?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

@@ -3,6 +3,7 @@
 pub mod ceilings;
 pub mod render;
 pub mod results;
+pub mod runner;
 pub mod stats;
 pub mod timing;
 

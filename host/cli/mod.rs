@@ -1,6 +1,7 @@
 //! The `klab` command line: one module per subcommand, errors become one clear line and a
 //! non-zero exit (1: failure; 2: bad usage, such as an unknown kernel).
 
+mod bench;
 mod info;
 mod list;
 mod run;
@@ -26,6 +27,8 @@ pub enum Command {
     List,
     /// Run one kernel, verify it against the CPU reference, and time it.
     Run(run::RunArgs),
+    /// Measure the ceilings, then verify and time every step and baseline (or a selection).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -35,6 +38,7 @@ pub fn main() -> ExitCode {
         Command::Info => info::info(),
         Command::List => list::list(),
         Command::Run(args) => run::run(&args),
+        Command::Bench(args) => bench::bench(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
