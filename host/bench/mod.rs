@@ -1,6 +1,7 @@
 //! The benchmark harness: honest timings of registered steps.
 
 pub mod ceilings;
+pub mod compare;
 pub mod render;
 pub mod results;
 pub mod runner;

@@ -2,6 +2,7 @@
 //! non-zero exit (1: failure; 2: bad usage, such as an unknown kernel).
 
 mod bench;
+mod compare;
 mod info;
 mod list;
 mod run;
@@ -29,6 +30,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Measure the ceilings, then verify and time every step and baseline (or a selection).
     Bench(bench::BenchArgs),
+    /// Compare two `klab bench --json` runs; exit 1 if a kernel got slower than the threshold.
+    Compare(compare::CompareArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -39,6 +42,7 @@ pub fn main() -> ExitCode {
         Command::List => list::list(),
         Command::Run(args) => run::run(&args),
         Command::Bench(args) => bench::bench(&args),
+        Command::Compare(args) => compare::compare(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
