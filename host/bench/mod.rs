@@ -3,6 +3,7 @@
 pub mod ceilings;
 pub mod compare;
 pub mod render;
+pub mod report;
 pub mod results;
 pub mod runner;
 pub mod stats;

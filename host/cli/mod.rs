@@ -5,6 +5,7 @@ mod bench;
 mod compare;
 mod info;
 mod list;
+mod report;
 mod run;
 
 use crate::error::Error;
@@ -32,6 +33,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Compare two `klab bench --json` runs; exit 1 if a kernel got slower than the threshold.
     Compare(compare::CompareArgs),
+    /// SVG charts of a `klab bench --json` run: percent of ceiling per ladder, and a roofline.
+    Report(report::ReportArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -43,6 +46,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Compare(args) => compare::compare(&args),
+        Command::Report(args) => report::report(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
