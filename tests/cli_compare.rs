@@ -53,12 +53,19 @@ fn a_slowed_kernel_fails_the_gate_and_others_pass() {
         "slow.json",
         &[("k1", "64", 1.02), ("k2", "64", 2.5), ("fresh", "64", 1.0)],
     );
-    let same = run_json(dir.path(), "same.json", &[("k1", "64", 0.9), ("k2", "64", 2.05)]);
+    let same = run_json(
+        dir.path(),
+        "same.json",
+        &[("k1", "64", 0.9), ("k2", "64", 2.05)],
+    );
 
     let (code, out, err) = klab(&["compare".as_ref(), old.as_os_str(), slow.as_os_str()]);
     assert_eq!(code, 1, "stdout:\n{out}\nstderr:\n{err}");
     assert!(out.contains("SLOWER") && out.contains("k2"), "{out}");
-    assert!(out.contains("only in the baseline run: saxpy gone 64"), "{out}");
+    assert!(
+        out.contains("only in the baseline run: saxpy gone 64"),
+        "{out}"
+    );
     assert!(out.contains("only in the new run: saxpy fresh 64"), "{out}");
     assert_eq!(err.lines().count(), 1, "one error line: {err}");
 
@@ -85,7 +92,10 @@ fn a_missing_or_malformed_file_is_one_clear_error() {
     std::fs::write(&bad, "{ not json").unwrap();
     let (code, _, err) = klab(&["compare".as_ref(), good.as_os_str(), bad.as_os_str()]);
     assert_eq!(code, 1);
-    assert!(err.contains("bad.json") && err.contains("not benchmark JSON"), "{err}");
+    assert!(
+        err.contains("bad.json") && err.contains("not benchmark JSON"),
+        "{err}"
+    );
     let missing = dir.path().join("missing.json");
     let (code, _, err) = klab(&["compare".as_ref(), missing.as_os_str(), good.as_os_str()]);
     assert_eq!(code, 1);

@@ -3,16 +3,17 @@
 use std::process::Command;
 
 fn synthetic() -> serde_json::Value {
-    let row = |ladder: &str, step: u32, kernel: &str, kind: &str, ms: f64, flops: f64, bytes: f64| {
-        serde_json::json!({
-            "ladder": ladder, "step": step, "kernel": kernel, "kind": kind, "shape": "67108864",
-            "dtype": "f32", "median_ms": ms, "p20_ms": ms, "p80_ms": ms, "min_ms": ms,
-            "flops": flops, "bytes": bytes, "gbps": bytes / ms / 1e6,
-            "tflops": flops / ms / 1e9, "pct_of_ceiling": bytes / ms / 1e6 / 30.0,
-            "ceiling": "copy_gbps", "speedup_vs_step1": 1.0, "baseline": null,
-            "baseline_ratio": null, "verified": true
-        })
-    };
+    let row =
+        |ladder: &str, step: u32, kernel: &str, kind: &str, ms: f64, flops: f64, bytes: f64| {
+            serde_json::json!({
+                "ladder": ladder, "step": step, "kernel": kernel, "kind": kind, "shape": "67108864",
+                "dtype": "f32", "median_ms": ms, "p20_ms": ms, "p80_ms": ms, "min_ms": ms,
+                "flops": flops, "bytes": bytes, "gbps": bytes / ms / 1e6,
+                "tflops": flops / ms / 1e9, "pct_of_ceiling": bytes / ms / 1e6 / 30.0,
+                "ceiling": "copy_gbps", "speedup_vs_step1": 1.0, "baseline": null,
+                "baseline_ratio": null, "verified": true
+            })
+        };
     serde_json::json!({
         "device": { "name": "synthetic H100", "sm_count": 132, "clock_mhz": 1980,
                     "driver": "580", "cuda": "13.0", "commit": "abc", "time": "t" },
@@ -32,7 +33,11 @@ fn assert_svg(path: &std::path::Path) {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(!text.is_empty(), "{} is empty", path.display());
     let t = text.trim();
-    assert!(t.starts_with("<svg") || t.starts_with("<?xml"), "{}", &t[..60.min(t.len())]);
+    assert!(
+        t.starts_with("<svg") || t.starts_with("<?xml"),
+        "{}",
+        &t[..60.min(t.len())]
+    );
     assert!(t.ends_with("</svg>"), "{} is not closed", path.display());
     assert_eq!(t.matches("<svg").count(), t.matches("</svg>").count());
     // Balanced elements: every opening tag that is not self-closed is closed.
@@ -43,7 +48,12 @@ fn assert_svg(path: &std::path::Path) {
             .skip(1)
             .filter(|rest| rest.split('>').next().is_some_and(|h| h.ends_with('/')))
             .count();
-        assert_eq!(opened - selfclosed, t.matches(&format!("</{tag}>")).count(), "<{tag}> in {}", path.display());
+        assert_eq!(
+            opened - selfclosed,
+            t.matches(&format!("</{tag}>")).count(),
+            "<{tag}> in {}",
+            path.display()
+        );
     }
 }
 
@@ -54,7 +64,12 @@ fn report_writes_a_chart_per_ladder_and_a_roofline() {
     std::fs::write(&json, serde_json::to_string(&synthetic()).unwrap()).unwrap();
     let out = dir.path().join("charts");
     let o = Command::new(env!("CARGO_BIN_EXE_klab"))
-        .args(["report".as_ref(), json.as_os_str(), "--out".as_ref(), out.as_os_str()])
+        .args([
+            "report".as_ref(),
+            json.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -72,7 +87,12 @@ fn report_writes_a_chart_per_ladder_and_a_roofline() {
 fn report_of_a_missing_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_klab"))
-        .args(["report".as_ref(), dir.path().join("none.json").as_os_str(), "--out".as_ref(), dir.path().as_os_str()])
+        .args([
+            "report".as_ref(),
+            dir.path().join("none.json").as_os_str(),
+            "--out".as_ref(),
+            dir.path().as_os_str(),
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));

@@ -26,7 +26,13 @@ fn round_trips_through_a_file() {
     let data: Vec<f32> = (0..12).map(|i| i as f32 * 0.5 - 3.0).collect();
     npy::write_f32(&p, &[3, 4], &data).unwrap();
     let a = npy::read_f32(&p).unwrap();
-    assert_eq!(a, NpyArray { shape: vec![3, 4], data });
+    assert_eq!(
+        a,
+        NpyArray {
+            shape: vec![3, 4],
+            data
+        }
+    );
     npy::write_f32(&p, &[], &[7.0]).unwrap();
     assert_eq!(npy::read_f32(&p).unwrap().shape, Vec::<usize>::new());
 }
@@ -59,7 +65,11 @@ fn truncated_data_is_refused() {
     let (_, why) = file_error(npy::read_f32(&p).unwrap_err());
     assert!(why.contains("needs 16 bytes"), "{why}");
     let p = write_raw(&dir, "header.npy", &b[..20]);
-    assert!(file_error(npy::read_f32(&p).unwrap_err()).1.contains("truncated"));
+    assert!(
+        file_error(npy::read_f32(&p).unwrap_err())
+            .1
+            .contains("truncated")
+    );
 }
 
 #[test]
@@ -74,11 +84,25 @@ fn wrong_shape_for_the_ladder_names_the_file_and_the_expected_shape() {
     let bad = [("a.npy".into(), a(vec![5])), ("b.npy".into(), a(vec![6]))];
     let (path, why) = file_error(shape_of_inputs(ladder, &bad).unwrap_err());
     assert_eq!(path, "b.npy");
-    assert!(why.contains("(6,)") && why.contains("expected (5,)"), "{why}");
-    let two_d = [("m.npy".into(), a(vec![2, 3])), ("b.npy".into(), a(vec![6]))];
-    assert_eq!(file_error(shape_of_inputs(ladder, &two_d).unwrap_err()).0, "m.npy");
+    assert!(
+        why.contains("(6,)") && why.contains("expected (5,)"),
+        "{why}"
+    );
+    let two_d = [
+        ("m.npy".into(), a(vec![2, 3])),
+        ("b.npy".into(), a(vec![6])),
+    ];
+    assert_eq!(
+        file_error(shape_of_inputs(ladder, &two_d).unwrap_err()).0,
+        "m.npy"
+    );
     let one = [("a.npy".into(), a(vec![5]))];
-    assert!(shape_of_inputs(ladder, &one).unwrap_err().to_string().contains("takes 2"));
+    assert!(
+        shape_of_inputs(ladder, &one)
+            .unwrap_err()
+            .to_string()
+            .contains("takes 2")
+    );
 }
 
 #[test]
@@ -87,7 +111,10 @@ fn reads_a_ladders_inputs_from_files() {
     let p = dir.path().join("x.npy");
     npy::write_f32(&p, &[3], &[1.0, 2.0, 3.0]).unwrap();
     let (shape, inputs) = read_inputs(registry::ladder("reduce_sum").unwrap(), &[p]).unwrap();
-    assert_eq!((shape.to_string(), inputs), ("3".into(), vec![vec![1.0, 2.0, 3.0]]));
+    assert_eq!(
+        (shape.to_string(), inputs),
+        ("3".into(), vec![vec![1.0, 2.0, 3.0]])
+    );
 }
 
 #[test]
@@ -99,12 +126,18 @@ fn a_failed_write_leaves_the_existing_output_untouched() {
     // The temporary file cannot be created: a directory is in its place.
     std::fs::create_dir(npy::temp_path_for(&out)).unwrap();
     let (path, why) = file_error(npy::write_f32(&out, &[3], &[4.0, 5.0, 6.0]).unwrap_err());
-    assert!(path.ends_with("out.npy") && why.contains("cannot write"), "{why}");
+    assert!(
+        path.ends_with("out.npy") && why.contains("cannot write"),
+        "{why}"
+    );
     assert_eq!(std::fs::read(&out).unwrap(), before);
     // A shape that does not hold the data is refused before anything is written.
     assert!(npy::write_f32(&out, &[4], &[1.0]).is_err());
     assert_eq!(std::fs::read(&out).unwrap(), before);
     // Nothing else was left in the directory.
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }

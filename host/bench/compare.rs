@@ -135,10 +135,7 @@ pub fn render(c: &Comparison) -> String {
     }
     let n = c.deltas.iter().filter(|d| d.regressed).count();
     out += &if n == 0 {
-        format!(
-            "ok: no kernel slower by more than {}%\n",
-            c.threshold_pct
-        )
+        format!("ok: no kernel slower by more than {}%\n", c.threshold_pct)
     } else {
         format!(
             "FAIL: {n} kernel(s) slower by more than {}%\n",

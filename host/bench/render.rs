@@ -3,8 +3,20 @@
 use super::results::{BenchReport, ResultRow, RowKind};
 
 const COLUMNS: [&str; 14] = [
-    "ladder", "step", "kernel", "shape", "median_ms", "p20_ms", "p80_ms", "min_ms", "GB/s",
-    "TFLOP/s", "%ceil", "vs step1", "vs baseline", "verified",
+    "ladder",
+    "step",
+    "kernel",
+    "shape",
+    "median_ms",
+    "p20_ms",
+    "p80_ms",
+    "min_ms",
+    "GB/s",
+    "TFLOP/s",
+    "%ceil",
+    "vs step1",
+    "vs baseline",
+    "verified",
 ];
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -29,7 +41,12 @@ fn cells(r: &ResultRow) -> Vec<String> {
         opt(r.gbps, 1),
         opt(r.tflops, 3),
         opt(r.pct_of_ceiling, 1),
-        opt(r.speedup_vs_step1, 2) + if r.speedup_vs_step1.is_some() { "x" } else { "" },
+        opt(r.speedup_vs_step1, 2)
+            + if r.speedup_vs_step1.is_some() {
+                "x"
+            } else {
+                ""
+            },
         opt(r.baseline_ratio, 2) + if r.baseline_ratio.is_some() { "x" } else { "" },
         if r.verified { "yes" } else { "NO" }.into(),
     ]

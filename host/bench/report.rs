@@ -36,7 +36,10 @@ pub fn ladder_chart(ladder: &str, rows: &[&ResultRow]) -> Result<String> {
     let mut shapes: Vec<&str> = rows.iter().map(|r| r.shape.as_str()).collect();
     shapes.sort();
     shapes.dedup();
-    let labels: Vec<String> = rows.iter().map(|r| bar_label(r, shapes.len() > 1)).collect();
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| bar_label(r, shapes.len() > 1))
+        .collect();
     let ceiling = rows.first().map_or("", |r| r.ceiling.as_str());
     let top = rows
         .iter()
@@ -136,10 +139,7 @@ pub fn roofline_chart(rep: &BenchReport) -> Result<String> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("roofline: {}", rep.device.name),
-                ("sans-serif", 22),
-            )
+            .caption(format!("roofline: {}", rep.device.name), ("sans-serif", 22))
             .margin(16)
             .x_label_area_size(40)
             .y_label_area_size(64)

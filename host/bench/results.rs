@@ -267,7 +267,10 @@ pub(crate) mod tests {
         s.work.flops = 0.0;
         s.verified = None;
         let r = build_row(&s, &stats(5.0), &Ceilings::default());
-        assert_eq!((r.pct_of_ceiling, r.tflops, r.verified), (None, None, false));
+        assert_eq!(
+            (r.pct_of_ceiling, r.tflops, r.verified),
+            (None, None, false)
+        );
         // A compute ceiling uses TFLOP/s.
         let c = Ceilings {
             fma_tflops: Some(0.8),
@@ -285,7 +288,11 @@ pub(crate) mod tests {
         let mut rows = vec![
             build_row(&spec(2, RowKind::Step, "k2"), &stats(2.0), &c),
             build_row(&spec(1, RowKind::Step, "k1"), &stats(8.0), &c),
-            build_row(&spec(2, RowKind::Baseline, "saxpy_cuda_cpp_twin"), &stats(3.0), &c),
+            build_row(
+                &spec(2, RowKind::Baseline, "saxpy_cuda_cpp_twin"),
+                &stats(3.0),
+                &c,
+            ),
             build_row(&spec(0, RowKind::Baseline, "saxpy_cublas"), &stats(4.0), &c),
         ];
         let mut other = build_row(&spec(1, RowKind::Step, "k1"), &stats(1.0), &c);
@@ -301,7 +308,10 @@ pub(crate) mod tests {
         assert_eq!(rows[2].baseline, None);
         assert_eq!(rows[2].speedup_vs_step1, Some(8.0 / 3.0));
         // Another shape is its own group, with no baseline.
-        assert_eq!((rows[4].speedup_vs_step1, rows[4].baseline_ratio), (Some(1.0), None));
+        assert_eq!(
+            (rows[4].speedup_vs_step1, rows[4].baseline_ratio),
+            (Some(1.0), None)
+        );
     }
 
     #[test]
@@ -313,12 +323,32 @@ pub(crate) mod tests {
 
     #[test]
     fn json_keeps_the_schema_and_reads_partial_rows() {
-        let r = build_row(&spec(1, RowKind::Step, "k1"), &stats(5.0), &Ceilings::default());
+        let r = build_row(
+            &spec(1, RowKind::Step, "k1"),
+            &stats(5.0),
+            &Ceilings::default(),
+        );
         let v = serde_json::to_value(&r).unwrap();
         for key in [
-            "ladder", "step", "kernel", "shape", "dtype", "median_ms", "p20_ms", "p80_ms",
-            "min_ms", "gbps", "tflops", "pct_of_ceiling", "ceiling", "speedup_vs_step1",
-            "baseline", "baseline_ratio", "verified", "flops", "bytes",
+            "ladder",
+            "step",
+            "kernel",
+            "shape",
+            "dtype",
+            "median_ms",
+            "p20_ms",
+            "p80_ms",
+            "min_ms",
+            "gbps",
+            "tflops",
+            "pct_of_ceiling",
+            "ceiling",
+            "speedup_vs_step1",
+            "baseline",
+            "baseline_ratio",
+            "verified",
+            "flops",
+            "bytes",
         ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }

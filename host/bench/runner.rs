@@ -4,8 +4,7 @@
 
 use super::ceilings::Ceilings;
 use super::results::{
-    BenchReport, DeviceRecord, ResultRow, RowKind, RowSpec, build_row, fill_relative,
-    iso8601_utc,
+    BenchReport, DeviceRecord, ResultRow, RowKind, RowSpec, build_row, fill_relative, iso8601_utc,
 };
 use super::{L2Flush, TimingOptions, time_baseline, time_case};
 use crate::error::{Error, Result};

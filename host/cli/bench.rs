@@ -2,10 +2,10 @@
 //! [--quick]`: ceilings, then every selected step verified and timed, with the ladders'
 //! baselines; a table on stdout, a progress bar on stderr, data files on request.
 
+use crate::bench::TimingOptions;
 use crate::bench::render;
 use crate::bench::results::BenchReport;
 use crate::bench::runner::{self, Progress};
-use crate::bench::TimingOptions;
 use crate::error::{Error, Result};
 use crate::npy::write_atomic;
 use crate::runtime::Gpu;

@@ -29,7 +29,7 @@ pub fn read_report(path: &Path) -> Result<BenchReport> {
 
 /// Prints the per-kernel table; a regression is an error (exit 1).
 pub fn compare(args: &CompareArgs) -> Result<()> {
-    if !(args.threshold >= 0.0) {
+    if args.threshold.is_nan() || args.threshold < 0.0 {
         return Err(Error::Other(format!(
             "--threshold {} must be a percentage >= 0",
             args.threshold

@@ -5,9 +5,9 @@ use crate::error::{Error, Result};
 use crate::inputs;
 use crate::npy;
 use crate::npy_inputs;
-use std::path::PathBuf;
 use crate::registry;
 use crate::runtime::Gpu;
+use std::path::PathBuf;
 
 /// Arguments of `klab run`.
 #[derive(clap::Args, Debug)]

@@ -182,7 +182,12 @@ impl Ladder for ReduceLadder {
             shape: vec![shape.numel()],
         }]
     }
-    fn prepare_from(&self, gpu: &Gpu, shape: &Shape, inputs: Vec<Vec<f32>>) -> Result<Box<dyn Case>> {
+    fn prepare_from(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
         let [x] = super::take_inputs::<1>(self, shape, inputs)?;
         Ok(Box::new(self.prepare_values(gpu, &x)?))
     }

@@ -93,11 +93,22 @@ impl Ladder for Saxpy {
     fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
         let n = vec![shape.numel()];
         vec![
-            InputSpec { name: "x", shape: n.clone() },
-            InputSpec { name: "y", shape: n },
+            InputSpec {
+                name: "x",
+                shape: n.clone(),
+            },
+            InputSpec {
+                name: "y",
+                shape: n,
+            },
         ]
     }
-    fn prepare_from(&self, gpu: &Gpu, shape: &Shape, inputs: Vec<Vec<f32>>) -> Result<Box<dyn Case>> {
+    fn prepare_from(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
         let [x, y0] = super::take_inputs::<2>(self, shape, inputs)?;
         let n = shape.numel();
         let reference = x

@@ -63,11 +63,22 @@ impl Ladder for VectorAdd {
     fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
         let n = vec![shape.numel()];
         vec![
-            InputSpec { name: "a", shape: n.clone() },
-            InputSpec { name: "b", shape: n },
+            InputSpec {
+                name: "a",
+                shape: n.clone(),
+            },
+            InputSpec {
+                name: "b",
+                shape: n,
+            },
         ]
     }
-    fn prepare_from(&self, gpu: &Gpu, shape: &Shape, inputs: Vec<Vec<f32>>) -> Result<Box<dyn Case>> {
+    fn prepare_from(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
         let [a, b] = super::take_inputs::<2>(self, shape, inputs)?;
         let n = shape.numel();
         let reference = a

@@ -46,4 +46,3 @@ pub const FMA_UNROLL: u32 = 8;
 pub fn fma_throughput_flops(threads: u64, iters: u32) -> f64 {
     2.0 * threads as f64 * iters as f64 * (FMA_CHAINS * FMA_UNROLL) as f64
 }
-
