@@ -107,3 +107,38 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::results::ResultRow;
+
+    #[test]
+    fn outputs_are_written_and_the_json_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rep = BenchReport::default();
+        rep.device.name = "test".into();
+        rep.ceilings.copy_gbps = Some(3000.0);
+        rep.results.push(ResultRow {
+            ladder: "saxpy".into(),
+            kernel: "saxpy_s01_naive".into(),
+            shape: "8".into(),
+            median_ms: 1.0,
+            gbps: Some(2.0),
+            verified: true,
+            ..Default::default()
+        });
+        let (j, c, m) = (
+            dir.path().join("r.json"),
+            dir.path().join("r.csv"),
+            dir.path().join("r.md"),
+        );
+        write_outputs(&rep, Some(&j), Some(&c), Some(&m)).unwrap();
+        assert_eq!(super::super::compare::read_report(&j).unwrap(), rep);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&j).unwrap()).unwrap();
+        assert!(v["results"][0]["tflops"].is_null() && v["ceilings"]["read_gbps"].is_null());
+        assert_eq!(std::fs::read_to_string(&c).unwrap().lines().count(), 2);
+        assert!(std::fs::read_to_string(&m).unwrap().contains("## saxpy"));
+    }
+}
