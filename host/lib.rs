@@ -17,6 +17,8 @@ pub mod cli;
 pub mod error;
 pub mod inputs;
 pub mod ladders;
+pub mod npy;
+pub mod npy_inputs;
 pub mod ptx;
 pub mod registry;
 pub mod runtime;

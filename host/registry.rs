@@ -117,6 +117,48 @@ pub trait Ladder: Sync {
     fn parse_shape(&self, text: &str) -> Result<Shape> {
         Shape::parse(text, self.dims(), self.name())
     }
+    /// The inputs of one problem of `shape`, in the order [`Ladder::prepare_from`] takes them:
+    /// each one's name and its array shape (`klab run --input`). Default: none, meaning the
+    /// ladder does not take input files.
+    fn input_specs(&self, _shape: &Shape) -> Vec<InputSpec> {
+        Vec::new()
+    }
+    /// The problem shape implied by the first input's array shape (default: the array shape
+    /// itself, with the ladder's number of dimensions). The other inputs are then checked
+    /// against [`Ladder::input_specs`].
+    fn shape_from_input(&self, array_shape: &[usize]) -> Result<Shape> {
+        if array_shape.len() != self.dims() || array_shape.contains(&0) {
+            return Err(Error::Shape {
+                what: self.name().into(),
+                shape: format!("{array_shape:?}"),
+                why: format!(
+                    "the first input must have {} non-empty dimension(s)",
+                    self.dims()
+                ),
+            });
+        }
+        Ok(Shape(array_shape.to_vec()))
+    }
+    /// Like [`Ladder::prepare`], with the given inputs (one per [`Ladder::input_specs`] entry,
+    /// each of its shape, C order) instead of random ones.
+    fn prepare_from(
+        &self,
+        _gpu: &Gpu,
+        _shape: &Shape,
+        _inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        Err(Error::Other(format!(
+            "ladder {} does not take input files yet (Ladder::prepare_from)",
+            self.name()
+        )))
+    }
+}
+
+/// One input of a ladder's problem: its name (`x`) and array shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputSpec {
+    pub name: &'static str,
+    pub shape: Vec<usize>,
 }
 
 /// One prepared problem: device inputs and outputs, and its CPU reference.
@@ -144,6 +186,13 @@ pub trait Case {
             baseline.name
         )))
     }
+    /// The output of the last run, copied to the host: its array shape (empty for a scalar)
+    /// and its elements in C order (`klab run --output`).
+    fn output(&mut self, _gpu: &Gpu) -> Result<(Vec<usize>, Vec<f32>)> {
+        Err(Error::Other(
+            "this ladder cannot return its output yet (Case::output)".into(),
+        ))
+    }
 }
 
 /// Every ladder, in teaching order.
@@ -156,19 +205,27 @@ pub fn all_steps() -> impl Iterator<Item = &'static StepInfo> {
     crate::ladders::ALL.iter().flat_map(|l| l.steps())
 }
 
-/// PTX entries that are not ladder steps: the device-API self-tests.
-pub static AUX_SYMBOLS: &[&str] = &[
-    kernels_gpu::selftest::selftest_warp::SYMBOL,
-    kernels_gpu::selftest::selftest_atomics::SYMBOL,
-    kernels_gpu::selftest::selftest_math::SYMBOL,
-    kernels_gpu::selftest::selftest_smem_vec::SYMBOL,
-];
+/// PTX entry points that are not ladder steps: the ceiling kernels the benchmark measures
+/// the hardware with (kernels-gpu/src/ceiling) and the device-API self-tests
+/// (kernels-gpu/src/selftest).
+pub fn aux_symbols() -> &'static [&'static str] {
+    use kernels_gpu::ceiling as c;
+    use kernels_gpu::selftest as t;
+    &[
+        c::ceiling_read_stream::SYMBOL,
+        c::ceiling_fma_throughput::SYMBOL,
+        t::selftest_warp::SYMBOL,
+        t::selftest_atomics::SYMBOL,
+        t::selftest_math::SYMBOL,
+        t::selftest_smem_vec::SYMBOL,
+    ]
+}
 
-/// Every registered PTX entry point: all steps' kernels and [`AUX_SYMBOLS`].
+/// Every registered PTX entry point: every step's, then [`aux_symbols`].
 pub fn all_symbols() -> impl Iterator<Item = &'static str> {
     all_steps()
         .flat_map(|s| s.symbols.iter().copied())
-        .chain(AUX_SYMBOLS.iter().copied())
+        .chain(aux_symbols().iter().copied())
 }
 
 /// The ladder of the given name.

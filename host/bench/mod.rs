@@ -1,7 +1,13 @@
 //! The benchmark harness: honest timings of registered steps.
 
+pub mod ceilings;
+pub mod compare;
+pub mod render;
+pub mod report;
+pub mod results;
+pub mod runner;
 pub mod stats;
 pub mod timing;
 
 pub use stats::Stats;
-pub use timing::{L2Flush, TimingOptions, time_case};
+pub use timing::{L2Flush, TimingOptions, time_baseline, time_case, time_fn};

@@ -3,7 +3,7 @@
 
 use super::Stats;
 use crate::error::{DriverContext, Result};
-use crate::registry::{Case, StepInfo};
+use crate::registry::{BaselineInfo, Case, StepInfo};
 use crate::runtime::{EventTimer, Gpu};
 use cudarc::driver::{CudaSlice, DevicePtr};
 
@@ -66,6 +66,26 @@ impl L2Flush {
     }
 }
 
+impl TimingOptions {
+    /// A short run for smoke tests (`klab bench --quick`): 1 warm-up, 3 to 10 repetitions
+    /// within 30 ms of kernel time.
+    pub fn quick() -> Self {
+        Self {
+            warmup: 1,
+            min_reps: 3,
+            budget_ms: 30.0,
+            max_reps: 10,
+            ..Self::default()
+        }
+    }
+
+    /// Whether another repetition is due after `reps` repetitions totalling `total_ms`:
+    /// until both `min_reps` and `budget_ms` are met, never more than `max_reps`.
+    pub fn wants_more(&self, reps: usize, total_ms: f64) -> bool {
+        reps < self.max_reps.max(1) && (reps < self.min_reps.max(1) || total_ms < self.budget_ms)
+    }
+}
+
 /// Times `step` on `case`: `warmup` untimed runs, then repetitions each bracketed by events
 /// (flush and reset happen before the start event), until `min_reps` and `budget_ms` are met.
 pub fn time_case(
@@ -75,25 +95,90 @@ pub fn time_case(
     opts: &TimingOptions,
     flush: Option<&L2Flush>,
 ) -> Result<Stats> {
+    time_with_reset(gpu, opts, flush, case, |case, gpu| case.run(gpu, step))
+}
+
+/// Times one of the ladder's baselines on `case`, exactly like [`time_case`] times a step.
+pub fn time_baseline(
+    gpu: &Gpu,
+    case: &mut dyn Case,
+    baseline: &BaselineInfo,
+    opts: &TimingOptions,
+    flush: Option<&L2Flush>,
+) -> Result<Stats> {
+    time_with_reset(gpu, opts, flush, case, |case, gpu| {
+        case.run_baseline(gpu, baseline)
+    })
+}
+
+fn time_with_reset(
+    gpu: &Gpu,
+    opts: &TimingOptions,
+    flush: Option<&L2Flush>,
+    case: &mut dyn Case,
+    mut run: impl FnMut(&mut dyn Case, &Gpu) -> Result<()>,
+) -> Result<Stats> {
+    let case = std::cell::RefCell::new(case);
+    time_fn(
+        gpu,
+        opts,
+        flush,
+        || case.borrow_mut().reset(gpu),
+        || run(&mut **case.borrow_mut(), gpu),
+    )
+}
+
+/// The timing loop: `warmup` untimed `reset` + `run`; then per repetition `reset` and the L2
+/// flush (untimed, before the start event), and `run` alone between the two events. Only
+/// `run`'s enqueued work is timed: no allocation, synchronisation or lookup happens between
+/// the events (the stop event is waited for after it is recorded).
+pub fn time_fn(
+    gpu: &Gpu,
+    opts: &TimingOptions,
+    flush: Option<&L2Flush>,
+    mut reset: impl FnMut() -> Result<()>,
+    mut run: impl FnMut() -> Result<()>,
+) -> Result<Stats> {
     for _ in 0..opts.warmup {
-        case.reset(gpu)?;
-        case.run(gpu, step)?;
+        reset()?;
+        run()?;
     }
     gpu.sync()?;
     let timer = EventTimer::new(gpu)?;
     let mut times = Vec::with_capacity(opts.max_reps);
     let mut total = 0.0;
-    while times.len() < opts.max_reps && (times.len() < opts.min_reps || total < opts.budget_ms) {
-        case.reset(gpu)?;
+    while opts.wants_more(times.len(), total) {
+        reset()?;
         if let (true, Some(f)) = (opts.flush_l2, flush) {
             f.flush(gpu)?;
         }
         timer.start(gpu)?;
-        case.run(gpu, step)?;
+        run()?;
         timer.stop(gpu)?;
         let ms = timer.elapsed_ms()?;
         total += ms;
         times.push(ms);
     }
     Ok(Stats::from_times(&times))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repetitions_by_count_and_by_budget() {
+        let o = TimingOptions {
+            min_reps: 10,
+            budget_ms: 100.0,
+            max_reps: 50,
+            ..Default::default()
+        };
+        assert!(o.wants_more(9, 1e9), "at least min_reps");
+        assert!(o.wants_more(10, 99.0), "until the budget is spent");
+        assert!(!o.wants_more(10, 100.0));
+        assert!(!o.wants_more(50, 0.0), "never past max_reps");
+        let q = TimingOptions::quick();
+        assert!(q.wants_more(0, 0.0) && !q.wants_more(q.max_reps, 0.0));
+    }
 }

@@ -1,8 +1,11 @@
 //! The `klab` command line: one module per subcommand, errors become one clear line and a
 //! non-zero exit (1: failure; 2: bad usage, such as an unknown kernel).
 
+mod bench;
+mod compare;
 mod info;
 mod list;
+mod report;
 mod run;
 
 use crate::error::Error;
@@ -26,6 +29,12 @@ pub enum Command {
     List,
     /// Run one kernel, verify it against the CPU reference, and time it.
     Run(run::RunArgs),
+    /// Measure the ceilings, then verify and time every step and baseline (or a selection).
+    Bench(bench::BenchArgs),
+    /// Compare two `klab bench --json` runs; exit 1 if a kernel got slower than the threshold.
+    Compare(compare::CompareArgs),
+    /// SVG charts of a `klab bench --json` run: percent of ceiling per ladder, and a roofline.
+    Report(report::ReportArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -35,6 +44,9 @@ pub fn main() -> ExitCode {
         Command::Info => info::info(),
         Command::List => list::list(),
         Command::Run(args) => run::run(&args),
+        Command::Bench(args) => bench::bench(&args),
+        Command::Compare(args) => compare::compare(&args),
+        Command::Report(args) => report::report(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,10 +1,13 @@
-//! `klab run <kernel> [--size N]`.
+//! `klab run <kernel> [--size N] [--input A.npy]... [--output OUT.npy]`.
 
 use crate::bench::{L2Flush, TimingOptions, time_case};
 use crate::error::{Error, Result};
 use crate::inputs;
+use crate::npy;
+use crate::npy_inputs;
 use crate::registry;
 use crate::runtime::Gpu;
+use std::path::PathBuf;
 
 /// Arguments of `klab run`.
 #[derive(clap::Args, Debug)]
@@ -18,25 +21,51 @@ pub struct RunArgs {
     /// Seed of the random inputs (default: fresh; `KLAB_SEED` also works).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Input arrays (`.npy`, little-endian f32, C order), in the ladder's input order, instead
+    /// of random inputs; the shape comes from the files (then `--size` must not be given).
+    #[arg(long = "input", value_name = "FILE.npy")]
+    pub inputs: Vec<PathBuf>,
+    /// Writes the kernel's output here (`.npy`, f32), through a temporary file and a rename.
+    #[arg(long, value_name = "FILE.npy")]
+    pub output: Option<PathBuf>,
 }
 
 /// Verifies the kernel against its CPU reference, then times it.
 pub fn run(args: &RunArgs) -> Result<()> {
     let (ladder, step) = registry::find(&args.kernel)?;
-    let shape = match &args.size {
-        Some(s) => ladder.parse_shape(s)?,
-        None => ladder.default_shape(),
+    let from_files = if args.inputs.is_empty() {
+        None
+    } else {
+        if args.size.is_some() {
+            return Err(Error::Other(
+                "--size and --input exclude each other: the shape comes from the input files"
+                    .into(),
+            ));
+        }
+        Some(npy_inputs::read_inputs(ladder, &args.inputs)?)
+    };
+    let shape = match (&from_files, &args.size) {
+        (Some((shape, _)), _) => shape.clone(),
+        (None, Some(s)) => ladder.parse_shape(s)?,
+        (None, None) => ladder.default_shape(),
     };
     let gpu = Gpu::open_default()?;
     let seed = args.seed.unwrap_or_else(inputs::fresh_seed);
     let work = ladder.work(&shape);
+    let source = match &from_files {
+        Some(_) => "inputs from files".to_string(),
+        None => format!("seed {seed}"),
+    };
     println!(
-        "{} ({}) on {}, shape {shape}, seed {seed}",
+        "{} ({}) on {}, shape {shape}, {source}",
         step.symbol,
         step.handle(),
         gpu.info().name
     );
-    let mut case = ladder.prepare(&gpu, &shape, seed)?;
+    let mut case = match from_files {
+        Some((_, data)) => ladder.prepare_from(&gpu, &shape, data)?,
+        None => ladder.prepare(&gpu, &shape, seed)?,
+    };
     let check = case.verify(&gpu, step)?;
     if !check.passed() {
         return Err(Error::Mismatch {
@@ -69,5 +98,17 @@ pub fn run(args: &RunArgs) -> Result<()> {
         work.bytes,
         work.flops
     );
+    if let Some(out) = &args.output {
+        case.reset(&gpu)?;
+        case.run(&gpu, step)?;
+        let (out_shape, data) = case.output(&gpu)?;
+        npy::write_f32(out, &out_shape, &data)?;
+        println!(
+            "output:    {} ({} f32, shape {})",
+            out.display(),
+            data.len(),
+            npy::shape_text(&out_shape)
+        );
+    }
     Ok(())
 }

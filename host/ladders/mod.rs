@@ -34,3 +34,38 @@ pub fn n_u32(n: usize, what: &str) -> crate::error::Result<u32> {
         why: "more than 2^32 - 1 elements".into(),
     })
 }
+
+/// The `N` inputs of a `prepare_from` call, checked against the ladder's
+/// [`Ladder::input_specs`] (count and lengths), so a caller's mistake is an error, not a panic.
+pub fn take_inputs<const N: usize>(
+    ladder: &dyn Ladder,
+    shape: &crate::shape::Shape,
+    inputs: Vec<Vec<f32>>,
+) -> crate::error::Result<[Vec<f32>; N]> {
+    let specs = ladder.input_specs(shape);
+    let bad = |why: String| crate::error::Error::Shape {
+        what: ladder.name().into(),
+        shape: shape.to_string(),
+        why,
+    };
+    if inputs.len() != specs.len() {
+        return Err(bad(format!(
+            "{} input(s) given, the ladder takes {}",
+            inputs.len(),
+            specs.len()
+        )));
+    }
+    for (v, s) in inputs.iter().zip(&specs) {
+        let want: usize = s.shape.iter().product();
+        if v.len() != want {
+            return Err(bad(format!(
+                "input {} has {} elements, expected {want}",
+                s.name,
+                v.len()
+            )));
+        }
+    }
+    inputs
+        .try_into()
+        .map_err(|_| bad(format!("the ladder takes {N} inputs")))
+}

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{Case, Ceiling, Ladder, StepInfo, Work};
+use crate::registry::{Case, Ceiling, InputSpec, Ladder, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -176,6 +176,21 @@ impl Ladder for ReduceLadder {
         let values = inputs::uniform(shape.numel(), seed, -1.0, 1.0);
         Ok(Box::new(self.prepare_values(gpu, &values)?))
     }
+    fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
+        vec![InputSpec {
+            name: "x",
+            shape: vec![shape.numel()],
+        }]
+    }
+    fn prepare_from(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        let [x] = super::take_inputs::<1>(self, shape, inputs)?;
+        Ok(Box::new(self.prepare_values(gpu, &x)?))
+    }
 }
 
 /// One reduction problem on the device.
@@ -243,6 +258,15 @@ impl Case for ReduceCase {
             &Shape::n(1),
             self.tolerance,
         ))
+    }
+    /// The reduced value, as a 0-d array.
+    fn output(&mut self, gpu: &Gpu) -> Result<(Vec<usize>, Vec<f32>)> {
+        let out = if self.result_in_pong {
+            &self.pong
+        } else {
+            &self.ping
+        };
+        Ok((Vec::new(), vec![out.to_host(gpu)?[0]]))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{Case, Ceiling, Ladder, StepInfo, Work};
+use crate::registry::{Case, Ceiling, InputSpec, Ladder, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -88,6 +88,29 @@ impl Ladder for Saxpy {
         // |a·x| >= 0.75, so an element the kernel skips (it keeps y0) cannot pass the check.
         let x = inputs::uniform(n, seed, 0.5, 1.5);
         let y0 = inputs::uniform(n, seed ^ 1, -1.0, 1.0);
+        self.prepare_from(gpu, shape, vec![x, y0])
+    }
+    fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
+        let n = vec![shape.numel()];
+        vec![
+            InputSpec {
+                name: "x",
+                shape: n.clone(),
+            },
+            InputSpec {
+                name: "y",
+                shape: n,
+            },
+        ]
+    }
+    fn prepare_from(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        let [x, y0] = super::take_inputs::<2>(self, shape, inputs)?;
+        let n = shape.numel();
         let reference = x
             .iter()
             .zip(&y0)
@@ -137,5 +160,8 @@ impl Case for SaxpyCase {
             &self.shape,
             Tolerance::F32,
         ))
+    }
+    fn output(&mut self, gpu: &Gpu) -> Result<(Vec<usize>, Vec<f32>)> {
+        Ok((self.shape.0.clone(), self.y.to_host(gpu)?))
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{Case, Ceiling, Ladder, StepInfo, Work};
+use crate::registry::{Case, Ceiling, InputSpec, Ladder, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -58,6 +58,29 @@ impl Ladder for VectorAdd {
         let n = shape.numel();
         let a = inputs::uniform(n, seed, -1.0, 1.0);
         let b = inputs::uniform(n, seed ^ 1, -1.0, 1.0);
+        self.prepare_from(gpu, shape, vec![a, b])
+    }
+    fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
+        let n = vec![shape.numel()];
+        vec![
+            InputSpec {
+                name: "a",
+                shape: n.clone(),
+            },
+            InputSpec {
+                name: "b",
+                shape: n,
+            },
+        ]
+    }
+    fn prepare_from(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        let [a, b] = super::take_inputs::<2>(self, shape, inputs)?;
+        let n = shape.numel();
         let reference = a
             .iter()
             .zip(&b)
@@ -102,5 +125,8 @@ impl Case for VectorAddCase {
             &self.shape,
             Tolerance::F32,
         ))
+    }
+    fn output(&mut self, gpu: &Gpu) -> Result<(Vec<usize>, Vec<f32>)> {
+        Ok((self.shape.0.clone(), self.c.to_host(gpu)?))
     }
 }

@@ -30,6 +30,7 @@ pub use ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 #[cfg(target_arch = "nvptx64")]
 pub mod gpu;
 
+pub mod ceiling;
 pub mod reduce;
 pub mod saxpy;
 pub mod selftest;

@@ -2,6 +2,7 @@
 //! Without a device every test prints `skipped: no CUDA device` and passes; with
 //! `KLAB_REQUIRE_GPU=1` a missing device fails.
 
+mod bench;
 mod common;
 mod device_api;
 mod ladders;

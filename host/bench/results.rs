@@ -1,0 +1,361 @@
+//! The benchmark's data: one row per timed kernel (step or baseline) at one shape, the
+//! measured ceilings and the device. Built from timings by pure functions, so everything but
+//! the measuring itself is tested without a GPU. This is the JSON schema other tools read:
+//! extend it, never rename a field.
+
+use super::Stats;
+use super::ceilings::{Ceilings, gbps, tflops};
+use crate::registry::{Ceiling, Work};
+use serde::{Deserialize, Serialize};
+
+/// The whole benchmark output (`klab bench --json`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BenchReport {
+    pub device: DeviceRecord,
+    pub ceilings: Ceilings,
+    pub results: Vec<ResultRow>,
+}
+
+/// The device, the software and the run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceRecord {
+    pub name: String,
+    pub sm_count: i32,
+    pub clock_mhz: i32,
+    /// The NVIDIA driver version (`580.95.05`), or the CUDA driver API version if unknown.
+    pub driver: String,
+    /// The CUDA version the driver supports (`13.0`).
+    pub cuda: String,
+    /// The git commit of the benchmarked code (short hash), or `unknown`.
+    pub commit: String,
+    /// When the run started, UTC, ISO 8601.
+    pub time: String,
+    /// `sm_90`.
+    pub arch: String,
+    pub memory_clock_mhz: i32,
+    pub memory_bus_bits: i32,
+    pub l2_bytes: i32,
+    pub total_memory_bytes: usize,
+    /// Whether this was a `--quick` run (few repetitions: not for comparisons).
+    pub quick: bool,
+}
+
+/// Whether a row is one of our steps or a baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKind {
+    #[default]
+    Step,
+    Baseline,
+}
+
+/// One timed kernel at one shape.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ResultRow {
+    pub ladder: String,
+    /// The step id; for a baseline row, the step it is the twin of (0: the whole ladder).
+    pub step: u32,
+    /// The PTX symbol, or for a baseline `<ladder>_<baseline name>` (`gemm_cublas`).
+    pub kernel: String,
+    pub kind: RowKind,
+    /// `N`, `RxC` or `MxNxK`.
+    pub shape: String,
+    pub dtype: String,
+    pub median_ms: f64,
+    pub p20_ms: f64,
+    pub p80_ms: f64,
+    pub min_ms: f64,
+    pub reps: usize,
+    /// Minimum FLOPs of one problem.
+    pub flops: f64,
+    /// Minimum bytes of one problem.
+    pub bytes: f64,
+    /// `bytes / median`, GB/s (null when the problem moves no bytes).
+    pub gbps: Option<f64>,
+    /// `flops / median`, TFLOP/s (null when the problem has no FLOPs).
+    pub tflops: Option<f64>,
+    /// Throughput as a percentage (0-100) of the ceiling named in `ceiling`.
+    pub pct_of_ceiling: Option<f64>,
+    /// The ceiling's key in `ceilings` (`copy_gbps`).
+    pub ceiling: String,
+    /// The ladder's first step's median over this one's (same shape).
+    pub speedup_vs_step1: Option<f64>,
+    /// The baseline this row is compared with (its `kernel`).
+    pub baseline: Option<String>,
+    /// Baseline median over this row's median: above 1, we are faster.
+    pub baseline_ratio: Option<f64>,
+    /// Whether the kernel was checked against the float64 reference in this run and passed.
+    pub verified: bool,
+    /// The relative error norm of that check.
+    pub rel_err: Option<f64>,
+}
+
+impl ResultRow {
+    /// `ladder kernel shape`: how [`crate::bench::compare`] matches rows between runs.
+    pub fn key(&self) -> (String, String, String) {
+        (self.ladder.clone(), self.kernel.clone(), self.shape.clone())
+    }
+}
+
+/// What a row is, before its timing: the part the harness knows from the registry.
+#[derive(Debug, Clone)]
+pub struct RowSpec {
+    pub ladder: String,
+    pub step: u32,
+    pub kernel: String,
+    pub kind: RowKind,
+    pub shape: String,
+    pub work: Work,
+    pub ceiling: Ceiling,
+    /// `Some(rel_err)` when verified and passed.
+    pub verified: Option<f64>,
+}
+
+/// Percentage of `ceiling` reached by a kernel with these throughputs.
+pub fn pct_of_ceiling(
+    ceiling: Ceiling,
+    gbps: Option<f64>,
+    tflops: Option<f64>,
+    ceilings: &Ceilings,
+) -> Option<f64> {
+    let limit = ceilings.get(ceiling).filter(|&c| c > 0.0)?;
+    let achieved = if ceiling.is_bandwidth() { gbps } else { tflops }?;
+    Some(100.0 * achieved / limit)
+}
+
+/// A result row from its spec and timing (relative fields are filled by [`fill_relative`]).
+pub fn build_row(spec: &RowSpec, stats: &Stats, ceilings: &Ceilings) -> ResultRow {
+    let ms = stats.median_ms;
+    let g = (spec.work.bytes > 0.0 && ms > 0.0).then(|| gbps(spec.work.bytes, ms));
+    let t = (spec.work.flops > 0.0 && ms > 0.0).then(|| tflops(spec.work.flops, ms));
+    ResultRow {
+        ladder: spec.ladder.clone(),
+        step: spec.step,
+        kernel: spec.kernel.clone(),
+        kind: spec.kind,
+        shape: spec.shape.clone(),
+        dtype: "f32".into(),
+        median_ms: ms,
+        p20_ms: stats.p20_ms,
+        p80_ms: stats.p80_ms,
+        min_ms: stats.min_ms,
+        reps: stats.reps,
+        flops: spec.work.flops,
+        bytes: spec.work.bytes,
+        gbps: g,
+        tflops: t,
+        pct_of_ceiling: pct_of_ceiling(spec.ceiling, g, t, ceilings),
+        ceiling: spec.ceiling.key().into(),
+        speedup_vs_step1: None,
+        baseline: None,
+        baseline_ratio: None,
+        verified: spec.verified.is_some(),
+        rel_err: spec.verified,
+    }
+}
+
+/// Fills `speedup_vs_step1`, `baseline` and `baseline_ratio` of every row, per ladder and
+/// shape: step 1 is the ladder's lowest-numbered step row; the baseline is the ladder's
+/// library baseline (step 0) if it has one, else its first baseline row.
+pub fn fill_relative(rows: &mut [ResultRow]) {
+    let groups: Vec<(String, String)> = {
+        let mut g: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.ladder.clone(), r.shape.clone()))
+            .collect();
+        g.sort();
+        g.dedup();
+        g
+    };
+    for (ladder, shape) in groups {
+        let in_group = |r: &ResultRow| r.ladder == ladder && r.shape == shape;
+        let first = rows
+            .iter()
+            .filter(|r| in_group(r) && r.kind == RowKind::Step)
+            .min_by_key(|r| r.step)
+            .map(|r| r.median_ms);
+        let baseline = rows
+            .iter()
+            .filter(|r| in_group(r) && r.kind == RowKind::Baseline)
+            .min_by_key(|r| r.step != 0)
+            .map(|r| (r.kernel.clone(), r.median_ms));
+        for r in rows.iter_mut().filter(|r| in_group(r)) {
+            r.speedup_vs_step1 = first.and_then(|f| ratio(f, r.median_ms));
+            if r.kind == RowKind::Step
+                && let Some((name, ms)) = &baseline
+            {
+                r.baseline = Some(name.clone());
+                r.baseline_ratio = ratio(*ms, r.median_ms);
+            }
+        }
+    }
+}
+
+fn ratio(num: f64, den: f64) -> Option<f64> {
+    (num > 0.0 && den > 0.0).then(|| num / den)
+}
+
+/// Seconds since the Unix epoch as ISO 8601 UTC (`2026-11-24T21:05:00Z`).
+pub fn iso8601_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn stats(ms: f64) -> Stats {
+        Stats {
+            median_ms: ms,
+            p20_ms: ms * 0.9,
+            p80_ms: ms * 1.1,
+            min_ms: ms * 0.8,
+            reps: 10,
+        }
+    }
+
+    fn spec(step: u32, kind: RowKind, kernel: &str) -> RowSpec {
+        RowSpec {
+            ladder: "saxpy".into(),
+            step,
+            kernel: kernel.into(),
+            kind,
+            shape: "1000".into(),
+            work: Work {
+                flops: 2e9,
+                bytes: 12e9,
+            },
+            ceiling: Ceiling::CopyGbps,
+            verified: Some(1e-7),
+        }
+    }
+
+    #[test]
+    fn row_throughput_and_percent_of_ceiling() {
+        let c = Ceilings {
+            copy_gbps: Some(3000.0),
+            ..Default::default()
+        };
+        let r = build_row(&spec(1, RowKind::Step, "k1"), &stats(5.0), &c);
+        assert!((r.gbps.unwrap() - 2400.0).abs() < 1e-9);
+        assert!((r.tflops.unwrap() - 0.4).abs() < 1e-12);
+        assert!((r.pct_of_ceiling.unwrap() - 80.0).abs() < 1e-9);
+        assert_eq!((r.ceiling.as_str(), r.verified), ("copy_gbps", true));
+        assert_eq!(r.min_ms, 4.0);
+        // No ceiling measured: no percentage; no flops: no TFLOP/s.
+        let mut s = spec(1, RowKind::Step, "k1");
+        s.work.flops = 0.0;
+        s.verified = None;
+        let r = build_row(&s, &stats(5.0), &Ceilings::default());
+        assert_eq!(
+            (r.pct_of_ceiling, r.tflops, r.verified),
+            (None, None, false)
+        );
+        // A compute ceiling uses TFLOP/s.
+        let c = Ceilings {
+            fma_tflops: Some(0.8),
+            ..Default::default()
+        };
+        assert_eq!(
+            pct_of_ceiling(Ceiling::FmaTflops, Some(1.0), Some(0.4), &c),
+            Some(50.0)
+        );
+    }
+
+    #[test]
+    fn speedups_and_baseline_ratios_per_ladder_and_shape() {
+        let c = Ceilings::default();
+        let mut rows = vec![
+            build_row(&spec(2, RowKind::Step, "k2"), &stats(2.0), &c),
+            build_row(&spec(1, RowKind::Step, "k1"), &stats(8.0), &c),
+            build_row(
+                &spec(2, RowKind::Baseline, "saxpy_cuda_cpp_twin"),
+                &stats(3.0),
+                &c,
+            ),
+            build_row(&spec(0, RowKind::Baseline, "saxpy_cublas"), &stats(4.0), &c),
+        ];
+        let mut other = build_row(&spec(1, RowKind::Step, "k1"), &stats(1.0), &c);
+        other.shape = "7".into();
+        rows.push(other);
+        fill_relative(&mut rows);
+        assert_eq!(rows[0].speedup_vs_step1, Some(4.0));
+        assert_eq!(rows[1].speedup_vs_step1, Some(1.0));
+        // The library baseline (step 0) is preferred over the twin.
+        assert_eq!(rows[0].baseline.as_deref(), Some("saxpy_cublas"));
+        assert_eq!(rows[0].baseline_ratio, Some(2.0));
+        assert_eq!(rows[1].baseline_ratio, Some(0.5));
+        assert_eq!(rows[2].baseline, None);
+        assert_eq!(rows[2].speedup_vs_step1, Some(8.0 / 3.0));
+        // Another shape is its own group, with no baseline.
+        assert_eq!(
+            (rows[4].speedup_vs_step1, rows[4].baseline_ratio),
+            (Some(1.0), None)
+        );
+    }
+
+    #[test]
+    fn utc_timestamps() {
+        assert_eq!(iso8601_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(iso8601_utc(1_795_554_300), "2026-11-24T21:05:00Z");
+    }
+
+    #[test]
+    fn json_keeps_the_schema_and_reads_partial_rows() {
+        let r = build_row(
+            &spec(1, RowKind::Step, "k1"),
+            &stats(5.0),
+            &Ceilings::default(),
+        );
+        let v = serde_json::to_value(&r).unwrap();
+        for key in [
+            "ladder",
+            "step",
+            "kernel",
+            "shape",
+            "dtype",
+            "median_ms",
+            "p20_ms",
+            "p80_ms",
+            "min_ms",
+            "gbps",
+            "tflops",
+            "pct_of_ceiling",
+            "ceiling",
+            "speedup_vs_step1",
+            "baseline",
+            "baseline_ratio",
+            "verified",
+            "flops",
+            "bytes",
+        ] {
+            assert!(v.get(key).is_some(), "missing {key}");
+        }
+        assert!(v["tflops"].is_number() && v["pct_of_ceiling"].is_null());
+        let back: ResultRow =
+            serde_json::from_str(r#"{"ladder":"a","kernel":"k","shape":"4","median_ms":1.5}"#)
+                .unwrap();
+        assert_eq!(back.median_ms, 1.5);
+    }
+}

@@ -1,0 +1,88 @@
+//! The benchmark harness on a device: ceilings are measured and plausible, every step is
+//! verified then timed, and `--input`/`--output` style runs round-trip through the ladders.
+
+use kernel_lab::bench::L2Flush;
+use kernel_lab::bench::TimingOptions;
+use kernel_lab::bench::ceilings::Ceilings;
+use kernel_lab::bench::results::RowKind;
+use kernel_lab::bench::runner::{self, Progress};
+use kernel_lab::registry;
+use kernel_lab::shape::Shape;
+use kernel_lab::testing::gpu_or_skip;
+
+struct Quiet;
+impl Progress for Quiet {
+    fn start(&self, _: &str) {}
+    fn done(&self) {}
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
+    }
+}
+
+#[test]
+fn ceilings_are_measured_and_plausible() {
+    let Some(gpu) = gpu_or_skip("ceilings_are_measured_and_plausible") else {
+        return;
+    };
+    let flush = L2Flush::new(gpu).unwrap();
+    let c = Ceilings::measure(gpu, &TimingOptions::quick(), &flush);
+    assert!(
+        c.notes.iter().all(|n| n.starts_with("cublas")),
+        "{:?}",
+        c.notes
+    );
+    let copy = c.copy_gbps.unwrap();
+    let read = c.read_gbps.unwrap();
+    let fma = c.fma_tflops.unwrap();
+    // Generous bounds: any sm_80+ part, never more than 20 TB/s or 500 TFLOP/s of FP32.
+    assert!((100.0..20_000.0).contains(&copy), "copy {copy} GB/s");
+    assert!((100.0..20_000.0).contains(&read), "read {read} GB/s");
+    assert!((1.0..500.0).contains(&fma), "fma {fma} TFLOP/s");
+}
+
+#[test]
+fn a_quick_bench_verifies_and_times_every_step() {
+    let Some(gpu) = gpu_or_skip("a_quick_bench_verifies_and_times_every_step") else {
+        return;
+    };
+    let plan = runner::plan(&[], None, Some("100003")).unwrap();
+    let (rep, failures) = runner::run(gpu, &plan, &TimingOptions::quick(), true, &Quiet).unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+    let steps = rep
+        .results
+        .iter()
+        .filter(|r| r.kind == RowKind::Step)
+        .count();
+    assert_eq!(steps, registry::all_steps().count());
+    for r in &rep.results {
+        assert!(
+            r.verified && r.median_ms > 0.0 && r.min_ms <= r.median_ms,
+            "{r:?}"
+        );
+        assert!(r.speedup_vs_step1.is_some(), "{r:?}");
+    }
+    assert!(!rep.device.name.is_empty() && rep.device.quick);
+}
+
+#[test]
+fn output_of_a_prepared_case_matches_its_inputs() {
+    let Some(gpu) = gpu_or_skip("output_of_a_prepared_case_matches_its_inputs") else {
+        return;
+    };
+    let l = registry::ladder("vector_add").unwrap();
+    let shape = Shape::n(5);
+    let a = vec![1.0, 2.0, 3.0, 4.0, 5.0];
+    let b = vec![0.5; 5];
+    let mut case = l.prepare_from(gpu, &shape, vec![a, b]).unwrap();
+    let step = l.steps()[0];
+    assert!(case.verify(gpu, step).unwrap().passed());
+    case.run(gpu, step).unwrap();
+    let (out_shape, out) = case.output(gpu).unwrap();
+    assert_eq!((out_shape, out), (vec![5], vec![1.5, 2.5, 3.5, 4.5, 5.5]));
+    let r = registry::ladder("reduce_sum").unwrap();
+    let mut case = r
+        .prepare_from(gpu, &Shape::n(4), vec![vec![1.0, 2.0, 3.0, 4.0]])
+        .unwrap();
+    case.run(gpu, r.steps()[0]).unwrap();
+    assert_eq!(case.output(gpu).unwrap(), (vec![], vec![10.0]));
+}
