@@ -35,3 +35,12 @@ pub fn proptest_cases() -> u32 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(16)
 }
+
+/// The `klab` binary for CLI tests: `KLAB_BIN` when set (the GPU bundle's runner sets it,
+/// since the path cargo baked in does not exist on the GPU host), else `built`
+/// (pass `env!("CARGO_BIN_EXE_klab")`).
+pub fn klab_bin(built: &str) -> std::path::PathBuf {
+    std::env::var_os("KLAB_BIN")
+        .map(Into::into)
+        .unwrap_or_else(|| built.into())
+}

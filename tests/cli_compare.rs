@@ -29,7 +29,7 @@ fn run_json(dir: &Path, name: &str, rows: &[(&str, &str, f64)]) -> std::path::Pa
 }
 
 fn klab(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_klab"))
+    let o = Command::new(kernel_lab::testing::klab_bin(env!("CARGO_BIN_EXE_klab")))
         .args(args)
         .output()
         .unwrap();

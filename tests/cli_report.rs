@@ -63,7 +63,7 @@ fn report_writes_a_chart_per_ladder_and_a_roofline() {
     let json = dir.path().join("results.json");
     std::fs::write(&json, serde_json::to_string(&synthetic()).unwrap()).unwrap();
     let out = dir.path().join("charts");
-    let o = Command::new(env!("CARGO_BIN_EXE_klab"))
+    let o = Command::new(kernel_lab::testing::klab_bin(env!("CARGO_BIN_EXE_klab")))
         .args([
             "report".as_ref(),
             json.as_os_str(),
@@ -86,7 +86,7 @@ fn report_writes_a_chart_per_ladder_and_a_roofline() {
 #[test]
 fn report_of_a_missing_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_klab"))
+    let o = Command::new(kernel_lab::testing::klab_bin(env!("CARGO_BIN_EXE_klab")))
         .args([
             "report".as_ref(),
             dir.path().join("none.json").as_os_str(),
