@@ -26,4 +26,5 @@ pub mod gpu;
 
 pub mod reduce;
 pub mod saxpy;
+pub mod transpose;
 pub mod vector_add;
