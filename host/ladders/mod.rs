@@ -3,7 +3,9 @@
 
 use crate::registry::Ladder;
 
+pub mod bias_gelu;
 pub mod reduce;
+pub mod row_sum;
 pub mod saxpy;
 pub mod transpose;
 pub mod vector_add;
@@ -14,7 +16,9 @@ pub static ALL: &[&dyn Ladder] = &[
     &saxpy::Saxpy,
     &reduce::REDUCE_SUM,
     &reduce::REDUCE_MAX,
+    &row_sum::RowSum,
     &transpose::Transpose,
+    &bias_gelu::BiasGelu,
 ];
 
 /// Shapes every 1-D ladder is checked on: 1, warp ± 1, a prime, a block ± 1, and 1000003.

@@ -5,3 +5,4 @@
 mod common;
 mod ladders;
 mod runtime;
+mod twins;
