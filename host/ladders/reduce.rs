@@ -75,30 +75,94 @@ const GS_THREADS: u32 = 256;
 const GS_BLOCKS_PER_SM: u32 = 4;
 
 reduce_tables![
-    (1, "interleaved", reduce_sum_s01_interleaved, reduce_max_s01_interleaved,
+    (
+        1,
+        "interleaved",
+        reduce_sum_s01_interleaved,
+        reduce_max_s01_interleaved,
         "interleaved addressing, divergent tid % 2s branch",
-        Mode::Tree { threads: 256, per_thread: 1 }),
-    (2, "strided_index", reduce_sum_s02_strided_index, reduce_max_s02_strided_index,
+        Mode::Tree {
+            threads: 256,
+            per_thread: 1
+        }
+    ),
+    (
+        2,
+        "strided_index",
+        reduce_sum_s02_strided_index,
+        reduce_max_s02_strided_index,
         "strided index 2*s*tid: no divergence, bank conflicts",
-        Mode::Tree { threads: 256, per_thread: 1 }),
-    (3, "sequential", reduce_sum_s03_sequential, reduce_max_s03_sequential,
+        Mode::Tree {
+            threads: 256,
+            per_thread: 1
+        }
+    ),
+    (
+        3,
+        "sequential",
+        reduce_sum_s03_sequential,
+        reduce_max_s03_sequential,
         "sequential addressing: conflict-free shared tree",
-        Mode::Tree { threads: 256, per_thread: 1 }),
-    (4, "add_during_load", reduce_sum_s04_add_during_load, reduce_max_s04_add_during_load,
+        Mode::Tree {
+            threads: 256,
+            per_thread: 1
+        }
+    ),
+    (
+        4,
+        "add_during_load",
+        reduce_sum_s04_add_during_load,
+        reduce_max_s04_add_during_load,
         "two elements per thread, combined during the load",
-        Mode::Tree { threads: 256, per_thread: 2 }),
-    (5, "warp_shuffle", reduce_sum_s05_warp_shuffle, reduce_max_s05_warp_shuffle,
+        Mode::Tree {
+            threads: 256,
+            per_thread: 2
+        }
+    ),
+    (
+        5,
+        "warp_shuffle",
+        reduce_sum_s05_warp_shuffle,
+        reduce_max_s05_warp_shuffle,
         "add during load, shared tree to 64, last warp with shuffles",
-        Mode::Tree { threads: 256, per_thread: 2 }),
-    (6, "unrolled", reduce_sum_s06_unrolled, reduce_max_s06_unrolled,
+        Mode::Tree {
+            threads: 256,
+            per_thread: 2
+        }
+    ),
+    (
+        6,
+        "unrolled",
+        reduce_sum_s06_unrolled,
+        reduce_max_s06_unrolled,
         "block size as a const generic: tree fully unrolled",
-        Mode::Tree { threads: k::S06_THREADS, per_thread: 2 }),
-    (7, "vectorized", reduce_sum_s07_vectorized, reduce_max_s07_vectorized,
+        Mode::Tree {
+            threads: k::S06_THREADS,
+            per_thread: 2
+        }
+    ),
+    (
+        7,
+        "vectorized",
+        reduce_sum_s07_vectorized,
+        reduce_max_s07_vectorized,
         "grid-stride loop of 128-bit loads, shuffle block reduction",
-        Mode::GridStride { threads: GS_THREADS, blocks_per_sm: GS_BLOCKS_PER_SM }),
-    (8, "single_pass", reduce_sum_s08_single_pass, reduce_max_s08_single_pass,
+        Mode::GridStride {
+            threads: GS_THREADS,
+            blocks_per_sm: GS_BLOCKS_PER_SM
+        }
+    ),
+    (
+        8,
+        "single_pass",
+        reduce_sum_s08_single_pass,
+        reduce_max_s08_single_pass,
         "one launch: last block (atomic counter + fence) reduces the partials",
-        Mode::SinglePass { threads: GS_THREADS, blocks_per_sm: GS_BLOCKS_PER_SM }),
+        Mode::SinglePass {
+            threads: GS_THREADS,
+            blocks_per_sm: GS_BLOCKS_PER_SM
+        }
+    ),
 ];
 
 /// The CUDA C++ twins of step 8 (host/ladders/twins/reduce.cu).
@@ -274,7 +338,11 @@ impl ReduceCase {
     }
 
     /// Poisons the outputs, zeroes the counter, runs, and compares `out[0]` with the reference.
-    fn check(&mut self, gpu: &Gpu, run: impl FnOnce(&mut Self, &Gpu) -> Result<()>) -> Result<Comparison> {
+    fn check(
+        &mut self,
+        gpu: &Gpu,
+        run: impl FnOnce(&mut Self, &Gpu) -> Result<()>,
+    ) -> Result<Comparison> {
         self.ping.poison(gpu)?;
         self.pong.poison(gpu)?;
         self.reset(gpu)?;
@@ -368,7 +436,10 @@ impl Case for ReduceCase {
     }
     fn run_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
         if baseline.name != "cuda_cpp_twin" {
-            return Err(Error::Other(format!("reduce has no baseline {}", baseline.name)));
+            return Err(Error::Other(format!(
+                "reduce has no baseline {}",
+                baseline.name
+            )));
         }
         if self.twin.is_none() {
             self.twin = Some(Twin::compile(gpu, "reduce_twin", TWIN_SRC)?);

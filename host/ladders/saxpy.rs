@@ -182,7 +182,10 @@ impl Case for SaxpyCase {
     }
     fn run_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
         if baseline.name != "cuda_cpp_twin" {
-            return Err(Error::Other(format!("saxpy has no baseline {}", baseline.name)));
+            return Err(Error::Other(format!(
+                "saxpy has no baseline {}",
+                baseline.name
+            )));
         }
         if self.twin.is_none() {
             self.twin = Some(Twin::compile(gpu, "saxpy_twin", TWIN_SRC)?);

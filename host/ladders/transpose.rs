@@ -200,7 +200,12 @@ impl Case for TransposeCase {
             self.twin = Some(Twin::compile(gpu, "transpose_twin", TWIN_SRC)?);
         }
         let p = self.params();
-        let l = launch_for((k::S04_TILE, k::S04_TILE), k::S04_BLOCK, self.rows, self.cols);
+        let l = launch_for(
+            (k::S04_TILE, k::S04_TILE),
+            k::S04_BLOCK,
+            self.rows,
+            self.cols,
+        );
         self.twin
             .as_ref()
             .expect("compiled above")

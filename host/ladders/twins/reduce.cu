@@ -51,8 +51,8 @@ __device__ __forceinline__ float strided_partial(const float* __restrict__ in, u
     }
     for (; i < nvec; i += stride) a0 = combine4<O>(a0, __ldg(vec + i));
     u64 tail = head + 4 * nvec;
-    if (start < head) a1 = O::combine(a1, __ldg(in + start));
-    if (start < n - tail) a2 = O::combine(a2, __ldg(in + tail + start));
+    for (u64 j = start; j < head; j += stride) a1 = O::combine(a1, __ldg(in + j));
+    for (u64 j = tail + start; j < n; j += stride) a2 = O::combine(a2, __ldg(in + j));
     return O::combine(O::combine(a0, a1), O::combine(a2, a3));
 }
 

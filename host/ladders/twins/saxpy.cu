@@ -31,6 +31,6 @@ extern "C" __global__ void saxpy_twin(SaxpyParams p) {
                             fmaf(p.a, x.w, y.w));
     }
     const u64 tail = head + 4 * nvec;
-    if (gid < head) p.y[gid] = fmaf(p.a, __ldg(p.x + gid), p.y[gid]);
-    if (gid < n - tail) p.y[tail + gid] = fmaf(p.a, __ldg(p.x + tail + gid), p.y[tail + gid]);
+    for (u64 j = gid; j < head; j += stride) p.y[j] = fmaf(p.a, __ldg(p.x + j), p.y[j]);
+    for (u64 j = tail + gid; j < n; j += stride) p.y[j] = fmaf(p.a, __ldg(p.x + j), p.y[j]);
 }

@@ -51,12 +51,16 @@ kernel! {
             unsafe { yv.store_f32x4(i, F32x4(out)) };
             i += stride;
         }
-        let tail = head + 4 * nvec;
-        if gid < head {
-            scalar(gid);
+        // Head and tail (≤ 3 elements each): the first threads.
+        let mut j = gid;
+        while j < head {
+            scalar(j);
+            j += stride;
         }
-        if gid < n - tail {
-            scalar(tail + gid);
+        let mut j = head + 4 * nvec + gid;
+        while j < n {
+            scalar(j);
+            j += stride;
         }
     }
 }

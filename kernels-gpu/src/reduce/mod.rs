@@ -151,12 +151,18 @@ pub(crate) fn strided_partial<O: ReduceOp>(
         a0 = combine4::<O>(a0, unsafe { vec.load_f32x4(i) });
         i += stride;
     }
+    // Head and tail: ≤ 3 elements each, taken by the first threads (a loop, so that even a
+    // launch of fewer than 3 threads covers them).
     let tail = head + 4 * nvec;
-    if start < head {
-        a1 = O::combine(a1, unsafe { input.load(start) });
+    let mut j = start;
+    while j < head {
+        a1 = O::combine(a1, unsafe { input.load(j) });
+        j += stride;
     }
-    if start < n - tail {
-        a2 = O::combine(a2, unsafe { input.load(tail + start) });
+    let mut j = start;
+    while j < n - tail {
+        a2 = O::combine(a2, unsafe { input.load(tail + j) });
+        j += stride;
     }
     O::combine(O::combine(a0, a1), O::combine(a2, a3))
 }

@@ -49,13 +49,17 @@ kernel! {
             }
             i += stride;
         }
+        // Head and tail (≤ 3 elements each): the first threads.
         let tail = head + 4 * nvec;
-        if gid < head {
-            unsafe { p.y.store(gid, fma(p.a, p.x.load(gid), p.y.load(gid))) };
-        }
-        if gid < n - tail {
-            let j = tail + gid;
+        let mut j = gid;
+        while j < head {
             unsafe { p.y.store(j, fma(p.a, p.x.load(j), p.y.load(j))) };
+            j += stride;
+        }
+        let mut j = tail + gid;
+        while j < n {
+            unsafe { p.y.store(j, fma(p.a, p.x.load(j), p.y.load(j))) };
+            j += stride;
         }
     }
 }

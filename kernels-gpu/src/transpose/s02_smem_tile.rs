@@ -43,7 +43,10 @@ pub(crate) fn tiled_body<const STRIDE: u32>(p: TransposeParams, tile: SharedPtr<
         let orow = bx * TILE + ty + j;
         if orow < cols && ocol < rows {
             let v = unsafe { tile.load(tx * STRIDE + ty + j) };
-            unsafe { p.output.store(orow as usize * rows as usize + ocol as usize, v) };
+            unsafe {
+                p.output
+                    .store(orow as usize * rows as usize + ocol as usize, v)
+            };
         }
         j += BLOCK_ROWS;
     }
