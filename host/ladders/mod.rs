@@ -3,8 +3,11 @@
 
 use crate::registry::Ladder;
 
+pub mod bias_gelu;
 pub mod reduce;
+pub mod row_sum;
 pub mod saxpy;
+pub mod transpose;
 pub mod vector_add;
 
 /// Every ladder, in teaching order: the one list the registry reads.
@@ -13,6 +16,9 @@ pub static ALL: &[&dyn Ladder] = &[
     &saxpy::Saxpy,
     &reduce::REDUCE_SUM,
     &reduce::REDUCE_MAX,
+    &row_sum::RowSum,
+    &transpose::Transpose,
+    &bias_gelu::BiasGelu,
 ];
 
 /// Shapes every 1-D ladder is checked on: 1, warp ± 1, a prime, a block ± 1, and 1000003.
@@ -21,6 +27,24 @@ pub fn awkward_1d() -> Vec<crate::shape::Shape> {
         .into_iter()
         .map(crate::shape::Shape::n)
         .collect()
+}
+
+/// Shapes every 2-D ladder is checked on: 1×1, warp ± 1 both ways, tile ± 1, a 4-aligned
+/// shape with partial tiles (vector paths with edges), a large odd one, and 1×N, N×1.
+pub fn awkward_2d() -> Vec<crate::shape::Shape> {
+    [
+        (1, 1),
+        (31, 33),
+        (33, 31),
+        (65, 63),
+        (68, 132),
+        (4097, 4099),
+        (1, 1_000_003),
+        (1_000_003, 1),
+    ]
+    .into_iter()
+    .map(|(r, c)| crate::shape::Shape::rows_cols(r, c))
+    .collect()
 }
 
 /// Elements for 256 MiB of f32: the working set of the memory-bound benchmarks.

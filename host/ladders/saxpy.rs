@@ -1,8 +1,9 @@
 //! `y = a·x + y`, in place.
 
-use crate::error::Result;
+use crate::baselines::Twin;
+use crate::error::{Error, Result};
 use crate::inputs;
-use crate::registry::{Case, Ceiling, InputSpec, Ladder, StepInfo, Work};
+use crate::registry::{BaselineInfo, Case, Ceiling, InputSpec, Ladder, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -28,7 +29,23 @@ static STEPS: &[StepInfo] = &[
         symbols: &[k::saxpy_s02_grid_stride::SYMBOL],
         technique: "grid-stride loop over a fixed grid",
     },
+    StepInfo {
+        ladder: "saxpy",
+        id: 3,
+        slug: "vectorized",
+        symbol: k::saxpy_s03_vectorized::SYMBOL,
+        symbols: &[k::saxpy_s03_vectorized::SYMBOL],
+        technique: "grid-stride loop of 128-bit loads/stores, scalar head and tail",
+    },
 ];
+
+/// The CUDA C++ twin of step 3 (host/ladders/twins/saxpy.cu).
+static BASELINES: &[BaselineInfo] = &[BaselineInfo {
+    name: "cuda_cpp_twin",
+    of_step: 3,
+    description: "CUDA C++ twin of saxpy/3 (NVRTC): float4 grid-stride loop, scalar head and tail",
+}];
+const TWIN_SRC: &str = include_str!("twins/saxpy.cu");
 
 const THREADS: u32 = 256;
 /// Blocks per SM of the grid-stride steps.
@@ -38,6 +55,7 @@ const BLOCKS_PER_SM: u32 = 8;
 fn launch_for(step: &StepInfo, n: usize, gpu: &Gpu) -> Launch {
     match step.id {
         1 => Launch::cover(n, THREADS),
+        3 => vectorized_launch(n, gpu),
         _ => {
             let full = n.div_ceil(THREADS as usize) as u32;
             Launch::linear(
@@ -46,6 +64,16 @@ fn launch_for(step: &StepInfo, n: usize, gpu: &Gpu) -> Launch {
             )
         }
     }
+}
+
+/// The grid of the vectorised step (and its twin): `BLOCKS_PER_SM` per SM, but no more than
+/// one 4-element vector per thread.
+fn vectorized_launch(n: usize, gpu: &Gpu) -> Launch {
+    let full = n.div_ceil(4 * THREADS as usize).max(1);
+    Launch::linear(
+        full.min(gpu.info().sm_count.max(1) as usize * BLOCKS_PER_SM as usize) as u32,
+        THREADS,
+    )
 }
 
 /// The SAXPY constant used by every check.
@@ -82,6 +110,9 @@ impl Ladder for Saxpy {
     }
     fn ceiling(&self) -> Ceiling {
         Ceiling::CopyGbps
+    }
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        BASELINES
     }
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
         let n = shape.numel();
@@ -123,6 +154,7 @@ impl Ladder for Saxpy {
             y: DeviceBuffer::from_host(gpu, &y0)?,
             y0: DeviceBuffer::from_host(gpu, &y0)?,
             reference,
+            twin: None,
         }))
     }
 }
@@ -134,16 +166,31 @@ struct SaxpyCase {
     y: DeviceBuffer<f32>,
     y0: DeviceBuffer<f32>,
     reference: Vec<f64>,
+    twin: Option<Twin>,
 }
 
-impl Case for SaxpyCase {
-    fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
-        let p = SaxpyParams {
+impl SaxpyCase {
+    fn params(&mut self) -> SaxpyParams {
+        SaxpyParams {
             x: self.x.ptr(),
             y: self.y.ptr_mut(),
             a: A,
             n: self.n,
-        };
+        }
+    }
+    fn compare(&self, gpu: &Gpu) -> Result<Comparison> {
+        Ok(compare(
+            &self.y.to_host(gpu)?,
+            &self.reference,
+            &self.shape,
+            Tolerance::F32,
+        ))
+    }
+}
+
+impl Case for SaxpyCase {
+    fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
+        let p = self.params();
         gpu.launch(step.symbol, launch_for(step, self.n as usize, gpu), p)
     }
     fn reset(&mut self, gpu: &Gpu) -> Result<()> {
@@ -154,12 +201,29 @@ impl Case for SaxpyCase {
         // keeps y0, which differs from the reference by a*x.
         self.reset(gpu)?;
         self.run(gpu, step)?;
-        Ok(compare(
-            &self.y.to_host(gpu)?,
-            &self.reference,
-            &self.shape,
-            Tolerance::F32,
-        ))
+        self.compare(gpu)
+    }
+    fn run_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
+        if baseline.name != "cuda_cpp_twin" {
+            return Err(Error::Other(format!(
+                "saxpy has no baseline {}",
+                baseline.name
+            )));
+        }
+        if self.twin.is_none() {
+            self.twin = Some(Twin::compile(gpu, "saxpy_twin", TWIN_SRC)?);
+        }
+        let p = self.params();
+        let l = vectorized_launch(self.n as usize, gpu);
+        self.twin
+            .as_ref()
+            .expect("compiled above")
+            .launch(gpu, "saxpy_twin", l, p)
+    }
+    fn verify_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<Comparison> {
+        self.reset(gpu)?;
+        self.run_baseline(gpu, baseline)?;
+        self.compare(gpu)
     }
     fn output(&mut self, gpu: &Gpu) -> Result<(Vec<usize>, Vec<f32>)> {
         Ok((self.shape.0.clone(), self.y.to_host(gpu)?))

@@ -30,8 +30,11 @@ pub use ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 #[cfg(target_arch = "nvptx64")]
 pub mod gpu;
 
+pub mod bias_gelu;
 pub mod ceiling;
 pub mod reduce;
+pub mod row_sum;
 pub mod saxpy;
 pub mod selftest;
+pub mod transpose;
 pub mod vector_add;

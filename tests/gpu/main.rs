@@ -7,3 +7,4 @@ mod common;
 mod device_api;
 mod ladders;
 mod runtime;
+mod twins;

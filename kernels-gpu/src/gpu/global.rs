@@ -5,6 +5,7 @@
 //! | `GlobalPtr::load` | `ld.global.nc.f32` | `LDG.E.CONSTANT` |
 //! | `GlobalPtr::load_f32x4` | `ld.global.nc.v4.f32` | `LDG.E.128.CONSTANT` |
 //! | `GlobalPtrMut::load` | `ld.global.f32` | `LDG.E` |
+//! | `GlobalPtrMut::load_cg` | `ld.global.cg.f32` | `LDG.E.STRONG.GPU` / `.CG` |
 //! | `GlobalPtrMut::store` | `st.global.f32` | `STG.E` |
 //! | `GlobalPtrMut::store_f32x4` | `st.global.v4.f32` | `STG.E.128` |
 //!
@@ -22,6 +23,8 @@ pub trait Global32: Copy {
     unsafe fn ld(addr: u64) -> Self;
     /// `st.global.b32`.
     unsafe fn st(addr: u64, v: Self);
+    /// `ld.global.cg.b32` (L2 only).
+    unsafe fn ld_cg(addr: u64) -> Self;
 }
 
 macro_rules! global32 {
@@ -37,6 +40,12 @@ macro_rules! global32 {
             unsafe fn ld(addr: u64) -> Self {
                 let v: $t;
                 unsafe { asm!(concat!("ld.global.", $ptx, " {v}, [{a}];"), v = out(reg32) v, a = in(reg64) addr, options(pure, readonly, nostack)) };
+                v
+            }
+            #[inline(always)]
+            unsafe fn ld_cg(addr: u64) -> Self {
+                let v: $t;
+                unsafe { asm!(concat!("ld.global.cg.", $ptx, " {v}, [{a}];"), v = out(reg32) v, a = in(reg64) addr, options(readonly, nostack)) };
                 v
             }
             #[inline(always)]
@@ -68,6 +77,12 @@ impl<T: Global32> GlobalPtrMut<T> {
     #[inline(always)]
     pub unsafe fn store(self, i: usize, v: T) {
         unsafe { T::st(self.offset(i).addr(), v) }
+    }
+    /// Element `i`, cached in L2 only (`ld.global.cg`): never a stale L1 line, for data other
+    /// blocks wrote during this launch (after a fence and an atomic handshake).
+    #[inline(always)]
+    pub unsafe fn load_cg(self, i: usize) -> T {
+        unsafe { T::ld_cg(self.offset(i).addr()) }
     }
 }
 

@@ -2,13 +2,30 @@
 //! [`ReduceOp`], instantiated as `reduce_sum_sNN_*` and `reduce_max_sNN_*`.
 //!
 //! Steps 1–7 reduce each block's slice to one partial in `output[blockIdx.x]`; the host
-//! launches them again on the partials until one value is left. The single-pass step
-//! finishes in one launch.
+//! launches them again on the partials until one value is left. The single-pass step 8
+//! finishes in one launch (the last block to finish reduces the partials).
 
+mod s01_interleaved;
+mod s02_strided_index;
+mod s03_sequential;
+mod s04_add_during_load;
 mod s05_warp_shuffle;
+mod s06_unrolled;
+mod s07_vectorized;
+mod s08_single_pass;
+pub use s01_interleaved::*;
+pub use s02_strided_index::*;
+pub use s03_sequential::*;
+pub use s04_add_during_load::*;
 pub use s05_warp_shuffle::*;
+pub use s06_unrolled::*;
+pub use s07_vectorized::*;
+pub use s08_single_pass::*;
 
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
+
+/// Largest block size the shared tiles of steps 1–4 and 6 hold.
+pub const MAX_THREADS: u32 = 1024;
 
 /// Arguments of the reduction kernels: `output[block] = reduce(input[block's slice])`.
 #[repr(C)]
@@ -19,6 +36,21 @@ pub struct ReduceParams {
     pub n: u32,
 }
 unsafe impl KernelParams for ReduceParams {}
+
+/// Arguments of the single-pass reduction (step 8): every block writes its partial to
+/// `partials[blockIdx.x]` and bumps `counter`; the last block reduces the partials into
+/// `output[0]` and sets `counter` back to 0. `partials` holds at least `gridDim.x` values and
+/// `counter` must be 0 at launch.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ReduceSinglePassParams {
+    pub input: GlobalPtr<f32>,
+    pub partials: GlobalPtrMut<f32>,
+    pub counter: GlobalPtrMut<u32>,
+    pub output: GlobalPtrMut<f32>,
+    pub n: u32,
+}
+unsafe impl KernelParams for ReduceSinglePassParams {}
 
 /// A reduction operator: an identity and an associative, commutative combine.
 pub trait ReduceOp {
@@ -61,3 +93,123 @@ impl ReduceOp for Max {
         crate::gpu::warp::reduce_max(v)
     }
 }
+
+/// Number of leading elements of `n` f32 at device address `addr` that come before the first
+/// 16-byte boundary (0..=3, at most `n`): they are read as scalars, the rest as `F32x4`.
+/// f32 data is always 4-byte aligned, so `addr % 16` is 0, 4, 8 or 12.
+#[inline(always)]
+pub fn aligned_head(addr: u64, n: usize) -> usize {
+    let mis = (addr % 16) as usize;
+    let head = if mis == 0 { 0 } else { (16 - mis) / 4 };
+    if head < n { head } else { n }
+}
+
+/// The combine of the four lanes of a 128-bit load.
+#[cfg(target_arch = "nvptx64")]
+#[inline(always)]
+fn combine4<O: ReduceOp>(acc: f32, x: crate::ptr::F32x4) -> f32 {
+    let [a, b, c, d] = x.0;
+    O::combine(acc, O::combine(O::combine(a, b), O::combine(c, d)))
+}
+
+/// One thread's share of `reduce(input[0..n])` when `total` threads (`stride`) walk the input
+/// from `start`: the 16-byte aligned middle as `F32x4` (`LDG.E.128`), four loads in flight per
+/// iteration; the unaligned head (≤ 3 elements) and tail (≤ 3) as scalars by the first
+/// threads. Used by reduction steps 7 and 8 (grid-stride) and by `row_sum` step 3 (block-stride
+/// over one row).
+#[cfg(target_arch = "nvptx64")]
+#[inline(always)]
+pub(crate) fn strided_partial<O: ReduceOp>(
+    input: GlobalPtr<f32>,
+    n: usize,
+    start: usize,
+    stride: usize,
+) -> f32 {
+    let head = aligned_head(input.addr(), n);
+    let nvec = (n - head) / 4;
+    let vec = input.offset(head);
+    let (mut a0, mut a1, mut a2, mut a3) = (O::IDENTITY, O::IDENTITY, O::IDENTITY, O::IDENTITY);
+    let mut i = start;
+    // Four independent 128-bit loads per iteration: 64 bytes in flight per thread.
+    while i + 3 * stride < nvec {
+        // SAFETY: i + 3·stride < nvec, so every vector lies in input[head .. head + 4·nvec].
+        let (x0, x1, x2, x3) = unsafe {
+            (
+                vec.load_f32x4(i),
+                vec.load_f32x4(i + stride),
+                vec.load_f32x4(i + 2 * stride),
+                vec.load_f32x4(i + 3 * stride),
+            )
+        };
+        a0 = combine4::<O>(a0, x0);
+        a1 = combine4::<O>(a1, x1);
+        a2 = combine4::<O>(a2, x2);
+        a3 = combine4::<O>(a3, x3);
+        i += 4 * stride;
+    }
+    while i < nvec {
+        a0 = combine4::<O>(a0, unsafe { vec.load_f32x4(i) });
+        i += stride;
+    }
+    // Head and tail: ≤ 3 elements each, taken by the first threads (a loop, so that even a
+    // launch of fewer than 3 threads covers them).
+    let tail = head + 4 * nvec;
+    let mut j = start;
+    while j < head {
+        a1 = O::combine(a1, unsafe { input.load(j) });
+        j += stride;
+    }
+    let mut j = start;
+    while j < n - tail {
+        a2 = O::combine(a2, unsafe { input.load(tail + j) });
+        j += stride;
+    }
+    O::combine(O::combine(a0, a1), O::combine(a2, a3))
+}
+
+/// Reduces one value per thread over a 1-D block whose size is a multiple of 32 (≤ 1024):
+/// shuffles within each warp, one value per warp through `warps` (32 floats of shared memory),
+/// and a last shuffle round in warp 0. The result is valid in warp 0 (thread 0 stores it).
+/// Contains one `bar.sync`; a caller that reuses `warps` must put a barrier in between.
+#[cfg(target_arch = "nvptx64")]
+#[inline(always)]
+pub(crate) fn block_reduce<O: ReduceOp>(v: f32, warps: crate::gpu::shared::SharedPtr<f32>) -> f32 {
+    use crate::gpu::{sync_threads, thread};
+    let v = O::warp(v);
+    let (lane, warp) = (thread::lane_id(), thread::warp_id());
+    if lane == 0 {
+        unsafe { warps.store(warp, v) };
+    }
+    sync_threads();
+    let mut r = O::IDENTITY;
+    if warp == 0 {
+        if lane < thread::block_dim_x() / 32 {
+            r = unsafe { warps.load(lane) };
+        }
+        r = O::warp(r);
+    }
+    r
+}
+
+/// Declares the sum and max kernels of one step from its generic body.
+macro_rules! reduce_kernels {
+    ($body:ident, $params:ty, $sum:ident, $max:ident, $doc:literal) => {
+        kernel! {
+            #[doc = $doc]
+            #[doc = ""]
+            #[doc = "Sum: identity 0, `+`."]
+            fn $sum(p: $params) {
+                $body::<super::Sum>(p)
+            }
+        }
+        kernel! {
+            #[doc = $doc]
+            #[doc = ""]
+            #[doc = "Max: identity `-inf`, `max` (exact whatever the order)."]
+            fn $max(p: $params) {
+                $body::<super::Max>(p)
+            }
+        }
+    };
+}
+pub(crate) use reduce_kernels;

@@ -2,8 +2,10 @@
 
 mod s01_naive;
 mod s02_grid_stride;
+mod s03_vectorized;
 pub use s01_naive::*;
 pub use s02_grid_stride::*;
+pub use s03_vectorized::*;
 
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 

@@ -1,0 +1,132 @@
+//! `out[r] = Σ_c in[r][c]` for an f32 `rows × cols` matrix.
+
+use crate::error::Result;
+use crate::inputs;
+use crate::registry::{Case, Ceiling, Ladder, StepInfo, Work};
+use crate::runtime::{DeviceBuffer, Gpu, Launch};
+use crate::shape::Shape;
+use crate::verify::{Comparison, Tolerance, compare};
+use kernels_gpu::row_sum::{self as k, RowSumParams};
+
+/// The row-sum ladder.
+pub struct RowSum;
+
+static STEPS: &[StepInfo] = &[
+    StepInfo {
+        ladder: "row_sum",
+        id: 1,
+        slug: "thread_per_row",
+        symbol: k::row_sum_s01_thread_per_row::SYMBOL,
+        symbols: &[k::row_sum_s01_thread_per_row::SYMBOL],
+        technique: "one thread per row (uncoalesced)",
+    },
+    StepInfo {
+        ladder: "row_sum",
+        id: 2,
+        slug: "warp_per_row",
+        symbol: k::row_sum_s02_warp_per_row::SYMBOL,
+        symbols: &[k::row_sum_s02_warp_per_row::SYMBOL],
+        technique: "one warp per row, coalesced, shuffle reduction",
+    },
+    StepInfo {
+        ladder: "row_sum",
+        id: 3,
+        slug: "block_per_row",
+        symbol: k::row_sum_s03_block_per_row::SYMBOL,
+        symbols: &[k::row_sum_s03_block_per_row::SYMBOL],
+        technique: "one block per row, 128-bit loads, block reduction",
+    },
+];
+
+const THREADS: u32 = 256;
+
+impl Ladder for RowSum {
+    fn name(&self) -> &'static str {
+        "row_sum"
+    }
+    fn description(&self) -> &'static str {
+        "out[r] = sum of row r, f32, rows x cols"
+    }
+    fn steps(&self) -> Vec<&'static StepInfo> {
+        STEPS.iter().collect()
+    }
+    fn dims(&self) -> usize {
+        2
+    }
+    fn default_shape(&self) -> Shape {
+        Shape::rows_cols(8192, 8192)
+    }
+    fn bench_shapes(&self) -> Vec<Shape> {
+        vec![Shape::rows_cols(8192, 8192)]
+    }
+    fn awkward_shapes(&self) -> Vec<Shape> {
+        super::awkward_2d()
+    }
+    fn work(&self, shape: &Shape) -> Work {
+        let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
+        Work {
+            flops: rows * cols,
+            bytes: 4.0 * rows * cols + 4.0 * rows,
+        }
+    }
+    fn ceiling(&self) -> Ceiling {
+        Ceiling::CopyGbps
+    }
+    fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
+        let (rows, cols) = (shape.0[0], shape.0[1]);
+        super::n_u32(rows * cols, "row_sum")?;
+        let input = inputs::uniform(rows * cols, seed, -1.0, 1.0);
+        let mut reference = Vec::with_capacity(rows);
+        let mut max_l2 = 0.0f64;
+        for row in input.chunks(cols) {
+            reference.push(row.iter().map(|&v| v as f64).sum());
+            let l2 = row.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
+            max_l2 = max_l2.max(l2);
+        }
+        Ok(Box::new(RowSumCase {
+            rows: rows as u32,
+            cols: cols as u32,
+            input: DeviceBuffer::from_host(gpu, &input)?,
+            output: DeviceBuffer::zeros(gpu, rows)?,
+            reference,
+            tolerance: super::reduce::sum_tolerance(cols, max_l2),
+        }))
+    }
+}
+
+struct RowSumCase {
+    rows: u32,
+    cols: u32,
+    input: DeviceBuffer<f32>,
+    output: DeviceBuffer<f32>,
+    reference: Vec<f64>,
+    tolerance: Tolerance,
+}
+
+impl Case for RowSumCase {
+    fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
+        let p = RowSumParams {
+            input: self.input.ptr(),
+            output: self.output.ptr_mut(),
+            rows: self.rows,
+            cols: self.cols,
+        };
+        let rows = self.rows as usize;
+        let launch = match step.id {
+            1 => Launch::cover(rows, THREADS),
+            2 => Launch::cover(rows * 32, THREADS),
+            _ => Launch::linear(self.rows, THREADS),
+        };
+        gpu.launch(step.symbol, launch, p)
+    }
+    fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
+        self.output.poison(gpu)?;
+        self.run(gpu, step)?;
+        Ok(compare(
+            &self.output.to_host(gpu)?,
+            &self.reference,
+            &Shape::n(self.rows as usize),
+            self.tolerance,
+        ))
+    }
+}

@@ -1,0 +1,44 @@
+//! Every ladder baseline that is a CUDA C++ twin (NVRTC), verified like a step on a few of its
+//! ladder's awkward shapes and on its benchmark shape.
+
+use kernel_lab::inputs;
+use kernel_lab::registry;
+use kernel_lab::testing::gpu_or_skip;
+
+#[test]
+fn every_cuda_cpp_twin_matches_the_reference() {
+    let Some(gpu) = gpu_or_skip("every_cuda_cpp_twin_matches_the_reference") else {
+        return;
+    };
+    let mut checked = 0;
+    for ladder in registry::all_ladders() {
+        let twins = ladder
+            .baselines()
+            .iter()
+            .filter(|b| b.name == "cuda_cpp_twin");
+        for b in twins {
+            let awkward = ladder.awkward_shapes();
+            // The smallest, a tile/warp edge, the largest awkward shape, and the bench shape.
+            let mut shapes = vec![awkward[0].clone(), awkward[1].clone()];
+            shapes.extend(awkward.last().cloned());
+            shapes.extend(ladder.bench_shapes());
+            for shape in shapes {
+                let seed = inputs::fresh_seed();
+                let mut case = ladder
+                    .prepare(gpu, &shape, seed)
+                    .unwrap_or_else(|e| panic!("{} at {shape}: prepare: {e}", ladder.name()));
+                let c = case
+                    .verify_baseline(gpu, b)
+                    .unwrap_or_else(|e| panic!("{} twin at {shape}: {e}", ladder.name()));
+                assert!(
+                    c.passed(),
+                    "{} twin of step {} at {shape} (KLAB_SEED={seed}): {c}",
+                    ladder.name(),
+                    b.of_step
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0, "no CUDA C++ twin is registered");
+}
