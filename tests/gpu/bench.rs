@@ -45,7 +45,12 @@ fn a_quick_bench_verifies_and_times_every_step() {
     let Some(gpu) = gpu_or_skip("a_quick_bench_verifies_and_times_every_step") else {
         return;
     };
-    let plan = runner::plan(&[], None, Some("100003")).unwrap();
+    // One awkward, modest size per ladder, by its number of dimensions.
+    let mut plan = Vec::new();
+    for l in registry::all_ladders() {
+        let size = ["100003", "317x211", "129x65x33"][l.dims() - 1];
+        plan.extend(runner::plan(&[l.name().to_string()], None, Some(size)).unwrap());
+    }
     let (rep, failures) = runner::run(gpu, &plan, &TimingOptions::quick(), true, &Quiet).unwrap();
     assert!(failures.is_empty(), "{failures:?}");
     let steps = rep
