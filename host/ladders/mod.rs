@@ -47,6 +47,50 @@ pub fn awkward_2d() -> Vec<crate::shape::Shape> {
     .collect()
 }
 
+/// One CUDA C++ twin kernel of a case: compiled (NVRTC, cached per device) and looked up on
+/// its first launch — which the benchmark's warm-up covers — then launched with no host work
+/// but the launch itself.
+pub struct TwinKernel {
+    module: &'static str,
+    source: &'static str,
+    symbol: &'static str,
+    function: Option<cudarc::driver::CudaFunction>,
+}
+
+impl TwinKernel {
+    /// Kernel `symbol` of the twin module `module` with CUDA C++ `source`.
+    pub const fn new(module: &'static str, source: &'static str, symbol: &'static str) -> Self {
+        Self {
+            module,
+            source,
+            symbol,
+            function: None,
+        }
+    }
+
+    /// Enqueues the kernel with the Rust step's parameter struct.
+    pub fn launch<P: kernels_gpu::KernelParams>(
+        &mut self,
+        gpu: &crate::runtime::Gpu,
+        launch: crate::runtime::Launch,
+        params: P,
+    ) -> crate::error::Result<()> {
+        let f = match &self.function {
+            Some(f) => f,
+            None => {
+                let twin = crate::baselines::Twin::compile(gpu, self.module, self.source)?;
+                self.function.insert(twin.function(self.symbol)?)
+            }
+        };
+        gpu.launch_function(f, self.symbol, launch, params)
+    }
+}
+
+/// The error for a baseline name a ladder does not have.
+pub fn unknown_baseline(ladder: &str, name: &str) -> crate::error::Error {
+    crate::error::Error::Other(format!("{ladder} has no baseline {name}"))
+}
+
 /// Elements for 256 MiB of f32: the working set of the memory-bound benchmarks.
 pub const BENCH_N_256MIB: usize = 64 << 20;
 
