@@ -102,3 +102,53 @@ pub fn n_u32(n: usize, what: &str) -> crate::error::Result<u32> {
         why: "more than 2^32 - 1 elements".into(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use kernels_gpu::bias_gelu::BiasGeluParams;
+    use kernels_gpu::reduce::{ReduceParams, ReduceSinglePassParams};
+    use kernels_gpu::row_sum::RowSumParams;
+    use kernels_gpu::saxpy::SaxpyParams;
+    use kernels_gpu::transpose::TransposeParams;
+    use std::mem::{offset_of, size_of};
+
+    /// The CUDA C++ twins declare C structs with the same fields in the same order
+    /// (pointers 8 bytes, `unsigned int` / `float` 4): these are the offsets they rely on.
+    #[test]
+    fn parameter_structs_have_the_layout_the_twins_declare() {
+        assert_eq!(size_of::<ReduceSinglePassParams>(), 40);
+        assert_eq!(offset_of!(ReduceSinglePassParams, partials), 8);
+        assert_eq!(offset_of!(ReduceSinglePassParams, counter), 16);
+        assert_eq!(offset_of!(ReduceSinglePassParams, output), 24);
+        assert_eq!(offset_of!(ReduceSinglePassParams, n), 32);
+        assert_eq!(size_of::<TransposeParams>(), 24);
+        assert_eq!(offset_of!(TransposeParams, rows), 16);
+        assert_eq!(offset_of!(TransposeParams, cols), 20);
+        assert_eq!(size_of::<SaxpyParams>(), 24);
+        assert_eq!(offset_of!(SaxpyParams, a), 16);
+        assert_eq!(offset_of!(SaxpyParams, n), 20);
+        assert_eq!(size_of::<ReduceParams>(), 24);
+        assert_eq!(size_of::<RowSumParams>(), 24);
+        assert_eq!(offset_of!(BiasGeluParams, rows), 32);
+    }
+
+    #[test]
+    fn twin_sources_declare_the_struct_and_kernels_the_hosts_launch() {
+        let reduce = include_str!("twins/reduce.cu");
+        assert!(reduce.contains("struct ReduceSinglePassParams"));
+        assert!(reduce.contains("reduce_sum_twin") && reduce.contains("reduce_max_twin"));
+        let transpose = include_str!("twins/transpose.cu");
+        assert!(transpose.contains("struct TransposeParams"));
+        assert!(transpose.contains("void transpose_twin("));
+        let saxpy = include_str!("twins/saxpy.cu");
+        assert!(saxpy.contains("struct SaxpyParams") && saxpy.contains("void saxpy_twin("));
+    }
+
+    #[test]
+    fn awkward_2d_shapes_include_1xn_nx1_and_a_large_odd_one() {
+        let s = super::awkward_2d();
+        assert!(s.iter().any(|s| s.0 == [1, 1_000_003]));
+        assert!(s.iter().any(|s| s.0 == [1_000_003, 1]));
+        assert!(s.iter().any(|s| s.0 == [4097, 4099]));
+    }
+}
