@@ -47,6 +47,50 @@ pub fn awkward_2d() -> Vec<crate::shape::Shape> {
     .collect()
 }
 
+/// One CUDA C++ twin kernel of a case: compiled (NVRTC, cached per device) and looked up on
+/// its first launch — which the benchmark's warm-up covers — then launched with no host work
+/// but the launch itself.
+pub struct TwinKernel {
+    module: &'static str,
+    source: &'static str,
+    symbol: &'static str,
+    function: Option<cudarc::driver::CudaFunction>,
+}
+
+impl TwinKernel {
+    /// Kernel `symbol` of the twin module `module` with CUDA C++ `source`.
+    pub const fn new(module: &'static str, source: &'static str, symbol: &'static str) -> Self {
+        Self {
+            module,
+            source,
+            symbol,
+            function: None,
+        }
+    }
+
+    /// Enqueues the kernel with the Rust step's parameter struct.
+    pub fn launch<P: kernels_gpu::KernelParams>(
+        &mut self,
+        gpu: &crate::runtime::Gpu,
+        launch: crate::runtime::Launch,
+        params: P,
+    ) -> crate::error::Result<()> {
+        let f = match &self.function {
+            Some(f) => f,
+            None => {
+                let twin = crate::baselines::Twin::compile(gpu, self.module, self.source)?;
+                self.function.insert(twin.function(self.symbol)?)
+            }
+        };
+        gpu.launch_function(f, self.symbol, launch, params)
+    }
+}
+
+/// The error for a baseline name a ladder does not have.
+pub fn unknown_baseline(ladder: &str, name: &str) -> crate::error::Error {
+    crate::error::Error::Other(format!("{ladder} has no baseline {name}"))
+}
+
 /// Elements for 256 MiB of f32: the working set of the memory-bound benchmarks.
 pub const BENCH_N_256MIB: usize = 64 << 20;
 
@@ -92,4 +136,54 @@ pub fn take_inputs<const N: usize>(
     inputs
         .try_into()
         .map_err(|_| bad(format!("the ladder takes {N} inputs")))
+}
+
+#[cfg(test)]
+mod tests {
+    use kernels_gpu::bias_gelu::BiasGeluParams;
+    use kernels_gpu::reduce::{ReduceParams, ReduceSinglePassParams};
+    use kernels_gpu::row_sum::RowSumParams;
+    use kernels_gpu::saxpy::SaxpyParams;
+    use kernels_gpu::transpose::TransposeParams;
+    use std::mem::{offset_of, size_of};
+
+    /// The CUDA C++ twins declare C structs with the same fields in the same order
+    /// (pointers 8 bytes, `unsigned int` / `float` 4): these are the offsets they rely on.
+    #[test]
+    fn parameter_structs_have_the_layout_the_twins_declare() {
+        assert_eq!(size_of::<ReduceSinglePassParams>(), 40);
+        assert_eq!(offset_of!(ReduceSinglePassParams, partials), 8);
+        assert_eq!(offset_of!(ReduceSinglePassParams, counter), 16);
+        assert_eq!(offset_of!(ReduceSinglePassParams, output), 24);
+        assert_eq!(offset_of!(ReduceSinglePassParams, n), 32);
+        assert_eq!(size_of::<TransposeParams>(), 24);
+        assert_eq!(offset_of!(TransposeParams, rows), 16);
+        assert_eq!(offset_of!(TransposeParams, cols), 20);
+        assert_eq!(size_of::<SaxpyParams>(), 24);
+        assert_eq!(offset_of!(SaxpyParams, a), 16);
+        assert_eq!(offset_of!(SaxpyParams, n), 20);
+        assert_eq!(size_of::<ReduceParams>(), 24);
+        assert_eq!(size_of::<RowSumParams>(), 24);
+        assert_eq!(offset_of!(BiasGeluParams, rows), 32);
+    }
+
+    #[test]
+    fn twin_sources_declare_the_struct_and_kernels_the_hosts_launch() {
+        let reduce = include_str!("twins/reduce.cu");
+        assert!(reduce.contains("struct ReduceSinglePassParams"));
+        assert!(reduce.contains("reduce_sum_twin") && reduce.contains("reduce_max_twin"));
+        let transpose = include_str!("twins/transpose.cu");
+        assert!(transpose.contains("struct TransposeParams"));
+        assert!(transpose.contains("void transpose_twin("));
+        let saxpy = include_str!("twins/saxpy.cu");
+        assert!(saxpy.contains("struct SaxpyParams") && saxpy.contains("void saxpy_twin("));
+    }
+
+    #[test]
+    fn awkward_2d_shapes_include_1xn_nx1_and_a_large_odd_one() {
+        let s = super::awkward_2d();
+        assert!(s.iter().any(|s| s.0 == [1, 1_000_003]));
+        assert!(s.iter().any(|s| s.0 == [1_000_003, 1]));
+        assert!(s.iter().any(|s| s.0 == [4097, 4099]));
+    }
 }

@@ -1,7 +1,7 @@
 //! Reductions of f32 to one value: sum and max, one ladder each, sharing the step table.
 
-use crate::baselines::Twin;
-use crate::error::{Error, Result};
+use super::TwinKernel;
+use crate::error::Result;
 use crate::inputs;
 use crate::registry::{BaselineInfo, Case, Ceiling, InputSpec, Ladder, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -321,7 +321,7 @@ pub struct ReduceCase {
     reference: f64,
     tolerance: Tolerance,
     steps: &'static [ReduceStep],
-    twin: Option<Twin>,
+    twin: Option<TwinKernel>,
 }
 
 /// Blocks of a grid-stride launch over `n` elements: `blocks_per_sm` per SM, but no more than
@@ -451,21 +451,17 @@ impl Case for ReduceCase {
     }
     fn run_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
         if baseline.name != "cuda_cpp_twin" {
-            return Err(Error::Other(format!(
-                "reduce has no baseline {}",
-                baseline.name
-            )));
+            return Err(super::unknown_baseline(self.op_name(), baseline.name));
         }
-        if self.twin.is_none() {
-            self.twin = Some(Twin::compile(gpu, "reduce_twin", TWIN_SRC)?);
-        }
-        let symbol = match self.op {
-            Op::Sum => "reduce_sum_twin",
-            Op::Max => "reduce_max_twin",
-        };
-        let twin = self.twin.take().expect("compiled above");
+        let mut twin = self.twin.take().unwrap_or_else(|| {
+            let symbol = match self.op {
+                Op::Sum => "reduce_sum_twin",
+                Op::Max => "reduce_max_twin",
+            };
+            TwinKernel::new("reduce_twin", TWIN_SRC, symbol)
+        });
         let r = self.launch_single_pass(gpu, GS_THREADS, GS_BLOCKS_PER_SM, |gpu, l, p| {
-            twin.launch(gpu, symbol, l, p)
+            twin.launch(gpu, l, p)
         });
         self.twin = Some(twin);
         r
@@ -485,6 +481,12 @@ impl Case for ReduceCase {
 }
 
 impl ReduceCase {
+    fn op_name(&self) -> &'static str {
+        match self.op {
+            Op::Sum => "reduce_sum",
+            Op::Max => "reduce_max",
+        }
+    }
     /// The float64 reference value.
     pub fn reference(&self) -> f64 {
         self.reference

@@ -1,7 +1,7 @@
 //! `y = a·x + y`, in place.
 
-use crate::baselines::Twin;
-use crate::error::{Error, Result};
+use super::TwinKernel;
+use crate::error::Result;
 use crate::inputs;
 use crate::registry::{BaselineInfo, Case, Ceiling, InputSpec, Ladder, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -154,7 +154,7 @@ impl Ladder for Saxpy {
             y: DeviceBuffer::from_host(gpu, &y0)?,
             y0: DeviceBuffer::from_host(gpu, &y0)?,
             reference,
-            twin: None,
+            twin: TwinKernel::new("saxpy_twin", TWIN_SRC, "saxpy_twin"),
         }))
     }
 }
@@ -166,7 +166,7 @@ struct SaxpyCase {
     y: DeviceBuffer<f32>,
     y0: DeviceBuffer<f32>,
     reference: Vec<f64>,
-    twin: Option<Twin>,
+    twin: TwinKernel,
 }
 
 impl SaxpyCase {
@@ -205,20 +205,11 @@ impl Case for SaxpyCase {
     }
     fn run_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
         if baseline.name != "cuda_cpp_twin" {
-            return Err(Error::Other(format!(
-                "saxpy has no baseline {}",
-                baseline.name
-            )));
-        }
-        if self.twin.is_none() {
-            self.twin = Some(Twin::compile(gpu, "saxpy_twin", TWIN_SRC)?);
+            return Err(super::unknown_baseline("saxpy", baseline.name));
         }
         let p = self.params();
         let l = vectorized_launch(self.n as usize, gpu);
-        self.twin
-            .as_ref()
-            .expect("compiled above")
-            .launch(gpu, "saxpy_twin", l, p)
+        self.twin.launch(gpu, l, p)
     }
     fn verify_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<Comparison> {
         self.reset(gpu)?;

@@ -1,7 +1,7 @@
 //! `out = inᵀ` for an f32 `rows × cols` matrix: exact comparison.
 
-use crate::baselines::Twin;
-use crate::error::{Error, Result};
+use super::TwinKernel;
+use crate::error::Result;
 use crate::inputs;
 use crate::registry::{BaselineInfo, Case, Ceiling, Ladder, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -135,7 +135,7 @@ impl Ladder for Transpose {
             input: DeviceBuffer::from_host(gpu, &input)?,
             output: DeviceBuffer::zeros(gpu, rows * cols)?,
             reference,
-            twin: None,
+            twin: TwinKernel::new("transpose_twin", TWIN_SRC, "transpose_twin"),
         }))
     }
     fn baselines(&self) -> &'static [BaselineInfo] {
@@ -149,7 +149,7 @@ struct TransposeCase {
     input: DeviceBuffer<f32>,
     output: DeviceBuffer<f32>,
     reference: Vec<f64>,
-    twin: Option<Twin>,
+    twin: TwinKernel,
 }
 
 impl TransposeCase {
@@ -191,13 +191,7 @@ impl Case for TransposeCase {
     }
     fn run_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
         if baseline.name != "cuda_cpp_twin" {
-            return Err(Error::Other(format!(
-                "transpose has no baseline {}",
-                baseline.name
-            )));
-        }
-        if self.twin.is_none() {
-            self.twin = Some(Twin::compile(gpu, "transpose_twin", TWIN_SRC)?);
+            return Err(super::unknown_baseline("transpose", baseline.name));
         }
         let p = self.params();
         let l = launch_for(
@@ -206,10 +200,7 @@ impl Case for TransposeCase {
             self.rows,
             self.cols,
         );
-        self.twin
-            .as_ref()
-            .expect("compiled above")
-            .launch(gpu, "transpose_twin", l, p)
+        self.twin.launch(gpu, l, p)
     }
     fn verify_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<Comparison> {
         self.output.poison(gpu)?;

@@ -27,8 +27,12 @@ extern "C" __global__ void saxpy_twin(SaxpyParams p) {
     float4* yv = reinterpret_cast<float4*>(p.y + head);
     for (u64 i = gid; i < nvec; i += stride) {
         float4 x = __ldg(xv + i), y = yv[i];
-        yv[i] = make_float4(fmaf(p.a, x.x, y.x), fmaf(p.a, x.y, y.y), fmaf(p.a, x.z, y.z),
-                            fmaf(p.a, x.w, y.w));
+        float4 r;
+        r.x = fmaf(p.a, x.x, y.x);
+        r.y = fmaf(p.a, x.y, y.y);
+        r.z = fmaf(p.a, x.z, y.z);
+        r.w = fmaf(p.a, x.w, y.w);
+        yv[i] = r;
     }
     const u64 tail = head + 4 * nvec;
     for (u64 j = gid; j < head; j += stride) p.y[j] = fmaf(p.a, __ldg(p.x + j), p.y[j]);

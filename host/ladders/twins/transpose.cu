@@ -12,6 +12,12 @@ struct TransposeParams {
     unsigned int cols;
 };
 
+__device__ __forceinline__ float4 f4(float x, float y, float z, float w) {
+    float4 v;
+    v.x = x; v.y = y; v.z = z; v.w = w;
+    return v;
+}
+
 extern "C" __global__ void transpose_twin(TransposeParams p) {
     const unsigned tiles_x = (p.cols + 63) / 64;
     const unsigned bx = blockIdx.x % tiles_x, by = blockIdx.x / tiles_x;
@@ -28,10 +34,10 @@ extern "C" __global__ void transpose_twin(TransposeParams p) {
             float4 a2 = __ldg(in + ((r0 + 2) * cols + c0) / 4);
             float4 a3 = __ldg(in + ((r0 + 3) * cols + c0) / 4);
             float4* out = reinterpret_cast<float4*>(p.output);
-            out[((c0 + 0) * rows + r0) / 4] = make_float4(a0.x, a1.x, a2.x, a3.x);
-            out[((c0 + 1) * rows + r0) / 4] = make_float4(a0.y, a1.y, a2.y, a3.y);
-            out[((c0 + 2) * rows + r0) / 4] = make_float4(a0.z, a1.z, a2.z, a3.z);
-            out[((c0 + 3) * rows + r0) / 4] = make_float4(a0.w, a1.w, a2.w, a3.w);
+            out[((c0 + 0) * rows + r0) / 4] = f4(a0.x, a1.x, a2.x, a3.x);
+            out[((c0 + 1) * rows + r0) / 4] = f4(a0.y, a1.y, a2.y, a3.y);
+            out[((c0 + 2) * rows + r0) / 4] = f4(a0.z, a1.z, a2.z, a3.z);
+            out[((c0 + 3) * rows + r0) / 4] = f4(a0.w, a1.w, a2.w, a3.w);
         }
     } else {
         for (int k = 0; k < 4; ++k)
