@@ -209,7 +209,9 @@ impl ReduceLadder {
             .sum::<f64>()
             .sqrt();
         let tolerance = match self.op {
-            Op::Sum => sum_tolerance(n, l2),
+            // The longest chain of any step: the grid-stride steps walk n / (≥ 132·1024 threads)
+            // vectors into four accumulators; steps 1-6 add two values per thread.
+            Op::Sum => sum_tolerance(n, n.div_ceil(1 << 17), l2),
             Op::Max => Tolerance::EXACT,
         };
         // The first pass of any step makes at most ceil(n / 64) partials (64 elements per block
@@ -232,12 +234,13 @@ impl ReduceLadder {
     }
 }
 
-/// Tolerance of an f32 sum of `n` values with 2-norm `l2`: a tree of depth log2(n) plus a
-/// sequential chain per thread; rounding errors of random sign grow like
-/// `eps · (log2 n + 1) · ‖x‖₂` in practice, with a factor 8 of headroom. It grows with n.
-/// (Exactness on integer inputs is checked separately, with tolerance 0.)
-pub fn sum_tolerance(n: usize, l2: f64) -> Tolerance {
-    let depth = (n.max(2) as f64).log2() + 1.0;
+/// Tolerance of an f32 sum of `n` values with 2-norm `l2`, computed as sequential chains of
+/// at most `chain` additions per thread followed by a tree of depth log2(n). Rounding errors
+/// of random sign grow like `eps · sqrt(chain) · ‖x‖₂` along a chain and `eps · ‖x‖₂` per tree
+/// level, so `atol = 8 · eps · (log2 n + 1 + sqrt(chain)) · ‖x‖₂` (factor 8 of headroom). It
+/// grows with n. Exactness on integer inputs is checked separately, with tolerance 0.
+pub fn sum_tolerance(n: usize, chain: usize, l2: f64) -> Tolerance {
+    let depth = (n.max(2) as f64).log2() + 1.0 + (chain.max(1) as f64).sqrt();
     Tolerance {
         atol: 8.0 * f32::EPSILON as f64 * depth * l2.max(1.0),
         rtol: 0.0,

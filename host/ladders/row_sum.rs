@@ -89,7 +89,8 @@ impl Ladder for RowSum {
             input: DeviceBuffer::from_host(gpu, &input)?,
             output: DeviceBuffer::zeros(gpu, rows)?,
             reference,
-            tolerance: super::reduce::sum_tolerance(cols, max_l2),
+            // Step 1 adds a whole row sequentially: chains of `cols`.
+            tolerance: super::reduce::sum_tolerance(cols, cols, max_l2),
         }))
     }
 }
