@@ -3,7 +3,11 @@
 
 mod info;
 mod list;
+mod occupancy;
+mod profile;
+mod ptx;
 mod run;
+mod sass;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand};
@@ -26,6 +30,15 @@ pub enum Command {
     List,
     /// Run one kernel, verify it against the CPU reference, and time it.
     Run(run::RunArgs),
+    /// One kernel's PTX from the embedded module (works without a GPU).
+    Ptx(ptx::PtxArgs),
+    /// One kernel's SASS: resources, instruction mix and listing, or a diff of two kernels
+    /// (needs ptxas and nvdisasm, not a GPU).
+    Sass(sass::SassArgs),
+    /// Theoretical occupancy from ptxas's resource report (and the driver's, with a GPU).
+    Occupancy(occupancy::OccupancyArgs),
+    /// Nsight Compute on one launch of a kernel, summarised (needs a GPU and ncu).
+    Profile(profile::ProfileArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -35,6 +48,10 @@ pub fn main() -> ExitCode {
         Command::Info => info::info(),
         Command::List => list::list(),
         Command::Run(args) => run::run(&args),
+        Command::Ptx(args) => ptx::ptx(&args),
+        Command::Sass(args) => sass::sass(&args),
+        Command::Occupancy(args) => occupancy::occupancy(&args),
+        Command::Profile(args) => profile::profile(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

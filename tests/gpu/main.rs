@@ -4,4 +4,5 @@
 
 mod common;
 mod ladders;
+mod occupancy;
 mod runtime;
