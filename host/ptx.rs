@@ -72,11 +72,62 @@ pub fn kernel_text(ptx: &str, symbol: &str) -> Option<String> {
         })
         .copied()
         .collect();
-    Some(format!(
-        "{}\n\n{}\n",
-        header.join("\n"),
-        lines[start..=end].join("\n")
-    ))
+    let body = lines[start..=end].join("\n");
+    let decls: Vec<&str> = module_declarations(ptx)
+        .into_iter()
+        .filter(|(name, _)| mentions(&body, name))
+        .map(|(_, line)| line)
+        .collect();
+    let decls = if decls.is_empty() {
+        String::new()
+    } else {
+        format!("{}\n\n", decls.join("\n"))
+    };
+    Some(format!("{}\n\n{decls}{body}\n", header.join("\n")))
+}
+
+/// Module-level variable declarations (`.shared`, `.extern .shared`, `.global`, `.const`
+/// outside any function), as `(name, line)`.
+fn module_declarations(ptx: &str) -> Vec<(&str, &str)> {
+    let mut depth = 0i32;
+    let mut out = Vec::new();
+    for l in ptx.lines() {
+        let t = l.trim();
+        if depth == 0 {
+            let decl = t.strip_prefix(".extern ").unwrap_or(t);
+            let decl = decl.strip_prefix(".visible ").unwrap_or(decl);
+            if [".shared ", ".global ", ".const "]
+                .iter()
+                .any(|p| decl.starts_with(p))
+                && t.ends_with(';')
+            {
+                let name = t
+                    .split('=')
+                    .next()
+                    .unwrap_or(t)
+                    .trim_end_matches(';')
+                    .split(['[', ' ', '\t'])
+                    .filter(|w| !w.is_empty())
+                    .take_while(|w| !w.contains(']'))
+                    .last();
+                if let Some(name) = name.filter(|n| !n.starts_with('.')) {
+                    out.push((name, l));
+                }
+            }
+        }
+        depth += l.matches('{').count() as i32 - l.matches('}').count() as i32;
+    }
+    out
+}
+
+/// Whether `name` occurs in `text` as a whole identifier.
+fn mentions(text: &str, name: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(name).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
 }
 
 #[cfg(test)]
@@ -102,6 +153,17 @@ mod tests {
         assert!(k.contains("{ .reg .b32 t; }"));
         assert!(!k.contains("foo"));
         assert!(kernel_text(SAMPLE, "bar").is_none());
+    }
+
+    #[test]
+    fn a_kernel_keeps_the_module_variables_it_uses() {
+        let ptx = ".version 7.0\n.target sm_80\n.address_size 64\n\n.extern .shared .align 16 .b8 DYN[];\n.shared .align 16 .b8 tile[4096];\n.shared .align 4 .b8 tile2[16];\n\n.visible .entry k(\n)\n{\n\tmov.u32 %r1, tile;\n\tret;\n}\n";
+        let k = kernel_text(ptx, "k").unwrap();
+        assert!(
+            k.contains(".shared .align 16 .b8 tile[4096];\n\n.visible .entry k("),
+            "{k}"
+        );
+        assert!(!k.contains("DYN") && !k.contains("tile2"), "{k}");
     }
 
     #[test]

@@ -163,3 +163,25 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert_eq!(s.mix.get("LDL") + s.mix.get("STL"), 0, "{s}");
     }
 }
+
+#[test]
+fn every_kernels_own_ptx_assembles_on_its_own() {
+    // What `klab ptx <kernel>` prints must be a complete module (header, the module variables
+    // the kernel uses, the kernel).
+    if !tools_or_skip("every_kernels_own_ptx_assembles_on_its_own") {
+        return;
+    }
+    for symbol in ptx::entry_names(ptx::PTX) {
+        let text = ptx::kernel_text(ptx::PTX, symbol).unwrap();
+        let a = ptxas::assemble(&text, SNAPSHOT_ARCH)
+            .unwrap_or_else(|e| panic!("{symbol}'s own PTX does not assemble: {e}\n{text}"));
+        assert_eq!(
+            a.resources_of(symbol).unwrap(),
+            ptxas::embedded(SNAPSHOT_ARCH)
+                .unwrap()
+                .resources_of(symbol)
+                .unwrap(),
+            "{symbol}: resources differ when assembled alone"
+        );
+    }
+}
