@@ -210,6 +210,13 @@ impl std::fmt::Display for Occupancy {
             lim(self.by_smem),
             self.smem_per_block
         )?;
+        if r.static_smem + r.dynamic_smem > 48 * 1024 {
+            writeln!(
+                f,
+                "    note: over 48 KiB of shared memory per block needs the opt-in attribute \
+                 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES at launch"
+            )?;
+        }
         writeln!(
             f,
             "  occupancy        {} blocks/SM, {} of {} warps = {:.1}% (limited by {})",

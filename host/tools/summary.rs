@@ -12,7 +12,7 @@ pub const CLASSES: &[&str] = &[
     "LDG.8", "LDG.16", "LDG.32", "LDG.64", "LDG.128", "STG.8", "STG.16", "STG.32", "STG.64",
     "STG.128", "LDS.8", "LDS.16", "LDS.32", "LDS.64", "LDS.128", "STS.8", "STS.16", "STS.32",
     "STS.64", "STS.128", "LD", "ST", "LDL", "STL", "LDGSTS", "LDSM", "FFMA", "FMUL", "FADD",
-    "HMMA", "HGMMA", "SHFL", "BAR", "BRA", "ATOM", "ATOMG", "ATOMS", "RED", "MUFU",
+    "FMNMX", "HMMA", "HGMMA", "SHFL", "BAR", "BRA", "ATOM", "ATOMG", "ATOMS", "RED", "MUFU",
 ];
 
 /// The class of an instruction, if it is one of [`CLASSES`].
@@ -20,9 +20,9 @@ pub fn class_of(i: &Instr) -> Option<String> {
     let base = i.base();
     match base {
         "LDG" | "STG" | "LDS" | "STS" => Some(format!("{base}.{}", width_bits(&i.opcode))),
-        "LD" | "ST" | "LDL" | "STL" | "LDGSTS" | "LDSM" | "FFMA" | "FMUL" | "FADD" | "HMMA"
-        | "HGMMA" | "SHFL" | "BAR" | "BRA" | "ATOM" | "ATOMG" | "ATOMS" | "RED" | "REDG"
-        | "MUFU" => Some(if base == "REDG" { "RED" } else { base }.to_string()),
+        "LD" | "ST" | "LDL" | "STL" | "LDGSTS" | "LDSM" | "FFMA" | "FMUL" | "FADD" | "FMNMX"
+        | "HMMA" | "HGMMA" | "SHFL" | "BAR" | "BRA" | "ATOM" | "ATOMG" | "ATOMS" | "RED"
+        | "REDG" | "MUFU" => Some(if base == "REDG" { "RED" } else { base }.to_string()),
         _ => None,
     }
 }
