@@ -146,11 +146,12 @@ pub fn theoretical(l: &ArchLimits, req: Request) -> Occupancy {
         || req.registers > l.max_regs_per_thread
     {
         0
-    } else if regs_per_warp == 0 {
-        u32::MAX
     } else {
-        let warps_per_partition = (l.regs_per_sm / l.sub_partitions) / regs_per_warp;
-        warps_per_partition * l.sub_partitions / warps_per_block
+        // No registers at all (an empty kernel): registers do not limit.
+        ((l.regs_per_sm / l.sub_partitions).checked_div(regs_per_warp))
+            .map_or(u32::MAX, |per_partition| {
+                per_partition * l.sub_partitions / warps_per_block
+            })
     };
 
     let smem_per_block = round_up(
