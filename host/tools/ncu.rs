@@ -212,6 +212,8 @@ pub struct ProfileSummary {
     pub grid: String,
     pub duration: Option<(f64, String)>,
     pub dram_pct: Option<f64>,
+    /// DRAM bandwidth used, GB/s.
+    pub dram_gbps: Option<f64>,
     pub sm_pct: Option<f64>,
     pub memory_pct: Option<f64>,
     pub achieved_occupancy_pct: Option<f64>,
@@ -278,7 +280,9 @@ impl ProfileSummary {
             dram_pct: num(&[
                 "dram__throughput.avg.pct_of_peak_sustained_elapsed",
                 "gpu__dram_throughput.avg.pct_of_peak_sustained_elapsed",
+                "dram__cycles_active.avg.pct_of_peak_sustained_elapsed",
             ]),
+            dram_gbps: num(&["dram__bytes.sum.per_second"]).map(|b| b / 1e9),
             sm_pct: num(&["sm__throughput.avg.pct_of_peak_sustained_elapsed"]),
             memory_pct: num(&["gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed"]),
             achieved_occupancy_pct: num(&["sm__warps_active.avg.pct_of_peak_sustained_active"]),
@@ -303,7 +307,14 @@ impl std::fmt::Display for ProfileSummary {
         if let Some((d, unit)) = &self.duration {
             writeln!(f, "  duration               {d} {unit}")?;
         }
-        writeln!(f, "  DRAM throughput        {}", pct(self.dram_pct))?;
+        match self.dram_gbps {
+            Some(g) => writeln!(
+                f,
+                "  DRAM throughput        {} of peak ({g:.0} GB/s)",
+                pct(self.dram_pct)
+            )?,
+            None => writeln!(f, "  DRAM throughput        {}", pct(self.dram_pct))?,
+        }
         writeln!(f, "  memory throughput      {}", pct(self.memory_pct))?;
         writeln!(f, "  SM throughput          {}", pct(self.sm_pct))?;
         writeln!(
@@ -368,6 +379,35 @@ verified:  max |d| = 0.000e0, ||d||/||ref|| = 0.000e0 (tolerance 1.0e-6 + 1.0e-5
         let text = s.to_string();
         assert!(text.contains("DRAM throughput        91.4%"), "{text}");
         assert!(text.contains("long_scoreboard        28.67"), "{text}");
+    }
+
+    /// Captured on the H100 (ncu of the CUDA 13.0 toolkit, driver 580):
+    /// `ncu <the five sections> --kernel-name saxpy_s02_grid_stride --launch-count 1 --csv
+    /// --page raw klab run saxpy/2 --size 16M`.
+    const CAPTURED: &str = include_str!("testdata/ncu_saxpy_s02_h100_raw.csv");
+
+    #[test]
+    fn parses_a_real_capture() {
+        let launches = parse_csv(CAPTURED).unwrap();
+        assert_eq!(launches.len(), 1);
+        let s = ProfileSummary::of(&launches[0]);
+        assert_eq!(s.kernel, "saxpy_s02_grid_stride");
+        assert_eq!(
+            (s.block.as_str(), s.grid.as_str()),
+            ("(256, 1, 1)", "(1056, 1, 1)")
+        );
+        assert_eq!(s.duration, Some((71104.0, "ns".to_string())));
+        assert_eq!(s.dram_pct, Some(77.53));
+        assert!((s.dram_gbps.unwrap() - 2597.5).abs() < 0.1, "{s:?}");
+        assert_eq!(s.sm_pct, Some(15.76));
+        assert_eq!(s.achieved_occupancy_pct, Some(95.55));
+        assert_eq!(s.theoretical_occupancy_pct, Some(100.0));
+        assert_eq!((s.l1_hit_pct, s.l2_hit_pct), (Some(32.5), Some(33.98)));
+        assert_eq!(s.registers, Some(16.0));
+        assert_eq!(s.stall_unit, "warps stalled per issued instruction");
+        assert_eq!(s.stalls[0], ("long_scoreboard".to_string(), 98.45));
+        assert_eq!(s.stalls[1].0, "wait");
+        assert!(s.stalls.iter().all(|(r, _)| r != "selected"));
     }
 
     #[test]
