@@ -232,12 +232,12 @@ const STALL_FAMILIES: &[(&str, &str, &str)] = &[
     (
         "smsp__average_warps_issue_stalled_",
         "_per_issue_active.ratio",
-        "warps stalled per issued instruction",
+        "stall cycles per issued instruction",
     ),
     (
         "smsp__average_warp_latency_issue_stalled_",
         ".ratio",
-        "cycles per instruction",
+        "warp latency cycles (stall reason)",
     ),
     ("smsp__pcsamp_warps_issue_stalled_", "", "PC samples"),
 ];
@@ -404,7 +404,7 @@ verified:  max |d| = 0.000e0, ||d||/||ref|| = 0.000e0 (tolerance 1.0e-6 + 1.0e-5
         assert_eq!(s.theoretical_occupancy_pct, Some(100.0));
         assert_eq!((s.l1_hit_pct, s.l2_hit_pct), (Some(32.5), Some(33.98)));
         assert_eq!(s.registers, Some(16.0));
-        assert_eq!(s.stall_unit, "warps stalled per issued instruction");
+        assert_eq!(s.stall_unit, "stall cycles per issued instruction");
         assert_eq!(s.stalls[0], ("long_scoreboard".to_string(), 98.45));
         assert_eq!(s.stalls[1].0, "wait");
         assert!(s.stalls.iter().all(|(r, _)| r != "selected"));
