@@ -127,6 +127,23 @@ fn pinned_kernels_match_their_instruction_mix_snapshots() {
         return;
     };
     let bless = std::env::var("KLAB_BLESS").is_ok_and(|v| v == "1");
+    // Instruction counts belong to one ptxas: the snapshots record which.
+    let version = ptxas::version().unwrap_or_else(|e| panic!("{e}"));
+    let version_file = dir.join("PTXAS_VERSION");
+    if bless {
+        std::fs::write(&version_file, format!("{version}\n")).unwrap();
+    } else {
+        let blessed = std::fs::read_to_string(&version_file).unwrap_or_default();
+        if blessed.trim() != version {
+            eprintln!(
+                "pinned_kernels_match_their_instruction_mix_snapshots: skipped: snapshots are \
+                 from ptxas {:?}, this is {version:?} (pin the wheels, or re-bless with \
+                 KLAB_BLESS=1 cargo test --test sass_snapshots)",
+                blessed.trim()
+            );
+            return;
+        }
+    }
     let mut failures = Vec::new();
     for symbol in PINNED {
         let k = sass::kernel_sass(symbol, SNAPSHOT_ARCH).unwrap_or_else(|e| panic!("{e}"));

@@ -104,6 +104,18 @@ pub fn assemble(ptx: &str, arch: &str) -> Result<Assembly> {
     })
 }
 
+/// ptxas's version line (`Cuda compilation tools, release 13.5, V13.5.xx`).
+pub fn version() -> Result<String> {
+    let ptxas = discover::find(Tool::Ptxas)?;
+    let (out, _) = discover::run(Tool::Ptxas, &ptxas, &["--version".as_ref()])?;
+    Ok(out
+        .lines()
+        .find(|l| l.contains("release"))
+        .unwrap_or_else(|| out.lines().last().unwrap_or(""))
+        .trim()
+        .to_string())
+}
+
 /// The embedded PTX module assembled for `arch`, once per process and architecture.
 pub fn embedded(arch: &str) -> Result<Arc<Assembly>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<Assembly>>>> = OnceLock::new();
