@@ -6,6 +6,7 @@ mod list;
 mod occupancy;
 mod profile;
 mod ptx;
+mod resolve;
 mod run;
 mod sass;
 

@@ -1,15 +1,15 @@
 //! `klab occupancy <kernel> --block N [--smem BYTES] [--arch sm_90]`: theoretical occupancy
 //! from ptxas's resource report; with a GPU, also the driver's answer.
 
+use super::resolve::resolve;
 use crate::error::{DriverContext, Result};
-use crate::registry;
 use crate::runtime::{Gpu, driver_present};
 use crate::tools::{self, occupancy, ptxas};
 
 /// Arguments of `klab occupancy`.
 #[derive(clap::Args, Debug)]
 pub struct OccupancyArgs {
-    /// Kernel symbol, `ladder/step` or `ladder/slug` (`klab list`).
+    /// Kernel symbol, `ladder/step` or `ladder/slug` (`klab list`), or any PTX entry point.
     pub kernel: String,
     /// Threads per block.
     #[arg(long)]
@@ -24,7 +24,7 @@ pub struct OccupancyArgs {
 
 /// Prints the occupancy table, and the driver's value when a GPU is present.
 pub fn occupancy(args: &OccupancyArgs) -> Result<()> {
-    let (_, step) = registry::find(&args.kernel)?;
+    let t = resolve(&args.kernel)?;
     let gpu = if driver_present() {
         Gpu::open_default().ok()
     } else {
@@ -38,7 +38,7 @@ pub fn occupancy(args: &OccupancyArgs) -> Result<()> {
         .unwrap_or_else(|| tools::DEFAULT_ARCH.to_string());
     let limits = occupancy::arch_limits(&arch)?;
     let assembly = ptxas::embedded(&arch)?;
-    let r = assembly.resources_of(step.symbol)?;
+    let r = assembly.resources_of(&t.symbol)?;
     let o = occupancy::theoretical(
         limits,
         occupancy::Request {
@@ -48,15 +48,11 @@ pub fn occupancy(args: &OccupancyArgs) -> Result<()> {
             dynamic_smem: args.smem,
         },
     );
-    println!(
-        "{} ({}) on {arch} (ptxas resources)",
-        step.symbol,
-        step.handle()
-    );
+    println!("{} on {arch} (ptxas resources)", t.label());
     print!("{o}");
     match (&gpu, device_arch) {
         (Some(gpu), Some(dev)) if dev == arch => {
-            let f = gpu.function(step.symbol)?;
+            let f = gpu.function(&t.symbol)?;
             let n = f
                 .occupancy_max_active_blocks_per_multiprocessor(
                     args.block,

@@ -1,14 +1,14 @@
 //! `klab sass <kernel> [--arch sm_90] [--diff <other>]`: resources, instruction mix and the
 //! SASS listing of a kernel; with `--diff`, two summaries side by side and a listing diff.
 
+use super::resolve::resolve;
 use crate::error::Result;
-use crate::registry;
 use crate::tools::{self, diff, sass, summary::Summary};
 
 /// Arguments of `klab sass`.
 #[derive(clap::Args, Debug)]
 pub struct SassArgs {
-    /// Kernel symbol, `ladder/step` or `ladder/slug` (`klab list`).
+    /// Kernel symbol, `ladder/step` or `ladder/slug` (`klab list`), or any PTX entry point.
     pub kernel: String,
     /// GPU architecture to assemble for.
     #[arg(long, default_value = tools::DEFAULT_ARCH)]
@@ -23,8 +23,8 @@ pub struct SassArgs {
 
 /// Prints the summary and listing, or the comparison.
 pub fn sass(args: &SassArgs) -> Result<()> {
-    let (_, step) = registry::find(&args.kernel)?;
-    let a = sass::kernel_sass(step.symbol, &args.arch)?;
+    let t = resolve(&args.kernel)?;
+    let a = sass::kernel_sass(&t.symbol, &args.arch)?;
     let sa = Summary::of(&a);
     match &args.diff {
         None => {
@@ -37,8 +37,8 @@ pub fn sass(args: &SassArgs) -> Result<()> {
             }
         }
         Some(other) => {
-            let (_, other) = registry::find(other)?;
-            let b = sass::kernel_sass(other.symbol, &args.arch)?;
+            let other = resolve(other)?;
+            let b = sass::kernel_sass(&other.symbol, &args.arch)?;
             let sb = Summary::of(&b);
             print!("{}", tools::summary::side_by_side(&sa, &sb));
             for (s, flags) in [(&sa, sa.red_flags()), (&sb, sb.red_flags())] {
@@ -56,6 +56,9 @@ pub fn sass(args: &SassArgs) -> Result<()> {
                 }
             }
         }
+    }
+    for other in t.companions() {
+        println!("(this step also launches {other}: klab sass {other})");
     }
     Ok(())
 }
