@@ -73,17 +73,93 @@ pub fn kernel_text(ptx: &str, symbol: &str) -> Option<String> {
         .copied()
         .collect();
     let body = lines[start..=end].join("\n");
+    // Device functions (`.func`) the kernel calls, transitively, in module order.
+    let funcs = module_functions(ptx);
+    let mut used = vec![false; funcs.len()];
+    let mut reach = body.clone();
+    loop {
+        let mut grew = false;
+        for (k, (name, text)) in funcs.iter().enumerate() {
+            if !used[k] && mentions(&reach, name) {
+                used[k] = true;
+                reach.push('\n');
+                reach.push_str(text);
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let mut parts: Vec<String> = vec![header.join("\n")];
     let decls: Vec<&str> = module_declarations(ptx)
         .into_iter()
-        .filter(|(name, _)| mentions(&body, name))
+        .filter(|(name, _)| mentions(&reach, name))
         .map(|(_, line)| line)
         .collect();
-    let decls = if decls.is_empty() {
-        String::new()
-    } else {
-        format!("{}\n\n", decls.join("\n"))
-    };
-    Some(format!("{}\n\n{decls}{body}\n", header.join("\n")))
+    if !decls.is_empty() {
+        parts.push(decls.join("\n"));
+    }
+    parts.extend(
+        funcs
+            .iter()
+            .zip(&used)
+            .filter(|(_, u)| **u)
+            .map(|((_, text), _)| text.clone()),
+    );
+    parts.push(body);
+    Some(format!("{}\n", parts.join("\n\n")))
+}
+
+/// Module-level device functions (`.func`, with or without a body), as `(name, text)`.
+fn module_functions(ptx: &str) -> Vec<(&str, String)> {
+    let lines: Vec<&str> = ptx.lines().collect();
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut k = 0;
+    while k < lines.len() {
+        let t = lines[k].trim();
+        let mut rest = t;
+        for p in [".visible ", ".weak ", ".extern "] {
+            rest = rest.strip_prefix(p).unwrap_or(rest).trim_start();
+        }
+        if depth == 0
+            && let Some(after) = rest.strip_prefix(".func")
+            && let Some(name) = func_name(after)
+        {
+            // Through the closing brace of the body, or the `;` of a prototype.
+            let (mut d, mut opened, mut j) = (0i32, false, k);
+            while j < lines.len() {
+                let l = lines[j];
+                d += l.matches('{').count() as i32 - l.matches('}').count() as i32;
+                opened |= l.contains('{');
+                if (opened && d == 0) || (!opened && l.trim_end().ends_with(';')) {
+                    break;
+                }
+                j += 1;
+            }
+            let end = j.min(lines.len() - 1);
+            out.push((name, lines[k..=end].join("\n")));
+            k = end + 1;
+            continue;
+        }
+        depth += lines[k].matches('{').count() as i32 - lines[k].matches('}').count() as i32;
+        k += 1;
+    }
+    out
+}
+
+/// The name in `.func [(.param ... retval)] NAME(`.
+fn func_name(after_func: &str) -> Option<&str> {
+    let mut rest = after_func.trim_start();
+    if rest.starts_with('(') {
+        let close = rest.find(')')?;
+        rest = rest[close + 1..].trim_start();
+    }
+    let name = rest
+        .split(|c: char| c == '(' || c == ';' || c.is_whitespace())
+        .next()?;
+    (!name.is_empty()).then_some(name)
 }
 
 /// Module-level variable declarations (`.shared`, `.extern .shared`, `.global`, `.const`
@@ -153,6 +229,21 @@ mod tests {
         assert!(k.contains("{ .reg .b32 t; }"));
         assert!(!k.contains("foo"));
         assert!(kernel_text(SAMPLE, "bar").is_none());
+    }
+
+    #[test]
+    fn a_kernel_keeps_the_device_functions_it_calls_transitively() {
+        let ptx = ".version 7.0\n.target sm_80\n.address_size 64\n\n.func (.param .b32 func_retval0) helper(\n\t.param .b32 helper_param_0\n)\n{\n\tcall.uni inner, ();\n\tret;\n}\n\n.func inner()\n{\n\tret;\n}\n\n.func unused()\n{\n\tret;\n}\n\n.visible .entry k(\n)\n{\n\tcall.uni (r), helper, (a);\n\tret;\n}\n";
+        let k = kernel_text(ptx, "k").unwrap();
+        let (h, i, e) = (
+            k.find("helper(").unwrap(),
+            k.find(".func inner()").unwrap(),
+            k.find(".entry k(").unwrap(),
+        );
+        assert!(h < i && i < e, "{k}");
+        assert!(!k.contains("unused"), "{k}");
+        assert_eq!(func_name(" (.param .b32 r) helper(").unwrap(), "helper");
+        assert_eq!(func_name(" inner()").unwrap(), "inner");
     }
 
     #[test]
