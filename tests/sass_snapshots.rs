@@ -68,10 +68,15 @@ fn embedded_ptx_assembles_for_every_supported_arch() {
 }
 
 /// Whether a kernel touches shared memory: static shared memory in ptxas's report, or a
-/// shared-memory access in its PTX (dynamic shared memory does not show in the report).
+/// shared-space instruction in its PTX (dynamic shared memory does not show in the report).
 fn uses_shared_memory(symbol: &str, smem_bytes: u64) -> bool {
     let text = ptx::kernel_text(ptx::PTX, symbol).unwrap_or_default();
-    smem_bytes > 0 || text.contains("ld.shared") || text.contains("st.shared")
+    // `.shared.` is in every shared-space instruction (`ld.shared.f32`, `red.shared.add`,
+    // `cvta.shared.u64`, `cp.async...shared.global`), not in `.shared .align` declarations.
+    smem_bytes > 0
+        || text
+            .lines()
+            .any(|l| !l.trim_start().starts_with("//") && l.contains(".shared."))
 }
 
 #[test]
@@ -87,9 +92,13 @@ fn shared_memory_is_accessed_with_lds_and_sts_never_generic_ld_st() {
                 continue;
             }
             let s = Summary::of(&k);
+            // Shared-memory instructions: LDS/STS, shared atomics (ATOMS: `red.shared` and
+            // `atom.shared` become these) and ldmatrix (LDSM).
+            let shared_ops =
+                s.mix.family("LDS") + s.mix.family("STS") + s.mix.get("ATOMS") + s.mix.get("LDSM");
             assert!(
-                s.mix.family("LDS") + s.mix.family("STS") > 0,
-                "{symbol} ({arch}) uses shared memory but has no LDS/STS:\n{s}"
+                shared_ops > 0,
+                "{symbol} ({arch}) uses shared memory but has no LDS/STS/ATOMS/LDSM:\n{s}"
             );
             assert_eq!(
                 s.mix.get("LD") + s.mix.get("ST"),
