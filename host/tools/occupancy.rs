@@ -62,7 +62,10 @@ pub const ARCHES: &[ArchLimits] = &[
 
 /// The limits of `arch` (`sm_90a` counts as `sm_90`).
 pub fn arch_limits(arch: &str) -> Result<&'static ArchLimits> {
-    let base = arch.trim_end_matches(|c: char| c.is_ascii_lowercase() && c != 's' && c != 'm');
+    // Drop a feature suffix after the digits (`sm_90a`, `sm_100f`).
+    let base = arch
+        .rfind(|c: char| c.is_ascii_digit())
+        .map_or(arch, |i| &arch[..=i]);
     ARCHES.iter().find(|l| l.arch == base).ok_or_else(|| {
         Error::Other(format!(
             "no occupancy limits for {arch}; known: {}",
