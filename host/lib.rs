@@ -24,6 +24,7 @@ pub mod registry;
 pub mod runtime;
 pub mod shape;
 pub mod testing;
+pub mod tools;
 pub mod verify;
 
 pub use error::{Error, Result};

@@ -72,11 +72,138 @@ pub fn kernel_text(ptx: &str, symbol: &str) -> Option<String> {
         })
         .copied()
         .collect();
-    Some(format!(
-        "{}\n\n{}\n",
-        header.join("\n"),
-        lines[start..=end].join("\n")
-    ))
+    let body = lines[start..=end].join("\n");
+    // Device functions (`.func`) the kernel calls, transitively, in module order.
+    let funcs = module_functions(ptx);
+    let mut used = vec![false; funcs.len()];
+    let mut reach = body.clone();
+    loop {
+        let mut grew = false;
+        for (k, (name, text)) in funcs.iter().enumerate() {
+            if !used[k] && mentions(&reach, name) {
+                used[k] = true;
+                reach.push('\n');
+                reach.push_str(text);
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let mut parts: Vec<String> = vec![header.join("\n")];
+    let decls: Vec<&str> = module_declarations(ptx)
+        .into_iter()
+        .filter(|(name, _)| mentions(&reach, name))
+        .map(|(_, line)| line)
+        .collect();
+    if !decls.is_empty() {
+        parts.push(decls.join("\n"));
+    }
+    parts.extend(
+        funcs
+            .iter()
+            .zip(&used)
+            .filter(|(_, u)| **u)
+            .map(|((_, text), _)| text.clone()),
+    );
+    parts.push(body);
+    Some(format!("{}\n", parts.join("\n\n")))
+}
+
+/// Module-level device functions (`.func`, with or without a body), as `(name, text)`.
+fn module_functions(ptx: &str) -> Vec<(&str, String)> {
+    let lines: Vec<&str> = ptx.lines().collect();
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut k = 0;
+    while k < lines.len() {
+        let t = lines[k].trim();
+        let mut rest = t;
+        for p in [".visible ", ".weak ", ".extern "] {
+            rest = rest.strip_prefix(p).unwrap_or(rest).trim_start();
+        }
+        if depth == 0
+            && let Some(after) = rest.strip_prefix(".func")
+            && let Some(name) = func_name(after)
+        {
+            // Through the closing brace of the body, or the `;` of a prototype.
+            let (mut d, mut opened, mut j) = (0i32, false, k);
+            while j < lines.len() {
+                let l = lines[j];
+                d += l.matches('{').count() as i32 - l.matches('}').count() as i32;
+                opened |= l.contains('{');
+                if (opened && d == 0) || (!opened && l.trim_end().ends_with(';')) {
+                    break;
+                }
+                j += 1;
+            }
+            let end = j.min(lines.len() - 1);
+            out.push((name, lines[k..=end].join("\n")));
+            k = end + 1;
+            continue;
+        }
+        depth += lines[k].matches('{').count() as i32 - lines[k].matches('}').count() as i32;
+        k += 1;
+    }
+    out
+}
+
+/// The name in `.func [(.param ... retval)] NAME(`.
+fn func_name(after_func: &str) -> Option<&str> {
+    let mut rest = after_func.trim_start();
+    if rest.starts_with('(') {
+        let close = rest.find(')')?;
+        rest = rest[close + 1..].trim_start();
+    }
+    let name = rest
+        .split(|c: char| c == '(' || c == ';' || c.is_whitespace())
+        .next()?;
+    (!name.is_empty()).then_some(name)
+}
+
+/// Module-level variable declarations (`.shared`, `.extern .shared`, `.global`, `.const`
+/// outside any function), as `(name, line)`.
+fn module_declarations(ptx: &str) -> Vec<(&str, &str)> {
+    let mut depth = 0i32;
+    let mut out = Vec::new();
+    for l in ptx.lines() {
+        let t = l.trim();
+        if depth == 0 {
+            let decl = t.strip_prefix(".extern ").unwrap_or(t);
+            let decl = decl.strip_prefix(".visible ").unwrap_or(decl);
+            if [".shared ", ".global ", ".const "]
+                .iter()
+                .any(|p| decl.starts_with(p))
+                && t.ends_with(';')
+            {
+                let name = t
+                    .split('=')
+                    .next()
+                    .unwrap_or(t)
+                    .trim_end_matches(';')
+                    .split(['[', ' ', '\t'])
+                    .filter(|w| !w.is_empty())
+                    .take_while(|w| !w.contains(']'))
+                    .last();
+                if let Some(name) = name.filter(|n| !n.starts_with('.')) {
+                    out.push((name, l));
+                }
+            }
+        }
+        depth += l.matches('{').count() as i32 - l.matches('}').count() as i32;
+    }
+    out
+}
+
+/// Whether `name` occurs in `text` as a whole identifier.
+fn mentions(text: &str, name: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(name).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
 }
 
 #[cfg(test)]
@@ -102,6 +229,32 @@ mod tests {
         assert!(k.contains("{ .reg .b32 t; }"));
         assert!(!k.contains("foo"));
         assert!(kernel_text(SAMPLE, "bar").is_none());
+    }
+
+    #[test]
+    fn a_kernel_keeps_the_device_functions_it_calls_transitively() {
+        let ptx = ".version 7.0\n.target sm_80\n.address_size 64\n\n.func (.param .b32 func_retval0) helper(\n\t.param .b32 helper_param_0\n)\n{\n\tcall.uni inner, ();\n\tret;\n}\n\n.func inner()\n{\n\tret;\n}\n\n.func unused()\n{\n\tret;\n}\n\n.visible .entry k(\n)\n{\n\tcall.uni (r), helper, (a);\n\tret;\n}\n";
+        let k = kernel_text(ptx, "k").unwrap();
+        let (h, i, e) = (
+            k.find("helper(").unwrap(),
+            k.find(".func inner()").unwrap(),
+            k.find(".entry k(").unwrap(),
+        );
+        assert!(h < i && i < e, "{k}");
+        assert!(!k.contains("unused"), "{k}");
+        assert_eq!(func_name(" (.param .b32 r) helper(").unwrap(), "helper");
+        assert_eq!(func_name(" inner()").unwrap(), "inner");
+    }
+
+    #[test]
+    fn a_kernel_keeps_the_module_variables_it_uses() {
+        let ptx = ".version 7.0\n.target sm_80\n.address_size 64\n\n.extern .shared .align 16 .b8 DYN[];\n.shared .align 16 .b8 tile[4096];\n.shared .align 4 .b8 tile2[16];\n\n.visible .entry k(\n)\n{\n\tmov.u32 %r1, tile;\n\tret;\n}\n";
+        let k = kernel_text(ptx, "k").unwrap();
+        assert!(
+            k.contains(".shared .align 16 .b8 tile[4096];\n\n.visible .entry k("),
+            "{k}"
+        );
+        assert!(!k.contains("DYN") && !k.contains("tile2"), "{k}");
     }
 
     #[test]

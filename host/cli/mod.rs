@@ -5,8 +5,13 @@ mod bench;
 mod compare;
 mod info;
 mod list;
+mod occupancy;
+mod profile;
+mod ptx;
 mod report;
+mod resolve;
 mod run;
+mod sass;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand};
@@ -35,6 +40,15 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// SVG charts of a `klab bench --json` run: percent of ceiling per ladder, and a roofline.
     Report(report::ReportArgs),
+    /// One kernel's PTX from the embedded module (works without a GPU).
+    Ptx(ptx::PtxArgs),
+    /// One kernel's SASS: resources, instruction mix and listing, or a diff of two kernels
+    /// (needs ptxas and nvdisasm, not a GPU).
+    Sass(sass::SassArgs),
+    /// Theoretical occupancy from ptxas's resource report (and the driver's, with a GPU).
+    Occupancy(occupancy::OccupancyArgs),
+    /// Nsight Compute on one launch of a kernel, summarised (needs a GPU and ncu).
+    Profile(profile::ProfileArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -47,6 +61,10 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::bench(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Report(args) => report::report(&args),
+        Command::Ptx(args) => ptx::ptx(&args),
+        Command::Sass(args) => sass::sass(&args),
+        Command::Occupancy(args) => occupancy::occupancy(&args),
+        Command::Profile(args) => profile::profile(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

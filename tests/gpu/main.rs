@@ -6,5 +6,6 @@ mod bench;
 mod common;
 mod device_api;
 mod ladders;
+mod occupancy;
 mod runtime;
 mod twins;

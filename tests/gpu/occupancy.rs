@@ -1,0 +1,66 @@
+//! Theoretical occupancy (ptxas resources + tools::occupancy's model) agrees with the
+//! driver's cuOccupancyMaxActiveBlocksPerMultiprocessor for every registered kernel.
+//! The driver JIT-compiles the embedded PTX for the device, so ptxas assembles it for the
+//! device's architecture too.
+
+use kernel_lab::registry;
+use kernel_lab::testing::gpu_or_skip;
+use kernel_lab::tools::discover::{self, Tool};
+use kernel_lab::tools::{occupancy, ptxas};
+
+const BLOCKS: &[u32] = &[32, 64, 96, 128, 256, 512, 1024];
+
+#[test]
+fn theoretical_occupancy_matches_the_driver_for_every_kernel() {
+    let Some(gpu) = gpu_or_skip("theoretical_occupancy_matches_the_driver_for_every_kernel") else {
+        return;
+    };
+    if let Err(e) = discover::find(Tool::Ptxas) {
+        if std::env::var("KLAB_ALLOW_NO_CUDA_TOOLS").is_ok_and(|v| v == "1") {
+            eprintln!("theoretical_occupancy_matches_the_driver_for_every_kernel: skipped: {e}");
+            return;
+        }
+        panic!("{e}");
+    }
+    let arch = gpu.info().arch();
+    let limits = occupancy::arch_limits(&arch).unwrap_or_else(|e| panic!("{e}"));
+    let assembly = ptxas::embedded(&arch).unwrap_or_else(|e| panic!("{e}"));
+    let mut failures = Vec::new();
+    for symbol in registry::all_symbols() {
+        let r = assembly.resources_of(symbol).unwrap();
+        let f = gpu.function(symbol).unwrap();
+        let driver_regs = f.num_regs().unwrap() as u32;
+        for &block in BLOCKS {
+            let driver = f
+                .occupancy_max_active_blocks_per_multiprocessor(block, 0, None)
+                .unwrap();
+            let ours = occupancy::theoretical(
+                limits,
+                occupancy::Request {
+                    block_threads: block,
+                    registers: r.registers,
+                    static_smem: r.smem_bytes,
+                    dynamic_smem: 0,
+                },
+            );
+            if ours.blocks_per_sm != driver {
+                let with_driver_regs = occupancy::theoretical(
+                    limits,
+                    occupancy::Request {
+                        registers: driver_regs,
+                        ..ours.request
+                    },
+                );
+                failures.push(format!(
+                    "{symbol} block {block} on {arch}: ours {} blocks/SM (ptxas: {} regs, {} B smem), \
+                     driver {driver} (JIT: {driver_regs} regs; our model with them: {})",
+                    ours.blocks_per_sm,
+                    r.registers,
+                    r.smem_bytes,
+                    with_driver_regs.blocks_per_sm
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

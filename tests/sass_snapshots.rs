@@ -1,0 +1,246 @@
+//! SASS checks on the CPU (ptxas + nvdisasm, no GPU):
+//!
+//! - the build-pipeline guard: the embedded PTX assembles for sm_80 and sm_90 and ptxas reports
+//!   every registered kernel;
+//! - every kernel that uses shared memory reads and writes it with LDS/STS, never with generic
+//!   LD/ST (DESIGN.md §3);
+//! - pinned kernels' instruction mixes match the blessed snapshots in `tests/snapshots/`.
+//!   After an intended change, re-bless with `KLAB_BLESS=1 cargo test --test sass_snapshots`
+//!   and review the diff of `tests/snapshots/` like code.
+//!
+//! Without the tools the tests fail with the install hint, unless
+//! `KLAB_ALLOW_NO_CUDA_TOOLS=1` (then they print a skip line and pass).
+
+use kernel_lab::tools::discover::{self, Tool};
+use kernel_lab::tools::summary::Summary;
+use kernel_lab::tools::{ptxas, sass};
+use kernel_lab::{ptx, registry};
+use std::path::PathBuf;
+
+/// The architectures every kernel must assemble for: A100 and H100.
+const ARCHES: &[&str] = &["sm_80", "sm_90"];
+
+/// Kernels whose instruction mix is pinned, and the architecture of the snapshot.
+const PINNED: &[&str] = &[
+    "vector_add_s01_naive",
+    "saxpy_s01_naive",
+    "saxpy_s02_grid_stride",
+    "reduce_sum_s05_warp_shuffle",
+];
+const SNAPSHOT_ARCH: &str = "sm_90";
+
+/// Whether ptxas and a disassembler are installed; panics with the install hint when they are
+/// not, unless KLAB_ALLOW_NO_CUDA_TOOLS=1.
+fn tools_or_skip(test: &str) -> bool {
+    let missing = discover::find(Tool::Ptxas).err().or_else(|| {
+        discover::find(Tool::Nvdisasm)
+            .err()
+            .filter(|_| discover::find(Tool::Cuobjdump).is_err())
+    });
+    match missing {
+        None => true,
+        Some(e) if std::env::var("KLAB_ALLOW_NO_CUDA_TOOLS").is_ok_and(|v| v == "1") => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "{test}: skipped: {e}");
+            false
+        }
+        Some(e) => panic!("{e}\n(set KLAB_ALLOW_NO_CUDA_TOOLS=1 to skip these tests)"),
+    }
+}
+
+#[test]
+fn embedded_ptx_assembles_for_every_supported_arch() {
+    if !tools_or_skip("embedded_ptx_assembles_for_every_supported_arch") {
+        return;
+    }
+    for arch in ARCHES {
+        let a = ptxas::embedded(arch).unwrap_or_else(|e| panic!("ptxas for {arch}: {e}"));
+        for symbol in ptx::entry_names(ptx::PTX) {
+            let r = a
+                .resources_of(symbol)
+                .unwrap_or_else(|e| panic!("{arch}: {e}\nptxas said:\n{}", a.log));
+            assert!(r.registers > 0, "{arch}: {symbol}: {r:?}");
+        }
+        for symbol in registry::all_symbols() {
+            a.resources_of(symbol).unwrap();
+        }
+    }
+}
+
+/// Whether a kernel touches shared memory: static shared memory in ptxas's report, or a
+/// shared-space instruction in its PTX (dynamic shared memory does not show in the report).
+fn uses_shared_memory(symbol: &str, smem_bytes: u64) -> bool {
+    let text = ptx::kernel_text(ptx::PTX, symbol).unwrap_or_default();
+    // `.shared.` is in every shared-space instruction (`ld.shared.f32`, `red.shared.add`,
+    // `cvta.shared.u64`, `cp.async...shared.global`), not in `.shared .align` declarations.
+    smem_bytes > 0
+        || text
+            .lines()
+            .any(|l| !l.trim_start().starts_with("//") && l.contains(".shared."))
+}
+
+#[test]
+fn shared_memory_is_accessed_with_lds_and_sts_never_generic_ld_st() {
+    if !tools_or_skip("shared_memory_is_accessed_with_lds_and_sts_never_generic_ld_st") {
+        return;
+    }
+    let mut checked = 0;
+    for arch in ARCHES {
+        for symbol in ptx::entry_names(ptx::PTX) {
+            let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+            if !uses_shared_memory(symbol, k.resources.smem_bytes) {
+                continue;
+            }
+            let s = Summary::of(&k);
+            // Shared-memory instructions: LDS/STS, shared atomics (ATOMS: `red.shared` and
+            // `atom.shared` become these) and ldmatrix (LDSM).
+            let shared_ops =
+                s.mix.family("LDS") + s.mix.family("STS") + s.mix.get("ATOMS") + s.mix.get("LDSM");
+            assert!(
+                shared_ops > 0,
+                "{symbol} ({arch}) uses shared memory but has no LDS/STS/ATOMS/LDSM:\n{s}"
+            );
+            assert_eq!(
+                s.mix.get("LD") + s.mix.get("ST"),
+                0,
+                "{symbol} ({arch}) has generic LD/ST (shared memory through a generic \
+                 pointer?):\n{s}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no kernel uses shared memory?");
+}
+
+/// The snapshot folder: the source tree's, else `tests/snapshots` under the current directory
+/// (a test binary shipped to a GPU host and run from a checkout); `None` without either.
+fn snapshot_dir() -> Option<PathBuf> {
+    [
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots"),
+        PathBuf::from("tests/snapshots"),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir())
+}
+
+#[test]
+fn pinned_kernels_match_their_instruction_mix_snapshots() {
+    if !tools_or_skip("pinned_kernels_match_their_instruction_mix_snapshots") {
+        return;
+    }
+    let Some(dir) = snapshot_dir() else {
+        // A test binary shipped without the source tree: the snapshots are CI's check.
+        eprintln!(
+            "pinned_kernels_match_their_instruction_mix_snapshots: skipped: no tests/snapshots"
+        );
+        return;
+    };
+    let bless = std::env::var("KLAB_BLESS").is_ok_and(|v| v == "1");
+    // Instruction counts belong to one ptxas: the snapshots record which.
+    let version = ptxas::version().unwrap_or_else(|e| panic!("{e}"));
+    let version_file = dir.join("PTXAS_VERSION");
+    if bless {
+        std::fs::write(&version_file, format!("{version}\n")).unwrap();
+    } else {
+        let blessed = std::fs::read_to_string(&version_file).unwrap_or_default();
+        if blessed.trim() != version {
+            eprintln!(
+                "pinned_kernels_match_their_instruction_mix_snapshots: skipped: snapshots are \
+                 from ptxas {:?}, this is {version:?} (pin the wheels, or re-bless with \
+                 KLAB_BLESS=1 cargo test --test sass_snapshots)",
+                blessed.trim()
+            );
+            return;
+        }
+    }
+    let mut failures = Vec::new();
+    for symbol in PINNED {
+        let k = sass::kernel_sass(symbol, SNAPSHOT_ARCH).unwrap_or_else(|e| panic!("{e}"));
+        let got = Summary::of(&k).snapshot();
+        let path = dir.join(format!("{symbol}.{SNAPSHOT_ARCH}.txt"));
+        if bless {
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(want) if want == got => {}
+            Ok(want) => failures.push(format!(
+                "{symbol}: instruction mix changed ({}):\n{}",
+                path.display(),
+                kernel_lab::tools::diff::unified("blessed", &lines(&want), "now", &lines(&got), 20)
+            )),
+            Err(e) => failures.push(format!("{symbol}: {}: {e}", path.display())),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\nIf the change is intended: KLAB_BLESS=1 cargo test --test sass_snapshots",
+        failures.join("\n")
+    );
+}
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn pinned_kernels_use_the_instructions_their_technique_promises() {
+    if !tools_or_skip("pinned_kernels_use_the_instructions_their_technique_promises") {
+        return;
+    }
+    let summary = |s: &str| Summary::of(&sass::kernel_sass(s, SNAPSHOT_ARCH).unwrap());
+    let r = summary("reduce_sum_s05_warp_shuffle");
+    assert!(r.mix.family("LDS") > 0 && r.mix.family("STS") > 0, "{r}");
+    assert!(r.mix.get("SHFL") > 0 && r.mix.get("BAR") > 0, "{r}");
+    assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{r}");
+    for s in ["saxpy_s01_naive", "saxpy_s02_grid_stride"] {
+        let s = summary(s);
+        assert!(s.mix.family("LDG") >= 2 && s.mix.family("STG") >= 1, "{s}");
+        assert!(s.mix.get("FFMA") >= 1, "saxpy must use FFMA:\n{s}");
+        assert_eq!(s.spill_stores, 0, "{s}");
+        assert_eq!(s.mix.get("LDL") + s.mix.get("STL"), 0, "{s}");
+    }
+}
+
+#[test]
+fn every_kernels_own_ptx_assembles_on_its_own() {
+    // What `klab ptx <kernel>` prints must be a complete module (header, the module variables
+    // the kernel uses, the kernel).
+    if !tools_or_skip("every_kernels_own_ptx_assembles_on_its_own") {
+        return;
+    }
+    for symbol in ptx::entry_names(ptx::PTX) {
+        let text = ptx::kernel_text(ptx::PTX, symbol).unwrap();
+        let a = ptxas::assemble(&text, SNAPSHOT_ARCH)
+            .unwrap_or_else(|e| panic!("{symbol}'s own PTX does not assemble: {e}\n{text}"));
+        let alone = a.resources_of(symbol).unwrap();
+        let module = ptxas::embedded(SNAPSHOT_ARCH).unwrap();
+        let full = module.resources_of(symbol).unwrap();
+        // Static shared arrays are laid out in declaration order, each 16-byte aligned, so the
+        // total may differ by alignment padding between the two modules; all else is equal.
+        let shared_vars = text.matches(".shared .align").count() as i64;
+        assert!(
+            (alone.smem_bytes as i64 - full.smem_bytes as i64).abs() < 16 * shared_vars.max(1),
+            "{symbol}: shared memory {} alone vs {} in the module",
+            alone.smem_bytes,
+            full.smem_bytes
+        );
+        assert_eq!(
+            (
+                alone.registers,
+                alone.stack_frame,
+                alone.spill_stores,
+                alone.spill_loads,
+                alone.barriers
+            ),
+            (
+                full.registers,
+                full.stack_frame,
+                full.spill_stores,
+                full.spill_loads,
+                full.barriers
+            ),
+            "{symbol}: resources differ when assembled alone"
+        );
+    }
+}
