@@ -22,6 +22,7 @@ pub mod registry;
 pub mod runtime;
 pub mod shape;
 pub mod testing;
+pub mod tuning;
 pub mod verify;
 
 pub use error::{Error, Result};

@@ -4,6 +4,7 @@
 mod info;
 mod list;
 mod run;
+mod tune;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ pub enum Command {
     List,
     /// Run one kernel, verify it against the CPU reference, and time it.
     Run(run::RunArgs),
+    /// Time every variant of a tunable step (gemm/9) on one size and store the winner.
+    Tune(tune::TuneArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -35,6 +38,7 @@ pub fn main() -> ExitCode {
         Command::Info => info::info(),
         Command::List => list::list(),
         Command::Run(args) => run::run(&args),
+        Command::Tune(args) => tune::tune(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 
 use crate::registry::Ladder;
 
+pub mod gemm;
 pub mod reduce;
 pub mod saxpy;
 pub mod vector_add;
@@ -13,6 +14,7 @@ pub static ALL: &[&dyn Ladder] = &[
     &saxpy::Saxpy,
     &reduce::REDUCE_SUM,
     &reduce::REDUCE_MAX,
+    &gemm::Gemm,
 ];
 
 /// Shapes every 1-D ladder is checked on: 1, warp ± 1, a prime, a block ± 1, and 1000003.

@@ -13,7 +13,13 @@
 #![no_std]
 #![cfg_attr(
     target_arch = "nvptx64",
-    feature(abi_ptx, stdarch_nvptx, asm_experimental_arch, core_float_math)
+    feature(
+        abi_ptx,
+        stdarch_nvptx,
+        asm_experimental_arch,
+        core_float_math,
+        stmt_expr_attributes
+    )
 )]
 
 #[macro_use]
@@ -24,6 +30,7 @@ pub use ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 #[cfg(target_arch = "nvptx64")]
 pub mod gpu;
 
+pub mod gemm;
 pub mod reduce;
 pub mod saxpy;
 pub mod vector_add;
