@@ -190,20 +190,39 @@ pub fn s09_variant_index(symbol: &str) -> Option<usize> {
     k::S09_VARIANTS.iter().position(|(s, _)| *s == symbol)
 }
 
-/// The step-9 variant for `shape`: the stored winner of the closest tuned size
-/// ([`crate::tuning`]), else the default (index 0). A malformed tune file is reported on
-/// stderr once per call and ignored.
-pub fn s09_choice(shape: &Shape) -> usize {
-    match TuneFile::load(&tune_path()) {
+/// The step-9 variant for `shape` on a GPU with `sm_count` SMs: the stored winner of the
+/// closest tuned size ([`crate::tuning`]), else [`s09_untuned_choice`]. A malformed tune file
+/// is reported on stderr and ignored.
+pub fn s09_choice(shape: &Shape, sm_count: usize) -> usize {
+    let tuned = match TuneFile::load(&tune_path()) {
         Ok(f) => f
             .closest("gemm", 9, &shape.0, |s| s09_variant_index(s).is_some())
-            .and_then(|e| s09_variant_index(&e.symbol))
-            .unwrap_or(0),
+            .and_then(|e| s09_variant_index(&e.symbol)),
         Err(e) => {
             eprintln!("klab: ignoring the tune file: {e}");
-            0
+            None
         }
-    }
+    };
+    tuned.unwrap_or_else(|| s09_untuned_choice(shape.0[0], shape.0[1], sm_count))
+}
+
+/// Without a tuning result: among the 128-thread variants, in the order of
+/// [`k::S09_VARIANTS`] (largest tile first), the first whose grid gives at least 90% of the SMs
+/// a block (so that small problems do not leave most SMs idle); the last (smallest tile) when
+/// none does. For 4096² outputs that is the default (index 0).
+pub fn s09_untuned_choice(m: usize, n: usize, sm_count: usize) -> usize {
+    let candidates: Vec<usize> = k::S09_VARIANTS
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, t))| t.threads() == 128)
+        .map(|(i, _)| i)
+        .collect();
+    let blocks = |t: &WarpTile| m.div_ceil(t.bm) * n.div_ceil(t.bn);
+    candidates
+        .iter()
+        .copied()
+        .find(|&i| 10 * blocks(&k::S09_VARIANTS[i].1) >= 9 * sm_count)
+        .unwrap_or(*candidates.last().expect("128-thread variants exist"))
 }
 
 /// Elementwise tolerance for an f32 GEMM with inner dimension `k`: rounding errors of the
@@ -274,7 +293,7 @@ impl Gemm {
             c0_dev: DeviceBuffer::from_host(gpu, &c0)?,
             host: (a, b, c0),
             reference: None,
-            s09: s09_choice(shape),
+            s09: s09_choice(shape, gpu.info().sm_count.max(1) as usize),
             blas: None,
             twin: None,
         })
@@ -509,6 +528,18 @@ mod tests {
                 "twins/gemm.cu lacks {twin}"
             );
         }
+    }
+
+    #[test]
+    fn untuned_choice_is_the_default_for_big_and_a_smaller_tile_for_small_problems() {
+        assert_eq!(s09_untuned_choice(4096, 4096, 132), 0);
+        let small = k::S09_VARIANTS[s09_untuned_choice(1024, 1024, 132)].1;
+        assert!(
+            1024usize.div_ceil(small.bm) * 1024usize.div_ceil(small.bn) >= 119,
+            "{small:?}"
+        );
+        let tiny = k::S09_VARIANTS[s09_untuned_choice(1, 1, 132)].1;
+        assert_eq!((tiny.bm, tiny.bn), (64, 64));
     }
 
     #[test]

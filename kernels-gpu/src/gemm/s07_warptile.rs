@@ -340,7 +340,7 @@ warptile_kernel! {
     /// addresses 32 bytes apart: no bank conflicts, where step 6's `B` reads were 2-way.
     /// Warps are the unit of scheduling, so a warp's operands stay in one region of shared
     /// memory (better locality in the register cache, fewer distinct addresses per load).
-    /// The `A` and `B` tiles live in dynamic shared memory (`(16·132 + 16·128)·4` = 16.6 KiB).
+    /// The `A` and `B` tiles live in dynamic shared memory (`(16·132 + 16·128)·4` = 16.25 KiB).
     ///
     /// Per thread and `K` index: 2 + 4 `LDS.128` for 128 FMAs (step 6: 4 for 64).
     /// Napkin math per block and `BK` step: 2·128·128·16 = 524288 FLOPs for 16 KiB: 32 FLOP/B.

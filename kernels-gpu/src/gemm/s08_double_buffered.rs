@@ -105,7 +105,7 @@ warptile_kernel! {
     /// Step 8 — double buffering: step 7's warp tiling with two shared-memory stages and the
     /// next tile's global loads issued *before* the current tile's FMAs, so their latency
     /// (~600 cycles from DRAM/L2) hides behind 8 × 128 FMAs per thread; one `bar.sync` per
-    /// `BK` step instead of two. Tile 128×128, `BK = 8`, 128 threads, 2 × 8.3 KiB of shared memory.
+    /// `BK` step instead of two. Tile 128×128, `BK = 8`, 128 threads, 2 × 8.1 KiB of shared memory.
     ///
     /// Why registers and not `cp.async`: `A` is transposed on its way into shared memory
     /// (for `LDS.128` of `A`), which `cp.async` cannot do, and the same code path then handles

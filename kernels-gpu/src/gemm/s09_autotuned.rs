@@ -1,7 +1,9 @@
 //! Step 9 — autotuned tile parameters: step 8's double-buffered body instantiated for several
 //! [`WarpTile`]s. `klab tune gemm --size MxNxK` times every variant on that size and stores the
-//! winner; `klab run gemm/9` then launches the stored winner of the closest size, or
-//! [`S09_VARIANTS`]`[0]` (= step 8's tile) when nothing was tuned.
+//! winner; `klab run gemm/9` then launches the stored winner of the closest size. Without a
+//! stored result it takes the largest tile (in the order of [`S09_VARIANTS`]) whose grid fills
+//! at least ~90% of the SMs with one block each — for 4096³ that is [`S09_VARIANTS`]`[0]`
+//! (= step 8's tile); for 1024³ (64 blocks of 128×128 on 132 SMs) a 128×64 tile.
 
 #[cfg(target_arch = "nvptx64")]
 use super::s08_double_buffered::double_buffered;
@@ -51,6 +53,17 @@ pub const S09_128X64X16_W64X32: WarpTile = WarpTile {
     bk: 16,
     wm: 64,
     wn: 32,
+    wniter: 2,
+    tm: 8,
+    tn: 4,
+};
+/// 64×128×16, 4 warps of 32×64 (64 results per thread): the transpose of the 128×64 variant.
+pub const S09_64X128X16_W32X64: WarpTile = WarpTile {
+    bm: 64,
+    bn: 128,
+    bk: 16,
+    wm: 32,
+    wn: 64,
     wniter: 2,
     tm: 8,
     tn: 4,
@@ -112,6 +125,10 @@ warptile_kernel! {
 warptile_kernel! {
     /// Step 9 variant 128×64×16, warps 64×32 (128 threads).
     gemm_s09_autotuned_128x64x16_w64x32, double_buffered, S09_128X64X16_W64X32
+}
+warptile_kernel! {
+    /// Step 9 variant 64×128×16, warps 32×64 (128 threads).
+    gemm_s09_autotuned_64x128x16_w32x64, double_buffered, S09_64X128X16_W32X64
 }
 warptile_kernel! {
     /// Step 9 variant 64×64×16, warps 32×32 (128 threads).
