@@ -10,7 +10,6 @@ use crate::registry::{self, Case, Ladder};
 use crate::runtime::{EventTimer, Gpu};
 use crate::tuning::{TuneEntry, TuneFile, tune_path};
 use kernels_gpu::gemm::S09_VARIANTS;
-use std::path::PathBuf;
 
 /// Arguments of `klab tune`.
 #[derive(clap::Args, Debug)]
@@ -23,9 +22,6 @@ pub struct TuneArgs {
     /// Seed of the random inputs (default: fresh; `KLAB_SEED` also works).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Tune file to update (default: `KLAB_TUNE_FILE`, else `./klab-tune.json`).
-    #[arg(long)]
-    pub file: Option<PathBuf>,
 }
 
 /// Times cuBLAS on the case the same way [`time_case`] times a step (warm-up, reset and L2
@@ -139,7 +135,8 @@ pub fn tune(args: &TuneArgs) -> Result<()> {
             summary: "no variant passed verification".into(),
         });
     };
-    let path = args.file.clone().unwrap_or_else(tune_path);
+    // The file step 9 reads: `KLAB_TUNE_FILE`, else `./klab-tune.json`.
+    let path = tune_path();
     let mut file = TuneFile::load(&path)?;
     let symbol = S09_VARIANTS[winner].0;
     file.insert(TuneEntry {

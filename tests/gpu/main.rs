@@ -3,5 +3,6 @@
 //! `KLAB_REQUIRE_GPU=1` a missing device fails.
 
 mod common;
+mod gemm;
 mod ladders;
 mod runtime;
