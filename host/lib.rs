@@ -25,6 +25,7 @@ pub mod runtime;
 pub mod shape;
 pub mod testing;
 pub mod tools;
+pub mod tuning;
 pub mod verify;
 
 pub use error::{Error, Result};

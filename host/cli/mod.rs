@@ -12,6 +12,7 @@ mod report;
 mod resolve;
 mod run;
 mod sass;
+mod tune;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand};
@@ -49,6 +50,8 @@ pub enum Command {
     Occupancy(occupancy::OccupancyArgs),
     /// Nsight Compute on one launch of a kernel, summarised (needs a GPU and ncu).
     Profile(profile::ProfileArgs),
+    /// Time every variant of a tunable step (gemm/9) on one size and store the winner.
+    Tune(tune::TuneArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Sass(args) => sass::sass(&args),
         Command::Occupancy(args) => occupancy::occupancy(&args),
         Command::Profile(args) => profile::profile(&args),
+        Command::Tune(args) => tune::tune(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 use crate::registry::Ladder;
 
 pub mod bias_gelu;
+pub mod gemm;
 pub mod reduce;
 pub mod row_sum;
 pub mod saxpy;
@@ -19,6 +20,7 @@ pub static ALL: &[&dyn Ladder] = &[
     &row_sum::RowSum,
     &transpose::Transpose,
     &bias_gelu::BiasGelu,
+    &gemm::Gemm,
 ];
 
 /// Shapes every 1-D ladder is checked on: 1, warp ± 1, a prime, a block ± 1, and 1000003.

@@ -18,7 +18,8 @@
         stdarch_nvptx,
         asm_experimental_arch,
         core_float_math,
-        link_llvm_intrinsics
+        link_llvm_intrinsics,
+        stmt_expr_attributes
     )
 )]
 
@@ -32,6 +33,7 @@ pub mod gpu;
 
 pub mod bias_gelu;
 pub mod ceiling;
+pub mod gemm;
 pub mod reduce;
 pub mod row_sum;
 pub mod saxpy;

@@ -5,6 +5,7 @@
 mod bench;
 mod common;
 mod device_api;
+mod gemm;
 mod ladders;
 mod occupancy;
 mod runtime;

@@ -10,7 +10,9 @@ pub mod math;
 pub mod shared;
 pub mod sync;
 pub mod thread;
+pub mod unroll;
 pub mod warp;
 
 pub use crate::ptr::F32x4;
 pub use sync::sync_threads;
+pub use unroll::unroll;

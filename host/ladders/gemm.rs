@@ -1,0 +1,550 @@
+//! `C = α·A·B + β·C`, f32, row-major, any `M × N × K`: the GEMM ladder (issue #4).
+//!
+//! Nine steps after siboehm's SGEMM_CUDA, measured against cuBLAS SGEMM (TF32 off) and the CUDA
+//! C++ twin of step 9 in the same run. Checks use `α = 1.25`, `β = −0.5` and a random `C`, so
+//! every element of `C` is both read and written: an element a kernel skips keeps its old value
+//! and fails. The float64 reference (nalgebra, row blocks on all cores) is computed the first
+//! time a case is verified, then cached.
+
+use crate::baselines::{Sgemm, Twin};
+use crate::error::{Error, Result};
+use crate::inputs;
+use crate::registry::{BaselineInfo, Case, Ceiling, Ladder, StepInfo, Work};
+use crate::runtime::{DeviceBuffer, Gpu, Launch};
+use crate::shape::Shape;
+use crate::tuning::{TuneFile, tune_path};
+use crate::verify::{Comparison, Tolerance, compare};
+use kernels_gpu::gemm::{self as k, GemmParams, WarpTile};
+
+/// `α` of every check and benchmark.
+pub const ALPHA: f32 = 1.25;
+/// `β` of every check and benchmark (non-zero: `C` is an input too).
+pub const BETA: f32 = -0.5;
+
+/// The GEMM ladder.
+pub struct Gemm;
+
+/// How a step is launched.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// 32×32 blocks, x along M (step 1).
+    RowMajorThreads,
+    /// 32×32 blocks, x along N (steps 2, 3).
+    ColMajorThreads,
+    /// Step 4: 64×64 tiles, 512 threads.
+    Tile1d,
+    /// Steps 5, 6: 128×128 tiles, 256 threads.
+    Tile2d,
+    /// Steps 7, 8: a warp-tiled kernel with `stages` shared-memory buffers.
+    Warp { tile: WarpTile, stages: u32 },
+    /// Step 9: one of [`k::S09_VARIANTS`], chosen per case (tuned winner or the default).
+    Tuned,
+}
+
+struct GemmStep {
+    info: StepInfo,
+    kind: Kind,
+}
+
+const fn variant_symbols<const N: usize>(v: &[(&'static str, WarpTile)]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = v[i].0;
+        i += 1;
+    }
+    out
+}
+
+/// Every PTX entry of step 9, the default variant first.
+static S09_SYMBOLS: [&str; k::S09_VARIANTS.len()] = variant_symbols(k::S09_VARIANTS);
+
+macro_rules! step {
+    ($id:literal, $slug:literal, $sym:ident, $tech:literal, $kind:expr) => {
+        GemmStep {
+            info: StepInfo {
+                ladder: "gemm",
+                id: $id,
+                slug: $slug,
+                symbol: k::$sym::SYMBOL,
+                symbols: &[k::$sym::SYMBOL],
+                technique: $tech,
+            },
+            kind: $kind,
+        }
+    };
+}
+
+static STEPS: &[GemmStep] = &[
+    step!(
+        1,
+        "naive",
+        gemm_s01_naive,
+        "one thread per C element, threads along M (uncoalesced)",
+        Kind::RowMajorThreads
+    ),
+    step!(
+        2,
+        "coalesced",
+        gemm_s02_coalesced,
+        "threads along N: coalesced B loads and C stores",
+        Kind::ColMajorThreads
+    ),
+    step!(
+        3,
+        "smem_tiled",
+        gemm_s03_smem_tiled,
+        "32x32 tiles of A and B staged in shared memory",
+        Kind::ColMajorThreads
+    ),
+    step!(
+        4,
+        "blocktile_1d",
+        gemm_s04_blocktile_1d,
+        "64x64x8 block tile, 8 results per thread (1-D)",
+        Kind::Tile1d
+    ),
+    step!(
+        5,
+        "blocktile_2d",
+        gemm_s05_blocktile_2d,
+        "128x128x8 block tile, 8x8 register tile per thread",
+        Kind::Tile2d
+    ),
+    step!(
+        6,
+        "vectorized",
+        gemm_s06_vectorized,
+        "transposed A tile, LDS.128, 128-bit global loads/stores",
+        Kind::Tile2d
+    ),
+    step!(
+        7,
+        "warptile",
+        gemm_s07_warptile,
+        "warp tiling 128x128x16, warps 64x64, lanes 8x4 x (1x4)",
+        Kind::Warp {
+            tile: k::S07_TILE,
+            stages: 1
+        }
+    ),
+    step!(
+        8,
+        "double_buffered",
+        gemm_s08_double_buffered,
+        "two smem stages + register prefetch, one barrier per BK",
+        Kind::Warp {
+            tile: k::S08_TILE,
+            stages: 2
+        }
+    ),
+    GemmStep {
+        info: StepInfo {
+            ladder: "gemm",
+            id: 9,
+            slug: "autotuned",
+            symbol: k::gemm_s09_autotuned::SYMBOL,
+            symbols: &S09_SYMBOLS,
+            technique: "step 8 over several tile shapes, winner per size from `klab tune`",
+        },
+        kind: Kind::Tuned,
+    },
+];
+
+static BASELINES: &[BaselineInfo] = &[
+    BaselineInfo {
+        name: "cublas",
+        of_step: 0,
+        description: "cuBLAS SGEMM, FP32 FFMA (CUBLAS_PEDANTIC_MATH: no TF32)",
+    },
+    BaselineInfo {
+        name: "cuda_cpp_twin",
+        of_step: 9,
+        description: "CUDA C++ twin of step 9 (same tiles and variant choice), NVRTC",
+    },
+];
+
+/// The CUDA C++ twin of steps 8/9: one template, one `extern "C"` kernel per step-9 variant.
+pub const TWIN_SOURCE: &str = include_str!("twins/gemm.cu");
+
+/// The twin's entry for a step-9 variant symbol: `gemm_s09_autotuned*` → `gemm_twin_s09*`.
+pub fn twin_symbol(s09_symbol: &str) -> String {
+    s09_symbol.replacen("gemm_s09_autotuned", "gemm_twin_s09", 1)
+}
+
+fn cdiv(a: usize, b: usize) -> u32 {
+    a.div_ceil(b) as u32
+}
+
+/// The launch of a warp-tiled kernel with `tile` on an `m × n` output.
+pub fn warp_launch(tile: &WarpTile, stages: u32, m: usize, n: usize) -> Launch {
+    Launch::grid_2d(
+        (cdiv(n, tile.bn), cdiv(m, tile.bm)),
+        (tile.threads() as u32, 1),
+    )
+    .with_smem(tile.smem_bytes(stages as usize) as u32)
+}
+
+/// Index in [`k::S09_VARIANTS`] of a variant symbol.
+pub fn s09_variant_index(symbol: &str) -> Option<usize> {
+    k::S09_VARIANTS.iter().position(|(s, _)| *s == symbol)
+}
+
+/// The step-9 variant for `shape` on a GPU with `sm_count` SMs: the stored winner of the
+/// closest tuned size ([`crate::tuning`]), else [`s09_untuned_choice`]. A malformed tune file
+/// is reported on stderr and ignored.
+pub fn s09_choice(shape: &Shape, sm_count: usize) -> usize {
+    let tuned = match TuneFile::load(&tune_path()) {
+        Ok(f) => f
+            .closest("gemm", 9, &shape.0, |s| s09_variant_index(s).is_some())
+            .and_then(|e| s09_variant_index(&e.symbol)),
+        Err(e) => {
+            eprintln!("klab: ignoring the tune file: {e}");
+            None
+        }
+    };
+    tuned.unwrap_or_else(|| s09_untuned_choice(shape.0[0], shape.0[1], sm_count))
+}
+
+/// Without a tuning result: among the 128-thread variants, in the order of
+/// [`k::S09_VARIANTS`] (largest tile first), the first whose grid gives at least 90% of the SMs
+/// a block (so that small problems do not leave most SMs idle); the last (smallest tile) when
+/// none does. For 4096² outputs that is the default (index 0).
+pub fn s09_untuned_choice(m: usize, n: usize, sm_count: usize) -> usize {
+    let candidates: Vec<usize> = k::S09_VARIANTS
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, t))| t.threads() == 128)
+        .map(|(i, _)| i)
+        .collect();
+    let blocks = |t: &WarpTile| m.div_ceil(t.bm) * n.div_ceil(t.bn);
+    candidates
+        .iter()
+        .copied()
+        .find(|&i| 10 * blocks(&k::S09_VARIANTS[i].1) >= 9 * sm_count)
+        .unwrap_or(*candidates.last().expect("128-thread variants exist"))
+}
+
+/// Elementwise tolerance for an f32 GEMM with inner dimension `k`: rounding errors of the
+/// `k`-long FMA chain grow like `eps·k·|a·b|` (≤ `eps·k` here, inputs in [−1, 1]), with
+/// headroom; plus the epilogue's `β·C` rounding. A missed product term (~0.25) or a skipped
+/// element fails by orders of magnitude.
+pub fn tolerance(k: usize) -> Tolerance {
+    let eps = f32::EPSILON as f64;
+    Tolerance {
+        atol: eps * (2.0 * ALPHA.abs() as f64 * k as f64 + 4.0 * BETA.abs() as f64 + 4.0),
+        rtol: 4.0 * eps,
+    }
+}
+
+/// `α·A·B + β·C0` in float64, row-major, computed in row blocks on every core with nalgebra
+/// (column-major there: row-major `X` is `Xᵀ`, so `Cᵀ = α·Bᵀ·Aᵀ + β·C0ᵀ`).
+pub fn reference(m: usize, n: usize, kk: usize, a: &[f32], b: &[f32], c0: &[f32]) -> Vec<f64> {
+    use nalgebra::{DMatrix, DMatrixView};
+    let b64: Vec<f64> = b.iter().map(|&v| v as f64).collect();
+    let bt = DMatrix::from_column_slice(n, kk, &b64);
+    let mut out: Vec<f64> = c0.iter().map(|&v| v as f64).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
+    let rows_per = m.div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        for (blk, chunk) in out.chunks_mut(rows_per * n).enumerate() {
+            let bt = &bt;
+            s.spawn(move || {
+                let r0 = blk * rows_per;
+                let rows = chunk.len() / n;
+                let a64: Vec<f64> = a[r0 * kk..(r0 + rows) * kk]
+                    .iter()
+                    .map(|&v| v as f64)
+                    .collect();
+                let at = DMatrixView::from_slice(&a64, kk, rows);
+                let mut ct = DMatrix::from_column_slice(n, rows, chunk);
+                ct.gemm(ALPHA as f64, bt, &at, BETA as f64);
+                chunk.copy_from_slice(ct.as_slice());
+            });
+        }
+    });
+    out
+}
+
+impl Gemm {
+    /// A case with fresh random inputs (`A`, `B`, `C0` uniform in [−1, 1]).
+    pub fn prepare_gemm(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<GemmCase> {
+        let (m, n, kk) = match shape.0[..] {
+            [m, n, k] => (m, n, k),
+            _ => {
+                return Err(Error::Shape {
+                    what: "gemm".into(),
+                    shape: shape.to_string(),
+                    why: "expected MxNxK".into(),
+                });
+            }
+        };
+        for (d, what) in [(m * kk, "M*K"), (kk * n, "K*N"), (m * n, "M*N")] {
+            super::n_u32(d, &format!("gemm {what}"))?;
+        }
+        let a = inputs::uniform(m * kk, seed, -1.0, 1.0);
+        let b = inputs::uniform(kk * n, seed ^ 1, -1.0, 1.0);
+        let c0 = inputs::uniform(m * n, seed ^ 2, -1.0, 1.0);
+        Ok(GemmCase {
+            dims: (m, n, kk),
+            a_dev: DeviceBuffer::from_host(gpu, &a)?,
+            b_dev: DeviceBuffer::from_host(gpu, &b)?,
+            c_dev: DeviceBuffer::from_host(gpu, &c0)?,
+            c0_dev: DeviceBuffer::from_host(gpu, &c0)?,
+            host: (a, b, c0),
+            reference: None,
+            s09: s09_choice(shape, gpu.info().sm_count.max(1) as usize),
+            blas: None,
+            twin: None,
+        })
+    }
+}
+
+impl Ladder for Gemm {
+    fn name(&self) -> &'static str {
+        "gemm"
+    }
+    fn description(&self) -> &'static str {
+        "C = alpha*A*B + beta*C, f32, row-major, any MxNxK"
+    }
+    fn steps(&self) -> Vec<&'static StepInfo> {
+        STEPS.iter().map(|s| &s.info).collect()
+    }
+    fn dims(&self) -> usize {
+        3
+    }
+    fn default_shape(&self) -> Shape {
+        Shape(vec![4096, 4096, 4096])
+    }
+    fn bench_shapes(&self) -> Vec<Shape> {
+        vec![Shape(vec![4096, 4096, 4096]), Shape(vec![1024, 1024, 1024])]
+    }
+    fn awkward_shapes(&self) -> Vec<Shape> {
+        [
+            [1, 1, 1],
+            [17, 33, 65],
+            [1000, 1, 1000],
+            [1, 4097, 3],
+            [129, 127, 9],
+            [128, 256, 8],
+            [4097, 4095, 4099],
+        ]
+        .into_iter()
+        .map(|d| Shape(d.to_vec()))
+        .collect()
+    }
+    fn work(&self, shape: &Shape) -> Work {
+        let (m, n, kk) = (shape.0[0] as f64, shape.0[1] as f64, shape.0[2] as f64);
+        Work {
+            flops: 2.0 * m * n * kk,
+            bytes: 4.0 * (m * kk + kk * n + 2.0 * m * n),
+        }
+    }
+    fn ceiling(&self) -> Ceiling {
+        Ceiling::CublasSgemmTflops
+    }
+    fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
+        Ok(Box::new(self.prepare_gemm(gpu, shape, seed)?))
+    }
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        BASELINES
+    }
+}
+
+/// One GEMM problem on the device, with its host inputs for the lazy reference.
+pub struct GemmCase {
+    dims: (usize, usize, usize),
+    a_dev: DeviceBuffer<f32>,
+    b_dev: DeviceBuffer<f32>,
+    c_dev: DeviceBuffer<f32>,
+    c0_dev: DeviceBuffer<f32>,
+    host: (Vec<f32>, Vec<f32>, Vec<f32>),
+    reference: Option<Vec<f64>>,
+    s09: usize,
+    blas: Option<Sgemm>,
+    twin: Option<Twin>,
+}
+
+impl GemmCase {
+    fn params(&mut self) -> GemmParams {
+        let (m, n, kk) = self.dims;
+        GemmParams {
+            a: self.a_dev.ptr(),
+            b: self.b_dev.ptr(),
+            c: self.c_dev.ptr_mut(),
+            m: m as u32,
+            n: n as u32,
+            k: kk as u32,
+            alpha: ALPHA,
+            beta: BETA,
+        }
+    }
+
+    /// The launch of `step` for this case's shape, and the symbol it launches.
+    pub fn launch_for(&self, step: &StepInfo) -> (&'static str, Launch) {
+        let (m, n, _) = self.dims;
+        let gs = STEPS
+            .iter()
+            .find(|s| s.info.id == step.id)
+            .expect("a gemm step");
+        let sym = gs.info.symbol;
+        match gs.kind {
+            Kind::RowMajorThreads => (sym, Launch::grid_2d((cdiv(m, 32), cdiv(n, 32)), (32, 32))),
+            Kind::ColMajorThreads => (sym, Launch::grid_2d((cdiv(n, 32), cdiv(m, 32)), (32, 32))),
+            Kind::Tile1d => (
+                sym,
+                Launch::grid_2d(
+                    (cdiv(n, k::S04_BN as usize), cdiv(m, k::S04_BM as usize)),
+                    (k::S04_THREADS, 1),
+                ),
+            ),
+            Kind::Tile2d => (
+                sym,
+                Launch::grid_2d(
+                    (cdiv(n, k::S05_BN as usize), cdiv(m, k::S05_BM as usize)),
+                    (k::S05_THREADS, 1),
+                ),
+            ),
+            Kind::Warp { tile, stages } => (sym, warp_launch(&tile, stages, m, n)),
+            Kind::Tuned => {
+                let (s, tile) = k::S09_VARIANTS[self.s09];
+                (s, warp_launch(&tile, 2, m, n))
+            }
+        }
+    }
+
+    /// Which step-9 variant this case runs (index in [`k::S09_VARIANTS`]).
+    pub fn s09_variant(&self) -> usize {
+        self.s09
+    }
+
+    /// Makes step 9 run variant `i` of [`k::S09_VARIANTS`] (the tuner's handle).
+    pub fn set_s09_variant(&mut self, i: usize) {
+        assert!(i < k::S09_VARIANTS.len(), "no step-9 variant {i}");
+        self.s09 = i;
+    }
+
+    /// The float64 reference, computed on first use.
+    pub fn reference(&mut self) -> &[f64] {
+        let (m, n, kk) = self.dims;
+        let (a, b, c0) = &self.host;
+        self.reference
+            .get_or_insert_with(|| reference(m, n, kk, a, b, c0))
+    }
+
+    fn check(&mut self, gpu: &Gpu) -> Result<Comparison> {
+        let got = self.c_dev.to_host(gpu)?;
+        let tol = tolerance(self.dims.2);
+        let shape = Shape(vec![self.dims.0, self.dims.1]);
+        Ok(compare(&got, self.reference(), &shape, tol))
+    }
+}
+
+impl Case for GemmCase {
+    fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
+        let (sym, launch) = self.launch_for(step);
+        let p = self.params();
+        gpu.launch(sym, launch, p)
+    }
+    fn reset(&mut self, gpu: &Gpu) -> Result<()> {
+        self.c_dev.copy_from(gpu, &self.c0_dev)
+    }
+    fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
+        // C is an input (β ≠ 0), so it is restored rather than poisoned: an element the kernel
+        // does not write keeps C0, which is far from α·A·B + β·C0.
+        self.reset(gpu)?;
+        self.run(gpu, step)?;
+        self.check(gpu)
+    }
+    fn run_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
+        let (m, n, kk) = self.dims;
+        match baseline.name {
+            "cublas" => {
+                if self.blas.is_none() {
+                    self.blas = Some(Sgemm::new(gpu)?);
+                }
+                let blas = self.blas.as_ref().expect("created above");
+                blas.run(
+                    m,
+                    n,
+                    kk,
+                    ALPHA,
+                    &self.a_dev,
+                    &self.b_dev,
+                    BETA,
+                    &mut self.c_dev,
+                )
+            }
+            "cuda_cpp_twin" => {
+                if self.twin.is_none() {
+                    self.twin = Some(Twin::compile(gpu, "gemm_twin", TWIN_SOURCE)?);
+                }
+                let (sym, tile) = k::S09_VARIANTS[self.s09];
+                let p = self.params();
+                let twin = self.twin.as_ref().expect("compiled above");
+                twin.launch(gpu, &twin_symbol(sym), warp_launch(&tile, 2, m, n), p)
+            }
+            other => Err(Error::Other(format!("gemm has no baseline {other}"))),
+        }
+    }
+    fn verify_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<Comparison> {
+        self.reset(gpu)?;
+        self.run_baseline(gpu, baseline)?;
+        self.check(gpu)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_matches_a_plain_triple_loop() {
+        let (m, n, kk) = (7, 5, 3);
+        let a = inputs::uniform(m * kk, 1, -1.0, 1.0);
+        let b = inputs::uniform(kk * n, 2, -1.0, 1.0);
+        let c0 = inputs::uniform(m * n, 3, -1.0, 1.0);
+        let got = reference(m, n, kk, &a, &b, &c0);
+        for i in 0..m {
+            for j in 0..n {
+                let dot: f64 = (0..kk)
+                    .map(|l| a[i * kk + l] as f64 * b[l * n + j] as f64)
+                    .sum();
+                let want = ALPHA as f64 * dot + BETA as f64 * c0[i * n + j] as f64;
+                assert!((got[i * n + j] - want).abs() < 1e-12, "({i},{j})");
+            }
+        }
+    }
+
+    #[test]
+    fn every_step_9_variant_is_valid_and_has_a_twin_kernel() {
+        assert_eq!(S09_SYMBOLS[0], k::gemm_s09_autotuned::SYMBOL);
+        for (sym, tile) in k::S09_VARIANTS {
+            assert!(tile.is_valid(), "{sym}");
+            assert!(tile.smem_bytes(2) <= 99 * 1024, "{sym}");
+            let twin = twin_symbol(sym);
+            assert!(
+                TWIN_SOURCE.contains(&format!("KLAB_TWIN({twin},")),
+                "twins/gemm.cu lacks {twin}"
+            );
+        }
+    }
+
+    #[test]
+    fn untuned_choice_is_the_default_for_big_and_a_smaller_tile_for_small_problems() {
+        assert_eq!(s09_untuned_choice(4096, 4096, 132), 0);
+        let small = k::S09_VARIANTS[s09_untuned_choice(1024, 1024, 132)].1;
+        assert!(
+            1024usize.div_ceil(small.bm) * 1024usize.div_ceil(small.bn) >= 119,
+            "{small:?}"
+        );
+        let tiny = k::S09_VARIANTS[s09_untuned_choice(1, 1, 132)].1;
+        assert_eq!((tiny.bm, tiny.bn), (64, 64));
+    }
+
+    #[test]
+    fn tolerance_grows_with_k() {
+        assert!(tolerance(4099).atol > 100.0 * tolerance(1).atol);
+        assert!(tolerance(4099).atol < 2e-3);
+    }
+}

@@ -1,0 +1,136 @@
+//! Step 9 — autotuned tile parameters: step 8's double-buffered body instantiated for several
+//! [`WarpTile`]s. `klab tune gemm --size MxNxK` times every variant on that size and stores the
+//! winner; `klab run gemm/9` then launches the stored winner of the closest size. Without a
+//! stored result it takes the largest tile (in the order of [`S09_VARIANTS`]) whose grid fills
+//! at least ~90% of the SMs with one block each — for 4096³ that is [`S09_VARIANTS`]`[0]`
+//! (= step 8's tile); for 1024³ (64 blocks of 128×128 on 132 SMs) a 128×64 tile.
+
+#[cfg(target_arch = "nvptx64")]
+use super::s08_double_buffered::double_buffered;
+#[allow(unused_imports)]
+use super::{GemmParams, S08_TILE, WarpTile};
+
+/// 128×128×8, 4 warps of 64×64 (128 results per thread): step 8's tile, the default.
+pub const S09_128X128X8_W64X64: WarpTile = S08_TILE;
+/// 256×128×8, 8 warps of 64×64 (256 threads): more reuse of `B` per block, 1 block per SM.
+pub const S09_256X128X8_W64X64: WarpTile = WarpTile {
+    bm: 256,
+    bn: 128,
+    bk: 8,
+    wm: 64,
+    wn: 64,
+    wniter: 4,
+    tm: 8,
+    tn: 4,
+};
+/// 128×256×8, 8 warps of 64×64 (256 threads): more reuse of `A` per block, 48 KiB of stages.
+pub const S09_128X256X8_W64X64: WarpTile = WarpTile {
+    bm: 128,
+    bn: 256,
+    bk: 8,
+    wm: 64,
+    wn: 64,
+    wniter: 4,
+    tm: 8,
+    tn: 4,
+};
+/// 128×128×8, 8 warps of 64×32 (256 threads, 64 results per thread): more warps per SM.
+pub const S09_128X128X8_W64X32: WarpTile = WarpTile {
+    bm: 128,
+    bn: 128,
+    bk: 8,
+    wm: 64,
+    wn: 32,
+    wniter: 2,
+    tm: 8,
+    tn: 4,
+};
+/// 128×64×16, 4 warps of 64×32 (64 results per thread): twice the blocks of 128×128, for
+/// mid-size problems (1024³: 128 blocks on 132 SMs instead of 64).
+pub const S09_128X64X16_W64X32: WarpTile = WarpTile {
+    bm: 128,
+    bn: 64,
+    bk: 16,
+    wm: 64,
+    wn: 32,
+    wniter: 2,
+    tm: 8,
+    tn: 4,
+};
+/// 64×128×16, 4 warps of 32×64 (64 results per thread): the transpose of the 128×64 variant.
+pub const S09_64X128X16_W32X64: WarpTile = WarpTile {
+    bm: 64,
+    bn: 128,
+    bk: 16,
+    wm: 32,
+    wn: 64,
+    wniter: 2,
+    tm: 8,
+    tn: 4,
+};
+/// 64×64×16, 4 warps of 32×32 (32 results per thread): many small blocks for small problems.
+pub const S09_64X64X16_W32X32: WarpTile = WarpTile {
+    bm: 64,
+    bn: 64,
+    bk: 16,
+    wm: 32,
+    wn: 32,
+    wniter: 2,
+    tm: 4,
+    tn: 4,
+};
+
+/// Every variant of step 9: `(kernel symbol, tile)`, the default first. The host registers all
+/// of them as the step's symbols; the tuner picks among them.
+pub const S09_VARIANTS: &[(&str, WarpTile)] = &[
+    (gemm_s09_autotuned::SYMBOL, S09_128X128X8_W64X64),
+    (
+        gemm_s09_autotuned_256x128x8_w64x64::SYMBOL,
+        S09_256X128X8_W64X64,
+    ),
+    (
+        gemm_s09_autotuned_128x256x8_w64x64::SYMBOL,
+        S09_128X256X8_W64X64,
+    ),
+    (
+        gemm_s09_autotuned_128x128x8_w64x32::SYMBOL,
+        S09_128X128X8_W64X32,
+    ),
+    (
+        gemm_s09_autotuned_128x64x16_w64x32::SYMBOL,
+        S09_128X64X16_W64X32,
+    ),
+    (
+        gemm_s09_autotuned_64x64x16_w32x32::SYMBOL,
+        S09_64X64X16_W32X32,
+    ),
+];
+
+warptile_kernel! {
+    /// Step 9, default variant (128×128×8, warps 64×64, 8×4 ×(1×4) per lane): step 8's body.
+    gemm_s09_autotuned, double_buffered, S09_128X128X8_W64X64
+}
+warptile_kernel! {
+    /// Step 9 variant 256×128×8, warps 64×64 (256 threads).
+    gemm_s09_autotuned_256x128x8_w64x64, double_buffered, S09_256X128X8_W64X64
+}
+warptile_kernel! {
+    /// Step 9 variant 128×256×8, warps 64×64 (256 threads).
+    gemm_s09_autotuned_128x256x8_w64x64, double_buffered, S09_128X256X8_W64X64
+}
+warptile_kernel! {
+    /// Step 9 variant 128×128×8, warps 64×32 (256 threads).
+    gemm_s09_autotuned_128x128x8_w64x32, double_buffered, S09_128X128X8_W64X32
+}
+warptile_kernel! {
+    /// Step 9 variant 128×64×16, warps 64×32 (128 threads).
+    gemm_s09_autotuned_128x64x16_w64x32, double_buffered, S09_128X64X16_W64X32
+}
+warptile_kernel! {
+    /// Step 9 variant 64×128×16, warps 32×64 (128 threads).
+    gemm_s09_autotuned_64x128x16_w32x64, double_buffered, S09_64X128X16_W32X64
+}
+warptile_kernel! {
+    /// Step 9 variant 64×64×16, warps 32×32 (128 threads).
+    gemm_s09_autotuned_64x64x16_w32x32, double_buffered, S09_64X64X16_W32X32
+}

@@ -1,0 +1,55 @@
+//! GEMM specifics beyond the generic ladder tests: every step-9 variant (the generic tests run
+//! only the variant step 9 picks for each shape) and both baselines, on awkward shapes.
+
+use kernel_lab::inputs;
+use kernel_lab::ladders::gemm::Gemm;
+use kernel_lab::registry::{self, Case, Ladder};
+use kernel_lab::shape::Shape;
+use kernel_lab::testing::gpu_or_skip;
+use kernels_gpu::gemm::S09_VARIANTS;
+
+const SHAPES: &[[usize; 3]] = &[
+    [1, 1, 1],
+    [17, 33, 65],
+    [1000, 1, 1000],
+    [1, 4097, 3],
+    [129, 127, 9],
+    [257, 255, 33],
+    [300, 260, 64],
+];
+
+#[test]
+fn every_step_9_variant_on_awkward_shapes() {
+    let Some(gpu) = gpu_or_skip("every_step_9_variant_on_awkward_shapes") else {
+        return;
+    };
+    let (_, step) = registry::find("gemm/9").unwrap();
+    for dims in SHAPES {
+        let shape = Shape(dims.to_vec());
+        let seed = inputs::fresh_seed();
+        let mut case = Gemm.prepare_gemm(gpu, &shape, seed).unwrap();
+        for (i, (sym, _)) in S09_VARIANTS.iter().enumerate() {
+            case.set_s09_variant(i);
+            let c = case.verify(gpu, step).unwrap();
+            assert!(c.passed(), "{sym} at {shape} (KLAB_SEED={seed}): {c}");
+        }
+    }
+}
+
+#[test]
+fn baselines_match_the_reference() {
+    let Some(gpu) = gpu_or_skip("baselines_match_the_reference") else {
+        return;
+    };
+    for dims in [[17, 33, 65], [129, 127, 9], [1024, 1024, 1024]] {
+        let shape = Shape(dims.to_vec());
+        let seed = inputs::fresh_seed();
+        let mut case = Gemm.prepare_gemm(gpu, &shape, seed).unwrap();
+        for b in Gemm.baselines() {
+            let c = case
+                .verify_baseline(gpu, b)
+                .unwrap_or_else(|e| panic!("{} at {shape}: {e}", b.name));
+            assert!(c.passed(), "{} at {shape} (KLAB_SEED={seed}): {c}", b.name);
+        }
+    }
+}
