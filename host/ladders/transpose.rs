@@ -71,13 +71,21 @@ static STEPS: &[TransposeStep] = &[
         (k::S04_TILE, k::S04_TILE),
         k::S04_BLOCK
     ),
+    step!(
+        5,
+        "smem_vectorized",
+        transpose_s05_smem_vectorized,
+        "64x64 padded shared tile, block 8x32: LDG.128 in, STG.128 out, conflict-free LDS/STS",
+        (k::S05_TILE, k::S05_TILE),
+        k::S05_BLOCK
+    ),
 ];
 
-/// The CUDA C++ twin of step 4 (host/ladders/twins/transpose.cu).
+/// The CUDA C++ twin of step 5, the top step (host/ladders/twins/transpose.cu).
 static BASELINES: &[BaselineInfo] = &[BaselineInfo {
     name: "cuda_cpp_twin",
-    of_step: 4,
-    description: "CUDA C++ twin of transpose/4 (NVRTC): 4x4 register transpose, float4 loads/stores",
+    of_step: 5,
+    description: "CUDA C++ twin of transpose/5 (NVRTC): 64x65 shared tile, float4 loads/stores",
 }];
 const TWIN_SRC: &str = include_str!("twins/transpose.cu");
 
@@ -195,8 +203,8 @@ impl Case for TransposeCase {
         }
         let p = self.params();
         let l = launch_for(
-            (k::S04_TILE, k::S04_TILE),
-            k::S04_BLOCK,
+            (k::S05_TILE, k::S05_TILE),
+            k::S05_BLOCK,
             self.rows,
             self.cols,
         );

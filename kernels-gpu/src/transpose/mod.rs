@@ -9,10 +9,12 @@ mod s01_naive;
 mod s02_smem_tile;
 mod s03_padded;
 mod s04_vectorized_4x4;
+mod s05_smem_vectorized;
 pub use s01_naive::*;
 pub use s02_smem_tile::*;
 pub use s03_padded::*;
 pub use s04_vectorized_4x4::*;
+pub use s05_smem_vectorized::*;
 
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 
