@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::runtime::{Gpu, Launch};
-use cudarc::driver::CudaModule;
+use cudarc::driver::{CudaFunction, CudaModule};
 use cudarc::nvrtc::CompileOptions;
 use kernels_gpu::KernelParams;
 use std::sync::Arc;
@@ -60,6 +60,17 @@ impl Twin {
         })
     }
 
+    /// The twin's kernel `symbol`, looked up once, for launching many times with
+    /// [`Gpu::launch_function`] (no per-launch lookup in a timed region).
+    pub fn function(&self, symbol: &str) -> Result<CudaFunction> {
+        self.module
+            .load_function(symbol)
+            .map_err(|source| Error::Driver {
+                op: format!("looking up {symbol} in twin {}", self.name),
+                source,
+            })
+    }
+
     /// Enqueues the twin's kernel `symbol` with the same parameter struct as the Rust step.
     pub fn launch<P: KernelParams>(
         &self,
@@ -68,13 +79,7 @@ impl Twin {
         launch: Launch,
         params: P,
     ) -> Result<()> {
-        let f = self
-            .module
-            .load_function(symbol)
-            .map_err(|source| Error::Driver {
-                op: format!("looking up {symbol} in twin {}", self.name),
-                source,
-            })?;
+        let f = self.function(symbol)?;
         gpu.launch_function(&f, symbol, launch, params)
     }
 }
