@@ -72,14 +72,14 @@ pub(super) fn double_buffered<
     let mut rb = [F32x4::default(); NLB];
     let tiles = p.k.div_ceil(BK as u32);
 
-    load_tiles::<BN, BK, NT, NLA, NLB>(&p, vec, tid, bm, bn, 0, &mut ra, &mut rb);
+    load_tiles::<BM, BN, BK, NT, NLA, NLB>(&p, vec, tid, bm, bn, 0, &mut ra, &mut rb);
     let (a0, b0) = a_b(0);
     store_tiles::<BM, BN, BK, NT, NLA, NLB>(a0, b0, tid, &ra, &rb);
     sync_threads();
     let mut t = 0;
     while t < tiles {
         // The next tile (zeros past K, so the last iteration needs no branch).
-        load_tiles::<BN, BK, NT, NLA, NLB>(
+        load_tiles::<BM, BN, BK, NT, NLA, NLB>(
             &p,
             vec,
             tid,
