@@ -297,6 +297,7 @@ impl Gemm {
             s09: s09_choice(shape, gpu.info().sm_count.max(1) as usize),
             blas: None,
             twin: None,
+            announced: false,
         })
     }
 }
@@ -365,6 +366,8 @@ pub struct GemmCase {
     blas: Option<Sgemm>,
     /// The twin's kernel for step-9 variant `.0`: its name and function.
     twin: Option<(usize, String, CudaFunction)>,
+    /// Whether the step-9 variant in use was reported (see [`Case::run`]).
+    announced: bool,
 }
 
 impl GemmCase {
@@ -424,6 +427,7 @@ impl GemmCase {
     pub fn set_s09_variant(&mut self, i: usize) {
         assert!(i < k::S09_VARIANTS.len(), "no step-9 variant {i}");
         self.s09 = i;
+        self.announced = true;
     }
 
     /// The float64 reference, computed on first use.
@@ -445,6 +449,13 @@ impl GemmCase {
 impl Case for GemmCase {
     fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
         let (sym, launch) = self.launch_for(step);
+        if sym != step.symbol && !self.announced {
+            // Step 9 launches a variant other than its main symbol: say which, once per case
+            // (the first run is a warm-up or a verification, never a timed one).
+            self.announced = true;
+            let (m, n, kk) = self.dims;
+            eprintln!("{}: running variant {sym} for {m}x{n}x{kk}", step.handle());
+        }
         let p = self.params();
         gpu.launch(sym, launch, p)
     }
