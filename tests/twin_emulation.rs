@@ -14,8 +14,13 @@ fn gemm_twin_is_correct_in_cpu_emulation() {
         return;
     }
     let root = env!("CARGO_MANIFEST_DIR");
+    // The sources are read from the checkout: a test binary shipped to another machine (the
+    // GPU bundle) has none, and skips.
+    let Ok(twin) = std::fs::read_to_string(format!("{root}/host/ladders/twins/gemm.cu")) else {
+        eprintln!("gemm_twin_is_correct_in_cpu_emulation: skipped: no source checkout at {root}");
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let twin = std::fs::read_to_string(format!("{root}/host/ladders/twins/gemm.cu")).unwrap();
     let shared = "extern __shared__ __align__(16) float klab_twin_smem[];";
     assert!(
         twin.contains(shared),
