@@ -561,6 +561,22 @@ mod tests {
     }
 
     #[test]
+    fn no_gemm_kernel_uses_local_memory_in_its_ptx() {
+        // Register tiles must be SSA values before ptxas sees them: a `.local` array here (e.g.
+        // from a `[0.0; 128]` store loop or a rolled loop over the tile) leaves it to ptxas to
+        // promote, or to spill the accumulators to local memory.
+        for s in Gemm.steps() {
+            for sym in s.symbols {
+                let text = crate::ptx::kernel_text(crate::ptx::PTX, sym).expect("kernel in PTX");
+                assert!(
+                    !text.contains(".local"),
+                    "{sym} uses local memory in its PTX"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn tolerance_grows_with_k() {
         assert!(tolerance(4099).atol > 100.0 * tolerance(1).atol);
         assert!(tolerance(4099).atol < 2e-3);
