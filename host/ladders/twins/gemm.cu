@@ -203,6 +203,7 @@ __device__ __forceinline__ void double_buffered(const GemmParams p) {
         name(const GemmParams p) { double_buffered<BM, BN, BK, WM, WN, WNITER, TM, TN>(p); }
 
 KLAB_TWIN(gemm_twin_s09, 128, 128, 8, 64, 64, 4, 8, 4)
+KLAB_TWIN(gemm_twin_s09_128x128x16_w64x64, 128, 128, 16, 64, 64, 4, 8, 4)
 KLAB_TWIN(gemm_twin_s09_256x128x8_w64x64, 256, 128, 8, 64, 64, 4, 8, 4)
 KLAB_TWIN(gemm_twin_s09_128x256x8_w64x64, 128, 256, 8, 64, 64, 4, 8, 4)
 KLAB_TWIN(gemm_twin_s09_128x128x8_w64x32, 128, 128, 8, 64, 32, 2, 8, 4)
