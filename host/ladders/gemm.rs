@@ -14,6 +14,7 @@ use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::tuning::{TuneFile, tune_path};
 use crate::verify::{Comparison, Tolerance, compare};
+use cudarc::driver::CudaFunction;
 use kernels_gpu::gemm::{self as k, GemmParams, WarpTile};
 
 /// `α` of every check and benchmark.
@@ -296,6 +297,7 @@ impl Gemm {
             s09: s09_choice(shape, gpu.info().sm_count.max(1) as usize),
             blas: None,
             twin: None,
+            announced: false,
         })
     }
 }
@@ -362,7 +364,10 @@ pub struct GemmCase {
     reference: Option<Vec<f64>>,
     s09: usize,
     blas: Option<Sgemm>,
-    twin: Option<Twin>,
+    /// The twin's kernel for step-9 variant `.0`: its name and function.
+    twin: Option<(usize, String, CudaFunction)>,
+    /// Whether the step-9 variant in use was reported (see [`Case::run`]).
+    announced: bool,
 }
 
 impl GemmCase {
@@ -422,6 +427,7 @@ impl GemmCase {
     pub fn set_s09_variant(&mut self, i: usize) {
         assert!(i < k::S09_VARIANTS.len(), "no step-9 variant {i}");
         self.s09 = i;
+        self.announced = true;
     }
 
     /// The float64 reference, computed on first use.
@@ -443,6 +449,13 @@ impl GemmCase {
 impl Case for GemmCase {
     fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
         let (sym, launch) = self.launch_for(step);
+        if sym != step.symbol && !self.announced {
+            // Step 9 launches a variant other than its main symbol: say which, once per case
+            // (the first run is a warm-up or a verification, never a timed one).
+            self.announced = true;
+            let (m, n, kk) = self.dims;
+            eprintln!("{}: running variant {sym} for {m}x{n}x{kk}", step.handle());
+        }
         let p = self.params();
         gpu.launch(sym, launch, p)
     }
@@ -476,13 +489,18 @@ impl Case for GemmCase {
                 )
             }
             "cuda_cpp_twin" => {
-                if self.twin.is_none() {
-                    self.twin = Some(Twin::compile(gpu, "gemm_twin", TWIN_SOURCE)?);
-                }
+                // The twin's function for the current variant is looked up once and kept, so
+                // a timed launch does no host work beyond the launch (as for the Rust steps).
                 let (sym, tile) = k::S09_VARIANTS[self.s09];
+                if self.twin.as_ref().is_none_or(|(v, _, _)| *v != self.s09) {
+                    let twin = Twin::compile(gpu, "gemm_twin", TWIN_SOURCE)?;
+                    let name = twin_symbol(sym);
+                    let f = twin.function(&name)?;
+                    self.twin = Some((self.s09, name, f));
+                }
                 let p = self.params();
-                let twin = self.twin.as_ref().expect("compiled above");
-                twin.launch(gpu, &twin_symbol(sym), warp_launch(&tile, 2, m, n), p)
+                let (_, name, f) = self.twin.as_ref().expect("looked up above");
+                gpu.launch_function(f, name, warp_launch(&tile, 2, m, n), p)
             }
             other => Err(Error::Other(format!("gemm has no baseline {other}"))),
         }
@@ -540,6 +558,22 @@ mod tests {
         );
         let tiny = k::S09_VARIANTS[s09_untuned_choice(1, 1, 132)].1;
         assert_eq!((tiny.bm, tiny.bn), (64, 64));
+    }
+
+    #[test]
+    fn no_gemm_kernel_uses_local_memory_in_its_ptx() {
+        // Register tiles must be SSA values before ptxas sees them: a `.local` array here (e.g.
+        // from a `[0.0; 128]` store loop or a rolled loop over the tile) leaves it to ptxas to
+        // promote, or to spill the accumulators to local memory.
+        for s in Gemm.steps() {
+            for sym in s.symbols {
+                let text = crate::ptx::kernel_text(crate::ptx::PTX, sym).expect("kernel in PTX");
+                assert!(
+                    !text.contains(".local"),
+                    "{sym} uses local memory in its PTX"
+                );
+            }
+        }
     }
 
     #[test]

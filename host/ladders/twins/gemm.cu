@@ -87,16 +87,37 @@ __device__ __forceinline__ void double_buffered(const GemmParams p) {
     for (int i = 0; i < NRM * NRN; ++i) acc[i] = 0.f;
     float4 ra[NLA], rb[NLB];
 
+    // Whole tile inside and 128-bit path allowed (block-uniform): one LDG.128 per chunk, no
+    // per-chunk test; edge tiles take load4's per-chunk tests.
     auto load_tiles = [&](unsigned k0) {
+        const bool k_full = k0 + BK <= p.k;
+        if (a_vec && k_full && bm + BM <= p.m) {
 #pragma unroll
-        for (int i = 0; i < NLA; ++i) {
-            unsigned c = tid + i * NT;
-            ra[i] = load4(p.a, p.m, p.k, a_vec, bm + c / (BK / 4), k0 + (c % (BK / 4)) * 4);
+            for (int i = 0; i < NLA; ++i) {
+                unsigned c = tid + i * NT;
+                unsigned long long e = (unsigned long long)(bm + c / (BK / 4)) * p.k + (k0 + (c % (BK / 4)) * 4);
+                ra[i] = __ldg(reinterpret_cast<const float4*>(p.a + e));
+            }
+        } else {
+#pragma unroll
+            for (int i = 0; i < NLA; ++i) {
+                unsigned c = tid + i * NT;
+                ra[i] = load4(p.a, p.m, p.k, a_vec, bm + c / (BK / 4), k0 + (c % (BK / 4)) * 4);
+            }
         }
+        if (b_vec && k_full && bn + BN <= p.n) {
 #pragma unroll
-        for (int i = 0; i < NLB; ++i) {
-            unsigned c = tid + i * NT;
-            rb[i] = load4(p.b, p.k, p.n, b_vec, k0 + c / (BN / 4), bn + (c % (BN / 4)) * 4);
+            for (int i = 0; i < NLB; ++i) {
+                unsigned c = tid + i * NT;
+                unsigned long long e = (unsigned long long)(k0 + c / (BN / 4)) * p.n + (bn + (c % (BN / 4)) * 4);
+                rb[i] = __ldg(reinterpret_cast<const float4*>(p.b + e));
+            }
+        } else {
+#pragma unroll
+            for (int i = 0; i < NLB; ++i) {
+                unsigned c = tid + i * NT;
+                rb[i] = load4(p.b, p.k, p.n, b_vec, k0 + c / (BN / 4), bn + (c % (BN / 4)) * 4);
+            }
         }
     };
     auto store_tiles = [&](float* as, float* bs) {
@@ -182,6 +203,7 @@ __device__ __forceinline__ void double_buffered(const GemmParams p) {
         name(const GemmParams p) { double_buffered<BM, BN, BK, WM, WN, WNITER, TM, TN>(p); }
 
 KLAB_TWIN(gemm_twin_s09, 128, 128, 8, 64, 64, 4, 8, 4)
+KLAB_TWIN(gemm_twin_s09_128x128x16_w64x64, 128, 128, 16, 64, 64, 4, 8, 4)
 KLAB_TWIN(gemm_twin_s09_256x128x8_w64x64, 256, 128, 8, 64, 64, 4, 8, 4)
 KLAB_TWIN(gemm_twin_s09_128x256x8_w64x64, 128, 256, 8, 64, 64, 4, 8, 4)
 KLAB_TWIN(gemm_twin_s09_128x128x8_w64x32, 128, 128, 8, 64, 32, 2, 8, 4)

@@ -61,10 +61,15 @@ impl Lane {
 /// chunk `c = tid + i·threads` is `A[bm + c / (BK/4), k0 + 4·(c % (BK/4)) ..+4]` and
 /// `B[k0 + c / (BN/4), bn + 4·(c % (BN/4)) ..+4]` — consecutive lanes read consecutive 16 bytes.
 /// Zero-filled outside the matrices (also past `K`, so the last tile needs no special case).
+///
+/// Fast path: when a whole tile lies inside its matrix and the 128-bit path is allowed (a
+/// block-uniform test per tile), every chunk is one `LDG.E.128` with no per-chunk test; edge
+/// tiles go through [`load4`]'s per-chunk tests.
 #[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn load_tiles<
+    const BM: usize,
     const BN: usize,
     const BK: usize,
     const NT: usize,
@@ -80,22 +85,47 @@ pub(super) fn load_tiles<
     ra: &mut [F32x4; NLA],
     rb: &mut [F32x4; NLB],
 ) {
-    unroll::<NLA>(
-        #[inline(always)]
-        |i| {
-            let c = tid + (i * NT) as u32;
-            let (r, kk) = (c / (BK / 4) as u32, (c % (BK / 4) as u32) * 4);
-            ra[i] = unsafe { load4(p.a, p.m, p.k, vec.0, bm + r, k0 + kk) };
-        },
-    );
-    unroll::<NLB>(
-        #[inline(always)]
-        |i| {
-            let c = tid + (i * NT) as u32;
-            let (r, nn) = (c / (BN / 4) as u32, (c % (BN / 4) as u32) * 4);
-            rb[i] = unsafe { load4(p.b, p.k, p.n, vec.1, k0 + r, bn + nn) };
-        },
-    );
+    let k_full = k0 + BK as u32 <= p.k;
+    if vec.0 && k_full && bm + BM as u32 <= p.m {
+        unroll::<NLA>(
+            #[inline(always)]
+            |i| {
+                let c = tid + (i * NT) as u32;
+                let (r, kk) = (c / (BK / 4) as u32, (c % (BK / 4) as u32) * 4);
+                let e = (bm + r) as usize * p.k as usize + (k0 + kk) as usize;
+                ra[i] = unsafe { p.a.offset(e).load_f32x4(0) };
+            },
+        );
+    } else {
+        unroll::<NLA>(
+            #[inline(always)]
+            |i| {
+                let c = tid + (i * NT) as u32;
+                let (r, kk) = (c / (BK / 4) as u32, (c % (BK / 4) as u32) * 4);
+                ra[i] = unsafe { load4(p.a, p.m, p.k, vec.0, bm + r, k0 + kk) };
+            },
+        );
+    }
+    if vec.1 && k_full && bn + BN as u32 <= p.n {
+        unroll::<NLB>(
+            #[inline(always)]
+            |i| {
+                let c = tid + (i * NT) as u32;
+                let (r, nn) = (c / (BN / 4) as u32, (c % (BN / 4) as u32) * 4);
+                let e = (k0 + r) as usize * p.n as usize + (bn + nn) as usize;
+                rb[i] = unsafe { p.b.offset(e).load_f32x4(0) };
+            },
+        );
+    } else {
+        unroll::<NLB>(
+            #[inline(always)]
+            |i| {
+                let c = tid + (i * NT) as u32;
+                let (r, nn) = (c / (BN / 4) as u32, (c % (BN / 4) as u32) * 4);
+                rb[i] = unsafe { load4(p.b, p.k, p.n, vec.1, k0 + r, bn + nn) };
+            },
+        );
+    }
 }
 
 /// Writes the registers of [`load_tiles`] into one shared-memory stage: `A` transposed
@@ -315,12 +345,15 @@ pub(super) fn warptile<
     let b_s = a_s.offset((BK * (BM + 4)) as u32);
     let lane = Lane::new::<BN, WM, WN, WNITER, TM, TN>(tid);
     let vec = (a_vec_ok(&p), b_vec_ok(&p));
-    let mut acc = [0.0f32; NACC];
+    // Zeroed with a memset, not `[0.0; NACC]`: for 128 elements rustc emits a store loop with a
+    // variable index, which keeps the whole tile in local memory (SROA cannot split it).
+    // SAFETY: all-zero bits are 0.0f32.
+    let mut acc: [f32; NACC] = unsafe { core::mem::zeroed() };
     let mut ra = [F32x4::default(); NLA];
     let mut rb = [F32x4::default(); NLB];
     let mut k0 = 0;
     while k0 < p.k {
-        load_tiles::<BN, BK, NT, NLA, NLB>(&p, vec, tid, bm, bn, k0, &mut ra, &mut rb);
+        load_tiles::<BM, BN, BK, NT, NLA, NLB>(&p, vec, tid, bm, bn, k0, &mut ra, &mut rb);
         store_tiles::<BM, BN, BK, NT, NLA, NLB>(a_s, b_s, tid, &ra, &rb);
         sync_threads();
         compute_stage::<BM, BN, BK, WM, WN, WNITER, TM, TN, WMITER, NACC, NRM, NRN>(

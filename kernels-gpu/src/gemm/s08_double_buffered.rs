@@ -67,19 +67,22 @@ pub(super) fn double_buffered<
     };
     let lane = Lane::new::<BN, WM, WN, WNITER, TM, TN>(tid);
     let vec = (a_vec_ok(&p), b_vec_ok(&p));
-    let mut acc = [0.0f32; NACC];
+    // Zeroed with a memset, not `[0.0; NACC]`: for 128 elements rustc emits a store loop with a
+    // variable index, which keeps the whole tile in local memory (SROA cannot split it).
+    // SAFETY: all-zero bits are 0.0f32.
+    let mut acc: [f32; NACC] = unsafe { core::mem::zeroed() };
     let mut ra = [F32x4::default(); NLA];
     let mut rb = [F32x4::default(); NLB];
     let tiles = p.k.div_ceil(BK as u32);
 
-    load_tiles::<BN, BK, NT, NLA, NLB>(&p, vec, tid, bm, bn, 0, &mut ra, &mut rb);
+    load_tiles::<BM, BN, BK, NT, NLA, NLB>(&p, vec, tid, bm, bn, 0, &mut ra, &mut rb);
     let (a0, b0) = a_b(0);
     store_tiles::<BM, BN, BK, NT, NLA, NLB>(a0, b0, tid, &ra, &rb);
     sync_threads();
     let mut t = 0;
     while t < tiles {
         // The next tile (zeros past K, so the last iteration needs no branch).
-        load_tiles::<BN, BK, NT, NLA, NLB>(
+        load_tiles::<BM, BN, BK, NT, NLA, NLB>(
             &p,
             vec,
             tid,

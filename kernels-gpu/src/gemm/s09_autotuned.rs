@@ -12,6 +12,9 @@ use super::{GemmParams, S08_TILE, WarpTile};
 
 /// 128×128×8, 4 warps of 64×64 (128 results per thread): step 8's tile, the default.
 pub const S09_128X128X8_W64X64: WarpTile = S08_TILE;
+/// 128×128×16, 4 warps of 64×64: step 8's tile with twice the work per barrier and twice the
+/// prefetch registers.
+pub const S09_128X128X16_W64X64: WarpTile = WarpTile { bk: 16, ..S08_TILE };
 /// 256×128×8, 8 warps of 64×64 (256 threads): more reuse of `B` per block, 1 block per SM.
 pub const S09_256X128X8_W64X64: WarpTile = WarpTile {
     bm: 256,
@@ -109,6 +112,10 @@ pub const S09_VARIANTS: &[(&str, WarpTile)] = &[
 warptile_kernel! {
     /// Step 9, default variant (128×128×8, warps 64×64, 8×4 ×(1×4) per lane): step 8's body.
     gemm_s09_autotuned, double_buffered, S09_128X128X8_W64X64
+}
+warptile_kernel! {
+    /// Step 9 variant 128×128×16, warps 64×64 (128 threads).
+    gemm_s09_autotuned_128x128x16_w64x64, double_buffered, S09_128X128X16_W64X64
 }
 warptile_kernel! {
     /// Step 9 variant 256×128×8, warps 64×64 (256 threads).
