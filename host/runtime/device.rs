@@ -1,5 +1,6 @@
 //! Device discovery, the context and the module, loaded once per [`Gpu`].
 
+use super::Launch;
 use crate::error::{DriverContext, Error, Result};
 use crate::ptx;
 use cudarc::driver::sys::CUdevice_attribute as Attr;
@@ -44,7 +45,17 @@ pub struct Gpu {
     module: Arc<CudaModule>,
     functions: Mutex<HashMap<String, CudaFunction>>,
     extra_modules: Mutex<HashMap<String, Arc<CudaModule>>>,
+    launches: Mutex<LaunchLog>,
     info: DeviceInfo,
+}
+
+/// The last [`Launch`] of every symbol launched through [`Gpu::launch_function`], with a
+/// sequence number so the most recent of several symbols can be found. Recording one launch
+/// is a hash-map update (an allocation only the first time a symbol is seen).
+#[derive(Default)]
+struct LaunchLog {
+    seq: u64,
+    by_symbol: HashMap<String, (u64, Launch)>,
 }
 
 impl Gpu {
@@ -76,6 +87,7 @@ impl Gpu {
             module,
             functions: Mutex::new(HashMap::new()),
             extra_modules: Mutex::new(HashMap::new()),
+            launches: Mutex::new(LaunchLog::default()),
             info,
         })
     }
@@ -123,6 +135,41 @@ impl Gpu {
     /// Waits for all work on the stream; errors of earlier asynchronous launches surface here.
     pub fn sync(&self) -> Result<()> {
         self.stream.synchronize().during("synchronizing the stream")
+    }
+
+    /// Remembers `launch` as the last launch of `symbol` (called by every launch).
+    pub(super) fn record_launch(&self, symbol: &str, launch: Launch) {
+        let mut log = self.launches.lock().unwrap_or_else(|e| e.into_inner());
+        log.seq += 1;
+        let seq = log.seq;
+        match log.by_symbol.get_mut(symbol) {
+            Some(slot) => *slot = (seq, launch),
+            None => {
+                log.by_symbol.insert(symbol.to_string(), (seq, launch));
+            }
+        }
+    }
+
+    /// The last launch of `symbol` since [`Gpu::forget_launches`] (or since the device was
+    /// opened), if it was launched.
+    pub fn last_launch(&self, symbol: &str) -> Option<Launch> {
+        let log = self.launches.lock().unwrap_or_else(|e| e.into_inner());
+        log.by_symbol.get(symbol).map(|(_, l)| *l)
+    }
+
+    /// The most recent launch of any symbol, with the symbol's name.
+    pub fn latest_launch(&self) -> Option<(String, Launch)> {
+        let log = self.launches.lock().unwrap_or_else(|e| e.into_inner());
+        log.by_symbol
+            .iter()
+            .max_by_key(|(_, (seq, _))| *seq)
+            .map(|(s, (_, l))| (s.clone(), *l))
+    }
+
+    /// Forgets every recorded launch (the benchmark does this before timing each kernel).
+    pub fn forget_launches(&self) {
+        let mut log = self.launches.lock().unwrap_or_else(|e| e.into_inner());
+        log.by_symbol.clear();
     }
 
     /// Another module (e.g. a CUDA C++ twin compiled with NVRTC), built by `make` and loaded
