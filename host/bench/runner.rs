@@ -274,22 +274,22 @@ pub fn run(
     ))
 }
 
-/// The launch of a step as recorded while it was timed: its main symbol's, else (a tuned
-/// variant of step 9) the most recent launch of another of its symbols.
+/// The launch of a step as recorded while it was verified and timed: its main symbol's, else
+/// (a tuned variant of step 9) that of the other of its symbols launched last. The first
+/// launch since the log was cleared: for a multi-pass reduction, the main pass, not the final
+/// one-block pass.
 fn step_launch(gpu: &Gpu, step: &StepInfo) -> Option<LaunchRecord> {
-    if let Some(l) = gpu.last_launch(step.symbol) {
+    if let Some(l) = gpu.first_launch(step.symbol) {
         return Some(LaunchRecord::of(&l, step.symbol, step.symbol));
     }
-    gpu.latest_launch()
-        .filter(|(s, _)| step.symbols.contains(&s.as_str()))
+    gpu.latest_launched(|s| step.symbols.contains(&s))
         .map(|(s, l)| LaunchRecord::of(&l, &s, step.symbol))
 }
 
-/// The launch of a baseline: the most recent launch that is not the L2 flush (none for
+/// The launch of a baseline: the symbol launched last that is not the L2 flush (none for
 /// cuBLAS, whose kernels are not launched through [`Gpu`]).
 fn baseline_launch(gpu: &Gpu, kernel: &str) -> Option<LaunchRecord> {
-    gpu.latest_launch()
-        .filter(|(s, _)| s != kernels_gpu::ceiling::ceiling_read_stream::SYMBOL)
+    gpu.latest_launched(|s| s != kernels_gpu::ceiling::ceiling_read_stream::SYMBOL)
         .map(|(s, l)| LaunchRecord::of(&l, &s, kernel))
 }
 
