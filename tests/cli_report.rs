@@ -148,7 +148,10 @@ fn report_docs_fills_the_chapters_marker_blocks_and_is_idempotent() {
     // No architecture in the file: resource columns are dashes, with a note, not a failure.
     assert!(elementwise.contains("no device architecture"));
     let gemm = std::fs::read_to_string(ladders.join("gemm.md")).unwrap();
-    assert!(gemm.contains("| 1 | `gemm_s01_naive` | 67108864 | 30.000 |"), "{gemm}");
+    assert!(
+        gemm.contains("| 1 | `gemm_s01_naive` | 67108864 | 30.000 |"),
+        "{gemm}"
+    );
     let transpose = std::fs::read_to_string(ladders.join("transpose.md")).unwrap();
     assert_eq!(
         transpose,

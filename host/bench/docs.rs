@@ -317,7 +317,7 @@ pub fn provenance_line(rep: &BenchReport, prov: &Provenance) -> String {
 }
 
 /// `cublas` or `cuda_cpp_twin` of a baseline row's kernel.
-fn baseline_name<'a>(r: &'a ResultRow) -> &'a str {
+fn baseline_name(r: &ResultRow) -> &str {
     r.kernel
         .strip_prefix(&format!("{}_", r.ladder))
         .unwrap_or(&r.kernel)
