@@ -98,3 +98,76 @@ fn report_of_a_missing_file_is_an_error() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("none.json"));
 }
+
+#[test]
+fn report_docs_fills_the_chapters_marker_blocks_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("results.json");
+    std::fs::write(&json, serde_json::to_string(&synthetic()).unwrap()).unwrap();
+    // A copy of the repository's chapters, with their (empty) marker blocks.
+    let docs = dir.path().join("docs");
+    let ladders = docs.join("ladders");
+    std::fs::create_dir_all(&ladders).unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ladders");
+    for name in ["reduction.md", "transpose.md", "elementwise.md", "gemm.md"] {
+        let text = std::fs::read_to_string(src.join(name)).unwrap();
+        assert!(
+            text.contains("<!-- klab:measured ladder="),
+            "{name} has no block"
+        );
+        std::fs::write(ladders.join(name), text).unwrap();
+    }
+    let run = || {
+        let o = Command::new(kernel_lab::testing::klab_bin(env!("CARGO_BIN_EXE_klab")))
+            .args([
+                "report".as_ref(),
+                json.as_os_str(),
+                "--out".as_ref(),
+                dir.path().join("charts").as_os_str(),
+                "--docs".as_ref(),
+                docs.as_os_str(),
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    let first = run();
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        stdout.contains("elementwise.md (measured saxpy)"),
+        "{stdout}"
+    );
+    let elementwise = std::fs::read_to_string(ladders.join("elementwise.md")).unwrap();
+    assert!(elementwise.contains("Measured on synthetic H100"));
+    assert!(elementwise.contains("| 2 | `saxpy_s02_grid_stride` | 67108864 | 0.3500 |"));
+    // No results for vector_add and bias_gelu: their blocks stay empty.
+    assert!(
+        elementwise.contains("<!-- klab:measured ladder=vector_add -->\n<!-- /klab:measured -->")
+    );
+    // No architecture in the file: resource columns are dashes, with a note, not a failure.
+    assert!(elementwise.contains("no device architecture"));
+    let gemm = std::fs::read_to_string(ladders.join("gemm.md")).unwrap();
+    assert!(
+        gemm.contains("| 1 | `gemm_s01_naive` | 67108864 | 30.000 |"),
+        "{gemm}"
+    );
+    let transpose = std::fs::read_to_string(ladders.join("transpose.md")).unwrap();
+    assert_eq!(
+        transpose,
+        std::fs::read_to_string(src.join("transpose.md")).unwrap()
+    );
+    // The second run changes nothing.
+    let before: Vec<String> = ["reduction.md", "elementwise.md", "gemm.md"]
+        .iter()
+        .map(|n| std::fs::read_to_string(ladders.join(n)).unwrap())
+        .collect();
+    let second = run();
+    assert!(!String::from_utf8_lossy(&second.stdout).contains(".md"));
+    for (n, b) in ["reduction.md", "elementwise.md", "gemm.md"]
+        .iter()
+        .zip(&before)
+    {
+        assert_eq!(&std::fs::read_to_string(ladders.join(n)).unwrap(), b, "{n}");
+    }
+}

@@ -2,6 +2,7 @@
 
 pub mod ceilings;
 pub mod compare;
+pub mod docs;
 pub mod render;
 pub mod report;
 pub mod results;

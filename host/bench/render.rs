@@ -221,6 +221,7 @@ mod tests {
             baseline_ratio: None,
             verified: kind == RowKind::Step,
             rel_err: Some(1e-7),
+            launch: None,
         };
         BenchReport {
             ceilings: Ceilings {

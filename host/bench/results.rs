@@ -91,6 +91,46 @@ pub struct ResultRow {
     pub verified: bool,
     /// The relative error norm of that check.
     pub rel_err: Option<f64>,
+    /// The launch configuration of the row's kernel as last launched while it was timed
+    /// (null if unknown: cuBLAS, or files written before this field existed).
+    pub launch: Option<LaunchRecord>,
+}
+
+/// A kernel's launch configuration as the benchmark recorded it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LaunchRecord {
+    pub grid: [u32; 3],
+    pub block: [u32; 3],
+    /// Dynamic shared memory per block, bytes.
+    pub smem: u32,
+    /// The symbol actually launched, when it differs from the row's `kernel` (a tuned variant
+    /// of step 9, a twin's C++ kernel); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+}
+
+impl LaunchRecord {
+    /// The record of `launch` of `symbol`, for a row whose kernel is `kernel`.
+    pub fn of(launch: &crate::runtime::Launch, symbol: &str, kernel: &str) -> Self {
+        let t = |(x, y, z): (u32, u32, u32)| [x, y, z];
+        Self {
+            grid: t(launch.grid),
+            block: t(launch.block),
+            smem: launch.smem,
+            symbol: (symbol != kernel).then(|| symbol.to_string()),
+        }
+    }
+
+    /// Threads per block.
+    pub fn threads(&self) -> u32 {
+        self.block.iter().product()
+    }
+
+    /// The symbol launched: [`Self::symbol`], else `kernel`.
+    pub fn symbol_or<'a>(&'a self, kernel: &'a str) -> &'a str {
+        self.symbol.as_deref().unwrap_or(kernel)
+    }
 }
 
 impl ResultRow {
@@ -154,6 +194,7 @@ pub fn build_row(spec: &RowSpec, stats: &Stats, ceilings: &Ceilings) -> ResultRo
         baseline_ratio: None,
         verified: spec.verified.is_some(),
         rel_err: spec.verified,
+        launch: None,
     }
 }
 
@@ -357,5 +398,21 @@ pub(crate) mod tests {
             serde_json::from_str(r#"{"ladder":"a","kernel":"k","shape":"4","median_ms":1.5}"#)
                 .unwrap();
         assert_eq!(back.median_ms, 1.5);
+        assert_eq!(back.launch, None);
+        // The launch: null when unknown, an object when recorded (symbol only if different).
+        assert!(v["launch"].is_null());
+        let l = crate::runtime::Launch::grid_2d((4, 2), (32, 8)).with_smem(1024);
+        let mut r = r;
+        r.launch = Some(LaunchRecord::of(&l, "k1", "k1"));
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            v["launch"],
+            serde_json::json!({"grid": [4, 2, 1], "block": [32, 8, 1], "smem": 1024})
+        );
+        let back: ResultRow = serde_json::from_value(v).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.launch.as_ref().unwrap().threads(), 256);
+        let other = LaunchRecord::of(&l, "k1_variant", "k1");
+        assert_eq!(other.symbol_or("k1"), "k1_variant");
     }
 }

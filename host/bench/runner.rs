@@ -4,7 +4,8 @@
 
 use super::ceilings::Ceilings;
 use super::results::{
-    BenchReport, DeviceRecord, ResultRow, RowKind, RowSpec, build_row, fill_relative, iso8601_utc,
+    BenchReport, DeviceRecord, LaunchRecord, ResultRow, RowKind, RowSpec, build_row, fill_relative,
+    iso8601_utc,
 };
 use super::{L2Flush, TimingOptions, time_baseline, time_case};
 use crate::error::{Error, Result};
@@ -200,6 +201,7 @@ pub fn run(
             };
             for step in &entry.steps {
                 progress.start(&format!("{} {shape}", step.symbol));
+                gpu.forget_launches();
                 let verified = match case.verify(gpu, step) {
                     Ok(c) if c.passed() => Some(c.rel_norm),
                     Ok(c) => {
@@ -213,11 +215,15 @@ pub fn run(
                     }
                 };
                 match time_case(gpu, case.as_mut(), step, opts, Some(&flush)) {
-                    Ok(stats) => rows.push(build_row(
-                        &spec(step.id, step.symbol.into(), RowKind::Step, verified),
-                        &stats,
-                        &ceilings,
-                    )),
+                    Ok(stats) => {
+                        let mut row = build_row(
+                            &spec(step.id, step.symbol.into(), RowKind::Step, verified),
+                            &stats,
+                            &ceilings,
+                        );
+                        row.launch = step_launch(gpu, step);
+                        rows.push(row);
+                    }
                     Err(e) => fail(step.symbol.into(), &e),
                 }
                 progress.done();
@@ -228,6 +234,7 @@ pub fn run(
             for b in l.baselines() {
                 let kernel = format!("{}_{}", l.name(), b.name);
                 progress.start(&format!("{kernel} {shape}"));
+                gpu.forget_launches();
                 let verified = match case.verify_baseline(gpu, b) {
                     Ok(c) if c.passed() => Some(c.rel_norm),
                     Ok(c) => {
@@ -241,11 +248,15 @@ pub fn run(
                     }
                 };
                 match time_baseline(gpu, case.as_mut(), b, opts, Some(&flush)) {
-                    Ok(stats) => rows.push(build_row(
-                        &spec(b.of_step, kernel, RowKind::Baseline, verified),
-                        &stats,
-                        &ceilings,
-                    )),
+                    Ok(stats) => {
+                        let mut row = build_row(
+                            &spec(b.of_step, kernel.clone(), RowKind::Baseline, verified),
+                            &stats,
+                            &ceilings,
+                        );
+                        row.launch = baseline_launch(gpu, &kernel);
+                        rows.push(row);
+                    }
                     Err(e) => fail(kernel, &e),
                 }
                 progress.done();
@@ -261,6 +272,25 @@ pub fn run(
         },
         failures,
     ))
+}
+
+/// The launch of a step as recorded while it was verified and timed: its main symbol's, else
+/// (a tuned variant of step 9) that of the other of its symbols launched last. The first
+/// launch since the log was cleared: for a multi-pass reduction, the main pass, not the final
+/// one-block pass.
+fn step_launch(gpu: &Gpu, step: &StepInfo) -> Option<LaunchRecord> {
+    if let Some(l) = gpu.first_launch(step.symbol) {
+        return Some(LaunchRecord::of(&l, step.symbol, step.symbol));
+    }
+    gpu.latest_launched(|s| step.symbols.contains(&s))
+        .map(|(s, l)| LaunchRecord::of(&l, &s, step.symbol))
+}
+
+/// The launch of a baseline: the symbol launched last that is not the L2 flush (none for
+/// cuBLAS, whose kernels are not launched through [`Gpu`]).
+fn baseline_launch(gpu: &Gpu, kernel: &str) -> Option<LaunchRecord> {
+    gpu.latest_launched(|s| s != kernels_gpu::ceiling::ceiling_read_stream::SYMBOL)
+        .map(|(s, l)| LaunchRecord::of(&l, &s, kernel))
 }
 
 fn mismatch(kernel: &str, shape: &Shape, c: crate::verify::Comparison) -> Error {

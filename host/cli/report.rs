@@ -1,6 +1,8 @@
-//! `klab report RESULTS.json --out DIR`: SVG charts from a benchmark run.
+//! `klab report RESULTS.json --out DIR [--docs DOCS]`: SVG charts from a benchmark run, and
+//! the docs' measured tables regenerated from it.
 
 use super::compare::read_report;
+use crate::bench::docs::{Provenance, ToolFacts, update_docs};
 use crate::bench::report::write_report;
 use crate::error::Result;
 use std::path::PathBuf;
@@ -13,6 +15,10 @@ pub struct ReportArgs {
     /// The directory the charts are written to (created if needed).
     #[arg(long)]
     pub out: PathBuf,
+    /// Also regenerate the `<!-- klab:measured ladder=NAME -->` (and `klab:sass`) blocks of
+    /// every markdown file under this directory.
+    #[arg(long)]
+    pub docs: Option<PathBuf>,
 }
 
 /// Writes `<ladder>.svg` per ladder and `roofline.svg`, and lists them.
@@ -20,6 +26,24 @@ pub fn report(args: &ReportArgs) -> Result<()> {
     let rep = read_report(&args.results)?;
     for p in write_report(&rep, &args.out)? {
         println!("{}", p.display());
+    }
+    if let Some(docs) = &args.docs {
+        let facts = ToolFacts::new(&rep.device.arch);
+        let prov = Provenance {
+            results: args.results.file_name().map_or_else(
+                || args.results.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            out: args.out.display().to_string(),
+            docs: docs.display().to_string(),
+        };
+        let (updated, notes) = update_docs(&rep, docs, &facts, &prov)?;
+        for u in &updated {
+            println!("{} ({})", u.path.display(), u.blocks.join(", "));
+        }
+        for n in notes {
+            eprintln!("note: {n}");
+        }
     }
     Ok(())
 }

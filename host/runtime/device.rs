@@ -1,5 +1,6 @@
 //! Device discovery, the context and the module, loaded once per [`Gpu`].
 
+use super::Launch;
 use crate::error::{DriverContext, Error, Result};
 use crate::ptx;
 use cudarc::driver::sys::CUdevice_attribute as Attr;
@@ -44,7 +45,52 @@ pub struct Gpu {
     module: Arc<CudaModule>,
     functions: Mutex<HashMap<String, CudaFunction>>,
     extra_modules: Mutex<HashMap<String, Arc<CudaModule>>>,
+    launches: Mutex<LaunchLog>,
     info: DeviceInfo,
+}
+
+/// The last (and the first) [`Launch`] of every symbol launched through
+/// [`Gpu::launch_function`] since the log was cleared, with a sequence number so the most
+/// recent of several symbols can be found. Recording one launch is a hash-map update (an
+/// allocation only the first time a symbol is seen).
+#[derive(Default)]
+struct LaunchLog {
+    seq: u64,
+    /// symbol → (sequence number of its last launch, last launch, first launch)
+    by_symbol: HashMap<String, (u64, Launch, Launch)>,
+}
+
+impl LaunchLog {
+    fn record(&mut self, symbol: &str, launch: Launch) {
+        self.seq += 1;
+        let seq = self.seq;
+        match self.by_symbol.get_mut(symbol) {
+            Some(slot) => {
+                slot.0 = seq;
+                slot.1 = launch;
+            }
+            None => {
+                self.by_symbol
+                    .insert(symbol.to_string(), (seq, launch, launch));
+            }
+        }
+    }
+
+    fn last(&self, symbol: &str) -> Option<Launch> {
+        self.by_symbol.get(symbol).map(|(_, l, _)| *l)
+    }
+
+    fn first(&self, symbol: &str) -> Option<Launch> {
+        self.by_symbol.get(symbol).map(|(_, _, f)| *f)
+    }
+
+    fn latest(&self, keep: impl Fn(&str) -> bool) -> Option<(String, Launch)> {
+        self.by_symbol
+            .iter()
+            .filter(|(s, _)| keep(s))
+            .max_by_key(|(_, (seq, _, _))| *seq)
+            .map(|(s, (_, _, first))| (s.clone(), *first))
+    }
 }
 
 impl Gpu {
@@ -76,6 +122,7 @@ impl Gpu {
             module,
             functions: Mutex::new(HashMap::new()),
             extra_modules: Mutex::new(HashMap::new()),
+            launches: Mutex::new(LaunchLog::default()),
             info,
         })
     }
@@ -123,6 +170,38 @@ impl Gpu {
     /// Waits for all work on the stream; errors of earlier asynchronous launches surface here.
     pub fn sync(&self) -> Result<()> {
         self.stream.synchronize().during("synchronizing the stream")
+    }
+
+    fn launch_log(&self) -> std::sync::MutexGuard<'_, LaunchLog> {
+        self.launches.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Remembers `launch` as the last launch of `symbol` (called by every launch).
+    pub(super) fn record_launch(&self, symbol: &str, launch: Launch) {
+        self.launch_log().record(symbol, launch);
+    }
+
+    /// The last launch of `symbol` since [`Gpu::forget_launches`] (or since the device was
+    /// opened), if it was launched.
+    pub fn last_launch(&self, symbol: &str) -> Option<Launch> {
+        self.launch_log().last(symbol)
+    }
+
+    /// The first launch of `symbol` since [`Gpu::forget_launches`]: for a kernel launched
+    /// several times per run (a multi-pass reduction) its main pass.
+    pub fn first_launch(&self, symbol: &str) -> Option<Launch> {
+        self.launch_log().first(symbol)
+    }
+
+    /// The symbol launched most recently among those `keep` accepts, with its first launch
+    /// since [`Gpu::forget_launches`].
+    pub fn latest_launched(&self, keep: impl Fn(&str) -> bool) -> Option<(String, Launch)> {
+        self.launch_log().latest(keep)
+    }
+
+    /// Forgets every recorded launch (the benchmark does this before timing each kernel).
+    pub fn forget_launches(&self) {
+        self.launch_log().by_symbol.clear();
     }
 
     /// Another module (e.g. a CUDA C++ twin compiled with NVRTC), built by `make` and loaded
@@ -180,5 +259,30 @@ impl DeviceInfo {
             "sm_{}{}",
             self.compute_capability.0, self.compute_capability.1
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_launch_log_keeps_first_and_last_launch_per_symbol() {
+        let mut log = LaunchLog::default();
+        assert_eq!(log.last("a"), None);
+        let (big, small) = (Launch::linear(1024, 256), Launch::linear(1, 256));
+        log.record("a", big);
+        log.record("flush", Launch::linear(8, 128));
+        log.record("a", small);
+        assert_eq!((log.first("a"), log.last("a")), (Some(big), Some(small)));
+        assert_eq!(log.latest(|_| true), Some(("a".to_string(), big)));
+        log.record("flush", Launch::linear(8, 128));
+        assert_eq!(
+            log.latest(|s| s != "flush").map(|(s, _)| s).as_deref(),
+            Some("a")
+        );
+        assert_eq!(log.latest(|s| s == "b"), None);
+        log.by_symbol.clear();
+        assert_eq!(log.first("a"), None);
     }
 }

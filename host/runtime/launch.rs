@@ -93,6 +93,7 @@ impl Gpu {
             smem: launch.smem,
             source,
         };
+        self.record_launch(name, launch);
         if launch.smem > 48 * 1024 {
             f.set_attribute(
                 CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,

@@ -65,7 +65,21 @@ fn a_quick_bench_verifies_and_times_every_step() {
             "{r:?}"
         );
         assert!(r.speedup_vs_step1.is_some(), "{r:?}");
+        // Every kernel launched through Gpu has its launch recorded; cuBLAS has none.
+        let cublas = r.kernel.ends_with("_cublas");
+        assert_eq!(r.launch.is_none(), cublas, "{r:?}");
+        if let Some(l) = &r.launch {
+            assert!(l.threads() > 0 && l.grid.iter().all(|&g| g > 0), "{r:?}");
+            assert_ne!(l.symbol.as_deref(), Some("ceiling_read_stream"), "{r:?}");
+        }
     }
+    // A multi-pass reduction records its main pass, not the final one-block pass.
+    let r1 = rep
+        .results
+        .iter()
+        .find(|r| r.kernel == "reduce_sum_s01_interleaved")
+        .unwrap();
+    assert!(r1.launch.as_ref().unwrap().grid[0] > 1, "{r1:?}");
     assert!(!rep.device.name.is_empty() && rep.device.quick);
 }
 

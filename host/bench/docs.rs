@@ -1,0 +1,862 @@
+//! The docs' measured tables, generated from a benchmark run (`klab report R.json --docs docs`).
+//!
+//! A markdown file opts in with a marker block per ladder:
+//!
+//! ```text
+//! <!-- klab:measured ladder=gemm -->
+//! (replaced by a generated table)
+//! <!-- /klab:measured -->
+//! ```
+//!
+//! and optionally `<!-- klab:sass ladder=gemm -->` … `<!-- /klab:sass -->` for a one-line
+//! instruction-mix summary per step. The markers stay; only what lies between them is
+//! rewritten, so running it twice gives the same file. A ladder the run has no rows for is
+//! left as it is. Registers, shared memory and occupancy come from ptxas for the run's
+//! architecture ([`KernelFacts`]); without the tools those columns show `-` and a note.
+
+use super::results::{BenchReport, LaunchRecord, ResultRow, RowKind};
+use crate::error::{Error, Result};
+use crate::npy::write_atomic;
+use crate::tools::occupancy::{self, Request};
+use crate::tools::ptxas::Resources;
+use crate::tools::summary::Summary;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// What the tables need to know about a kernel beyond its timing: its ptxas resources and
+/// its SASS summary, for the run's architecture. `None` when unknown.
+pub trait KernelFacts {
+    fn resources(&self, symbol: &str) -> Option<Resources>;
+    fn sass(&self, symbol: &str) -> Option<Summary>;
+    /// Lines to print under the tables (a missing tool, say).
+    fn notes(&self) -> Vec<String>;
+}
+
+/// [`KernelFacts`] from ptxas and nvdisasm on the embedded PTX, for `arch`.
+pub struct ToolFacts {
+    arch: String,
+    assembly: std::result::Result<std::sync::Arc<crate::tools::ptxas::Assembly>, String>,
+    sass_error: std::sync::Mutex<Option<String>>,
+}
+
+impl ToolFacts {
+    /// Assembles the embedded PTX for `arch` (once); a failure is kept as a note.
+    pub fn new(arch: &str) -> Self {
+        let assembly = if arch.is_empty() {
+            Err("the results name no device architecture".to_string())
+        } else {
+            crate::tools::ptxas::embedded(arch).map_err(|e| e.to_string())
+        };
+        Self {
+            arch: arch.to_string(),
+            assembly,
+            sass_error: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl KernelFacts for ToolFacts {
+    fn resources(&self, symbol: &str) -> Option<Resources> {
+        let a = self.assembly.as_ref().ok()?;
+        a.resources_of(symbol).ok().cloned()
+    }
+    fn sass(&self, symbol: &str) -> Option<Summary> {
+        self.assembly.as_ref().ok()?;
+        match crate::tools::sass::kernel_sass(symbol, &self.arch) {
+            Ok(k) => Some(Summary::of(&k)),
+            Err(e) => {
+                let mut slot = self.sass_error.lock().unwrap_or_else(|e| e.into_inner());
+                slot.get_or_insert_with(|| e.to_string());
+                None
+            }
+        }
+    }
+    fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Err(e) = &self.assembly {
+            notes.push(format!(
+                "registers, shared memory and occupancy not available ({e})"
+            ));
+        }
+        if let Some(e) = &*self.sass_error.lock().unwrap_or_else(|e| e.into_inner()) {
+            notes.push(format!("SASS summaries not available ({e})"));
+        }
+        notes
+    }
+}
+
+/// How the generated header line names the commands that made the table.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// The results file as given to `klab bench --json` / `klab report`.
+    pub results: String,
+    /// `--out` of `klab report`.
+    pub out: String,
+    /// `--docs` of `klab report`.
+    pub docs: String,
+}
+
+const MEASURED: &str = "klab:measured";
+const SASS: &str = "klab:sass";
+
+/// One file rewritten: its path and the blocks it got (`measured gemm`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Updated {
+    pub path: PathBuf,
+    pub blocks: Vec<String>,
+}
+
+/// Rewrites every marker block of every `.md` file under `docs` (recursively). Files whose
+/// text does not change are not written. Returns the files written, and notes (missing tools,
+/// ladders the run has no rows for).
+pub fn update_docs(
+    rep: &BenchReport,
+    docs: &Path,
+    facts: &dyn KernelFacts,
+    prov: &Provenance,
+) -> Result<(Vec<Updated>, Vec<String>)> {
+    let mut files = Vec::new();
+    collect_markdown(docs, &mut files)?;
+    files.sort();
+    let mut updated = Vec::new();
+    let mut notes = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::Other(format!("{}: cannot read: {e}", path.display())))?;
+        let (new, blocks, skipped) = rewrite(&text, rep, facts, prov)
+            .map_err(|why| Error::Other(format!("{}: {why}", path.display())))?;
+        for l in skipped {
+            notes.push(format!(
+                "{}: no results for ladder {l}, block left as it is",
+                path.display()
+            ));
+        }
+        if new != text {
+            write_atomic(&path, new.as_bytes())?;
+            updated.push(Updated { path, blocks });
+        }
+    }
+    notes.extend(facts.notes());
+    Ok((updated, notes))
+}
+
+fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::Other(format!("{}: cannot list: {e}", dir.display())))?;
+    for e in entries {
+        let e = e.map_err(|e| Error::Other(format!("{}: {e}", dir.display())))?;
+        let p = e.path();
+        if p.is_dir() {
+            collect_markdown(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "md") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// `<!-- klab:KIND ladder=NAME -->` → `(KIND, NAME)`.
+fn open_marker(line: &str) -> Option<(&'static str, String)> {
+    let inner = line
+        .trim()
+        .strip_prefix("<!--")?
+        .strip_suffix("-->")?
+        .trim();
+    for kind in [MEASURED, SASS] {
+        if let Some(rest) = inner.strip_prefix(kind)
+            && let Some(name) = rest.trim().strip_prefix("ladder=")
+        {
+            let name = name.trim();
+            if !name.is_empty() && !name.contains(char::is_whitespace) {
+                return Some((kind, name.to_string()));
+            }
+        }
+    }
+    None
+}
+
+fn is_close_marker(line: &str, kind: &str) -> bool {
+    line.trim()
+        .strip_prefix("<!--")
+        .and_then(|s| s.strip_suffix("-->"))
+        .is_some_and(|s| s.trim() == format!("/{kind}"))
+}
+
+/// The text with every known block regenerated; the blocks written (`measured gemm`); the
+/// ladders with no results. An unclosed block is an error naming its line.
+pub fn rewrite(
+    text: &str,
+    rep: &BenchReport,
+    facts: &dyn KernelFacts,
+    prov: &Provenance,
+) -> std::result::Result<(String, Vec<String>, Vec<String>), String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(text.len());
+    let (mut blocks, mut skipped) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        out.push_str(line);
+        let Some((kind, ladder)) = open_marker(line) else {
+            i += 1;
+            continue;
+        };
+        let close = (i + 1..lines.len())
+            .find(|&j| is_close_marker(lines[j], kind))
+            .ok_or_else(|| format!("line {}: <!-- {kind} --> block is not closed", i + 1))?;
+        let rows: Vec<&ResultRow> = rep.results.iter().filter(|r| r.ladder == ladder).collect();
+        if rows.is_empty() {
+            skipped.push(ladder);
+            for l in &lines[i + 1..close] {
+                out.push_str(l);
+            }
+        } else {
+            if !line.ends_with('\n') {
+                out.push('\n');
+            }
+            let body = if kind == MEASURED {
+                measured_block(rep, &rows, facts, prov)
+            } else {
+                sass_block(rep, &rows, facts)
+            };
+            out.push('\n');
+            out.push_str(&body);
+            out.push('\n');
+            blocks.push(format!("{} {ladder}", kind.trim_start_matches("klab:")));
+        }
+        out.push_str(lines[close]);
+        i = close + 1;
+    }
+    Ok((out, blocks, skipped))
+}
+
+/// The rows of a ladder in table order: shapes in order of first appearance; per shape the
+/// steps by number, then the baselines (library first).
+fn ordered<'a>(rows: &[&'a ResultRow]) -> Vec<&'a ResultRow> {
+    let mut shapes: Vec<&str> = Vec::new();
+    for r in rows {
+        if !shapes.contains(&r.shape.as_str()) {
+            shapes.push(&r.shape);
+        }
+    }
+    let mut out: Vec<&ResultRow> = rows.to_vec();
+    out.sort_by_key(|r| {
+        let shape = shapes.iter().position(|s| *s == r.shape).unwrap_or(0);
+        (shape, r.kind == RowKind::Baseline, r.step)
+    });
+    out
+}
+
+fn ceiling_label(key: &str) -> &'static str {
+    match key {
+        "copy_gbps" => "copy bandwidth",
+        "read_gbps" => "read bandwidth",
+        "fma_tflops" => "FP32 FMA peak",
+        "cublas_sgemm_tflops" => "cuBLAS SGEMM",
+        _ => "ceiling",
+    }
+}
+
+fn is_bandwidth(key: &str) -> bool {
+    key.ends_with("_gbps")
+}
+
+fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map_or_else(|| "-".to_string(), f)
+}
+
+fn fmt_ms(ms: f64) -> String {
+    if ms < 1.0 {
+        format!("{ms:.4}")
+    } else if ms < 100.0 {
+        format!("{ms:.3}")
+    } else {
+        format!("{ms:.1}")
+    }
+}
+
+/// The header line: device, software, commit, date, ceilings, commands.
+pub fn provenance_line(rep: &BenchReport, prov: &Provenance) -> String {
+    let d = &rep.device;
+    let c = &rep.ceilings;
+    let ceilings = [
+        ("copy", c.copy_gbps, "GB/s"),
+        ("read", c.read_gbps, "GB/s"),
+        ("FP32 FMA", c.fma_tflops, "TFLOP/s"),
+        ("cuBLAS SGEMM", c.cublas_sgemm_tflops, "TFLOP/s"),
+    ]
+    .iter()
+    .map(|(name, v, unit)| match v {
+        Some(v) if *unit == "GB/s" => format!("{name} {v:.0} {unit}"),
+        Some(v) => format!("{name} {v:.1} {unit}"),
+        None => format!("{name} not measured"),
+    })
+    .collect::<Vec<_>>()
+    .join(", ");
+    format!(
+        "Measured on {} ({}, {} SMs), driver {}, CUDA {}, commit `{}`, {}{}; ceilings measured in \
+         the same run: {ceilings}. Generated by `klab bench --json {}` then `klab report {} --out \
+         {} --docs {}`; do not edit by hand.",
+        d.name,
+        d.arch,
+        d.sm_count,
+        d.driver,
+        d.cuda,
+        d.commit,
+        d.time,
+        if d.quick {
+            " (a `--quick` run: not for comparisons)"
+        } else {
+            ""
+        },
+        prov.results,
+        prov.results,
+        prov.out,
+        prov.docs,
+    )
+}
+
+/// `cublas` or `cuda_cpp_twin` of a baseline row's kernel.
+fn baseline_name(r: &ResultRow) -> &str {
+    r.kernel
+        .strip_prefix(&format!("{}_", r.ladder))
+        .unwrap_or(&r.kernel)
+}
+
+fn is_twin(r: &ResultRow) -> bool {
+    baseline_name(r).contains("twin")
+}
+
+fn step_label(r: &ResultRow) -> String {
+    match r.kind {
+        RowKind::Step => r.step.to_string(),
+        RowKind::Baseline if baseline_name(r) == "cublas" => "cuBLAS".into(),
+        RowKind::Baseline if is_twin(r) && r.step > 0 => format!("C++ twin of {}", r.step),
+        RowKind::Baseline => baseline_name(r).to_string(),
+    }
+}
+
+/// What ptxas and the launch say about a row: registers, shared memory, occupancy.
+fn resource_cells(r: &ResultRow, arch: &str, facts: &dyn KernelFacts) -> (String, String, String) {
+    let symbol = r
+        .launch
+        .as_ref()
+        .map_or(r.kernel.as_str(), |l| l.symbol_or(&r.kernel));
+    let res = (r.kind == RowKind::Step)
+        .then(|| facts.resources(symbol))
+        .flatten();
+    let Some(res) = res else {
+        return ("-".into(), "-".into(), "-".into());
+    };
+    let regs = res.registers.to_string();
+    let smem = match &r.launch {
+        Some(l) => format!("{} + {} B", res.smem_bytes, l.smem),
+        None => format!("{} B + ?", res.smem_bytes),
+    };
+    let occ = r
+        .launch
+        .as_ref()
+        .and_then(|l| occupancy_cell(arch, &res, l))
+        .unwrap_or_else(|| "-".into());
+    (regs, smem, occ)
+}
+
+fn occupancy_cell(arch: &str, res: &Resources, l: &LaunchRecord) -> Option<String> {
+    let limits = occupancy::arch_limits(arch).ok()?;
+    let o = occupancy::theoretical(
+        limits,
+        Request {
+            block_threads: l.threads(),
+            registers: res.registers,
+            static_smem: res.smem_bytes,
+            dynamic_smem: u64::from(l.smem),
+        },
+    );
+    if o.blocks_per_sm == 0 {
+        return Some("0% (does not fit)".into());
+    }
+    Some(format!(
+        "{:.0}% ({} × {} thr)",
+        100.0 * o.fraction(),
+        o.blocks_per_sm,
+        l.threads()
+    ))
+}
+
+/// The generated table of one ladder, with its header line and notes.
+pub fn measured_block(
+    rep: &BenchReport,
+    rows: &[&ResultRow],
+    facts: &dyn KernelFacts,
+    prov: &Provenance,
+) -> String {
+    let rows = ordered(rows);
+    let ceiling = rows.first().map_or("", |r| r.ceiling.as_str()).to_string();
+    let bw = is_bandwidth(&ceiling);
+    let fp32_column = !bw && ceiling != "fma_tflops";
+    let has_cublas = rows
+        .iter()
+        .any(|r| r.kind == RowKind::Baseline && baseline_name(r) == "cublas");
+    let twin = rows
+        .iter()
+        .find(|r| r.kind == RowKind::Baseline && is_twin(r))
+        .map(|r| r.step);
+    let baseline_ms = |r: &ResultRow, cublas: bool| {
+        rows.iter()
+            .find(|b| {
+                b.kind == RowKind::Baseline
+                    && b.shape == r.shape
+                    && (baseline_name(b) == "cublas") == cublas
+                    && (cublas || is_twin(b))
+            })
+            .map(|b| (b.kernel.clone(), b.median_ms))
+    };
+
+    let mut header = vec![
+        "step".to_string(),
+        "kernel".into(),
+        "shape".into(),
+        "median ms".into(),
+        if bw { "GB/s" } else { "TFLOP/s" }.into(),
+        format!("% of {}", ceiling_label(&ceiling)),
+    ];
+    if fp32_column {
+        header.push("% of FP32 peak".into());
+    }
+    header.push("vs step 1".into());
+    header.push("vs previous".into());
+    if has_cublas {
+        header.push("% of cuBLAS".into());
+    }
+    if let Some(s) = twin {
+        header.push(if s > 0 {
+            format!("Rust/C++ time (twin of step {s})")
+        } else {
+            "Rust/C++ time".into()
+        });
+    }
+    header.extend(
+        [
+            "regs/thread",
+            "smem/block (static + dynamic)",
+            "occupancy",
+            "verified",
+        ]
+        .map(String::from),
+    );
+
+    let mut lines = vec![
+        provenance_line(rep, prov),
+        String::new(),
+        format!("| {} |", header.join(" | ")),
+        format!("|{}", " --- |".repeat(header.len())),
+    ];
+    let mut prev: HashMap<&str, f64> = HashMap::new();
+    for r in &rows {
+        let mut cells = vec![
+            step_label(r),
+            format!("`{}`", r.kernel),
+            r.shape.clone(),
+            fmt_ms(r.median_ms),
+            if bw {
+                opt(r.gbps, |v| format!("{v:.0}"))
+            } else {
+                opt(r.tflops, |v| format!("{v:.2}"))
+            },
+            opt(r.pct_of_ceiling, |v| format!("{v:.1}")),
+        ];
+        if fp32_column {
+            let peak = rep.ceilings.fma_tflops.filter(|p| *p > 0.0);
+            cells.push(opt(r.tflops.zip(peak).map(|(t, p)| 100.0 * t / p), |v| {
+                format!("{v:.1}")
+            }));
+        }
+        cells.push(opt(r.speedup_vs_step1, |v| format!("{v:.2}×")));
+        let vs_prev = match r.kind {
+            RowKind::Step => {
+                let p = prev.insert(r.shape.as_str(), r.median_ms);
+                p.filter(|_| r.median_ms > 0.0).map(|p| p / r.median_ms)
+            }
+            RowKind::Baseline => None,
+        };
+        cells.push(opt(vs_prev, |v| format!("{v:.2}×")));
+        if has_cublas {
+            let v = baseline_ms(r, true)
+                .filter(|(k, ms)| *k != r.kernel && r.median_ms > 0.0 && *ms > 0.0)
+                .map(|(_, ms)| 100.0 * ms / r.median_ms);
+            cells.push(opt(v, |v| format!("{v:.1}")));
+        }
+        if twin.is_some() {
+            let v = baseline_ms(r, false)
+                .filter(|(k, ms)| *k != r.kernel && r.kind == RowKind::Step && *ms > 0.0)
+                .map(|(_, ms)| r.median_ms / ms);
+            cells.push(opt(v, |v| format!("{v:.2}")));
+        }
+        let (regs, smem, occ) = resource_cells(r, &rep.device.arch, facts);
+        cells.extend([
+            regs,
+            smem,
+            occ,
+            if r.verified { "yes" } else { "**no**" }.into(),
+        ]);
+        lines.push(format!("| {} |", cells.join(" | ")));
+    }
+    lines.push(String::new());
+    let mut notes = vec![format!(
+        "% of {}: against `{ceiling}` measured in the same run. vs step 1 / vs previous: \
+         speed-up in time at the same shape.",
+        ceiling_label(&ceiling)
+    )];
+    if has_cublas {
+        notes.push("% of cuBLAS: cuBLAS time / our time (100 = as fast as cuBLAS).".into());
+    }
+    if twin.is_some() {
+        notes.push(
+            "Rust/C++ time: our time / the CUDA C++ twin's time (≤ 1: Rust no slower).".into(),
+        );
+    }
+    notes.push(
+        "Registers and static shared memory from ptxas for the run's architecture; dynamic \
+         shared memory and block size from the launch recorded in the run; occupancy is \
+         theoretical (active warps / maximum), with resident blocks × threads per block. \
+         Baselines: `-`."
+            .into(),
+    );
+    let tools = facts.notes();
+    if rows
+        .iter()
+        .any(|r| r.kind == RowKind::Step && r.launch.is_none())
+    {
+        notes.push("Launch not recorded in these results: occupancy `-`.".into());
+    }
+    notes.extend(tools.into_iter().map(|n| format!("Note: {n}.")));
+    lines.push(notes.join(" "));
+    lines.join("\n")
+}
+
+/// One line per step: resources and the instruction mix that matters.
+pub fn sass_line(s: &Summary) -> String {
+    let mut parts = vec![format!("{} regs", s.registers)];
+    let mem: Vec<String> = s
+        .mix
+        .rows()
+        .into_iter()
+        .filter(|(c, _)| {
+            [
+                "LDG", "STG", "LDS", "STS", "LDGSTS", "LDSM", "LDL", "STL", "LD", "ST",
+            ]
+            .iter()
+            .any(|p| c.split('.').next() == Some(*p))
+        })
+        .map(|(c, n)| format!("{n}× {c}"))
+        .collect();
+    if !mem.is_empty() {
+        parts.push(mem.join(", "));
+    }
+    let ffma = s.mix.get("FFMA");
+    if ffma > 0 {
+        parts.push(format!(
+            "{ffma} FFMA of {} instructions ({:.0}%)",
+            s.mix.total,
+            100.0 * ffma as f64 / s.mix.total.max(1) as f64
+        ));
+    } else {
+        parts.push(format!("{} instructions", s.mix.total));
+    }
+    parts.push(format!("spills {} B / {} B", s.spill_stores, s.spill_loads));
+    parts.join("; ")
+}
+
+/// The SASS block of one ladder: a line per step (first shape's launch picks the symbol).
+pub fn sass_block(rep: &BenchReport, rows: &[&ResultRow], facts: &dyn KernelFacts) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    let mut lines = vec![format!(
+        "SASS per step ({}, ptxas; `klab sass <kernel>` for the listing):",
+        if rep.device.arch.is_empty() {
+            "-"
+        } else {
+            &rep.device.arch
+        }
+    )];
+    lines.push(String::new());
+    for r in ordered(rows) {
+        if r.kind != RowKind::Step {
+            continue;
+        }
+        let symbol = r
+            .launch
+            .as_ref()
+            .map_or(r.kernel.as_str(), |l| l.symbol_or(&r.kernel))
+            .to_string();
+        if seen.contains(&symbol) {
+            continue;
+        }
+        let summary = facts
+            .sass(&symbol)
+            .map_or_else(|| "-".to_string(), |s| sass_line(&s));
+        lines.push(format!("- step {} `{symbol}`: {summary}", r.step));
+        seen.push(symbol);
+    }
+    let notes = facts.notes();
+    if !notes.is_empty() {
+        lines.push(String::new());
+        lines.push(
+            notes
+                .into_iter()
+                .map(|n| format!("Note: {n}."))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::summary::Mix;
+
+    const SAMPLE: &str = include_str!("testdata/sample-h100.json");
+
+    /// The sample H100 run, with launches recorded for two rows (files of older runs have none).
+    fn sample() -> BenchReport {
+        let mut rep: BenchReport = serde_json::from_str(SAMPLE).unwrap();
+        for r in &mut rep.results {
+            if r.kernel == "reduce_sum_s08_single_pass" {
+                r.launch = Some(LaunchRecord {
+                    grid: [264, 1, 1],
+                    block: [512, 1, 1],
+                    smem: 0,
+                    symbol: None,
+                });
+            }
+            if r.kernel == "gemm_s09_autotuned" && r.shape == "1024x1024x1024" {
+                r.launch = Some(LaunchRecord {
+                    grid: [16, 8, 1],
+                    block: [128, 1, 1],
+                    smem: 0,
+                    symbol: Some("gemm_s09_autotuned_128x64x8_w64x32".into()),
+                });
+            }
+        }
+        rep
+    }
+
+    /// Fixed resources for every symbol (32 registers, 1 KiB static shared memory; the tuned
+    /// variant 128 registers, 16 KiB) and a small instruction mix.
+    struct Fake;
+    impl KernelFacts for Fake {
+        fn resources(&self, symbol: &str) -> Option<Resources> {
+            let variant = symbol.ends_with("w64x32");
+            Some(Resources {
+                function: symbol.into(),
+                registers: if variant { 128 } else { 32 },
+                smem_bytes: if variant { 16384 } else { 1024 },
+                ..Default::default()
+            })
+        }
+        fn sass(&self, symbol: &str) -> Option<Summary> {
+            let mut mix = Mix {
+                total: 100,
+                ..Default::default()
+            };
+            mix.counts.insert("LDS.128".into(), 8);
+            mix.counts.insert("FFMA".into(), 64);
+            Some(Summary {
+                symbol: symbol.into(),
+                arch: "sm_90".into(),
+                registers: 40,
+                smem_bytes: 0,
+                stack_frame: 0,
+                spill_stores: 0,
+                spill_loads: 0,
+                barriers: 1,
+                mix,
+            })
+        }
+        fn notes(&self) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    /// No tools: nothing known.
+    struct NoTools;
+    impl KernelFacts for NoTools {
+        fn resources(&self, _: &str) -> Option<Resources> {
+            None
+        }
+        fn sass(&self, _: &str) -> Option<Summary> {
+            None
+        }
+        fn notes(&self) -> Vec<String> {
+            vec!["ptxas not found".into()]
+        }
+    }
+
+    fn prov() -> Provenance {
+        Provenance {
+            results: "h100.json".into(),
+            out: "charts".into(),
+            docs: "docs".into(),
+        }
+    }
+
+    const DOC: &str = "# Reduction\n\nProse before.\n\n## Measured (H100)\n\n\
+        <!-- klab:measured ladder=reduce_sum -->\n<!-- /klab:measured -->\n\nBetween.\n\n\
+        <!-- klab:measured ladder=no_such_ladder -->\nkept as it is\n<!-- /klab:measured -->\n\n\
+        <!-- klab:measured ladder=gemm -->\nold table\n<!-- /klab:measured -->\n\
+        <!-- klab:sass ladder=gemm -->\n<!-- /klab:sass -->\n\nProse after.\n";
+
+    fn row_of<'a>(text: &'a str, kernel: &str, shape: &str) -> Vec<&'a str> {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("`{kernel}`")) && l.contains(&format!("| {shape} |")))
+            .unwrap_or_else(|| panic!("no row for {kernel} {shape}"));
+        line.trim_matches('|').split(" | ").map(str::trim).collect()
+    }
+
+    #[test]
+    fn tables_from_the_sample_run() {
+        let rep = sample();
+        let (out, blocks, skipped) = rewrite(DOC, &rep, &Fake, &prov()).unwrap();
+        assert_eq!(
+            blocks,
+            ["measured reduce_sum", "measured gemm", "sass gemm"].map(String::from)
+        );
+        assert_eq!(skipped, ["no_such_ladder"]);
+        // The header line names the device, software, commit, date, ceilings and commands.
+        let head = out.lines().find(|l| l.starts_with("Measured on")).unwrap();
+        for want in [
+            "NVIDIA H100 80GB HBM3",
+            "sm_90",
+            "driver 580.159.04",
+            "CUDA 13.0",
+            "`0cf8459`",
+            "2026-11-24T21:20:56Z",
+            "copy 3067 GB/s",
+            "cuBLAS SGEMM 50.9 TFLOP/s",
+            "`klab bench --json h100.json`",
+            "`klab report h100.json --out charts --docs docs`",
+        ] {
+            assert!(head.contains(want), "{want} missing from {head}");
+        }
+        // Reduction: GB/s, % of copy, the twin ratio; launch recorded → occupancy.
+        assert!(out.contains("| step | kernel | shape | median ms | GB/s | % of copy bandwidth |"));
+        assert!(out.contains("Rust/C++ time (twin of step 8)"));
+        let s8 = row_of(&out, "reduce_sum_s08_single_pass", "67108864");
+        assert_eq!(s8[0], "8");
+        assert_eq!(s8[3], "0.0934");
+        // 0.0934 ms vs the twin's 0.0927 ms.
+        assert!(s8[8].starts_with("1.0"), "{s8:?}");
+        assert_eq!(s8[9], "32");
+        assert_eq!(s8[10], "1024 + 0 B");
+        // 512 threads, 32 registers: 4 blocks = 64 warps.
+        assert_eq!(s8[11], "100% (4 × 512 thr)");
+        assert_eq!(s8[12], "yes");
+        // No launch recorded (older files): occupancy unknown, static smem known.
+        let s1 = row_of(&out, "reduce_sum_s01_interleaved", "67108864");
+        assert_eq!((s1[6], s1[11]), ("1.00×", "-"));
+        assert_eq!(s1[10], "1024 B + ?");
+        let twin = row_of(&out, "reduce_sum_cuda_cpp_twin", "67108864");
+        assert_eq!(twin[0], "C++ twin of 8");
+        assert_eq!((twin[8], twin[9]), ("-", "-"));
+        // GEMM: TFLOP/s, % of cuBLAS SGEMM and of FP32 peak, % of cuBLAS, both shapes.
+        assert!(out.contains(
+            "| step | kernel | shape | median ms | TFLOP/s | % of cuBLAS SGEMM | % of FP32 peak | \
+             vs step 1 | vs previous | % of cuBLAS | Rust/C++ time (twin of step 9) |"
+        ));
+        let g9 = row_of(&out, "gemm_s09_autotuned", "4096x4096x4096");
+        let tflops: f64 = g9[4].parse().unwrap();
+        assert!(
+            (tflops - 137.44e9 / 3.1861e-3 / 1e12).abs() < 0.01,
+            "{g9:?}"
+        );
+        let fp32: f64 = g9[6].parse().unwrap();
+        assert!((fp32 - 100.0 * tflops / 65.673).abs() < 0.1);
+        let of_cublas: f64 = g9[9].parse().unwrap();
+        assert!((of_cublas - 100.0 * 2.6819 / 3.1861).abs() < 0.1);
+        // The tuned variant's launch picks its resources and occupancy.
+        let g9s = row_of(&out, "gemm_s09_autotuned", "1024x1024x1024");
+        assert_eq!((g9s[11], g9s[12]), ("128", "16384 + 0 B"));
+        assert_eq!(g9s[13], "25% (4 × 128 thr)");
+        let cublas = row_of(&out, "gemm_cublas", "4096x4096x4096");
+        assert_eq!((cublas[0], cublas[9]), ("cuBLAS", "-"));
+        // Steps come before baselines, 4096³ (first in the file) before 1024³.
+        let order: Vec<usize> = ["gemm_s01_naive", "gemm_s09_autotuned", "gemm_cublas"]
+            .iter()
+            .map(|k| out.find(&format!("`{k}` | 4096")).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]));
+        assert!(out.find("| 4096x4096x4096 |").unwrap() < out.find("| 1024x1024x1024 |").unwrap());
+        // SASS block: one line per distinct symbol launched.
+        assert!(out.contains("- step 3 `gemm_s03_smem_tiled`: 40 regs; 8× LDS.128; 64 FFMA of 100 instructions (64%); spills 0 B / 0 B"));
+        assert!(out.contains("- step 9 `gemm_s09_autotuned_128x64x8_w64x32`"));
+    }
+
+    #[test]
+    fn markers_and_prose_are_kept_and_unknown_ladders_untouched() {
+        let (out, _, _) = rewrite(DOC, &sample(), &Fake, &prov()).unwrap();
+        for line in DOC
+            .lines()
+            .filter(|l| l.starts_with("<!--") || l.contains("Prose"))
+        {
+            assert!(out.lines().any(|l| l == line), "{line} lost");
+        }
+        assert!(out.contains(
+            "<!-- klab:measured ladder=no_such_ladder -->\nkept as it is\n<!-- /klab:measured -->"
+        ));
+        assert!(!out.contains("old table"));
+        assert!(
+            out.starts_with("# Reduction\n\nProse before.\n") && out.ends_with("Prose after.\n")
+        );
+        // An unclosed block is an error naming its line.
+        let bad = "a\n<!-- klab:measured ladder=gemm -->\nb\n";
+        let e = rewrite(bad, &sample(), &Fake, &prov()).unwrap_err();
+        assert!(e.contains("line 2"), "{e}");
+        // No markers: nothing changes.
+        let plain = "# Title\n\n<!-- a comment -->\n";
+        assert_eq!(rewrite(plain, &sample(), &Fake, &prov()).unwrap().0, plain);
+    }
+
+    #[test]
+    fn writing_docs_is_idempotent_and_skips_unchanged_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("ladders");
+        std::fs::create_dir(&sub).unwrap();
+        let doc = sub.join("reduction.md");
+        let other = dir.path().join("other.md");
+        std::fs::write(&doc, DOC).unwrap();
+        std::fs::write(&other, "# no markers\n").unwrap();
+        let rep = sample();
+        let (up, notes) = update_docs(&rep, dir.path(), &Fake, &prov()).unwrap();
+        assert_eq!(up.len(), 1);
+        assert_eq!(up[0].path, doc);
+        assert!(notes.iter().any(|n| n.contains("no_such_ladder")));
+        let first = std::fs::read_to_string(&doc).unwrap();
+        assert!(first.contains("`reduce_sum_s05_warp_shuffle`"));
+        let (again, _) = update_docs(&rep, dir.path(), &Fake, &prov()).unwrap();
+        assert!(again.is_empty());
+        assert_eq!(std::fs::read_to_string(&doc).unwrap(), first);
+        assert_eq!(std::fs::read_to_string(&other).unwrap(), "# no markers\n");
+        // Only the two documents remain: no temporary files left behind.
+        let mut names: Vec<_> = std::fs::read_dir(&sub)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["reduction.md"]);
+    }
+
+    #[test]
+    fn without_tools_the_resource_columns_are_dashes_with_a_note() {
+        let (out, _, _) = rewrite(DOC, &sample(), &NoTools, &prov()).unwrap();
+        let s8 = row_of(&out, "reduce_sum_s08_single_pass", "67108864");
+        assert_eq!((s8[9], s8[10], s8[11]), ("-", "-", "-"));
+        assert!(out.contains("Note: ptxas not found."));
+        assert!(out.contains("- step 1 `gemm_s01_naive`: -"));
+        // ToolFacts for a file without an architecture says so instead of failing.
+        let t = ToolFacts::new("");
+        assert!(t.resources("gemm_s01_naive").is_none());
+        assert!(t.notes()[0].contains("no device architecture"));
+    }
+}
