@@ -86,27 +86,63 @@ impl Ceiling {
     }
 }
 
+/// The static facts of a ladder, besides its steps: what the registry, the CLI and the
+/// benchmark read. Shapes are dimension lists (`&[4096, 4096, 4096]`).
+#[derive(Debug)]
+pub struct LadderMeta {
+    /// The ladder's name, also the folder of its kernels in kernels-gpu.
+    pub name: &'static str,
+    /// One line: what the ladder computes.
+    pub description: &'static str,
+    /// Number of dimensions a shape has (1: `N`; 2: `rows x cols`; 3: `M x N x K`).
+    pub dims: usize,
+    /// The shape `klab run` uses without `--size`.
+    pub default_shape: &'static [usize],
+    /// The shapes the benchmark times (working set at least 256 MiB for memory-bound ladders).
+    pub bench_shapes: &'static [&'static [usize]],
+    /// What throughput is compared against.
+    pub ceiling: Ceiling,
+}
+
 /// An optimisation ladder: numbered steps computing one function.
 pub trait Ladder: Sync {
+    /// The ladder's static facts.
+    fn meta(&self) -> &'static LadderMeta;
     /// The ladder's name, also the folder of its kernels in kernels-gpu.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.meta().name
+    }
     /// One line: what the ladder computes.
-    fn description(&self) -> &'static str;
+    fn description(&self) -> &'static str {
+        self.meta().description
+    }
     /// The steps, in order (each ladder keeps them in one static table, with its launch
     /// configuration beside each [`StepInfo`]).
     fn steps(&self) -> Vec<&'static StepInfo>;
-    /// Number of dimensions a shape has (1: `N`; 2: `rows x cols`; 3: `M x N x K`).
-    fn dims(&self) -> usize;
+    /// Number of dimensions a shape has.
+    fn dims(&self) -> usize {
+        self.meta().dims
+    }
     /// The shape `klab run` uses without `--size`.
-    fn default_shape(&self) -> Shape;
-    /// The shapes the benchmark times (working set at least 256 MiB for memory-bound ladders).
-    fn bench_shapes(&self) -> Vec<Shape>;
+    fn default_shape(&self) -> Shape {
+        Shape(self.meta().default_shape.to_vec())
+    }
+    /// The shapes the benchmark times.
+    fn bench_shapes(&self) -> Vec<Shape> {
+        self.meta()
+            .bench_shapes
+            .iter()
+            .map(|s| Shape(s.to_vec()))
+            .collect()
+    }
     /// Awkward shapes every step is verified on (1, primes, tile ± 1, ...).
     fn awkward_shapes(&self) -> Vec<Shape>;
     /// Minimum FLOPs and bytes of one problem.
     fn work(&self, shape: &Shape) -> Work;
     /// What throughput is compared against.
-    fn ceiling(&self) -> Ceiling;
+    fn ceiling(&self) -> Ceiling {
+        self.meta().ceiling
+    }
     /// Allocates and fills the inputs of one problem with fresh random values (`seed`).
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>>;
     /// Baselines timed beside the steps (default: none).

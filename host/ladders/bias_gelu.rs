@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{Case, Ceiling, Ladder, StepInfo, Work};
+use crate::registry::{Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -60,24 +60,21 @@ pub const GELU_TOLERANCE: Tolerance = Tolerance {
     rtol: 1e-3,
 };
 
+static META: LadderMeta = LadderMeta {
+    name: "bias_gelu",
+    description: "y = gelu_tanh(x + bias[col]), f32, rows x cols",
+    dims: 2,
+    default_shape: &[8192, 8192],
+    bench_shapes: &[&[8192, 8192]],
+    ceiling: Ceiling::CopyGbps,
+};
+
 impl Ladder for BiasGelu {
-    fn name(&self) -> &'static str {
-        "bias_gelu"
-    }
-    fn description(&self) -> &'static str {
-        "y = gelu_tanh(x + bias[col]), f32, rows x cols"
+    fn meta(&self) -> &'static LadderMeta {
+        &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().collect()
-    }
-    fn dims(&self) -> usize {
-        2
-    }
-    fn default_shape(&self) -> Shape {
-        Shape::rows_cols(8192, 8192)
-    }
-    fn bench_shapes(&self) -> Vec<Shape> {
-        vec![Shape::rows_cols(8192, 8192)]
     }
     fn awkward_shapes(&self) -> Vec<Shape> {
         super::awkward_2d()
@@ -89,9 +86,6 @@ impl Ladder for BiasGelu {
             flops: 8.0 * rows * cols,
             bytes: 8.0 * rows * cols + 4.0 * cols,
         }
-    }
-    fn ceiling(&self) -> Ceiling {
-        Ceiling::CopyGbps
     }
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
         let (rows, cols) = (shape.0[0], shape.0[1]);

@@ -9,7 +9,7 @@
 use crate::baselines::{Sgemm, Twin};
 use crate::error::{Error, Result};
 use crate::inputs;
-use crate::registry::{BaselineInfo, Case, Ceiling, Ladder, StepInfo, Work};
+use crate::registry::{BaselineInfo, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::tuning::{TuneFile, tune_path};
@@ -302,24 +302,21 @@ impl Gemm {
     }
 }
 
+static META: LadderMeta = LadderMeta {
+    name: "gemm",
+    description: "C = alpha*A*B + beta*C, f32, row-major, any MxNxK",
+    dims: 3,
+    default_shape: &[4096, 4096, 4096],
+    bench_shapes: &[&[4096, 4096, 4096], &[1024, 1024, 1024]],
+    ceiling: Ceiling::CublasSgemmTflops,
+};
+
 impl Ladder for Gemm {
-    fn name(&self) -> &'static str {
-        "gemm"
-    }
-    fn description(&self) -> &'static str {
-        "C = alpha*A*B + beta*C, f32, row-major, any MxNxK"
+    fn meta(&self) -> &'static LadderMeta {
+        &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().map(|s| &s.info).collect()
-    }
-    fn dims(&self) -> usize {
-        3
-    }
-    fn default_shape(&self) -> Shape {
-        Shape(vec![4096, 4096, 4096])
-    }
-    fn bench_shapes(&self) -> Vec<Shape> {
-        vec![Shape(vec![4096, 4096, 4096]), Shape(vec![1024, 1024, 1024])]
     }
     fn awkward_shapes(&self) -> Vec<Shape> {
         [
@@ -341,9 +338,6 @@ impl Ladder for Gemm {
             flops: 2.0 * m * n * kk,
             bytes: 4.0 * (m * kk + kk * n + 2.0 * m * n),
         }
-    }
-    fn ceiling(&self) -> Ceiling {
-        Ceiling::CublasSgemmTflops
     }
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
         Ok(Box::new(self.prepare_gemm(gpu, shape, seed)?))

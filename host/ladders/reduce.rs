@@ -3,7 +3,7 @@
 use super::TwinKernel;
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{BaselineInfo, Case, Ceiling, InputSpec, Ladder, StepInfo, Work};
+use crate::registry::{BaselineInfo, Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -180,6 +180,21 @@ static MAX_BASELINES: &[BaselineInfo] = &[BaselineInfo {
 /// Source of the reduction twins.
 const TWIN_SRC: &str = include_str!("twins/reduce.cu");
 
+static SUM_META: LadderMeta = LadderMeta {
+    name: "reduce_sum",
+    description: "sum of an f32 vector",
+    dims: 1,
+    default_shape: &[super::BENCH_N_256MIB],
+    bench_shapes: &[&[super::BENCH_N_256MIB]],
+    ceiling: Ceiling::CopyGbps,
+};
+
+static MAX_META: LadderMeta = LadderMeta {
+    name: "reduce_max",
+    description: "maximum of an f32 vector",
+    ..SUM_META
+};
+
 /// The sum ladder.
 pub static REDUCE_SUM: ReduceLadder = ReduceLadder {
     op: Op::Sum,
@@ -248,29 +263,14 @@ pub fn sum_tolerance(n: usize, chain: usize, l2: f64) -> Tolerance {
 }
 
 impl Ladder for ReduceLadder {
-    fn name(&self) -> &'static str {
+    fn meta(&self) -> &'static LadderMeta {
         match self.op {
-            Op::Sum => "reduce_sum",
-            Op::Max => "reduce_max",
-        }
-    }
-    fn description(&self) -> &'static str {
-        match self.op {
-            Op::Sum => "sum of an f32 vector",
-            Op::Max => "maximum of an f32 vector",
+            Op::Sum => &SUM_META,
+            Op::Max => &MAX_META,
         }
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         self.steps.iter().map(|s| &s.info).collect()
-    }
-    fn dims(&self) -> usize {
-        1
-    }
-    fn default_shape(&self) -> Shape {
-        Shape::n(super::BENCH_N_256MIB)
-    }
-    fn bench_shapes(&self) -> Vec<Shape> {
-        vec![Shape::n(super::BENCH_N_256MIB)]
     }
     fn awkward_shapes(&self) -> Vec<Shape> {
         super::awkward_1d()
@@ -281,9 +281,6 @@ impl Ladder for ReduceLadder {
             flops: n,
             bytes: 4.0 * n,
         }
-    }
-    fn ceiling(&self) -> Ceiling {
-        Ceiling::CopyGbps
     }
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
         let values = inputs::uniform(shape.numel(), seed, -1.0, 1.0);

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{Case, Ceiling, Ladder, StepInfo, Work};
+use crate::registry::{Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -40,24 +40,21 @@ static STEPS: &[StepInfo] = &[
 
 const THREADS: u32 = 256;
 
+static META: LadderMeta = LadderMeta {
+    name: "row_sum",
+    description: "out[r] = sum of row r, f32, rows x cols",
+    dims: 2,
+    default_shape: &[8192, 8192],
+    bench_shapes: &[&[8192, 8192]],
+    ceiling: Ceiling::CopyGbps,
+};
+
 impl Ladder for RowSum {
-    fn name(&self) -> &'static str {
-        "row_sum"
-    }
-    fn description(&self) -> &'static str {
-        "out[r] = sum of row r, f32, rows x cols"
+    fn meta(&self) -> &'static LadderMeta {
+        &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().collect()
-    }
-    fn dims(&self) -> usize {
-        2
-    }
-    fn default_shape(&self) -> Shape {
-        Shape::rows_cols(8192, 8192)
-    }
-    fn bench_shapes(&self) -> Vec<Shape> {
-        vec![Shape::rows_cols(8192, 8192)]
     }
     fn awkward_shapes(&self) -> Vec<Shape> {
         super::awkward_2d()
@@ -68,9 +65,6 @@ impl Ladder for RowSum {
             flops: rows * cols,
             bytes: 4.0 * rows * cols + 4.0 * rows,
         }
-    }
-    fn ceiling(&self) -> Ceiling {
-        Ceiling::CopyGbps
     }
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
         let (rows, cols) = (shape.0[0], shape.0[1]);

@@ -3,7 +3,7 @@
 use super::TwinKernel;
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{BaselineInfo, Case, Ceiling, InputSpec, Ladder, StepInfo, Work};
+use crate::registry::{BaselineInfo, Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -79,24 +79,21 @@ fn vectorized_launch(n: usize, gpu: &Gpu) -> Launch {
 /// The SAXPY constant used by every check.
 const A: f32 = 1.5;
 
+static META: LadderMeta = LadderMeta {
+    name: "saxpy",
+    description: "y = a*x + y, f32, in place",
+    dims: 1,
+    default_shape: &[1 << 24],
+    bench_shapes: &[&[super::BENCH_N_256MIB]],
+    ceiling: Ceiling::CopyGbps,
+};
+
 impl Ladder for Saxpy {
-    fn name(&self) -> &'static str {
-        "saxpy"
-    }
-    fn description(&self) -> &'static str {
-        "y = a*x + y, f32, in place"
+    fn meta(&self) -> &'static LadderMeta {
+        &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().collect()
-    }
-    fn dims(&self) -> usize {
-        1
-    }
-    fn default_shape(&self) -> Shape {
-        Shape::n(1 << 24)
-    }
-    fn bench_shapes(&self) -> Vec<Shape> {
-        vec![Shape::n(super::BENCH_N_256MIB)]
     }
     fn awkward_shapes(&self) -> Vec<Shape> {
         super::awkward_1d()
@@ -107,9 +104,6 @@ impl Ladder for Saxpy {
             flops: 2.0 * n,
             bytes: 12.0 * n,
         }
-    }
-    fn ceiling(&self) -> Ceiling {
-        Ceiling::CopyGbps
     }
     fn baselines(&self) -> &'static [BaselineInfo] {
         BASELINES

@@ -3,7 +3,7 @@
 use super::TwinKernel;
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{BaselineInfo, Case, Ceiling, Ladder, StepInfo, Work};
+use crate::registry::{BaselineInfo, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -95,24 +95,21 @@ fn launch_for(tile: (u32, u32), block: (u32, u32), rows: u32, cols: u32) -> Laun
     Launch::grid_2d((tiles as u32, 1), block)
 }
 
+static META: LadderMeta = LadderMeta {
+    name: "transpose",
+    description: "out = in^T, f32, rows x cols",
+    dims: 2,
+    default_shape: &[8192, 8192],
+    bench_shapes: &[&[8192, 8192]],
+    ceiling: Ceiling::CopyGbps,
+};
+
 impl Ladder for Transpose {
-    fn name(&self) -> &'static str {
-        "transpose"
-    }
-    fn description(&self) -> &'static str {
-        "out = in^T, f32, rows x cols"
+    fn meta(&self) -> &'static LadderMeta {
+        &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().map(|s| &s.info).collect()
-    }
-    fn dims(&self) -> usize {
-        2
-    }
-    fn default_shape(&self) -> Shape {
-        Shape::rows_cols(8192, 8192)
-    }
-    fn bench_shapes(&self) -> Vec<Shape> {
-        vec![Shape::rows_cols(8192, 8192)]
     }
     fn awkward_shapes(&self) -> Vec<Shape> {
         super::awkward_2d()
@@ -122,9 +119,6 @@ impl Ladder for Transpose {
             flops: 0.0,
             bytes: 8.0 * shape.numel() as f64,
         }
-    }
-    fn ceiling(&self) -> Ceiling {
-        Ceiling::CopyGbps
     }
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
         let (rows, cols) = (shape.0[0], shape.0[1]);

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{Case, Ceiling, InputSpec, Ladder, StepInfo, Work};
+use crate::registry::{Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -22,24 +22,21 @@ static STEPS: &[StepInfo] = &[StepInfo {
 
 const THREADS: u32 = 256;
 
+static META: LadderMeta = LadderMeta {
+    name: "vector_add",
+    description: "c = a + b, f32",
+    dims: 1,
+    default_shape: &[1 << 24],
+    bench_shapes: &[&[super::BENCH_N_256MIB]],
+    ceiling: Ceiling::CopyGbps,
+};
+
 impl Ladder for VectorAdd {
-    fn name(&self) -> &'static str {
-        "vector_add"
-    }
-    fn description(&self) -> &'static str {
-        "c = a + b, f32"
+    fn meta(&self) -> &'static LadderMeta {
+        &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().collect()
-    }
-    fn dims(&self) -> usize {
-        1
-    }
-    fn default_shape(&self) -> Shape {
-        Shape::n(1 << 24)
-    }
-    fn bench_shapes(&self) -> Vec<Shape> {
-        vec![Shape::n(super::BENCH_N_256MIB)]
     }
     fn awkward_shapes(&self) -> Vec<Shape> {
         super::awkward_1d()
@@ -50,9 +47,6 @@ impl Ladder for VectorAdd {
             flops: n,
             bytes: 12.0 * n,
         }
-    }
-    fn ceiling(&self) -> Ceiling {
-        Ceiling::CopyGbps
     }
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
         let n = shape.numel();
