@@ -136,7 +136,9 @@ pub trait Ladder: Sync {
             .collect()
     }
     /// Awkward shapes every step is verified on (1, primes, tile ± 1, ...).
-    fn awkward_shapes(&self) -> Vec<Shape>;
+    fn awkward_shapes(&self) -> Vec<Shape> {
+        crate::ladders::awkward_shapes(self.dims())
+    }
     /// Minimum FLOPs and bytes of one problem.
     fn work(&self, shape: &Shape) -> Work;
     /// What throughput is compared against.

@@ -76,9 +76,6 @@ impl Ladder for BiasGelu {
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().collect()
     }
-    fn awkward_shapes(&self) -> Vec<Shape> {
-        super::awkward_2d()
-    }
     fn work(&self, shape: &Shape) -> Work {
         let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
         Work {

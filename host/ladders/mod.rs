@@ -23,6 +23,15 @@ pub static ALL: &[&dyn Ladder] = &[
     &gemm::Gemm,
 ];
 
+/// The awkward shapes of a ladder of `dims` dimensions (a ladder may override them).
+pub fn awkward_shapes(dims: usize) -> Vec<crate::shape::Shape> {
+    match dims {
+        1 => awkward_1d(),
+        2 => awkward_2d(),
+        d => panic!("a {d}-D ladder must list its own awkward shapes (Ladder::awkward_shapes)"),
+    }
+}
+
 /// Shapes every 1-D ladder is checked on: 1, warp ± 1, a prime, a block ± 1, and 1000003.
 pub fn awkward_1d() -> Vec<crate::shape::Shape> {
     [1, 31, 33, 255, 257, 1000, 4099, 1_000_003]

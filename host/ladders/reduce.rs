@@ -272,9 +272,6 @@ impl Ladder for ReduceLadder {
     fn steps(&self) -> Vec<&'static StepInfo> {
         self.steps.iter().map(|s| &s.info).collect()
     }
-    fn awkward_shapes(&self) -> Vec<Shape> {
-        super::awkward_1d()
-    }
     fn work(&self, shape: &Shape) -> Work {
         let n = shape.numel() as f64;
         Work {

@@ -95,9 +95,6 @@ impl Ladder for Saxpy {
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().collect()
     }
-    fn awkward_shapes(&self) -> Vec<Shape> {
-        super::awkward_1d()
-    }
     fn work(&self, shape: &Shape) -> Work {
         let n = shape.numel() as f64;
         Work {

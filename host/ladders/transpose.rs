@@ -111,9 +111,6 @@ impl Ladder for Transpose {
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().map(|s| &s.info).collect()
     }
-    fn awkward_shapes(&self) -> Vec<Shape> {
-        super::awkward_2d()
-    }
     fn work(&self, shape: &Shape) -> Work {
         Work {
             flops: 0.0,
