@@ -6,8 +6,9 @@ Usage:  scripts/sass-loop-mix.py K.sass KERNEL [KERNEL ...]
 
 The main loop is the backward branch whose body holds the most FFMA. Prints its static mix
 and its "interior path": the path through the loop's control-flow graph that an interior tile
-takes (no block with a scalar LDG.E.CONSTANT, i.e. every chunk on the LDG.E.128 path), with
-the most FFMA and, among those, the fewest instructions.
+takes (no block with a scalar LDG.E.CONSTANT, i.e. every chunk on the LDG.E.128 path): the
+path with the most FFMA, then the most LDG.E.128 (not the zero-fill path of an edge tile),
+then the fewest instructions.
 """
 
 import collections
@@ -82,20 +83,21 @@ def interior(ins, labels, s, e):
     @functools.lru_cache(None)
     def paths(a):
         if a == "BACK":
-            return frozenset({(0, 0)})
+            return frozenset({(0, 0, 0)})
         body = ins[a : blocks[a]]
         if any(op(x) == "LDG.E.CONSTANT" for x in body):
             return frozenset()
         ff = sum(op(x) == "FFMA" for x in body)
+        lg = sum(op(x) == "LDG.E.128.CONSTANT" for x in body)
         best = {}
         for t in succ(a) + (["BACK"] if blocks[a] - 1 == e else []):
-            for f2, n2 in paths(t):
-                k = f2 + ff
+            for f2, l2, n2 in paths(t):
+                k = (f2 + ff, l2 + lg)
                 best[k] = min(best.get(k, 1 << 30), n2 + len(body))
-        return frozenset(best.items())
+        return frozenset((f, g, n) for (f, g), n in best.items())
 
     sys.setrecursionlimit(100000)
-    return max(paths(s), key=lambda t: (t[0], -t[1]))
+    return max(paths(s), key=lambda t: (t[0], t[1], -t[2]))
 
 
 def main():
@@ -105,10 +107,10 @@ def main():
         s, e = main_loop(ins, labels)
         body = ins[s : e + 1]
         c = collections.Counter(op(x) for x in body)
-        ff, n = interior(ins, labels, s, e)
+        ff, lg, n = interior(ins, labels, s, e)
         print(
             f"{name}: static loop {len(body)} instr, FFMA {c['FFMA']}, LDS.128 {c['LDS.128']}; "
-            f"interior path {n} instr, FFMA {ff} ({100 * ff / n:.1f}%)"
+            f"interior path {n} instr, FFMA {ff} ({100 * ff / n:.1f}%), LDG.E.128 {lg}"
         )
 
 
