@@ -209,8 +209,8 @@ pub fn s09_choice(shape: &Shape, sm_count: usize) -> usize {
 
 /// Without a tuning result: among the 128-thread variants, in the order of
 /// [`k::S09_VARIANTS`] (largest tile first), the first whose grid gives at least 90% of the SMs
-/// a block (so that small problems do not leave most SMs idle); the last (smallest tile) when
-/// none does. For 4096² outputs that is the default (index 0).
+/// a block (so that small problems do not leave most SMs idle); the smallest tile (the first
+/// of that area) when none does. For 4096² outputs that is the default (index 0).
 pub fn s09_untuned_choice(m: usize, n: usize, sm_count: usize) -> usize {
     let candidates: Vec<usize> = k::S09_VARIANTS
         .iter()
@@ -223,7 +223,15 @@ pub fn s09_untuned_choice(m: usize, n: usize, sm_count: usize) -> usize {
         .iter()
         .copied()
         .find(|&i| 10 * blocks(&k::S09_VARIANTS[i].1) >= 9 * sm_count)
-        .unwrap_or(*candidates.last().expect("128-thread variants exist"))
+        .unwrap_or_else(|| {
+            *candidates
+                .iter()
+                .min_by_key(|&&i| {
+                    let t = &k::S09_VARIANTS[i].1;
+                    t.bm * t.bn
+                })
+                .expect("128-thread variants exist")
+        })
 }
 
 /// Elementwise tolerance for an f32 GEMM with inner dimension `k`: rounding errors of the

@@ -196,7 +196,7 @@ __device__ __forceinline__ void double_buffered(const GemmParams p) {
         }
 }
 
-// One entry per step-9 variant, in the order of kernels_gpu::gemm::S09_VARIANTS
+// One entry per step-9 variant of kernels_gpu::gemm::S09_VARIANTS
 // (BM, BN, BK, WM, WN, WNITER, TM, TN). The host test checks that each is here.
 #define KLAB_TWIN(name, BM, BN, BK, WM, WN, WNITER, TM, TN)                        \
     extern "C" __global__ void                                                       \
@@ -210,3 +210,5 @@ KLAB_TWIN(gemm_twin_s09_128x128x8_w64x32, 128, 128, 8, 64, 32, 2, 8, 4)
 KLAB_TWIN(gemm_twin_s09_128x64x16_w64x32, 128, 64, 16, 64, 32, 2, 8, 4)
 KLAB_TWIN(gemm_twin_s09_64x128x16_w32x64, 64, 128, 16, 32, 64, 2, 8, 4)
 KLAB_TWIN(gemm_twin_s09_64x64x16_w32x32, 64, 64, 16, 32, 32, 2, 4, 4)
+KLAB_TWIN(gemm_twin_s09_128x256x16_w64x64, 128, 256, 16, 64, 64, 4, 8, 4)
+KLAB_TWIN(gemm_twin_s09_256x128x16_w64x64, 256, 128, 16, 64, 64, 4, 8, 4)

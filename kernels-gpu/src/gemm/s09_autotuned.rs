@@ -37,6 +37,19 @@ pub const S09_128X256X8_W64X64: WarpTile = WarpTile {
     tm: 8,
     tn: 4,
 };
+/// 128×256×16, 8 warps of 64×64 (256 threads): the 4096³ winner 128×256×8 with twice the
+/// FFMAs per barrier and per prefetch (2048 per thread instead of 1024), 24 prefetch registers
+/// (`A`: 2 chunks, `B`: 4) and 48.5 KiB of stages (over 48 KiB: opt-in dynamic smem).
+pub const S09_128X256X16_W64X64: WarpTile = WarpTile {
+    bk: 16,
+    ..S09_128X256X8_W64X64
+};
+/// 256×128×16, 8 warps of 64×64 (256 threads): the transpose of 128×256×16 (`A`: 4 chunks,
+/// `B`: 2), 48.5 KiB of stages.
+pub const S09_256X128X16_W64X64: WarpTile = WarpTile {
+    bk: 16,
+    ..S09_256X128X8_W64X64
+};
 /// 128×128×8, 8 warps of 64×32 (256 threads, 64 results per thread): more warps per SM.
 pub const S09_128X128X8_W64X32: WarpTile = WarpTile {
     bm: 128,
@@ -107,6 +120,23 @@ pub const S09_VARIANTS: &[(&str, WarpTile)] = &[
         gemm_s09_autotuned_64x64x16_w32x32::SYMBOL,
         S09_64X64X16_W32X32,
     ),
+    // Appended later (earlier indices keep their meaning).
+    (
+        gemm_s09_autotuned_128x256x16_w64x64::SYMBOL,
+        S09_128X256X16_W64X64,
+    ),
+    (
+        gemm_s09_autotuned_256x128x16_w64x64::SYMBOL,
+        S09_256X128X16_W64X64,
+    ),
+    (
+        gemm_s09_autotuned_128x128x16_w64x64::SYMBOL,
+        S09_128X128X16_W64X64,
+    ),
+    (
+        gemm_s09_autotuned_64x128x16_w32x64::SYMBOL,
+        S09_64X128X16_W32X64,
+    ),
 ];
 
 warptile_kernel! {
@@ -140,4 +170,12 @@ warptile_kernel! {
 warptile_kernel! {
     /// Step 9 variant 64×64×16, warps 32×32 (128 threads).
     gemm_s09_autotuned_64x64x16_w32x32, double_buffered, S09_64X64X16_W32X32
+}
+warptile_kernel! {
+    /// Step 9 variant 128×256×16, warps 64×64 (256 threads, 48.5 KiB of dynamic smem).
+    gemm_s09_autotuned_128x256x16_w64x64, double_buffered, S09_128X256X16_W64X64
+}
+warptile_kernel! {
+    /// Step 9 variant 256×128×16, warps 64×64 (256 threads, 48.5 KiB of dynamic smem).
+    gemm_s09_autotuned_256x128x16_w64x64, double_buffered, S09_256X128X16_W64X64
 }
