@@ -31,7 +31,11 @@ pub fn profile(args: &ProfileArgs) -> Result<()> {
             path: path.display().to_string(),
             why: e.to_string(),
         })?,
-        None => ncu::profile(step.symbol, &step.handle(), args.size.as_deref())?,
+        None => ncu::profile(
+            &ncu::kernel_filter(step.symbols),
+            &step.handle(),
+            args.size.as_deref(),
+        )?,
     };
     if args.raw {
         println!("{out}");
@@ -39,7 +43,10 @@ pub fn profile(args: &ProfileArgs) -> Result<()> {
     let launches = ncu::parse_csv(&out)?;
     let launch = launches
         .iter()
-        .find(|l| l.get("Kernel Name").is_some_and(|k| k.value == step.symbol))
+        .find(|l| {
+            l.get("Kernel Name")
+                .is_some_and(|k| step.symbols.contains(&k.value.as_str()))
+        })
         .or(launches.first())
         .ok_or_else(|| Error::Tool {
             tool: "ncu".into(),

@@ -16,8 +16,19 @@ pub const SECTIONS: &[&str] = &[
     "WarpStateStats",
 ];
 
-/// ncu's arguments to profile the first launch of `symbol` in `klab run <kernel> [--size S]`.
-pub fn arguments(klab: &Path, symbol: &str, kernel: &str, size: Option<&str>) -> Vec<String> {
+/// ncu's `--kernel-name` filter for a step's kernels: the name itself when there is one, else
+/// a regex of all of them (a tuned step launches one of several variants; a multi-kernel step
+/// is profiled at its first launch).
+pub fn kernel_filter(symbols: &[&str]) -> String {
+    match symbols {
+        [one] => one.to_string(),
+        many => format!("regex:^({})$", many.join("|")),
+    }
+}
+
+/// ncu's arguments to profile the first launch matching `filter` (see [`kernel_filter`]) in
+/// `klab run <kernel> [--size S]`.
+pub fn arguments(klab: &Path, filter: &str, kernel: &str, size: Option<&str>) -> Vec<String> {
     let mut args = Vec::new();
     for s in SECTIONS {
         args.push("--section".to_string());
@@ -26,7 +37,7 @@ pub fn arguments(klab: &Path, symbol: &str, kernel: &str, size: Option<&str>) ->
     args.extend(
         [
             "--kernel-name",
-            symbol,
+            filter,
             "--launch-count",
             "1",
             "--csv",
@@ -45,12 +56,12 @@ pub fn arguments(klab: &Path, symbol: &str, kernel: &str, size: Option<&str>) ->
     args
 }
 
-/// Runs ncu on `klab run` for `symbol` and returns its combined output.
-pub fn profile(symbol: &str, kernel: &str, size: Option<&str>) -> Result<String> {
+/// Runs ncu on `klab run` for the kernels `filter` matches and returns its combined output.
+pub fn profile(filter: &str, kernel: &str, size: Option<&str>) -> Result<String> {
     let ncu = discover::find(Tool::Ncu)?;
     let klab = std::env::current_exe().map_err(|e| Error::Other(format!("current_exe: {e}")))?;
     let out = Command::new(&ncu)
-        .args(arguments(&klab, symbol, kernel, size))
+        .args(arguments(&klab, filter, kernel, size))
         .output()
         .map_err(|e| Error::Tool {
             tool: "ncu".into(),
@@ -448,6 +459,10 @@ verified:  max |d| = 0.000e0, ||d||/||ref|| = 0.000e0 (tolerance 1.0e-6 + 1.0e-5
         let s = a.join(" ");
         assert!(s.starts_with("--section SpeedOfLight --section MemoryWorkloadAnalysis"));
         assert!(s.contains("--kernel-name saxpy_s01_naive --launch-count 1 --csv --page raw"));
+        assert_eq!(
+            kernel_filter(&["a_s09", "a_s09_v2"]),
+            "regex:^(a_s09|a_s09_v2)$"
+        );
         assert!(s.ends_with("/x/klab run saxpy/1 --size 1M"), "{s}");
     }
 }
