@@ -118,7 +118,7 @@ pub fn missing_toolchain_message(tried: &[String]) -> String {
         "no Rust toolchain with the standard library source was found, so the kernels cannot be \
          compiled for nvptx64-nvidia-cuda.\n\nTried:\n  {}\n\nFix it with one of:\n  \
          rustup (a machine that can download components):    rustup component add rust-src\n  \
-         Debian 12 (system toolchain with its source):        sudo apt-get install rustc-web rust-web-src\n  \
+         Debian 12 (system toolchain with its source):        sudo apt-get install rustc-web cargo-web rust-web-src\n  \
          any toolchain with lib/rustlib/src/rust/library:     KLAB_KERNEL_RUSTC=/path/to/bin/rustc cargo build\n",
         tried.join("\n  ")
     )

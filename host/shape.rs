@@ -44,13 +44,24 @@ impl Shape {
                 if v == 0 {
                     return Err(bad("every dimension must be at least 1"));
                 }
-                v.checked_mul(mul).ok_or_else(|| bad("too large"))
+                match v.checked_mul(mul) {
+                    Some(d) if d <= u32::MAX as usize => Ok(d),
+                    _ => Err(bad(
+                        "a dimension is larger than the kernels' 32-bit sizes (4294967295)",
+                    )),
+                }
             })
             .collect();
         let parts = parts?;
+        // The element count must not wrap: a wrapped product would be a tiny (or empty)
+        // problem that verifies trivially.
+        let numel = parts
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| bad("the number of elements overflows"))?;
         match (parts.len(), dims) {
             (a, b) if a == b => Ok(Self(parts)),
-            (_, 1) => Ok(Self::n(parts.iter().product())),
+            (_, 1) => Ok(Self::n(numel)),
             (a, b) => Err(bad(&format!("expected {b} dimensions, got {a}"))),
         }
     }
@@ -88,6 +99,14 @@ mod tests {
         assert!(Shape::parse("0", 1, "t").is_err());
         assert!(Shape::parse("abc", 1, "t").is_err());
         assert!(Shape::parse("2x3x4", 2, "t").is_err());
+        assert!(
+            Shape::parse("4097M", 1, "t").is_err(),
+            "a dimension over u32"
+        );
+        assert!(
+            Shape::parse("4095Mx4095Mx4095Mx4095M", 4, "t").is_err(),
+            "product overflows"
+        );
     }
 
     #[test]

@@ -79,12 +79,14 @@ impl TuneFile {
         self.entries.push(entry);
     }
 
-    /// The entry of `ladder`/`step` whose size is closest to `size` (least squared distance of
-    /// the logarithms of the dimensions), among those whose symbol `known` accepts.
+    /// The entry of `ladder`/`step` tuned on `device` (a winner on one GPU says nothing about
+    /// another) whose size is closest to `size` (least squared distance of the logarithms of
+    /// the dimensions), among those whose symbol `known` accepts.
     pub fn closest(
         &self,
         ladder: &str,
         step: u32,
+        device: &str,
         size: &[usize],
         known: impl Fn(&str) -> bool,
     ) -> Option<&TuneEntry> {
@@ -93,6 +95,7 @@ impl TuneFile {
             .filter(|e| {
                 e.ladder == ladder
                     && e.step == step
+                    && e.device == device
                     && e.size.len() == size.len()
                     && known(&e.symbol)
             })
@@ -131,18 +134,26 @@ mod tests {
         f.insert(entry([3000, 3000, 3000], "stale"));
         let known = |s: &str| s != "stale";
         assert_eq!(
-            f.closest("gemm", 9, &[4000, 4100, 3900], known)
+            f.closest("gemm", 9, "dev", &[4000, 4100, 3900], known)
                 .unwrap()
                 .symbol,
             "big"
         );
         assert_eq!(
-            f.closest("gemm", 9, &[900, 1000, 1100], known)
+            f.closest("gemm", 9, "dev", &[900, 1000, 1100], known)
                 .unwrap()
                 .symbol,
             "small"
         );
-        assert!(f.closest("gemm", 8, &[1024, 1024, 1024], known).is_none());
+        assert!(
+            f.closest("gemm", 8, "dev", &[1024, 1024, 1024], known)
+                .is_none()
+        );
+        assert!(
+            f.closest("gemm", 9, "another GPU", &[1024, 1024, 1024], known)
+                .is_none(),
+            "entries apply only to the device they were tuned on"
+        );
     }
 
     #[test]

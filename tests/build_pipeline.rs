@@ -1,5 +1,5 @@
-//! The PTX build pipeline without a GPU: toolchain search and its fix-it message, the
-//! embedded PTX, and the no-op rebuild.
+//! The PTX build pipeline without a GPU: toolchain search and its fix-it message, and the
+//! embedded PTX.
 
 #[path = "../build/toolchain.rs"]
 mod toolchain;
@@ -23,7 +23,7 @@ fn no_capable_toolchain_gives_the_fix_it_commands() {
     let msg = missing_toolchain_message(&tried);
     for fix in [
         "rustup component add rust-src",
-        "apt-get install rustc-web rust-web-src",
+        "apt-get install rustc-web cargo-web rust-web-src",
         "KLAB_KERNEL_RUSTC=",
     ] {
         assert!(msg.contains(fix), "fix-it message lacks {fix:?}:\n{msg}");

@@ -14,8 +14,10 @@ pub struct Delta {
     pub new_ms: f64,
     /// `new / old`: above 1, the kernel got slower.
     pub ratio: f64,
-    /// Slower by more than the threshold.
+    /// Slower by more than the threshold, or verified in the old run and not in the new one.
     pub regressed: bool,
+    /// Verified in the old run but not in the new one: a broken kernel, whatever its time.
+    pub lost_verification: bool,
 }
 
 /// The comparison of two runs.
@@ -40,7 +42,8 @@ fn label(r: &ResultRow) -> String {
     format!("{} {} {}", r.ladder, r.kernel, r.shape)
 }
 
-/// Compares `new` with `old`: a kernel regressed when `new/old − 1 > threshold_pct / 100`.
+/// Compares `new` with `old`: a kernel regressed when `new/old − 1 > threshold_pct / 100`, or
+/// when it was verified in `old` and is not in `new` (a fast wrong kernel is no improvement).
 pub fn compare(old: &BenchReport, new: &BenchReport, threshold_pct: f64) -> Comparison {
     let mut c = Comparison {
         threshold_pct,
@@ -54,6 +57,8 @@ pub fn compare(old: &BenchReport, new: &BenchReport, threshold_pct: f64) -> Comp
                 } else {
                     f64::NAN
                 };
+                let lost_verification = o.verified && !n.verified;
+                let slower = ratio.is_finite() && (ratio - 1.0) * 100.0 > threshold_pct;
                 c.deltas.push(Delta {
                     ladder: n.ladder.clone(),
                     kernel: n.kernel.clone(),
@@ -61,7 +66,8 @@ pub fn compare(old: &BenchReport, new: &BenchReport, threshold_pct: f64) -> Comp
                     old_ms: o.median_ms,
                     new_ms: n.median_ms,
                     ratio,
-                    regressed: ratio.is_finite() && (ratio - 1.0) * 100.0 > threshold_pct,
+                    regressed: slower || lost_verification,
+                    lost_verification,
                 });
             }
             None => c.only_new.push(label(n)),
@@ -87,7 +93,9 @@ pub fn render(c: &Comparison) -> String {
         "".into(),
     ]];
     for d in &c.deltas {
-        let verdict = if d.regressed {
+        let verdict = if d.lost_verification {
+            "NOT VERIFIED"
+        } else if d.regressed {
             "SLOWER"
         } else if d.ratio < 1.0 - c.threshold_pct / 100.0 {
             "faster"
@@ -193,5 +201,16 @@ mod tests {
         let c = compare(&old, &new, 5.0);
         assert!(c.deltas.is_empty() && !c.has_regressions());
         assert!(render(&c).contains("ok: no kernel"));
+    }
+
+    #[test]
+    fn a_kernel_that_lost_its_verification_regressed_even_if_faster() {
+        let mut old = rep(&[("a", 1.0)]);
+        old.results[0].verified = true;
+        let mut new = rep(&[("a", 0.5)]);
+        new.results[0].verified = false;
+        let c = compare(&old, &new, 5.0);
+        assert!(c.deltas[0].lost_verification && c.has_regressions());
+        assert!(render(&c).contains("NOT VERIFIED"));
     }
 }

@@ -191,13 +191,15 @@ pub fn s09_variant_index(symbol: &str) -> Option<usize> {
     k::S09_VARIANTS.iter().position(|(s, _)| *s == symbol)
 }
 
-/// The step-9 variant for `shape` on a GPU with `sm_count` SMs: the stored winner of the
-/// closest tuned size ([`crate::tuning`]), else [`s09_untuned_choice`]. A malformed tune file
-/// is reported on stderr and ignored.
-pub fn s09_choice(shape: &Shape, sm_count: usize) -> usize {
+/// The step-9 variant for `shape` on `device` with `sm_count` SMs: the stored winner of the
+/// closest size tuned on that device ([`crate::tuning`]), else [`s09_untuned_choice`]. A
+/// malformed tune file is reported on stderr and ignored.
+pub fn s09_choice(shape: &Shape, device: &str, sm_count: usize) -> usize {
     let tuned = match TuneFile::load(&tune_path()) {
         Ok(f) => f
-            .closest("gemm", 9, &shape.0, |s| s09_variant_index(s).is_some())
+            .closest("gemm", 9, device, &shape.0, |s| {
+                s09_variant_index(s).is_some()
+            })
             .and_then(|e| s09_variant_index(&e.symbol)),
         Err(e) => {
             eprintln!("klab: ignoring the tune file: {e}");
@@ -302,7 +304,7 @@ impl Gemm {
             c0_dev: DeviceBuffer::from_host(gpu, &c0)?,
             host: (a, b, c0),
             reference: None,
-            s09: s09_choice(shape, gpu.info().sm_count.max(1) as usize),
+            s09: s09_choice(shape, &gpu.info().name, gpu.info().sm_count.max(1) as usize),
             blas: None,
             twin: None,
             announced: false,

@@ -280,7 +280,9 @@ impl Ladder for ReduceLadder {
         }
     }
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
-        let values = inputs::uniform(shape.numel(), seed, -1.0, 1.0);
+        // Check the size before allocating host inputs for it.
+        let n = super::n_u32(shape.numel(), self.name())? as usize;
+        let values = inputs::uniform(n, seed, -1.0, 1.0);
         Ok(Box::new(self.prepare_values(gpu, &values)?))
     }
     fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {

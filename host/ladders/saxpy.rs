@@ -106,7 +106,8 @@ impl Ladder for Saxpy {
         BASELINES
     }
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
-        let n = shape.numel();
+        // Check the size before allocating host inputs for it.
+        let n = super::n_u32(shape.numel(), self.name())? as usize;
         // |a·x| >= 0.75, so an element the kernel skips (it keeps y0) cannot pass the check.
         let x = inputs::uniform(n, seed, 0.5, 1.5);
         let y0 = inputs::uniform(n, seed ^ 1, -1.0, 1.0);

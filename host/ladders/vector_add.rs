@@ -46,7 +46,8 @@ impl Ladder for VectorAdd {
         }
     }
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
-        let n = shape.numel();
+        // Check the size before allocating host inputs for it.
+        let n = super::n_u32(shape.numel(), self.name())? as usize;
         let a = inputs::uniform(n, seed, -1.0, 1.0);
         let b = inputs::uniform(n, seed ^ 1, -1.0, 1.0);
         self.prepare_from(gpu, shape, vec![a, b])
