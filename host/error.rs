@@ -57,6 +57,17 @@ pub enum Error {
     Other(String),
 }
 
+impl Error {
+    /// The error with what was being done in front (`"gemm_s09 at 4096x4096x4096"`), unless
+    /// it already names its kernel or file.
+    pub fn context(self, what: impl std::fmt::Display) -> Self {
+        match self {
+            Error::Launch { .. } | Error::Mismatch { .. } | Error::Shape { .. } | Error::File { .. } => self,
+            other => Error::Other(format!("{what}: {other}")),
+        }
+    }
+}
+
 /// The host's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

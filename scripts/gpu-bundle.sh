@@ -3,6 +3,7 @@
 #   bundle/klab            the release CLI (PTX embedded)
 #   bundle/tests/*         every test binary (cargo test --release --no-run), stripped
 #   bundle/run-tests.sh    runs every test binary with KLAB_REQUIRE_GPU=1, ends "N passed, N failed"
+#   bundle/COMMIT          the commit it was built from (klab bench records it)
 # Usage on the GPU host:  bundle/run-tests.sh [LOG_DIR]   then e.g.  bundle/klab bench --json r.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ echo "building release klab and test binaries..." >&2
 cargo build --release --bin klab
 cp target/release/klab "$out/klab"
 
-cargo test --release --no-run --message-format=json 2>/dev/null \
+cargo test --release --no-run --message-format=json \
   | python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -22,6 +23,8 @@ for line in sys.stdin:
         m = json.loads(line)
     except ValueError:
         continue
+    if m.get("reason") == "compiler-message":
+        sys.stderr.write(m["message"].get("rendered") or "")
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
         kind = m["target"]["kind"][0]
         print(m["executable"], kind + "-" + m["target"]["name"])
@@ -30,6 +33,11 @@ for line in sys.stdin:
 done
 
 strip "$out/klab" "$out"/tests/*
+# The commit, for `klab bench` on a GPU host without git (read from beside the executable).
+git rev-parse --short HEAD > "$out/COMMIT" 2>/dev/null || echo unknown > "$out/COMMIT"
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+    sed -i 's/$/-dirty/' "$out/COMMIT"
+fi
 
 cat > "$out/run-tests.sh" <<'RUNNER'
 #!/usr/bin/env bash

@@ -97,13 +97,22 @@ pub fn parse_nvidia_driver_version(text: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The commit of the benchmarked code: `KLAB_COMMIT` if set (bundles built elsewhere set it),
-/// else `git rev-parse --short HEAD` in the current directory, else `unknown`.
+/// The commit of the benchmarked code: `KLAB_COMMIT` if set; else a `COMMIT` file beside the
+/// executable (scripts/gpu-bundle.sh writes one, for GPU hosts without git or a checkout);
+/// else `git rev-parse --short HEAD` in the current directory; else `unknown`.
 pub fn git_commit() -> String {
     if let Ok(c) = std::env::var("KLAB_COMMIT")
         && !c.trim().is_empty()
     {
         return c.trim().to_string();
+    }
+    let beside_exe = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::read_to_string(exe.with_file_name("COMMIT")).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if let Some(c) = beside_exe {
+        return c;
     }
     std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])

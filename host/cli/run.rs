@@ -62,11 +62,13 @@ pub fn run(args: &RunArgs) -> Result<()> {
         step.handle(),
         gpu.info().name
     );
+    let at = |e: Error| e.context(format!("{} at {shape}", step.symbol));
     let mut case = match from_files {
-        Some((_, data)) => ladder.prepare_from(&gpu, &shape, data)?,
-        None => ladder.prepare(&gpu, &shape, seed)?,
-    };
-    let check = case.verify(&gpu, step)?;
+        Some((_, data)) => ladder.prepare_from(&gpu, &shape, data),
+        None => ladder.prepare(&gpu, &shape, seed),
+    }
+    .map_err(at)?;
+    let check = case.verify(&gpu, step).map_err(at)?;
     if !check.passed() {
         return Err(Error::Mismatch {
             kernel: step.symbol.into(),
@@ -85,7 +87,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
         step,
         &TimingOptions::default(),
         Some(&flush),
-    )?;
+    )
+    .map_err(at)?;
     let ms = stats.median_ms;
     println!(
         "time:      median {ms:.4} ms (p20 {:.4}, p80 {:.4}, min {:.4}; {} reps, L2 flushed)",
@@ -99,9 +102,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
         work.flops
     );
     if let Some(out) = &args.output {
-        case.reset(&gpu)?;
-        case.run(&gpu, step)?;
-        let (out_shape, data) = case.output(&gpu)?;
+        case.reset(&gpu).map_err(at)?;
+        case.run(&gpu, step).map_err(at)?;
+        let (out_shape, data) = case.output(&gpu).map_err(at)?;
         npy::write_f32(out, &out_shape, &data)?;
         println!(
             "output:    {} ({} f32, shape {})",
