@@ -62,7 +62,10 @@ impl Error {
     /// it already names its kernel or file.
     pub fn context(self, what: impl std::fmt::Display) -> Self {
         match self {
-            Error::Launch { .. } | Error::Mismatch { .. } | Error::Shape { .. } | Error::File { .. } => self,
+            Error::Launch { .. }
+            | Error::Mismatch { .. }
+            | Error::Shape { .. }
+            | Error::File { .. } => self,
             other => Error::Other(format!("{what}: {other}")),
         }
     }
