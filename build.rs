@@ -12,6 +12,10 @@
 //! 2. the toolchain that runs this build (`$RUSTC`), if its sysroot has `lib/rustlib/src/rust/library`;
 //! 3. a system rustc that has it (Debian 12: `rustc-web` + `rust-web-src` in `/usr`).
 //!
+//! Post-processing: each `// klab:launch_bounds NAME T B` comment (from `kernel!` with
+//! `#[launch_bounds(T, B)]`) becomes `.maxntid T, 1, 1` / `.minnctapersm B` in entry NAME's
+//! header (build/launch_bounds.rs); a marker naming no entry fails the build.
+//!
 //! Environment: `KLAB_PTX_ARCH` (default `sm_80`: PTX that the driver JITs for Ampere and Hopper).
 //! The nested cargo runs with a cleaned environment and its own target dir, `target/kernels-nvptx`,
 //! shared by every host profile, so a cold build of `core` for nvptx is paid once.
@@ -22,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 include!("build/toolchain.rs");
+include!("build/launch_bounds.rs");
 
 const TARGET: &str = "nvptx64-nvidia-cuda";
 const DEFAULT_ARCH: &str = "sm_80";
@@ -34,6 +39,7 @@ fn main() {
     let kernel_dir = manifest_dir.join("kernels-gpu");
 
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build");
     println!(
         "cargo:rerun-if-changed={}",
         kernel_dir.join("src").display()
@@ -154,6 +160,9 @@ fn build_ptx(tc: &Toolchain, kernel_dir: &Path, target_dir: &Path, arch: &str, p
             "the PTX calls an external function (a panic path or an un-inlined core function); ptxas would reject it",
         );
     }
+    // `#[launch_bounds(T, B)]` kernels: `// klab:launch_bounds NAME T B` → `.maxntid`/`.minnctapersm`.
+    let ptx = apply_launch_bounds(&ptx)
+        .unwrap_or_else(|e| fail(&format!("launch bounds in {}: {e}", emitted.display())));
     fs::write(ptx_path, ptx)
         .unwrap_or_else(|e| fail(&format!("writing {}: {e}", ptx_path.display())));
 }

@@ -36,6 +36,24 @@ pub fn missing_entries<'a>(ptx: &str, wanted: impl IntoIterator<Item = &'a str>)
         .collect()
 }
 
+/// The launch bounds of entry `symbol` (from `kernel!`'s `#[launch_bounds(T, B)]`, which
+/// build.rs writes as `.maxntid T, 1, 1` / `.minnctapersm B` between its parameters and its
+/// body): `Some((T, B))`, `B` 0 without `.minnctapersm`; `None` for an unbounded kernel.
+pub fn launch_bounds(ptx: &str, symbol: &str) -> Option<(u32, u32)> {
+    let text = kernel_text(ptx, symbol)?;
+    let header = &text[text.find(".entry ")?..];
+    let header = &header[..header.find('{')?];
+    let value = |directive: &str| {
+        header.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix(directive)
+                .map(|v| v.split(',').map(|x| x.trim().parse::<u32>().unwrap_or(0)))
+                .map(|v| v.product::<u32>())
+        })
+    };
+    Some((value(".maxntid ")?, value(".minnctapersm ").unwrap_or(0)))
+}
+
 /// The PTX `.version` directive's value.
 pub fn isa_version(ptx: &str) -> Option<&str> {
     ptx.lines()

@@ -92,3 +92,94 @@ fn the_embedded_ptx_has_every_registered_kernel_and_no_external_calls() {
     let missing = kernel_lab::ptx::missing_entries(ptx, kernel_lab::registry::all_symbols());
     assert!(missing.is_empty(), "{missing:?}");
 }
+
+#[path = "../build/launch_bounds.rs"]
+mod launch_bounds;
+
+const SAMPLE_PTX: &str = "//
+.version 8.0
+.target sm_80
+.address_size 64
+
+// klab:launch_bounds gemm_b 256 2
+// klab:launch_bounds copy_a 128
+.shared .align 16 .b8 tile[4096];
+
+\t// .globl\tcopy_a
+.visible .entry copy_a(
+\t.param .align 8 .b8 copy_a_param_0[48]
+)
+{
+\tret;
+}
+\t// .globl\tgemm_b
+.visible .entry gemm_b(
+\t.param .align 8 .b8 gemm_b_param_0[48]
+)
+{
+\tret;
+}
+";
+
+#[test]
+fn launch_bounds_markers_become_entry_directives() {
+    let out = launch_bounds::apply_launch_bounds(SAMPLE_PTX).unwrap();
+    assert!(
+        out.contains(
+            ".visible .entry gemm_b(\n\t.param .align 8 .b8 gemm_b_param_0[48]\n)\n\
+             .maxntid 256, 1, 1\n.minnctapersm 2\n{"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("copy_a_param_0[48]\n)\n.maxntid 128, 1, 1\n{"),
+        "{out}"
+    );
+    assert_eq!(out.matches(".maxntid").count(), 2, "{out}");
+    assert_eq!(out.matches(".minnctapersm").count(), 1, "{out}");
+    // Without markers the text is unchanged.
+    let plain = SAMPLE_PTX.replace("// klab:launch_bounds", "// other");
+    assert_eq!(launch_bounds::apply_launch_bounds(&plain).unwrap(), plain);
+}
+
+#[test]
+fn launch_bounds_of_a_missing_or_prefixed_entry_fail_with_its_name() {
+    // `gemm` is a prefix of `gemm_b`, not an entry.
+    let ptx = SAMPLE_PTX.replace("launch_bounds gemm_b 256 2", "launch_bounds gemm 256 2");
+    let err = launch_bounds::apply_launch_bounds(&ptx).unwrap_err();
+    assert!(
+        err.contains("kernel gemm,") && err.contains("no `.entry gemm(`"),
+        "{err}"
+    );
+    // Applied twice: the entry already has directives.
+    let once = launch_bounds::apply_launch_bounds(SAMPLE_PTX).unwrap();
+    let err = launch_bounds::apply_launch_bounds(&once).unwrap_err();
+    assert!(err.contains("already has directives"), "{err}");
+    for bad in ["gemm_b x 2", "gemm_b", "gemm_b 2048 2", "gemm_b 256 2 7"] {
+        let ptx = SAMPLE_PTX.replace("gemm_b 256 2", bad);
+        assert!(
+            launch_bounds::apply_launch_bounds(&ptx).is_err(),
+            "accepted {bad:?}"
+        );
+    }
+}
+
+#[test]
+fn the_embedded_ptx_carries_the_directives_of_every_bounded_kernel() {
+    let ptx = kernel_lab::ptx::PTX;
+    let requests = launch_bounds::launch_bounds_requests(ptx).unwrap();
+    for r in &requests {
+        let text = kernel_lab::ptx::kernel_text(ptx, &r.entry).expect("bounded kernel in PTX");
+        let header = &text[text.find(&format!(".entry {}(", r.entry)).unwrap()..];
+        let header = &header[..header.find('{').unwrap()];
+        assert!(
+            header.contains(&format!("\n.maxntid {}, 1, 1", r.max_threads)),
+            "{header}"
+        );
+        if let Some(b) = r.min_blocks {
+            assert!(header.contains(&format!("\n.minnctapersm {b}")), "{header}");
+        }
+    }
+    // And no entry has directives without a marker (they come only from `#[launch_bounds]`).
+    assert_eq!(ptx.matches("\n.maxntid ").count(), requests.len());
+}

@@ -545,11 +545,45 @@ mod tests {
             assert!(tile.is_valid(), "{sym}");
             assert!(tile.smem_bytes(2) <= 99 * 1024, "{sym}");
             let twin = twin_symbol(sym);
+            // A variant with launch bounds has a twin with the same `__launch_bounds__`.
+            let want = match crate::ptx::launch_bounds(crate::ptx::PTX, sym) {
+                None => format!("KLAB_TWIN({twin},"),
+                Some((threads, blocks)) => {
+                    assert_eq!(threads as usize, tile.threads(), "{sym}");
+                    format!("KLAB_TWIN_LB({twin}, {blocks},")
+                }
+            };
+            assert!(TWIN_SOURCE.contains(&want), "twins/gemm.cu lacks {want}...");
+        }
+    }
+
+    #[test]
+    fn the_bounded_variants_ask_for_two_blocks_of_256_threads() {
+        for sym in [
+            k::gemm_s09_autotuned_128x128x8_w64x32_lb2::SYMBOL,
+            k::gemm_s09_autotuned_128x128x16_w64x32_lb2::SYMBOL,
+            k::gemm_s09_autotuned_128x128x8_w32x64_lb2::SYMBOL,
+            k::gemm_s09_autotuned_128x128x16_w32x64_lb2::SYMBOL,
+        ] {
+            assert_eq!(
+                crate::ptx::launch_bounds(crate::ptx::PTX, sym),
+                Some((256, 2)),
+                "{sym}"
+            );
             assert!(
-                TWIN_SOURCE.contains(&format!("KLAB_TWIN({twin},")),
-                "twins/gemm.cu lacks {twin}"
+                s09_variant_index(sym).is_some(),
+                "{sym} is not in S09_VARIANTS"
             );
         }
+        assert_eq!(
+            k::gemm_s09_autotuned_128x128x8_w64x32_lb2::LAUNCH_BOUNDS,
+            Some((256, 2))
+        );
+        assert_eq!(
+            crate::ptx::launch_bounds(crate::ptx::PTX, S09_SYMBOLS[0]),
+            None
+        );
+        assert_eq!(k::gemm_s09_autotuned::LAUNCH_BOUNDS, None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 /// Declares a kernel: `#[unsafe(no_mangle)] extern "ptx-kernel"` on nvptx, and everywhere a
-/// module of the same name holding its `SYMBOL`, which the host registry refers to (so a
-/// renamed kernel is a compile error on the host, not a failed lookup at run time).
+/// module of the same name holding its `SYMBOL` (and `LAUNCH_BOUNDS`), which the host registry
+/// refers to (so a renamed kernel is a compile error on the host, not a failed lookup at run time).
 ///
 /// ```ignore
 /// kernel! {
@@ -8,15 +8,60 @@
 ///     fn vector_add_s01_naive(p: VectorAddParams) { ... }
 /// }
 /// ```
+///
+/// **Launch bounds** (CUDA's `__launch_bounds__(T, B)`): an optional first attribute
+/// `#[launch_bounds(T, B)]` (or `#[launch_bounds(T)]`), `T` and `B` constant expressions,
+/// promises launches of at most `T` threads per block and asks for at least `B` resident blocks
+/// per SM, so ptxas (and the driver's JIT) cap the registers at `65536 / (T·B)` per thread:
+///
+/// ```ignore
+/// kernel! {
+///     #[launch_bounds(256, 2)]
+///     /// Docs after the bounds.
+///     fn gemm_x(p: GemmParams) { ... }
+/// }
+/// ```
+///
+/// rustc cannot express it, so on nvptx the kernel also emits the module-level PTX comment
+/// `// klab:launch_bounds gemm_x 256 2`, which build.rs (`build/launch_bounds.rs`) replaces by
+/// `.maxntid 256, 1, 1` and `.minnctapersm 2` in the entry's header (docs/device-api.md).
 #[macro_export]
 macro_rules! kernel {
+    (#[launch_bounds($threads:expr, $blocks:expr)] $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
+        $crate::kernel! { @symbol $name, Some(($threads, $blocks)) }
+        #[cfg(target_arch = "nvptx64")]
+        core::arch::global_asm!(
+            concat!("// klab:launch_bounds ", stringify!($name), " {t} {b}"),
+            t = const { let t: u32 = $threads; t },
+            b = const { let b: u32 = $blocks; b },
+        );
+        $crate::kernel! { @entry $(#[$meta])* fn $name($p: $params) $body }
+    };
+    (#[launch_bounds($threads:expr)] $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
+        $crate::kernel! { @symbol $name, Some(($threads, 0)) }
+        #[cfg(target_arch = "nvptx64")]
+        core::arch::global_asm!(
+            concat!("// klab:launch_bounds ", stringify!($name), " {t}"),
+            t = const { let t: u32 = $threads; t },
+        );
+        $crate::kernel! { @entry $(#[$meta])* fn $name($p: $params) $body }
+    };
     ($(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
+        $crate::kernel! { @symbol $name, None }
+        $crate::kernel! { @entry $(#[$meta])* fn $name($p: $params) $body }
+    };
+    (@symbol $name:ident, $bounds:expr) => {
         #[allow(non_snake_case)]
         #[doc = concat!("Symbol of the kernel `", stringify!($name), "`.")]
         pub mod $name {
             /// The kernel's entry name in the PTX.
             pub const SYMBOL: &str = stringify!($name);
+            /// `Some((max threads per block, min blocks per SM))` (0: no minimum) for a kernel
+            /// declared with `#[launch_bounds]`: launches must not exceed the thread count.
+            pub const LAUNCH_BOUNDS: Option<(u32, u32)> = $bounds;
         }
+    };
+    (@entry $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
         $(#[$meta])*
         #[cfg(target_arch = "nvptx64")]
         #[unsafe(no_mangle)]

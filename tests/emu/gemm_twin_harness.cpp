@@ -18,6 +18,7 @@ thread_local float* klab_smem;
 #define __global__
 #define __device__
 #define __forceinline__ inline
+#define __launch_bounds__(...)
 #define __syncthreads() klab_bar->arrive_and_wait()
 struct float4 { float x, y, z, w; };
 inline float4 make_float4(float a, float b, float c, float d) { return {a, b, c, d}; }

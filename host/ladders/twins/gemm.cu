@@ -201,6 +201,11 @@ __device__ __forceinline__ void double_buffered(const GemmParams p) {
 #define KLAB_TWIN(name, BM, BN, BK, WM, WN, WNITER, TM, TN)                        \
     extern "C" __global__ void                                                       \
         name(const GemmParams p) { double_buffered<BM, BN, BK, WM, WN, WNITER, TM, TN>(p); }
+// Variants whose Rust kernel has #[launch_bounds(T, B)] (`_lb<B>`): __launch_bounds__(T, B),
+// T = the tile's threads.
+#define KLAB_TWIN_LB(name, MINB, BM, BN, BK, WM, WN, WNITER, TM, TN)                \
+    extern "C" __global__ void __launch_bounds__((BM / WM) * (BN / WN) * 32, MINB)   \
+        name(const GemmParams p) { double_buffered<BM, BN, BK, WM, WN, WNITER, TM, TN>(p); }
 
 KLAB_TWIN(gemm_twin_s09, 128, 128, 8, 64, 64, 4, 8, 4)
 KLAB_TWIN(gemm_twin_s09_128x128x16_w64x64, 128, 128, 16, 64, 64, 4, 8, 4)
@@ -212,3 +217,7 @@ KLAB_TWIN(gemm_twin_s09_64x128x16_w32x64, 64, 128, 16, 32, 64, 2, 8, 4)
 KLAB_TWIN(gemm_twin_s09_64x64x16_w32x32, 64, 64, 16, 32, 32, 2, 4, 4)
 KLAB_TWIN(gemm_twin_s09_128x256x16_w64x64, 128, 256, 16, 64, 64, 4, 8, 4)
 KLAB_TWIN(gemm_twin_s09_256x128x16_w64x64, 256, 128, 16, 64, 64, 4, 8, 4)
+KLAB_TWIN_LB(gemm_twin_s09_128x128x8_w64x32_lb2, 2, 128, 128, 8, 64, 32, 2, 8, 4)
+KLAB_TWIN_LB(gemm_twin_s09_128x128x16_w64x32_lb2, 2, 128, 128, 16, 64, 32, 2, 8, 4)
+KLAB_TWIN_LB(gemm_twin_s09_128x128x8_w32x64_lb2, 2, 128, 128, 8, 32, 64, 2, 8, 4)
+KLAB_TWIN_LB(gemm_twin_s09_128x128x16_w32x64_lb2, 2, 128, 128, 16, 32, 64, 2, 8, 4)

@@ -19,22 +19,40 @@ const fn divides(d: usize, x: usize) -> bool {
 
 /// Instantiates a warp-tiled body for one [`WarpTile`] constant as a `kernel!`, passing every
 /// derived size as a const generic (stable Rust cannot size arrays by expressions of const
-/// generics) and checking the parameters at compile time.
+/// generics) and checking the parameters at compile time. An optional first attribute
+/// `#[launch_bounds(T, B)]` is passed on to `kernel!` (`T` must be the tile's thread count).
 #[cfg_attr(not(target_arch = "nvptx64"), allow(unused_macros))]
 macro_rules! warptile_kernel {
+    (#[launch_bounds($t:expr, $b:expr)] $(#[$meta:meta])* $name:ident, $body:ident, $cfg:path) => {
+        const _: () = assert!($cfg.is_valid(), concat!("invalid tile parameters for ", stringify!($name)));
+        const _: () = assert!(
+            $cfg.threads() == $t as usize,
+            concat!("launch bounds of ", stringify!($name), " differ from its tile's thread count")
+        );
+        kernel! {
+            #[launch_bounds($t, $b)]
+            $(#[$meta])*
+            fn $name(p: GemmParams) {
+                warptile_kernel!(@call $body, $cfg, p)
+            }
+        }
+    };
     ($(#[$meta:meta])* $name:ident, $body:ident, $cfg:path) => {
         const _: () = assert!($cfg.is_valid(), concat!("invalid tile parameters for ", stringify!($name)));
         kernel! {
             $(#[$meta])*
             fn $name(p: GemmParams) {
-                $body::<
-                    { $cfg.bm }, { $cfg.bn }, { $cfg.bk }, { $cfg.wm }, { $cfg.wn },
-                    { $cfg.wniter }, { $cfg.tm }, { $cfg.tn }, { $cfg.wmiter() },
-                    { $cfg.threads() }, { $cfg.acc() }, { $cfg.wmiter() * $cfg.tm },
-                    { $cfg.wniter * $cfg.tn }, { $cfg.a_chunks() }, { $cfg.b_chunks() },
-                >(p)
+                warptile_kernel!(@call $body, $cfg, p)
             }
         }
+    };
+    (@call $body:ident, $cfg:path, $p:ident) => {
+        $body::<
+            { $cfg.bm }, { $cfg.bn }, { $cfg.bk }, { $cfg.wm }, { $cfg.wn },
+            { $cfg.wniter }, { $cfg.tm }, { $cfg.tn }, { $cfg.wmiter() },
+            { $cfg.threads() }, { $cfg.acc() }, { $cfg.wmiter() * $cfg.tm },
+            { $cfg.wniter * $cfg.tn }, { $cfg.a_chunks() }, { $cfg.b_chunks() },
+        >($p)
     };
 }
 

@@ -4,6 +4,10 @@
 //! stored result it takes the largest tile (in the order of [`S09_VARIANTS`]) whose grid fills
 //! at least ~90% of the SMs with one block each — for 4096³ that is [`S09_VARIANTS`]`[0]`
 //! (= step 8's tile); for 1024³ (64 blocks of 128×128 on 132 SMs) a 128×64 tile.
+//!
+//! The `_lb2` variants carry `#[launch_bounds(256, 2)]`: 64 accumulators per thread at ≤ 128
+//! registers, so 2 blocks (16 warps) fit on an SM (docs/ladders/gemm.md). They have 256
+//! threads, so the untuned fallback (128-thread tiles only) never picks them.
 
 #[cfg(target_arch = "nvptx64")]
 use super::s08_double_buffered::double_buffered;
@@ -96,6 +100,30 @@ pub const S09_64X64X16_W32X32: WarpTile = WarpTile {
     tn: 4,
 };
 
+/// 128×128×16, 8 warps of 64×32 (256 threads, 64 results per thread): 128×128×8 w64x32 with
+/// twice the `FFMA`s per barrier.
+pub const S09_128X128X16_W64X32: WarpTile = WarpTile {
+    bk: 16,
+    ..S09_128X128X8_W64X32
+};
+/// 128×128×8, 8 warps of 32×64 (256 threads, 64 results per thread): the transpose of the
+/// 64×32-warp tile (per lane 8 × 8 with `WNITER = 2` along N: 2 + 4 `LDS.128` per `K` index).
+pub const S09_128X128X8_W32X64: WarpTile = WarpTile {
+    bm: 128,
+    bn: 128,
+    bk: 8,
+    wm: 32,
+    wn: 64,
+    wniter: 2,
+    tm: 8,
+    tn: 4,
+};
+/// 128×128×16, 8 warps of 32×64 (256 threads, 64 results per thread).
+pub const S09_128X128X16_W32X64: WarpTile = WarpTile {
+    bk: 16,
+    ..S09_128X128X8_W32X64
+};
+
 /// Every variant of step 9: `(kernel symbol, tile)`, the default first. The host registers all
 /// of them as the step's symbols; the tuner picks among them.
 pub const S09_VARIANTS: &[(&str, WarpTile)] = &[
@@ -136,6 +164,23 @@ pub const S09_VARIANTS: &[(&str, WarpTile)] = &[
     (
         gemm_s09_autotuned_64x128x16_w32x64::SYMBOL,
         S09_64X128X16_W32X64,
+    ),
+    // Launch bounds (256, 2): 2 blocks (16 warps) per SM, ≤ 128 registers per thread.
+    (
+        gemm_s09_autotuned_128x128x8_w64x32_lb2::SYMBOL,
+        S09_128X128X8_W64X32,
+    ),
+    (
+        gemm_s09_autotuned_128x128x16_w64x32_lb2::SYMBOL,
+        S09_128X128X16_W64X32,
+    ),
+    (
+        gemm_s09_autotuned_128x128x8_w32x64_lb2::SYMBOL,
+        S09_128X128X8_W32X64,
+    ),
+    (
+        gemm_s09_autotuned_128x128x16_w32x64_lb2::SYMBOL,
+        S09_128X128X16_W32X64,
     ),
 ];
 
@@ -178,4 +223,25 @@ warptile_kernel! {
 warptile_kernel! {
     /// Step 9 variant 256×128×16, warps 64×64 (256 threads, 48.5 KiB of dynamic smem).
     gemm_s09_autotuned_256x128x16_w64x64, double_buffered, S09_256X128X16_W64X64
+}
+warptile_kernel! {
+    #[launch_bounds(256, 2)]
+    /// Step 9 variant 128×128×8, warps 64×32 (256 threads), launch bounds (256, 2): 2 blocks per
+    /// SM, registers capped at 128.
+    gemm_s09_autotuned_128x128x8_w64x32_lb2, double_buffered, S09_128X128X8_W64X32
+}
+warptile_kernel! {
+    #[launch_bounds(256, 2)]
+    /// Step 9 variant 128×128×16, warps 64×32 (256 threads), launch bounds (256, 2).
+    gemm_s09_autotuned_128x128x16_w64x32_lb2, double_buffered, S09_128X128X16_W64X32
+}
+warptile_kernel! {
+    #[launch_bounds(256, 2)]
+    /// Step 9 variant 128×128×8, warps 32×64 (256 threads), launch bounds (256, 2).
+    gemm_s09_autotuned_128x128x8_w32x64_lb2, double_buffered, S09_128X128X8_W32X64
+}
+warptile_kernel! {
+    #[launch_bounds(256, 2)]
+    /// Step 9 variant 128×128×16, warps 32×64 (256 threads), launch bounds (256, 2).
+    gemm_s09_autotuned_128x128x16_w32x64_lb2, double_buffered, S09_128X128X16_W32X64
 }
