@@ -11,31 +11,61 @@ use kernels_gpu::row_sum::{self as k, RowSumParams};
 /// The row-sum ladder.
 pub struct RowSum;
 
-static STEPS: &[StepInfo] = &[
-    StepInfo {
-        ladder: "row_sum",
-        id: 1,
-        slug: "thread_per_row",
-        symbol: k::row_sum_s01_thread_per_row::SYMBOL,
-        symbols: &[k::row_sum_s01_thread_per_row::SYMBOL],
-        technique: "one thread per row (uncoalesced)",
-    },
-    StepInfo {
-        ladder: "row_sum",
-        id: 2,
-        slug: "warp_per_row",
-        symbol: k::row_sum_s02_warp_per_row::SYMBOL,
-        symbols: &[k::row_sum_s02_warp_per_row::SYMBOL],
-        technique: "one warp per row, coalesced, shuffle reduction",
-    },
-    StepInfo {
-        ladder: "row_sum",
-        id: 3,
-        slug: "block_per_row",
-        symbol: k::row_sum_s03_block_per_row::SYMBOL,
-        symbols: &[k::row_sum_s03_block_per_row::SYMBOL],
-        technique: "one block per row, 128-bit loads, block reduction",
-    },
+/// How a step is launched.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// One thread per row: `rows` threads.
+    ThreadPerRow,
+    /// One warp per row: `32 × rows` threads.
+    WarpPerRow,
+    /// One block per row: `rows` blocks.
+    BlockPerRow,
+}
+
+/// One step: what the registry shows, and how it is launched.
+struct RowSumStep {
+    info: StepInfo,
+    kind: Kind,
+}
+
+macro_rules! step {
+    ($id:literal, $slug:literal, $sym:ident, $tech:literal, $kind:expr) => {
+        RowSumStep {
+            info: StepInfo {
+                ladder: "row_sum",
+                id: $id,
+                slug: $slug,
+                symbol: k::$sym::SYMBOL,
+                symbols: &[k::$sym::SYMBOL],
+                technique: $tech,
+            },
+            kind: $kind,
+        }
+    };
+}
+
+static STEPS: &[RowSumStep] = &[
+    step!(
+        1,
+        "thread_per_row",
+        row_sum_s01_thread_per_row,
+        "one thread per row (uncoalesced)",
+        Kind::ThreadPerRow
+    ),
+    step!(
+        2,
+        "warp_per_row",
+        row_sum_s02_warp_per_row,
+        "one warp per row, coalesced, shuffle reduction",
+        Kind::WarpPerRow
+    ),
+    step!(
+        3,
+        "block_per_row",
+        row_sum_s03_block_per_row,
+        "one block per row, 128-bit loads, block reduction",
+        Kind::BlockPerRow
+    ),
 ];
 
 const THREADS: u32 = 256;
@@ -54,7 +84,7 @@ impl Ladder for RowSum {
         &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.iter().collect()
+        STEPS.iter().map(|s| &s.info).collect()
     }
     fn work(&self, shape: &Shape) -> Work {
         let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
@@ -103,11 +133,15 @@ impl Case for RowSumCase {
             rows: self.rows,
             cols: self.cols,
         };
+        let s = STEPS
+            .iter()
+            .find(|s| s.info.id == step.id)
+            .expect("step of this ladder");
         let rows = self.rows as usize;
-        let launch = match step.id {
-            1 => Launch::cover(rows, THREADS),
-            2 => Launch::cover(rows * 32, THREADS),
-            _ => Launch::linear(self.rows, THREADS),
+        let launch = match s.kind {
+            Kind::ThreadPerRow => Launch::cover(rows, THREADS),
+            Kind::WarpPerRow => Launch::cover(rows * 32, THREADS),
+            Kind::BlockPerRow => Launch::linear(self.rows, THREADS),
         };
         gpu.launch(step.symbol, launch, p)
     }
