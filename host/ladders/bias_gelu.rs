@@ -1,11 +1,12 @@
 //! `y = gelu(x + bias[col])` over an f32 `rows × cols` matrix (tanh-approximated GELU).
 
+use super::CheckedOutput;
 use crate::error::Result;
 use crate::inputs;
 use crate::registry::{Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
-use crate::verify::{Comparison, Tolerance, compare};
+use crate::verify::{Comparison, Tolerance};
 use kernels_gpu::bias_gelu::{self as k, BiasGeluParams};
 
 /// The bias + GELU fusion ladder.
@@ -147,6 +148,17 @@ struct BiasGeluCase {
     reference: Vec<f64>,
 }
 
+impl BiasGeluCase {
+    fn checked(&mut self) -> CheckedOutput<'_> {
+        CheckedOutput {
+            output: &mut self.y,
+            reference: &self.reference,
+            shape: self.shape.clone(),
+            tolerance: GELU_TOLERANCE,
+        }
+    }
+}
+
 impl Case for BiasGeluCase {
     fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
         let p = BiasGeluParams {
@@ -178,15 +190,9 @@ impl Case for BiasGeluCase {
         }
     }
     fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
+        // Step 1's temporary too, so a bias kernel that skips elements fails.
         self.tmp.poison(gpu)?;
-        self.y.poison(gpu)?;
-        self.run(gpu, step)?;
-        Ok(compare(
-            &self.y.to_host(gpu)?,
-            &self.reference,
-            &self.shape,
-            GELU_TOLERANCE,
-        ))
+        super::verify_output(gpu, self, Self::checked, |c| c.run(gpu, step))
     }
 }
 

@@ -1,11 +1,12 @@
 //! `out[r] = Σ_c in[r][c]` for an f32 `rows × cols` matrix.
 
+use super::CheckedOutput;
 use crate::error::Result;
 use crate::inputs;
 use crate::registry::{Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
-use crate::verify::{Comparison, Tolerance, compare};
+use crate::verify::{Comparison, Tolerance};
 use kernels_gpu::row_sum::{self as k, RowSumParams};
 
 /// The row-sum ladder.
@@ -125,6 +126,17 @@ struct RowSumCase {
     tolerance: Tolerance,
 }
 
+impl RowSumCase {
+    fn checked(&mut self) -> CheckedOutput<'_> {
+        CheckedOutput {
+            output: &mut self.output,
+            reference: &self.reference,
+            shape: Shape::n(self.rows as usize),
+            tolerance: self.tolerance,
+        }
+    }
+}
+
 impl Case for RowSumCase {
     fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
         let p = RowSumParams {
@@ -146,13 +158,6 @@ impl Case for RowSumCase {
         gpu.launch(step.symbol, launch, p)
     }
     fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
-        self.output.poison(gpu)?;
-        self.run(gpu, step)?;
-        Ok(compare(
-            &self.output.to_host(gpu)?,
-            &self.reference,
-            &Shape::n(self.rows as usize),
-            self.tolerance,
-        ))
+        super::verify_output(gpu, self, Self::checked, |c| c.run(gpu, step))
     }
 }
