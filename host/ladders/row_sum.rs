@@ -12,21 +12,21 @@ use kernels_gpu::row_sum::{self as k, RowSumParams};
 /// The row-sum ladder.
 pub struct RowSum;
 
-/// How a step is launched.
+/// How a step is launched: what sums one row.
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+enum PerRow {
     /// One thread per row: `rows` threads.
-    ThreadPerRow,
+    Thread,
     /// One warp per row: `32 × rows` threads.
-    WarpPerRow,
+    Warp,
     /// One block per row: `rows` blocks.
-    BlockPerRow,
+    Block,
 }
 
 /// One step: what the registry shows, and how it is launched.
 struct RowSumStep {
     info: StepInfo,
-    kind: Kind,
+    kind: PerRow,
 }
 
 macro_rules! step {
@@ -51,21 +51,21 @@ static STEPS: &[RowSumStep] = &[
         "thread_per_row",
         row_sum_s01_thread_per_row,
         "one thread per row (uncoalesced)",
-        Kind::ThreadPerRow
+        PerRow::Thread
     ),
     step!(
         2,
         "warp_per_row",
         row_sum_s02_warp_per_row,
         "one warp per row, coalesced, shuffle reduction",
-        Kind::WarpPerRow
+        PerRow::Warp
     ),
     step!(
         3,
         "block_per_row",
         row_sum_s03_block_per_row,
         "one block per row, 128-bit loads, block reduction",
-        Kind::BlockPerRow
+        PerRow::Block
     ),
 ];
 
@@ -151,9 +151,9 @@ impl Case for RowSumCase {
             .expect("step of this ladder");
         let rows = self.rows as usize;
         let launch = match s.kind {
-            Kind::ThreadPerRow => Launch::cover(rows, THREADS),
-            Kind::WarpPerRow => Launch::cover(rows * 32, THREADS),
-            Kind::BlockPerRow => Launch::linear(self.rows, THREADS),
+            PerRow::Thread => Launch::cover(rows, THREADS),
+            PerRow::Warp => Launch::cover(rows * 32, THREADS),
+            PerRow::Block => Launch::linear(self.rows, THREADS),
         };
         gpu.launch(step.symbol, launch, p)
     }
