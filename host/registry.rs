@@ -147,6 +147,12 @@ pub trait Ladder: Sync {
     }
     /// Allocates and fills the inputs of one problem with fresh random values (`seed`).
     fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>>;
+    /// The dynamic shared memory (bytes) kernel `symbol`, one of this ladder's entry points,
+    /// is launched with, when that is known without a GPU or a shape (`klab occupancy`'s
+    /// default `--smem`). Default: `None`, not known.
+    fn dynamic_smem(&self, _symbol: &str) -> Option<u32> {
+        None
+    }
     /// Baselines timed beside the steps (default: none).
     fn baselines(&self) -> &'static [BaselineInfo] {
         &[]

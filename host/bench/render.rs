@@ -87,16 +87,9 @@ pub fn table(rep: &BenchReport) -> String {
             .collect();
         padded.join("  ").trim_end().to_string() + "\n"
     };
-    let d = &rep.device;
     let mut out = format!(
-        "{} ({} SMs, {} MHz), driver {}, CUDA {}, commit {}, {}\n{}\n\n",
-        d.name,
-        d.sm_count,
-        d.clock_mhz,
-        d.driver,
-        d.cuda,
-        d.commit,
-        d.time,
+        "{}\n{}\n\n",
+        device_line(rep, &rep.device.commit),
         ceilings_line(rep)
     );
     out += &line(COLUMNS.iter().map(|c| c.to_string()).collect());
@@ -104,6 +97,16 @@ pub fn table(rep: &BenchReport) -> String {
         out += &line(r);
     }
     out
+}
+
+/// The device header of a report (no newline): name, SMs, clock, driver, CUDA, `commit` as
+/// the caller formats it, and the time of the run.
+fn device_line(rep: &BenchReport, commit: &str) -> String {
+    let d = &rep.device;
+    format!(
+        "{} ({} SMs, {} MHz), driver {}, CUDA {}, commit {commit}, {}",
+        d.name, d.sm_count, d.clock_mhz, d.driver, d.cuda, d.time
+    )
 }
 
 /// One CSV field, quoted when it needs to be.
@@ -161,16 +164,9 @@ pub fn csv(rep: &BenchReport) -> String {
 
 /// A Markdown report: device, ceilings, and one table per ladder.
 pub fn markdown(rep: &BenchReport) -> String {
-    let d = &rep.device;
     let mut out = format!(
-        "# kernel-lab benchmark\n\n{} ({} SMs, {} MHz), driver {}, CUDA {}, commit `{}`, {}\n\n{}\n",
-        d.name,
-        d.sm_count,
-        d.clock_mhz,
-        d.driver,
-        d.cuda,
-        d.commit,
-        d.time,
+        "# kernel-lab benchmark\n\n{}\n\n{}\n",
+        device_line(rep, &format!("`{}`", rep.device.commit)),
         ceilings_line(rep).replacen("ceilings", "Ceilings", 1)
     );
     let mut ladders: Vec<&str> = rep.results.iter().map(|r| r.ladder.as_str()).collect();

@@ -2,12 +2,12 @@
 //! (each verified first), prints a table, and stores the winner in the tune file
 //! ([`crate::tuning`]), which later runs of that step use for the closest size.
 
-use crate::bench::{L2Flush, Stats, TimingOptions, time_case};
+use crate::bench::{L2Flush, TimingOptions, time_baseline, time_case};
 use crate::error::{Error, Result};
 use crate::inputs;
 use crate::ladders::gemm::{self, Gemm};
 use crate::registry::{self, Case, Ladder};
-use crate::runtime::{EventTimer, Gpu};
+use crate::runtime::Gpu;
 use crate::tuning::{TuneEntry, TuneFile, tune_path};
 use kernels_gpu::gemm::S09_VARIANTS;
 
@@ -22,36 +22,6 @@ pub struct TuneArgs {
     /// Seed of the random inputs (default: fresh; `KLAB_SEED` also works).
     #[arg(long)]
     pub seed: Option<u64>,
-}
-
-/// Times cuBLAS on the case the same way [`time_case`] times a step (warm-up, reset and L2
-/// flush outside the events, median of repetitions).
-fn time_cublas(gpu: &Gpu, case: &mut dyn Case, flush: &L2Flush) -> Result<Stats> {
-    let cublas = Gemm
-        .baselines()
-        .iter()
-        .find(|b| b.name == "cublas")
-        .expect("gemm registers cublas");
-    let opts = TimingOptions::default();
-    for _ in 0..opts.warmup {
-        case.reset(gpu)?;
-        case.run_baseline(gpu, cublas)?;
-    }
-    gpu.sync()?;
-    let timer = EventTimer::new(gpu)?;
-    let mut times = Vec::new();
-    let mut total = 0.0;
-    while times.len() < opts.max_reps && (times.len() < opts.min_reps || total < opts.budget_ms) {
-        case.reset(gpu)?;
-        flush.flush(gpu)?;
-        timer.start(gpu)?;
-        case.run_baseline(gpu, cublas)?;
-        timer.stop(gpu)?;
-        let ms = timer.elapsed_ms()?;
-        total += ms;
-        times.push(ms);
-    }
-    Ok(Stats::from_times(&times))
 }
 
 /// Verifies and times every step-9 variant, prints the table, stores the winner.
@@ -78,7 +48,15 @@ pub fn tune(args: &TuneArgs) -> Result<()> {
     );
     let mut case = Gemm.prepare_gemm(&gpu, &shape, seed)?;
     let flush = L2Flush::new(&gpu)?;
-    let cublas_ms = match time_cublas(&gpu, &mut case, &flush) {
+    let opts = TimingOptions::default();
+    let cublas = Gemm
+        .baselines()
+        .iter()
+        .find(|b| b.name == "cublas")
+        .expect("gemm registers cublas");
+    // Timed by the same loop as the variants (warm-up, reset and L2 flush outside the events,
+    // median of repetitions).
+    let cublas_ms = match time_baseline(&gpu, &mut case, cublas, &opts, Some(&flush)) {
         Ok(s) => Some(s.median_ms),
         Err(e) => {
             println!("cuBLAS not timed: {e}");
@@ -99,13 +77,7 @@ pub fn tune(args: &TuneArgs) -> Result<()> {
             println!("{sym:<42} {tile_s:>12} {warps_s:>7} FAILED verification: {check}");
             continue;
         }
-        let stats = time_case(
-            &gpu,
-            &mut case,
-            step,
-            &TimingOptions::default(),
-            Some(&flush),
-        )?;
+        let stats = time_case(&gpu, &mut case, step, &opts, Some(&flush))?;
         let ms = stats.median_ms;
         let pct = cublas_ms.map_or("-".to_string(), |c| format!("{:.1}", 100.0 * c / ms));
         println!(

@@ -1,43 +1,70 @@
 //! `y = gelu(x + bias[col])` over an f32 `rows × cols` matrix (tanh-approximated GELU).
 
+use super::CheckedOutput;
 use crate::error::Result;
 use crate::inputs;
 use crate::registry::{Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
-use crate::verify::{Comparison, Tolerance, compare};
+use crate::verify::{Comparison, Tolerance};
 use kernels_gpu::bias_gelu::{self as k, BiasGeluParams};
 
 /// The bias + GELU fusion ladder.
 pub struct BiasGelu;
 
-static STEPS: &[StepInfo] = &[
-    StepInfo {
-        ladder: "bias_gelu",
-        id: 1,
-        slug: "two_kernels",
-        symbol: k::bias_gelu_s01_two_kernels::SYMBOL,
-        symbols: &[
-            k::bias_gelu_s01_two_kernels::SYMBOL,
-            k::bias_gelu_s01_two_kernels_gelu::SYMBOL,
-        ],
-        technique: "bias add writes a temporary, a second kernel applies GELU",
+/// How a step is launched.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// Two kernels (`symbols[0]` then `symbols[1]`), one thread per element each.
+    TwoKernels,
+    /// One kernel, one thread per element.
+    Fused,
+    /// One kernel, a grid-stride loop of 4-element vectors over `BLOCKS_PER_SM` per SM.
+    GridStrideVectorized,
+}
+
+/// One step: what the registry shows, and how it is launched.
+struct BiasGeluStep {
+    info: StepInfo,
+    kind: Kind,
+}
+
+static STEPS: &[BiasGeluStep] = &[
+    BiasGeluStep {
+        info: StepInfo {
+            ladder: "bias_gelu",
+            id: 1,
+            slug: "two_kernels",
+            symbol: k::bias_gelu_s01_two_kernels::SYMBOL,
+            symbols: &[
+                k::bias_gelu_s01_two_kernels::SYMBOL,
+                k::bias_gelu_s01_two_kernels_gelu::SYMBOL,
+            ],
+            technique: "bias add writes a temporary, a second kernel applies GELU",
+        },
+        kind: Kind::TwoKernels,
     },
-    StepInfo {
-        ladder: "bias_gelu",
-        id: 2,
-        slug: "fused",
-        symbol: k::bias_gelu_s02_fused::SYMBOL,
-        symbols: &[k::bias_gelu_s02_fused::SYMBOL],
-        technique: "one kernel: no temporary (saves a write and a read)",
+    BiasGeluStep {
+        info: StepInfo {
+            ladder: "bias_gelu",
+            id: 2,
+            slug: "fused",
+            symbol: k::bias_gelu_s02_fused::SYMBOL,
+            symbols: &[k::bias_gelu_s02_fused::SYMBOL],
+            technique: "one kernel: no temporary (saves a write and a read)",
+        },
+        kind: Kind::Fused,
     },
-    StepInfo {
-        ladder: "bias_gelu",
-        id: 3,
-        slug: "fused_vectorized",
-        symbol: k::bias_gelu_s03_fused_vectorized::SYMBOL,
-        symbols: &[k::bias_gelu_s03_fused_vectorized::SYMBOL],
-        technique: "fused, grid-stride loop of 128-bit loads/stores",
+    BiasGeluStep {
+        info: StepInfo {
+            ladder: "bias_gelu",
+            id: 3,
+            slug: "fused_vectorized",
+            symbol: k::bias_gelu_s03_fused_vectorized::SYMBOL,
+            symbols: &[k::bias_gelu_s03_fused_vectorized::SYMBOL],
+            technique: "fused, grid-stride loop of 128-bit loads/stores",
+        },
+        kind: Kind::GridStrideVectorized,
     },
 ];
 
@@ -74,7 +101,7 @@ impl Ladder for BiasGelu {
         &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.iter().collect()
+        STEPS.iter().map(|s| &s.info).collect()
     }
     fn work(&self, shape: &Shape) -> Work {
         let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
@@ -121,6 +148,17 @@ struct BiasGeluCase {
     reference: Vec<f64>,
 }
 
+impl BiasGeluCase {
+    fn checked(&mut self) -> CheckedOutput<'_> {
+        CheckedOutput {
+            output: &mut self.y,
+            reference: &self.reference,
+            shape: self.shape.clone(),
+            tolerance: GELU_TOLERANCE,
+        }
+    }
+}
+
 impl Case for BiasGeluCase {
     fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
         let p = BiasGeluParams {
@@ -131,15 +169,19 @@ impl Case for BiasGeluCase {
             rows: self.rows,
             cols: self.cols,
         };
+        let s = STEPS
+            .iter()
+            .find(|s| s.info.id == step.id)
+            .expect("step of this ladder");
         let n = self.n as usize;
-        match step.id {
-            1 => {
+        match s.kind {
+            Kind::TwoKernels => {
                 let l = Launch::cover(n, THREADS);
                 gpu.launch(step.symbols[0], l, p)?;
                 gpu.launch(step.symbols[1], l, p)
             }
-            2 => gpu.launch(step.symbol, Launch::cover(n, THREADS), p),
-            _ => {
+            Kind::Fused => gpu.launch(step.symbol, Launch::cover(n, THREADS), p),
+            Kind::GridStrideVectorized => {
                 let full = n.div_ceil(4 * THREADS as usize).max(1);
                 let sms = gpu.info().sm_count.max(1) as usize;
                 let blocks = full.min(sms * BLOCKS_PER_SM as usize) as u32;
@@ -148,15 +190,9 @@ impl Case for BiasGeluCase {
         }
     }
     fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
+        // Step 1's temporary too, so a bias kernel that skips elements fails.
         self.tmp.poison(gpu)?;
-        self.y.poison(gpu)?;
-        self.run(gpu, step)?;
-        Ok(compare(
-            &self.y.to_host(gpu)?,
-            &self.reference,
-            &self.shape,
-            GELU_TOLERANCE,
-        ))
+        super::verify_output(gpu, self, Self::checked, |c| c.run(gpu, step))
     }
 }
 

@@ -186,6 +186,9 @@ pub fn warp_launch(tile: &WarpTile, stages: u32, m: usize, n: usize) -> Launch {
     .with_smem(tile.smem_bytes(stages as usize) as u32)
 }
 
+/// Shared-memory stages of every step-9 variant (double-buffered, like step 8).
+const S09_STAGES: u32 = 2;
+
 /// Index in [`k::S09_VARIANTS`] of a variant symbol.
 pub fn s09_variant_index(symbol: &str) -> Option<usize> {
     k::S09_VARIANTS.iter().position(|(s, _)| *s == symbol)
@@ -328,6 +331,19 @@ impl Ladder for Gemm {
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().map(|s| &s.info).collect()
     }
+    /// Steps 7 and 8 and every step-9 variant launch with their tile's stages in dynamic
+    /// shared memory (independent of the shape); the other steps with none.
+    fn dynamic_smem(&self, symbol: &str) -> Option<u32> {
+        if let Some(i) = s09_variant_index(symbol) {
+            return Some(warp_launch(&k::S09_VARIANTS[i].1, S09_STAGES, 1, 1).smem);
+        }
+        let s = STEPS.iter().find(|s| s.info.symbol == symbol)?;
+        Some(match s.kind {
+            Kind::Warp { tile, stages } => warp_launch(&tile, stages, 1, 1).smem,
+            Kind::Tuned => unreachable!("step 9's symbols are variants"),
+            _ => 0,
+        })
+    }
     fn awkward_shapes(&self) -> Vec<Shape> {
         [
             [1, 1, 1],
@@ -417,7 +433,7 @@ impl GemmCase {
             Kind::Warp { tile, stages } => (sym, warp_launch(&tile, stages, m, n)),
             Kind::Tuned => {
                 let (s, tile) = k::S09_VARIANTS[self.s09];
-                (s, warp_launch(&tile, 2, m, n))
+                (s, warp_launch(&tile, S09_STAGES, m, n))
             }
         }
     }
@@ -504,7 +520,7 @@ impl Case for GemmCase {
                 }
                 let p = self.params();
                 let (_, name, f) = self.twin.as_ref().expect("looked up above");
-                gpu.launch_function(f, name, warp_launch(&tile, 2, m, n), p)
+                gpu.launch_function(f, name, warp_launch(&tile, S09_STAGES, m, n), p)
             }
             other => Err(Error::Other(format!("gemm has no baseline {other}"))),
         }

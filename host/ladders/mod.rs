@@ -97,6 +97,35 @@ impl TwinKernel {
     }
 }
 
+/// What a case's check compares: the buffer its kernels write, the float64 reference, the
+/// shape mismatches are reported in, and the tolerance.
+pub struct CheckedOutput<'a> {
+    pub output: &'a mut crate::runtime::DeviceBuffer<f32>,
+    pub reference: &'a [f64],
+    pub shape: crate::shape::Shape,
+    pub tolerance: crate::verify::Tolerance,
+}
+
+/// The check of a case with one output: poisons the output (NaN, so an element the kernel
+/// forgets to write fails), runs `run` (a step or a baseline) on `case`, and compares the
+/// output with the reference. `checked` picks the output and reference out of the case.
+pub fn verify_output<C: ?Sized>(
+    gpu: &crate::runtime::Gpu,
+    case: &mut C,
+    checked: fn(&mut C) -> CheckedOutput<'_>,
+    run: impl FnOnce(&mut C) -> crate::error::Result<()>,
+) -> crate::error::Result<crate::verify::Comparison> {
+    checked(case).output.poison(gpu)?;
+    run(case)?;
+    let c = checked(case);
+    Ok(crate::verify::compare(
+        &c.output.to_host(gpu)?,
+        c.reference,
+        &c.shape,
+        c.tolerance,
+    ))
+}
+
 /// The error for a baseline name a ladder does not have.
 pub fn unknown_baseline(ladder: &str, name: &str) -> crate::error::Error {
     crate::error::Error::Other(format!("{ladder} has no baseline {name}"))

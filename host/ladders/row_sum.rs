@@ -1,41 +1,72 @@
 //! `out[r] = Σ_c in[r][c]` for an f32 `rows × cols` matrix.
 
+use super::CheckedOutput;
 use crate::error::Result;
 use crate::inputs;
 use crate::registry::{Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
-use crate::verify::{Comparison, Tolerance, compare};
+use crate::verify::{Comparison, Tolerance};
 use kernels_gpu::row_sum::{self as k, RowSumParams};
 
 /// The row-sum ladder.
 pub struct RowSum;
 
-static STEPS: &[StepInfo] = &[
-    StepInfo {
-        ladder: "row_sum",
-        id: 1,
-        slug: "thread_per_row",
-        symbol: k::row_sum_s01_thread_per_row::SYMBOL,
-        symbols: &[k::row_sum_s01_thread_per_row::SYMBOL],
-        technique: "one thread per row (uncoalesced)",
-    },
-    StepInfo {
-        ladder: "row_sum",
-        id: 2,
-        slug: "warp_per_row",
-        symbol: k::row_sum_s02_warp_per_row::SYMBOL,
-        symbols: &[k::row_sum_s02_warp_per_row::SYMBOL],
-        technique: "one warp per row, coalesced, shuffle reduction",
-    },
-    StepInfo {
-        ladder: "row_sum",
-        id: 3,
-        slug: "block_per_row",
-        symbol: k::row_sum_s03_block_per_row::SYMBOL,
-        symbols: &[k::row_sum_s03_block_per_row::SYMBOL],
-        technique: "one block per row, 128-bit loads, block reduction",
-    },
+/// How a step is launched: what sums one row.
+#[derive(Debug, Clone, Copy)]
+enum PerRow {
+    /// One thread per row: `rows` threads.
+    Thread,
+    /// One warp per row: `32 × rows` threads.
+    Warp,
+    /// One block per row: `rows` blocks.
+    Block,
+}
+
+/// One step: what the registry shows, and how it is launched.
+struct RowSumStep {
+    info: StepInfo,
+    kind: PerRow,
+}
+
+macro_rules! step {
+    ($id:literal, $slug:literal, $sym:ident, $tech:literal, $kind:expr) => {
+        RowSumStep {
+            info: StepInfo {
+                ladder: "row_sum",
+                id: $id,
+                slug: $slug,
+                symbol: k::$sym::SYMBOL,
+                symbols: &[k::$sym::SYMBOL],
+                technique: $tech,
+            },
+            kind: $kind,
+        }
+    };
+}
+
+static STEPS: &[RowSumStep] = &[
+    step!(
+        1,
+        "thread_per_row",
+        row_sum_s01_thread_per_row,
+        "one thread per row (uncoalesced)",
+        PerRow::Thread
+    ),
+    step!(
+        2,
+        "warp_per_row",
+        row_sum_s02_warp_per_row,
+        "one warp per row, coalesced, shuffle reduction",
+        PerRow::Warp
+    ),
+    step!(
+        3,
+        "block_per_row",
+        row_sum_s03_block_per_row,
+        "one block per row, 128-bit loads, block reduction",
+        PerRow::Block
+    ),
 ];
 
 const THREADS: u32 = 256;
@@ -54,7 +85,7 @@ impl Ladder for RowSum {
         &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.iter().collect()
+        STEPS.iter().map(|s| &s.info).collect()
     }
     fn work(&self, shape: &Shape) -> Work {
         let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
@@ -95,6 +126,17 @@ struct RowSumCase {
     tolerance: Tolerance,
 }
 
+impl RowSumCase {
+    fn checked(&mut self) -> CheckedOutput<'_> {
+        CheckedOutput {
+            output: &mut self.output,
+            reference: &self.reference,
+            shape: Shape::n(self.rows as usize),
+            tolerance: self.tolerance,
+        }
+    }
+}
+
 impl Case for RowSumCase {
     fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
         let p = RowSumParams {
@@ -103,22 +145,19 @@ impl Case for RowSumCase {
             rows: self.rows,
             cols: self.cols,
         };
+        let s = STEPS
+            .iter()
+            .find(|s| s.info.id == step.id)
+            .expect("step of this ladder");
         let rows = self.rows as usize;
-        let launch = match step.id {
-            1 => Launch::cover(rows, THREADS),
-            2 => Launch::cover(rows * 32, THREADS),
-            _ => Launch::linear(self.rows, THREADS),
+        let launch = match s.kind {
+            PerRow::Thread => Launch::cover(rows, THREADS),
+            PerRow::Warp => Launch::cover(rows * 32, THREADS),
+            PerRow::Block => Launch::linear(self.rows, THREADS),
         };
         gpu.launch(step.symbol, launch, p)
     }
     fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
-        self.output.poison(gpu)?;
-        self.run(gpu, step)?;
-        Ok(compare(
-            &self.output.to_host(gpu)?,
-            &self.reference,
-            &Shape::n(self.rows as usize),
-            self.tolerance,
-        ))
+        super::verify_output(gpu, self, Self::checked, |c| c.run(gpu, step))
     }
 }

@@ -1,12 +1,12 @@
 //! `out = inᵀ` for an f32 `rows × cols` matrix: exact comparison.
 
-use super::TwinKernel;
+use super::{CheckedOutput, TwinKernel};
 use crate::error::Result;
 use crate::inputs;
 use crate::registry::{BaselineInfo, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
-use crate::verify::{Comparison, Tolerance, compare};
+use crate::verify::{Comparison, Tolerance};
 use kernels_gpu::transpose::{self as k, TransposeParams};
 
 /// The transpose ladder.
@@ -160,13 +160,13 @@ impl TransposeCase {
             cols: self.cols,
         }
     }
-    fn compare(&self, gpu: &Gpu) -> Result<Comparison> {
-        Ok(compare(
-            &self.output.to_host(gpu)?,
-            &self.reference,
-            &Shape::rows_cols(self.cols as usize, self.rows as usize),
-            Tolerance::EXACT,
-        ))
+    fn checked(&mut self) -> CheckedOutput<'_> {
+        CheckedOutput {
+            output: &mut self.output,
+            reference: &self.reference,
+            shape: Shape::rows_cols(self.cols as usize, self.rows as usize),
+            tolerance: Tolerance::EXACT,
+        }
     }
 }
 
@@ -184,9 +184,7 @@ impl Case for TransposeCase {
         )
     }
     fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
-        self.output.poison(gpu)?;
-        self.run(gpu, step)?;
-        self.compare(gpu)
+        super::verify_output(gpu, self, Self::checked, |c| c.run(gpu, step))
     }
     fn run_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
         if baseline.name != "cuda_cpp_twin" {
@@ -202,8 +200,6 @@ impl Case for TransposeCase {
         self.twin.launch(gpu, l, p)
     }
     fn verify_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<Comparison> {
-        self.output.poison(gpu)?;
-        self.run_baseline(gpu, baseline)?;
-        self.compare(gpu)
+        super::verify_output(gpu, self, Self::checked, |c| c.run_baseline(gpu, baseline))
     }
 }

@@ -1,11 +1,12 @@
 //! `c = a + b`.
 
+use super::CheckedOutput;
 use crate::error::Result;
 use crate::inputs;
 use crate::registry::{Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
-use crate::verify::{Comparison, Tolerance, compare};
+use crate::verify::{Comparison, Tolerance};
 use kernels_gpu::vector_add::{self as k, VectorAddParams};
 
 /// The vector-add ladder (one step: the first kernel).
@@ -98,6 +99,17 @@ struct VectorAddCase {
     reference: Vec<f64>,
 }
 
+impl VectorAddCase {
+    fn checked(&mut self) -> CheckedOutput<'_> {
+        CheckedOutput {
+            output: &mut self.c,
+            reference: &self.reference,
+            shape: self.shape.clone(),
+            tolerance: Tolerance::F32,
+        }
+    }
+}
+
 impl Case for VectorAddCase {
     fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
         let p = VectorAddParams {
@@ -109,14 +121,7 @@ impl Case for VectorAddCase {
         gpu.launch(step.symbol, Launch::cover(self.n as usize, THREADS), p)
     }
     fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
-        self.c.poison(gpu)?;
-        self.run(gpu, step)?;
-        Ok(compare(
-            &self.c.to_host(gpu)?,
-            &self.reference,
-            &self.shape,
-            Tolerance::F32,
-        ))
+        super::verify_output(gpu, self, Self::checked, |c| c.run(gpu, step))
     }
     fn output(&mut self, gpu: &Gpu) -> Result<(Vec<usize>, Vec<f32>)> {
         Ok((self.shape.0.clone(), self.c.to_host(gpu)?))

@@ -4,6 +4,7 @@ use super::Launch;
 use crate::error::{DriverContext, Error, Result};
 use crate::ptx;
 use cudarc::driver::sys::CUdevice_attribute as Attr;
+use cudarc::driver::sys::CUfunction_attribute;
 use cudarc::driver::{CudaContext, CudaFunction, CudaModule, CudaStream};
 use cudarc::nvrtc::Ptx;
 use serde::Serialize;
@@ -46,7 +47,34 @@ pub struct Gpu {
     functions: Mutex<HashMap<String, CudaFunction>>,
     extra_modules: Mutex<HashMap<String, Arc<CudaModule>>>,
     launches: Mutex<LaunchLog>,
+    smem_limits: Mutex<SmemLimits>,
     info: DeviceInfo,
+}
+
+/// The dynamic shared-memory limit (`CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES`) set so
+/// far on each kernel, keyed by its `CUfunction` handle (the attribute belongs to the
+/// function, and a twin module may reuse a name). Only a launch asking for more than the
+/// kernel's current limit raises it, so repeated launches make no attribute call.
+#[derive(Default)]
+struct SmemLimits {
+    by_function: HashMap<usize, u32>,
+}
+
+impl SmemLimits {
+    /// Whether `bytes` exceeds both the 48 KiB every kernel may use without opting in and the
+    /// limit already set on `function`.
+    fn needs_raise(&self, function: usize, bytes: u32) -> bool {
+        bytes > 48 * 1024
+            && self
+                .by_function
+                .get(&function)
+                .is_none_or(|&set| bytes > set)
+    }
+
+    /// Records that `function`'s limit is now `bytes`.
+    fn raised(&mut self, function: usize, bytes: u32) {
+        self.by_function.insert(function, bytes);
+    }
 }
 
 /// The last (and the first) [`Launch`] of every symbol launched through
@@ -123,6 +151,7 @@ impl Gpu {
             functions: Mutex::new(HashMap::new()),
             extra_modules: Mutex::new(HashMap::new()),
             launches: Mutex::new(LaunchLog::default()),
+            smem_limits: Mutex::new(SmemLimits::default()),
             info,
         })
     }
@@ -179,6 +208,25 @@ impl Gpu {
     /// Remembers `launch` as the last launch of `symbol` (called by every launch).
     pub(super) fn record_launch(&self, symbol: &str, launch: Launch) {
         self.launch_log().record(symbol, launch);
+    }
+
+    /// Raises `f`'s dynamic shared-memory limit to `bytes` if `bytes` is above 48 KiB and
+    /// above the limit already set on it; otherwise does nothing (no driver call).
+    pub(super) fn ensure_dyn_smem(
+        &self,
+        f: &CudaFunction,
+        bytes: u32,
+    ) -> std::result::Result<(), cudarc::driver::DriverError> {
+        let key = f.cu_function() as usize;
+        let mut limits = self.smem_limits.lock().unwrap_or_else(|e| e.into_inner());
+        if limits.needs_raise(key, bytes) {
+            f.set_attribute(
+                CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                bytes as i32,
+            )?;
+            limits.raised(key, bytes);
+        }
+        Ok(())
     }
 
     /// The last launch of `symbol` since [`Gpu::forget_launches`] (or since the device was
@@ -284,5 +332,22 @@ mod tests {
         assert_eq!(log.latest(|s| s == "b"), None);
         log.by_symbol.clear();
         assert_eq!(log.first("a"), None);
+    }
+
+    #[test]
+    fn the_smem_limit_is_raised_only_above_what_was_set() {
+        let mut limits = SmemLimits::default();
+        let (f, g) = (0x1000, 0x2000);
+        assert!(!limits.needs_raise(f, 0));
+        assert!(!limits.needs_raise(f, 48 * 1024), "48 KiB needs no opt-in");
+        assert!(limits.needs_raise(f, 64 * 1024));
+        limits.raised(f, 64 * 1024);
+        assert!(
+            !limits.needs_raise(f, 64 * 1024),
+            "already set: no second call"
+        );
+        assert!(!limits.needs_raise(f, 50 * 1024), "below the limit set");
+        assert!(limits.needs_raise(f, 96 * 1024), "above it: raised again");
+        assert!(limits.needs_raise(g, 64 * 1024), "per function");
     }
 }

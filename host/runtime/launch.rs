@@ -2,7 +2,6 @@
 
 use super::Gpu;
 use crate::error::{Error, Result};
-use cudarc::driver::sys::CUfunction_attribute;
 use cudarc::driver::{CudaFunction, DeviceRepr, LaunchConfig};
 use kernels_gpu::KernelParams;
 
@@ -72,7 +71,8 @@ impl From<Launch> for LaunchConfig {
 impl Gpu {
     /// Enqueues kernel `symbol` with `params` on the stream (asynchronous: a fault inside the
     /// kernel surfaces at the next sync). Above 48 KiB of dynamic shared memory the kernel's
-    /// limit is raised first.
+    /// limit is raised first, once: only a launch asking for more than was already set on the
+    /// kernel makes the attribute call.
     pub fn launch<P: KernelParams>(&self, symbol: &str, launch: Launch, params: P) -> Result<()> {
         let f = self.function(symbol)?;
         self.launch_function(&f, symbol, launch, params)
@@ -94,13 +94,7 @@ impl Gpu {
             source,
         };
         self.record_launch(name, launch);
-        if launch.smem > 48 * 1024 {
-            f.set_attribute(
-                CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                launch.smem as i32,
-            )
-            .map_err(err)?;
-        }
+        self.ensure_dyn_smem(f, launch.smem).map_err(err)?;
         let block = ParamBlock(params);
         let mut args = [&block as *const ParamBlock<P> as *mut std::ffi::c_void];
         // SAFETY: the kernel's one parameter is a `P` (the same struct, defined once in
