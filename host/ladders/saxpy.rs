@@ -12,30 +12,56 @@ use kernels_gpu::saxpy::{self as k, SaxpyParams};
 /// The SAXPY ladder.
 pub struct Saxpy;
 
-static STEPS: &[StepInfo] = &[
-    StepInfo {
-        ladder: "saxpy",
-        id: 1,
-        slug: "naive",
-        symbol: k::saxpy_s01_naive::SYMBOL,
-        symbols: &[k::saxpy_s01_naive::SYMBOL],
-        technique: "one thread per element",
+/// How a step's grid is sized.
+#[derive(Debug, Clone, Copy)]
+enum Grid {
+    /// One thread per element.
+    OnePerElement,
+    /// A fixed grid of `BLOCKS_PER_SM` blocks per SM, one element per thread and iteration.
+    Stride,
+    /// As `Stride`, four elements (one 128-bit vector) per thread and iteration.
+    StrideVec4,
+}
+
+/// One step: what the registry shows, and how its grid is sized.
+struct SaxpyStep {
+    info: StepInfo,
+    grid: Grid,
+}
+
+static STEPS: &[SaxpyStep] = &[
+    SaxpyStep {
+        info: StepInfo {
+            ladder: "saxpy",
+            id: 1,
+            slug: "naive",
+            symbol: k::saxpy_s01_naive::SYMBOL,
+            symbols: &[k::saxpy_s01_naive::SYMBOL],
+            technique: "one thread per element",
+        },
+        grid: Grid::OnePerElement,
     },
-    StepInfo {
-        ladder: "saxpy",
-        id: 2,
-        slug: "grid_stride",
-        symbol: k::saxpy_s02_grid_stride::SYMBOL,
-        symbols: &[k::saxpy_s02_grid_stride::SYMBOL],
-        technique: "grid-stride loop over a fixed grid",
+    SaxpyStep {
+        info: StepInfo {
+            ladder: "saxpy",
+            id: 2,
+            slug: "grid_stride",
+            symbol: k::saxpy_s02_grid_stride::SYMBOL,
+            symbols: &[k::saxpy_s02_grid_stride::SYMBOL],
+            technique: "grid-stride loop over a fixed grid",
+        },
+        grid: Grid::Stride,
     },
-    StepInfo {
-        ladder: "saxpy",
-        id: 3,
-        slug: "vectorized",
-        symbol: k::saxpy_s03_vectorized::SYMBOL,
-        symbols: &[k::saxpy_s03_vectorized::SYMBOL],
-        technique: "grid-stride loop of 128-bit loads/stores, scalar head and tail",
+    SaxpyStep {
+        info: StepInfo {
+            ladder: "saxpy",
+            id: 3,
+            slug: "vectorized",
+            symbol: k::saxpy_s03_vectorized::SYMBOL,
+            symbols: &[k::saxpy_s03_vectorized::SYMBOL],
+            technique: "grid-stride loop of 128-bit loads/stores, scalar head and tail",
+        },
+        grid: Grid::StrideVec4,
     },
 ];
 
@@ -53,10 +79,15 @@ const BLOCKS_PER_SM: u32 = 8;
 
 /// The launch of `step` for `n` elements on `gpu`.
 fn launch_for(step: &StepInfo, n: usize, gpu: &Gpu) -> Launch {
-    match step.id {
-        1 => Launch::cover(n, THREADS),
-        3 => vectorized_launch(n, gpu),
-        _ => {
+    let grid = STEPS
+        .iter()
+        .find(|s| s.info.id == step.id)
+        .expect("a saxpy step")
+        .grid;
+    match grid {
+        Grid::OnePerElement => Launch::cover(n, THREADS),
+        Grid::StrideVec4 => vectorized_launch(n, gpu),
+        Grid::Stride => {
             let full = n.div_ceil(THREADS as usize) as u32;
             Launch::linear(
                 full.min(gpu.info().sm_count as u32 * BLOCKS_PER_SM),
@@ -93,7 +124,7 @@ impl Ladder for Saxpy {
         &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.iter().collect()
+        STEPS.iter().map(|s| &s.info).collect()
     }
     fn work(&self, shape: &Shape) -> Work {
         let n = shape.numel() as f64;
