@@ -1,7 +1,7 @@
 //! The PTX module built by `build.rs` from `kernels-gpu`, embedded in the binary.
 
 /// PTX of every kernel in `kernels-gpu`, compiled for [`PTX_ARCH`].
-pub const PTX: &str = include_str!(concat!(env!("OUT_DIR"), "/kernels.ptx"));
+pub static PTX: &str = include_str!(concat!(env!("OUT_DIR"), "/kernels.ptx"));
 
 /// The architecture the PTX targets (`KLAB_PTX_ARCH` at build time; default `sm_80`).
 pub const PTX_ARCH: &str = env!("KLAB_PTX_ARCH");
