@@ -84,6 +84,37 @@ fn report_writes_a_chart_per_ladder_and_a_roofline() {
 }
 
 #[test]
+fn a_ladder_run_at_several_shapes_gets_a_chart_per_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = synthetic();
+    let mut second = v["results"][0].clone();
+    second["shape"] = "1024".into();
+    v["results"].as_array_mut().unwrap().push(second);
+    let json = dir.path().join("results.json");
+    std::fs::write(&json, serde_json::to_string(&v).unwrap()).unwrap();
+    let out = dir.path().join("charts");
+    let o = Command::new(kernel_lab::testing::klab_bin(env!("CARGO_BIN_EXE_klab")))
+        .args([
+            "report".as_ref(),
+            json.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.join("saxpy.svg").exists());
+    for name in ["saxpy-67108864.svg", "saxpy-1024.svg", "gemm.svg"] {
+        assert_svg(&out.join(name));
+    }
+    let small = std::fs::read_to_string(out.join("saxpy-1024.svg")).unwrap();
+    assert!(
+        small.contains("saxpy 1024: percent of copy_gbps"),
+        "{small}"
+    );
+}
+
+#[test]
 fn report_of_a_missing_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let o = Command::new(kernel_lab::testing::klab_bin(env!("CARGO_BIN_EXE_klab")))

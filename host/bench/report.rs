@@ -31,8 +31,9 @@ fn bar_label(r: &ResultRow, with_shape: bool) -> String {
     }
 }
 
-/// The SVG of one ladder's bars: percent of its ceiling, per step and baseline.
-pub fn ladder_chart(ladder: &str, rows: &[&ResultRow]) -> Result<String> {
+/// The SVG of one ladder's bars: percent of its ceiling, per step and baseline. `title` names
+/// the ladder (and the shape, when the ladder was run at several).
+pub fn ladder_chart(title: &str, rows: &[&ResultRow]) -> Result<String> {
     let mut shapes: Vec<&str> = rows.iter().map(|r| r.shape.as_str()).collect();
     shapes.sort();
     shapes.dedup();
@@ -52,10 +53,7 @@ pub fn ladder_chart(ladder: &str, rows: &[&ResultRow]) -> Result<String> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("{ladder}: percent of {ceiling}"),
-                ("sans-serif", 22),
-            )
+            .caption(format!("{title}: percent of {ceiling}"), ("sans-serif", 22))
             .margin(16)
             .x_label_area_size(40)
             .y_label_area_size(56)
@@ -210,8 +208,9 @@ fn file_stem(name: &str) -> String {
         .collect()
 }
 
-/// Writes `<ladder>.svg` for every ladder and `roofline.svg` into `dir` (created if needed);
-/// returns the paths written.
+/// Writes `<ladder>.svg` for every ladder (`<ladder>-<shape>.svg` per shape when it was run at
+/// several, so that each chart's bars are one step each) and `roofline.svg` into `dir`
+/// (created if needed); returns the paths written.
 pub fn write_report(rep: &BenchReport, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::File {
         path: dir.display().to_string(),
@@ -226,9 +225,26 @@ pub fn write_report(rep: &BenchReport, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for l in ladders {
         let rows: Vec<&ResultRow> = rep.results.iter().filter(|r| r.ladder == l).collect();
-        let path = dir.join(format!("{}.svg", file_stem(l)));
-        write_atomic(&path, ladder_chart(l, &rows)?.as_bytes())?;
-        written.push(path);
+        let mut shapes: Vec<&str> = Vec::new();
+        for r in &rows {
+            if !shapes.contains(&r.shape.as_str()) {
+                shapes.push(&r.shape);
+            }
+        }
+        for shape in &shapes {
+            let of_shape: Vec<&ResultRow> =
+                rows.iter().copied().filter(|r| r.shape == *shape).collect();
+            let (stem, title) = match shapes.len() {
+                1 => (file_stem(l), l.to_string()),
+                _ => (
+                    format!("{}-{}", file_stem(l), file_stem(shape)),
+                    format!("{l} {shape}"),
+                ),
+            };
+            let path = dir.join(format!("{stem}.svg"));
+            write_atomic(&path, ladder_chart(&title, &of_shape)?.as_bytes())?;
+            written.push(path);
+        }
     }
     let path = dir.join("roofline.svg");
     write_atomic(&path, roofline_chart(rep)?.as_bytes())?;
