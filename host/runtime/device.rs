@@ -84,8 +84,8 @@ impl SmemLimits {
 #[derive(Default)]
 struct LaunchLog {
     seq: u64,
-    /// symbol → (sequence number of its last launch, last launch, first launch)
-    by_symbol: HashMap<String, (u64, Launch, Launch)>,
+    /// symbol → (sequence number of its last launch, its first launch)
+    by_symbol: HashMap<String, (u64, Launch)>,
 }
 
 impl LaunchLog {
@@ -93,31 +93,23 @@ impl LaunchLog {
         self.seq += 1;
         let seq = self.seq;
         match self.by_symbol.get_mut(symbol) {
-            Some(slot) => {
-                slot.0 = seq;
-                slot.1 = launch;
-            }
+            Some(slot) => slot.0 = seq,
             None => {
-                self.by_symbol
-                    .insert(symbol.to_string(), (seq, launch, launch));
+                self.by_symbol.insert(symbol.to_string(), (seq, launch));
             }
         }
     }
 
-    fn last(&self, symbol: &str) -> Option<Launch> {
-        self.by_symbol.get(symbol).map(|(_, l, _)| *l)
-    }
-
     fn first(&self, symbol: &str) -> Option<Launch> {
-        self.by_symbol.get(symbol).map(|(_, _, f)| *f)
+        self.by_symbol.get(symbol).map(|(_, f)| *f)
     }
 
     fn latest(&self, keep: impl Fn(&str) -> bool) -> Option<(String, Launch)> {
         self.by_symbol
             .iter()
             .filter(|(s, _)| keep(s))
-            .max_by_key(|(_, (seq, _, _))| *seq)
-            .map(|(s, (_, _, first))| (s.clone(), *first))
+            .max_by_key(|(_, (seq, _))| *seq)
+            .map(|(s, (_, first))| (s.clone(), *first))
     }
 }
 
@@ -229,12 +221,6 @@ impl Gpu {
         Ok(())
     }
 
-    /// The last launch of `symbol` since [`Gpu::forget_launches`] (or since the device was
-    /// opened), if it was launched.
-    pub fn last_launch(&self, symbol: &str) -> Option<Launch> {
-        self.launch_log().last(symbol)
-    }
-
     /// The first launch of `symbol` since [`Gpu::forget_launches`]: for a kernel launched
     /// several times per run (a multi-pass reduction) its main pass.
     pub fn first_launch(&self, symbol: &str) -> Option<Launch> {
@@ -315,14 +301,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_launch_log_keeps_first_and_last_launch_per_symbol() {
+    fn the_launch_log_keeps_the_first_launch_and_the_latest_symbol() {
         let mut log = LaunchLog::default();
-        assert_eq!(log.last("a"), None);
+        assert_eq!(log.first("a"), None);
         let (big, small) = (Launch::linear(1024, 256), Launch::linear(1, 256));
         log.record("a", big);
         log.record("flush", Launch::linear(8, 128));
         log.record("a", small);
-        assert_eq!((log.first("a"), log.last("a")), (Some(big), Some(small)));
+        assert_eq!(log.first("a"), Some(big));
         assert_eq!(log.latest(|_| true), Some(("a".to_string(), big)));
         log.record("flush", Launch::linear(8, 128));
         assert_eq!(

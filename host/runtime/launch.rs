@@ -51,11 +51,6 @@ impl Launch {
             ..self
         }
     }
-
-    /// Threads per block.
-    pub fn threads_per_block(&self) -> u32 {
-        self.block.0 * self.block.1 * self.block.2
-    }
 }
 
 impl From<Launch> for LaunchConfig {
