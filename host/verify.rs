@@ -1,5 +1,7 @@
 //! The one comparator: `|gpu − ref| ≤ atol + rtol·|ref|` elementwise, plus the relative norm
-//! `‖gpu − ref‖ / ‖ref‖`. NaN never passes. Mismatches are reported with index and shape.
+//! `‖gpu − ref‖ / ‖ref‖`. NaN never passes where the reference is a number; where the
+//! reference itself is NaN or ±inf (the function's value on such inputs, as torch computes
+//! it), only that same value passes. Mismatches are reported with index and shape.
 
 use crate::shape::Shape;
 use serde::Serialize;
@@ -99,6 +101,26 @@ pub fn compare(got: &[f32], want: &[f64], shape: &Shape, tol: Tolerance) -> Comp
     let (mut diff2, mut ref2) = (0.0f64, 0.0f64);
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
         let g64 = g as f64;
+        if !w.is_finite() {
+            // A NaN or infinite reference is matched exactly (NaN by NaN, but never by the
+            // poison pattern of an element the kernel did not write), outside the norms.
+            let same = if w.is_nan() {
+                g.is_nan() && g.to_bits() != crate::runtime::POISON_F32_BITS
+            } else {
+                g64 == w
+            };
+            if !same {
+                c.failed += 1;
+                if c.first.len() < REPORTED {
+                    c.first.push(Mismatch {
+                        index: shape.unflatten(i),
+                        got: g,
+                        want: w,
+                    });
+                }
+            }
+            continue;
+        }
         let d = (g64 - w).abs();
         let ok = d <= tol.atol + tol.rtol * w.abs();
         if g.is_nan() {
@@ -159,6 +181,34 @@ mod tests {
         let c = compare(&[f32::NAN], &[1.0], &Shape::n(1), tol);
         assert!(!c.passed());
         assert_eq!(c.nan, 1);
+    }
+
+    #[test]
+    fn a_nan_or_infinite_reference_is_matched_exactly() {
+        let s = Shape::n(3);
+        let want = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+        let ok = compare(
+            &[f32::NAN, f32::INFINITY, f32::NEG_INFINITY],
+            &want,
+            &s,
+            Tolerance::F32,
+        );
+        assert!(ok.passed(), "{ok}");
+        assert!(ok.rel_norm.is_finite() && ok.max_abs_err == 0.0, "{ok}");
+        let loose = Tolerance {
+            atol: f64::INFINITY,
+            rtol: f64::INFINITY,
+        };
+        let poison = f32::from_bits(crate::runtime::POISON_F32_BITS);
+        for got in [
+            [1.0, f32::INFINITY, f32::NEG_INFINITY],
+            [poison, f32::INFINITY, f32::NEG_INFINITY],
+            [f32::NAN, f32::MAX, f32::NEG_INFINITY],
+            [f32::NAN, f32::INFINITY, f32::NAN],
+        ] {
+            let c = compare(&got, &want, &s, loose);
+            assert_eq!(c.failed, 1, "{got:?}: {c}");
+        }
     }
 
     #[test]

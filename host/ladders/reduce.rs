@@ -187,6 +187,7 @@ static SUM_META: LadderMeta = LadderMeta {
     default_shape: &[super::BENCH_N_256MIB],
     bench_shapes: &[&[super::BENCH_N_256MIB]],
     ceiling: Ceiling::CopyGbps,
+    chapter: "reduction",
 };
 
 static MAX_META: LadderMeta = LadderMeta {
@@ -214,9 +215,14 @@ impl ReduceLadder {
         let n = values.len();
         let reference = match self.op {
             Op::Sum => values.iter().map(|&v| v as f64).sum(),
-            Op::Max => values
-                .iter()
-                .fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64)),
+            // NaN-propagating, as torch.max (f64::max would skip a NaN).
+            Op::Max => values.iter().fold(f64::NEG_INFINITY, |m, &v| {
+                if m.is_nan() || v.is_nan() {
+                    f64::NAN
+                } else {
+                    m.max(v as f64)
+                }
+            }),
         };
         let l2 = values
             .iter()

@@ -114,16 +114,24 @@ impl<T: DeviceRepr> DeviceBuffer<T> {
     }
 }
 
+/// The byte outputs are poisoned with before a checked run.
+const POISON_BYTE: u8 = 0xFF;
+/// An f32 element of a poisoned buffer: a NaN with every payload bit set, which no kernel
+/// produces from our inputs (`max.NaN.f32` and arithmetic give the canonical `0x7FFFFFFF` or
+/// the input's NaN), so the comparator tells "not written" from "NaN computed".
+pub const POISON_F32_BITS: u32 = 0xFFFF_FFFF;
+
 impl DeviceBuffer<f32> {
-    /// Fills the buffer with NaN (`0xFFFFFFFF` bytes), so an element the kernel forgets to
+    /// Fills the buffer with NaN ([`POISON_F32_BITS`]), so an element the kernel forgets to
     /// write fails verification.
     pub fn poison(&mut self, gpu: &Gpu) -> Result<()> {
+        const _: () = assert!(POISON_F32_BITS == u32::from_ne_bytes([POISON_BYTE; 4]));
         let (addr, _sync) = self.slice.device_ptr(gpu.stream());
         // SAFETY: the range is exactly this allocation.
         unsafe {
             cudarc::driver::result::memset_d8_async(
                 addr,
-                0xFF,
+                POISON_BYTE,
                 self.bytes(),
                 gpu.stream().cu_stream(),
             )

@@ -19,7 +19,12 @@ struct Sum {
 };
 struct Max {
     static __device__ __forceinline__ float identity() { return -__int_as_float(0x7f800000); }
-    static __device__ __forceinline__ float combine(float a, float b) { return fmaxf(a, b); }
+    // NaN-propagating, as the Rust kernels' max.NaN.f32 (fmaxf would drop a NaN).
+    static __device__ __forceinline__ float combine(float a, float b) {
+        float r;
+        asm("max.NaN.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+        return r;
+    }
 };
 
 template <class O> __device__ __forceinline__ float warp_reduce(float v) {

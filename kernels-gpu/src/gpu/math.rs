@@ -13,6 +13,18 @@ pub fn fma(a: f32, b: f32, c: f32) -> f32 {
     core::f32::math::mul_add(a, b, c)
 }
 
+/// `max.NaN.f32` (sm_80+): the larger of `a` and `b`, NaN if either is NaN (IEEE 754-2019
+/// `maximum`, `torch.max`'s rule). Plain `f32::max` is `max.f32`, which returns the number
+/// when one operand is NaN.
+#[inline(always)]
+pub fn max_nan(a: f32, b: f32) -> f32 {
+    let r: f32;
+    unsafe {
+        asm!("max.NaN.f32 {r}, {a}, {b};", r = out(reg32) r, a = in(reg32) a, b = in(reg32) b, options(pure, nomem, nostack))
+    };
+    r
+}
+
 /// `ex2.approx.ftz.f32`: `2^x`.
 #[inline(always)]
 pub fn exp2_fast(x: f32) -> f32 {

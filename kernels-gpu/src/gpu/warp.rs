@@ -4,7 +4,7 @@
 //! | --- | --- | --- |
 //! | `shuffle_down` / `shuffle_xor` / `shuffle_idx` | `shfl.sync.{down,bfly,idx}.b32` | `SHFL.{DOWN,BFLY,IDX}` |
 //! | `ballot` / `any` / `all` | `vote.sync.{ballot,any,all}` | `VOTE` |
-//! | `reduce_sum` / `reduce_max` | 5 × `shfl.sync.bfly` + add/max | 5 × `SHFL.BFLY` |
+//! | `reduce_sum` / `reduce_max` | 5 × `shfl.sync.bfly` + `add` / `max.NaN` | 5 × `SHFL.BFLY` |
 //!
 //! These are LLVM NVVM intrinsics, not inline asm, because they are *convergent*: the
 //! optimiser must not move them into a branch that only some lanes take. Checked: the same
@@ -76,12 +76,13 @@ pub fn reduce_sum(mut v: f32) -> f32 {
     v
 }
 
-/// Maximum over the warp by a butterfly: every lane gets the maximum.
+/// Maximum over the warp by a butterfly: every lane gets the maximum, NaN if any lane holds
+/// NaN (`max.NaN.f32`, as `torch.max`).
 #[inline(always)]
 pub fn reduce_max(mut v: f32) -> f32 {
     let mut offset = 16;
     while offset > 0 {
-        v = v.max(shuffle_xor(v, offset));
+        v = super::math::max_nan(v, shuffle_xor(v, offset));
         offset >>= 1;
     }
     v

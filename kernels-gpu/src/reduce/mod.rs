@@ -83,14 +83,33 @@ impl ReduceOp for Sum {
 
 impl ReduceOp for Max {
     const IDENTITY: f32 = f32::NEG_INFINITY;
+    /// NaN-propagating maximum (`max.NaN.f32` on the GPU), as `torch.max`: one NaN input makes
+    /// the result NaN. (`f32::max` — PTX `max.f32` — returns the other operand instead.)
     #[inline(always)]
     fn combine(a: f32, b: f32) -> f32 {
-        a.max(b)
+        max_nan(a, b)
     }
     #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     fn warp(v: f32) -> f32 {
         crate::gpu::warp::reduce_max(v)
+    }
+}
+
+/// `max(a, b)`, NaN if either is NaN: `max.NaN.f32` (sm_80+) on the GPU.
+#[inline(always)]
+pub fn max_nan(a: f32, b: f32) -> f32 {
+    #[cfg(target_arch = "nvptx64")]
+    {
+        crate::gpu::math::max_nan(a, b)
+    }
+    #[cfg(not(target_arch = "nvptx64"))]
+    {
+        if a.is_nan() || b.is_nan() {
+            f32::NAN
+        } else {
+            a.max(b)
+        }
     }
 }
 
@@ -205,7 +224,7 @@ macro_rules! reduce_kernels {
         kernel! {
             #[doc = $doc]
             #[doc = ""]
-            #[doc = "Max: identity `-inf`, `max` (exact whatever the order)."]
+            #[doc = "Max: identity `-inf`, NaN-propagating `max.NaN.f32` (exact whatever the order; NaN if any input is NaN)."]
             fn $max(p: $params) {
                 $body::<super::Max>(p)
             }
