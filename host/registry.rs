@@ -102,6 +102,9 @@ pub struct LadderMeta {
     pub bench_shapes: &'static [&'static [usize]],
     /// What throughput is compared against.
     pub ceiling: Ceiling,
+    /// The chapter of the guide that explains the ladder: `docs/ladders/<chapter>.md`, which
+    /// holds its `<!-- klab:measured ladder=NAME -->` block (`klab report --docs`).
+    pub chapter: &'static str,
 }
 
 /// An optimisation ladder: numbered steps computing one function.
@@ -244,6 +247,17 @@ pub fn all_ladders() -> Vec<&'static dyn Ladder> {
     crate::ladders::ALL.to_vec()
 }
 
+/// The guide's ladder chapters (`docs/ladders/<chapter>.md`), each once, in teaching order.
+pub fn chapters() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for l in all_ladders() {
+        if !out.contains(&l.meta().chapter) {
+            out.push(l.meta().chapter);
+        }
+    }
+    out
+}
+
 /// Every step of every ladder.
 pub fn all_steps() -> impl Iterator<Item = &'static StepInfo> {
     crate::ladders::ALL.iter().flat_map(|l| l.steps())
@@ -354,6 +368,25 @@ mod tests {
                     s.symbol
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_ladder_has_its_measured_block_in_its_chapter() {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ladders");
+        if !docs.is_dir() {
+            eprintln!(
+                "every_ladder_has_its_measured_block_in_its_chapter: skipped: no source checkout ({} is absent)",
+                docs.display()
+            );
+            return;
+        }
+        for l in all_ladders() {
+            let path = docs.join(format!("{}.md", l.meta().chapter));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {}: {e}", l.name(), path.display()));
+            let marker = format!("<!-- klab:measured ladder={} -->", l.name());
+            assert!(text.contains(&marker), "{} has no {marker}", path.display());
         }
     }
 

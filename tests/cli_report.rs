@@ -140,13 +140,22 @@ fn report_docs_fills_the_chapters_marker_blocks_and_is_idempotent() {
     let ladders = docs.join("ladders");
     std::fs::create_dir_all(&ladders).unwrap();
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ladders");
-    for name in ["reduction.md", "transpose.md", "elementwise.md", "gemm.md"] {
-        let text = std::fs::read_to_string(src.join(name)).unwrap();
+    if !src.is_dir() {
+        // A test binary copied away from its checkout (the GPU bundle) has no chapters to copy.
+        eprintln!(
+            "report_docs_fills_the_chapters_marker_blocks_and_is_idempotent: skipped: no source checkout ({} is absent)",
+            src.display()
+        );
+        return;
+    }
+    for chapter in kernel_lab::registry::chapters() {
+        let name = format!("{chapter}.md");
+        let text = std::fs::read_to_string(src.join(&name)).unwrap();
         assert!(
             text.contains("<!-- klab:measured ladder="),
             "{name} has no block"
         );
-        std::fs::write(ladders.join(name), text).unwrap();
+        std::fs::write(ladders.join(&name), text).unwrap();
     }
     let run = || {
         let o = Command::new(kernel_lab::testing::klab_bin(env!("CARGO_BIN_EXE_klab")))

@@ -94,6 +94,7 @@ static META: LadderMeta = LadderMeta {
     default_shape: &[8192, 8192],
     bench_shapes: &[&[8192, 8192]],
     ceiling: Ceiling::CopyGbps,
+    chapter: "elementwise",
 };
 
 impl Ladder for BiasGelu {

@@ -322,6 +322,7 @@ static META: LadderMeta = LadderMeta {
     default_shape: &[4096, 4096, 4096],
     bench_shapes: &[&[4096, 4096, 4096], &[1024, 1024, 1024]],
     ceiling: Ceiling::CublasSgemmTflops,
+    chapter: "gemm",
 };
 
 impl Ladder for Gemm {

@@ -78,6 +78,7 @@ static META: LadderMeta = LadderMeta {
     default_shape: &[8192, 8192],
     bench_shapes: &[&[8192, 8192]],
     ceiling: Ceiling::CopyGbps,
+    chapter: "reduction",
 };
 
 impl Ladder for RowSum {

@@ -102,6 +102,7 @@ static META: LadderMeta = LadderMeta {
     default_shape: &[8192, 8192],
     bench_shapes: &[&[8192, 8192]],
     ceiling: Ceiling::CopyGbps,
+    chapter: "transpose",
 };
 
 impl Ladder for Transpose {

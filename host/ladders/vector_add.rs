@@ -30,6 +30,7 @@ static META: LadderMeta = LadderMeta {
     default_shape: &[1 << 24],
     bench_shapes: &[&[super::BENCH_N_256MIB]],
     ceiling: Ceiling::CopyGbps,
+    chapter: "elementwise",
 };
 
 impl Ladder for VectorAdd {

@@ -7,8 +7,8 @@ use kernel_lab::bench::ceilings::Ceilings;
 use kernel_lab::bench::results::RowKind;
 use kernel_lab::bench::runner::{self, Progress};
 use kernel_lab::registry;
+use kernel_lab::runtime::Gpu;
 use kernel_lab::shape::Shape;
-use kernel_lab::testing::gpu_or_skip;
 
 struct Quiet;
 impl Progress for Quiet {
@@ -19,11 +19,7 @@ impl Progress for Quiet {
     }
 }
 
-#[test]
-fn ceilings_are_measured_and_plausible() {
-    let Some(gpu) = gpu_or_skip("ceilings_are_measured_and_plausible") else {
-        return;
-    };
+pub fn ceilings_are_measured_and_plausible(gpu: &Gpu) {
     let flush = L2Flush::new(gpu).unwrap();
     let c = Ceilings::measure(gpu, &TimingOptions::quick(), &flush);
     assert!(
@@ -40,11 +36,7 @@ fn ceilings_are_measured_and_plausible() {
     assert!((1.0..500.0).contains(&fma), "fma {fma} TFLOP/s");
 }
 
-#[test]
-fn a_quick_bench_verifies_and_times_every_step() {
-    let Some(gpu) = gpu_or_skip("a_quick_bench_verifies_and_times_every_step") else {
-        return;
-    };
+pub fn a_quick_bench_verifies_and_times_every_step(gpu: &Gpu) {
     // One awkward, modest size per ladder, by its number of dimensions.
     let mut plan = Vec::new();
     for l in registry::all_ladders() {
@@ -83,11 +75,7 @@ fn a_quick_bench_verifies_and_times_every_step() {
     assert!(!rep.device.name.is_empty() && rep.device.quick);
 }
 
-#[test]
-fn output_of_a_prepared_case_matches_its_inputs() {
-    let Some(gpu) = gpu_or_skip("output_of_a_prepared_case_matches_its_inputs") else {
-        return;
-    };
+pub fn output_of_a_prepared_case_matches_its_inputs(gpu: &Gpu) {
     let l = registry::ladder("vector_add").unwrap();
     let shape = Shape::n(5);
     let a = vec![1.0, 2.0, 3.0, 4.0, 5.0];
@@ -105,3 +93,19 @@ fn output_of_a_prepared_case_matches_its_inputs() {
     case.run(gpu, r.steps()[0]).unwrap();
     assert_eq!(case.output(gpu).unwrap(), (vec![], vec![10.0]));
 }
+
+/// The GPU tests of this module, run by the harness in main.rs.
+pub const TESTS: &[crate::GpuTest] = &[
+    (
+        "ceilings_are_measured_and_plausible",
+        ceilings_are_measured_and_plausible,
+    ),
+    (
+        "a_quick_bench_verifies_and_times_every_step",
+        a_quick_bench_verifies_and_times_every_step,
+    ),
+    (
+        "output_of_a_prepared_case_matches_its_inputs",
+        output_of_a_prepared_case_matches_its_inputs,
+    ),
+];

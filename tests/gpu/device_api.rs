@@ -5,7 +5,6 @@
 use kernel_lab::inputs;
 use kernel_lab::runtime::{DeviceBuffer, Gpu, Launch};
 use kernel_lab::shape::Shape;
-use kernel_lab::testing::gpu_or_skip;
 use kernel_lab::verify::{Tolerance, compare};
 use kernels_gpu::selftest::{self as st, SelftestParams};
 
@@ -39,11 +38,7 @@ fn run(
     }
 }
 
-#[test]
-fn warp_shuffles_votes_and_reductions() {
-    let Some(gpu) = gpu_or_skip("warp_shuffles_votes_and_reductions") else {
-        return;
-    };
+pub fn warp_shuffles_votes_and_reductions(gpu: &Gpu) {
     let n = 32 * 8;
     let x = inputs::uniform(n, inputs::fresh_seed(), -1.0, 1.0);
     let r = run(
@@ -85,11 +80,7 @@ fn warp_shuffles_votes_and_reductions() {
     }
 }
 
-#[test]
-fn atomics_on_global_and_shared_memory() {
-    let Some(gpu) = gpu_or_skip("atomics_on_global_and_shared_memory") else {
-        return;
-    };
+pub fn atomics_on_global_and_shared_memory(gpu: &Gpu) {
     let (n, threads) = (10_000usize, 256u32);
     let blocks = n.div_ceil(threads as usize);
     // Small integers: every order of addition gives the exact same sum.
@@ -126,11 +117,7 @@ fn atomics_on_global_and_shared_memory() {
     assert_eq!(r.out_u32[0], n as u32, "global atomic add u32");
 }
 
-#[test]
-fn fast_math_is_within_its_documented_accuracy() {
-    let Some(gpu) = gpu_or_skip("fast_math_is_within_its_documented_accuracy") else {
-        return;
-    };
+pub fn fast_math_is_within_its_documented_accuracy(gpu: &Gpu) {
     let n = 4099;
     let x = inputs::uniform(n, inputs::fresh_seed(), -4.0, 4.0);
     let r = run(
@@ -193,11 +180,7 @@ fn fast_math_is_within_its_documented_accuracy() {
     );
 }
 
-#[test]
-fn dynamic_shared_memory_with_128_bit_accesses() {
-    let Some(gpu) = gpu_or_skip("dynamic_shared_memory_with_128_bit_accesses") else {
-        return;
-    };
+pub fn dynamic_shared_memory_with_128_bit_accesses(gpu: &Gpu) {
     let (threads, blocks) = (128u32, 37usize);
     let n = 4 * threads as usize * blocks;
     let x = inputs::uniform(n, inputs::fresh_seed(), -1.0, 1.0);
@@ -218,3 +201,23 @@ fn dynamic_shared_memory_with_128_bit_accesses() {
         }
     }
 }
+
+/// The GPU tests of this module, run by the harness in main.rs.
+pub const TESTS: &[crate::GpuTest] = &[
+    (
+        "warp_shuffles_votes_and_reductions",
+        warp_shuffles_votes_and_reductions,
+    ),
+    (
+        "atomics_on_global_and_shared_memory",
+        atomics_on_global_and_shared_memory,
+    ),
+    (
+        "fast_math_is_within_its_documented_accuracy",
+        fast_math_is_within_its_documented_accuracy,
+    ),
+    (
+        "dynamic_shared_memory_with_128_bit_accesses",
+        dynamic_shared_memory_with_128_bit_accesses,
+    ),
+];

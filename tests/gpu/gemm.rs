@@ -4,8 +4,8 @@
 use kernel_lab::inputs;
 use kernel_lab::ladders::gemm::Gemm;
 use kernel_lab::registry::{self, Case, Ladder};
+use kernel_lab::runtime::Gpu;
 use kernel_lab::shape::Shape;
-use kernel_lab::testing::gpu_or_skip;
 use kernels_gpu::gemm::S09_VARIANTS;
 
 const SHAPES: &[[usize; 3]] = &[
@@ -18,11 +18,7 @@ const SHAPES: &[[usize; 3]] = &[
     [300, 260, 64],
 ];
 
-#[test]
-fn every_step_9_variant_on_awkward_shapes() {
-    let Some(gpu) = gpu_or_skip("every_step_9_variant_on_awkward_shapes") else {
-        return;
-    };
+pub fn every_step_9_variant_on_awkward_shapes(gpu: &Gpu) {
     let (_, step) = registry::find("gemm/9").unwrap();
     for dims in SHAPES {
         let shape = Shape(dims.to_vec());
@@ -36,11 +32,7 @@ fn every_step_9_variant_on_awkward_shapes() {
     }
 }
 
-#[test]
-fn baselines_match_the_reference() {
-    let Some(gpu) = gpu_or_skip("baselines_match_the_reference") else {
-        return;
-    };
+pub fn baselines_match_the_reference(gpu: &Gpu) {
     for dims in [[17, 33, 65], [129, 127, 9], [1024, 1024, 1024]] {
         let shape = Shape(dims.to_vec());
         let seed = inputs::fresh_seed();
@@ -53,3 +45,15 @@ fn baselines_match_the_reference() {
         }
     }
 }
+
+/// The GPU tests of this module, run by the harness in main.rs.
+pub const TESTS: &[crate::GpuTest] = &[
+    (
+        "every_step_9_variant_on_awkward_shapes",
+        every_step_9_variant_on_awkward_shapes,
+    ),
+    (
+        "baselines_match_the_reference",
+        baselines_match_the_reference,
+    ),
+];

@@ -3,14 +3,11 @@
 
 use crate::common::{check_step, shape_strategy};
 use kernel_lab::registry;
-use kernel_lab::testing::{gpu_or_skip, proptest_cases};
+use kernel_lab::runtime::Gpu;
+use kernel_lab::testing::proptest_cases;
 use proptest::test_runner::{Config, TestRunner};
 
-#[test]
-fn every_step_on_awkward_shapes() {
-    let Some(gpu) = gpu_or_skip("every_step_on_awkward_shapes") else {
-        return;
-    };
+pub fn every_step_on_awkward_shapes(gpu: &Gpu) {
     for ladder in registry::all_ladders() {
         for step in ladder.steps() {
             for shape in ladder.awkward_shapes() {
@@ -20,11 +17,7 @@ fn every_step_on_awkward_shapes() {
     }
 }
 
-#[test]
-fn every_step_on_random_shapes() {
-    let Some(gpu) = gpu_or_skip("every_step_on_random_shapes") else {
-        return;
-    };
+pub fn every_step_on_random_shapes(gpu: &Gpu) {
     for ladder in registry::all_ladders() {
         for step in ladder.steps() {
             let mut runner = TestRunner::new(Config {
@@ -42,11 +35,7 @@ fn every_step_on_random_shapes() {
     }
 }
 
-#[test]
-fn every_step_on_its_benchmark_shape() {
-    let Some(gpu) = gpu_or_skip("every_step_on_its_benchmark_shape") else {
-        return;
-    };
+pub fn every_step_on_its_benchmark_shape(gpu: &Gpu) {
     for ladder in registry::all_ladders() {
         for step in ladder.steps() {
             for shape in ladder.bench_shapes() {
@@ -55,3 +44,13 @@ fn every_step_on_its_benchmark_shape() {
         }
     }
 }
+
+/// The GPU tests of this module, run by the harness in main.rs.
+pub const TESTS: &[crate::GpuTest] = &[
+    ("every_step_on_awkward_shapes", every_step_on_awkward_shapes),
+    ("every_step_on_random_shapes", every_step_on_random_shapes),
+    (
+        "every_step_on_its_benchmark_shape",
+        every_step_on_its_benchmark_shape,
+    ),
+];

@@ -1,6 +1,11 @@
-//! GPU tests: one binary (DESIGN.md §5 keeps the bundle small), one module per concern.
-//! Without a device every test prints `skipped: no CUDA device` and passes; with
-//! `KLAB_REQUIRE_GPU=1` a missing device fails.
+//! GPU tests: one binary (a few large test binaries keep the GPU bundle small), one module per
+//! concern, run by a libtest-compatible harness (libtest-mimic) so that a test without a
+//! device is reported as *ignored*, not passed. Without a device each test prints
+//! `NAME: skipped: no CUDA device (…)`, the summary counts them as ignored, and the last line
+//! says how many were skipped; with `KLAB_REQUIRE_GPU=1` a missing device fails them.
+//!
+//! A test is a `pub fn NAME(gpu: &Gpu)` listed in its module's `TESTS` table; a function left
+//! out of the table is dead code, which `cargo clippy -- -D warnings` rejects.
 
 mod bench;
 mod common;
@@ -10,3 +15,46 @@ mod ladders;
 mod occupancy;
 mod runtime;
 mod twins;
+
+use kernel_lab::runtime::Gpu;
+use kernel_lab::testing::gpu_or_skip;
+use libtest_mimic::{Arguments, Completion, Trial};
+
+/// One GPU test: its name and body.
+pub type GpuTest = (&'static str, fn(&Gpu));
+
+/// Every module's tests.
+const MODULES: &[&[GpuTest]] = &[
+    bench::TESTS,
+    device_api::TESTS,
+    gemm::TESTS,
+    ladders::TESTS,
+    occupancy::TESTS,
+    runtime::TESTS,
+    twins::TESTS,
+];
+
+fn main() -> std::process::ExitCode {
+    let args = Arguments::from_args();
+    let trials = MODULES
+        .iter()
+        .flat_map(|m| m.iter())
+        .map(|&(name, body)| {
+            Trial::ignorable_test(name, move || match gpu_or_skip(name) {
+                Some(gpu) => {
+                    body(gpu);
+                    Ok(Completion::Completed)
+                }
+                None => Ok(Completion::ignored_with("no CUDA device")),
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    if conclusion.num_ignored > 0 {
+        println!(
+            "GPU tests: {} skipped (no CUDA device), {} passed, {} failed; KLAB_REQUIRE_GPU=1 makes a missing device fail them",
+            conclusion.num_ignored, conclusion.num_passed, conclusion.num_failed
+        );
+    }
+    conclusion.exit_code()
+}

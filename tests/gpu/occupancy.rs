@@ -4,17 +4,13 @@
 //! device's architecture too.
 
 use kernel_lab::registry;
-use kernel_lab::testing::gpu_or_skip;
+use kernel_lab::runtime::Gpu;
 use kernel_lab::tools::discover::{self, Tool};
 use kernel_lab::tools::{occupancy, ptxas};
 
 const BLOCKS: &[u32] = &[32, 64, 96, 128, 256, 512, 1024];
 
-#[test]
-fn theoretical_occupancy_matches_the_driver_for_every_kernel() {
-    let Some(gpu) = gpu_or_skip("theoretical_occupancy_matches_the_driver_for_every_kernel") else {
-        return;
-    };
+pub fn theoretical_occupancy_matches_the_driver_for_every_kernel(gpu: &Gpu) {
     if let Err(e) = discover::find(Tool::Ptxas) {
         if std::env::var("KLAB_ALLOW_NO_CUDA_TOOLS").is_ok_and(|v| v == "1") {
             eprintln!("theoretical_occupancy_matches_the_driver_for_every_kernel: skipped: {e}");
@@ -64,3 +60,9 @@ fn theoretical_occupancy_matches_the_driver_for_every_kernel() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The GPU tests of this module, run by the harness in main.rs.
+pub const TESTS: &[crate::GpuTest] = &[(
+    "theoretical_occupancy_matches_the_driver_for_every_kernel",
+    theoretical_occupancy_matches_the_driver_for_every_kernel,
+)];

@@ -3,13 +3,9 @@
 
 use kernel_lab::inputs;
 use kernel_lab::registry;
-use kernel_lab::testing::gpu_or_skip;
+use kernel_lab::runtime::Gpu;
 
-#[test]
-fn every_cuda_cpp_twin_matches_the_reference() {
-    let Some(gpu) = gpu_or_skip("every_cuda_cpp_twin_matches_the_reference") else {
-        return;
-    };
+pub fn every_cuda_cpp_twin_matches_the_reference(gpu: &Gpu) {
     let mut checked = 0;
     for ladder in registry::all_ladders() {
         let twins = ladder
@@ -40,3 +36,9 @@ fn every_cuda_cpp_twin_matches_the_reference() {
     }
     assert!(checked > 0, "no CUDA C++ twin is registered");
 }
+
+/// The GPU tests of this module, run by the harness in main.rs.
+pub const TESTS: &[crate::GpuTest] = &[(
+    "every_cuda_cpp_twin_matches_the_reference",
+    every_cuda_cpp_twin_matches_the_reference,
+)];
