@@ -8,7 +8,7 @@ use crate::inputs;
 use crate::ladders::gemm::{self, Gemm};
 use crate::registry::{self, Case, Ladder};
 use crate::runtime::Gpu;
-use crate::tuning::{TuneEntry, TuneFile, tune_path};
+use crate::tuning::{DeviceKey, TuneEntry, TuneFile, tune_path};
 use kernels_gpu::gemm::S09_VARIANTS;
 
 /// Arguments of `klab tune`.
@@ -111,6 +111,7 @@ pub fn tune(args: &TuneArgs) -> Result<()> {
     let path = tune_path();
     let mut file = TuneFile::load(&path)?;
     let symbol = S09_VARIANTS[winner].0;
+    let key = DeviceKey::of(gpu.info());
     file.insert(TuneEntry {
         ladder: "gemm".into(),
         step: step.id,
@@ -118,7 +119,10 @@ pub fn tune(args: &TuneArgs) -> Result<()> {
         symbol: symbol.into(),
         median_ms: ms,
         tflops: work.flops / ms / 1e9,
-        device: gpu.info().name.clone(),
+        device: key.name.clone(),
+        compute_capability: Some(key.compute_capability),
+        sm_count: Some(key.sm_count),
+        l2_bytes: Some(key.l2_bytes),
     });
     file.save(&path)?;
     println!(

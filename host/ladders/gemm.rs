@@ -12,7 +12,7 @@ use crate::inputs;
 use crate::registry::{BaselineInfo, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
-use crate::tuning::{TuneFile, tune_path};
+use crate::tuning::{DeviceKey, DeviceMatch, TuneFile, tune_path};
 use crate::verify::{Comparison, Tolerance, compare};
 use cudarc::driver::CudaFunction;
 use kernels_gpu::gemm::{self as k, GemmParams, WarpTile};
@@ -194,22 +194,55 @@ pub fn s09_variant_index(symbol: &str) -> Option<usize> {
     k::S09_VARIANTS.iter().position(|(s, _)| *s == symbol)
 }
 
-/// The step-9 variant for `shape` on `device` with `sm_count` SMs: the stored winner of the
-/// closest size tuned on that device ([`crate::tuning`]), else [`s09_untuned_choice`]. A
-/// malformed tune file is reported on stderr and ignored.
-pub fn s09_choice(shape: &Shape, device: &str, sm_count: usize) -> usize {
-    let tuned = match TuneFile::load(&tune_path()) {
+/// The step-9 variant for `shape` on `device`: the stored winner of the closest size tuned on
+/// that device or on the same chip ([`crate::tuning`]), else [`s09_untuned_choice`]. A
+/// malformed tune file is reported on stderr and ignored. `KLAB_GEMM_S09_VARIANT=<symbol>`
+/// overrides both (to reproduce a variant's numbers, or to plant a slowdown for the
+/// regression gate: docs/ci.md).
+/// Returns the variant's index and where the choice came from (printed when step 9 runs).
+pub fn s09_choice(shape: &Shape, device: &DeviceKey) -> (usize, String) {
+    if let Some(forced) = std::env::var("KLAB_GEMM_S09_VARIANT")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        match s09_variant_index(&forced) {
+            Some(i) => return (i, "forced by KLAB_GEMM_S09_VARIANT".into()),
+            None => eprintln!(
+                "klab: ignoring KLAB_GEMM_S09_VARIANT={forced}: not a gemm/9 variant (klab tune gemm lists them)"
+            ),
+        }
+    }
+    let tuned = match TuneFile::load_with_builtin(&tune_path()) {
         Ok(f) => f
             .closest("gemm", 9, device, &shape.0, |s| {
                 s09_variant_index(s).is_some()
             })
-            .and_then(|e| s09_variant_index(&e.symbol)),
+            .and_then(|(e, how)| {
+                let size = Shape(e.size.clone());
+                let why = match how {
+                    DeviceMatch::SameName => format!("tuned at {size} on this device"),
+                    DeviceMatch::SameChip => format!(
+                        "tuned at {size} on {}, the same chip (sm_{}{}, {} SMs)",
+                        e.device,
+                        device.compute_capability[0],
+                        device.compute_capability[1],
+                        device.sm_count
+                    ),
+                };
+                Some((s09_variant_index(&e.symbol)?, why))
+            }),
         Err(e) => {
             eprintln!("klab: ignoring the tune file: {e}");
             None
         }
     };
-    tuned.unwrap_or_else(|| s09_untuned_choice(shape.0[0], shape.0[1], sm_count))
+    tuned.unwrap_or_else(|| {
+        let i = s09_untuned_choice(shape.0[0], shape.0[1], device.sm_count.max(1) as usize);
+        (
+            i,
+            "no tune entry for this device or chip: built-in choice".into(),
+        )
+    })
 }
 
 /// Without a tuning result: among the 128-thread variants, in the order of
@@ -299,6 +332,7 @@ impl Gemm {
         let a = inputs::uniform(m * kk, seed, -1.0, 1.0);
         let b = inputs::uniform(kk * n, seed ^ 1, -1.0, 1.0);
         let c0 = inputs::uniform(m * n, seed ^ 2, -1.0, 1.0);
+        let (s09, s09_why) = s09_choice(shape, &DeviceKey::of(gpu.info()));
         Ok(GemmCase {
             dims: (m, n, kk),
             a_dev: DeviceBuffer::from_host(gpu, &a)?,
@@ -307,7 +341,8 @@ impl Gemm {
             c0_dev: DeviceBuffer::from_host(gpu, &c0)?,
             host: (a, b, c0),
             reference: None,
-            s09: s09_choice(shape, &gpu.info().name, gpu.info().sm_count.max(1) as usize),
+            s09,
+            s09_why,
             blas: None,
             twin: None,
             announced: false,
@@ -384,6 +419,8 @@ pub struct GemmCase {
     host: (Vec<f32>, Vec<f32>, Vec<f32>),
     reference: Option<Vec<f64>>,
     s09: usize,
+    /// Where the step-9 variant choice came from (tune entry, chip match, heuristic).
+    s09_why: String,
     blas: Option<Sgemm>,
     /// The twin's kernel for step-9 variant `.0`: its name and function.
     twin: Option<(usize, String, CudaFunction)>,
@@ -475,7 +512,11 @@ impl Case for GemmCase {
             // (the first run is a warm-up or a verification, never a timed one).
             self.announced = true;
             let (m, n, kk) = self.dims;
-            eprintln!("{}: running variant {sym} for {m}x{n}x{kk}", step.handle());
+            eprintln!(
+                "{}: running variant {sym} for {m}x{n}x{kk} ({})",
+                step.handle(),
+                self.s09_why
+            );
         }
         let p = self.params();
         gpu.launch(sym, launch, p)
