@@ -4,6 +4,16 @@ use std::path::Path;
 use std::process::Command;
 
 fn run_json(dir: &Path, name: &str, rows: &[(&str, &str, f64)]) -> std::path::PathBuf {
+    run_json_on(dir, name, "synthetic", "2026-11-24T00:00:00Z", rows)
+}
+
+fn run_json_on(
+    dir: &Path,
+    name: &str,
+    device: &str,
+    time: &str,
+    rows: &[(&str, &str, f64)],
+) -> std::path::PathBuf {
     let results: Vec<serde_json::Value> = rows
         .iter()
         .map(|(kernel, shape, ms)| {
@@ -17,8 +27,8 @@ fn run_json(dir: &Path, name: &str, rows: &[(&str, &str, f64)]) -> std::path::Pa
         })
         .collect();
     let doc = serde_json::json!({
-        "device": { "name": "synthetic", "sm_count": 1, "clock_mhz": 1, "driver": "0",
-                    "cuda": "0", "commit": "abc", "time": "2026-11-24T00:00:00Z" },
+        "device": { "name": device, "sm_count": 1, "clock_mhz": 1, "driver": "0",
+                    "cuda": "0", "commit": "abc", "time": time },
         "ceilings": { "copy_gbps": 3000.0, "read_gbps": null, "fma_tflops": null,
                       "cublas_sgemm_tflops": null },
         "results": results,
@@ -100,4 +110,68 @@ fn a_missing_or_malformed_file_is_one_clear_error() {
     let (code, _, err) = klab(&["compare".as_ref(), missing.as_os_str(), good.as_os_str()]);
     assert_eq!(code, 1);
     assert!(err.contains("missing.json"), "{err}");
+}
+
+#[test]
+fn a_folder_baseline_is_the_newest_run_on_the_same_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    std::fs::create_dir(&results).unwrap();
+    // The old run of this device was fast, the newest one is slower: the gate uses the newest.
+    run_json_on(
+        &results,
+        "a-old.json",
+        "GPU A",
+        "2026-11-01T00:00:00Z",
+        &[("k1", "64", 0.5)],
+    );
+    run_json_on(
+        &results,
+        "a-new.json",
+        "GPU A",
+        "2026-11-20T00:00:00Z",
+        &[("k1", "64", 1.0)],
+    );
+    // Another device's faster run is never the baseline.
+    run_json_on(
+        &results,
+        "b.json",
+        "GPU B",
+        "2026-11-30T00:00:00Z",
+        &[("k1", "64", 0.1)],
+    );
+    std::fs::write(results.join("notes.json"), "{}").unwrap();
+    let new = run_json_on(
+        dir.path(),
+        "new.json",
+        "GPU A",
+        "2026-12-01T00:00:00Z",
+        &[("k1", "64", 1.02)],
+    );
+    let (code, out, err) = klab(&["compare".as_ref(), results.as_os_str(), new.as_os_str()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("a-new.json"), "{out}");
+    let slow = run_json_on(
+        dir.path(),
+        "slow.json",
+        "GPU A",
+        "2026-12-01T00:00:00Z",
+        &[("k1", "64", 1.5)],
+    );
+    let (code, out, err) = klab(&["compare".as_ref(), results.as_os_str(), slow.as_os_str()]);
+    assert_eq!(code, 1, "{out}{err}");
+    // No run of this device: an error naming the devices that are there.
+    let other = run_json_on(
+        dir.path(),
+        "c.json",
+        "GPU C",
+        "2026-12-01T00:00:00Z",
+        &[("k1", "64", 1.0)],
+    );
+    let (code, _, err) = klab(&["compare".as_ref(), results.as_os_str(), other.as_os_str()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("GPU C") && err.contains("GPU A, GPU B"),
+        "{err}"
+    );
 }
