@@ -9,7 +9,10 @@
 //! ```
 //!
 //! and optionally `<!-- klab:sass ladder=gemm -->` … `<!-- /klab:sass -->` for a one-line
-//! instruction-mix summary per step. The markers stay; only what lies between them is
+//! instruction-mix summary per step, and `<!-- klab:summary device=nvidia-h200 -->` …
+//! `<!-- /klab:summary -->` for the README's table of each ladder's best step on one device
+//! (the device's name in lower case, runs of other characters as `-`: [`device_slug`]); a
+//! summary block of another device is left as it is. The markers stay; only what lies between them is
 //! rewritten, so running it twice gives the same file. A ladder the run has no rows for is
 //! left as it is. Registers, shared memory and occupancy come from ptxas for the run's
 //! architecture ([`KernelFacts`]); without the tools those columns show `-` and a note.
@@ -98,6 +101,20 @@ pub struct Provenance {
 
 const MEASURED: &str = "klab:measured";
 const SASS: &str = "klab:sass";
+const SUMMARY: &str = "klab:summary";
+
+/// A device name as a marker attribute: `NVIDIA H100 80GB HBM3` → `nvidia-h100-80gb-hbm3`.
+pub fn device_slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
 
 /// One file rewritten: its path and the blocks it got (`measured gemm`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,7 +123,8 @@ pub struct Updated {
     pub blocks: Vec<String>,
 }
 
-/// Rewrites every marker block of every `.md` file under `docs` (recursively). Files whose
+/// Rewrites every marker block of every `.md` file under `docs` (recursively; or of the one
+/// file `docs`, such as the README). Files whose
 /// text does not change are not written. Returns the files written, and notes (missing tools,
 /// ladders the run has no rows for).
 pub fn update_docs(
@@ -141,6 +159,10 @@ pub fn update_docs(
 }
 
 fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    if dir.is_file() {
+        out.push(dir.to_path_buf());
+        return Ok(());
+    }
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Error::Other(format!("{}: cannot list: {e}", dir.display())))?;
     for e in entries {
@@ -155,16 +177,20 @@ fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// `<!-- klab:KIND ladder=NAME -->` → `(KIND, NAME)`.
+/// `<!-- klab:KIND ladder=NAME -->` (or `device=SLUG` for a summary) → `(KIND, NAME)`.
 fn open_marker(line: &str) -> Option<(&'static str, String)> {
     let inner = line
         .trim()
         .strip_prefix("<!--")?
         .strip_suffix("-->")?
         .trim();
-    for kind in [MEASURED, SASS] {
+    for (kind, key) in [
+        (MEASURED, "ladder="),
+        (SASS, "ladder="),
+        (SUMMARY, "device="),
+    ] {
         if let Some(rest) = inner.strip_prefix(kind)
-            && let Some(name) = rest.trim().strip_prefix("ladder=")
+            && let Some(name) = rest.trim().strip_prefix(key)
         {
             let name = name.trim();
             if !name.is_empty() && !name.contains(char::is_whitespace) {
@@ -204,8 +230,20 @@ pub fn rewrite(
         let close = (i + 1..lines.len())
             .find(|&j| is_close_marker(lines[j], kind))
             .ok_or_else(|| format!("line {}: <!-- {kind} --> block is not closed", i + 1))?;
-        let rows: Vec<&ResultRow> = rep.results.iter().filter(|r| r.ladder == ladder).collect();
-        if rows.is_empty() {
+        let rows: Vec<&ResultRow> = if kind == SUMMARY {
+            if ladder == device_slug(&rep.device.name) {
+                rep.results.iter().collect()
+            } else {
+                Vec::new()
+            }
+        } else {
+            rep.results.iter().filter(|r| r.ladder == ladder).collect()
+        };
+        if rows.is_empty() && kind == SUMMARY {
+            for l in &lines[i + 1..close] {
+                out.push_str(l);
+            }
+        } else if rows.is_empty() {
             skipped.push(ladder);
             for l in &lines[i + 1..close] {
                 out.push_str(l);
@@ -214,10 +252,10 @@ pub fn rewrite(
             if !line.ends_with('\n') {
                 out.push('\n');
             }
-            let body = if kind == MEASURED {
-                measured_block(rep, &rows, facts, prov)
-            } else {
-                sass_block(rep, &rows, facts)
+            let body = match kind {
+                MEASURED => measured_block(rep, &rows, facts, prov),
+                SUMMARY => summary_block(rep, prov),
+                _ => sass_block(rep, &rows, facts),
             };
             out.push('\n');
             out.push_str(&body);
@@ -534,6 +572,81 @@ pub fn measured_block(
     lines.join("\n")
 }
 
+/// The README's table for one run: per ladder and shape, the fastest verified step, its
+/// throughput against the ceiling, and its time against the CUDA C++ twin and cuBLAS measured
+/// in the same run.
+pub fn summary_block(rep: &BenchReport, prov: &Provenance) -> String {
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    for r in &rep.results {
+        if !keys.contains(&(r.ladder.as_str(), r.shape.as_str())) {
+            keys.push((&r.ladder, &r.shape));
+        }
+    }
+    let mut lines = vec![
+        provenance_line(rep, prov),
+        String::new(),
+        "| ladder | shape | best step | result | % of ceiling | Rust/C++ twin time | % of cuBLAS |"
+            .to_string(),
+        "| --- | --- | --- | --- | --- | --- | --- |".to_string(),
+    ];
+    for (ladder, shape) in keys {
+        let at: Vec<&ResultRow> = rep
+            .results
+            .iter()
+            .filter(|r| r.ladder == ladder && r.shape == shape)
+            .collect();
+        let Some(best) = at
+            .iter()
+            .filter(|r| r.kind == RowKind::Step && r.verified)
+            .min_by(|a, b| a.median_ms.total_cmp(&b.median_ms))
+        else {
+            continue;
+        };
+        let baseline = |cublas: bool| {
+            at.iter()
+                .find(|b| {
+                    b.kind == RowKind::Baseline
+                        && (baseline_name(b) == "cublas") == cublas
+                        && (cublas || is_twin(b))
+                        && b.median_ms > 0.0
+                })
+                .map(|b| (b.step, b.median_ms))
+        };
+        let result = match (best.gbps, best.tflops, is_bandwidth(&best.ceiling)) {
+            (Some(g), _, true) => format!("{g:.0} GB/s"),
+            (_, Some(t), _) => format!("{t:.1} TFLOP/s"),
+            _ => "-".into(),
+        };
+        let twin = baseline(false).map(|(of, ms)| {
+            let r = best.median_ms / ms;
+            if of == best.step {
+                format!("{r:.3}")
+            } else {
+                format!("{r:.3} (twin of step {of})")
+            }
+        });
+        let cublas = baseline(true).map(|(_, ms)| 100.0 * ms / best.median_ms);
+        lines.push(format!(
+            "| {ladder} | {shape} | `{}/{}` | {result} | {} | {} | {} |",
+            best.ladder,
+            best.step,
+            opt(best.pct_of_ceiling, |v| format!(
+                "{v:.1}% of {}",
+                ceiling_label(&best.ceiling)
+            )),
+            twin.unwrap_or_else(|| "-".into()),
+            opt(cublas, |v| format!("{v:.1}%")),
+        ));
+    }
+    let verified = rep.results.iter().filter(|r| r.verified).count();
+    lines.push(String::new());
+    lines.push(format!(
+        "{verified} of {} rows of the run verified against the float64 reference. Rust/C++ twin time: our time / the CUDA C++ twin's (≤ 1: Rust no slower).",
+        rep.results.len()
+    ));
+    lines.join("\n")
+}
+
 /// One line per step: resources and the instruction mix that matters.
 pub fn sass_line(s: &Summary) -> String {
     let mut parts = vec![format!("{} regs", s.registers)];
@@ -691,6 +804,36 @@ mod tests {
         fn notes(&self) -> Vec<String> {
             vec!["ptxas not found".into()]
         }
+    }
+
+    #[test]
+    fn the_summary_block_fills_only_its_own_devices_marker() {
+        let rep = sample();
+        let slug = device_slug(&rep.device.name);
+        assert_eq!(
+            device_slug("NVIDIA H100 80GB HBM3"),
+            "nvidia-h100-80gb-hbm3"
+        );
+        assert_eq!(device_slug(" NVIDIA  H200 "), "nvidia-h200");
+        let text = format!(
+            "# R\n<!-- klab:summary device={slug} -->\nold\n<!-- /klab:summary -->\n\
+             <!-- klab:summary device=another-gpu -->\nkept\n<!-- /klab:summary -->\n"
+        );
+        let (out, blocks, _) = rewrite(&text, &rep, &NoTools, &prov()).unwrap();
+        assert_eq!(blocks, [format!("summary {slug}")]);
+        assert!(
+            !out.contains("\nold\n") && out.contains("\nkept\n"),
+            "{out}"
+        );
+        // The fastest verified step of each ladder and shape, with its twin ratio.
+        let row = out
+            .lines()
+            .find(|l| l.starts_with("| reduce_sum |"))
+            .expect("a reduce_sum row");
+        assert!(row.contains("`reduce_sum/8`"), "{row}");
+        let gemm_rows = out.lines().filter(|l| l.starts_with("| gemm |")).count();
+        assert_eq!(gemm_rows, 2, "one row per benchmark shape");
+        assert_eq!(rewrite(&out, &rep, &NoTools, &prov()).unwrap().0, out);
     }
 
     fn prov() -> Provenance {

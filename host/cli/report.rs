@@ -1,5 +1,5 @@
-//! `klab report RESULTS.json --out DIR [--docs DOCS]`: SVG charts from a benchmark run, and
-//! the docs' measured tables regenerated from it.
+//! `klab report RESULTS.json --out DIR [--docs DOCS]...`: SVG charts from a benchmark run, and
+//! the docs' measured tables (and the README's per-device summary) regenerated from it.
 
 use super::compare::read_report;
 use crate::bench::docs::{Provenance, ToolFacts, update_docs};
@@ -15,10 +15,11 @@ pub struct ReportArgs {
     /// The directory the charts are written to (created if needed).
     #[arg(long)]
     pub out: PathBuf,
-    /// Also regenerate the `<!-- klab:measured ladder=NAME -->` (and `klab:sass`) blocks of
-    /// every markdown file under this directory.
+    /// Also regenerate the `<!-- klab:measured ladder=NAME -->` (and `klab:sass`,
+    /// `klab:summary device=SLUG`) blocks of every markdown file under this directory, or of
+    /// this one file (repeatable: `--docs docs --docs README.md`).
     #[arg(long)]
-    pub docs: Option<PathBuf>,
+    pub docs: Vec<PathBuf>,
 }
 
 /// Writes `<ladder>.svg` per ladder and `roofline.svg`, and lists them.
@@ -27,8 +28,9 @@ pub fn report(args: &ReportArgs) -> Result<()> {
     for p in write_report(&rep, &args.out)? {
         println!("{}", p.display());
     }
-    if let Some(docs) = &args.docs {
-        let facts = ToolFacts::new(&rep.device.arch);
+    let facts = (!args.docs.is_empty()).then(|| ToolFacts::new(&rep.device.arch));
+    for docs in &args.docs {
+        let facts = facts.as_ref().expect("made when there are docs");
         let prov = Provenance {
             results: args.results.file_name().map_or_else(
                 || args.results.display().to_string(),
@@ -37,7 +39,7 @@ pub fn report(args: &ReportArgs) -> Result<()> {
             out: args.out.display().to_string(),
             docs: docs.display().to_string(),
         };
-        let (updated, notes) = update_docs(&rep, docs, &facts, &prov)?;
+        let (updated, notes) = update_docs(&rep, docs, facts, &prov)?;
         for u in &updated {
             println!("{} ({})", u.path.display(), u.blocks.join(", "));
         }
