@@ -6,7 +6,7 @@
 //! benchmark, the tests and the SASS tooling all iterate over [`all_ladders`]; nothing else
 //! keeps a list of kernels.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Known, Result};
 use crate::runtime::Gpu;
 use crate::shape::Shape;
 use crate::verify::Comparison;
@@ -281,7 +281,8 @@ pub fn ladder(name: &str) -> Option<&'static dyn Ladder> {
 }
 
 /// Finds a step by kernel symbol (`reduce_sum_s05_warp_shuffle`), `ladder/id` (`reduce_sum/5`)
-/// or `ladder/slug` (`reduce_sum/warp_shuffle`). The error lists every registered kernel.
+/// or `ladder/slug` (`reduce_sum/warp_shuffle`). Otherwise [`Error::Unknown`], with the closest
+/// kernels or, when none is close, every one.
 pub fn find(name: &str) -> Result<(&'static dyn Ladder, &'static StepInfo)> {
     for l in crate::ladders::ALL.iter().copied() {
         for s in l.steps() {
@@ -294,26 +295,50 @@ pub fn find(name: &str) -> Result<(&'static dyn Ladder, &'static StepInfo)> {
             }
         }
     }
-    Err(Error::UnknownKernel {
-        name: name.to_string(),
-        known: kernel_table(),
+    Err(unknown_kernel(name, known_kernels()))
+}
+
+/// The unknown-kernel error for `name` among `known` (from [`known_kernels`], perhaps with
+/// more entry points).
+pub fn unknown_kernel(name: &str, known: Vec<Known>) -> Error {
+    let everything = format!("`klab list` shows all {} kernels", all_steps().count());
+    Error::unknown("kernel", name, &known, &everything)
+}
+
+/// Every registered step by its names (`ladder/step`, `ladder/slug`, symbol), with its
+/// [`kernel_line`].
+pub fn known_kernels() -> Vec<Known> {
+    all_steps()
+        .map(|s| Known {
+            names: vec![
+                s.handle(),
+                format!("{}/{}", s.ladder, s.slug),
+                s.symbol.to_string(),
+            ],
+            line: kernel_line(s),
+            listed: true,
+        })
+        .collect()
+}
+
+/// The ladder of the given name, or [`Error::Unknown`] listing the closest ladders (or all).
+pub fn find_ladder(name: &str) -> Result<&'static dyn Ladder> {
+    ladder(name).ok_or_else(|| {
+        let known: Vec<Known> = all_ladders()
+            .into_iter()
+            .map(|l| Known {
+                names: vec![l.name().to_string()],
+                line: format!("  {:<18} {}", l.name(), l.description()),
+                listed: true,
+            })
+            .collect();
+        Error::unknown("ladder", name, &known, "`klab list` shows every ladder")
     })
 }
 
-/// A table of every registered kernel, one line each (`klab list`).
-pub fn kernel_table() -> String {
-    let mut out = String::new();
-    for l in all_ladders() {
-        for s in l.steps() {
-            out.push_str(&format!(
-                "  {:<18} {:<40} {}\n",
-                s.handle(),
-                s.symbol,
-                s.technique
-            ));
-        }
-    }
-    out
+/// One kernel's line in `klab list` and in error messages: handle, symbol, technique.
+pub fn kernel_line(s: &StepInfo) -> String {
+    format!("  {:<18} {:<40} {}", s.handle(), s.symbol, s.technique)
 }
 
 /// Checks that the symbol follows `<ladder>_s<NN>_<slug>` (STYLE.md: predictable symbols).
@@ -372,7 +397,50 @@ mod tests {
             find(&format!("{}/{}", s.ladder, s.slug)).unwrap().1.symbol,
             s.symbol
         );
-        let err = find("nosuch").err().unwrap().to_string();
-        assert!(err.contains(s.symbol), "{err}");
+        let err = find("nosuch").err().unwrap();
+        assert!(err.is_usage());
+        let err = err.to_string();
+        assert!(
+            err.contains("known kernels:") && err.contains(s.symbol),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1 + all_steps().count(), "{err}");
+    }
+
+    #[test]
+    fn a_misspelt_kernel_gets_a_suggestion_and_a_short_list() {
+        let err = find("saxpi/1").err().unwrap().to_string();
+        assert!(
+            err.starts_with("no kernel named \"saxpi/1\"; did you mean saxpy/1?"),
+            "{err}"
+        );
+        assert!(err.contains("saxpy_s01_naive"), "{err}");
+        assert!(
+            !err.contains("gemm_s01_naive"),
+            "only the close ones: {err}"
+        );
+        assert!(err.lines().count() <= 7, "{err}");
+        let by_symbol = find("saxpy_s01_naiv").err().unwrap().to_string();
+        assert!(
+            by_symbol.contains("did you mean saxpy_s01_naive?"),
+            "{by_symbol}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_ladder_lists_ladders_not_kernels() {
+        let err = find_ladder("saxpi").err().unwrap().to_string();
+        assert!(
+            err.contains("no ladder named \"saxpi\"; did you mean saxpy?"),
+            "{err}"
+        );
+        assert!(!err.contains("saxpy_s01_naive"), "{err}");
+        let err = find_ladder("zzz").err().unwrap().to_string();
+        assert!(err.contains("known ladders:"), "{err}");
+        for l in all_ladders() {
+            assert!(err.contains(l.name()), "{err}");
+        }
+        assert!(!err.contains("saxpy/1"), "ladders, not kernels: {err}");
+        assert_eq!(find_ladder("gemm").unwrap().name(), "gemm");
     }
 }

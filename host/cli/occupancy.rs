@@ -1,8 +1,8 @@
 //! `klab occupancy <kernel> --block N [--smem BYTES] [--arch sm_90]`: theoretical occupancy
 //! from ptxas's resource report; with a GPU, also the driver's answer.
 
-use super::resolve::{Target, resolve};
-use crate::error::{DriverContext, Result};
+use super::resolve::{Target, check_arch, resolve};
+use crate::error::{DriverContext, Error, Result};
 use crate::registry;
 use crate::runtime::{Gpu, driver_present};
 use crate::tools::{self, occupancy, ptxas};
@@ -27,6 +27,10 @@ pub struct OccupancyArgs {
 /// Prints the occupancy table, and the driver's value when a GPU is present.
 pub fn occupancy(args: &OccupancyArgs) -> Result<()> {
     let t = resolve(&args.kernel)?;
+    if let Some(arch) = &args.arch {
+        check_arch(arch)?;
+        occupancy::arch_limits(arch).map_err(|e| Error::Usage(format!("--arch {arch}: {e}")))?;
+    }
     let gpu = if driver_present() {
         Gpu::open_default().ok()
     } else {

@@ -1,7 +1,7 @@
 //! `klab sass <kernel> [--arch sm_90] [--diff <other>]`: resources, instruction mix and the
 //! SASS listing of a kernel; with `--diff`, two summaries side by side and a listing diff.
 
-use super::resolve::resolve;
+use super::resolve::{check_arch, resolve};
 use crate::error::Result;
 use crate::tools::{self, diff, sass, summary::Summary};
 
@@ -23,10 +23,13 @@ pub struct SassArgs {
 
 /// Prints the summary and listing, or the comparison.
 pub fn sass(args: &SassArgs) -> Result<()> {
+    // Every name and flag is checked before the (slow) assembly.
     let t = resolve(&args.kernel)?;
+    let other = args.diff.as_deref().map(resolve).transpose()?;
+    check_arch(&args.arch)?;
     let a = sass::kernel_sass(&t.symbol, &args.arch)?;
     let sa = Summary::of(&a);
-    match &args.diff {
+    match &other {
         None => {
             print!("{sa}");
             if !args.summary_only {
@@ -37,7 +40,6 @@ pub fn sass(args: &SassArgs) -> Result<()> {
             }
         }
         Some(other) => {
-            let other = resolve(other)?;
             let b = sass::kernel_sass(&other.symbol, &args.arch)?;
             let sb = Summary::of(&b);
             print!("{}", tools::summary::side_by_side(&sa, &sb));
