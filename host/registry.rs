@@ -56,6 +56,57 @@ pub struct Work {
     pub bytes: f64,
 }
 
+/// The thread block a kernel is launched with, and which other blocks its code is written for
+/// (`klab occupancy`'s default and check of `--block`). Threads per block, every dimension
+/// together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockSize {
+    /// Threads per block of the ladder's launch.
+    pub launch: u32,
+    /// Which block sizes the code handles.
+    pub accepts: Accepts,
+}
+
+/// Which block sizes (threads per block) a kernel's code handles, besides the device limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepts {
+    /// Only its launch's: tile shapes or a const generic fix the block in the code.
+    Exactly,
+    /// Powers of two from `min`: a shared-memory tree halves `blockDim`.
+    PowerOfTwo { min: u32 },
+    /// Multiples of 32: one warp per item, or one value per warp in a block reduction.
+    WarpMultiple,
+    /// Any: the code reads `blockDim` and checks its bounds.
+    Any,
+}
+
+impl BlockSize {
+    /// Why a block of `threads` does not suit the code, if it does not.
+    pub fn rejects(&self, threads: u32) -> Option<String> {
+        let launch = self.launch;
+        match self.accepts {
+            Accepts::Exactly if threads != launch => Some(format!(
+                "its code is written for blocks of exactly {launch} threads"
+            )),
+            Accepts::PowerOfTwo { min } if !threads.is_power_of_two() || threads < min => {
+                let from = if min > 1 {
+                    format!(" of at least {min} threads")
+                } else {
+                    String::new()
+                };
+                Some(format!(
+                    "its shared-memory tree needs a power of two{from} (it is launched with \
+                     {launch})"
+                ))
+            }
+            Accepts::WarpMultiple if !threads.is_multiple_of(32) => Some(format!(
+                "it needs a multiple of 32 threads, whole warps (it is launched with {launch})"
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// Which ceiling a ladder's throughput is a percentage of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -151,6 +202,12 @@ pub trait Ladder: Sync {
     /// is launched with, when that is known without a GPU or a shape (`klab occupancy`'s
     /// default `--smem`). Default: `None`, not known.
     fn dynamic_smem(&self, _symbol: &str) -> Option<u32> {
+        None
+    }
+    /// The block kernel `symbol`, one of this ladder's entry points, is launched with, and
+    /// which others its code accepts ([`BlockSize`]; `klab occupancy`'s default `--block`).
+    /// Default: `None`, not known.
+    fn launch_block(&self, _symbol: &str) -> Option<BlockSize> {
         None
     }
     /// Baselines timed beside the steps (default: none).
@@ -380,6 +437,48 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_step_kernel_has_a_launch_block_its_code_accepts() {
+        for l in all_ladders() {
+            for s in l.steps() {
+                for sym in s.symbols {
+                    let b = l
+                        .launch_block(sym)
+                        .unwrap_or_else(|| panic!("{sym}: no launch block"));
+                    assert!((1..=1024).contains(&b.launch), "{sym}: {b:?}");
+                    assert_eq!(b.rejects(b.launch), None, "{sym}: {b:?}");
+                    if let Some((max, _)) = crate::ptx::launch_bounds(crate::ptx::PTX, sym) {
+                        assert!(b.launch <= max, "{sym}: {b:?} over .maxntid {max}");
+                    }
+                    // A kernel that never reads blockDim (%ntid) is written for one block.
+                    let text = crate::ptx::kernel_text(crate::ptx::PTX, sym).unwrap();
+                    if !text.contains("%ntid") {
+                        assert_eq!(b.accepts, Accepts::Exactly, "{sym} never reads %ntid");
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            crate::ladders::saxpy::Saxpy.launch_block("gemm_s01_naive"),
+            None
+        );
+    }
+
+    #[test]
+    fn block_rules_reject_what_the_code_cannot_run() {
+        let b = |accepts| BlockSize {
+            launch: 256,
+            accepts,
+        };
+        assert!(b(Accepts::Exactly).rejects(128).is_some());
+        assert!(b(Accepts::PowerOfTwo { min: 64 }).rejects(32).is_some());
+        assert!(b(Accepts::PowerOfTwo { min: 64 }).rejects(96).is_some());
+        assert_eq!(b(Accepts::PowerOfTwo { min: 64 }).rejects(1024), None);
+        assert!(b(Accepts::WarpMultiple).rejects(100).is_some());
+        assert_eq!(b(Accepts::WarpMultiple).rejects(96), None);
+        assert_eq!(b(Accepts::Any).rejects(7), None);
     }
 
     #[test]

@@ -1,8 +1,31 @@
 //! How `klab` answers mistakes, through the real binary (no GPU, and no ptxas unless a test
 //! says so): the exit status (2 for usage errors, 1 for failures), "did you mean" suggestions
-//! for unknown names, and the error for a bad size.
+//! for unknown names, the error for a bad size, and the blocks `klab occupancy` accepts.
+//!
+//! The tests that run ptxas fail without it unless `KLAB_ALLOW_NO_CUDA_TOOLS=1` (as in
+//! tests/sass_snapshots.rs).
 
+use kernel_lab::tools::discover::{self, Tool};
 use std::process::Command;
+
+/// Whether ptxas and a disassembler are installed; panics with the install hint when they are
+/// not, unless KLAB_ALLOW_NO_CUDA_TOOLS=1.
+fn tools_or_skip(test: &str) -> bool {
+    let missing = discover::find(Tool::Ptxas).err().or_else(|| {
+        discover::find(Tool::Nvdisasm)
+            .err()
+            .filter(|_| discover::find(Tool::Cuobjdump).is_err())
+    });
+    match missing {
+        None => true,
+        Some(e) if std::env::var("KLAB_ALLOW_NO_CUDA_TOOLS").is_ok_and(|v| v == "1") => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "{test}: skipped: {e}");
+            false
+        }
+        Some(e) => panic!("{e}\n(set KLAB_ALLOW_NO_CUDA_TOOLS=1 to skip these tests)"),
+    }
+}
 
 /// Runs `klab args...`: exit status, stdout, stderr.
 fn klab(args: &[&str]) -> (i32, String, String) {
@@ -48,6 +71,7 @@ fn the_top_level_help_states_the_exit_status_rule() {
 fn usage_errors_exit_2_from_every_subcommand() {
     for args in [
         &["sass", "saxpy/1", "--arch", "sm_12"][..],
+        &["occupancy", "saxpy/1", "--block", "0"],
         &["occupancy", "saxpy/1", "--block", "256", "--arch", "sm_12"],
         &["run", "saxpi/1"],
         &["ptx", "saxpi/1"],
@@ -138,4 +162,49 @@ fn a_bad_size_says_which_forms_work() {
     assert_eq!(err.lines().count(), 1, "{err}");
     let err = fails(2, &["run", "transpose/1", "--size", "big"]);
     assert!(err.contains("ROWSxCOLS, e.g. 4096x4096"), "{err}");
+}
+
+#[test]
+fn occupancy_rejects_blocks_the_kernel_cannot_launch() {
+    for (args, why) in [
+        (&["saxpy/1", "--block", "0"][..], "at least 1 thread"),
+        (
+            &["saxpy/1", "--block", "2048"],
+            "at most 1024 threads per block",
+        ),
+        (
+            &["saxpy/1", "--block", "4096"],
+            "at most 1024 threads per block",
+        ),
+        (&["gemm/7", "--block", "256"], "exactly 128 threads"),
+        (&["reduce_sum/5", "--block", "48"], "power of two"),
+        (
+            &["gemm_s09_autotuned_128x128x8_w64x32_lb2", "--block", "512"],
+            ".maxntid 256",
+        ),
+        (&["ceiling_read_stream"], "pass --block N"),
+    ] {
+        let args: Vec<&str> = ["occupancy"].iter().chain(args).copied().collect();
+        let err = fails(2, &args);
+        assert!(err.contains(why), "klab {}: {err}", args.join(" "));
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn occupancy_defaults_to_the_launch_block() {
+    if !tools_or_skip("occupancy_defaults_to_the_launch_block") {
+        return;
+    }
+    let (code, out, err) = klab(&["occupancy", "gemm/7", "--arch", "sm_90"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.contains("block            128 threads (4 warps)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("128 threads per block: what this kernel is launched with"),
+        "{out}"
+    );
+    assert!(!out.contains(" 0 blocks/SM"), "{out}");
 }
