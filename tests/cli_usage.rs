@@ -208,3 +208,37 @@ fn occupancy_defaults_to_the_launch_block() {
     );
     assert!(!out.contains(" 0 blocks/SM"), "{out}");
 }
+
+#[test]
+fn sass_diff_reads_from_the_base_to_the_kernel() {
+    if !tools_or_skip("sass_diff_reads_from_the_base_to_the_kernel") {
+        return;
+    }
+    let (code, out, err) = klab(&["sass", "saxpy/2", "--diff", "saxpy/1", "--summary-only"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("saxpy_s01_naive (saxpy/1) → saxpy_s02_grid_stride (saxpy/2) on sm_90"),
+        "{out}"
+    );
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["(sm_90)", "saxpy/1", "saxpy/2", "saxpy/2", "-", "saxpy/1"],
+        "{out}"
+    );
+    // Every delta is the second column minus the first.
+    let mut checked = 0;
+    for l in lines {
+        let cells: Vec<&str> = l.split_whitespace().collect();
+        if let [_, from, to, delta] = cells[..]
+            && let (Ok(from), Ok(to)) = (from.parse::<i64>(), to.parse::<i64>())
+        {
+            assert_eq!(delta.parse::<i64>().unwrap(), to - from, "{l}");
+            assert!(delta.starts_with(['+', '-']), "signed: {l}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "registers and instructions differ: {out}");
+}

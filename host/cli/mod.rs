@@ -54,8 +54,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// One kernel's PTX from the embedded module (works without a GPU).
     Ptx(ptx::PtxArgs),
-    /// One kernel's SASS: resources, instruction mix and listing, or a diff of two kernels
-    /// (needs ptxas and nvdisasm, not a GPU).
+    /// One kernel's SASS: resources, instruction mix and listing; with `--diff BASE`, how it
+    /// differs from BASE (deltas are KERNEL - BASE) (needs ptxas and nvdisasm, not a GPU).
     Sass(sass::SassArgs),
     /// Theoretical occupancy from ptxas's resource report (and the driver's, with a GPU).
     Occupancy(occupancy::OccupancyArgs),

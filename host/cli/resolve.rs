@@ -22,6 +22,14 @@ impl Target {
         }
     }
 
+    /// `ladder/step` when the kernel is its step's main symbol, else the symbol.
+    pub fn short_name(&self) -> String {
+        match self.step {
+            Some(s) if s.symbol == self.symbol => s.handle(),
+            _ => self.symbol.clone(),
+        }
+    }
+
     /// The other entry points the step launches (empty for a single-kernel step).
     pub fn companions(&self) -> Vec<&'static str> {
         self.step
