@@ -29,8 +29,8 @@ pub enum Error {
     /// Registered kernels that are not in the embedded PTX.
     #[error("the PTX module lacks registered kernel(s): {}", .0.join(", "))]
     MissingSymbols(Vec<String>),
-    /// A name that klab does not know (`what`: a kernel, a ladder, an architecture); `help`
-    /// suggests the closest known names, or lists them all ([`Error::unknown`]).
+    /// A name that klab does not know (`what`: a kernel, a ladder); `help` suggests the
+    /// closest known names, or lists them all ([`Error::unknown`]).
     #[error("no {what} named {name:?}; {help}")]
     Unknown {
         what: &'static str,

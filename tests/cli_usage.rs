@@ -58,7 +58,7 @@ fn the_top_level_help_states_the_exit_status_rule() {
     let (code, out, _) = klab(&["--help"]);
     assert_eq!(code, 0);
     let rule = &out[out.find("Exit status:").expect(&out)..];
-    for line in ["0  success", "1  failure", "2  usage error"] {
+    for line in ["0  success", "1  failure: ", "2  usage error: "] {
         assert!(rule.contains(line), "{rule}");
     }
     assert!(

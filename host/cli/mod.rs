@@ -23,9 +23,9 @@ use std::process::ExitCode;
 pub const EXIT_STATUS: &str = "\
 Exit status:
   0  success
-  1  failure while doing it: no GPU or CUDA driver, a CUDA error, a kernel that fails
-     verification, a missing or failing tool (ptxas, nvdisasm, ncu), a file that cannot be
-     read or written; and `klab compare` finding a regression
+  1  failure: no GPU or CUDA driver, a CUDA error, a kernel that fails verification, a
+     missing or failing tool (ptxas, nvdisasm, ncu), a file that cannot be read or written;
+     and `klab compare` finding a regression
   2  usage error: an unknown kernel, ladder or architecture, a bad shape (--size), a bad or
      conflicting flag value, arguments that do not parse";
 
@@ -54,8 +54,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// One kernel's PTX from the embedded module (works without a GPU).
     Ptx(ptx::PtxArgs),
-    /// One kernel's SASS: resources, instruction mix and listing; with `--diff BASE`, how it
-    /// differs from BASE (deltas are KERNEL - BASE) (needs ptxas and nvdisasm, not a GPU).
+    /// One kernel's SASS: resources, instruction mix and listing, or with `--diff BASE` how it
+    /// differs from BASE (needs ptxas and nvdisasm, not a GPU).
     Sass(sass::SassArgs),
     /// Theoretical occupancy from ptxas's resource report (and the driver's, with a GPU).
     Occupancy(occupancy::OccupancyArgs),
