@@ -22,14 +22,14 @@ pub fn shape_of_inputs(ladder: &dyn Ladder, arrays: &[(PathBuf, NpyArray)]) -> R
         .map_err(|e| file_err(first_path, e.to_string()))?;
     let specs = ladder.input_specs(&shape);
     if specs.is_empty() {
-        return Err(Error::Other(format!(
+        return Err(Error::Usage(format!(
             "ladder {} does not take input files yet (Ladder::input_specs)",
             ladder.name()
         )));
     }
     if specs.len() != arrays.len() {
         let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
-        return Err(Error::Other(format!(
+        return Err(Error::Usage(format!(
             "{} takes {} input file(s) ({}), {} given",
             ladder.name(),
             specs.len(),

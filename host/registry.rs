@@ -6,7 +6,7 @@
 //! benchmark, the tests and the SASS tooling all iterate over [`all_ladders`]; nothing else
 //! keeps a list of kernels.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Known, Result};
 use crate::runtime::Gpu;
 use crate::shape::Shape;
 use crate::verify::Comparison;
@@ -54,6 +54,57 @@ pub struct BaselineInfo {
 pub struct Work {
     pub flops: f64,
     pub bytes: f64,
+}
+
+/// The thread block a kernel is launched with, and which other blocks its code is written for
+/// (`klab occupancy`'s default and check of `--block`). Threads per block, every dimension
+/// together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockSize {
+    /// Threads per block of the ladder's launch.
+    pub launch: u32,
+    /// Which block sizes the code handles.
+    pub accepts: Accepts,
+}
+
+/// Which block sizes (threads per block) a kernel's code handles, besides the device limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepts {
+    /// Only its launch's: tile shapes or a const generic fix the block in the code.
+    Exactly,
+    /// Powers of two from `min`: a shared-memory tree halves `blockDim`.
+    PowerOfTwo { min: u32 },
+    /// Multiples of 32: one warp per item, or one value per warp in a block reduction.
+    WarpMultiple,
+    /// Any: the code reads `blockDim` and checks its bounds.
+    Any,
+}
+
+impl BlockSize {
+    /// Why a block of `threads` does not suit the code, if it does not.
+    pub fn rejects(&self, threads: u32) -> Option<String> {
+        let launch = self.launch;
+        match self.accepts {
+            Accepts::Exactly if threads != launch => Some(format!(
+                "its code is written for blocks of exactly {launch} threads"
+            )),
+            Accepts::PowerOfTwo { min } if !threads.is_power_of_two() || threads < min => {
+                let from = if min > 1 {
+                    format!(" of at least {min} threads")
+                } else {
+                    String::new()
+                };
+                Some(format!(
+                    "its shared-memory tree needs a power of two{from} (it is launched with \
+                     {launch})"
+                ))
+            }
+            Accepts::WarpMultiple if !threads.is_multiple_of(32) => Some(format!(
+                "it needs a multiple of 32 threads, whole warps (it is launched with {launch})"
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// Which ceiling a ladder's throughput is a percentage of.
@@ -154,6 +205,12 @@ pub trait Ladder: Sync {
     /// is launched with, when that is known without a GPU or a shape (`klab occupancy`'s
     /// default `--smem`). Default: `None`, not known.
     fn dynamic_smem(&self, _symbol: &str) -> Option<u32> {
+        None
+    }
+    /// The block kernel `symbol`, one of this ladder's entry points, is launched with, and
+    /// which others its code accepts ([`BlockSize`]; `klab occupancy`'s default `--block`).
+    /// Default: `None`, not known.
+    fn launch_block(&self, _symbol: &str) -> Option<BlockSize> {
         None
     }
     /// Baselines timed beside the steps (default: none).
@@ -295,7 +352,8 @@ pub fn ladder(name: &str) -> Option<&'static dyn Ladder> {
 }
 
 /// Finds a step by kernel symbol (`reduce_sum_s05_warp_shuffle`), `ladder/id` (`reduce_sum/5`)
-/// or `ladder/slug` (`reduce_sum/warp_shuffle`). The error lists every registered kernel.
+/// or `ladder/slug` (`reduce_sum/warp_shuffle`). Otherwise [`Error::Unknown`], with the closest
+/// kernels or, when none is close, every one.
 pub fn find(name: &str) -> Result<(&'static dyn Ladder, &'static StepInfo)> {
     for l in crate::ladders::ALL.iter().copied() {
         for s in l.steps() {
@@ -308,26 +366,50 @@ pub fn find(name: &str) -> Result<(&'static dyn Ladder, &'static StepInfo)> {
             }
         }
     }
-    Err(Error::UnknownKernel {
-        name: name.to_string(),
-        known: kernel_table(),
+    Err(unknown_kernel(name, known_kernels()))
+}
+
+/// The unknown-kernel error for `name` among `known` (from [`known_kernels`], perhaps with
+/// more entry points).
+pub fn unknown_kernel(name: &str, known: Vec<Known>) -> Error {
+    let everything = format!("`klab list` shows all {} kernels", all_steps().count());
+    Error::unknown("kernel", name, &known, &everything)
+}
+
+/// Every registered step by its names (`ladder/step`, `ladder/slug`, symbol), with its
+/// [`kernel_line`].
+pub fn known_kernels() -> Vec<Known> {
+    all_steps()
+        .map(|s| Known {
+            names: vec![
+                s.handle(),
+                format!("{}/{}", s.ladder, s.slug),
+                s.symbol.to_string(),
+            ],
+            line: kernel_line(s),
+            listed: true,
+        })
+        .collect()
+}
+
+/// The ladder of the given name, or [`Error::Unknown`] listing the closest ladders (or all).
+pub fn find_ladder(name: &str) -> Result<&'static dyn Ladder> {
+    ladder(name).ok_or_else(|| {
+        let known: Vec<Known> = all_ladders()
+            .into_iter()
+            .map(|l| Known {
+                names: vec![l.name().to_string()],
+                line: format!("  {:<18} {}", l.name(), l.description()),
+                listed: true,
+            })
+            .collect();
+        Error::unknown("ladder", name, &known, "`klab list` shows every ladder")
     })
 }
 
-/// A table of every registered kernel, one line each (`klab list`).
-pub fn kernel_table() -> String {
-    let mut out = String::new();
-    for l in all_ladders() {
-        for s in l.steps() {
-            out.push_str(&format!(
-                "  {:<18} {:<40} {}\n",
-                s.handle(),
-                s.symbol,
-                s.technique
-            ));
-        }
-    }
-    out
+/// One kernel's line in `klab list` and in error messages: handle, symbol, technique.
+pub fn kernel_line(s: &StepInfo) -> String {
+    format!("  {:<18} {:<40} {}", s.handle(), s.symbol, s.technique)
 }
 
 /// Checks that the symbol follows `<ladder>_s<NN>_<slug>` (STYLE.md: predictable symbols).
@@ -391,6 +473,48 @@ mod tests {
     }
 
     #[test]
+    fn every_step_kernel_has_a_launch_block_its_code_accepts() {
+        for l in all_ladders() {
+            for s in l.steps() {
+                for sym in s.symbols {
+                    let b = l
+                        .launch_block(sym)
+                        .unwrap_or_else(|| panic!("{sym}: no launch block"));
+                    assert!((1..=1024).contains(&b.launch), "{sym}: {b:?}");
+                    assert_eq!(b.rejects(b.launch), None, "{sym}: {b:?}");
+                    if let Some((max, _)) = crate::ptx::launch_bounds(crate::ptx::PTX, sym) {
+                        assert!(b.launch <= max, "{sym}: {b:?} over .maxntid {max}");
+                    }
+                    // A kernel that never reads blockDim (%ntid) is written for one block.
+                    let text = crate::ptx::kernel_text(crate::ptx::PTX, sym).unwrap();
+                    if !text.contains("%ntid") {
+                        assert_eq!(b.accepts, Accepts::Exactly, "{sym} never reads %ntid");
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            crate::ladders::saxpy::Saxpy.launch_block("gemm_s01_naive"),
+            None
+        );
+    }
+
+    #[test]
+    fn block_rules_reject_what_the_code_cannot_run() {
+        let b = |accepts| BlockSize {
+            launch: 256,
+            accepts,
+        };
+        assert!(b(Accepts::Exactly).rejects(128).is_some());
+        assert!(b(Accepts::PowerOfTwo { min: 64 }).rejects(32).is_some());
+        assert!(b(Accepts::PowerOfTwo { min: 64 }).rejects(96).is_some());
+        assert_eq!(b(Accepts::PowerOfTwo { min: 64 }).rejects(1024), None);
+        assert!(b(Accepts::WarpMultiple).rejects(100).is_some());
+        assert_eq!(b(Accepts::WarpMultiple).rejects(96), None);
+        assert_eq!(b(Accepts::Any).rejects(7), None);
+    }
+
+    #[test]
     fn every_registered_symbol_is_in_the_embedded_ptx() {
         let missing = crate::ptx::missing_entries(crate::ptx::PTX, all_symbols());
         assert!(missing.is_empty(), "missing from the PTX: {missing:?}");
@@ -405,7 +529,50 @@ mod tests {
             find(&format!("{}/{}", s.ladder, s.slug)).unwrap().1.symbol,
             s.symbol
         );
-        let err = find("nosuch").err().unwrap().to_string();
-        assert!(err.contains(s.symbol), "{err}");
+        let err = find("nosuch").err().unwrap();
+        assert!(err.is_usage());
+        let err = err.to_string();
+        assert!(
+            err.contains("known kernels:") && err.contains(s.symbol),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1 + all_steps().count(), "{err}");
+    }
+
+    #[test]
+    fn a_misspelt_kernel_gets_a_suggestion_and_a_short_list() {
+        let err = find("saxpi/1").err().unwrap().to_string();
+        assert!(
+            err.starts_with("no kernel named \"saxpi/1\"; did you mean saxpy/1?"),
+            "{err}"
+        );
+        assert!(err.contains("saxpy_s01_naive"), "{err}");
+        assert!(
+            !err.contains("gemm_s01_naive"),
+            "only the close ones: {err}"
+        );
+        assert!(err.lines().count() <= 7, "{err}");
+        let by_symbol = find("saxpy_s01_naiv").err().unwrap().to_string();
+        assert!(
+            by_symbol.contains("did you mean saxpy_s01_naive?"),
+            "{by_symbol}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_ladder_lists_ladders_not_kernels() {
+        let err = find_ladder("saxpi").err().unwrap().to_string();
+        assert!(
+            err.contains("no ladder named \"saxpi\"; did you mean saxpy?"),
+            "{err}"
+        );
+        assert!(!err.contains("saxpy_s01_naive"), "{err}");
+        let err = find_ladder("zzz").err().unwrap().to_string();
+        assert!(err.contains("known ladders:"), "{err}");
+        for l in all_ladders() {
+            assert!(err.contains(l.name()), "{err}");
+        }
+        assert!(!err.contains("saxpy/1"), "ladders, not kernels: {err}");
+        assert_eq!(find_ladder("gemm").unwrap().name(), "gemm");
     }
 }

@@ -32,16 +32,11 @@ pub fn plan(ladders: &[String], step: Option<u32>, size: Option<&str>) -> Result
     } else {
         ladders
             .iter()
-            .map(|name| {
-                registry::ladder(name).ok_or_else(|| Error::UnknownKernel {
-                    name: name.clone(),
-                    known: registry::kernel_table(),
-                })
-            })
+            .map(|name| registry::find_ladder(name))
             .collect::<Result<_>>()?
     };
     let mut out = Vec::new();
-    for l in selected {
+    for &l in &selected {
         let steps: Vec<_> = l
             .steps()
             .into_iter()
@@ -62,10 +57,12 @@ pub fn plan(ladders: &[String], step: Option<u32>, size: Option<&str>) -> Result
         });
     }
     if out.is_empty() {
-        return Err(Error::UnknownKernel {
-            name: format!("step {}", step.unwrap_or(0)),
-            known: registry::kernel_table(),
-        });
+        let names: Vec<&str> = selected.iter().map(|l| l.name()).collect();
+        return Err(Error::Usage(format!(
+            "--step {}: no step of that number in {} (`klab list` shows the steps)",
+            step.unwrap_or(0),
+            names.join(", ")
+        )));
     }
     Ok(out)
 }
@@ -325,9 +322,9 @@ mod tests {
         assert_eq!(one[0].shapes, vec![Shape::n(1000)]);
         assert!(!one[0].baselines);
         assert_eq!(plan_units(&one), 5);
-        assert!(plan(&["nosuch".into()], None, None).is_err());
-        assert!(plan(&["saxpy".into()], Some(99), None).is_err());
-        assert!(plan(&["saxpy".into()], None, Some("abc")).is_err());
+        assert!(plan(&["nosuch".into()], None, None).is_err_and(|e| e.is_usage()));
+        assert!(plan(&["saxpy".into()], Some(99), None).is_err_and(|e| e.is_usage()));
+        assert!(plan(&["saxpy".into()], None, Some("abc")).is_err_and(|e| e.is_usage()));
     }
 
     #[test]

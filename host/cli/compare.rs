@@ -30,10 +30,10 @@ pub fn read_report(path: &Path) -> Result<BenchReport> {
     serde_json::from_str(&text).map_err(|e| file_err(format!("not benchmark JSON: {e}")))
 }
 
-/// Prints the per-kernel table; a regression is an error (exit 1).
+/// Prints the per-kernel table; a regression is an error (a failure: exit 1).
 pub fn compare(args: &CompareArgs) -> Result<()> {
     if args.threshold.is_nan() || args.threshold < 0.0 {
-        return Err(Error::Other(format!(
+        return Err(Error::Usage(format!(
             "--threshold {} must be a percentage >= 0",
             args.threshold
         )));

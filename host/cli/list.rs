@@ -8,7 +8,7 @@ pub fn list() -> Result<()> {
     for l in registry::all_ladders() {
         println!("{} — {}", l.name(), l.description());
         for s in l.steps() {
-            println!("  {:<18} {:<40} {}", s.handle(), s.symbol, s.technique);
+            println!("{}", registry::kernel_line(s));
         }
     }
     Ok(())

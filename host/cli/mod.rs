@@ -1,5 +1,6 @@
 //! The `klab` command line: one module per subcommand, errors become one clear line and a
-//! non-zero exit (1: failure; 2: bad usage, such as an unknown kernel).
+//! non-zero exit ([`exit_code`]: 2 for a mistake in what was asked, 1 for a failure while
+//! doing it; [`EXIT_STATUS`] is the rule as `klab --help` states it).
 
 mod bench;
 mod compare;
@@ -18,9 +19,19 @@ use crate::error::Error;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// The exit-status rule, as `klab --help` ends with it.
+pub const EXIT_STATUS: &str = "\
+Exit status:
+  0  success
+  1  failure: no GPU or CUDA driver, a CUDA error, a kernel that fails verification, a
+     missing or failing tool (ptxas, nvdisasm, ncu), a file that cannot be read or written;
+     and `klab compare` finding a regression
+  2  usage error: an unknown kernel, ladder or architecture, a bad shape (--size), a bad or
+     conflicting flag value, arguments that do not parse";
+
 /// kernel-lab: GPU kernels in Rust, verified and measured.
 #[derive(Parser, Debug)]
-#[command(name = "klab", version, about, long_about = None)]
+#[command(name = "klab", version, about, long_about = None, after_help = EXIT_STATUS)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -43,8 +54,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// One kernel's PTX from the embedded module (works without a GPU).
     Ptx(ptx::PtxArgs),
-    /// One kernel's SASS: resources, instruction mix and listing, or a diff of two kernels
-    /// (needs ptxas and nvdisasm, not a GPU).
+    /// One kernel's SASS: resources, instruction mix and listing, or with `--diff BASE` how it
+    /// differs from BASE (needs ptxas and nvdisasm, not a GPU).
     Sass(sass::SassArgs),
     /// Theoretical occupancy from ptxas's resource report (and the driver's, with a GPU).
     Occupancy(occupancy::OccupancyArgs),
@@ -79,10 +90,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// 2 for errors of usage (unknown kernel, bad shape), 1 otherwise.
+/// The exit status of a failed command: 2 for usage errors ([`Error::is_usage`]: unknown
+/// names, bad shapes, bad flag values; clap's own parse errors exit 2 too), 1 for every other
+/// failure (no GPU, CUDA errors, failed verification, missing tools, I/O, regressions).
 pub fn exit_code(e: &Error) -> u8 {
-    match e {
-        Error::UnknownKernel { .. } | Error::Shape { .. } => 2,
-        _ => 1,
-    }
+    if e.is_usage() { 2 } else { 1 }
 }

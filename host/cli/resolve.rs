@@ -1,8 +1,8 @@
 //! Kernel names for the inspection commands (`ptx`, `sass`, `occupancy`): a registered step
 //! (symbol, `ladder/step`, `ladder/slug`), or any entry point of the embedded PTX (the second
-//! kernel of a multi-kernel step, ceilings, self-tests).
+//! kernel of a multi-kernel step, ceilings, self-tests); and their `--arch` values.
 
-use crate::error::Result;
+use crate::error::{Error, Known, Result};
 use crate::registry::{self, StepInfo};
 
 /// A kernel to inspect.
@@ -22,6 +22,14 @@ impl Target {
         }
     }
 
+    /// `ladder/step` when the kernel is its step's main symbol, else the symbol.
+    pub fn short_name(&self) -> String {
+        match self.step {
+            Some(s) if s.symbol == self.symbol => s.handle(),
+            _ => self.symbol.clone(),
+        }
+    }
+
     /// The other entry points the step launches (empty for a single-kernel step).
     pub fn companions(&self) -> Vec<&'static str> {
         self.step
@@ -36,29 +44,85 @@ impl Target {
     }
 }
 
-/// Resolves `name`; unknown names are [`crate::Error::UnknownKernel`] listing the registry.
+/// Resolves `name`; an unknown name is [`crate::Error::Unknown`] with the closest steps and
+/// entry points (or the registry's steps when none is close).
 pub fn resolve(name: &str) -> Result<Target> {
-    match registry::find(name) {
-        Ok((_, step)) => Ok(Target {
+    if let Ok((_, step)) = registry::find(name) {
+        return Ok(Target {
             symbol: step.symbol.to_string(),
             step: Some(step),
-        }),
-        Err(e) => {
-            if crate::ptx::entry_names(crate::ptx::PTX).contains(&name) {
-                Ok(Target {
-                    symbol: name.to_string(),
-                    step: registry::all_steps().find(|s| s.symbols.contains(&name)),
-                })
-            } else {
-                Err(e)
-            }
-        }
+        });
     }
+    let entries = crate::ptx::entry_names(crate::ptx::PTX);
+    if entries.contains(&name) {
+        return Ok(Target {
+            symbol: name.to_string(),
+            step: registry::all_steps().find(|s| s.symbols.contains(&name)),
+        });
+    }
+    // Entry points that are not a step's main symbol are suggested too, but listed only when
+    // close (the full list is the registry's).
+    let mut known = registry::known_kernels();
+    known.extend(
+        entries
+            .into_iter()
+            .filter(|e| registry::all_steps().all(|s| s.symbol != *e))
+            .map(|e| Known {
+                names: vec![e.to_string()],
+                line: format!("  {:<18} {e:<40} PTX entry point", ""),
+                listed: false,
+            }),
+    );
+    Err(registry::unknown_kernel(name, known))
+}
+
+/// Checks an `--arch` value: `sm_XY` with an optional feature suffix (`sm_90a`), and no older
+/// than the embedded PTX's target ([`crate::ptx::PTX_ARCH`]), since ptxas assembles PTX for
+/// `.target sm_XY` only for `sm_XY` and later. Anything else is [`Error::Usage`].
+pub fn check_arch(arch: &str) -> Result<()> {
+    let target = crate::ptx::PTX_ARCH;
+    let bad = |why: String| Err(Error::Usage(format!("--arch {arch}: {why}")));
+    let Some(version) = arch_version(arch) else {
+        return bad("not an architecture like sm_80, sm_90 or sm_90a".into());
+    };
+    match arch_version(target) {
+        Some(t) if version < t => bad(format!(
+            "older than the kernels' PTX target {target}, which ptxas assembles only for \
+             {target} and later (e.g. sm_90)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `(major, minor)` of `sm_XY[suffix]` (`sm_90a` → (9, 0), `sm_100` → (10, 0)).
+fn arch_version(arch: &str) -> Option<(u32, u32)> {
+    let rest = arch.strip_prefix("sm_")?;
+    let digits = rest.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    if digits.len() < 2 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (major, minor) = digits.split_at(digits.len() - 1);
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arch_flags_must_be_architectures_the_ptx_assembles_for() {
+        for ok in [crate::ptx::PTX_ARCH, "sm_100", "sm_100a", "sm_120f"] {
+            assert!(check_arch(ok).is_ok(), "{ok}");
+        }
+        for bad in ["sm_12", "sm_8", "90", "sm_", "sm_x0", "compute_90", ""] {
+            let e = check_arch(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} accepted"));
+            assert!(e.is_usage(), "{bad}: {e}");
+            assert!(e.to_string().starts_with(&format!("--arch {bad}: ")), "{e}");
+        }
+        assert_eq!(arch_version("sm_100a"), Some((10, 0)));
+    }
 
     #[test]
     fn resolves_steps_and_plain_entry_points_and_rejects_the_rest() {
@@ -71,7 +135,12 @@ mod tests {
         }
         assert!(matches!(
             resolve("no_such_kernel"),
-            Err(crate::Error::UnknownKernel { .. })
+            Err(crate::Error::Unknown { .. })
         ));
+        let near_aux = resolve("ceiling_read_strem").err().unwrap().to_string();
+        assert!(
+            near_aux.contains("did you mean ceiling_read_stream?"),
+            "{near_aux}"
+        );
     }
 }

@@ -37,7 +37,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         None
     } else {
         if args.size.is_some() {
-            return Err(Error::Other(
+            return Err(Error::Usage(
                 "--size and --input exclude each other: the shape comes from the input files"
                     .into(),
             ));

@@ -1,7 +1,9 @@
-//! `klab sass <kernel> [--arch sm_90] [--diff <other>]`: resources, instruction mix and the
-//! SASS listing of a kernel; with `--diff`, two summaries side by side and a listing diff.
+//! `klab sass <kernel> [--arch sm_90] [--diff <base>]`: resources, instruction mix and the
+//! SASS listing of a kernel; with `--diff`, how the kernel differs from the base kernel: the
+//! two summaries side by side (base first, deltas `kernel - base`) and a listing diff from the
+//! base to the kernel.
 
-use super::resolve::resolve;
+use super::resolve::{check_arch, resolve};
 use crate::error::Result;
 use crate::tools::{self, diff, sass, summary::Summary};
 
@@ -13,8 +15,11 @@ pub struct SassArgs {
     /// GPU architecture to assemble for.
     #[arg(long, default_value = tools::DEFAULT_ARCH)]
     pub arch: String,
-    /// Another kernel to compare with: summaries side by side and a unified listing diff.
-    #[arg(long, value_name = "OTHER_KERNEL")]
+    /// The base to compare KERNEL with, read from BASE to KERNEL: the summaries side by side
+    /// (BASE's column first, every delta KERNEL - BASE) and a unified listing diff (`-` lines
+    /// only in BASE, `+` lines only in KERNEL). `klab sass gemm/8 --diff gemm/7` shows what
+    /// step 8 changed.
+    #[arg(long, value_name = "BASE")]
     pub diff: Option<String>,
     /// Print only the summary, not the listing.
     #[arg(long)]
@@ -23,32 +28,38 @@ pub struct SassArgs {
 
 /// Prints the summary and listing, or the comparison.
 pub fn sass(args: &SassArgs) -> Result<()> {
+    // Every name and flag is checked before the (slow) assembly.
     let t = resolve(&args.kernel)?;
-    let a = sass::kernel_sass(&t.symbol, &args.arch)?;
-    let sa = Summary::of(&a);
-    match &args.diff {
+    let base = args.diff.as_deref().map(resolve).transpose()?;
+    check_arch(&args.arch)?;
+    let k = sass::kernel_sass(&t.symbol, &args.arch)?;
+    let sk = Summary::of(&k);
+    match &base {
         None => {
-            print!("{sa}");
+            print!("{sk}");
             if !args.summary_only {
                 println!();
-                for l in &a.lines {
+                for l in &k.lines {
                     println!("{l}");
                 }
             }
         }
-        Some(other) => {
-            let other = resolve(other)?;
-            let b = sass::kernel_sass(&other.symbol, &args.arch)?;
+        Some(base) => {
+            let b = sass::kernel_sass(&base.symbol, &args.arch)?;
             let sb = Summary::of(&b);
-            print!("{}", tools::summary::side_by_side(&sa, &sb));
-            for (s, flags) in [(&sa, sa.red_flags()), (&sb, sb.red_flags())] {
+            println!("{} → {} on {}", base.label(), t.label(), args.arch);
+            print!(
+                "{}",
+                tools::summary::side_by_side(&sb, &sk, (&base.short_name(), &t.short_name()))
+            );
+            for (s, flags) in [(&sb, sb.red_flags()), (&sk, sk.red_flags())] {
                 for f in flags {
                     println!("  warning ({}): {f}", s.symbol);
                 }
             }
             if !args.summary_only {
                 println!();
-                let d = diff::unified(&a.symbol, &a.lines, &b.symbol, &b.lines, 3);
+                let d = diff::unified(&base.label(), &b.lines, &t.label(), &k.lines, 3);
                 if d.is_empty() {
                     println!("(listings are identical after normalisation)");
                 } else {

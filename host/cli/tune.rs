@@ -26,11 +26,11 @@ pub struct TuneArgs {
 
 /// Verifies and times every step-9 variant, prints the table, stores the winner.
 pub fn tune(args: &TuneArgs) -> Result<()> {
-    if args.ladder != "gemm" {
-        return Err(Error::UnknownKernel {
-            name: args.ladder.clone(),
-            known: "  gemm (step 9) is the only ladder with tunable variants\n".into(),
-        });
+    if registry::find_ladder(&args.ladder)?.name() != "gemm" {
+        return Err(Error::Usage(format!(
+            "only gemm has tunable variants (step 9), not {}",
+            args.ladder
+        )));
     }
     let (ladder, step) = registry::find("gemm/9")?;
     let shape = match &args.size {

@@ -3,7 +3,7 @@
 use super::CheckedOutput;
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
+use crate::registry::{Accepts, BlockSize, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance};
@@ -103,6 +103,17 @@ impl Ladder for BiasGelu {
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().map(|s| &s.info).collect()
+    }
+    /// Every kernel (both of step 1's) is bounds-checked or a grid-stride loop: any block,
+    /// launched with [`THREADS`].
+    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
+        STEPS
+            .iter()
+            .any(|s| s.info.symbols.contains(&symbol))
+            .then_some(BlockSize {
+                launch: THREADS,
+                accepts: Accepts::Any,
+            })
     }
     fn work(&self, shape: &Shape) -> Work {
         let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);

@@ -9,7 +9,9 @@
 use crate::baselines::{Sgemm, Twin};
 use crate::error::{Error, Result};
 use crate::inputs;
-use crate::registry::{BaselineInfo, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
+use crate::registry::{
+    Accepts, BaselineInfo, BlockSize, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work,
+};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::tuning::{DeviceKey, DeviceMatch, TuneFile, tune_path};
@@ -42,9 +44,29 @@ enum Kind {
     Tuned,
 }
 
+/// The 32×32 thread block of steps 1–3.
+const BLOCK_32X32: (u32, u32) = (32, 32);
+
+impl Kind {
+    /// Threads per block of the launch (for step 9, of its default variant: each variant is
+    /// launched with its own tile's).
+    fn threads(&self) -> u32 {
+        match self {
+            Kind::RowMajorThreads | Kind::ColMajorThreads => BLOCK_32X32.0 * BLOCK_32X32.1,
+            Kind::Tile1d => k::S04_THREADS,
+            Kind::Tile2d => k::S05_THREADS,
+            Kind::Warp { tile, .. } => tile.threads() as u32,
+            Kind::Tuned => k::S09_VARIANTS[0].1.threads() as u32,
+        }
+    }
+}
+
+/// One step: what the registry shows, how it is launched, and which other block sizes its
+/// code handles (the tiled steps only their own).
 struct GemmStep {
     info: StepInfo,
     kind: Kind,
+    accepts: Accepts,
 }
 
 const fn variant_symbols<const N: usize>(v: &[(&'static str, WarpTile)]) -> [&'static str; N] {
@@ -61,7 +83,7 @@ const fn variant_symbols<const N: usize>(v: &[(&'static str, WarpTile)]) -> [&'s
 static S09_SYMBOLS: [&str; k::S09_VARIANTS.len()] = variant_symbols(k::S09_VARIANTS);
 
 macro_rules! step {
-    ($id:literal, $slug:literal, $sym:ident, $tech:literal, $kind:expr) => {
+    ($id:literal, $slug:literal, $sym:ident, $tech:literal, $kind:expr, $accepts:expr) => {
         GemmStep {
             info: StepInfo {
                 ladder: "gemm",
@@ -72,6 +94,7 @@ macro_rules! step {
                 technique: $tech,
             },
             kind: $kind,
+            accepts: $accepts,
         }
     };
 }
@@ -82,42 +105,48 @@ static STEPS: &[GemmStep] = &[
         "naive",
         gemm_s01_naive,
         "one thread per C element, threads along M (uncoalesced)",
-        Kind::RowMajorThreads
+        Kind::RowMajorThreads,
+        Accepts::Any
     ),
     step!(
         2,
         "coalesced",
         gemm_s02_coalesced,
         "threads along N: coalesced B loads and C stores",
-        Kind::ColMajorThreads
+        Kind::ColMajorThreads,
+        Accepts::Any
     ),
     step!(
         3,
         "smem_tiled",
         gemm_s03_smem_tiled,
         "32x32 tiles of A and B staged in shared memory",
-        Kind::ColMajorThreads
+        Kind::ColMajorThreads,
+        Accepts::Exactly
     ),
     step!(
         4,
         "blocktile_1d",
         gemm_s04_blocktile_1d,
         "64x64x8 block tile, 8 results per thread (1-D)",
-        Kind::Tile1d
+        Kind::Tile1d,
+        Accepts::Exactly
     ),
     step!(
         5,
         "blocktile_2d",
         gemm_s05_blocktile_2d,
         "128x128x8 block tile, 8x8 register tile per thread",
-        Kind::Tile2d
+        Kind::Tile2d,
+        Accepts::Exactly
     ),
     step!(
         6,
         "vectorized",
         gemm_s06_vectorized,
         "transposed A tile, LDS.128, 128-bit global loads/stores",
-        Kind::Tile2d
+        Kind::Tile2d,
+        Accepts::Exactly
     ),
     step!(
         7,
@@ -127,7 +156,8 @@ static STEPS: &[GemmStep] = &[
         Kind::Warp {
             tile: k::S07_TILE,
             stages: 1
-        }
+        },
+        Accepts::Exactly
     ),
     step!(
         8,
@@ -137,7 +167,8 @@ static STEPS: &[GemmStep] = &[
         Kind::Warp {
             tile: k::S08_TILE,
             stages: 2
-        }
+        },
+        Accepts::Exactly
     ),
     GemmStep {
         info: StepInfo {
@@ -149,6 +180,7 @@ static STEPS: &[GemmStep] = &[
             technique: "step 8 over several tile shapes, winner per size from `klab tune`",
         },
         kind: Kind::Tuned,
+        accepts: Accepts::Exactly,
     },
 ];
 
@@ -380,6 +412,21 @@ impl Ladder for Gemm {
             _ => 0,
         })
     }
+    /// Steps 1 and 2 take any block; the tiled steps and every step-9 variant exactly their
+    /// tile's threads.
+    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
+        if let Some(i) = s09_variant_index(symbol) {
+            return Some(BlockSize {
+                launch: k::S09_VARIANTS[i].1.threads() as u32,
+                accepts: Accepts::Exactly,
+            });
+        }
+        let s = STEPS.iter().find(|s| s.info.symbol == symbol)?;
+        Some(BlockSize {
+            launch: s.kind.threads(),
+            accepts: s.accepts,
+        })
+    }
     fn awkward_shapes(&self) -> Vec<Shape> {
         [
             [1, 1, 1],
@@ -452,8 +499,14 @@ impl GemmCase {
             .expect("a gemm step");
         let sym = gs.info.symbol;
         match gs.kind {
-            Kind::RowMajorThreads => (sym, Launch::grid_2d((cdiv(m, 32), cdiv(n, 32)), (32, 32))),
-            Kind::ColMajorThreads => (sym, Launch::grid_2d((cdiv(n, 32), cdiv(m, 32)), (32, 32))),
+            Kind::RowMajorThreads => (
+                sym,
+                Launch::grid_2d((cdiv(m, 32), cdiv(n, 32)), BLOCK_32X32),
+            ),
+            Kind::ColMajorThreads => (
+                sym,
+                Launch::grid_2d((cdiv(n, 32), cdiv(m, 32)), BLOCK_32X32),
+            ),
             Kind::Tile1d => (
                 sym,
                 Launch::grid_2d(

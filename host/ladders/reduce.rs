@@ -3,7 +3,9 @@
 use super::TwinKernel;
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{BaselineInfo, Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work};
+use crate::registry::{
+    Accepts, BaselineInfo, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work,
+};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -25,10 +27,23 @@ pub enum Mode {
     SinglePass { threads: u32, blocks_per_sm: u32 },
 }
 
-/// One step of a reduction ladder: what the registry shows, and how it launches.
+/// One step of a reduction ladder: what the registry shows, how it launches, and which other
+/// block sizes its code handles.
 pub struct ReduceStep {
     pub info: StepInfo,
     pub mode: Mode,
+    pub accepts: Accepts,
+}
+
+impl Mode {
+    /// Threads per block of every launch of the step.
+    pub fn threads(&self) -> u32 {
+        match *self {
+            Mode::Tree { threads, .. }
+            | Mode::GridStride { threads, .. }
+            | Mode::SinglePass { threads, .. } => threads,
+        }
+    }
 }
 
 /// Which reduction.
@@ -46,7 +61,7 @@ pub struct ReduceLadder {
 }
 
 macro_rules! reduce_step {
-    ($ladder:literal, $id:literal, $slug:literal, $sym:ident, $tech:literal, $mode:expr) => {
+    ($ladder:literal, $id:literal, $slug:literal, $sym:ident, $tech:literal, $mode:expr, $accepts:expr) => {
         ReduceStep {
             info: StepInfo {
                 ladder: $ladder,
@@ -57,16 +72,17 @@ macro_rules! reduce_step {
                 technique: $tech,
             },
             mode: $mode,
+            accepts: $accepts,
         }
     };
 }
 
 /// One table per operator, generated from one list: step `id`, slug, kernel of each op,
-/// technique, mode.
+/// technique, mode, accepted block sizes.
 macro_rules! reduce_tables {
-    ($(($id:literal, $slug:literal, $sum:ident, $max:ident, $tech:literal, $mode:expr)),* $(,)?) => {
-        static SUM_STEPS: &[ReduceStep] = &[$(reduce_step!("reduce_sum", $id, $slug, $sum, $tech, $mode)),*];
-        static MAX_STEPS: &[ReduceStep] = &[$(reduce_step!("reduce_max", $id, $slug, $max, $tech, $mode)),*];
+    ($(($id:literal, $slug:literal, $sum:ident, $max:ident, $tech:literal, $mode:expr, $accepts:expr)),* $(,)?) => {
+        static SUM_STEPS: &[ReduceStep] = &[$(reduce_step!("reduce_sum", $id, $slug, $sum, $tech, $mode, $accepts)),*];
+        static MAX_STEPS: &[ReduceStep] = &[$(reduce_step!("reduce_max", $id, $slug, $max, $tech, $mode, $accepts)),*];
     };
 }
 
@@ -84,7 +100,8 @@ reduce_tables![
         Mode::Tree {
             threads: 256,
             per_thread: 1
-        }
+        },
+        Accepts::PowerOfTwo { min: 1 }
     ),
     (
         2,
@@ -95,7 +112,8 @@ reduce_tables![
         Mode::Tree {
             threads: 256,
             per_thread: 1
-        }
+        },
+        Accepts::PowerOfTwo { min: 1 }
     ),
     (
         3,
@@ -106,7 +124,8 @@ reduce_tables![
         Mode::Tree {
             threads: 256,
             per_thread: 1
-        }
+        },
+        Accepts::PowerOfTwo { min: 1 }
     ),
     (
         4,
@@ -117,7 +136,8 @@ reduce_tables![
         Mode::Tree {
             threads: 256,
             per_thread: 2
-        }
+        },
+        Accepts::PowerOfTwo { min: 1 }
     ),
     (
         5,
@@ -128,7 +148,8 @@ reduce_tables![
         Mode::Tree {
             threads: 256,
             per_thread: 2
-        }
+        },
+        Accepts::PowerOfTwo { min: 64 }
     ),
     (
         6,
@@ -139,7 +160,8 @@ reduce_tables![
         Mode::Tree {
             threads: k::S06_THREADS,
             per_thread: 2
-        }
+        },
+        Accepts::Exactly
     ),
     (
         7,
@@ -150,7 +172,8 @@ reduce_tables![
         Mode::GridStride {
             threads: GS_THREADS,
             blocks_per_sm: GS_BLOCKS_PER_SM
-        }
+        },
+        Accepts::WarpMultiple
     ),
     (
         8,
@@ -161,7 +184,8 @@ reduce_tables![
         Mode::SinglePass {
             threads: GS_THREADS,
             blocks_per_sm: GS_BLOCKS_PER_SM
-        }
+        },
+        Accepts::WarpMultiple
     ),
 ];
 
@@ -277,6 +301,13 @@ impl Ladder for ReduceLadder {
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         self.steps.iter().map(|s| &s.info).collect()
+    }
+    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
+        let s = self.steps.iter().find(|s| s.info.symbol == symbol)?;
+        Some(BlockSize {
+            launch: s.mode.threads(),
+            accepts: s.accepts,
+        })
     }
     fn work(&self, shape: &Shape) -> Work {
         let n = shape.numel() as f64;

@@ -3,7 +3,7 @@
 use super::CheckedOutput;
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
+use crate::registry::{Accepts, BlockSize, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance};
@@ -87,6 +87,17 @@ impl Ladder for RowSum {
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().map(|s| &s.info).collect()
+    }
+    /// Every step launches [`THREADS`]; a warp per row and a block reduction need whole warps.
+    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
+        let s = STEPS.iter().find(|s| s.info.symbol == symbol)?;
+        Some(BlockSize {
+            launch: THREADS,
+            accepts: match s.kind {
+                PerRow::Thread => Accepts::Any,
+                PerRow::Warp | PerRow::Block => Accepts::WarpMultiple,
+            },
+        })
     }
     fn work(&self, shape: &Shape) -> Work {
         let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);

@@ -3,7 +3,9 @@
 use super::TwinKernel;
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{BaselineInfo, Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work};
+use crate::registry::{
+    Accepts, BaselineInfo, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work,
+};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
@@ -126,6 +128,17 @@ impl Ladder for Saxpy {
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().map(|s| &s.info).collect()
+    }
+    /// Every grid kind is bounds-checked (or a grid-stride loop): any block, launched with
+    /// [`THREADS`].
+    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
+        STEPS
+            .iter()
+            .any(|s| s.info.symbols.contains(&symbol))
+            .then_some(BlockSize {
+                launch: THREADS,
+                accepts: Accepts::Any,
+            })
     }
     fn work(&self, shape: &Shape) -> Work {
         let n = shape.numel() as f64;

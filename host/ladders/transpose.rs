@@ -3,7 +3,9 @@
 use super::{CheckedOutput, TwinKernel};
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{BaselineInfo, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
+use crate::registry::{
+    Accepts, BaselineInfo, BlockSize, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work,
+};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance};
@@ -111,6 +113,14 @@ impl Ladder for Transpose {
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().map(|s| &s.info).collect()
+    }
+    /// Each step's tile and block are constants of its code: exactly its block.
+    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
+        let s = STEPS.iter().find(|s| s.info.symbol == symbol)?;
+        Some(BlockSize {
+            launch: s.block.0 * s.block.1,
+            accepts: Accepts::Exactly,
+        })
     }
     fn work(&self, shape: &Shape) -> Work {
         Work {

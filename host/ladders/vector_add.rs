@@ -3,7 +3,9 @@
 use super::CheckedOutput;
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work};
+use crate::registry::{
+    Accepts, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work,
+};
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance};
@@ -39,6 +41,16 @@ impl Ladder for VectorAdd {
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
         STEPS.iter().collect()
+    }
+    /// One bounds-checked thread per element: any block, launched with [`THREADS`].
+    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
+        STEPS
+            .iter()
+            .any(|s| s.symbols.contains(&symbol))
+            .then_some(BlockSize {
+                launch: THREADS,
+                accepts: Accepts::Any,
+            })
     }
     fn work(&self, shape: &Shape) -> Work {
         let n = shape.numel() as f64;

@@ -1,8 +1,11 @@
-//! A unified diff of two SASS listings, on normalised lines: offsets, encodings and label
-//! numbers stripped, whitespace collapsed, so only the instructions themselves differ.
+//! A unified diff of two SASS listings, on normalised lines: offsets and encodings stripped,
+//! whitespace collapsed, and branch labels renumbered alike in both listings (nvdisasm numbers
+//! them across the whole module), so only the instructions themselves differ.
+
+use std::collections::HashMap;
 
 /// Normalises one listing line: `/*0150*/  @!P0 LDG.E R5, desc[UR8][R4.64] ; /* 0x.. */` becomes
-/// `@!P0 LDG.E R5, desc[UR8][R4.64]`, and label numbers `.L_x_17` become `.L`.
+/// `@!P0 LDG.E R5, desc[UR8][R4.64]`. Labels (`.L_x_17`) are left as they are.
 pub fn normalise(line: &str) -> String {
     let mut t = line.trim();
     if let Some(rest) = t.strip_prefix("/*")
@@ -12,20 +15,77 @@ pub fn normalise(line: &str) -> String {
     }
     let t = t.split("/*").next().unwrap_or(t);
     let t = t.trim().trim_end_matches(';').trim();
-    let collapsed = t.split_whitespace().collect::<Vec<_>>().join(" ");
-    strip_label_numbers(&collapsed)
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn strip_label_numbers(s: &str) -> String {
+/// nvdisasm's branch labels: `.L_x_` and a number.
+const LABEL: &str = ".L_x_";
+
+/// `s` with every label `.L_x_N` replaced by `name(N)`.
+fn map_labels(s: &str, mut name: impl FnMut(u32) -> String) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(i) = rest.find(".L_x_") {
+    while let Some(i) = rest.find(LABEL) {
         out.push_str(&rest[..i]);
-        out.push_str(".L");
-        rest = rest[i + 5..].trim_start_matches(|c: char| c.is_ascii_digit());
+        let after = &rest[i + LABEL.len()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match after[..digits].parse::<u32>() {
+            Ok(n) => out.push_str(&name(n)),
+            Err(_) => out.push_str(LABEL),
+        }
+        rest = &after[digits..];
     }
     out.push_str(rest);
     out
+}
+
+/// The label a normalised line defines (`.L_x_4:` → 4).
+fn label_defined(line: &str) -> Option<u32> {
+    line.strip_prefix(LABEL)?.strip_suffix(':')?.parse().ok()
+}
+
+/// Both normalised listings with their labels renumbered `.L1`, `.L2`, ... in order, alike in
+/// both: a label whose definition pairs up with one in the other listing (in a diff of the lines
+/// with label numbers ignored) gets the same number there, one found in only one listing a
+/// number of its own. Branches to paired labels then read the same, and a branch whose target
+/// really differs shows up in the diff.
+pub fn renumber_labels(a: &[String], b: &[String]) -> (Vec<String>, Vec<String>) {
+    let unnumbered = |l: &[String]| -> Vec<String> {
+        l.iter().map(|s| map_labels(s, |_| ".L".into())).collect()
+    };
+    let (mut in_a, mut in_b) = (HashMap::new(), HashMap::new());
+    let mut next = 1u32;
+    for e in edit_script(&unnumbered(a), &unnumbered(b)) {
+        let (la, lb) = match e {
+            Edit::Same(i, j) => (label_defined(&a[i]), label_defined(&b[j])),
+            Edit::Del(i) => (label_defined(&a[i]), None),
+            Edit::Add(j) => (None, label_defined(&b[j])),
+        };
+        if la.is_some() || lb.is_some() {
+            la.map(|n| in_a.insert(n, next));
+            lb.map(|n| in_b.insert(n, next));
+            next += 1;
+        }
+    }
+    // A label branched to but not defined in the listing (not in nvdisasm's output) keeps a
+    // number of its own.
+    let mut rename = |lines: &[String], map: &mut HashMap<u32, u32>| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| {
+                map_labels(l, |n| {
+                    let k = *map.entry(n).or_insert_with(|| {
+                        next += 1;
+                        next - 1
+                    });
+                    format!(".L{k}")
+                })
+            })
+            .collect()
+    };
+    let a = rename(a, &mut in_a);
+    let b = rename(b, &mut in_b);
+    (a, b)
 }
 
 /// One line of an edit script.
@@ -73,9 +133,10 @@ pub fn edit_script<T: PartialEq>(a: &[T], b: &[T]) -> Vec<Edit> {
     out
 }
 
-/// A unified diff (`---`/`+++` headers, `@@ -a,n +b,m @@` hunks with `context` lines around
-/// each change) of two listings after [`normalise`], NOP padding left out (line numbers count
-/// the normalised lines). Empty when they are the same.
+/// A unified diff from `a` to `b` (`--- a_name`/`+++ b_name` headers, `@@ -a,n +b,m @@` hunks
+/// with `context` lines around each change; `-` lines only in `a`, `+` lines only in `b`) of
+/// two listings after [`normalise`] and [`renumber_labels`], NOP padding left out (line numbers
+/// count the normalised lines). Empty when they are the same.
 pub fn unified(a_name: &str, a: &[String], b_name: &str, b: &[String], context: usize) -> String {
     let keep = |l: &String| {
         let n = normalise(l);
@@ -83,6 +144,7 @@ pub fn unified(a_name: &str, a: &[String], b_name: &str, b: &[String], context: 
     };
     let na: Vec<String> = a.iter().filter_map(keep).collect();
     let nb: Vec<String> = b.iter().filter_map(keep).collect();
+    let (na, nb) = renumber_labels(&na, &nb);
     let script = edit_script(&na, &nb);
     let changed: Vec<usize> = script
         .iter()
@@ -147,13 +209,46 @@ mod tests {
     }
 
     #[test]
-    fn normalising_strips_offsets_encodings_and_label_numbers() {
+    fn normalising_strips_offsets_and_encodings() {
         assert_eq!(
             normalise("        /*0150*/              @!P0 LDG.E R5, desc[UR8][R4.64] ; /* 0x0 */"),
             "@!P0 LDG.E R5, desc[UR8][R4.64]"
         );
-        assert_eq!(normalise("/*02a0*/ @P1 BRA `(.L_x_15) ;"), "@P1 BRA `(.L)");
-        assert_eq!(normalise(".L_x_4:"), ".L:");
+        assert_eq!(
+            normalise("/*02a0*/ @P1 BRA `(.L_x_15) ;"),
+            "@P1 BRA `(.L_x_15)"
+        );
+        assert_eq!(normalise(".L_x_4:"), ".L_x_4:");
+    }
+
+    #[test]
+    fn labels_are_renumbered_alike_in_both_listings() {
+        // The same loop, labelled 4 and 9 in one module and 17 and 20 in another; `b` adds an
+        // early exit with a label of its own before the loop.
+        let a = lines(
+            "/*0000*/ ISETP P0 ;\n/*0010*/ @P0 BRA `(.L_x_9) ;\n.L_x_4:\n/*0020*/ FFMA R1 ;\n\
+             /*0030*/ @P1 BRA `(.L_x_4) ;\n.L_x_9:\n/*0040*/ EXIT ;",
+        );
+        let b = lines(
+            "/*0000*/ ISETP P0 ;\n/*0010*/ @P2 BRA `(.L_x_3) ;\n/*0020*/ @P0 BRA `(.L_x_20) ;\n\
+             .L_x_17:\n/*0030*/ FFMA R1 ;\n/*0040*/ @P1 BRA `(.L_x_17) ;\n.L_x_20:\n\
+             /*0050*/ EXIT ;\n.L_x_3:\n/*0060*/ EXIT ;",
+        );
+        let d = unified("a", &a, "b", &b, 1);
+        assert_eq!(
+            d,
+            "--- a\n+++ b\n@@ -1,2 +1,3 @@\n ISETP P0\n+@P2 BRA `(.L3)\n @P0 BRA `(.L2)\n\
+             @@ -7,1 +8,3 @@\n EXIT\n+.L3:\n+EXIT\n"
+        );
+        // Unpaired labels differ, paired ones read the same: only real changes light up.
+        assert!(
+            !d.contains(".L1"),
+            "the loop's label is in no changed line: {d}"
+        );
+        let (ra, rb) = renumber_labels(&a.iter().map(|l| normalise(l)).collect::<Vec<_>>(), &[]);
+        assert_eq!(ra[2], ".L1:");
+        assert_eq!(ra[1], "@P0 BRA `(.L2)");
+        assert!(rb.is_empty());
     }
 
     #[test]

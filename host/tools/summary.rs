@@ -204,8 +204,11 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// Two summaries side by side, with the difference of numeric rows.
-pub fn side_by_side(a: &Summary, b: &Summary) -> String {
+/// Two summaries side by side: `from` in the first column, `to` in the second (headed by
+/// `names.0` and `names.1`), and in the third, headed `to - from`, how each number changed
+/// from the first column to the second, with its sign.
+pub fn side_by_side(from: &Summary, to: &Summary, names: (&str, &str)) -> String {
+    let (a, b) = (from, to);
     let ra = a.rows();
     let rb = b.rows();
     let mut labels: Vec<String> = ra.iter().map(|(k, _)| k.clone()).collect();
@@ -230,28 +233,70 @@ pub fn side_by_side(a: &Summary, b: &Summary) -> String {
                 }
             })
     };
-    let width = |s: &Summary, rows: &[(String, String)]| {
+    let width = |name: &str, rows: &[(String, String)]| {
         rows.iter()
-            .map(|(_, v)| v.len())
-            .chain([s.symbol.len()])
+            .map(|(_, v)| v.chars().count())
+            .chain([name.chars().count()])
             .max()
             .unwrap_or(0)
     };
-    let wa = width(a, &ra);
-    let wb = width(b, &rb);
-    let mut out = format!(
-        "  {:<16} {:<wa$} {:<wb$} delta\n",
-        format!("({})", a.arch),
-        a.symbol,
-        b.symbol
+    let wa = width(names.0, &ra);
+    let wb = width(names.1, &rb);
+    let line = |k: &str, va: &str, vb: &str, delta: &str| {
+        format!("  {k:<16} {va:<wa$} {vb:<wb$} {delta}")
+            .trim_end()
+            .to_string()
+            + "\n"
+    };
+    let mut out = line(
+        &format!("({})", a.arch),
+        names.0,
+        names.1,
+        &format!("{} - {}", names.1, names.0),
     );
     for k in res.iter().chain(classes.iter()) {
         let (va, vb) = (get(&ra, k), get(&rb, k));
-        let delta = match (va.parse::<i64>(), vb.parse::<i64>()) {
-            (Ok(x), Ok(y)) if x != y => format!("{:+}", y - x),
-            _ => String::new(),
-        };
-        out.push_str(&format!("  {k:<16} {va:<wa$} {vb:<wb$} {delta}\n"));
+        out.push_str(&line(k, &va, &vb, &delta(&va, &vb)));
+    }
+    out
+}
+
+/// How `to` differs from `from` when both are the same text around numbers (`12`, `4096 B
+/// static`, `0 B stores, 8 B loads`): that text with each number replaced by its change,
+/// signed (`+8`, `-4`; `0` when unchanged). Empty when nothing changed or the texts differ
+/// otherwise.
+pub fn delta(from: &str, to: &str) -> String {
+    /// The text split into runs of digits and runs of anything else.
+    fn runs(s: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, c) in s.char_indices().skip(1) {
+            let prev = s[..i]
+                .chars()
+                .next_back()
+                .is_some_and(|p| p.is_ascii_digit());
+            if prev != c.is_ascii_digit() {
+                out.push(&s[start..i]);
+                start = i;
+            }
+        }
+        if start < s.len() {
+            out.push(&s[start..]);
+        }
+        out
+    }
+    let (ra, rb) = (runs(from), runs(to));
+    if from == to || ra.len() != rb.len() {
+        return String::new();
+    }
+    let mut out = String::new();
+    for (x, y) in ra.iter().zip(&rb) {
+        match (x.parse::<i64>(), y.parse::<i64>()) {
+            (Ok(x), Ok(y)) if x == y => out.push('0'),
+            (Ok(x), Ok(y)) => out.push_str(&format!("{:+}", y - x)),
+            _ if x == y => out.push_str(x),
+            _ => return String::new(),
+        }
     }
     out
 }
@@ -311,6 +356,20 @@ mod tests {
     }
 
     #[test]
+    fn deltas_are_second_minus_first_with_their_sign() {
+        assert_eq!(delta("236", "228"), "-8");
+        assert_eq!(delta("228", "236"), "+8");
+        assert_eq!(delta("12", "12"), "");
+        assert_eq!(delta("0 B static", "4096 B static"), "+4096 B static");
+        assert_eq!(
+            delta("0 B stores, 8 B loads", "4 B stores, 8 B loads"),
+            "+4 B stores, 0 B loads"
+        );
+        assert_eq!(delta("-", "12"), "");
+        assert_eq!(delta("1 B", "2 KiB"), "");
+    }
+
+    #[test]
     fn summaries_flag_generic_and_local_memory_and_line_up_side_by_side() {
         let s = Summary {
             symbol: "a".into(),
@@ -333,12 +392,29 @@ mod tests {
             "FFMA R1, R2, R3, R4",
             "SHFL.IDX PT, R0, R3, 0x10, 0x1f",
         ]);
-        let sbs = side_by_side(&s, &t);
-        assert!(sbs.contains("registers") && sbs.contains("+6"), "{sbs}");
+        let sbs = side_by_side(&s, &t, ("old/1", "new/2"));
+        let header = sbs.lines().next().unwrap();
+        assert!(
+            header.contains("old/1") && header.ends_with("new/2 - old/1"),
+            "{sbs}"
+        );
+        assert!(
+            header.find("old/1") < header.find("new/2"),
+            "first column first: {sbs}"
+        );
+        let regs = sbs.lines().find(|l| l.contains("registers")).unwrap();
+        let regs: Vec<&str> = regs.split_whitespace().collect();
+        assert_eq!(regs, ["registers", "10", "16", "+6"], "16 - 10: {sbs}");
         let ffma = sbs.lines().find(|l| l.contains("FFMA")).unwrap();
         assert!(ffma.trim_end().ends_with("+1"), "{sbs}");
         let shfl = sbs.lines().find(|l| l.contains("SHFL")).unwrap();
-        assert!(shfl.contains(" 0 "), "{sbs}");
+        assert!(shfl.contains(" 0 ") && shfl.ends_with("+1"), "{sbs}");
+        let spills = sbs.lines().find(|l| l.contains("spills")).unwrap();
+        assert!(
+            spills.ends_with("4 B stores, 4 B loads"),
+            "unchanged: no delta: {sbs}"
+        );
+        assert!(sbs.lines().all(|l| l == l.trim_end()), "{sbs}");
         assert!(
             s.snapshot().contains("LD: 1\nSTL: 1\nFFMA: 1\n"),
             "{}",
