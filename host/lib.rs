@@ -8,6 +8,7 @@ pub mod baselines;
 pub mod bench;
 pub mod cli;
 pub mod error;
+pub mod half_ref;
 pub mod inputs;
 pub mod ladders;
 pub mod npy;

@@ -333,6 +333,10 @@ pub fn aux_symbols() -> &'static [&'static str] {
         t::selftest_atomics::SYMBOL,
         t::selftest_math::SYMBOL,
         t::selftest_smem_vec::SYMBOL,
+        t::selftest_half_from_f32::SYMBOL,
+        t::selftest_half_to_f32::SYMBOL,
+        t::selftest_half_arith::SYMBOL,
+        t::selftest_half_vec::SYMBOL,
     ]
 }
 

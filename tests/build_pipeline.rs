@@ -93,6 +93,79 @@ fn the_embedded_ptx_has_every_registered_kernel_and_no_external_calls() {
     assert!(missing.is_empty(), "{missing:?}");
 }
 
+#[test]
+fn the_half_precision_selftests_emit_the_promised_ptx() {
+    // Each function of the half API names its PTX (kernels-gpu/src/gpu/half.rs, global.rs,
+    // shared.rs); the self-test kernels use every one, so their PTX must hold each instruction.
+    use kernels_gpu::selftest as st;
+    let promised: &[(&str, &[(&str, usize)])] = &[
+        (
+            st::selftest_half_from_f32::SYMBOL,
+            &[
+                ("cvt.rn.bf16.f32", 1),
+                ("cvt.rn.f16.f32", 1),
+                ("cvt.rn.bf16x2.f32", 1),
+                ("cvt.rn.f16x2.f32", 1),
+                ("st.global.b16", 2),
+            ],
+        ),
+        (
+            st::selftest_half_to_f32::SYMBOL,
+            // bf16 -> f32 is a shift: sm_80's PTX ISA 7.0 has no cvt.f32.bf16.
+            &[("ld.global.nc.b16", 2), ("cvt.f32.f16", 3), ("shl.b32", 2)],
+        ),
+        (
+            st::selftest_half_arith::SYMBOL,
+            // fma, and add and mul as fmas (sm_80 has no add/mul.bf16x2); Rust's f16 mul_add.
+            &[
+                ("fma.rn.bf16x2", 3),
+                ("fma.rn.f16x2", 1),
+                ("add.rn.f16x2", 1),
+                ("mul.rn.f16x2", 1),
+                ("fma.rn.f16", 2),
+            ],
+        ),
+        (
+            st::selftest_half_vec::SYMBOL,
+            &[
+                ("ld.global.nc.v4.b32", 2),
+                ("ld.global.v4.b32", 2),
+                ("st.global.v4.b32", 4),
+                ("ld.shared.v4.b32", 2),
+                ("st.shared.v4.b32", 2),
+                ("ld.shared.b16", 8),
+                ("st.shared.b16", 8),
+                ("ld.shared.u32", 4),
+                ("st.shared.u32", 4),
+                ("st.global.b16", 16),
+                ("ld.global.b16", 8),
+                ("ld.global.u32", 4),
+            ],
+        ),
+    ];
+    for (symbol, instructions) in promised {
+        let text = kernel_lab::ptx::kernel_text(kernel_lab::ptx::PTX, symbol)
+            .unwrap_or_else(|| panic!("{symbol} is not in the PTX"));
+        // Instructions by their mnemonic (the first word of a line, from LLVM or inline asm).
+        let count = |i: &str| {
+            text.lines()
+                .filter(|l| l.split_whitespace().next() == Some(i))
+                .count()
+        };
+        for &(i, at_least) in *instructions {
+            let n = count(i);
+            assert!(
+                n >= at_least,
+                "{symbol}: {n} × `{i}`, promised {at_least}:\n{text}"
+            );
+        }
+        assert!(
+            !text.contains(".local") && !text.contains("__local_depot"),
+            "{symbol} uses local memory:\n{text}"
+        );
+    }
+}
+
 #[path = "../build/launch_bounds.rs"]
 mod launch_bounds;
 

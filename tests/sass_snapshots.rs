@@ -288,3 +288,101 @@ fn bounded_kernels_fit_their_launch_bounds_without_spills() {
     let r = sm90.resources_of(gemm).unwrap();
     assert!(r.registers <= 128, "{gemm}: {r:?}");
 }
+
+#[test]
+fn half_precision_selftests_use_the_half_instructions() {
+    // What ptxas makes of the half API (kernels-gpu/src/gpu/half.rs), on both architectures:
+    // packed bf16/f16 arithmetic on the HFMA2 family, conversions on F2FP / HADD2.F32, and
+    // 8-half vectors as single 128-bit accesses. No stack, no local memory.
+    if !tools_or_skip("half_precision_selftests_use_the_half_instructions") {
+        return;
+    }
+    use kernels_gpu::selftest as st;
+    for arch in ARCHES {
+        let opcodes = |symbol: &str| -> Vec<String> {
+            let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                k.resources.stack_frame, 0,
+                "{symbol} ({arch}): {:?}",
+                k.resources
+            );
+            let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+            let local = ops
+                .iter()
+                .filter(|o| o.starts_with("LDL") || o.starts_with("STL"));
+            assert_eq!(local.count(), 0, "{symbol} ({arch}) uses local memory");
+            ops
+        };
+        let count = |ops: &[String], f: &dyn Fn(&str, &[&str]) -> bool| {
+            ops.iter()
+                .filter(|o| {
+                    let mut parts = o.split('.');
+                    let base = parts.next().unwrap_or("");
+                    f(base, &parts.collect::<Vec<_>>())
+                })
+                .count()
+        };
+        let has = |m: &[&str], x: &str| m.contains(&x);
+
+        let arith = opcodes(st::selftest_half_arith::SYMBOL);
+        // bf16 fma, add (fma a, 1, b) and mul (fma a, b, -0): HFMA2.BF16_V2 on sm_80; on
+        // sm_90 ptxas may turn the mul into HMUL2.BF16_V2.
+        let bf16 = count(&arith, &|b, m| {
+            matches!(b, "HFMA2" | "HMUL2" | "HADD2") && has(m, "BF16_V2")
+        });
+        assert!(bf16 >= 3, "{arch}: {bf16} bf16x2 ops in {arith:?}");
+        let plain = |name: &'static str| {
+            move |b: &str, m: &[&str]| b == name && !has(m, "BF16_V2") && !has(m, "F32")
+        };
+        assert!(
+            count(&arith, &plain("HFMA2")) >= 1,
+            "{arch}: no f16x2 HFMA2 in {arith:?}"
+        );
+        assert!(
+            count(&arith, &plain("HADD2")) >= 1,
+            "{arch}: no f16x2 HADD2 in {arith:?}"
+        );
+        assert!(
+            count(&arith, &plain("HMUL2")) >= 1,
+            "{arch}: no f16x2 HMUL2 in {arith:?}"
+        );
+
+        let from = opcodes(st::selftest_half_from_f32::SYMBOL);
+        let f2fp_bf16 = count(&from, &|b, m| b == "F2FP" && has(m, "BF16"));
+        let f2fp_f16 = count(&from, &|b, m| b == "F2FP" && !has(m, "BF16"));
+        assert!(
+            f2fp_bf16 >= 2 && f2fp_f16 >= 2,
+            "{arch}: conversions in {from:?}"
+        );
+
+        let to = opcodes(st::selftest_half_to_f32::SYMBOL);
+        assert!(
+            count(&to, &|b, m| b == "HADD2" && has(m, "F32")) >= 1,
+            "{arch}: {to:?}"
+        );
+        assert!(
+            count(&to, &|b, m| b == "LDG" && has(m, "U16")) >= 2,
+            "{arch}: {to:?}"
+        );
+
+        let vec = opcodes(st::selftest_half_vec::SYMBOL);
+        let wide = |base: &'static str, constant: bool| {
+            count(&vec, &|b, m| {
+                b == base && has(m, "128") && has(m, "CONSTANT") == constant
+            })
+        };
+        assert!(
+            wide("LDG", true) >= 2,
+            "{arch}: no LDG.E.128.CONSTANT in {vec:?}"
+        );
+        assert!(
+            wide("LDG", false) >= 2,
+            "{arch}: no coherent LDG.E.128 in {vec:?}"
+        );
+        assert!(wide("STG", false) >= 4, "{arch}: no STG.E.128 in {vec:?}");
+        assert!(
+            wide("LDS", false) >= 2 && wide("STS", false) >= 2,
+            "{arch}: {vec:?}"
+        );
+    }
+}

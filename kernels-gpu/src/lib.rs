@@ -18,6 +18,7 @@
         stdarch_nvptx,
         asm_experimental_arch,
         core_float_math,
+        f16,
         link_llvm_intrinsics,
         stmt_expr_attributes
     )
@@ -25,7 +26,9 @@
 
 #[macro_use]
 mod macros;
+pub mod half;
 pub mod ptr;
+pub use half::{Bf16, Bf16x2, Bf16x8, F16, F16x2, F16x8};
 pub use ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 
 #[cfg(target_arch = "nvptx64")]

@@ -61,6 +61,12 @@ macro_rules! ptr_common {
             pub const fn offset(self, i: usize) -> Self {
                 Self::from_addr(self.addr + (i * core::mem::size_of::<T>()) as u64)
             }
+            /// The same address seen as another element type: a `Bf16` array read as
+            /// `Bf16x2` pairs, or a host buffer of `u16` bits passed as `Bf16`.
+            #[inline(always)]
+            pub const fn cast<U>(self) -> $ty<U> {
+                $ty::from_addr(self.addr)
+            }
         }
     };
 }

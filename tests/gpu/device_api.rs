@@ -1,6 +1,9 @@
 //! The device API on the GPU: each family run by a self-test kernel and checked against a CPU
 //! model (warp shuffles and votes, atomics, fast math, dynamic shared memory with 128-bit
-//! accesses).
+//! accesses, and half precision: conversions, pack order, packed arithmetic, 8-half vectors,
+//! checked bit for bit against the `half` crate and `kernel_lab::half_ref`).
+
+mod half_precision;
 
 use kernel_lab::inputs;
 use kernel_lab::runtime::{DeviceBuffer, Gpu, Launch};

@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub mod global;
+pub mod half;
 pub mod math;
 pub mod shared;
 pub mod sync;
@@ -13,6 +14,7 @@ pub mod thread;
 pub mod unroll;
 pub mod warp;
 
+pub use crate::half::{Bf16, Bf16x2, Bf16x8, F16, F16x2, F16x8};
 pub use crate::ptr::F32x4;
 pub use sync::sync_threads;
 pub use unroll::unroll;

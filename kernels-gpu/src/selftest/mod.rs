@@ -1,5 +1,9 @@
 //! Self-test kernels of the device API: not a ladder, but each API family run once on the GPU
-//! and checked against a CPU model in `tests/gpu/device_api.rs`.
+//! and checked against a CPU model in `tests/gpu/device_api.rs`. The half-precision ones are
+//! in [`half`].
+
+mod half;
+pub use half::*;
 
 #[cfg(target_arch = "nvptx64")]
 use crate::gpu::{atomic, math, shared, sync_threads, thread, warp};
