@@ -1,7 +1,8 @@
 //! Verify one step against its float64 reference from Rust: what `klab run` does, without the
 //! timing. `cargo run --example verify_one_step [KERNEL]` (default `reduce_sum/5`).
 
-use kernel_lab::{inputs, registry, runtime::Gpu};
+use kernel_lab::registry::{self, Target};
+use kernel_lab::{inputs, runtime::Gpu};
 
 fn main() -> Result<(), kernel_lab::Error> {
     let name = std::env::args()
@@ -10,8 +11,8 @@ fn main() -> Result<(), kernel_lab::Error> {
     let gpu = Gpu::open_default()?;
     let (ladder, step) = registry::find(&name)?;
     let shape = ladder.default_shape();
-    let mut case = ladder.prepare(&gpu, &shape, inputs::fresh_seed())?;
-    let check = case.verify(&gpu, step)?;
+    let mut case = ladder.prepare(&gpu, &shape, step.dtype, inputs::fresh_seed())?;
+    let check = registry::verify(case.as_mut(), &gpu, Target::Step(step))?;
     println!("{} at {shape}: {check}", step.handle());
     if !check.passed() {
         std::process::exit(1);

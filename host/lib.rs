@@ -7,13 +7,16 @@
 pub mod baselines;
 pub mod bench;
 pub mod cli;
+pub mod element;
 pub mod error;
 pub mod half_ref;
 pub mod inputs;
+pub mod ladder;
 pub mod ladders;
 pub mod npy;
 pub mod npy_inputs;
 pub mod ptx;
+pub mod reference;
 pub mod registry;
 pub mod runtime;
 pub mod shape;

@@ -1,4 +1,7 @@
-//! NumPy `.npy` files of little-endian f32 (`<f4`), C order: reading (format versions 1, 2
+//! NumPy `.npy` files, C order, of the ladders' element types: f32 as `<f4`, f16 as `<f2`, and
+//! bf16 — which numpy has no type for — as its raw bits in `<u2` (read it with
+//! `np.load(p).view(ml_dtypes.bfloat16)`, or `torch.from_numpy(np.load(p).view(np.int16))
+//! .view(torch.bfloat16)`; write one with `a.view(np.uint16)`). Reading (format versions 1, 2
 //! and 3) and writing (version 1, or 2 when the header needs it). Writes go to a temporary file
 //! in the same directory that is then renamed, so a failure never leaves a partial or
 //! clobbered output.
@@ -8,17 +11,29 @@
 //! 'shape': (3, 4), }` padded with spaces and ending in `\n` so the data starts at a multiple
 //! of 64 bytes, then the data.
 
+use crate::element::DType;
 use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8] = b"\x93NUMPY";
 
-/// An f32 array: its shape (empty for a scalar) and its elements in C order.
+/// An array: its shape (empty for a scalar), the element type the file stores, and its
+/// elements in C order as f32 values (exact for all three types).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NpyArray {
     pub shape: Vec<usize>,
+    pub dtype: DType,
     pub data: Vec<f32>,
+}
+
+/// The `descr` of an element type's files.
+pub fn descr(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F32 => "<f4",
+        DType::F16 => "<f2",
+        DType::Bf16 => "<u2",
+    }
 }
 
 /// `(3, 4)`, `(5,)` or `()`: a shape as Python (and the error messages) write it.
@@ -33,8 +48,9 @@ pub fn shape_text(shape: &[usize]) -> String {
     }
 }
 
-/// Parses the bytes of a `.npy` file of `<f4` in C order. The error says what is wrong.
-pub fn parse_f32(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
+/// Parses the bytes of a `.npy` file of `<f4`, `<f2` or `<u2` (bf16 bits) in C order. The
+/// error says what is wrong.
+pub fn parse(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         return Err("not a .npy file (bad magic; expected \\x93NUMPY)".into());
     }
@@ -57,11 +73,11 @@ pub fn parse_f32(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
     let header = std::str::from_utf8(&bytes[start..end]).map_err(|_| "header is not text")?;
     let descr = dict_value(header, "descr").ok_or("header has no 'descr'")?;
     let descr = descr.trim_matches(|c| c == '\'' || c == '"');
-    if descr != "<f4" {
+    let Some(dtype) = DType::ALL.into_iter().find(|&d| self::descr(d) == descr) else {
         return Err(format!(
-            "dtype {descr}, expected <f4 (little-endian float32)"
+            "dtype {descr}, expected <f4 (float32), <f2 (float16) or <u2 (bfloat16 bits)"
         ));
-    }
+    };
     let fortran = dict_value(header, "fortran_order").ok_or("header has no 'fortran_order'")?;
     if fortran != "False" {
         return Err("Fortran order, expected C order (fortran_order: False)".into());
@@ -72,19 +88,30 @@ pub fn parse_f32(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .ok_or("shape too large")?;
     let data = &bytes[end..];
-    if data.len() != numel * 4 {
+    let size = dtype.size();
+    if data.len() != numel * size {
         return Err(format!(
             "shape {} needs {} bytes of data, the file has {}",
             shape_text(&shape),
-            numel * 4,
+            numel * size,
             data.len()
         ));
     }
-    let data = data
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
-    Ok(NpyArray { shape, data })
+    let data = match dtype {
+        DType::F32 => data
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        DType::F16 => data
+            .chunks_exact(2)
+            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        DType::Bf16 => data
+            .chunks_exact(2)
+            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+    };
+    Ok(NpyArray { shape, dtype, data })
 }
 
 /// The raw text of `key`'s value in a Python dict literal (a tuple, a quoted string or a word).
@@ -121,8 +148,9 @@ fn parse_shape(text: &str) -> std::result::Result<Vec<usize>, String> {
         .collect()
 }
 
-/// The bytes of a `.npy` file holding `data` with `shape` (C order, `<f4`).
-pub fn encode_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
+/// The bytes of a `.npy` file holding `data` with `shape` (C order), stored as `dtype` (each
+/// value rounded to it: exact for values of that type).
+pub fn encode(shape: &[usize], data: &[f32], dtype: DType) -> Vec<u8> {
     assert_eq!(
         shape.iter().product::<usize>(),
         data.len(),
@@ -131,7 +159,8 @@ pub fn encode_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
         data.len()
     );
     let dict = format!(
-        "{{'descr': '<f4', 'fortran_order': False, 'shape': {}, }}",
+        "{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
+        descr(dtype),
         shape_text(shape)
     );
     // Version 1 unless the header does not fit its u16 length.
@@ -142,7 +171,7 @@ pub fn encode_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
     };
     let total = (prefix + dict.len() + 1).div_ceil(64) * 64;
     let header_len = total - prefix;
-    let mut out = Vec::with_capacity(total + data.len() * 4);
+    let mut out = Vec::with_capacity(total + data.len() * dtype.size());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[major, 0]);
     if major == 1 {
@@ -153,8 +182,12 @@ pub fn encode_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
     out.extend_from_slice(dict.as_bytes());
     out.resize(total - 1, b' ');
     out.push(b'\n');
-    for v in data {
-        out.extend_from_slice(&v.to_le_bytes());
+    for &v in data {
+        match dtype {
+            DType::F32 => out.extend_from_slice(&v.to_le_bytes()),
+            DType::F16 => out.extend_from_slice(&half::f16::from_f32(v).to_le_bytes()),
+            DType::Bf16 => out.extend_from_slice(&half::bf16::from_f32(v).to_le_bytes()),
+        }
     }
     out
 }
@@ -166,10 +199,10 @@ fn file_err(path: &Path, why: impl Into<String>) -> Error {
     }
 }
 
-/// Reads a `.npy` file of `<f4`; [`Error::File`] names the file and what was expected.
-pub fn read_f32(path: &Path) -> Result<NpyArray> {
+/// Reads a `.npy` file ([`parse`]); [`Error::File`] names the file and what was expected.
+pub fn read(path: &Path) -> Result<NpyArray> {
     let bytes = std::fs::read(path).map_err(|e| file_err(path, format!("cannot read: {e}")))?;
-    parse_f32(&bytes).map_err(|why| file_err(path, why))
+    parse(&bytes).map_err(|why| file_err(path, why))
 }
 
 /// The temporary file a write to `path` goes through (same directory, so the rename is atomic).
@@ -181,9 +214,10 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
-/// Writes `data` with `shape` to `path` through a temporary file and a rename: on any failure
-/// an existing file at `path` is left as it was and the temporary file is removed.
-pub fn write_f32(path: &Path, shape: &[usize], data: &[f32]) -> Result<()> {
+/// Writes `data` with `shape`, stored as `dtype`, to `path` through a temporary file and a
+/// rename: on any failure an existing file at `path` is left as it was and the temporary file
+/// is removed.
+pub fn write(path: &Path, shape: &[usize], data: &[f32], dtype: DType) -> Result<()> {
     if shape.iter().product::<usize>() != data.len() {
         return Err(file_err(
             path,
@@ -194,7 +228,7 @@ pub fn write_f32(path: &Path, shape: &[usize], data: &[f32]) -> Result<()> {
             ),
         ));
     }
-    write_atomic(path, &encode_f32(shape, data))
+    write_atomic(path, &encode(shape, data, dtype))
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
@@ -219,7 +253,7 @@ mod tests {
 
     #[test]
     fn encodes_a_header_numpy_accepts() {
-        let b = encode_f32(&[2, 3], &[0.0; 6]);
+        let b = encode(&[2, 3], &[0.0; 6], DType::F32);
         assert_eq!(&b[..8], b"\x93NUMPY\x01\x00");
         let hl = u16::from_le_bytes([b[8], b[9]]) as usize;
         assert_eq!((10 + hl) % 64, 0);
@@ -237,15 +271,43 @@ mod tests {
         b.extend_from_slice(h.as_bytes());
         b.extend_from_slice(&1.5f32.to_le_bytes());
         b.extend_from_slice(&(-2.0f32).to_le_bytes());
-        let a = parse_f32(&b).unwrap();
-        assert_eq!((a.shape, a.data), (vec![2], vec![1.5, -2.0]));
+        let a = parse(&b).unwrap();
+        assert_eq!(
+            (a.shape, a.dtype, a.data),
+            (vec![2], DType::F32, vec![1.5, -2.0])
+        );
     }
 
     #[test]
     fn scalars_and_shape_text() {
-        let a = parse_f32(&encode_f32(&[], &[4.0])).unwrap();
+        let a = parse(&encode(&[], &[4.0], DType::F32)).unwrap();
         assert_eq!((a.shape.len(), a.data), (0, vec![4.0]));
         assert_eq!(shape_text(&[5]), "(5,)");
         assert_eq!(shape_text(&[2, 3]), "(2, 3)");
+    }
+
+    #[test]
+    fn half_precision_files_round_trip_bit_exactly() {
+        // 1 + 2^-7 is a bf16 and an f16 value; 1 + 2^-10 an f16 only (the bf16 file rounds).
+        let values = [1.0 + 1.0 / 128.0, -0.0, f32::INFINITY, 65504.0];
+        for dtype in [DType::F16, DType::Bf16] {
+            let b = encode(&[4], &values, dtype);
+            let h = std::str::from_utf8(&b[10..64]).unwrap();
+            assert!(h.contains(&format!("'descr': '{}'", descr(dtype))), "{h}");
+            let a = parse(&b).unwrap();
+            assert_eq!(a.dtype, dtype);
+            assert_eq!(a.data.len(), 4);
+            assert_eq!(a.data[0], 1.0 + 1.0 / 128.0);
+            assert!(a.data[1] == 0.0 && a.data[1].is_sign_negative());
+            assert_eq!(a.data[2], f32::INFINITY);
+        }
+        // bf16 bits as <u2: 0x3f80 is 1.0.
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        let h = "{'descr': '<u2', 'fortran_order': False, 'shape': (1,), }          \n";
+        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        b.extend_from_slice(h.as_bytes());
+        b.extend_from_slice(&0x3f80u16.to_le_bytes());
+        assert_eq!(parse(&b).unwrap().data, [1.0]);
+        assert!(parse(&encode(&[1], &[1.0], DType::F16)[..70]).is_err());
     }
 }

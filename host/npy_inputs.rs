@@ -58,7 +58,7 @@ pub fn shape_of_inputs(ladder: &dyn Ladder, arrays: &[(PathBuf, NpyArray)]) -> R
 pub fn read_inputs(ladder: &dyn Ladder, paths: &[PathBuf]) -> Result<(Shape, Vec<Vec<f32>>)> {
     let arrays = paths
         .iter()
-        .map(|p| Ok((p.clone(), npy::read_f32(p)?)))
+        .map(|p| Ok((p.clone(), npy::read(p)?)))
         .collect::<Result<Vec<_>>>()?;
     let shape = shape_of_inputs(ladder, &arrays)?;
     Ok((shape, arrays.into_iter().map(|(_, a)| a.data).collect()))

@@ -3,6 +3,7 @@
 //! reference itself is NaN or ±inf (the function's value on such inputs, as torch computes
 //! it), only that same value passes. Mismatches are reported with index and shape.
 
+use crate::element::{DType, Element};
 use crate::shape::Shape;
 use serde::Serialize;
 use std::fmt;
@@ -25,6 +26,27 @@ impl Tolerance {
         atol: 1e-6,
         rtol: 1e-5,
     };
+    /// A few operations in f32, the result rounded to bf16 (8 significant bits: half an ulp
+    /// is 2^-9 ≈ 2.0e-3 relative): two ulps of headroom.
+    pub const BF16: Self = Self {
+        atol: 1e-6,
+        rtol: 8e-3,
+    };
+    /// A few operations in f32, the result rounded to f16 (11 significant bits: half an ulp
+    /// is 2^-11 ≈ 4.9e-4 relative; subnormals below 6.1e-5 are spaced 6e-8 apart).
+    pub const F16: Self = Self {
+        atol: 1e-6,
+        rtol: 2e-3,
+    };
+
+    /// Elementwise arithmetic in f32 with the result stored as `dtype`.
+    pub const fn elementwise(dtype: DType) -> Self {
+        match dtype {
+            DType::F32 => Self::F32,
+            DType::Bf16 => Self::BF16,
+            DType::F16 => Self::F16,
+        }
+    }
 }
 
 /// One element that failed.
@@ -82,8 +104,9 @@ impl fmt::Display for Comparison {
     }
 }
 
-/// Compares `got` with the float64 reference `want`, laid out in `shape`.
-pub fn compare(got: &[f32], want: &[f64], shape: &Shape, tol: Tolerance) -> Comparison {
+/// Compares `got` (of any element type) with the float64 reference `want`, laid out in
+/// `shape`.
+pub fn compare<T: Element>(got: &[T], want: &[f64], shape: &Shape, tol: Tolerance) -> Comparison {
     let mut c = Comparison {
         shape: shape.clone(),
         tolerance: tol,
@@ -99,13 +122,14 @@ pub fn compare(got: &[f32], want: &[f64], shape: &Shape, tol: Tolerance) -> Comp
         return c;
     }
     let (mut diff2, mut ref2) = (0.0f64, 0.0f64);
-    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+    for (i, (&raw, &w)) in got.iter().zip(want).enumerate() {
+        let g = raw.to_f32();
         let g64 = g as f64;
         if !w.is_finite() {
             // A NaN or infinite reference is matched exactly (NaN by NaN, but never by the
             // poison pattern of an element the kernel did not write), outside the norms.
             let same = if w.is_nan() {
-                g.is_nan() && g.to_bits() != crate::runtime::POISON_F32_BITS
+                g.is_nan() && !raw.is_poison()
             } else {
                 g64 == w
             };
@@ -199,7 +223,7 @@ mod tests {
             atol: f64::INFINITY,
             rtol: f64::INFINITY,
         };
-        let poison = f32::from_bits(crate::runtime::POISON_F32_BITS);
+        let poison = f32::from_bits(u32::MAX);
         for got in [
             [1.0, f32::INFINITY, f32::NEG_INFINITY],
             [poison, f32::INFINITY, f32::NEG_INFINITY],

@@ -19,6 +19,7 @@
 
 use super::results::{BenchReport, LaunchRecord, ResultRow, RowKind};
 use crate::error::{Error, Result};
+use crate::ladder::{BaselineKind, Ceiling};
 use crate::npy::write_atomic;
 use crate::tools::occupancy::{self, Request};
 use crate::tools::ptxas::Resources;
@@ -285,20 +286,6 @@ fn ordered<'a>(rows: &[&'a ResultRow]) -> Vec<&'a ResultRow> {
     out
 }
 
-fn ceiling_label(key: &str) -> &'static str {
-    match key {
-        "copy_gbps" => "copy bandwidth",
-        "read_gbps" => "read bandwidth",
-        "fma_tflops" => "FP32 FMA peak",
-        "cublas_sgemm_tflops" => "cuBLAS SGEMM",
-        _ => "ceiling",
-    }
-}
-
-fn is_bandwidth(key: &str) -> bool {
-    key.ends_with("_gbps")
-}
-
 fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
     v.map_or_else(|| "-".to_string(), f)
 }
@@ -354,23 +341,19 @@ pub fn provenance_line(rep: &BenchReport, prov: &Provenance) -> String {
     )
 }
 
-/// `cublas` or `cuda_cpp_twin` of a baseline row's kernel.
-fn baseline_name(r: &ResultRow) -> &str {
-    r.kernel
-        .strip_prefix(&format!("{}_", r.ladder))
-        .unwrap_or(&r.kernel)
-}
-
-fn is_twin(r: &ResultRow) -> bool {
-    baseline_name(r).contains("twin")
+/// Whether `r` is a baseline row of kind `kind`.
+fn is_baseline(r: &ResultRow, kind: BaselineKind) -> bool {
+    r.kind == RowKind::Baseline && r.baseline_kind == Some(kind)
 }
 
 fn step_label(r: &ResultRow) -> String {
-    match r.kind {
-        RowKind::Step => r.step.to_string(),
-        RowKind::Baseline if baseline_name(r) == "cublas" => "cuBLAS".into(),
-        RowKind::Baseline if is_twin(r) && r.step > 0 => format!("C++ twin of {}", r.step),
-        RowKind::Baseline => baseline_name(r).to_string(),
+    match (r.kind, r.baseline_kind) {
+        (RowKind::Step, _) => r.step.to_string(),
+        (RowKind::Baseline, Some(BaselineKind::Cublas)) => "cuBLAS".into(),
+        (RowKind::Baseline, Some(BaselineKind::CudaCppTwin)) if r.step > 0 => {
+            format!("C++ twin of {}", r.step)
+        }
+        (RowKind::Baseline, kind) => kind.map_or("baseline", BaselineKind::name).into(),
     }
 }
 
@@ -429,23 +412,21 @@ pub fn measured_block(
     prov: &Provenance,
 ) -> String {
     let rows = ordered(rows);
-    let ceiling = rows.first().map_or("", |r| r.ceiling.as_str()).to_string();
-    let bw = is_bandwidth(&ceiling);
-    let fp32_column = !bw && ceiling != "fma_tflops";
-    let has_cublas = rows
-        .iter()
-        .any(|r| r.kind == RowKind::Baseline && baseline_name(r) == "cublas");
+    let ceiling = rows.first().map_or(Ceiling::CopyGbps, |r| r.ceiling);
+    let bw = ceiling.is_bandwidth();
+    let fp32_column = !bw && ceiling != Ceiling::FmaTflops;
+    let has_cublas = rows.iter().any(|r| is_baseline(r, BaselineKind::Cublas));
     let twin = rows
         .iter()
-        .find(|r| r.kind == RowKind::Baseline && is_twin(r))
+        .find(|r| is_baseline(r, BaselineKind::CudaCppTwin))
         .map(|r| r.step);
-    let baseline_ms = |r: &ResultRow, cublas: bool| {
+    // A row's baseline of `kind` at its shape; a twin only of the row's element type.
+    let baseline_ms = |r: &ResultRow, kind: BaselineKind| {
         rows.iter()
             .find(|b| {
-                b.kind == RowKind::Baseline
+                is_baseline(b, kind)
                     && b.shape == r.shape
-                    && (baseline_name(b) == "cublas") == cublas
-                    && (cublas || is_twin(b))
+                    && (kind == BaselineKind::Cublas || b.dtype == r.dtype)
             })
             .map(|b| (b.kernel.clone(), b.median_ms))
     };
@@ -456,7 +437,7 @@ pub fn measured_block(
         "shape".into(),
         "median ms".into(),
         if bw { "GB/s" } else { "TFLOP/s" }.into(),
-        format!("% of {}", ceiling_label(&ceiling)),
+        format!("% of {}", ceiling.label()),
     ];
     if fp32_column {
         header.push("% of FP32 peak".into());
@@ -519,13 +500,13 @@ pub fn measured_block(
         };
         cells.push(opt(vs_prev, |v| format!("{v:.2}×")));
         if has_cublas {
-            let v = baseline_ms(r, true)
+            let v = baseline_ms(r, BaselineKind::Cublas)
                 .filter(|(k, ms)| *k != r.kernel && r.median_ms > 0.0 && *ms > 0.0)
                 .map(|(_, ms)| 100.0 * ms / r.median_ms);
             cells.push(opt(v, |v| format!("{v:.1}")));
         }
         if twin.is_some() {
-            let v = baseline_ms(r, false)
+            let v = baseline_ms(r, BaselineKind::CudaCppTwin)
                 .filter(|(k, ms)| *k != r.kernel && r.kind == RowKind::Step && *ms > 0.0)
                 .map(|(_, ms)| r.median_ms / ms);
             cells.push(opt(v, |v| format!("{v:.2}")));
@@ -541,9 +522,10 @@ pub fn measured_block(
     }
     lines.push(String::new());
     let mut notes = vec![format!(
-        "% of {}: against `{ceiling}` measured in the same run. vs step 1 / vs previous: \
+        "% of {}: against `{}` measured in the same run. vs step 1 / vs previous: \
          speed-up in time at the same shape.",
-        ceiling_label(&ceiling)
+        ceiling.label(),
+        ceiling.key()
     )];
     if has_cublas {
         notes.push("% of cuBLAS: cuBLAS time / our time (100 = as fast as cuBLAS).".into());
@@ -576,24 +558,26 @@ pub fn measured_block(
 /// throughput against the ceiling, and its time against the CUDA C++ twin and cuBLAS measured
 /// in the same run.
 pub fn summary_block(rep: &BenchReport, prov: &Provenance) -> String {
-    let mut keys: Vec<(&str, &str)> = Vec::new();
+    let mut keys: Vec<(&str, &str, &str)> = Vec::new();
     for r in &rep.results {
-        if !keys.contains(&(r.ladder.as_str(), r.shape.as_str())) {
-            keys.push((&r.ladder, &r.shape));
+        let key = (r.ladder.as_str(), r.shape.as_str(), r.dtype.as_str());
+        if !keys.contains(&key) {
+            keys.push(key);
         }
     }
     let mut lines = vec![
         provenance_line(rep, prov),
         String::new(),
-        "| ladder | shape | best step | result | % of ceiling | Rust/C++ twin time | % of cuBLAS |"
+        "| ladder | shape | dtype | best step | result | % of ceiling | Rust/C++ twin time | % of cuBLAS |"
             .to_string(),
-        "| --- | --- | --- | --- | --- | --- | --- |".to_string(),
+        "| --- | --- | --- | --- | --- | --- | --- | --- |".to_string(),
     ];
-    for (ladder, shape) in keys {
+    for (ladder, shape, dtype) in keys {
+        // The rows of one element type; cuBLAS (f32) stands for the f32 rows.
         let at: Vec<&ResultRow> = rep
             .results
             .iter()
-            .filter(|r| r.ladder == ladder && r.shape == shape)
+            .filter(|r| r.ladder == ladder && r.shape == shape && r.dtype == dtype)
             .collect();
         let Some(best) = at
             .iter()
@@ -602,22 +586,17 @@ pub fn summary_block(rep: &BenchReport, prov: &Provenance) -> String {
         else {
             continue;
         };
-        let baseline = |cublas: bool| {
+        let baseline = |kind: BaselineKind| {
             at.iter()
-                .find(|b| {
-                    b.kind == RowKind::Baseline
-                        && (baseline_name(b) == "cublas") == cublas
-                        && (cublas || is_twin(b))
-                        && b.median_ms > 0.0
-                })
+                .find(|b| is_baseline(b, kind) && b.median_ms > 0.0)
                 .map(|b| (b.step, b.median_ms))
         };
-        let result = match (best.gbps, best.tflops, is_bandwidth(&best.ceiling)) {
+        let result = match (best.gbps, best.tflops, best.ceiling.is_bandwidth()) {
             (Some(g), _, true) => format!("{g:.0} GB/s"),
             (_, Some(t), _) => format!("{t:.1} TFLOP/s"),
             _ => "-".into(),
         };
-        let twin = baseline(false).map(|(of, ms)| {
+        let twin = baseline(BaselineKind::CudaCppTwin).map(|(of, ms)| {
             let r = best.median_ms / ms;
             if of == best.step {
                 format!("{r:.3}")
@@ -625,14 +604,14 @@ pub fn summary_block(rep: &BenchReport, prov: &Provenance) -> String {
                 format!("{r:.3} (twin of step {of})")
             }
         });
-        let cublas = baseline(true).map(|(_, ms)| 100.0 * ms / best.median_ms);
+        let cublas = baseline(BaselineKind::Cublas).map(|(_, ms)| 100.0 * ms / best.median_ms);
         lines.push(format!(
-            "| {ladder} | {shape} | `{}/{}` | {result} | {} | {} | {} |",
+            "| {ladder} | {shape} | {dtype} | `{}/{}` | {result} | {} | {} | {} |",
             best.ladder,
             best.step,
             opt(best.pct_of_ceiling, |v| format!(
                 "{v:.1}% of {}",
-                ceiling_label(&best.ceiling)
+                best.ceiling.label()
             )),
             twin.unwrap_or_else(|| "-".into()),
             opt(cublas, |v| format!("{v:.1}%")),
@@ -733,7 +712,7 @@ mod tests {
 
     /// The sample H100 run, with launches recorded for two rows (files of older runs have none).
     fn sample() -> BenchReport {
-        let mut rep: BenchReport = serde_json::from_str(SAMPLE).unwrap();
+        let mut rep = BenchReport::from_json(SAMPLE).unwrap();
         for r in &mut rep.results {
             if r.kernel == "reduce_sum_s08_single_pass" {
                 r.launch = Some(LaunchRecord {

@@ -11,4 +11,4 @@ pub mod stats;
 pub mod timing;
 
 pub use stats::Stats;
-pub use timing::{L2Flush, TimingOptions, time_baseline, time_case, time_fn};
+pub use timing::{L2Flush, TimingOptions, time_case, time_fn};

@@ -150,7 +150,7 @@ pub fn csv(rep: &BenchReport) -> String {
             num(r.gbps),
             num(r.tflops),
             num(r.pct_of_ceiling),
-            csv_field(&r.ceiling),
+            csv_field(r.ceiling.key()),
             num(r.speedup_vs_step1),
             r.baseline.as_deref().map(csv_field).unwrap_or_default(),
             num(r.baseline_ratio),
@@ -211,13 +211,15 @@ mod tests {
             gbps: Some(805.0 / ms),
             tflops: Some(0.134 / ms),
             pct_of_ceiling: Some(26.8 / ms),
-            ceiling: "copy_gbps".into(),
+            ceiling: crate::ladder::Ceiling::CopyGbps,
             speedup_vs_step1: Some(0.5 / ms),
             baseline: None,
             baseline_ratio: None,
             verified: kind == RowKind::Step,
             rel_err: Some(1e-7),
             launch: None,
+            baseline_kind: (kind == RowKind::Baseline)
+                .then_some(crate::ladder::BaselineKind::CudaCppTwin),
         };
         BenchReport {
             ceilings: Ceilings {

@@ -41,7 +41,7 @@ pub fn ladder_chart(title: &str, rows: &[&ResultRow]) -> Result<String> {
         .iter()
         .map(|r| bar_label(r, shapes.len() > 1))
         .collect();
-    let ceiling = rows.first().map_or("", |r| r.ceiling.as_str());
+    let ceiling = rows.first().map_or("", |r| r.ceiling.key());
     let top = rows
         .iter()
         .filter_map(|r| r.pct_of_ceiling)

@@ -5,7 +5,7 @@
 
 use super::Stats;
 use super::ceilings::{Ceilings, gbps, tflops};
-use crate::registry::{Ceiling, Work};
+use crate::registry::{BaselineKind, Ceiling, DType, Work};
 use serde::{Deserialize, Serialize};
 
 /// The whole benchmark output (`klab bench --json`).
@@ -15,6 +15,26 @@ pub struct BenchReport {
     pub device: DeviceRecord,
     pub ceilings: Ceilings,
     pub results: Vec<ResultRow>,
+}
+
+impl BenchReport {
+    /// Parses `klab bench --json` output, filling what files written before a field existed
+    /// lack ([`BenchReport::fill_legacy`]).
+    pub fn from_json(text: &str) -> serde_json::Result<Self> {
+        let mut rep: Self = serde_json::from_str(text)?;
+        rep.fill_legacy();
+        Ok(rep)
+    }
+
+    /// Fills what files written before a field existed lack: a baseline row's kind, from its
+    /// kernel label (`gemm_cublas`).
+    pub fn fill_legacy(&mut self) {
+        for r in &mut self.results {
+            if r.kind == RowKind::Baseline && r.baseline_kind.is_none() {
+                r.baseline_kind = BaselineKind::of_label(&r.kernel);
+            }
+        }
+    }
 }
 
 /// The device, the software and the run.
@@ -79,8 +99,8 @@ pub struct ResultRow {
     pub tflops: Option<f64>,
     /// Throughput as a percentage (0-100) of the ceiling named in `ceiling`.
     pub pct_of_ceiling: Option<f64>,
-    /// The ceiling's key in `ceilings` (`copy_gbps`).
-    pub ceiling: String,
+    /// The ceiling it is a percentage of (its key in `ceilings`: `copy_gbps`).
+    pub ceiling: Ceiling,
     /// The ladder's first step's median over this one's (same shape).
     pub speedup_vs_step1: Option<f64>,
     /// The baseline this row is compared with (its `kernel`).
@@ -94,6 +114,10 @@ pub struct ResultRow {
     /// The launch configuration of the row's kernel as last launched while it was timed
     /// (null if unknown: cuBLAS, or files written before this field existed).
     pub launch: Option<LaunchRecord>,
+    /// For a baseline row, which reference it is (absent in files from before it was recorded:
+    /// [`BenchReport::fill_legacy`] derives it from the kernel label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_kind: Option<BaselineKind>,
 }
 
 /// A kernel's launch configuration as the benchmark recorded it.
@@ -150,6 +174,10 @@ pub struct RowSpec {
     pub shape: String,
     pub work: Work,
     pub ceiling: Ceiling,
+    /// The element type of the kernel's data.
+    pub dtype: DType,
+    /// For a baseline row, which reference it is.
+    pub baseline_kind: Option<BaselineKind>,
     /// `Some(rel_err)` when verified and passed.
     pub verified: Option<f64>,
 }
@@ -177,7 +205,7 @@ pub fn build_row(spec: &RowSpec, stats: &Stats, ceilings: &Ceilings) -> ResultRo
         kernel: spec.kernel.clone(),
         kind: spec.kind,
         shape: spec.shape.clone(),
-        dtype: "f32".into(),
+        dtype: spec.dtype.name().into(),
         median_ms: ms,
         p20_ms: stats.p20_ms,
         p80_ms: stats.p80_ms,
@@ -188,13 +216,14 @@ pub fn build_row(spec: &RowSpec, stats: &Stats, ceilings: &Ceilings) -> ResultRo
         gbps: g,
         tflops: t,
         pct_of_ceiling: pct_of_ceiling(spec.ceiling, g, t, ceilings),
-        ceiling: spec.ceiling.key().into(),
+        ceiling: spec.ceiling,
         speedup_vs_step1: None,
         baseline: None,
         baseline_ratio: None,
         verified: spec.verified.is_some(),
         rel_err: spec.verified,
         launch: None,
+        baseline_kind: spec.baseline_kind,
     }
 }
 
@@ -287,6 +316,8 @@ pub(crate) mod tests {
                 bytes: 12e9,
             },
             ceiling: Ceiling::CopyGbps,
+            dtype: DType::F32,
+            baseline_kind: (kind == RowKind::Baseline).then_some(BaselineKind::CudaCppTwin),
             verified: Some(1e-7),
         }
     }
@@ -301,7 +332,7 @@ pub(crate) mod tests {
         assert!((r.gbps.unwrap() - 2400.0).abs() < 1e-9);
         assert!((r.tflops.unwrap() - 0.4).abs() < 1e-12);
         assert!((r.pct_of_ceiling.unwrap() - 80.0).abs() < 1e-9);
-        assert_eq!((r.ceiling.as_str(), r.verified), ("copy_gbps", true));
+        assert_eq!((r.ceiling.key(), r.verified), ("copy_gbps", true));
         assert_eq!(r.min_ms, 4.0);
         // No ceiling measured: no percentage; no flops: no TFLOP/s.
         let mut s = spec(1, RowKind::Step, "k1");

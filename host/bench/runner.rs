@@ -7,10 +7,10 @@ use super::results::{
     BenchReport, DeviceRecord, LaunchRecord, ResultRow, RowKind, RowSpec, build_row, fill_relative,
     iso8601_utc,
 };
-use super::{L2Flush, TimingOptions, time_baseline, time_case};
+use super::{L2Flush, TimingOptions, time_case};
 use crate::error::{Error, Result};
 use crate::inputs;
-use crate::registry::{self, Ladder, StepInfo};
+use crate::registry::{self, DType, Ladder, StepInfo, Target, verify};
 use crate::runtime::Gpu;
 use crate::shape::Shape;
 
@@ -21,6 +21,23 @@ pub struct PlanEntry {
     pub shapes: Vec<Shape>,
     /// Whether the ladder's baselines are timed too (not when one `--step` was asked for).
     pub baselines: bool,
+}
+
+impl PlanEntry {
+    /// What runs on one case of element type `dtype`: the selected steps of that type, then the
+    /// baselines of that type (if baselines are timed).
+    pub fn targets(&self, dtype: DType) -> Vec<Target<'static>> {
+        let steps = self.steps.iter().filter(|s| s.dtype == dtype);
+        let baselines = self
+            .ladder
+            .baselines()
+            .iter()
+            .filter(|b| self.baselines && b.dtype == dtype);
+        steps
+            .map(|&s| Target::Step(s))
+            .chain(baselines.map(Target::Baseline))
+            .collect()
+    }
 }
 
 /// What to run: the named ladders (all if none), only step `step` of each (if given), at
@@ -183,89 +200,75 @@ pub fn run(
     for entry in plan {
         let l = entry.ladder;
         for shape in &entry.shapes {
-            let mut fail = |what: String, e: &Error| {
-                let line = format!("{what} at {shape}: {e}");
-                progress.note(&line);
-                failures.push(line);
-            };
-            let mut case = match l.prepare(gpu, shape, inputs::fresh_seed()) {
-                Ok(c) => c,
-                Err(e) => {
-                    fail(format!("{} (prepare)", l.name()), &e);
+            // One case per element type: the f32 steps and baselines share one problem, the
+            // bf16 ones another (the same random values, rounded).
+            for dtype in l.dtypes() {
+                let targets = entry.targets(dtype);
+                if targets.is_empty() {
                     continue;
                 }
-            };
-            let spec = |step: u32, kernel: String, kind, verified| RowSpec {
-                ladder: l.name().into(),
-                step,
-                kernel,
-                kind,
-                shape: shape.to_string(),
-                work: l.work(shape),
-                ceiling: l.ceiling(),
-                verified,
-            };
-            for step in &entry.steps {
-                progress.start(&format!("{} {shape}", step.symbol));
-                gpu.forget_launches();
-                let verified = match case.verify(gpu, step) {
-                    Ok(c) if c.passed() => Some(c.rel_norm),
-                    Ok(c) => {
-                        fail(step.symbol.into(), &mismatch(step.symbol, shape, c));
-                        None
-                    }
+                let mut fail = |what: String, e: &Error| {
+                    let line = format!("{what} at {shape}: {e}");
+                    progress.note(&line);
+                    failures.push(line);
+                };
+                let mut case = match l.prepare(gpu, shape, dtype, inputs::fresh_seed()) {
+                    Ok(c) => c,
                     Err(e) => {
-                        fail(step.symbol.into(), &e);
-                        progress.done();
+                        fail(format!("{} {} (prepare)", l.name(), dtype.name()), &e);
+                        targets.iter().for_each(|_| progress.done());
                         continue;
                     }
                 };
-                match time_case(gpu, case.as_mut(), step, opts, Some(&flush)) {
-                    Ok(stats) => {
-                        let mut row = build_row(
-                            &spec(step.id, step.symbol.into(), RowKind::Step, verified),
-                            &stats,
-                            &ceilings,
-                        );
-                        row.launch = step_launch(gpu, step);
-                        rows.push(row);
+                for &target in &targets {
+                    let (step, kernel, kind, baseline_kind) = match target {
+                        Target::Step(s) => (s.id, s.symbol.to_string(), RowKind::Step, None),
+                        Target::Baseline(b) => (
+                            b.of_step,
+                            b.label(l.name()),
+                            RowKind::Baseline,
+                            Some(b.kind),
+                        ),
+                    };
+                    progress.start(&format!("{kernel} {shape}"));
+                    gpu.forget_launches();
+                    let verified = match verify(case.as_mut(), gpu, target) {
+                        Ok(c) if c.passed() => Some(c.rel_norm),
+                        Ok(c) => {
+                            fail(kernel.clone(), &mismatch(&kernel, shape, c));
+                            None
+                        }
+                        Err(e) => {
+                            fail(kernel, &e);
+                            progress.done();
+                            continue;
+                        }
+                    };
+                    match time_case(gpu, case.as_mut(), target, opts, Some(&flush)) {
+                        Ok(stats) => {
+                            let spec = RowSpec {
+                                ladder: l.name().into(),
+                                step,
+                                kernel: kernel.clone(),
+                                kind,
+                                shape: shape.to_string(),
+                                work: l.work(shape, dtype),
+                                ceiling: l.ceiling(),
+                                dtype,
+                                baseline_kind,
+                                verified,
+                            };
+                            let mut row = build_row(&spec, &stats, &ceilings);
+                            row.launch = match target {
+                                Target::Step(s) => step_launch(gpu, s),
+                                Target::Baseline(_) => baseline_launch(gpu, &kernel),
+                            };
+                            rows.push(row);
+                        }
+                        Err(e) => fail(kernel, &e),
                     }
-                    Err(e) => fail(step.symbol.into(), &e),
+                    progress.done();
                 }
-                progress.done();
-            }
-            if !entry.baselines {
-                continue;
-            }
-            for b in l.baselines() {
-                let kernel = format!("{}_{}", l.name(), b.name);
-                progress.start(&format!("{kernel} {shape}"));
-                gpu.forget_launches();
-                let verified = match case.verify_baseline(gpu, b) {
-                    Ok(c) if c.passed() => Some(c.rel_norm),
-                    Ok(c) => {
-                        fail(kernel.clone(), &mismatch(&kernel, shape, c));
-                        None
-                    }
-                    Err(e) => {
-                        fail(kernel.clone(), &e);
-                        progress.done();
-                        continue;
-                    }
-                };
-                match time_baseline(gpu, case.as_mut(), b, opts, Some(&flush)) {
-                    Ok(stats) => {
-                        let mut row = build_row(
-                            &spec(b.of_step, kernel.clone(), RowKind::Baseline, verified),
-                            &stats,
-                            &ceilings,
-                        );
-                        row.launch = baseline_launch(gpu, &kernel);
-                        rows.push(row);
-                    }
-                    Err(e) => fail(kernel, &e),
-                }
-                progress.done();
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use super::Stats;
 use crate::error::{DriverContext, Result};
-use crate::registry::{BaselineInfo, Case, StepInfo};
+use crate::registry::{Case, Target};
 use crate::runtime::{DeviceBuffer, Launch};
 use crate::runtime::{EventTimer, Gpu};
 use kernels_gpu::GlobalPtrMut;
@@ -108,29 +108,17 @@ impl TimingOptions {
     }
 }
 
-/// Times `step` on `case`: `warmup` untimed runs, then repetitions each bracketed by events
-/// (flush and reset happen before the start event), until `min_reps` and `budget_ms` are met.
+/// Times `target` (a step or a baseline) on `case`: `warmup` untimed runs, then repetitions
+/// each bracketed by events (flush and reset happen before the start event), until `min_reps`
+/// and `budget_ms` are met.
 pub fn time_case(
     gpu: &Gpu,
     case: &mut dyn Case,
-    step: &StepInfo,
+    target: Target<'_>,
     opts: &TimingOptions,
     flush: Option<&L2Flush>,
 ) -> Result<Stats> {
-    time_with_reset(gpu, opts, flush, case, |case, gpu| case.run(gpu, step))
-}
-
-/// Times one of the ladder's baselines on `case`, exactly like [`time_case`] times a step.
-pub fn time_baseline(
-    gpu: &Gpu,
-    case: &mut dyn Case,
-    baseline: &BaselineInfo,
-    opts: &TimingOptions,
-    flush: Option<&L2Flush>,
-) -> Result<Stats> {
-    time_with_reset(gpu, opts, flush, case, |case, gpu| {
-        case.run_baseline(gpu, baseline)
-    })
+    time_with_reset(gpu, opts, flush, case, |case, gpu| case.run(gpu, target))
 }
 
 fn time_with_reset(

@@ -27,7 +27,7 @@ pub fn read_report(path: &Path) -> Result<BenchReport> {
         why,
     };
     let text = std::fs::read_to_string(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| file_err(format!("not benchmark JSON: {e}")))
+    BenchReport::from_json(&text).map_err(|e| file_err(format!("not benchmark JSON: {e}")))
 }
 
 /// Prints the per-kernel table; a regression is an error (a failure: exit 1).

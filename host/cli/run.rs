@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::inputs;
 use crate::npy;
 use crate::npy_inputs;
-use crate::registry;
+use crate::registry::{self, Target};
 use crate::runtime::Gpu;
 use std::path::PathBuf;
 
@@ -21,11 +21,13 @@ pub struct RunArgs {
     /// Seed of the random inputs (default: fresh; `KLAB_SEED` also works).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Input arrays (`.npy`, little-endian f32, C order), in the ladder's input order, instead
-    /// of random inputs; the shape comes from the files (then `--size` must not be given).
+    /// Input arrays (`.npy`, C order: `<f4` f32, `<f2` f16, or `<u2` holding bf16 bits), in
+    /// the ladder's input order, instead of random inputs; each is rounded to the step's element
+    /// type, and the shape comes from the files (then `--size` must not be given).
     #[arg(long = "input", value_name = "FILE.npy")]
     pub inputs: Vec<PathBuf>,
-    /// Writes the kernel's output here (`.npy`, f32), through a temporary file and a rename.
+    /// Writes the kernel's output here (`.npy` of its element type: `<u2` bits for bf16),
+    /// through a temporary file and a rename.
     #[arg(long, value_name = "FILE.npy")]
     pub output: Option<PathBuf>,
 }
@@ -51,24 +53,26 @@ pub fn run(args: &RunArgs) -> Result<()> {
     };
     let gpu = Gpu::open_default()?;
     let seed = args.seed.unwrap_or_else(inputs::fresh_seed);
-    let work = ladder.work(&shape);
+    let dtype = step.dtype;
+    let work = ladder.work(&shape, dtype);
     let source = match &from_files {
         Some(_) => "inputs from files".to_string(),
         None => format!("seed {seed}"),
     };
     println!(
-        "{} ({}) on {}, shape {shape}, {source}",
+        "{} ({}, {}) on {}, shape {shape}, {source}",
         step.symbol,
         step.handle(),
+        dtype.name(),
         gpu.info().name
     );
     let at = |e: Error| e.context(format!("{} at {shape}", step.symbol));
     let mut case = match from_files {
-        Some((_, data)) => ladder.prepare_from(&gpu, &shape, data),
-        None => ladder.prepare(&gpu, &shape, seed),
+        Some((_, data)) => ladder.prepare_from(&gpu, &shape, dtype, data),
+        None => ladder.prepare(&gpu, &shape, dtype, seed),
     }
     .map_err(at)?;
-    let check = case.verify(&gpu, step).map_err(at)?;
+    let check = registry::verify(case.as_mut(), &gpu, Target::Step(step)).map_err(at)?;
     if !check.passed() {
         return Err(Error::Mismatch {
             kernel: step.symbol.into(),
@@ -84,7 +88,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let stats = time_case(
         &gpu,
         case.as_mut(),
-        step,
+        Target::Step(step),
         &TimingOptions::default(),
         Some(&flush),
     )
@@ -103,14 +107,16 @@ pub fn run(args: &RunArgs) -> Result<()> {
     );
     if let Some(out) = &args.output {
         case.reset(&gpu).map_err(at)?;
-        case.run(&gpu, step).map_err(at)?;
-        let (out_shape, data) = case.output(&gpu).map_err(at)?;
-        npy::write_f32(out, &out_shape, &data)?;
+        case.run(&gpu, Target::Step(step)).map_err(at)?;
+        let o = case.output(&gpu).map_err(at)?;
+        npy::write(out, &o.shape, &o.values, o.dtype)?;
         println!(
-            "output:    {} ({} f32, shape {})",
+            "output:    {} ({} {}, shape {}, stored as {})",
             out.display(),
-            data.len(),
-            npy::shape_text(&out_shape)
+            o.values.len(),
+            o.dtype.name(),
+            npy::shape_text(&o.shape),
+            npy::descr(o.dtype)
         );
     }
     Ok(())

@@ -2,11 +2,11 @@
 //! (each verified first), prints a table, and stores the winner in the tune file
 //! ([`crate::tuning`]), which later runs of that step use for the closest size.
 
-use crate::bench::{L2Flush, TimingOptions, time_baseline, time_case};
+use crate::bench::{L2Flush, TimingOptions, time_case};
 use crate::error::{Error, Result};
 use crate::inputs;
 use crate::ladders::gemm::{self, Gemm};
-use crate::registry::{self, Case, Ladder};
+use crate::registry::{self, BaselineKind, DType, Ladder, Target, verify};
 use crate::runtime::Gpu;
 use crate::tuning::{DeviceKey, TuneEntry, TuneFile, tune_path};
 use kernels_gpu::gemm::S09_VARIANTS;
@@ -39,7 +39,7 @@ pub fn tune(args: &TuneArgs) -> Result<()> {
     };
     let gpu = Gpu::open_default()?;
     let seed = args.seed.unwrap_or_else(inputs::fresh_seed);
-    let work = ladder.work(&shape);
+    let work = ladder.work(&shape, DType::F32);
     println!(
         "tuning {} on {}, shape {shape}, seed {seed}: {} variants",
         step.handle(),
@@ -52,11 +52,17 @@ pub fn tune(args: &TuneArgs) -> Result<()> {
     let cublas = Gemm
         .baselines()
         .iter()
-        .find(|b| b.name == "cublas")
+        .find(|b| b.kind == BaselineKind::Cublas)
         .expect("gemm registers cublas");
     // Timed by the same loop as the variants (warm-up, reset and L2 flush outside the events,
     // median of repetitions).
-    let cublas_ms = match time_baseline(&gpu, &mut case, cublas, &opts, Some(&flush)) {
+    let cublas_ms = match time_case(
+        &gpu,
+        &mut case,
+        Target::Baseline(cublas),
+        &opts,
+        Some(&flush),
+    ) {
         Ok(s) => Some(s.median_ms),
         Err(e) => {
             println!("cuBLAS not timed: {e}");
@@ -72,12 +78,12 @@ pub fn tune(args: &TuneArgs) -> Result<()> {
         case.set_s09_variant(i);
         let tile_s = format!("{}x{}x{}", tile.bm, tile.bn, tile.bk);
         let warps_s = format!("{}x{}", tile.wm, tile.wn);
-        let check = case.verify(&gpu, step)?;
+        let check = verify(&mut case, &gpu, Target::Step(step))?;
         if !check.passed() {
             println!("{sym:<42} {tile_s:>12} {warps_s:>7} FAILED verification: {check}");
             continue;
         }
-        let stats = time_case(&gpu, &mut case, step, &opts, Some(&flush))?;
+        let stats = time_case(&gpu, &mut case, Target::Step(step), &opts, Some(&flush))?;
         let ms = stats.median_ms;
         let pct = cublas_ms.map_or("-".to_string(), |c| format!("{:.1}", 100.0 * c / ms));
         println!(

@@ -7,17 +7,20 @@
 //! time a case is verified, then cached.
 
 use crate::baselines::{Sgemm, Twin};
+use crate::element::DType;
 use crate::error::{Error, Result};
 use crate::inputs;
-use crate::registry::{
-    Accepts, BaselineInfo, BlockSize, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work,
+use crate::ladder::{
+    BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
+    StepInfo, StepTable, Target, Work,
 };
+use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::tuning::{DeviceKey, DeviceMatch, TuneFile, tune_path};
 use crate::verify::{Comparison, Tolerance, compare};
 use cudarc::driver::CudaFunction;
-use kernels_gpu::gemm::{self as k, GemmParams, WarpTile};
+use kernels_gpu::gemm::{self as k, GemmParams, Grid, WarpTile};
 
 /// `α` of every check and benchmark.
 pub const ALPHA: f32 = 1.25;
@@ -27,172 +30,34 @@ pub const BETA: f32 = -0.5;
 /// The GEMM ladder.
 pub struct Gemm;
 
-/// How a step is launched.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    /// 32×32 blocks, x along M (step 1).
-    RowMajorThreads,
-    /// 32×32 blocks, x along N (steps 2, 3).
-    ColMajorThreads,
-    /// Step 4: 64×64 tiles, 512 threads.
-    Tile1d,
-    /// Steps 5, 6: 128×128 tiles, 256 threads.
-    Tile2d,
-    /// Steps 7, 8: a warp-tiled kernel with `stages` shared-memory buffers.
-    Warp { tile: WarpTile, stages: u32 },
-    /// Step 9: one of [`k::S09_VARIANTS`], chosen per case (tuned winner or the default).
-    Tuned,
-}
+static STEPS: StepTable<Grid> = StepTable::new("gemm", k::STEPS);
 
 /// The 32×32 thread block of steps 1–3.
 const BLOCK_32X32: (u32, u32) = (32, 32);
 
-impl Kind {
-    /// Threads per block of the launch (for step 9, of its default variant: each variant is
-    /// launched with its own tile's).
-    fn threads(&self) -> u32 {
-        match self {
-            Kind::RowMajorThreads | Kind::ColMajorThreads => BLOCK_32X32.0 * BLOCK_32X32.1,
-            Kind::Tile1d => k::S04_THREADS,
-            Kind::Tile2d => k::S05_THREADS,
-            Kind::Warp { tile, .. } => tile.threads() as u32,
-            Kind::Tuned => k::S09_VARIANTS[0].1.threads() as u32,
-        }
+/// Threads per block of a step's launch (for step 9, of its default variant: each variant is
+/// launched with its own tile's).
+fn threads(grid: &Grid) -> u32 {
+    match grid {
+        Grid::RowMajorThreads | Grid::ColMajorThreads => BLOCK_32X32.0 * BLOCK_32X32.1,
+        Grid::Tile1d => k::S04_THREADS,
+        Grid::Tile2d => k::S05_THREADS,
+        Grid::Warp { tile, .. } => tile.threads() as u32,
+        Grid::Tuned => k::S09_VARIANTS[0].1.threads() as u32,
     }
 }
-
-/// One step: what the registry shows, how it is launched, and which other block sizes its
-/// code handles (the tiled steps only their own).
-struct GemmStep {
-    info: StepInfo,
-    kind: Kind,
-    accepts: Accepts,
-}
-
-const fn variant_symbols<const N: usize>(v: &[(&'static str, WarpTile)]) -> [&'static str; N] {
-    let mut out = [""; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = v[i].0;
-        i += 1;
-    }
-    out
-}
-
-/// Every PTX entry of step 9, the default variant first.
-static S09_SYMBOLS: [&str; k::S09_VARIANTS.len()] = variant_symbols(k::S09_VARIANTS);
-
-macro_rules! step {
-    ($id:literal, $slug:literal, $sym:ident, $tech:literal, $kind:expr, $accepts:expr) => {
-        GemmStep {
-            info: StepInfo {
-                ladder: "gemm",
-                id: $id,
-                slug: $slug,
-                symbol: k::$sym::SYMBOL,
-                symbols: &[k::$sym::SYMBOL],
-                technique: $tech,
-            },
-            kind: $kind,
-            accepts: $accepts,
-        }
-    };
-}
-
-static STEPS: &[GemmStep] = &[
-    step!(
-        1,
-        "naive",
-        gemm_s01_naive,
-        "one thread per C element, threads along M (uncoalesced)",
-        Kind::RowMajorThreads,
-        Accepts::Any
-    ),
-    step!(
-        2,
-        "coalesced",
-        gemm_s02_coalesced,
-        "threads along N: coalesced B loads and C stores",
-        Kind::ColMajorThreads,
-        Accepts::Any
-    ),
-    step!(
-        3,
-        "smem_tiled",
-        gemm_s03_smem_tiled,
-        "32x32 tiles of A and B staged in shared memory",
-        Kind::ColMajorThreads,
-        Accepts::Exactly
-    ),
-    step!(
-        4,
-        "blocktile_1d",
-        gemm_s04_blocktile_1d,
-        "64x64x8 block tile, 8 results per thread (1-D)",
-        Kind::Tile1d,
-        Accepts::Exactly
-    ),
-    step!(
-        5,
-        "blocktile_2d",
-        gemm_s05_blocktile_2d,
-        "128x128x8 block tile, 8x8 register tile per thread",
-        Kind::Tile2d,
-        Accepts::Exactly
-    ),
-    step!(
-        6,
-        "vectorized",
-        gemm_s06_vectorized,
-        "transposed A tile, LDS.128, 128-bit global loads/stores",
-        Kind::Tile2d,
-        Accepts::Exactly
-    ),
-    step!(
-        7,
-        "warptile",
-        gemm_s07_warptile,
-        "warp tiling 128x128x16, warps 64x64, lanes 8x4 x (1x4)",
-        Kind::Warp {
-            tile: k::S07_TILE,
-            stages: 1
-        },
-        Accepts::Exactly
-    ),
-    step!(
-        8,
-        "double_buffered",
-        gemm_s08_double_buffered,
-        "two smem stages + register prefetch, one barrier per BK",
-        Kind::Warp {
-            tile: k::S08_TILE,
-            stages: 2
-        },
-        Accepts::Exactly
-    ),
-    GemmStep {
-        info: StepInfo {
-            ladder: "gemm",
-            id: 9,
-            slug: "autotuned",
-            symbol: k::gemm_s09_autotuned::SYMBOL,
-            symbols: &S09_SYMBOLS,
-            technique: "step 8 over several tile shapes, winner per size from `klab tune`",
-        },
-        kind: Kind::Tuned,
-        accepts: Accepts::Exactly,
-    },
-];
 
 static BASELINES: &[BaselineInfo] = &[
     BaselineInfo {
-        name: "cublas",
+        kind: BaselineKind::Cublas,
         of_step: 0,
+        dtype: DType::F32,
         description: "cuBLAS SGEMM, FP32 FFMA (CUBLAS_PEDANTIC_MATH: no TF32)",
     },
     BaselineInfo {
-        name: "cuda_cpp_twin",
+        kind: BaselineKind::CudaCppTwin,
         of_step: 9,
+        dtype: DType::F32,
         description: "CUDA C++ twin of step 9 (same tiles and variant choice), NVRTC",
     },
 ];
@@ -316,75 +181,35 @@ pub fn tolerance(k: usize) -> Tolerance {
     }
 }
 
-/// `α·A·B + β·C0` in float64, row-major, computed in row blocks on every core with nalgebra
-/// (column-major there: row-major `X` is `Xᵀ`, so `Cᵀ = α·Bᵀ·Aᵀ + β·C0ᵀ`).
-pub fn reference(m: usize, n: usize, kk: usize, a: &[f32], b: &[f32], c0: &[f32]) -> Vec<f64> {
-    use nalgebra::{DMatrix, DMatrixView};
-    let b64: Vec<f64> = b.iter().map(|&v| v as f64).collect();
-    let bt = DMatrix::from_column_slice(n, kk, &b64);
-    let mut out: Vec<f64> = c0.iter().map(|&v| v as f64).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
-    let rows_per = m.div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        for (blk, chunk) in out.chunks_mut(rows_per * n).enumerate() {
-            let bt = &bt;
-            s.spawn(move || {
-                let r0 = blk * rows_per;
-                let rows = chunk.len() / n;
-                let a64: Vec<f64> = a[r0 * kk..(r0 + rows) * kk]
-                    .iter()
-                    .map(|&v| v as f64)
-                    .collect();
-                let at = DMatrixView::from_slice(&a64, kk, rows);
-                let mut ct = DMatrix::from_column_slice(n, rows, chunk);
-                ct.gemm(ALPHA as f64, bt, &at, BETA as f64);
-                chunk.copy_from_slice(ct.as_slice());
+/// `(m, n, k)` of a GEMM shape, each product of two fitting the kernels' `u32` indices.
+fn dims(shape: &Shape) -> Result<(usize, usize, usize)> {
+    let (m, n, kk) = match shape.0[..] {
+        [m, n, k] => (m, n, k),
+        _ => {
+            return Err(Error::Shape {
+                what: "gemm".into(),
+                shape: shape.to_string(),
+                why: "expected MxNxK".into(),
             });
         }
-    });
-    out
+    };
+    for (d, what) in [(m * kk, "M*K"), (kk * n, "K*N"), (m * n, "M*N")] {
+        super::n_u32(d, &format!("gemm {what}"))?;
+    }
+    Ok((m, n, kk))
 }
 
 impl Gemm {
     /// A case with fresh random inputs (`A`, `B`, `C0` uniform in [−1, 1]).
     pub fn prepare_gemm(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<GemmCase> {
-        let (m, n, kk) = match shape.0[..] {
-            [m, n, k] => (m, n, k),
-            _ => {
-                return Err(Error::Shape {
-                    what: "gemm".into(),
-                    shape: shape.to_string(),
-                    why: "expected MxNxK".into(),
-                });
-            }
-        };
-        for (d, what) in [(m * kk, "M*K"), (kk * n, "K*N"), (m * n, "M*N")] {
-            super::n_u32(d, &format!("gemm {what}"))?;
-        }
-        let a = inputs::uniform(m * kk, seed, -1.0, 1.0);
-        let b = inputs::uniform(kk * n, seed ^ 1, -1.0, 1.0);
-        let c0 = inputs::uniform(m * n, seed ^ 2, -1.0, 1.0);
-        let (s09, s09_why) = s09_choice(shape, &DeviceKey::of(gpu.info()));
-        Ok(GemmCase {
-            dims: (m, n, kk),
-            a_dev: DeviceBuffer::from_host(gpu, &a)?,
-            b_dev: DeviceBuffer::from_host(gpu, &b)?,
-            c_dev: DeviceBuffer::from_host(gpu, &c0)?,
-            c0_dev: DeviceBuffer::from_host(gpu, &c0)?,
-            host: (a, b, c0),
-            reference: None,
-            s09,
-            s09_why,
-            blas: None,
-            twin: None,
-            announced: false,
-        })
+        let [a, b, c0] = super::take_inputs::<3>(self, shape, self.random_inputs(shape, seed)?)?;
+        GemmCase::new(gpu, shape, a, b, c0)
     }
 }
 
 static META: LadderMeta = LadderMeta {
     name: "gemm",
-    description: "C = alpha*A*B + beta*C, f32, row-major, any MxNxK",
+    description: "C = alpha*A*B + beta*C, row-major, any MxNxK",
     dims: 3,
     default_shape: &[4096, 4096, 4096],
     bench_shapes: &[&[4096, 4096, 4096], &[1024, 1024, 1024]],
@@ -397,7 +222,7 @@ impl Ladder for Gemm {
         &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.iter().map(|s| &s.info).collect()
+        STEPS.steps()
     }
     /// Steps 7 and 8 and every step-9 variant launch with their tile's stages in dynamic
     /// shared memory (independent of the shape); the other steps with none.
@@ -405,27 +230,20 @@ impl Ladder for Gemm {
         if let Some(i) = s09_variant_index(symbol) {
             return Some(warp_launch(&k::S09_VARIANTS[i].1, S09_STAGES, 1, 1).smem);
         }
-        let s = STEPS.iter().find(|s| s.info.symbol == symbol)?;
-        Some(match s.kind {
-            Kind::Warp { tile, stages } => warp_launch(&tile, stages, 1, 1).smem,
-            Kind::Tuned => unreachable!("step 9's symbols are variants"),
+        Some(match STEPS.step_of_symbol(symbol)?.grid {
+            Grid::Warp { tile, stages } => warp_launch(&tile, stages, 1, 1).smem,
             _ => 0,
         })
     }
     /// Steps 1 and 2 take any block; the tiled steps and every step-9 variant exactly their
     /// tile's threads.
     fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        if let Some(i) = s09_variant_index(symbol) {
-            return Some(BlockSize {
-                launch: k::S09_VARIANTS[i].1.threads() as u32,
-                accepts: Accepts::Exactly,
-            });
-        }
-        let s = STEPS.iter().find(|s| s.info.symbol == symbol)?;
-        Some(BlockSize {
-            launch: s.kind.threads(),
-            accepts: s.accepts,
-        })
+        let s = STEPS.step_of_symbol(symbol)?;
+        let threads = match s09_variant_index(symbol) {
+            Some(i) => k::S09_VARIANTS[i].1.threads() as u32,
+            None => threads(&s.grid),
+        };
+        Some(super::block_size(s, threads))
     }
     fn awkward_shapes(&self) -> Vec<Shape> {
         [
@@ -441,15 +259,56 @@ impl Ladder for Gemm {
         .map(|d| Shape(d.to_vec()))
         .collect()
     }
-    fn work(&self, shape: &Shape) -> Work {
+    fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let (m, n, kk) = (shape.0[0] as f64, shape.0[1] as f64, shape.0[2] as f64);
         Work {
             flops: 2.0 * m * n * kk,
-            bytes: 4.0 * (m * kk + kk * n + 2.0 * m * n),
+            bytes: dtype.size() as f64 * (m * kk + kk * n + 2.0 * m * n),
         }
     }
-    fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
-        Ok(Box::new(self.prepare_gemm(gpu, shape, seed)?))
+    fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
+        let (m, n, kk) = dims(shape)?;
+        Ok(vec![
+            inputs::uniform(m * kk, seed, -1.0, 1.0),
+            inputs::uniform(kk * n, seed ^ 1, -1.0, 1.0),
+            inputs::uniform(m * n, seed ^ 2, -1.0, 1.0),
+        ])
+    }
+    fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
+        let (m, n, kk) = (shape.0[0], shape.0[1], shape.0[2]);
+        vec![
+            InputSpec {
+                name: "a",
+                shape: vec![m, kk],
+            },
+            InputSpec {
+                name: "b",
+                shape: vec![kk, n],
+            },
+            InputSpec {
+                name: "c",
+                shape: vec![m, n],
+            },
+        ]
+    }
+    /// `M×N×K` from `a` (`M×K`): `b` must then be `K×N`, with N taken from... `b` itself.
+    fn shape_from_input(&self, array_shape: &[usize]) -> Result<Shape> {
+        Err(Error::Usage(format!(
+            "gemm takes no input files yet: the problem shape MxNxK needs two of them (a is {array_shape:?})"
+        )))
+    }
+    fn prepare_from(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        dtype: DType,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        if dtype != DType::F32 {
+            return Err(super::no_steps_of(self, dtype));
+        }
+        let [a, b, c0] = super::take_inputs::<3>(self, shape, inputs)?;
+        Ok(Box::new(GemmCase::new(gpu, shape, a, b, c0)?))
     }
     fn baselines(&self) -> &'static [BaselineInfo] {
         BASELINES
@@ -476,6 +335,25 @@ pub struct GemmCase {
 }
 
 impl GemmCase {
+    fn new(gpu: &Gpu, shape: &Shape, a: Vec<f32>, b: Vec<f32>, c0: Vec<f32>) -> Result<Self> {
+        let (m, n, kk) = dims(shape)?;
+        let (s09, s09_why) = s09_choice(shape, &DeviceKey::of(gpu.info()));
+        Ok(GemmCase {
+            dims: (m, n, kk),
+            a_dev: DeviceBuffer::from_host(gpu, &a)?,
+            b_dev: DeviceBuffer::from_host(gpu, &b)?,
+            c_dev: DeviceBuffer::from_host(gpu, &c0)?,
+            c0_dev: DeviceBuffer::from_host(gpu, &c0)?,
+            host: (a, b, c0),
+            reference: None,
+            s09,
+            s09_why,
+            blas: None,
+            twin: None,
+            announced: false,
+        })
+    }
+
     fn params(&mut self) -> GemmParams {
         let (m, n, kk) = self.dims;
         GemmParams {
@@ -493,36 +371,32 @@ impl GemmCase {
     /// The launch of `step` for this case's shape, and the symbol it launches.
     pub fn launch_for(&self, step: &StepInfo) -> (&'static str, Launch) {
         let (m, n, _) = self.dims;
-        let gs = STEPS
-            .iter()
-            .find(|s| s.info.id == step.id)
-            .expect("a gemm step");
-        let sym = gs.info.symbol;
-        match gs.kind {
-            Kind::RowMajorThreads => (
+        let sym = step.symbol;
+        match *STEPS.grid(step) {
+            Grid::RowMajorThreads => (
                 sym,
                 Launch::grid_2d((cdiv(m, 32), cdiv(n, 32)), BLOCK_32X32),
             ),
-            Kind::ColMajorThreads => (
+            Grid::ColMajorThreads => (
                 sym,
                 Launch::grid_2d((cdiv(n, 32), cdiv(m, 32)), BLOCK_32X32),
             ),
-            Kind::Tile1d => (
+            Grid::Tile1d => (
                 sym,
                 Launch::grid_2d(
                     (cdiv(n, k::S04_BN as usize), cdiv(m, k::S04_BM as usize)),
                     (k::S04_THREADS, 1),
                 ),
             ),
-            Kind::Tile2d => (
+            Grid::Tile2d => (
                 sym,
                 Launch::grid_2d(
                     (cdiv(n, k::S05_BN as usize), cdiv(m, k::S05_BM as usize)),
                     (k::S05_THREADS, 1),
                 ),
             ),
-            Kind::Warp { tile, stages } => (sym, warp_launch(&tile, stages, m, n)),
-            Kind::Tuned => {
+            Grid::Warp { tile, stages } => (sym, warp_launch(&tile, stages, m, n)),
+            Grid::Tuned => {
                 let (s, tile) = k::S09_VARIANTS[self.s09];
                 (s, warp_launch(&tile, S09_STAGES, m, n))
             }
@@ -546,19 +420,10 @@ impl GemmCase {
         let (m, n, kk) = self.dims;
         let (a, b, c0) = &self.host;
         self.reference
-            .get_or_insert_with(|| reference(m, n, kk, a, b, c0))
+            .get_or_insert_with(|| reference::gemm(m, n, kk, ALPHA as f64, a, b, BETA as f64, c0))
     }
 
-    fn check(&mut self, gpu: &Gpu) -> Result<Comparison> {
-        let got = self.c_dev.to_host(gpu)?;
-        let tol = tolerance(self.dims.2);
-        let shape = Shape(vec![self.dims.0, self.dims.1]);
-        Ok(compare(&got, self.reference(), &shape, tol))
-    }
-}
-
-impl Case for GemmCase {
-    fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
+    fn run_step(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
         let (sym, launch) = self.launch_for(step);
         if sym != step.symbol && !self.announced {
             // Step 9 launches a variant other than its main symbol: say which, once per case
@@ -574,20 +439,11 @@ impl Case for GemmCase {
         let p = self.params();
         gpu.launch(sym, launch, p)
     }
-    fn reset(&mut self, gpu: &Gpu) -> Result<()> {
-        self.c_dev.copy_from(gpu, &self.c0_dev)
-    }
-    fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
-        // C is an input (β ≠ 0), so it is restored rather than poisoned: an element the kernel
-        // does not write keeps C0, which is far from α·A·B + β·C0.
-        self.reset(gpu)?;
-        self.run(gpu, step)?;
-        self.check(gpu)
-    }
+
     fn run_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
         let (m, n, kk) = self.dims;
-        match baseline.name {
-            "cublas" => {
+        match baseline.kind {
+            BaselineKind::Cublas => {
                 if self.blas.is_none() {
                     self.blas = Some(Sgemm::new(gpu)?);
                 }
@@ -603,7 +459,7 @@ impl Case for GemmCase {
                     &mut self.c_dev,
                 )
             }
-            "cuda_cpp_twin" => {
+            BaselineKind::CudaCppTwin => {
                 // The twin's function for the current variant is looked up once and kept, so
                 // a timed launch does no host work beyond the launch (as for the Rust steps).
                 let (sym, tile) = k::S09_VARIANTS[self.s09];
@@ -617,13 +473,38 @@ impl Case for GemmCase {
                 let (_, name, f) = self.twin.as_ref().expect("looked up above");
                 gpu.launch_function(f, name, warp_launch(&tile, S09_STAGES, m, n), p)
             }
-            other => Err(Error::Other(format!("gemm has no baseline {other}"))),
         }
     }
-    fn verify_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<Comparison> {
-        self.reset(gpu)?;
-        self.run_baseline(gpu, baseline)?;
-        self.check(gpu)
+}
+
+impl Case for GemmCase {
+    fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
+        match target {
+            Target::Step(step) if step.dtype == DType::F32 => self.run_step(gpu, step),
+            Target::Baseline(b) if b.dtype == DType::F32 => self.run_baseline(gpu, b),
+            _ => Err(super::not_mine("gemm", target)),
+        }
+    }
+    fn reset(&mut self, gpu: &Gpu) -> Result<()> {
+        self.c_dev.copy_from(gpu, &self.c0_dev)
+    }
+    /// C is an input (β ≠ 0), so it is restored by `reset` rather than poisoned: an element the
+    /// kernel does not write keeps C0, which is far from α·A·B + β·C0.
+    fn poison(&mut self, _gpu: &Gpu) -> Result<()> {
+        Ok(())
+    }
+    fn check(&mut self, gpu: &Gpu) -> Result<Comparison> {
+        let got = self.c_dev.to_host(gpu)?;
+        let tol = tolerance(self.dims.2);
+        let shape = Shape(vec![self.dims.0, self.dims.1]);
+        Ok(compare(&got, self.reference(), &shape, tol))
+    }
+    fn output(&mut self, gpu: &Gpu) -> Result<Output> {
+        Ok(Output {
+            shape: vec![self.dims.0, self.dims.1],
+            dtype: DType::F32,
+            values: self.c_dev.to_host(gpu)?,
+        })
     }
 }
 
@@ -632,26 +513,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reference_matches_a_plain_triple_loop() {
-        let (m, n, kk) = (7, 5, 3);
-        let a = inputs::uniform(m * kk, 1, -1.0, 1.0);
-        let b = inputs::uniform(kk * n, 2, -1.0, 1.0);
-        let c0 = inputs::uniform(m * n, 3, -1.0, 1.0);
-        let got = reference(m, n, kk, &a, &b, &c0);
-        for i in 0..m {
-            for j in 0..n {
-                let dot: f64 = (0..kk)
-                    .map(|l| a[i * kk + l] as f64 * b[l * n + j] as f64)
-                    .sum();
-                let want = ALPHA as f64 * dot + BETA as f64 * c0[i * n + j] as f64;
-                assert!((got[i * n + j] - want).abs() < 1e-12, "({i},{j})");
-            }
-        }
-    }
-
-    #[test]
     fn every_step_9_variant_is_valid_and_has_a_twin_kernel() {
-        assert_eq!(S09_SYMBOLS[0], k::gemm_s09_autotuned::SYMBOL);
+        assert_eq!(k::S09_SYMBOLS[0], k::gemm_s09_autotuned::SYMBOL);
         for (sym, tile) in k::S09_VARIANTS {
             assert!(tile.is_valid(), "{sym}");
             assert!(tile.smem_bytes(2) <= 99 * 1024, "{sym}");
@@ -691,7 +554,7 @@ mod tests {
             Some((256, 2))
         );
         assert_eq!(
-            crate::ptx::launch_bounds(crate::ptx::PTX, S09_SYMBOLS[0]),
+            crate::ptx::launch_bounds(crate::ptx::PTX, k::S09_SYMBOLS[0]),
             None
         );
         assert_eq!(k::gemm_s09_autotuned::LAUNCH_BOUNDS, None);

@@ -1,7 +1,12 @@
 //! Host side of every ladder: the registry entries, CPU references and launch logic.
 //! A new ladder is a file here plus one line in [`ALL`].
 
-use crate::registry::Ladder;
+use crate::element::{DType, Element};
+use crate::error::{Error, Result};
+use crate::ladder::{BlockSize, Ladder, Output, Step, Target};
+use crate::runtime::{DeviceBuffer, Gpu};
+use crate::shape::Shape;
+use crate::verify::{Comparison, Tolerance, compare};
 
 pub mod bias_gelu;
 pub mod gemm;
@@ -97,38 +102,74 @@ impl TwinKernel {
     }
 }
 
-/// What a case's check compares: the buffer its kernels write, the float64 reference, the
-/// shape mismatches are reported in, and the tolerance.
-pub struct CheckedOutput<'a> {
-    pub output: &'a mut crate::runtime::DeviceBuffer<f32>,
-    pub reference: &'a [f64],
-    pub shape: crate::shape::Shape,
-    pub tolerance: crate::verify::Tolerance,
+/// A case's one output buffer, with its float64 reference, the shape mismatches are reported
+/// in, and the tolerance: what a ladder with one output poisons, checks and returns.
+pub struct Checked<T: Element> {
+    pub output: DeviceBuffer<T>,
+    pub reference: Vec<f64>,
+    pub shape: Shape,
+    pub tolerance: Tolerance,
 }
 
-/// The check of a case with one output: poisons the output (NaN, so an element the kernel
-/// forgets to write fails), runs `run` (a step or a baseline) on `case`, and compares the
-/// output with the reference. `checked` picks the output and reference out of the case.
-pub fn verify_output<C: ?Sized>(
-    gpu: &crate::runtime::Gpu,
-    case: &mut C,
-    checked: fn(&mut C) -> CheckedOutput<'_>,
-    run: impl FnOnce(&mut C) -> crate::error::Result<()>,
-) -> crate::error::Result<crate::verify::Comparison> {
-    checked(case).output.poison(gpu)?;
-    run(case)?;
-    let c = checked(case);
-    Ok(crate::verify::compare(
-        &c.output.to_host(gpu)?,
-        c.reference,
-        &c.shape,
-        c.tolerance,
+impl<T: Element> Checked<T> {
+    /// A zeroed output of `reference.len()` elements.
+    pub fn new(gpu: &Gpu, reference: Vec<f64>, shape: Shape, tolerance: Tolerance) -> Result<Self> {
+        Ok(Self {
+            output: DeviceBuffer::zeros(gpu, reference.len())?,
+            reference,
+            shape,
+            tolerance,
+        })
+    }
+    /// Fills the output with the poison NaN ([`crate::ladder::Case::poison`]).
+    pub fn poison(&mut self, gpu: &Gpu) -> Result<()> {
+        self.output.poison(gpu)
+    }
+    /// Compares the output with the reference.
+    pub fn check(&self, gpu: &Gpu) -> Result<Comparison> {
+        Ok(compare(
+            &self.output.to_host(gpu)?,
+            &self.reference,
+            &self.shape,
+            self.tolerance,
+        ))
+    }
+    /// The output, on the host.
+    pub fn output(&self, gpu: &Gpu) -> Result<Output> {
+        Ok(Output {
+            shape: self.shape.0.clone(),
+            dtype: T::DTYPE,
+            values: crate::element::to_f32(&self.output.to_host(gpu)?),
+        })
+    }
+}
+
+/// The error for a target a case does not run (a baseline of another ladder or element type).
+pub fn not_mine(ladder: &str, target: Target<'_>) -> Error {
+    let what = match target {
+        Target::Step(s) => format!("step {}", s.handle()),
+        Target::Baseline(b) => format!("baseline {} ({})", b.name(), b.dtype.name()),
+    };
+    Error::Other(format!("a {ladder} case cannot run {what}"))
+}
+
+/// The error for an element type a ladder has no steps of.
+pub fn no_steps_of(ladder: &dyn Ladder, dtype: DType) -> Error {
+    let have: Vec<&str> = ladder.dtypes().iter().map(|d| d.name()).collect();
+    Error::Usage(format!(
+        "{} has no {} steps (its steps are {})",
+        ladder.name(),
+        dtype.name(),
+        have.join(", ")
     ))
 }
 
-/// The error for a baseline name a ladder does not have.
-pub fn unknown_baseline(ladder: &str, name: &str) -> crate::error::Error {
-    crate::error::Error::Other(format!("{ladder} has no baseline {name}"))
+/// The [`BlockSize`] of a step's kernels launched with `threads` per block.
+pub fn block_size<G>(step: &Step<G>, threads: u32) -> BlockSize {
+    BlockSize {
+        launch: threads,
+        accepts: step.accepts,
+    }
 }
 
 /// Elements for 256 MiB of f32: the working set of the memory-bound benchmarks.

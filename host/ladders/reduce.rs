@@ -1,50 +1,21 @@
-//! Reductions of f32 to one value: sum and max, one ladder each, sharing the step table.
+//! Reductions to one value: sum and max, one ladder each, whose steps come from the same
+//! kernel files (`kernels-gpu/src/reduce`). The result is f32 whatever the input's element type
+//! (the accumulation type).
 
 use super::TwinKernel;
-use crate::error::Result;
+use crate::element::{DType, Element, round_to, to_f32};
+use crate::error::{Error, Result};
 use crate::inputs;
-use crate::registry::{
-    Accepts, BaselineInfo, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work,
+use crate::ladder::{
+    BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
+    StepInfo, StepTable, Target, Work,
 };
+use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
-use kernels_gpu::reduce::{self as k, ReduceParams, ReduceSinglePassParams};
+use kernels_gpu::reduce::{self as k, Grid, ReduceParams, ReduceSinglePassParams};
 use kernels_gpu::{GlobalPtr, GlobalPtrMut};
-
-/// How a step covers the input.
-#[derive(Debug, Clone, Copy)]
-pub enum Mode {
-    /// Each block reduces `threads * per_thread` consecutive elements to one partial; the host
-    /// launches again on the partials until one value is left.
-    Tree { threads: u32, per_thread: u32 },
-    /// A fixed grid (`blocks_per_sm` per SM, fewer for small inputs) walks the input with a
-    /// grid-stride loop of 128-bit loads; one more launch of a single block reduces the
-    /// partials.
-    GridStride { threads: u32, blocks_per_sm: u32 },
-    /// As `GridStride`, but the last block finishes: one launch
-    /// ([`kernels_gpu::reduce::ReduceSinglePassParams`]).
-    SinglePass { threads: u32, blocks_per_sm: u32 },
-}
-
-/// One step of a reduction ladder: what the registry shows, how it launches, and which other
-/// block sizes its code handles.
-pub struct ReduceStep {
-    pub info: StepInfo,
-    pub mode: Mode,
-    pub accepts: Accepts,
-}
-
-impl Mode {
-    /// Threads per block of every launch of the step.
-    pub fn threads(&self) -> u32 {
-        match *self {
-            Mode::Tree { threads, .. }
-            | Mode::GridStride { threads, .. }
-            | Mode::SinglePass { threads, .. } => threads,
-        }
-    }
-}
 
 /// Which reduction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,148 +27,25 @@ pub enum Op {
 /// A reduction ladder (`reduce_sum` or `reduce_max`).
 pub struct ReduceLadder {
     op: Op,
-    steps: &'static [ReduceStep],
+    steps: &'static StepTable<Grid>,
     baselines: &'static [BaselineInfo],
+    meta: &'static LadderMeta,
 }
 
-macro_rules! reduce_step {
-    ($ladder:literal, $id:literal, $slug:literal, $sym:ident, $tech:literal, $mode:expr, $accepts:expr) => {
-        ReduceStep {
-            info: StepInfo {
-                ladder: $ladder,
-                id: $id,
-                slug: $slug,
-                symbol: k::$sym::SYMBOL,
-                symbols: &[k::$sym::SYMBOL],
-                technique: $tech,
-            },
-            mode: $mode,
-            accepts: $accepts,
-        }
-    };
-}
-
-/// One table per operator, generated from one list: step `id`, slug, kernel of each op,
-/// technique, mode, accepted block sizes.
-macro_rules! reduce_tables {
-    ($(($id:literal, $slug:literal, $sum:ident, $max:ident, $tech:literal, $mode:expr, $accepts:expr)),* $(,)?) => {
-        static SUM_STEPS: &[ReduceStep] = &[$(reduce_step!("reduce_sum", $id, $slug, $sum, $tech, $mode, $accepts)),*];
-        static MAX_STEPS: &[ReduceStep] = &[$(reduce_step!("reduce_max", $id, $slug, $max, $tech, $mode, $accepts)),*];
-    };
-}
-
-/// Threads per block of the grid-stride steps, and resident blocks per SM they launch.
-const GS_THREADS: u32 = 256;
-const GS_BLOCKS_PER_SM: u32 = 4;
-
-reduce_tables![
-    (
-        1,
-        "interleaved",
-        reduce_sum_s01_interleaved,
-        reduce_max_s01_interleaved,
-        "interleaved addressing, divergent tid % 2s branch",
-        Mode::Tree {
-            threads: 256,
-            per_thread: 1
-        },
-        Accepts::PowerOfTwo { min: 1 }
-    ),
-    (
-        2,
-        "strided_index",
-        reduce_sum_s02_strided_index,
-        reduce_max_s02_strided_index,
-        "strided index 2*s*tid: no divergence, bank conflicts",
-        Mode::Tree {
-            threads: 256,
-            per_thread: 1
-        },
-        Accepts::PowerOfTwo { min: 1 }
-    ),
-    (
-        3,
-        "sequential",
-        reduce_sum_s03_sequential,
-        reduce_max_s03_sequential,
-        "sequential addressing: conflict-free shared tree",
-        Mode::Tree {
-            threads: 256,
-            per_thread: 1
-        },
-        Accepts::PowerOfTwo { min: 1 }
-    ),
-    (
-        4,
-        "add_during_load",
-        reduce_sum_s04_add_during_load,
-        reduce_max_s04_add_during_load,
-        "two elements per thread, combined during the load",
-        Mode::Tree {
-            threads: 256,
-            per_thread: 2
-        },
-        Accepts::PowerOfTwo { min: 1 }
-    ),
-    (
-        5,
-        "warp_shuffle",
-        reduce_sum_s05_warp_shuffle,
-        reduce_max_s05_warp_shuffle,
-        "add during load, shared tree to 64, last warp with shuffles",
-        Mode::Tree {
-            threads: 256,
-            per_thread: 2
-        },
-        Accepts::PowerOfTwo { min: 64 }
-    ),
-    (
-        6,
-        "unrolled",
-        reduce_sum_s06_unrolled,
-        reduce_max_s06_unrolled,
-        "block size as a const generic: tree fully unrolled",
-        Mode::Tree {
-            threads: k::S06_THREADS,
-            per_thread: 2
-        },
-        Accepts::Exactly
-    ),
-    (
-        7,
-        "vectorized",
-        reduce_sum_s07_vectorized,
-        reduce_max_s07_vectorized,
-        "grid-stride loop of 128-bit loads, shuffle block reduction",
-        Mode::GridStride {
-            threads: GS_THREADS,
-            blocks_per_sm: GS_BLOCKS_PER_SM
-        },
-        Accepts::WarpMultiple
-    ),
-    (
-        8,
-        "single_pass",
-        reduce_sum_s08_single_pass,
-        reduce_max_s08_single_pass,
-        "one launch: last block (atomic counter + fence) reduces the partials",
-        Mode::SinglePass {
-            threads: GS_THREADS,
-            blocks_per_sm: GS_BLOCKS_PER_SM
-        },
-        Accepts::WarpMultiple
-    ),
-];
+static SUM_STEPS: StepTable<Grid> = StepTable::new("reduce_sum", k::SUM_STEPS);
+static MAX_STEPS: StepTable<Grid> = StepTable::new("reduce_max", k::MAX_STEPS);
 
 /// The CUDA C++ twins of step 8 (host/ladders/twins/reduce.cu).
 static SUM_BASELINES: &[BaselineInfo] = &[BaselineInfo {
-    name: "cuda_cpp_twin",
+    kind: BaselineKind::CudaCppTwin,
     of_step: 8,
+    dtype: DType::F32,
     description: "CUDA C++ twin of reduce_sum/8 (NVRTC): same grid, float4 __ldg loads, last-block finish",
 }];
 static MAX_BASELINES: &[BaselineInfo] = &[BaselineInfo {
-    name: "cuda_cpp_twin",
+    kind: BaselineKind::CudaCppTwin,
     of_step: 8,
+    dtype: DType::F32,
     description: "CUDA C++ twin of reduce_max/8 (NVRTC): same grid, float4 __ldg loads, last-block finish",
 }];
 
@@ -206,7 +54,7 @@ const TWIN_SRC: &str = include_str!("twins/reduce.cu");
 
 static SUM_META: LadderMeta = LadderMeta {
     name: "reduce_sum",
-    description: "sum of an f32 vector",
+    description: "sum of a vector (f32 accumulation and result)",
     dims: 1,
     default_shape: &[super::BENCH_N_256MIB],
     bench_shapes: &[&[super::BENCH_N_256MIB]],
@@ -216,66 +64,41 @@ static SUM_META: LadderMeta = LadderMeta {
 
 static MAX_META: LadderMeta = LadderMeta {
     name: "reduce_max",
-    description: "maximum of an f32 vector",
+    description: "maximum of a vector (NaN if any element is NaN)",
     ..SUM_META
 };
 
 /// The sum ladder.
 pub static REDUCE_SUM: ReduceLadder = ReduceLadder {
     op: Op::Sum,
-    steps: SUM_STEPS,
+    steps: &SUM_STEPS,
     baselines: SUM_BASELINES,
+    meta: &SUM_META,
 };
 /// The max ladder.
 pub static REDUCE_MAX: ReduceLadder = ReduceLadder {
     op: Op::Max,
-    steps: MAX_STEPS,
+    steps: &MAX_STEPS,
     baselines: MAX_BASELINES,
+    meta: &MAX_META,
 };
 
+/// Threads per block of a launch.
+fn threads(grid: &Grid) -> u32 {
+    match *grid {
+        Grid::Tree { threads, .. }
+        | Grid::GridStride { threads, .. }
+        | Grid::SinglePass { threads, .. } => threads,
+    }
+}
+
 impl ReduceLadder {
-    /// A case over the given values (tests use exactly summable integers).
-    pub fn prepare_values(&self, gpu: &Gpu, values: &[f32]) -> Result<ReduceCase> {
-        let n = values.len();
-        let reference = match self.op {
-            Op::Sum => values.iter().map(|&v| v as f64).sum(),
-            // NaN-propagating, as torch.max (f64::max would skip a NaN).
-            Op::Max => values.iter().fold(f64::NEG_INFINITY, |m, &v| {
-                if m.is_nan() || v.is_nan() {
-                    f64::NAN
-                } else {
-                    m.max(v as f64)
-                }
-            }),
-        };
-        let l2 = values
-            .iter()
-            .map(|&v| (v as f64) * (v as f64))
-            .sum::<f64>()
-            .sqrt();
-        let tolerance = match self.op {
-            // The longest chain of any step: the grid-stride steps walk n / (≥ 132·1024 threads)
-            // vectors into four accumulators; steps 1-6 add two values per thread.
-            Op::Sum => sum_tolerance(n, n.div_ceil(1 << 17), l2),
-            Op::Max => Tolerance::EXACT,
-        };
-        // The first pass of any step makes at most ceil(n / 64) partials (64 elements per block
-        // is the smallest block slice of any step; a grid-stride grid is smaller still).
-        let partials = n.div_ceil(64).max(1);
-        Ok(ReduceCase {
-            n: super::n_u32(n, self.name())?,
-            op: self.op,
-            input: DeviceBuffer::from_host(gpu, values)?,
-            ping: DeviceBuffer::zeros(gpu, partials)?,
-            pong: DeviceBuffer::zeros(gpu, partials)?,
-            counter: DeviceBuffer::zeros(gpu, 1)?,
-            zero: DeviceBuffer::zeros(gpu, 1)?,
-            result_in_pong: false,
-            reference,
-            tolerance,
-            steps: self.steps,
-            twin: None,
-        })
+    /// A case over the given values, rounded to `dtype` (tests use exactly summable integers).
+    pub fn prepare_values(&self, gpu: &Gpu, values: &[f32], dtype: DType) -> Result<Box<dyn Case>> {
+        if !self.dtypes().contains(&dtype) {
+            return Err(super::no_steps_of(self, dtype));
+        }
+        crate::with_element!(dtype, T => Ok(Box::new(ReduceCase::<T>::new(gpu, self, values)?)))
     }
 }
 
@@ -294,33 +117,25 @@ pub fn sum_tolerance(n: usize, chain: usize, l2: f64) -> Tolerance {
 
 impl Ladder for ReduceLadder {
     fn meta(&self) -> &'static LadderMeta {
-        match self.op {
-            Op::Sum => &SUM_META,
-            Op::Max => &MAX_META,
-        }
+        self.meta
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
-        self.steps.iter().map(|s| &s.info).collect()
+        self.steps.steps()
     }
     fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        let s = self.steps.iter().find(|s| s.info.symbol == symbol)?;
-        Some(BlockSize {
-            launch: s.mode.threads(),
-            accepts: s.accepts,
-        })
+        let s = self.steps.step_of_symbol(symbol)?;
+        Some(super::block_size(s, threads(&s.grid)))
     }
-    fn work(&self, shape: &Shape) -> Work {
+    fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let n = shape.numel() as f64;
         Work {
             flops: n,
-            bytes: 4.0 * n,
+            bytes: dtype.size() as f64 * n,
         }
     }
-    fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
-        // Check the size before allocating host inputs for it.
+    fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
         let n = super::n_u32(shape.numel(), self.name())? as usize;
-        let values = inputs::uniform(n, seed, -1.0, 1.0);
-        Ok(Box::new(self.prepare_values(gpu, &values)?))
+        Ok(vec![inputs::uniform(n, seed, -1.0, 1.0)])
     }
     fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
         vec![InputSpec {
@@ -332,10 +147,11 @@ impl Ladder for ReduceLadder {
         &self,
         gpu: &Gpu,
         shape: &Shape,
+        dtype: DType,
         inputs: Vec<Vec<f32>>,
     ) -> Result<Box<dyn Case>> {
         let [x] = super::take_inputs::<1>(self, shape, inputs)?;
-        Ok(Box::new(self.prepare_values(gpu, &x)?))
+        self.prepare_values(gpu, &x, dtype)
     }
     fn baselines(&self) -> &'static [BaselineInfo] {
         self.baselines
@@ -343,10 +159,11 @@ impl Ladder for ReduceLadder {
 }
 
 /// One reduction problem on the device.
-pub struct ReduceCase {
+pub struct ReduceCase<T: Element> {
     n: u32,
     op: Op,
-    input: DeviceBuffer<f32>,
+    steps: &'static StepTable<Grid>,
+    input: DeviceBuffer<T>,
     ping: DeviceBuffer<f32>,
     pong: DeviceBuffer<f32>,
     /// The single-pass steps' block counter (0 between runs).
@@ -356,78 +173,89 @@ pub struct ReduceCase {
     result_in_pong: bool,
     reference: f64,
     tolerance: Tolerance,
-    steps: &'static [ReduceStep],
     twin: Option<TwinKernel>,
 }
 
-/// Blocks of a grid-stride launch over `n` elements: `blocks_per_sm` per SM, but no more than
-/// there are 4-element vectors for every thread.
-fn grid_stride_blocks(gpu: &Gpu, n: usize, threads: u32, blocks_per_sm: u32) -> u32 {
-    let full = n.div_ceil(4 * threads as usize).max(1);
-    full.min((gpu.info().sm_count.max(1) as u32 * blocks_per_sm) as usize) as u32
-}
+impl<T: Element> ReduceCase<T> {
+    fn new(gpu: &Gpu, ladder: &ReduceLadder, values: &[f32]) -> Result<Self> {
+        let n = values.len();
+        let x: Vec<T> = round_to(values);
+        let values = to_f32(&x);
+        let reference = match ladder.op {
+            Op::Sum => reference::sum(&values),
+            Op::Max => reference::max(&values),
+        };
+        let tolerance = match ladder.op {
+            // The longest chain of any step: the grid-stride steps walk n / (≥ 132·1024 threads)
+            // vectors into four accumulators; steps 1-6 add two values per thread.
+            Op::Sum => sum_tolerance(n, n.div_ceil(1 << 17), reference::l2_norm(&values)),
+            Op::Max => Tolerance::EXACT,
+        };
+        // The first pass of any step makes at most ceil(n / 64) partials (64 elements per block
+        // is the smallest block slice of any step; a grid-stride grid is smaller still).
+        let partials = n.div_ceil(64).max(1);
+        Ok(Self {
+            n: super::n_u32(n, ladder.name())?,
+            op: ladder.op,
+            steps: ladder.steps,
+            input: DeviceBuffer::from_host(gpu, &x)?,
+            ping: DeviceBuffer::zeros(gpu, partials)?,
+            pong: DeviceBuffer::zeros(gpu, partials)?,
+            counter: DeviceBuffer::zeros(gpu, 1)?,
+            zero: DeviceBuffer::zeros(gpu, 1)?,
+            result_in_pong: false,
+            reference,
+            tolerance,
+            twin: None,
+        })
+    }
 
-impl ReduceCase {
     /// Enqueues the single-pass launch of `symbol` (a step or the twin): result in `ping[0]`.
     fn launch_single_pass(
         &mut self,
         gpu: &Gpu,
         threads: u32,
         blocks_per_sm: u32,
-        launch: impl FnOnce(&Gpu, Launch, ReduceSinglePassParams) -> Result<()>,
+        launch: impl FnOnce(&Gpu, Launch, ReduceSinglePassParams<T::Device>) -> Result<()>,
     ) -> Result<()> {
-        let blocks = grid_stride_blocks(gpu, self.n as usize, threads, blocks_per_sm);
+        let l = Launch::grid_stride(
+            (self.n as usize).div_ceil(4),
+            threads,
+            blocks_per_sm,
+            gpu.info().sm_count,
+        );
         let p = ReduceSinglePassParams {
-            input: self.input.ptr(),
+            input: self.input.elems(),
             partials: self.pong.ptr_mut(),
             counter: self.counter.ptr_mut(),
             output: self.ping.ptr_mut(),
             n: self.n,
         };
         self.result_in_pong = false;
-        launch(gpu, Launch::linear(blocks, threads), p)
+        launch(gpu, l, p)
     }
 
-    /// Poisons the outputs, zeroes the counter, runs, and compares `out[0]` with the reference.
-    fn check(
-        &mut self,
-        gpu: &Gpu,
-        run: impl FnOnce(&mut Self, &Gpu) -> Result<()>,
-    ) -> Result<Comparison> {
-        self.ping.poison(gpu)?;
-        self.pong.poison(gpu)?;
-        self.reset(gpu)?;
-        run(self, gpu)?;
-        let out = if self.result_in_pong {
-            &self.pong
-        } else {
-            &self.ping
-        };
-        let got = out.to_host(gpu)?[0];
-        Ok(compare(
-            &[got],
-            &[self.reference],
-            &Shape::n(1),
-            self.tolerance,
-        ))
+    /// The input as f32 elements, for the multi-pass steps (which launch the same kernel again
+    /// on the f32 partials, so their input must be f32 too).
+    fn f32_input(&self, step: &StepInfo) -> Result<GlobalPtr<f32>> {
+        if T::DTYPE != DType::F32 {
+            return Err(Error::Other(format!(
+                "{}: a multi-pass step reads its own f32 partials, so its input must be f32",
+                step.symbol
+            )));
+        }
+        Ok(GlobalPtr::from_addr(self.input.addr()))
     }
-}
 
-impl Case for ReduceCase {
-    fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
-        let rs = self
-            .steps
-            .iter()
-            .find(|s| s.info.id == step.id)
-            .expect("step of this ladder");
-        match rs.mode {
-            Mode::Tree {
+    fn run_step(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
+        match *self.steps.grid(step) {
+            Grid::Tree {
                 threads,
                 per_thread,
             } => {
                 let per_block = (threads * per_thread) as usize;
                 let (ping, pong) = (self.ping.ptr_mut(), self.pong.ptr_mut());
-                let mut src: GlobalPtr<f32> = self.input.ptr();
+                let mut src = self.f32_input(step)?;
                 let mut n = self.n as usize;
                 let mut into_pong = false;
                 loop {
@@ -448,17 +276,23 @@ impl Case for ReduceCase {
                     into_pong = !into_pong;
                 }
             }
-            Mode::GridStride {
+            Grid::GridStride {
                 threads,
                 blocks_per_sm,
             } => {
-                let blocks = grid_stride_blocks(gpu, self.n as usize, threads, blocks_per_sm);
+                let l = Launch::grid_stride(
+                    (self.n as usize).div_ceil(4),
+                    threads,
+                    blocks_per_sm,
+                    gpu.info().sm_count,
+                );
+                let blocks = l.grid.0;
                 let p = ReduceParams {
-                    input: self.input.ptr(),
+                    input: self.f32_input(step)?,
                     output: self.ping.ptr_mut(),
                     n: self.n,
                 };
-                gpu.launch(step.symbol, Launch::linear(blocks, threads), p)?;
+                gpu.launch(step.symbol, l, p)?;
                 self.result_in_pong = false;
                 if blocks > 1 {
                     let p = ReduceParams {
@@ -471,7 +305,7 @@ impl Case for ReduceCase {
                 }
                 Ok(())
             }
-            Mode::SinglePass {
+            Grid::SinglePass {
                 threads,
                 blocks_per_sm,
             } => self.launch_single_pass(gpu, threads, blocks_per_sm, |gpu, l, p| {
@@ -479,52 +313,74 @@ impl Case for ReduceCase {
             }),
         }
     }
-    fn reset(&mut self, gpu: &Gpu) -> Result<()> {
-        self.counter.copy_from(gpu, &self.zero)
-    }
-    fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
-        self.check(gpu, |case, gpu| case.run(gpu, step))
-    }
-    fn run_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<()> {
-        if baseline.name != "cuda_cpp_twin" {
-            return Err(super::unknown_baseline(self.op_name(), baseline.name));
-        }
-        let mut twin = self.twin.take().unwrap_or_else(|| {
-            let symbol = match self.op {
-                Op::Sum => "reduce_sum_twin",
-                Op::Max => "reduce_max_twin",
-            };
-            TwinKernel::new("reduce_twin", TWIN_SRC, symbol)
-        });
-        let r = self.launch_single_pass(gpu, GS_THREADS, GS_BLOCKS_PER_SM, |gpu, l, p| {
-            twin.launch(gpu, l, p)
-        });
-        self.twin = Some(twin);
-        r
-    }
-    fn verify_baseline(&mut self, gpu: &Gpu, baseline: &BaselineInfo) -> Result<Comparison> {
-        self.check(gpu, |case, gpu| case.run_baseline(gpu, baseline))
-    }
-    /// The reduced value, as a 0-d array.
-    fn output(&mut self, gpu: &Gpu) -> Result<(Vec<usize>, Vec<f32>)> {
-        let out = if self.result_in_pong {
+
+    /// The buffer holding the last run's result.
+    fn result(&self) -> &DeviceBuffer<f32> {
+        if self.result_in_pong {
             &self.pong
         } else {
             &self.ping
-        };
-        Ok((Vec::new(), vec![out.to_host(gpu)?[0]]))
-    }
-}
-
-impl ReduceCase {
-    fn op_name(&self) -> &'static str {
-        match self.op {
-            Op::Sum => "reduce_sum",
-            Op::Max => "reduce_max",
         }
     }
+
     /// The float64 reference value.
     pub fn reference(&self) -> f64 {
         self.reference
+    }
+}
+
+impl<T: Element> Case for ReduceCase<T> {
+    fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
+        match target {
+            Target::Step(step) if step.dtype == T::DTYPE => self.run_step(gpu, step),
+            Target::Baseline(b) if b.dtype == T::DTYPE && b.kind == BaselineKind::CudaCppTwin => {
+                let step = self.steps.by_id(b.of_step).expect("the twin's step");
+                let Grid::SinglePass {
+                    threads,
+                    blocks_per_sm,
+                } = *self.steps.grid(step)
+                else {
+                    unreachable!("the twins are of the single-pass step")
+                };
+                let op = self.op;
+                let mut twin = self.twin.take().unwrap_or_else(|| {
+                    let symbol = match op {
+                        Op::Sum => "reduce_sum_twin",
+                        Op::Max => "reduce_max_twin",
+                    };
+                    TwinKernel::new("reduce_twin", TWIN_SRC, symbol)
+                });
+                let r = self.launch_single_pass(gpu, threads, blocks_per_sm, |gpu, l, p| {
+                    twin.launch(gpu, l, p)
+                });
+                self.twin = Some(twin);
+                r
+            }
+            _ => Err(super::not_mine(self.steps.infos()[0].ladder, target)),
+        }
+    }
+    fn reset(&mut self, gpu: &Gpu) -> Result<()> {
+        self.counter.copy_from(gpu, &self.zero)
+    }
+    fn poison(&mut self, gpu: &Gpu) -> Result<()> {
+        self.ping.poison(gpu)?;
+        self.pong.poison(gpu)
+    }
+    fn check(&mut self, gpu: &Gpu) -> Result<Comparison> {
+        let got = self.result().to_host(gpu)?[0];
+        Ok(compare(
+            &[got],
+            &[self.reference],
+            &Shape::n(1),
+            self.tolerance,
+        ))
+    }
+    /// The reduced value, as a 0-d array.
+    fn output(&mut self, gpu: &Gpu) -> Result<Output> {
+        Ok(Output {
+            shape: Vec::new(),
+            dtype: DType::F32,
+            values: vec![self.result().to_host(gpu)?[0]],
+        })
     }
 }

@@ -1,79 +1,28 @@
-//! `out[r] = Σ_c in[r][c]` for an f32 `rows × cols` matrix.
+//! `out[r] = Σ_c in[r][c]` for a `rows × cols` matrix; the sums are f32 whatever the input's
+//! element type (the accumulation type).
 
-use super::CheckedOutput;
+use super::Checked;
+use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{Accepts, BlockSize, Case, Ceiling, Ladder, LadderMeta, StepInfo, Work};
+use crate::ladder::{
+    BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo, StepTable, Target,
+    Work,
+};
+use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
-use crate::verify::{Comparison, Tolerance};
-use kernels_gpu::row_sum::{self as k, RowSumParams};
+use crate::verify::Comparison;
+use kernels_gpu::row_sum::{self as k, Grid, RowSumParams};
 
 /// The row-sum ladder.
 pub struct RowSum;
 
-/// How a step is launched: what sums one row.
-#[derive(Debug, Clone, Copy)]
-enum PerRow {
-    /// One thread per row: `rows` threads.
-    Thread,
-    /// One warp per row: `32 × rows` threads.
-    Warp,
-    /// One block per row: `rows` blocks.
-    Block,
-}
-
-/// One step: what the registry shows, and how it is launched.
-struct RowSumStep {
-    info: StepInfo,
-    kind: PerRow,
-}
-
-macro_rules! step {
-    ($id:literal, $slug:literal, $sym:ident, $tech:literal, $kind:expr) => {
-        RowSumStep {
-            info: StepInfo {
-                ladder: "row_sum",
-                id: $id,
-                slug: $slug,
-                symbol: k::$sym::SYMBOL,
-                symbols: &[k::$sym::SYMBOL],
-                technique: $tech,
-            },
-            kind: $kind,
-        }
-    };
-}
-
-static STEPS: &[RowSumStep] = &[
-    step!(
-        1,
-        "thread_per_row",
-        row_sum_s01_thread_per_row,
-        "one thread per row (uncoalesced)",
-        PerRow::Thread
-    ),
-    step!(
-        2,
-        "warp_per_row",
-        row_sum_s02_warp_per_row,
-        "one warp per row, coalesced, shuffle reduction",
-        PerRow::Warp
-    ),
-    step!(
-        3,
-        "block_per_row",
-        row_sum_s03_block_per_row,
-        "one block per row, 128-bit loads, block reduction",
-        PerRow::Block
-    ),
-];
-
-const THREADS: u32 = 256;
+static STEPS: StepTable<Grid> = StepTable::new("row_sum", k::STEPS);
 
 static META: LadderMeta = LadderMeta {
     name: "row_sum",
-    description: "out[r] = sum of row r, f32, rows x cols",
+    description: "out[r] = sum of row r (f32 sums), rows x cols",
     dims: 2,
     default_shape: &[8192, 8192],
     bench_shapes: &[&[8192, 8192]],
@@ -81,95 +30,122 @@ static META: LadderMeta = LadderMeta {
     chapter: "reduction",
 };
 
+/// Threads per block of a launch.
+fn threads(grid: &Grid) -> u32 {
+    match *grid {
+        Grid::ThreadPerRow { threads }
+        | Grid::WarpPerRow { threads }
+        | Grid::BlockPerRow { threads } => threads,
+    }
+}
+
+/// The launch of a step with `grid` over `rows` rows.
+fn launch(grid: &Grid, rows: u32) -> Launch {
+    match *grid {
+        Grid::ThreadPerRow { threads } => Launch::cover(rows as usize, threads),
+        Grid::WarpPerRow { threads } => Launch::cover(rows as usize * 32, threads),
+        Grid::BlockPerRow { threads } => Launch::linear(rows, threads),
+    }
+}
+
 impl Ladder for RowSum {
     fn meta(&self) -> &'static LadderMeta {
         &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.iter().map(|s| &s.info).collect()
+        STEPS.steps()
     }
-    /// Every step launches [`THREADS`]; a warp per row and a block reduction need whole warps.
     fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        let s = STEPS.iter().find(|s| s.info.symbol == symbol)?;
-        Some(BlockSize {
-            launch: THREADS,
-            accepts: match s.kind {
-                PerRow::Thread => Accepts::Any,
-                PerRow::Warp | PerRow::Block => Accepts::WarpMultiple,
-            },
-        })
+        let s = STEPS.step_of_symbol(symbol)?;
+        Some(super::block_size(s, threads(&s.grid)))
     }
-    fn work(&self, shape: &Shape) -> Work {
+    fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
         Work {
             flops: rows * cols,
-            bytes: 4.0 * rows * cols + 4.0 * rows,
+            bytes: dtype.size() as f64 * rows * cols + 4.0 * rows,
         }
     }
-    fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
-        let (rows, cols) = (shape.0[0], shape.0[1]);
-        super::n_u32(rows * cols, "row_sum")?;
-        let input = inputs::uniform(rows * cols, seed, -1.0, 1.0);
-        let mut reference = Vec::with_capacity(rows);
-        let mut max_l2 = 0.0f64;
-        for row in input.chunks(cols) {
-            reference.push(row.iter().map(|&v| v as f64).sum());
-            let l2 = row.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
-            max_l2 = max_l2.max(l2);
+    fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
+        let n = super::n_u32(shape.numel(), self.name())? as usize;
+        Ok(vec![inputs::uniform(n, seed, -1.0, 1.0)])
+    }
+    fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
+        vec![InputSpec {
+            name: "x",
+            shape: shape.0.clone(),
+        }]
+    }
+    fn prepare_from(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        dtype: DType,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        if !self.dtypes().contains(&dtype) {
+            return Err(super::no_steps_of(self, dtype));
         }
-        Ok(Box::new(RowSumCase {
-            rows: rows as u32,
-            cols: cols as u32,
-            input: DeviceBuffer::from_host(gpu, &input)?,
-            output: DeviceBuffer::zeros(gpu, rows)?,
-            reference,
-            // Step 1 adds a whole row sequentially: chains of `cols`.
-            tolerance: super::reduce::sum_tolerance(cols, cols, max_l2),
-        }))
+        let [x] = super::take_inputs::<1>(self, shape, inputs)?;
+        crate::with_element!(dtype, T => Ok(Box::new(RowSumCase::<T>::new(gpu, shape, &x)?)))
     }
 }
 
-struct RowSumCase {
+struct RowSumCase<T: Element> {
     rows: u32,
     cols: u32,
-    input: DeviceBuffer<f32>,
-    output: DeviceBuffer<f32>,
-    reference: Vec<f64>,
-    tolerance: Tolerance,
+    input: DeviceBuffer<T>,
+    sums: Checked<f32>,
 }
 
-impl RowSumCase {
-    fn checked(&mut self) -> CheckedOutput<'_> {
-        CheckedOutput {
-            output: &mut self.output,
-            reference: &self.reference,
-            shape: Shape::n(self.rows as usize),
-            tolerance: self.tolerance,
-        }
+impl<T: Element> RowSumCase<T> {
+    fn new(gpu: &Gpu, shape: &Shape, x: &[f32]) -> Result<Self> {
+        let (rows, cols) = (shape.0[0], shape.0[1]);
+        let x: Vec<T> = round_to(x);
+        let values = to_f32(&x);
+        let max_l2 = values
+            .chunks(cols)
+            .map(reference::l2_norm)
+            .fold(0.0, f64::max);
+        // Step 1 adds a whole row sequentially: chains of `cols`.
+        let tolerance = super::reduce::sum_tolerance(cols, cols, max_l2);
+        Ok(Self {
+            rows: rows as u32,
+            cols: cols as u32,
+            input: DeviceBuffer::from_host(gpu, &x)?,
+            sums: Checked::new(
+                gpu,
+                reference::row_sums(&values, cols),
+                Shape::n(rows),
+                tolerance,
+            )?,
+        })
     }
 }
 
-impl Case for RowSumCase {
-    fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
+impl<T: Element> Case for RowSumCase<T> {
+    fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
+        let Target::Step(step) = target else {
+            return Err(super::not_mine("row_sum", target));
+        };
+        if step.dtype != T::DTYPE {
+            return Err(super::not_mine("row_sum", target));
+        }
         let p = RowSumParams {
-            input: self.input.ptr(),
-            output: self.output.ptr_mut(),
+            input: self.input.elems(),
+            output: self.sums.output.elems_mut(),
             rows: self.rows,
             cols: self.cols,
         };
-        let s = STEPS
-            .iter()
-            .find(|s| s.info.id == step.id)
-            .expect("step of this ladder");
-        let rows = self.rows as usize;
-        let launch = match s.kind {
-            PerRow::Thread => Launch::cover(rows, THREADS),
-            PerRow::Warp => Launch::cover(rows * 32, THREADS),
-            PerRow::Block => Launch::linear(self.rows, THREADS),
-        };
-        gpu.launch(step.symbol, launch, p)
+        gpu.launch(step.symbol, launch(STEPS.grid(step), self.rows), p)
     }
-    fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
-        super::verify_output(gpu, self, Self::checked, |c| c.run(gpu, step))
+    fn poison(&mut self, gpu: &Gpu) -> Result<()> {
+        self.sums.poison(gpu)
+    }
+    fn check(&mut self, gpu: &Gpu) -> Result<Comparison> {
+        self.sums.check(gpu)
+    }
+    fn output(&mut self, gpu: &Gpu) -> Result<Output> {
+        self.sums.output(gpu)
     }
 }

@@ -1,33 +1,27 @@
 //! `c = a + b`.
 
-use super::CheckedOutput;
+use super::Checked;
+use crate::element::{DType, round_to};
 use crate::error::Result;
 use crate::inputs;
-use crate::registry::{
-    Accepts, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, StepInfo, Work,
+use crate::ladder::{
+    BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo, StepTable, Target,
+    Work,
 };
+use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance};
-use kernels_gpu::vector_add::{self as k, VectorAddParams};
+use kernels_gpu::vector_add::{self as k, Grid, VectorAddParams};
 
 /// The vector-add ladder (one step: the first kernel).
 pub struct VectorAdd;
 
-static STEPS: &[StepInfo] = &[StepInfo {
-    ladder: "vector_add",
-    id: 1,
-    slug: "naive",
-    symbol: k::vector_add_s01_naive::SYMBOL,
-    symbols: &[k::vector_add_s01_naive::SYMBOL],
-    technique: "one thread per element",
-}];
-
-const THREADS: u32 = 256;
+static STEPS: StepTable<Grid> = StepTable::new("vector_add", k::STEPS);
 
 static META: LadderMeta = LadderMeta {
     name: "vector_add",
-    description: "c = a + b, f32",
+    description: "c = a + b",
     dims: 1,
     default_shape: &[1 << 24],
     bench_shapes: &[&[super::BENCH_N_256MIB]],
@@ -35,36 +29,37 @@ static META: LadderMeta = LadderMeta {
     chapter: "elementwise",
 };
 
+/// Threads per block of a step's launch.
+fn threads(grid: &Grid) -> u32 {
+    match *grid {
+        Grid::OnePerElement { threads } => threads,
+    }
+}
+
 impl Ladder for VectorAdd {
     fn meta(&self) -> &'static LadderMeta {
         &META
     }
     fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.iter().collect()
+        STEPS.steps()
     }
-    /// One bounds-checked thread per element: any block, launched with [`THREADS`].
     fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        STEPS
-            .iter()
-            .any(|s| s.symbols.contains(&symbol))
-            .then_some(BlockSize {
-                launch: THREADS,
-                accepts: Accepts::Any,
-            })
+        let s = STEPS.step_of_symbol(symbol)?;
+        Some(super::block_size(s, threads(&s.grid)))
     }
-    fn work(&self, shape: &Shape) -> Work {
+    fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let n = shape.numel() as f64;
         Work {
             flops: n,
-            bytes: 12.0 * n,
+            bytes: 3.0 * dtype.size() as f64 * n,
         }
     }
-    fn prepare(&self, gpu: &Gpu, shape: &Shape, seed: u64) -> Result<Box<dyn Case>> {
-        // Check the size before allocating host inputs for it.
+    fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
         let n = super::n_u32(shape.numel(), self.name())? as usize;
-        let a = inputs::uniform(n, seed, -1.0, 1.0);
-        let b = inputs::uniform(n, seed ^ 1, -1.0, 1.0);
-        self.prepare_from(gpu, shape, vec![a, b])
+        Ok(vec![
+            inputs::uniform(n, seed, -1.0, 1.0),
+            inputs::uniform(n, seed ^ 1, -1.0, 1.0),
+        ])
     }
     fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
         let n = vec![shape.numel()];
@@ -83,60 +78,52 @@ impl Ladder for VectorAdd {
         &self,
         gpu: &Gpu,
         shape: &Shape,
+        dtype: DType,
         inputs: Vec<Vec<f32>>,
     ) -> Result<Box<dyn Case>> {
+        if dtype != DType::F32 {
+            return Err(super::no_steps_of(self, dtype));
+        }
         let [a, b] = super::take_inputs::<2>(self, shape, inputs)?;
-        let n = shape.numel();
-        let reference = a
-            .iter()
-            .zip(&b)
-            .map(|(&x, &y)| x as f64 + y as f64)
-            .collect();
+        let (a, b): (Vec<f32>, Vec<f32>) = (round_to(&a), round_to(&b));
+        let reference = reference::add(&a, &b);
         Ok(Box::new(VectorAddCase {
-            n: super::n_u32(n, "vector_add")?,
-            shape: shape.clone(),
+            n: super::n_u32(shape.numel(), self.name())?,
             a: DeviceBuffer::from_host(gpu, &a)?,
             b: DeviceBuffer::from_host(gpu, &b)?,
-            c: DeviceBuffer::zeros(gpu, n)?,
-            reference,
+            c: Checked::new(gpu, reference, shape.clone(), Tolerance::F32)?,
         }))
     }
 }
 
 struct VectorAddCase {
     n: u32,
-    shape: Shape,
     a: DeviceBuffer<f32>,
     b: DeviceBuffer<f32>,
-    c: DeviceBuffer<f32>,
-    reference: Vec<f64>,
-}
-
-impl VectorAddCase {
-    fn checked(&mut self) -> CheckedOutput<'_> {
-        CheckedOutput {
-            output: &mut self.c,
-            reference: &self.reference,
-            shape: self.shape.clone(),
-            tolerance: Tolerance::F32,
-        }
-    }
+    c: Checked<f32>,
 }
 
 impl Case for VectorAddCase {
-    fn run(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
+    fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
+        let Target::Step(step) = target else {
+            return Err(super::not_mine("vector_add", target));
+        };
         let p = VectorAddParams {
-            a: self.a.ptr(),
-            b: self.b.ptr(),
-            c: self.c.ptr_mut(),
+            a: self.a.elems(),
+            b: self.b.elems(),
+            c: self.c.output.elems_mut(),
             n: self.n,
         };
-        gpu.launch(step.symbol, Launch::cover(self.n as usize, THREADS), p)
+        let launch = Launch::cover(self.n as usize, threads(STEPS.grid(step)));
+        gpu.launch(step.symbol, launch, p)
     }
-    fn verify(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<Comparison> {
-        super::verify_output(gpu, self, Self::checked, |c| c.run(gpu, step))
+    fn poison(&mut self, gpu: &Gpu) -> Result<()> {
+        self.c.poison(gpu)
     }
-    fn output(&mut self, gpu: &Gpu) -> Result<(Vec<usize>, Vec<f32>)> {
-        Ok((self.shape.0.clone(), self.c.to_host(gpu)?))
+    fn check(&mut self, gpu: &Gpu) -> Result<Comparison> {
+        self.c.check(gpu)
+    }
+    fn output(&mut self, gpu: &Gpu) -> Result<Output> {
+        self.c.output(gpu)
     }
 }

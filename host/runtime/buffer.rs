@@ -1,6 +1,7 @@
 //! Device buffers: a typed allocation on the [`Gpu`]'s stream.
 
 use super::Gpu;
+use crate::element::Element;
 use crate::error::{DriverContext, Result};
 use cudarc::driver::{CudaSlice, DevicePtr, DeviceRepr, ValidAsZeroBits};
 use kernels_gpu::{GlobalPtr, GlobalPtrMut};
@@ -114,18 +115,16 @@ impl<T: DeviceRepr> DeviceBuffer<T> {
     }
 }
 
-/// The byte outputs are poisoned with before a checked run.
+/// The byte outputs are poisoned with before a checked run: every element becomes a NaN with
+/// every payload bit set (f32, bf16 and f16 alike), which no kernel produces from our inputs
+/// (`max.NaN.f32` and arithmetic give the canonical NaN or the input's), so the comparator
+/// tells "not written" from "NaN computed" ([`crate::element::Element::is_poison`]).
 const POISON_BYTE: u8 = 0xFF;
-/// An f32 element of a poisoned buffer: a NaN with every payload bit set, which no kernel
-/// produces from our inputs (`max.NaN.f32` and arithmetic give the canonical `0x7FFFFFFF` or
-/// the input's NaN), so the comparator tells "not written" from "NaN computed".
-pub const POISON_F32_BITS: u32 = 0xFFFF_FFFF;
 
-impl DeviceBuffer<f32> {
-    /// Fills the buffer with NaN ([`POISON_F32_BITS`]), so an element the kernel forgets to
-    /// write fails verification.
+impl<T: Element> DeviceBuffer<T> {
+    /// Fills the buffer with the poison NaN, so an element the kernel forgets to write fails
+    /// verification.
     pub fn poison(&mut self, gpu: &Gpu) -> Result<()> {
-        const _: () = assert!(POISON_F32_BITS == u32::from_ne_bytes([POISON_BYTE; 4]));
         let (addr, _sync) = self.slice.device_ptr(gpu.stream());
         // SAFETY: the range is exactly this allocation.
         unsafe {
@@ -137,5 +136,15 @@ impl DeviceBuffer<f32> {
             )
         }
         .during("poisoning an output buffer with NaN")
+    }
+
+    /// A read-only pointer for a parameter struct, typed as the device crate's element.
+    pub fn elems(&self) -> GlobalPtr<T::Device> {
+        GlobalPtr::from_addr(self.addr)
+    }
+
+    /// A writable pointer for a parameter struct, typed as the device crate's element.
+    pub fn elems_mut(&mut self) -> GlobalPtrMut<T::Device> {
+        GlobalPtrMut::from_addr(self.addr)
     }
 }

@@ -35,6 +35,15 @@ impl Launch {
         Self::linear(n.div_ceil(threads as usize) as u32, threads)
     }
 
+    /// A fixed grid for a grid-stride loop over `units` work items (elements, or vectors of
+    /// them) with `threads` per block: `blocks_per_sm` blocks on each of `sm_count` SMs, but
+    /// no more blocks than give every thread one item (at least one block).
+    pub fn grid_stride(units: usize, threads: u32, blocks_per_sm: u32, sm_count: i32) -> Self {
+        let full = units.div_ceil(threads as usize).max(1);
+        let cap = sm_count.max(1) as usize * blocks_per_sm as usize;
+        Self::linear(full.min(cap) as u32, threads)
+    }
+
     /// A 2-D launch of `grid` blocks of `block` threads.
     pub fn grid_2d(grid: (u32, u32), block: (u32, u32)) -> Self {
         Self {

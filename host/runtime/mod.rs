@@ -6,7 +6,7 @@ mod device;
 mod launch;
 mod timer;
 
-pub use buffer::{DeviceBuffer, POISON_F32_BITS};
+pub use buffer::DeviceBuffer;
 pub use device::{DeviceInfo, Gpu, driver_present};
 pub use launch::{Launch, ParamBlock};
 pub use timer::EventTimer;

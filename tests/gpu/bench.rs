@@ -6,7 +6,7 @@ use kernel_lab::bench::TimingOptions;
 use kernel_lab::bench::ceilings::Ceilings;
 use kernel_lab::bench::results::RowKind;
 use kernel_lab::bench::runner::{self, Progress};
-use kernel_lab::registry;
+use kernel_lab::registry::{self, DType, Target, verify};
 use kernel_lab::runtime::Gpu;
 use kernel_lab::shape::Shape;
 
@@ -80,18 +80,27 @@ pub fn output_of_a_prepared_case_matches_its_inputs(gpu: &Gpu) {
     let shape = Shape::n(5);
     let a = vec![1.0, 2.0, 3.0, 4.0, 5.0];
     let b = vec![0.5; 5];
-    let mut case = l.prepare_from(gpu, &shape, vec![a, b]).unwrap();
-    let step = l.steps()[0];
-    assert!(case.verify(gpu, step).unwrap().passed());
+    let mut case = l.prepare_from(gpu, &shape, DType::F32, vec![a, b]).unwrap();
+    let step = Target::Step(l.steps()[0]);
+    assert!(verify(case.as_mut(), gpu, step).unwrap().passed());
     case.run(gpu, step).unwrap();
-    let (out_shape, out) = case.output(gpu).unwrap();
-    assert_eq!((out_shape, out), (vec![5], vec![1.5, 2.5, 3.5, 4.5, 5.5]));
+    let o = case.output(gpu).unwrap();
+    assert_eq!(
+        (o.shape, o.values),
+        (vec![5], vec![1.5, 2.5, 3.5, 4.5, 5.5])
+    );
     let r = registry::ladder("reduce_sum").unwrap();
     let mut case = r
-        .prepare_from(gpu, &Shape::n(4), vec![vec![1.0, 2.0, 3.0, 4.0]])
+        .prepare_from(
+            gpu,
+            &Shape::n(4),
+            DType::F32,
+            vec![vec![1.0, 2.0, 3.0, 4.0]],
+        )
         .unwrap();
-    case.run(gpu, r.steps()[0]).unwrap();
-    assert_eq!(case.output(gpu).unwrap(), (vec![], vec![10.0]));
+    case.run(gpu, Target::Step(r.steps()[0])).unwrap();
+    let o = case.output(gpu).unwrap();
+    assert_eq!((o.shape, o.values), (vec![], vec![10.0]));
 }
 
 /// The GPU tests of this module, run by the harness in main.rs.

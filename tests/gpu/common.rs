@@ -1,7 +1,7 @@
 //! The generic test body every ladder's steps run through, and shape strategies.
 
 use kernel_lab::inputs;
-use kernel_lab::registry::{Ladder, StepInfo};
+use kernel_lab::registry::{Ladder, StepInfo, Target, verify};
 use kernel_lab::runtime::Gpu;
 use kernel_lab::shape::Shape;
 use proptest::prelude::*;
@@ -9,18 +9,23 @@ use proptest::prelude::*;
 /// Verifies `step` of `ladder` on `shape` with fresh random inputs; panics with the seed and
 /// the first mismatches on failure.
 pub fn check_step(gpu: &Gpu, ladder: &dyn Ladder, step: &StepInfo, shape: &Shape) {
+    check(gpu, ladder, Target::Step(step), shape);
+}
+
+/// Verifies `target` (a step or a baseline) of `ladder` on `shape` with fresh random inputs of
+/// its element type, through the one check every caller uses ([`verify`]).
+pub fn check(gpu: &Gpu, ladder: &dyn Ladder, target: Target<'_>, shape: &Shape) {
     let seed = inputs::fresh_seed();
+    let what = match target {
+        Target::Step(s) => s.symbol.to_string(),
+        Target::Baseline(b) => b.label(ladder.name()),
+    };
     let mut case = ladder
-        .prepare(gpu, shape, seed)
-        .unwrap_or_else(|e| panic!("{} at {shape}: prepare failed: {e}", step.symbol));
-    let c = case
-        .verify(gpu, step)
-        .unwrap_or_else(|e| panic!("{} at {shape} (seed {seed}): {e}", step.symbol));
-    assert!(
-        c.passed(),
-        "{} at {shape} (KLAB_SEED={seed}): {c}",
-        step.symbol
-    );
+        .prepare(gpu, shape, target.dtype(), seed)
+        .unwrap_or_else(|e| panic!("{what} at {shape}: prepare failed: {e}"));
+    let c = verify(case.as_mut(), gpu, target)
+        .unwrap_or_else(|e| panic!("{what} at {shape} (seed {seed}): {e}"));
+    assert!(c.passed(), "{what} at {shape} (KLAB_SEED={seed}): {c}");
 }
 
 /// Shapes for a ladder of `dims` dimensions: 1, tile − 1, tile + 1, primes and large sizes

@@ -3,7 +3,7 @@
 //! accesses, and half precision: conversions, pack order, packed arithmetic, 8-half vectors,
 //! checked bit for bit against the `half` crate and `kernel_lab::half_ref`).
 
-mod half_precision;
+pub mod half_precision;
 
 use kernel_lab::inputs;
 use kernel_lab::runtime::{DeviceBuffer, Gpu, Launch};

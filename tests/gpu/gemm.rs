@@ -3,7 +3,7 @@
 
 use kernel_lab::inputs;
 use kernel_lab::ladders::gemm::Gemm;
-use kernel_lab::registry::{self, Case, Ladder};
+use kernel_lab::registry::{self, Ladder, Target, verify};
 use kernel_lab::runtime::Gpu;
 use kernel_lab::shape::Shape;
 use kernels_gpu::gemm::S09_VARIANTS;
@@ -26,7 +26,7 @@ pub fn every_step_9_variant_on_awkward_shapes(gpu: &Gpu) {
         let mut case = Gemm.prepare_gemm(gpu, &shape, seed).unwrap();
         for (i, (sym, _)) in S09_VARIANTS.iter().enumerate() {
             case.set_s09_variant(i);
-            let c = case.verify(gpu, step).unwrap();
+            let c = verify(&mut case, gpu, Target::Step(step)).unwrap();
             assert!(c.passed(), "{sym} at {shape} (KLAB_SEED={seed}): {c}");
         }
     }
@@ -38,10 +38,13 @@ pub fn baselines_match_the_reference(gpu: &Gpu) {
         let seed = inputs::fresh_seed();
         let mut case = Gemm.prepare_gemm(gpu, &shape, seed).unwrap();
         for b in Gemm.baselines() {
-            let c = case
-                .verify_baseline(gpu, b)
-                .unwrap_or_else(|e| panic!("{} at {shape}: {e}", b.name));
-            assert!(c.passed(), "{} at {shape} (KLAB_SEED={seed}): {c}", b.name);
+            let c = verify(&mut case, gpu, Target::Baseline(b))
+                .unwrap_or_else(|e| panic!("{} at {shape}: {e}", b.name()));
+            assert!(
+                c.passed(),
+                "{} at {shape} (KLAB_SEED={seed}): {c}",
+                b.name()
+            );
         }
     }
 }

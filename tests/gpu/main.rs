@@ -22,11 +22,14 @@ use libtest_mimic::{Arguments, Completion, Trial};
 
 /// One GPU test: its name and body.
 pub type GpuTest = (&'static str, fn(&Gpu));
+/// One test of this binary that needs no device (checks of the GPU tests' own checks).
+pub type CpuTest = (&'static str, fn());
 
 /// Every module's tests.
 const MODULES: &[&[GpuTest]] = &[
     bench::TESTS,
     device_api::TESTS,
+    device_api::half_precision::TESTS,
     gemm::TESTS,
     ladders::TESTS,
     occupancy::TESTS,
@@ -34,8 +37,20 @@ const MODULES: &[&[GpuTest]] = &[
     twins::TESTS,
 ];
 
+/// The tests that run without a device.
+const CPU_MODULES: &[&[CpuTest]] = &[device_api::half_precision::CPU_TESTS];
+
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
+    let cpu = CPU_MODULES
+        .iter()
+        .flat_map(|m| m.iter())
+        .map(|&(name, body)| {
+            Trial::test(name, move || {
+                body();
+                Ok(())
+            })
+        });
     let trials = MODULES
         .iter()
         .flat_map(|m| m.iter())
@@ -48,6 +63,7 @@ fn main() -> std::process::ExitCode {
                 None => Ok(Completion::ignored_with("no CUDA device")),
             })
         })
+        .chain(cpu)
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.num_ignored > 0 {

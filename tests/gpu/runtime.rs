@@ -3,7 +3,7 @@
 use kernel_lab::Error;
 use kernel_lab::inputs;
 use kernel_lab::ladders::reduce::{REDUCE_MAX, REDUCE_SUM};
-use kernel_lab::registry::{self, Case, Ladder};
+use kernel_lab::registry::{self, Ladder, Target, verify};
 use kernel_lab::runtime::{DeviceBuffer, Gpu, Launch};
 use kernels_gpu::vector_add::VectorAddParams;
 
@@ -42,8 +42,8 @@ pub fn sums_of_small_integers_are_exact(gpu: &Gpu) {
     for step in REDUCE_SUM.steps() {
         for n in [1usize, 33, 4097, 1_000_003] {
             let v = inputs::small_integers(n, inputs::fresh_seed(), 8);
-            let mut case = REDUCE_SUM.prepare_values(gpu, &v).unwrap();
-            let c = case.verify(gpu, step).unwrap();
+            let mut case = REDUCE_SUM.prepare_values(gpu, &v, step.dtype).unwrap();
+            let c = verify(case.as_mut(), gpu, Target::Step(step)).unwrap();
             assert!(
                 c.max_abs_err == 0.0 && c.passed(),
                 "{} n={n}: {c}",
@@ -58,8 +58,8 @@ pub fn max_finds_a_planted_maximum_anywhere(gpu: &Gpu) {
         for (n, at) in [(1usize, 0usize), (1000, 999), (1_000_003, 517_123)] {
             let mut v = inputs::uniform(n, inputs::fresh_seed(), -2.0, -1.0);
             v[at] = 3.5;
-            let mut case = REDUCE_MAX.prepare_values(gpu, &v).unwrap();
-            let c = case.verify(gpu, step).unwrap();
+            let mut case = REDUCE_MAX.prepare_values(gpu, &v, step.dtype).unwrap();
+            let c = verify(case.as_mut(), gpu, Target::Step(step)).unwrap();
             assert!(c.passed(), "{} n={n} at={at}: {c}", step.symbol);
         }
     }
@@ -97,10 +97,10 @@ pub fn reductions_propagate_nan_and_infinities(gpu: &Gpu) {
         for (what, v) in special_value_inputs() {
             let want_nan = v.iter().any(|x| x.is_nan());
             for step in ladder.steps() {
-                let mut case = ladder.prepare_values(gpu, &v).unwrap();
-                let c = case.verify(gpu, step).unwrap();
+                let mut case = ladder.prepare_values(gpu, &v, step.dtype).unwrap();
+                let c = verify(case.as_mut(), gpu, Target::Step(step)).unwrap();
                 assert!(c.passed(), "{} on {what}: {c}", step.symbol);
-                let (_, out) = case.output(gpu).unwrap();
+                let out = case.output(gpu).unwrap().values;
                 assert_eq!(
                     out[0].is_nan(),
                     want_nan,
@@ -110,8 +110,8 @@ pub fn reductions_propagate_nan_and_infinities(gpu: &Gpu) {
                 );
             }
             for b in ladder.baselines() {
-                let mut case = ladder.prepare_values(gpu, &v).unwrap();
-                let c = case.verify_baseline(gpu, b).unwrap();
+                let mut case = ladder.prepare_values(gpu, &v, b.dtype).unwrap();
+                let c = verify(case.as_mut(), gpu, Target::Baseline(b)).unwrap();
                 assert!(c.passed(), "{} twin on {what}: {c}", ladder.name());
             }
         }

@@ -1,8 +1,8 @@
 //! Every ladder baseline that is a CUDA C++ twin (NVRTC), verified like a step on all of its
 //! ladder's awkward shapes and on its benchmark shape.
 
-use kernel_lab::inputs;
-use kernel_lab::registry;
+use crate::common::check;
+use kernel_lab::registry::{self, BaselineKind, Target};
 use kernel_lab::runtime::Gpu;
 
 pub fn every_cuda_cpp_twin_matches_the_reference(gpu: &Gpu) {
@@ -11,25 +11,13 @@ pub fn every_cuda_cpp_twin_matches_the_reference(gpu: &Gpu) {
         let twins = ladder
             .baselines()
             .iter()
-            .filter(|b| b.name == "cuda_cpp_twin");
+            .filter(|b| b.kind == BaselineKind::CudaCppTwin);
         for b in twins {
             // Every awkward shape (a twin launch is cheap), then the benchmark shape.
             let mut shapes = ladder.awkward_shapes();
             shapes.extend(ladder.bench_shapes());
             for shape in shapes {
-                let seed = inputs::fresh_seed();
-                let mut case = ladder
-                    .prepare(gpu, &shape, seed)
-                    .unwrap_or_else(|e| panic!("{} at {shape}: prepare: {e}", ladder.name()));
-                let c = case
-                    .verify_baseline(gpu, b)
-                    .unwrap_or_else(|e| panic!("{} twin at {shape}: {e}", ladder.name()));
-                assert!(
-                    c.passed(),
-                    "{} twin of step {} at {shape} (KLAB_SEED={seed}): {c}",
-                    ladder.name(),
-                    b.of_step
-                );
+                check(gpu, ladder, Target::Baseline(b), &shape);
                 checked += 1;
             }
         }

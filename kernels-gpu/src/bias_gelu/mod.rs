@@ -2,12 +2,27 @@
 //! the tanh approximation `gelu(v) = 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³)))`: the fusion
 //! ladder (two kernels and a temporary → one kernel → one vectorised kernel).
 
-mod s01_two_kernels;
-mod s02_fused;
-mod s03_fused_vectorized;
-pub use s01_two_kernels::*;
-pub use s02_fused::*;
-pub use s03_fused_vectorized::*;
+steps! {
+    s01_two_kernels,
+    s02_fused,
+    s03_fused_vectorized,
+}
+
+/// How a bias + GELU step is launched.
+#[derive(Clone, Copy, Debug)]
+pub enum Grid {
+    /// Two kernels (the step's first symbol, then its second), one thread per element each.
+    TwoKernels { threads: u32 },
+    /// One kernel, one thread per element.
+    OnePerElement { threads: u32 },
+    /// One kernel, a grid-stride loop of `per_thread`-element vectors over `blocks_per_sm`
+    /// blocks per SM.
+    Stride {
+        threads: u32,
+        blocks_per_sm: u32,
+        per_thread: u32,
+    },
+}
 
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 
@@ -15,15 +30,15 @@ use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 /// step: the first kernel writes `x + bias` there, the second reads it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct BiasGeluParams {
-    pub x: GlobalPtr<f32>,
-    pub bias: GlobalPtr<f32>,
-    pub tmp: GlobalPtrMut<f32>,
-    pub y: GlobalPtrMut<f32>,
+pub struct BiasGeluParams<T = f32> {
+    pub x: GlobalPtr<T>,
+    pub bias: GlobalPtr<T>,
+    pub tmp: GlobalPtrMut<T>,
+    pub y: GlobalPtrMut<T>,
     pub rows: u32,
     pub cols: u32,
 }
-unsafe impl KernelParams for BiasGeluParams {}
+unsafe impl<T: Copy> KernelParams for BiasGeluParams<T> {}
 
 /// `√(2/π)`.
 pub const SQRT_2_OVER_PI: f32 = 0.797_884_6;

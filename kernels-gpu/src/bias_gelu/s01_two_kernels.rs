@@ -30,3 +30,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernels: [bias_gelu_s01_two_kernels, bias_gelu_s01_two_kernels_gelu],
+    technique: "bias add writes a temporary, a second kernel applies GELU",
+    dtype: F32,
+    accepts: Any,
+    grid: Grid::TwoKernels { threads: 256 },
+}

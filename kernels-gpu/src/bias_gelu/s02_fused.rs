@@ -20,3 +20,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: bias_gelu_s02_fused,
+    technique: "one kernel: no temporary (saves a write and a read)",
+    dtype: F32,
+    accepts: Any,
+    grid: Grid::OnePerElement { threads: 256 },
+}

@@ -77,3 +77,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: bias_gelu_s03_fused_vectorized,
+    technique: "fused, grid-stride loop of 128-bit loads/stores",
+    dtype: F32,
+    accepts: Any,
+    grid: Grid::Stride { threads: 256, blocks_per_sm: 8, per_thread: 4 },
+}

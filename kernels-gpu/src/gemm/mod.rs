@@ -56,24 +56,34 @@ macro_rules! warptile_kernel {
     };
 }
 
-mod s01_naive;
-mod s02_coalesced;
-mod s03_smem_tiled;
-mod s04_blocktile_1d;
-mod s05_blocktile_2d;
-mod s06_vectorized;
-mod s07_warptile;
-mod s08_double_buffered;
-mod s09_autotuned;
-pub use s01_naive::*;
-pub use s02_coalesced::*;
-pub use s03_smem_tiled::*;
-pub use s04_blocktile_1d::*;
-pub use s05_blocktile_2d::*;
-pub use s06_vectorized::*;
-pub use s07_warptile::*;
-pub use s08_double_buffered::*;
-pub use s09_autotuned::*;
+steps! {
+    s01_naive,
+    s02_coalesced,
+    s03_smem_tiled,
+    s04_blocktile_1d,
+    s05_blocktile_2d,
+    s06_vectorized,
+    s07_warptile,
+    s08_double_buffered,
+    s09_autotuned,
+}
+
+/// How a GEMM step is launched.
+#[derive(Debug, Clone, Copy)]
+pub enum Grid {
+    /// 32×32 blocks, x along M (step 1).
+    RowMajorThreads,
+    /// 32×32 blocks, x along N (steps 2, 3).
+    ColMajorThreads,
+    /// Step 4: 64×64 tiles, 512 threads.
+    Tile1d,
+    /// Steps 5, 6: 128×128 tiles, 256 threads.
+    Tile2d,
+    /// Steps 7, 8: a warp-tiled kernel with `stages` shared-memory buffers.
+    Warp { tile: WarpTile, stages: u32 },
+    /// Step 9: one of [`S09_VARIANTS`], chosen per case (tuned winner or the default).
+    Tuned,
+}
 
 #[cfg(target_arch = "nvptx64")]
 mod common;

@@ -26,3 +26,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: gemm_s01_naive,
+    technique: "one thread per C element, threads along M (uncoalesced)",
+    dtype: F32,
+    accepts: Any,
+    grid: Grid::RowMajorThreads,
+}

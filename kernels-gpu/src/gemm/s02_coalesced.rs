@@ -26,3 +26,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: gemm_s02_coalesced,
+    technique: "threads along N: coalesced B loads and C stores",
+    dtype: F32,
+    accepts: Any,
+    grid: Grid::ColMajorThreads,
+}

@@ -44,3 +44,11 @@ kernel! {
         unsafe { store1(&p, row, col, acc) };
     }
 }
+
+step! {
+    kernel: gemm_s03_smem_tiled,
+    technique: "32x32 tiles of A and B staged in shared memory",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid::ColMajorThreads,
+}

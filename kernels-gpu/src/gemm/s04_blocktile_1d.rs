@@ -61,3 +61,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: gemm_s04_blocktile_1d,
+    technique: "64x64x8 block tile, 8 results per thread (1-D)",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid::Tile1d,
+}

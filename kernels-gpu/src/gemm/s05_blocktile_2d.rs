@@ -102,3 +102,11 @@ kernel! {
         );
     }
 }
+
+step! {
+    kernel: gemm_s05_blocktile_2d,
+    technique: "128x128x8 block tile, 8x8 register tile per thread",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid::Tile2d,
+}

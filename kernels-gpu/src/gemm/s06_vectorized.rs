@@ -106,3 +106,11 @@ kernel! {
         );
     }
 }
+
+step! {
+    kernel: gemm_s06_vectorized,
+    technique: "transposed A tile, LDS.128, 128-bit global loads/stores",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid::Tile2d,
+}

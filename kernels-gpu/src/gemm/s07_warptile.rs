@@ -380,3 +380,11 @@ warptile_kernel! {
     /// Expected: +10–20% over step 6, ~75–85% of cuBLAS.
     gemm_s07_warptile, warptile, S07_TILE
 }
+
+step! {
+    kernel: gemm_s07_warptile,
+    technique: "warp tiling 128x128x16, warps 64x64, lanes 8x4 x (1x4)",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid::Warp { tile: S07_TILE, stages: 1 },
+}

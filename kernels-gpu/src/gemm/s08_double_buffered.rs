@@ -117,3 +117,11 @@ warptile_kernel! {
     /// 4 warps per block. Expected: +5–15% over step 7, 85–95% of cuBLAS at 4096³.
     gemm_s08_double_buffered, double_buffered, S08_TILE
 }
+
+step! {
+    kernel: gemm_s08_double_buffered,
+    technique: "two smem stages + register prefetch, one barrier per BK",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid::Warp { tile: S08_TILE, stages: 2 },
+}

@@ -245,3 +245,22 @@ warptile_kernel! {
     /// Step 9 variant 128×128×16, warps 32×64 (256 threads), launch bounds (256, 2).
     gemm_s09_autotuned_128x128x16_w32x64_lb2, double_buffered, S09_128X128X16_W32X64
 }
+
+/// Every PTX entry of step 9, the default variant first (the step's symbols).
+pub const S09_SYMBOLS: [&str; S09_VARIANTS.len()] = {
+    let mut out = [""; S09_VARIANTS.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = S09_VARIANTS[i].0;
+        i += 1;
+    }
+    out
+};
+
+step! {
+    symbols: &S09_SYMBOLS,
+    technique: "step 8 over several tile shapes, winner per size from `klab tune`",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid::Tuned,
+}

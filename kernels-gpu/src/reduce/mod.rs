@@ -5,22 +5,54 @@
 //! launches them again on the partials until one value is left. The single-pass step 8
 //! finishes in one launch (the last block to finish reduces the partials).
 
-mod s01_interleaved;
-mod s02_strided_index;
-mod s03_sequential;
-mod s04_add_during_load;
-mod s05_warp_shuffle;
-mod s06_unrolled;
-mod s07_vectorized;
-mod s08_single_pass;
-pub use s01_interleaved::*;
-pub use s02_strided_index::*;
-pub use s03_sequential::*;
-pub use s04_add_during_load::*;
-pub use s05_warp_shuffle::*;
-pub use s06_unrolled::*;
-pub use s07_vectorized::*;
-pub use s08_single_pass::*;
+/// The reduction step files, in order: each declares a sum step and a max step
+/// ([`reduce_steps!`]), collected into [`SUM_STEPS`] and [`MAX_STEPS`]. Adding a step is its
+/// file and its name here.
+macro_rules! reduce_step_files {
+    ($($file:ident),+ $(,)?) => {
+        $(
+            mod $file;
+            #[allow(unused_imports)]
+            pub use $file::*;
+        )+
+        /// The sum ladder's steps, in order (read by the host registry).
+        #[cfg(not(target_arch = "nvptx64"))]
+        pub static SUM_STEPS: &[crate::step::Step<Grid>] = &[$($file::STEP),+];
+        /// The max ladder's steps, in order: the same files' max kernels.
+        #[cfg(not(target_arch = "nvptx64"))]
+        pub static MAX_STEPS: &[crate::step::Step<Grid>] = &[$($file::MAX_STEP),+];
+    };
+}
+
+reduce_step_files! {
+    s01_interleaved,
+    s02_strided_index,
+    s03_sequential,
+    s04_add_during_load,
+    s05_warp_shuffle,
+    s06_unrolled,
+    s07_vectorized,
+    s08_single_pass,
+}
+
+/// Threads per block of the grid-stride steps, and resident blocks per SM they launch.
+pub const GS_THREADS: u32 = 256;
+/// Resident blocks per SM of the grid-stride steps.
+pub const GS_BLOCKS_PER_SM: u32 = 4;
+
+/// How a reduction step covers the input.
+#[derive(Debug, Clone, Copy)]
+pub enum Grid {
+    /// Each block reduces `threads * per_thread` consecutive elements to one partial; the host
+    /// launches again on the partials until one value is left.
+    Tree { threads: u32, per_thread: u32 },
+    /// A fixed grid (`blocks_per_sm` per SM, fewer for small inputs) walks the input with a
+    /// grid-stride loop of 128-bit loads; one more launch of a single block reduces the
+    /// partials.
+    GridStride { threads: u32, blocks_per_sm: u32 },
+    /// As `GridStride`, but the last block finishes: one launch ([`ReduceSinglePassParams`]).
+    SinglePass { threads: u32, blocks_per_sm: u32 },
+}
 
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 
@@ -30,12 +62,12 @@ pub const MAX_THREADS: u32 = 1024;
 /// Arguments of the reduction kernels: `output[block] = reduce(input[block's slice])`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct ReduceParams {
-    pub input: GlobalPtr<f32>,
+pub struct ReduceParams<T = f32> {
+    pub input: GlobalPtr<T>,
     pub output: GlobalPtrMut<f32>,
     pub n: u32,
 }
-unsafe impl KernelParams for ReduceParams {}
+unsafe impl<T: Copy> KernelParams for ReduceParams<T> {}
 
 /// Arguments of the single-pass reduction (step 8): every block writes its partial to
 /// `partials[blockIdx.x]` and bumps `counter`; the last block reduces the partials into
@@ -43,14 +75,14 @@ unsafe impl KernelParams for ReduceParams {}
 /// `counter` must be 0 at launch.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct ReduceSinglePassParams {
-    pub input: GlobalPtr<f32>,
+pub struct ReduceSinglePassParams<T = f32> {
+    pub input: GlobalPtr<T>,
     pub partials: GlobalPtrMut<f32>,
     pub counter: GlobalPtrMut<u32>,
     pub output: GlobalPtrMut<f32>,
     pub n: u32,
 }
-unsafe impl KernelParams for ReduceSinglePassParams {}
+unsafe impl<T: Copy> KernelParams for ReduceSinglePassParams<T> {}
 
 /// A reduction operator: an identity and an associative, commutative combine.
 pub trait ReduceOp {
@@ -232,3 +264,14 @@ macro_rules! reduce_kernels {
     };
 }
 pub(crate) use reduce_kernels;
+
+/// Declares a reduction file's two steps, one per ladder: `STEP` of reduce_sum (kernel `sum`)
+/// and `MAX_STEP` of reduce_max (kernel `max`), with the same technique and launch. The host
+/// tables are [`SUM_STEPS`] and [`MAX_STEPS`].
+macro_rules! reduce_steps {
+    (sum: $sum:ident, max: $max:ident, technique: $t:expr, accepts: $a:expr, grid: $g:expr $(,)?) => {
+        step! { name: STEP, symbols: &[$sum::SYMBOL], technique: $t, dtype: F32, accepts: $a, grid: $g }
+        step! { name: MAX_STEP, symbols: &[$max::SYMBOL], technique: $t, dtype: F32, accepts: $a, grid: $g }
+    };
+}
+pub(crate) use reduce_steps;

@@ -49,3 +49,11 @@ super::reduce_kernels!(
     "Step 1 — interleaved addressing, divergent `tid % 2s` branch: one element per thread, \
      shared-memory tree. See the step's body for mapping and napkin math."
 );
+
+super::reduce_steps! {
+    sum: reduce_sum_s01_interleaved,
+    max: reduce_max_s01_interleaved,
+    technique: "interleaved addressing, divergent tid % 2s branch",
+    accepts: PowerOfTwo { min: 1 },
+    grid: Grid::Tree { threads: 256, per_thread: 1 },
+}

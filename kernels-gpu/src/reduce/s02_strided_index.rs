@@ -48,3 +48,11 @@ super::reduce_kernels!(
     "Step 2 — strided index `2·s·tid`: no divergence inside warps, but shared-memory bank \
      conflicts. See the step's body for the napkin math."
 );
+
+super::reduce_steps! {
+    sum: reduce_sum_s02_strided_index,
+    max: reduce_max_s02_strided_index,
+    technique: "strided index 2*s*tid: no divergence, bank conflicts",
+    accepts: PowerOfTwo { min: 1 },
+    grid: Grid::Tree { threads: 256, per_thread: 1 },
+}

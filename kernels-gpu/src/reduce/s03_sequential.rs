@@ -47,3 +47,11 @@ super::reduce_kernels!(
     "Step 3 — sequential addressing (`tid < s` adds `tile[tid + s]`): conflict-free shared \
      memory. See the step's body for the napkin math."
 );
+
+super::reduce_steps! {
+    sum: reduce_sum_s03_sequential,
+    max: reduce_max_s03_sequential,
+    technique: "sequential addressing: conflict-free shared tree",
+    accepts: PowerOfTwo { min: 1 },
+    grid: Grid::Tree { threads: 256, per_thread: 1 },
+}

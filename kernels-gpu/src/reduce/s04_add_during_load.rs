@@ -50,3 +50,11 @@ super::reduce_kernels!(
     "Step 4 — two elements per thread, combined during the load, then the sequential tree. \
      See the step's body for the napkin math."
 );
+
+super::reduce_steps! {
+    sum: reduce_sum_s04_add_during_load,
+    max: reduce_max_s04_add_during_load,
+    technique: "two elements per thread, combined during the load",
+    accepts: PowerOfTwo { min: 1 },
+    grid: Grid::Tree { threads: 256, per_thread: 2 },
+}

@@ -63,3 +63,11 @@ kernel! {
         s05_body::<Max>(p)
     }
 }
+
+super::reduce_steps! {
+    sum: reduce_sum_s05_warp_shuffle,
+    max: reduce_max_s05_warp_shuffle,
+    technique: "add during load, shared tree to 64, last warp with shuffles",
+    accepts: PowerOfTwo { min: 64 },
+    grid: Grid::Tree { threads: 256, per_thread: 2 },
+}

@@ -70,3 +70,11 @@ super::reduce_kernels!(
     "Step 6 — block size as a const generic (256): the shared tree and the warp stage fully \
      unrolled. Launch with exactly `S06_THREADS` threads."
 );
+
+super::reduce_steps! {
+    sum: reduce_sum_s06_unrolled,
+    max: reduce_max_s06_unrolled,
+    technique: "block size as a const generic: tree fully unrolled",
+    accepts: Exactly,
+    grid: Grid::Tree { threads: S06_THREADS, per_thread: 2 },
+}

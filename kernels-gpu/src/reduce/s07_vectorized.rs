@@ -39,3 +39,11 @@ super::reduce_kernels!(
     "Step 7 — grid-stride loop of 128-bit loads (scalar head and tail), block reduction with \
      shuffles. See the step's body for the napkin math."
 );
+
+super::reduce_steps! {
+    sum: reduce_sum_s07_vectorized,
+    max: reduce_max_s07_vectorized,
+    technique: "grid-stride loop of 128-bit loads, shuffle block reduction",
+    accepts: WarpMultiple,
+    grid: Grid::GridStride { threads: GS_THREADS, blocks_per_sm: GS_BLOCKS_PER_SM },
+}

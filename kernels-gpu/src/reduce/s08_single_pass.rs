@@ -63,3 +63,11 @@ super::reduce_kernels!(
     "Step 8 — single pass: step 7's blocks, then the last block (atomic counter + fence) \
      reduces the partials. See the step's body for the napkin math."
 );
+
+super::reduce_steps! {
+    sum: reduce_sum_s08_single_pass,
+    max: reduce_max_s08_single_pass,
+    technique: "one launch: last block (atomic counter + fence) reduces the partials",
+    accepts: WarpMultiple,
+    grid: Grid::SinglePass { threads: GS_THREADS, blocks_per_sm: GS_BLOCKS_PER_SM },
+}

@@ -1,22 +1,32 @@
 //! Row sums of a row-major f32 `rows × cols` matrix, `out[r] = Σ_c in[r][c]`: the 2-D
 //! reduction ladder (one thread per row → one warp per row → one block per row).
 
-mod s01_thread_per_row;
-mod s02_warp_per_row;
-mod s03_block_per_row;
-pub use s01_thread_per_row::*;
-pub use s02_warp_per_row::*;
-pub use s03_block_per_row::*;
+steps! {
+    s01_thread_per_row,
+    s02_warp_per_row,
+    s03_block_per_row,
+}
+
+/// How a row-sum step is launched: what sums one row.
+#[derive(Clone, Copy, Debug)]
+pub enum Grid {
+    /// One thread per row: `rows` threads, `threads` per block.
+    ThreadPerRow { threads: u32 },
+    /// One warp per row: `32 × rows` threads, `threads` per block.
+    WarpPerRow { threads: u32 },
+    /// One block of `threads` per row.
+    BlockPerRow { threads: u32 },
+}
 
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 
 /// Arguments of the row-sum kernels: `input` is `rows × cols`, `output` has `rows` values.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct RowSumParams {
-    pub input: GlobalPtr<f32>,
+pub struct RowSumParams<T = f32> {
+    pub input: GlobalPtr<T>,
     pub output: GlobalPtrMut<f32>,
     pub rows: u32,
     pub cols: u32,
 }
-unsafe impl KernelParams for RowSumParams {}
+unsafe impl<T: Copy> KernelParams for RowSumParams<T> {}

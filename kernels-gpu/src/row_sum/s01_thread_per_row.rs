@@ -27,3 +27,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: row_sum_s01_thread_per_row,
+    technique: "one thread per row (uncoalesced)",
+    dtype: F32,
+    accepts: Any,
+    grid: Grid::ThreadPerRow { threads: 256 },
+}

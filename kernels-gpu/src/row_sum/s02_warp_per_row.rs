@@ -31,3 +31,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: row_sum_s02_warp_per_row,
+    technique: "one warp per row, coalesced, shuffle reduction",
+    dtype: F32,
+    accepts: WarpMultiple,
+    grid: Grid::WarpPerRow { threads: 256 },
+}

@@ -32,3 +32,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: row_sum_s03_block_per_row,
+    technique: "one block per row, 128-bit loads, block reduction",
+    dtype: F32,
+    accepts: WarpMultiple,
+    grid: Grid::BlockPerRow { threads: 256 },
+}

@@ -16,3 +16,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: saxpy_s01_naive,
+    technique: "one thread per element",
+    dtype: F32,
+    accepts: Any,
+    grid: Grid::OnePerElement { threads: 256 },
+}

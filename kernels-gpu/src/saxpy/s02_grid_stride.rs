@@ -20,3 +20,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: saxpy_s02_grid_stride,
+    technique: "grid-stride loop over a fixed grid",
+    dtype: F32,
+    accepts: Any,
+    grid: Grid::Stride { threads: 256, blocks_per_sm: 8, per_thread: 1 },
+}

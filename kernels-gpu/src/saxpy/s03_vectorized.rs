@@ -63,3 +63,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: saxpy_s03_vectorized,
+    technique: "grid-stride loop of 128-bit loads/stores, scalar head and tail",
+    dtype: F32,
+    accepts: Any,
+    grid: Grid::Stride { threads: 256, blocks_per_sm: 8, per_thread: 4 },
+}

@@ -5,29 +5,35 @@
 //! Every step launches a 1-D grid of tiles (`tiles_x · tiles_y` blocks, block `b` takes tile
 //! `(b % tiles_x, b / tiles_x)`), so tall matrices never hit the 65535 limit of `gridDim.y`.
 
-mod s01_naive;
-mod s02_smem_tile;
-mod s03_padded;
-mod s04_vectorized_4x4;
-mod s05_smem_vectorized;
-pub use s01_naive::*;
-pub use s02_smem_tile::*;
-pub use s03_padded::*;
-pub use s04_vectorized_4x4::*;
-pub use s05_smem_vectorized::*;
+steps! {
+    s01_naive,
+    s02_smem_tile,
+    s03_padded,
+    s04_vectorized_4x4,
+    s05_smem_vectorized,
+}
+
+/// How a transpose step is launched: a 1-D grid of tiles, each block covering one input patch.
+#[derive(Clone, Copy, Debug)]
+pub struct Grid {
+    /// Width and height of the input patch one block covers.
+    pub tile: (u32, u32),
+    /// Block dimensions (x, y).
+    pub block: (u32, u32),
+}
 
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 
 /// Arguments of the transpose kernels: `input` is `rows × cols`, `output` is `cols × rows`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct TransposeParams {
-    pub input: GlobalPtr<f32>,
-    pub output: GlobalPtrMut<f32>,
+pub struct TransposeParams<T = f32> {
+    pub input: GlobalPtr<T>,
+    pub output: GlobalPtrMut<T>,
     pub rows: u32,
     pub cols: u32,
 }
-unsafe impl KernelParams for TransposeParams {}
+unsafe impl<T: Copy> KernelParams for TransposeParams<T> {}
 
 /// Tile `(x, y)` of this block when the grid is 1-D over `ceil(cols / tile_w)` tiles per row.
 #[cfg(target_arch = "nvptx64")]

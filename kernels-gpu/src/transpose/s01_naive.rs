@@ -29,3 +29,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: transpose_s01_naive,
+    technique: "one thread per element: coalesced reads, strided writes",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid { tile: S01_TILE, block: S01_TILE },
+}

@@ -67,3 +67,11 @@ kernel! {
         tiled_body::<TILE>(p, tile)
     }
 }
+
+step! {
+    kernel: transpose_s02_smem_tile,
+    technique: "32x32 shared tile, block 32x8: coalesced both ways, 32-way bank conflicts",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid { tile: (TILE, TILE), block: (TILE, BLOCK_ROWS) },
+}

@@ -17,3 +17,11 @@ kernel! {
         super::s02_smem_tile::tiled_body::<{ TILE + 1 }>(p, tile)
     }
 }
+
+step! {
+    kernel: transpose_s03_padded,
+    technique: "tile padded to 33 columns: no bank conflicts",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid { tile: (TILE, TILE), block: (TILE, BLOCK_ROWS) },
+}

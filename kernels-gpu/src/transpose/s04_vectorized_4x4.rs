@@ -73,3 +73,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: transpose_s04_vectorized_4x4,
+    technique: "4x4 per thread in registers, 128-bit loads and stores, no shared memory",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid { tile: (S04_TILE, S04_TILE), block: S04_BLOCK },
+}

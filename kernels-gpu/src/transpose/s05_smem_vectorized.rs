@@ -139,3 +139,11 @@ kernel! {
         }
     }
 }
+
+step! {
+    kernel: transpose_s05_smem_vectorized,
+    technique: "64x64 padded shared tile, block 8x32: LDG.128 in, STG.128 out, conflict-free LDS/STS",
+    dtype: F32,
+    accepts: Exactly,
+    grid: Grid { tile: (S05_TILE, S05_TILE), block: S05_BLOCK },
+}

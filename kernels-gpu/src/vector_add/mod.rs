@@ -1,7 +1,15 @@
 //! Vector add, `c = a + b`: the first kernel, one thread per element.
 
-mod s01_naive;
-pub use s01_naive::*;
+steps! {
+    s01_naive,
+}
+
+/// How a vector_add step is launched.
+#[derive(Clone, Copy, Debug)]
+pub enum Grid {
+    /// One thread per element, `threads` per block.
+    OnePerElement { threads: u32 },
+}
 
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 

@@ -12,7 +12,6 @@ use half::{bf16, f16};
 use kernel_lab::half_ref::{self as hr, BF16_SPECIALS, F16_SPECIALS, F32_CONVERSION_CASES};
 use kernel_lab::inputs;
 use kernel_lab::runtime::{DeviceBuffer, Gpu, Launch};
-use kernel_lab::testing::gpu_or_skip;
 use kernels_gpu::selftest as st;
 use kernels_gpu::{Bf16, F16};
 use rand::{Rng, SeedableRng, rngs::SmallRng};
@@ -185,12 +184,7 @@ fn emulate_from_f32(io: &HalfIo, fill: (u32, u16)) -> HalfRun {
     r
 }
 
-#[test]
-fn half_conversions_from_f32_round_to_nearest_even_and_pack_lo_hi() {
-    let Some(gpu) = gpu_or_skip("half_conversions_from_f32_round_to_nearest_even_and_pack_lo_hi")
-    else {
-        return;
-    };
+pub fn half_conversions_from_f32_round_to_nearest_even_and_pack_lo_hi(gpu: &Gpu) {
     let seed = inputs::fresh_seed();
     let io = from_f32_io(seed);
     for fill in FILLS {
@@ -262,11 +256,7 @@ fn emulate_to_f32(io: &HalfIo, fill: (u32, u16)) -> HalfRun {
     r
 }
 
-#[test]
-fn half_conversions_to_f32_are_exact_for_every_bit_pattern() {
-    let Some(gpu) = gpu_or_skip("half_conversions_to_f32_are_exact_for_every_bit_pattern") else {
-        return;
-    };
+pub fn half_conversions_to_f32_are_exact_for_every_bit_pattern(gpu: &Gpu) {
     let io = to_f32_io();
     for fill in FILLS {
         let launch = Launch::cover(io.n, 256);
@@ -485,11 +475,7 @@ fn emulate_arith(case: &ArithCase, fill: (u32, u16)) -> HalfRun {
     r
 }
 
-#[test]
-fn half_packed_fma_add_and_mul_are_correctly_rounded() {
-    let Some(gpu) = gpu_or_skip("half_packed_fma_add_and_mul_are_correctly_rounded") else {
-        return;
-    };
+pub fn half_packed_fma_add_and_mul_are_correctly_rounded(gpu: &Gpu) {
     let seed = inputs::fresh_seed();
     let case = arith_case(seed);
     for fill in FILLS {
@@ -606,11 +592,7 @@ fn emulate_vec(io: &HalfIo) -> HalfRun {
     r
 }
 
-#[test]
-fn half_vectors_of_eight_through_global_and_shared_memory() {
-    let Some(gpu) = gpu_or_skip("half_vectors_of_eight_through_global_and_shared_memory") else {
-        return;
-    };
+pub fn half_vectors_of_eight_through_global_and_shared_memory(gpu: &Gpu) {
     let io = vec_io(inputs::fresh_seed());
     let threads = VEC_THREADS as u32;
     let launch = Launch::linear(VEC_BLOCKS as u32, threads).with_smem(32 * threads);
@@ -626,8 +608,7 @@ fn half_vectors_of_eight_through_global_and_shared_memory() {
 
 // ---- the checks themselves, on the CPU ----
 
-#[test]
-fn half_checks_accept_cpu_emulations_of_the_kernels() {
+pub fn half_checks_accept_cpu_emulations_of_the_kernels() {
     let seed = inputs::fresh_seed();
     let io = from_f32_io(seed);
     let io_to = to_f32_io();
@@ -641,8 +622,7 @@ fn half_checks_accept_cpu_emulations_of_the_kernels() {
     check_vec(&io, &emulate_vec(&io));
 }
 
-#[test]
-fn half_checks_reject_a_swapped_pack_order_and_an_unwritten_element() {
+pub fn half_checks_reject_a_swapped_pack_order_and_an_unwritten_element() {
     let seed = inputs::fresh_seed();
     let io = from_f32_io(seed);
     let mut swapped = emulate_from_f32(&io, FILLS[0]);
@@ -664,3 +644,35 @@ fn half_checks_reject_a_swapped_pack_order_and_an_unwritten_element() {
         assert_eq!(ok, passes, "unwritten element {k} under fill {fill:x?}");
     }
 }
+
+/// The GPU tests of this module.
+pub const TESTS: &[crate::GpuTest] = &[
+    (
+        "half_conversions_from_f32_round_to_nearest_even_and_pack_lo_hi",
+        half_conversions_from_f32_round_to_nearest_even_and_pack_lo_hi,
+    ),
+    (
+        "half_conversions_to_f32_are_exact_for_every_bit_pattern",
+        half_conversions_to_f32_are_exact_for_every_bit_pattern,
+    ),
+    (
+        "half_packed_fma_add_and_mul_are_correctly_rounded",
+        half_packed_fma_add_and_mul_are_correctly_rounded,
+    ),
+    (
+        "half_vectors_of_eight_through_global_and_shared_memory",
+        half_vectors_of_eight_through_global_and_shared_memory,
+    ),
+];
+
+/// Its checks of the checks, on the CPU (they run without a device too).
+pub const CPU_TESTS: &[crate::CpuTest] = &[
+    (
+        "half_checks_accept_cpu_emulations_of_the_kernels",
+        half_checks_accept_cpu_emulations_of_the_kernels,
+    ),
+    (
+        "half_checks_reject_a_swapped_pack_order_and_an_unwritten_element",
+        half_checks_reject_a_swapped_pack_order_and_an_unwritten_element,
+    ),
+];

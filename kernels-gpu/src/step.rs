@@ -1,0 +1,145 @@
+//! A step's declaration, written beside its kernel: which PTX entries it launches, what it
+//! does differently, the element type of its data, and how the host launches it. The ladder's
+//! `mod.rs` lists its step files once ([`steps!`]), which makes the table the host registry
+//! reads; the registry derives the ladder, the step number and the slug from the symbol
+//! (`<ladder>_s<NN>_<slug>`) and checks them when it loads.
+//!
+//! ```ignore
+//! // kernels-gpu/src/saxpy/s03_vectorized.rs
+//! kernel! { fn saxpy_s03_vectorized(p: SaxpyParams) { ... } }
+//! step! {
+//!     kernel: saxpy_s03_vectorized,
+//!     technique: "grid-stride loop of 128-bit loads/stores, scalar head and tail",
+//!     dtype: F32,
+//!     accepts: Any,
+//!     grid: Grid::Stride { threads: 256, blocks_per_sm: 8, per_thread: 4 },
+//! }
+//! ```
+//!
+//! Declarations are host data: they are compiled out of the device build, so they never reach
+//! the PTX.
+
+/// The element type of a step's inputs and outputs in memory (arithmetic may be wider: the
+/// bf16 steps compute in f32).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DType {
+    F32,
+    Bf16,
+    F16,
+}
+
+impl DType {
+    /// Every element type, in the order `klab list` shows them.
+    pub const ALL: [DType; 3] = [DType::F32, DType::Bf16, DType::F16];
+
+    /// Bytes per element.
+    pub const fn size(self) -> usize {
+        match self {
+            DType::F32 => 4,
+            DType::Bf16 | DType::F16 => 2,
+        }
+    }
+
+    /// The name in listings, JSON and file names: `f32`, `bf16`, `f16`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            DType::F32 => "f32",
+            DType::Bf16 => "bf16",
+            DType::F16 => "f16",
+        }
+    }
+}
+
+/// Which block sizes (threads per block) a kernel's code handles, besides the device limit
+/// (`klab occupancy` checks `--block` against it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepts {
+    /// Only its launch's: tile shapes or a const generic fix the block in the code.
+    Exactly,
+    /// Powers of two from `min`: a shared-memory tree halves `blockDim`.
+    PowerOfTwo { min: u32 },
+    /// Multiples of 32: one warp per item, or one value per warp in a block reduction.
+    WarpMultiple,
+    /// Any: the code reads `blockDim` and checks its bounds.
+    Any,
+}
+
+/// One step as declared beside its kernel; `G` is the ladder's own description of how the
+/// host launches it (its `Grid` type).
+#[derive(Debug)]
+pub struct Step<G: 'static> {
+    /// Every PTX entry the step launches; the first is the step's own, `<ladder>_s<NN>_<slug>`.
+    pub symbols: &'static [&'static str],
+    /// What the step does differently from the one before.
+    pub technique: &'static str,
+    /// The element type of its data.
+    pub dtype: DType,
+    /// Which blocks its code handles.
+    pub accepts: Accepts,
+    /// How the host launches it.
+    pub grid: G,
+}
+
+/// Declares the step of the file it stands in, as the constant `STEP` that the ladder's
+/// [`steps!`] table collects. `kernel: NAME` for a step of one kernel, `kernels: [A, B]` for a
+/// step that launches several (the first names the step), or `symbols: EXPR` for a list made
+/// elsewhere (the tuned GEMM's variants). `dtype` is a [`DType`] variant, `accepts` an
+/// [`Accepts`] one; `grid` is an expression of the ladder's `Grid` type (the ladder module's
+/// items are in scope). `name: NAME` declares the constant under another name than `STEP`
+/// (the reductions declare a sum and a max step per file).
+#[macro_export]
+macro_rules! step {
+    (kernel: $k:ident, $($rest:tt)*) => {
+        $crate::step! { name: STEP, symbols: &[$k::SYMBOL], $($rest)* }
+    };
+    (kernels: [$($k:ident),+ $(,)?], $($rest:tt)*) => {
+        $crate::step! { name: STEP, symbols: &[$($k::SYMBOL),+], $($rest)* }
+    };
+    (symbols: $syms:expr, $($rest:tt)*) => {
+        $crate::step! { name: STEP, symbols: $syms, $($rest)* }
+    };
+    (
+        name: $name:ident,
+        symbols: $syms:expr,
+        technique: $tech:expr,
+        dtype: $dtype:ident,
+        accepts: $accepts:expr,
+        grid: $grid:expr $(,)?
+    ) => {
+        /// This file's step, collected by the ladder's step table.
+        #[cfg(not(target_arch = "nvptx64"))]
+        pub(super) const $name: $crate::step::Step<super::Grid> = $crate::step::Step {
+            symbols: $syms,
+            technique: $tech,
+            dtype: $crate::step::DType::$dtype,
+            accepts: {
+                #[allow(unused_imports)]
+                use $crate::step::Accepts::*;
+                $accepts
+            },
+            grid: {
+                #[allow(unused_imports)]
+                use super::*;
+                $grid
+            },
+        };
+    };
+}
+
+/// Declares a ladder's step files, in order, and the ladder's step table `STEPS` (host only):
+/// `steps! { s01_naive, s02_grid_stride }` is `mod s01_naive; pub use s01_naive::*; …` and
+/// `pub static STEPS = [s01_naive::STEP, s02_grid_stride::STEP]`. Adding a step is its file and
+/// its name here.
+#[macro_export]
+macro_rules! steps {
+    ($($file:ident),+ $(,)?) => {
+        $(
+            mod $file;
+            #[allow(unused_imports)]
+            pub use $file::*;
+        )+
+        /// The ladder's steps, in order (read by the host registry).
+        #[cfg(not(target_arch = "nvptx64"))]
+        pub static STEPS: &[$crate::step::Step<Grid>] = &[$($file::STEP),+];
+    };
+}
