@@ -39,7 +39,7 @@ pub fn occupancy(args: &OccupancyArgs) -> Result<()> {
         .or_else(|| device_arch.clone())
         .unwrap_or_else(|| tools::DEFAULT_ARCH.to_string());
     let limits = occupancy::arch_limits(&arch)?;
-    let assembly = ptxas::embedded(&arch)?;
+    let assembly = ptxas::kernel(&t.symbol, &arch)?;
     let r = assembly.resources_of(&t.symbol)?;
     let (smem, note) = dynamic_smem(&t, args.smem);
     let o = occupancy::theoretical(
