@@ -255,17 +255,18 @@ fn a_second_klab_sass_runs_no_tool() {
     }
     let cache = tempfile::tempdir().unwrap();
     let klab = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_klab"))
-            .args(args)
-            .env("KLAB_CACHE_DIR", cache.path())
-            .env("KLAB_CACHE_LOG", "1")
-            .output()
-            .unwrap();
+        let out =
+            std::process::Command::new(kernel_lab::testing::klab_bin(env!("CARGO_BIN_EXE_klab")))
+                .args(args)
+                .env("KLAB_CACHE_DIR", cache.path())
+                .env("KLAB_CACHE_LOG", "1")
+                .output()
+                .unwrap();
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         assert!(out.status.success(), "klab {args:?}: {}", text(&out.stderr));
         (text(&out.stdout), text(&out.stderr))
     };
-    let sass = ["sass", "saxpy/1"];
+    let sass = ["sass", "saxpy/1", "--arch", "sm_90"];
     let (cold, log) = klab(&sass);
     assert!(
         log.contains("klab cache: miss ptxas") && log.contains("klab cache: miss nvdisasm"),
@@ -279,7 +280,7 @@ fn a_second_klab_sass_runs_no_tool() {
     );
     assert!(!log.contains("miss") && !log.contains("replaced"), "{log}");
     // occupancy needs only the assembly, which `klab sass` left there.
-    let (_, log) = klab(&["occupancy", "saxpy/1", "--block", "256"]);
+    let (_, log) = klab(&["occupancy", "saxpy/1", "--block", "256", "--arch", "sm_90"]);
     assert!(
         log.contains("klab cache: hit ptxas") && !log.contains("miss"),
         "{log}"
