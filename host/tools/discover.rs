@@ -1,5 +1,6 @@
 //! Finding NVIDIA's command-line tools, in order: the tool's own override (`KLAB_PTXAS`,
-//! `KLAB_NVDISASM`, `KLAB_CUOBJDUMP`, `KLAB_NCU`: the executable), `KLAB_CUDA_BIN` (a folder),
+//! `KLAB_NVDISASM`, `KLAB_CUOBJDUMP`, `KLAB_NCU`, `KLAB_COMPUTE_SANITIZER`: the executable),
+//! `KLAB_CUDA_BIN` (a folder),
 //! `PATH`, `$CUDA_HOME/bin`, `$CUDA_PATH/bin`, `/usr/local/cuda/bin`, and the pip wheels
 //! (`nvidia-cuda-nvcc`, `nvidia-cuda-nvdisasm`, `nvidia-cuda-cuobjdump`: `<nvidia>/cu13/bin`
 //! or `<nvidia>/cuda_nvcc/bin` for each folder of python3's `nvidia` namespace package).
@@ -17,6 +18,7 @@ pub enum Tool {
     Nvdisasm,
     Cuobjdump,
     Ncu,
+    ComputeSanitizer,
 }
 
 impl Tool {
@@ -27,6 +29,7 @@ impl Tool {
             Tool::Nvdisasm => "nvdisasm",
             Tool::Cuobjdump => "cuobjdump",
             Tool::Ncu => "ncu",
+            Tool::ComputeSanitizer => "compute-sanitizer",
         }
     }
 
@@ -37,6 +40,7 @@ impl Tool {
             Tool::Nvdisasm => "KLAB_NVDISASM",
             Tool::Cuobjdump => "KLAB_CUOBJDUMP",
             Tool::Ncu => "KLAB_NCU",
+            Tool::ComputeSanitizer => "KLAB_COMPUTE_SANITIZER",
         }
     }
 
@@ -46,7 +50,7 @@ impl Tool {
             Tool::Ptxas => Some("nvidia-cuda-nvcc"),
             Tool::Nvdisasm => Some("nvidia-cuda-nvdisasm"),
             Tool::Cuobjdump => Some("nvidia-cuda-cuobjdump"),
-            Tool::Ncu => None,
+            Tool::Ncu | Tool::ComputeSanitizer => None,
         };
         match pip {
             Some(wheel) => format!(
@@ -57,8 +61,14 @@ impl Tool {
                 self.env_override()
             ),
             None => format!(
-                "install Nsight Compute (part of the CUDA toolkit) and put `ncu` on PATH, or \
-                 point {} at the executable or KLAB_CUDA_BIN at its folder",
+                "install {} (part of the CUDA toolkit) and put `{}` on PATH, or point {} at \
+                 the executable or KLAB_CUDA_BIN at its folder",
+                if self == Tool::Ncu {
+                    "Nsight Compute"
+                } else {
+                    "Compute Sanitizer"
+                },
+                self.exe(),
                 self.env_override()
             ),
         }
@@ -218,6 +228,8 @@ mod tests {
             "{h}"
         );
         assert!(Tool::Ncu.install_hint().contains("Nsight Compute"));
+        let s = Tool::ComputeSanitizer.install_hint();
+        assert!(s.contains("Compute Sanitizer") && s.contains("KLAB_COMPUTE_SANITIZER"));
     }
 
     #[test]
