@@ -14,6 +14,7 @@
 pub mod baselines;
 pub mod bench;
 pub mod cli;
+pub mod doctor;
 pub mod error;
 pub mod inputs;
 pub mod ladders;
