@@ -147,9 +147,11 @@ pub fn cache_key(ptx: &str, arch: &str, ptxas: &str) -> Key {
 /// PTX, architecture and ptxas runs no ptxas. Without a cache folder, plain [`assemble`].
 pub fn assemble_cached(ptx: &str, arch: &str) -> Result<Assembly> {
     check_arch(arch)?;
-    match Cache::user() {
-        Some(cache) => assemble_in(&cache, ptx, arch, &version()?, || assemble(ptx, arch)),
-        None => assemble(ptx, arch),
+    // Without a cache folder, or a ptxas that says its version, assemble plainly (which
+    // reports a missing ptxas the usual way).
+    match (Cache::user(), version()) {
+        (Some(cache), Ok(v)) => assemble_in(&cache, ptx, arch, &v, || assemble(ptx, arch)),
+        _ => assemble(ptx, arch),
     }
 }
 

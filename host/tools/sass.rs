@@ -136,10 +136,9 @@ fn disassemble_with(tool: Tool, path: &Path, cubin: &[u8]) -> Result<String> {
 /// disassembler's name and version: nvdisasm takes a quarter of a second even for a tiny cubin.
 pub fn disassemble_cached(cubin: &[u8]) -> Result<String> {
     let (tool, path) = disassembler()?;
-    let Some(cache) = Cache::user() else {
+    let (Some(cache), Ok(version)) = (Cache::user(), discover::version(tool, &path)) else {
         return disassemble_with(tool, &path, cubin);
     };
-    let version = discover::version(tool, &path)?;
     let key = Key::of(&[tool.exe().as_bytes(), version.as_bytes(), cubin]);
     let (parts, _) = cache.get_or_insert_with(tool.exe(), &key, || {
         Ok(vec![disassemble_with(tool, &path, cubin)?.into_bytes()])
