@@ -1,6 +1,6 @@
 // Finding a Rust toolchain that can compile `core` for nvptx64 (it needs the library source).
-// Included by build.rs and by tests/build_pipeline.rs, so the search and its fix-it message
-// are tested without breaking a real build.
+// Included by build.rs, by tests/build_pipeline.rs and by `klab doctor` (host/doctor), so the
+// search and its fix-it message are tested without breaking a real build.
 
 /// A rustc + cargo pair whose sysroot carries the standard library source.
 #[allow(dead_code)]

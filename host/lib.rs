@@ -7,6 +7,7 @@
 pub mod baselines;
 pub mod bench;
 pub mod cli;
+pub mod doctor;
 pub mod element;
 pub mod error;
 pub mod half_ref;

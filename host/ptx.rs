@@ -61,6 +61,14 @@ pub fn isa_version(ptx: &str) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The PTX `.target` directive's architecture (`sm_80`; without options such as `, debug`).
+pub fn target(ptx: &str) -> Option<&str> {
+    ptx.lines()
+        .find_map(|l| l.trim().strip_prefix(".target "))
+        .and_then(|t| t.split(',').next())
+        .map(str::trim)
+}
+
 /// The text of one kernel: from its `.entry` line through the closing brace of its body,
 /// with the module header (`.version`, `.target`, `.address_size`) in front so it stands alone.
 pub fn kernel_text(ptx: &str, symbol: &str) -> Option<String> {
@@ -238,6 +246,12 @@ mod tests {
             vec!["nope".to_string()]
         );
         assert_eq!(isa_version(SAMPLE), Some("7.0"));
+        assert_eq!(target(SAMPLE), Some("sm_80"));
+        assert_eq!(
+            target(".version 8.0\n.target sm_90a, debug\n"),
+            Some("sm_90a")
+        );
+        assert_eq!(target(".version 8.0\n"), None);
     }
 
     #[test]
@@ -281,5 +295,6 @@ mod tests {
             PTX.contains(&format!(".target {PTX_ARCH}")),
             "PTX header does not name {PTX_ARCH}"
         );
+        assert_eq!(target(PTX), Some(PTX_ARCH));
     }
 }

@@ -4,6 +4,8 @@
 //!   every registered kernel;
 //! - every kernel that uses shared memory reads and writes it with LDS/STS, never with generic
 //!   LD/ST (DESIGN.md §3);
+//! - a kernel assembled on its own (what `klab sass` does) has the module's resources and SASS,
+//!   and a second `klab sass` takes both from the cache;
 //! - pinned kernels' instruction mixes match the blessed snapshots in `tests/snapshots/`.
 //!   After an intended change, re-bless with `KLAB_BLESS=1 cargo test --test sass_snapshots`
 //!   and review the diff of `tests/snapshots/` like code.
@@ -13,7 +15,7 @@
 
 use kernel_lab::tools::discover::{self, Tool};
 use kernel_lab::tools::summary::Summary;
-use kernel_lab::tools::{ptxas, sass};
+use kernel_lab::tools::{diff, ptxas, sass};
 use kernel_lab::{ptx, registry};
 use std::path::PathBuf;
 
@@ -86,8 +88,9 @@ fn shared_memory_is_accessed_with_lds_and_sts_never_generic_ld_st() {
     }
     let mut checked = 0;
     for arch in ARCHES {
+        let module = sass::ModuleSass::embedded(arch).unwrap_or_else(|e| panic!("{e}"));
         for symbol in ptx::entry_names(ptx::PTX) {
-            let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+            let k = module.kernel(symbol).unwrap_or_else(|e| panic!("{e}"));
             if !uses_shared_memory(symbol, k.resources.smem_bytes) {
                 continue;
             }
@@ -207,44 +210,83 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
 #[test]
 fn every_kernels_own_ptx_assembles_on_its_own() {
     // What `klab ptx <kernel>` prints must be a complete module (header, the module variables
-    // the kernel uses, the kernel).
+    // the kernel uses, the kernel); and `klab sass`/`occupancy`, which assemble just that
+    // (`ptxas::kernel`), must report what the whole module does: the same resources on every
+    // architecture, and the same SASS up to label numbers.
     if !tools_or_skip("every_kernels_own_ptx_assembles_on_its_own") {
         return;
     }
-    for symbol in ptx::entry_names(ptx::PTX) {
-        let text = ptx::kernel_text(ptx::PTX, symbol).unwrap();
-        let a = ptxas::assemble(&text, SNAPSHOT_ARCH)
-            .unwrap_or_else(|e| panic!("{symbol}'s own PTX does not assemble: {e}\n{text}"));
-        let alone = a.resources_of(symbol).unwrap();
-        let module = ptxas::embedded(SNAPSHOT_ARCH).unwrap();
-        let full = module.resources_of(symbol).unwrap();
-        // Static shared arrays are laid out in declaration order, each 16-byte aligned, so the
-        // total may differ by alignment padding between the two modules; all else is equal.
-        let shared_vars = text.matches(".shared .align").count() as i64;
-        assert!(
-            (alone.smem_bytes as i64 - full.smem_bytes as i64).abs() < 16 * shared_vars.max(1),
-            "{symbol}: shared memory {} alone vs {} in the module",
-            alone.smem_bytes,
-            full.smem_bytes
-        );
-        assert_eq!(
-            (
-                alone.registers,
-                alone.stack_frame,
-                alone.spill_stores,
-                alone.spill_loads,
-                alone.barriers
-            ),
-            (
-                full.registers,
-                full.stack_frame,
-                full.spill_stores,
-                full.spill_loads,
-                full.barriers
-            ),
-            "{symbol}: resources differ when assembled alone"
-        );
+    for arch in ARCHES {
+        let module = sass::ModuleSass::embedded(arch).unwrap_or_else(|e| panic!("{e}"));
+        for symbol in ptx::entry_names(ptx::PTX) {
+            let alone = ptxas::kernel(symbol, arch).unwrap_or_else(|e| {
+                let text = ptx::kernel_text(ptx::PTX, symbol).unwrap_or_default();
+                panic!("{symbol}'s own PTX does not assemble for {arch}: {e}\n{text}")
+            });
+            assert_eq!(
+                alone.resources_of(symbol).unwrap(),
+                module.assembly.resources_of(symbol).unwrap(),
+                "{symbol} ({arch}): resources differ when assembled alone"
+            );
+            if *arch != SNAPSHOT_ARCH {
+                continue;
+            }
+            let normalised = |k: &sass::KernelSass| -> Vec<String> {
+                k.lines.iter().map(|l| diff::normalise(l)).collect()
+            };
+            let listing = sass::disassemble_cached(&alone.cubin).unwrap();
+            let own = sass::KernelSass::cut(&alone, &listing, symbol).unwrap();
+            let theirs = module.kernel(symbol).unwrap();
+            // Label numbers differ between the two listings: renumber both alike.
+            let (a, b) = diff::renumber_labels(&normalised(&own), &normalised(&theirs));
+            assert!(
+                a == b,
+                "{symbol} ({arch}): SASS differs when assembled alone:\n{}",
+                diff::unified("module", &theirs.lines, "alone", &own.lines, 3)
+            );
+        }
     }
+}
+
+#[test]
+fn a_second_klab_sass_runs_no_tool() {
+    // The second call finds ptxas's and nvdisasm's output in the cache: one line each with
+    // KLAB_CACHE_LOG=1, and nothing assembled or disassembled.
+    if !tools_or_skip("a_second_klab_sass_runs_no_tool") {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let klab = |args: &[&str]| {
+        let out =
+            std::process::Command::new(kernel_lab::testing::klab_bin(env!("CARGO_BIN_EXE_klab")))
+                .args(args)
+                .env("KLAB_CACHE_DIR", cache.path())
+                .env("KLAB_CACHE_LOG", "1")
+                .output()
+                .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        assert!(out.status.success(), "klab {args:?}: {}", text(&out.stderr));
+        (text(&out.stdout), text(&out.stderr))
+    };
+    let sass = ["sass", "saxpy/1", "--arch", "sm_90"];
+    let (cold, log) = klab(&sass);
+    assert!(
+        log.contains("klab cache: miss ptxas") && log.contains("klab cache: miss nvdisasm"),
+        "{log}"
+    );
+    let (warm, log) = klab(&sass);
+    assert_eq!(warm, cold);
+    assert!(
+        log.contains("klab cache: hit ptxas") && log.contains("klab cache: hit nvdisasm"),
+        "{log}"
+    );
+    assert!(!log.contains("miss") && !log.contains("replaced"), "{log}");
+    // occupancy needs only the assembly, which `klab sass` left there.
+    let (_, log) = klab(&["occupancy", "saxpy/1", "--block", "256", "--arch", "sm_90"]);
+    assert!(
+        log.contains("klab cache: hit ptxas") && !log.contains("miss"),
+        "{log}"
+    );
 }
 
 #[test]

@@ -66,7 +66,7 @@ impl KernelFacts for ToolFacts {
     }
     fn sass(&self, symbol: &str) -> Option<Summary> {
         self.assembly.as_ref().ok()?;
-        match crate::tools::sass::kernel_sass(symbol, &self.arch) {
+        match crate::tools::sass::ModuleSass::embedded(&self.arch).and_then(|m| m.kernel(symbol)) {
             Ok(k) => Some(Summary::of(&k)),
             Err(e) => {
                 let mut slot = self.sass_error.lock().unwrap_or_else(|e| e.into_inner());

@@ -4,6 +4,7 @@
 
 mod bench;
 mod compare;
+mod doctor;
 mod info;
 mod list;
 mod occupancy;
@@ -42,6 +43,9 @@ pub struct Cli {
 pub enum Command {
     /// The device, the driver, and how the kernels were built (works without a GPU).
     Info,
+    /// Whether this machine can build, inspect and run kernel-lab, and how to fix what it
+    /// cannot; exit 1 unless both README commands can run (works without a GPU).
+    Doctor(doctor::DoctorArgs),
     /// Every registered kernel, ladder by ladder.
     List,
     /// Run one kernel, verify it against the CPU reference, and time it.
@@ -70,6 +74,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info => info::info(),
+        Command::Doctor(args) => doctor::doctor(&args),
         Command::List => list::list(),
         Command::Run(args) => run::run(&args),
         Command::Bench(args) => bench::bench(&args),

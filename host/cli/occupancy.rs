@@ -47,7 +47,7 @@ pub fn occupancy(args: &OccupancyArgs) -> Result<()> {
         .unwrap_or_else(|| tools::DEFAULT_ARCH.to_string());
     let limits = occupancy::arch_limits(&arch)?;
     let (block, block_note) = block_threads(&t, args.block, limits)?;
-    let assembly = ptxas::embedded(&arch)?;
+    let assembly = ptxas::kernel(&t.symbol, &arch)?;
     let r = assembly.resources_of(&t.symbol)?;
     let (smem, smem_note) = dynamic_smem(&t, args.smem);
     let o = occupancy::theoretical(

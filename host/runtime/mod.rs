@@ -4,9 +4,11 @@
 mod buffer;
 mod device;
 mod launch;
+mod probe;
 mod timer;
 
 pub use buffer::DeviceBuffer;
 pub use device::{DeviceInfo, Gpu, driver_present};
 pub use launch::{Launch, ParamBlock};
+pub use probe::{DeviceSummary, DriverProbe, probe};
 pub use timer::EventTimer;

@@ -1,13 +1,15 @@
 //! Finding NVIDIA's command-line tools, in order: the tool's own override (`KLAB_PTXAS`,
-//! `KLAB_NVDISASM`, `KLAB_CUOBJDUMP`, `KLAB_NCU`: the executable), `KLAB_CUDA_BIN` (a folder),
+//! `KLAB_NVDISASM`, `KLAB_CUOBJDUMP`, `KLAB_NCU`, `KLAB_COMPUTE_SANITIZER`: the executable),
+//! `KLAB_CUDA_BIN` (a folder),
 //! `PATH`, `$CUDA_HOME/bin`, `$CUDA_PATH/bin`, `/usr/local/cuda/bin`, and the pip wheels
 //! (`nvidia-cuda-nvcc`, `nvidia-cuda-nvdisasm`, `nvidia-cuda-cuobjdump`: `<nvidia>/cu13/bin`
 //! or `<nvidia>/cuda_nvcc/bin` for each folder of python3's `nvidia` namespace package).
 
 use crate::error::{Error, Result};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// A tool kernel-lab runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,6 +18,7 @@ pub enum Tool {
     Nvdisasm,
     Cuobjdump,
     Ncu,
+    ComputeSanitizer,
 }
 
 impl Tool {
@@ -26,6 +29,7 @@ impl Tool {
             Tool::Nvdisasm => "nvdisasm",
             Tool::Cuobjdump => "cuobjdump",
             Tool::Ncu => "ncu",
+            Tool::ComputeSanitizer => "compute-sanitizer",
         }
     }
 
@@ -36,6 +40,7 @@ impl Tool {
             Tool::Nvdisasm => "KLAB_NVDISASM",
             Tool::Cuobjdump => "KLAB_CUOBJDUMP",
             Tool::Ncu => "KLAB_NCU",
+            Tool::ComputeSanitizer => "KLAB_COMPUTE_SANITIZER",
         }
     }
 
@@ -45,7 +50,7 @@ impl Tool {
             Tool::Ptxas => Some("nvidia-cuda-nvcc"),
             Tool::Nvdisasm => Some("nvidia-cuda-nvdisasm"),
             Tool::Cuobjdump => Some("nvidia-cuda-cuobjdump"),
-            Tool::Ncu => None,
+            Tool::Ncu | Tool::ComputeSanitizer => None,
         };
         match pip {
             Some(wheel) => format!(
@@ -56,8 +61,14 @@ impl Tool {
                 self.env_override()
             ),
             None => format!(
-                "install Nsight Compute (part of the CUDA toolkit) and put `ncu` on PATH, or \
-                 point {} at the executable or KLAB_CUDA_BIN at its folder",
+                "install {} (part of the CUDA toolkit) and put `{}` on PATH, or point {} at \
+                 the executable or KLAB_CUDA_BIN at its folder",
+                if self == Tool::Ncu {
+                    "Nsight Compute"
+                } else {
+                    "Compute Sanitizer"
+                },
+                self.exe(),
                 self.env_override()
             ),
         }
@@ -151,6 +162,33 @@ fn is_executable(p: &Path) -> bool {
     }
 }
 
+/// The tool's version line (from `--version`: `Cuda compilation tools, release 13.5,
+/// V13.5.37`, `Version 2025.3.1.0 (build ...)`), asked once per process and executable.
+pub fn version(tool: Tool, path: &Path) -> Result<String> {
+    static SEEN: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    if let Some(v) = seen.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+        return Ok(v.clone());
+    }
+    let (out, _) = run(tool, path, &["--version".as_ref()])?;
+    let v = version_line(&out).to_string();
+    seen.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(path.to_path_buf(), v.clone());
+    Ok(v)
+}
+
+/// The line of a `--version` output that names the release: the one saying `release` (the
+/// compiler tools), else the one starting with `Version` (Nsight tools), else the last.
+pub fn version_line(out: &str) -> &str {
+    let lines = || out.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines()
+        .find(|l| l.contains("release"))
+        .or_else(|| lines().find(|l| l.starts_with("Version")))
+        .or_else(|| lines().next_back())
+        .unwrap_or("")
+}
+
 /// Runs a tool and returns its stdout and stderr, or [`Error::Tool`] with its stderr when it
 /// fails.
 pub fn run(tool: Tool, path: &Path, args: &[&std::ffi::OsStr]) -> Result<(String, String)> {
@@ -190,6 +228,24 @@ mod tests {
             "{h}"
         );
         assert!(Tool::Ncu.install_hint().contains("Nsight Compute"));
+        let s = Tool::ComputeSanitizer.install_hint();
+        assert!(s.contains("Compute Sanitizer") && s.contains("KLAB_COMPUTE_SANITIZER"));
+    }
+
+    #[test]
+    fn version_lines_of_the_compiler_and_the_nsight_tools() {
+        let ptxas = "ptxas: NVIDIA (R) Ptx optimizing assembler\nCopyright (c) 2005-2026 NVIDIA \
+                     Corporation\nBuilt on Mon_Oct_12_19:25:48_PDT_2026\nCuda compilation tools, \
+                     release 13.5, V13.5.37\nBuild cuda_13.5.r13.5/compiler.39125733_0\n";
+        assert_eq!(
+            version_line(ptxas),
+            "Cuda compilation tools, release 13.5, V13.5.37"
+        );
+        let sanitizer = "NVIDIA (R) Compute Sanitizer\nCopyright (c) 2020-2025 NVIDIA Corporation\n\
+             Version 2025.3.1 (build 36484427)\n";
+        assert_eq!(version_line(sanitizer), "Version 2025.3.1 (build 36484427)");
+        assert_eq!(version_line("1.0\n\n"), "1.0");
+        assert_eq!(version_line(""), "");
     }
 
     #[test]

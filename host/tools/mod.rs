@@ -4,7 +4,9 @@
 //!
 //! Everything except [`ncu`] works on a machine without a GPU: only the tools are needed
 //! (`python3 -m pip install nvidia-cuda-nvcc nvidia-cuda-nvdisasm nvidia-cuda-cuobjdump`).
+//! What they produce is kept in the user's cache ([`cache`]), so asking twice runs them once.
 
+pub mod cache;
 pub mod diff;
 pub mod discover;
 pub mod ncu;

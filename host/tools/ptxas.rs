@@ -1,5 +1,22 @@
 //! PTX → cubin with `ptxas -arch=<arch> -v`, and its per-function resource report.
+//!
+//! Assembling is what made `klab sass`/`occupancy` slow: ptxas takes seconds for the whole
+//! ~3 MB module (4 s for sm_90 on the 2-core development machine, 11–14 s on slower ones).
+//! Two things make a call fast, and both are used:
+//!
+//! - [`kernel`] assembles one kernel's own PTX ([`crate::ptx::kernel_text`], what `klab ptx`
+//!   prints): 10 ms for saxpy, at most 0.5 s for the largest GEMM, against seconds for the
+//!   module. This is what makes the first call after editing a kernel fast, which a cache of
+//!   the module alone cannot (every edit changes the module). The kernel's SASS and resources
+//!   equal the module's; only the static shared memory would read up to 15 B lower without
+//!   the 16-byte rounding ptxas applies to each kernel's shared window in the module, so
+//!   [`kernel`] applies it too. The test `every_kernels_own_ptx_assembles_on_its_own` checks
+//!   all of this for every kernel on every supported architecture.
+//! - [`assemble_cached`] keeps every assembly in the user's cache ([`super::cache`]), keyed by
+//!   the PTX text, the architecture, ptxas's version and flags: a second call runs no ptxas.
+//!   [`embedded`] (the whole module, for the benchmark tables and the tests) goes through it too.
 
+use super::cache::{Cache, Key};
 use super::discover::{self, Tool};
 use super::tempdir::TempDir;
 use crate::error::{Error, Result};
@@ -104,26 +121,95 @@ pub fn assemble(ptx: &str, arch: &str) -> Result<Assembly> {
     })
 }
 
-/// ptxas's version line (`Cuda compilation tools, release 13.5, V13.5.xx`).
+/// ptxas's version line (`Cuda compilation tools, release 13.5, V13.5.xx`), asked once per
+/// process and ptxas.
 pub fn version() -> Result<String> {
     let ptxas = discover::find(Tool::Ptxas)?;
-    let (out, _) = discover::run(Tool::Ptxas, &ptxas, &["--version".as_ref()])?;
-    Ok(out
-        .lines()
-        .find(|l| l.contains("release"))
-        .unwrap_or_else(|| out.lines().last().unwrap_or(""))
-        .trim()
-        .to_string())
+    discover::version(Tool::Ptxas, &ptxas)
 }
 
-/// The embedded PTX module assembled for `arch`, once per process and architecture.
+/// The flags [`assemble`] passes besides the architecture and the files; part of the cache
+/// key, so a change of flags cannot reuse an old entry.
+const FLAGS: &str = "-v";
+
+/// The cache key of `ptx` assembled for `arch` by the ptxas whose version line is `ptxas`.
+pub fn cache_key(ptx: &str, arch: &str, ptxas: &str) -> Key {
+    Key::of(&[
+        b"ptxas",
+        FLAGS.as_bytes(),
+        arch.as_bytes(),
+        ptxas.as_bytes(),
+        ptx.as_bytes(),
+    ])
+}
+
+/// [`assemble`], through the user's cache (see the module docs): a second call with the same
+/// PTX, architecture and ptxas runs no ptxas. Without a cache folder, plain [`assemble`].
+pub fn assemble_cached(ptx: &str, arch: &str) -> Result<Assembly> {
+    check_arch(arch)?;
+    // Without a cache folder, or a ptxas that says its version, assemble plainly (which
+    // reports a missing ptxas the usual way).
+    match (Cache::user(), version()) {
+        (Some(cache), Ok(v)) => assemble_in(&cache, ptx, arch, &v, || assemble(ptx, arch)),
+        _ => assemble(ptx, arch),
+    }
+}
+
+/// The assembly of `ptx` for `arch` from `cache`, or `assemble`'s, which is then stored.
+pub fn assemble_in(
+    cache: &Cache,
+    ptx: &str,
+    arch: &str,
+    ptxas_version: &str,
+    assemble: impl FnOnce() -> Result<Assembly>,
+) -> Result<Assembly> {
+    let key = cache_key(ptx, arch, ptxas_version);
+    let (parts, _) = cache.get_or_insert_with("ptxas", &key, || {
+        let a = assemble()?;
+        Ok(vec![a.log.into_bytes(), a.cubin])
+    })?;
+    let entry = || cache.entry_path("ptxas", &key).display().to_string();
+    let [log, cubin]: [Vec<u8>; 2] = parts.try_into().map_err(|_| Error::File {
+        path: entry(),
+        why: "a ptxas cache entry without its two parts (report, cubin)".into(),
+    })?;
+    let log = String::from_utf8(log).map_err(|_| Error::File {
+        path: entry(),
+        why: "a ptxas report that is not UTF-8".into(),
+    })?;
+    Ok(Assembly {
+        arch: arch.to_string(),
+        cubin,
+        resources: parse_verbose(&log),
+        log,
+    })
+}
+
+/// One kernel of the embedded PTX assembled on its own, from its own PTX text (see the module
+/// docs for why, and how its report equals the module's).
+pub fn kernel(symbol: &str, arch: &str) -> Result<Assembly> {
+    let text = crate::ptx::kernel_text(crate::ptx::PTX, symbol)
+        .ok_or_else(|| Error::MissingSymbols(vec![symbol.to_string()]))?;
+    let mut a = assemble_cached(&text, arch)?;
+    for r in a.resources.iter_mut().filter(|r| r.function == symbol) {
+        r.smem_bytes = r.smem_bytes.div_ceil(SHARED_WINDOW_ALIGN) * SHARED_WINDOW_ALIGN;
+    }
+    Ok(a)
+}
+
+/// In the whole module ptxas reports each kernel's static shared memory rounded up to this
+/// (a kernel with `[u8; 128]` and `[u8; 4]` shows 144 B there, 132 B alone).
+const SHARED_WINDOW_ALIGN: u64 = 16;
+
+/// The embedded PTX module assembled for `arch`, once per process and architecture (and
+/// through the user's cache across processes).
 pub fn embedded(arch: &str) -> Result<Arc<Assembly>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<Assembly>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(a) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(arch) {
         return Ok(a.clone());
     }
-    let a = Arc::new(assemble(crate::ptx::PTX, arch)?);
+    let a = Arc::new(assemble_cached(crate::ptx::PTX, arch)?);
     cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -248,6 +334,70 @@ ptxas info    : Used 32 registers, 2048 bytes smem, 360 bytes cmem[0]
             }
         );
         assert_eq!((r[2].registers, r[2].smem_bytes), (32, 2048));
+    }
+
+    #[test]
+    fn the_cache_key_changes_with_the_ptx_the_arch_and_the_ptxas() {
+        let v = "Cuda compilation tools, release 13.5, V13.5.37";
+        let k = cache_key(".version 7.0", "sm_90", v);
+        assert_eq!(k, cache_key(".version 7.0", "sm_90", v));
+        assert_ne!(k, cache_key(".version 7.8", "sm_90", v), "PTX");
+        assert_ne!(k, cache_key(".version 7.0", "sm_80", v), "arch");
+        assert_ne!(
+            k,
+            cache_key(".version 7.0", "sm_90", "release 13.4, V13.4.1"),
+            "ptxas version"
+        );
+    }
+
+    fn fake_assembly(arch: &str) -> Assembly {
+        Assembly {
+            arch: arch.into(),
+            cubin: b"\x7fELF fake cubin".to_vec(),
+            log: LOG.into(),
+            resources: parse_verbose(LOG),
+        }
+    }
+
+    #[test]
+    fn a_second_assembly_comes_from_the_cache_without_running_ptxas() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path());
+        let runs = std::cell::Cell::new(0);
+        let ptxas = || {
+            runs.set(runs.get() + 1);
+            Ok(fake_assembly("sm_90"))
+        };
+        let first = assemble_in(&cache, "ptx", "sm_90", "V13.5.37", ptxas).unwrap();
+        let second = assemble_in(&cache, "ptx", "sm_90", "V13.5.37", ptxas).unwrap();
+        assert_eq!(runs.get(), 1, "the second lookup ran ptxas");
+        assert_eq!((first.cubin, first.log), (second.cubin.clone(), second.log));
+        assert_eq!(second.resources, parse_verbose(LOG));
+        assert_eq!(second.arch, "sm_90");
+        // Another architecture or ptxas is another entry.
+        assemble_in(&cache, "ptx", "sm_80", "V13.5.37", ptxas).unwrap();
+        assemble_in(&cache, "ptx", "sm_90", "V13.6.0", ptxas).unwrap();
+        assert_eq!(runs.get(), 3);
+    }
+
+    #[test]
+    fn a_corrupt_cached_assembly_is_reassembled() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path());
+        let runs = std::cell::Cell::new(0);
+        let ptxas = || {
+            runs.set(runs.get() + 1);
+            Ok(fake_assembly("sm_90"))
+        };
+        assemble_in(&cache, "ptx", "sm_90", "V", ptxas).unwrap();
+        let entry = cache.entry_path("ptxas", &cache_key("ptx", "sm_90", "V"));
+        let mut bytes = std::fs::read(&entry).unwrap();
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&entry, bytes).unwrap();
+        let a = assemble_in(&cache, "ptx", "sm_90", "V", ptxas).unwrap();
+        assert_eq!((runs.get(), a.cubin), (2, fake_assembly("sm_90").cubin));
+        assemble_in(&cache, "ptx", "sm_90", "V", ptxas).unwrap();
+        assert_eq!(runs.get(), 2, "the replaced entry is a hit");
     }
 
     #[test]

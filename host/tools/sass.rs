@@ -1,11 +1,14 @@
 //! SASS listings: the cubin disassembled with `nvdisasm -c` (or `cuobjdump -sass` when
 //! nvdisasm is missing), one function's listing cut out, and its instructions parsed.
+//! Disassemblies go through the user's cache like assemblies ([`super::cache`]).
 
+use super::cache::{Cache, Key};
 use super::discover::{self, Tool};
 use super::ptxas::{self, Assembly, Resources};
 use super::tempdir::TempDir;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// One SASS instruction.
@@ -78,66 +81,121 @@ impl KernelSass {
     pub fn instructions(&self) -> Vec<Instr> {
         self.lines.iter().filter_map(|l| parse_instr(l)).collect()
     }
+
+    /// `symbol`'s listing and resources, out of an assembly and its disassembly.
+    pub fn cut(assembly: &Assembly, disasm: &str, symbol: &str) -> Result<Self> {
+        let arch = &assembly.arch;
+        let lines = function_listing(disasm, symbol).ok_or_else(|| Error::Tool {
+            tool: "nvdisasm".into(),
+            why: format!("no function {symbol} in the disassembly for {arch}"),
+        })?;
+        if !lines.iter().any(|l| parse_instr(l).is_some()) {
+            return Err(Error::Tool {
+                tool: "nvdisasm".into(),
+                why: format!(
+                    "no instructions parsed for {symbol} ({arch}): unknown listing format?"
+                ),
+            });
+        }
+        Ok(Self {
+            symbol: symbol.to_string(),
+            arch: arch.to_string(),
+            resources: assembly.resources_of(symbol)?.clone(),
+            lines,
+        })
+    }
+}
+
+/// The disassembler: nvdisasm, or cuobjdump when nvdisasm is not installed.
+fn disassembler() -> Result<(Tool, PathBuf)> {
+    match discover::find(Tool::Nvdisasm) {
+        Ok(nvdisasm) => Ok((Tool::Nvdisasm, nvdisasm)),
+        Err(missing) => discover::find(Tool::Cuobjdump)
+            .map(|cuobjdump| (Tool::Cuobjdump, cuobjdump))
+            .map_err(|_| missing),
+    }
 }
 
 /// Disassembles a cubin: `nvdisasm -c`, or `cuobjdump -sass` when nvdisasm is not installed.
 pub fn disassemble(cubin: &[u8]) -> Result<String> {
+    let (tool, path) = disassembler()?;
+    disassemble_with(tool, &path, cubin)
+}
+
+fn disassemble_with(tool: Tool, path: &Path, cubin: &[u8]) -> Result<String> {
     let dir = TempDir::new()?;
-    let path = dir.write("kernels.cubin", cubin)?;
-    match discover::find(Tool::Nvdisasm) {
-        Ok(nvdisasm) => discover::run(
-            Tool::Nvdisasm,
-            &nvdisasm,
-            &["-c".as_ref(), path.as_os_str()],
-        )
-        .map(|(out, _)| out),
-        Err(missing) => match discover::find(Tool::Cuobjdump) {
-            Ok(cuobjdump) => discover::run(
-                Tool::Cuobjdump,
-                &cuobjdump,
-                &["-sass".as_ref(), path.as_os_str()],
-            )
-            .map(|(out, _)| out),
-            Err(_) => Err(missing),
-        },
-    }
+    let file = dir.write("kernels.cubin", cubin)?;
+    let flag = match tool {
+        Tool::Cuobjdump => "-sass",
+        _ => "-c",
+    };
+    discover::run(tool, path, &[flag.as_ref(), file.as_os_str()]).map(|(out, _)| out)
 }
 
-/// The embedded module's disassembly for `arch`, once per process and architecture.
-pub fn embedded_disassembly(arch: &str) -> Result<(Arc<Assembly>, Arc<String>)> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<String>>>> = OnceLock::new();
-    let assembly = ptxas::embedded(arch)?;
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(d) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(arch) {
-        return Ok((assembly, d.clone()));
-    }
-    let d = Arc::new(disassemble(&assembly.cubin)?);
-    cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(arch.to_string(), d.clone());
-    Ok((assembly, d))
-}
-
-/// The SASS of one kernel of the embedded PTX, assembled for `arch`.
-pub fn kernel_sass(symbol: &str, arch: &str) -> Result<KernelSass> {
-    let (assembly, disasm) = embedded_disassembly(arch)?;
-    let lines = function_listing(&disasm, symbol).ok_or_else(|| Error::Tool {
-        tool: "nvdisasm".into(),
-        why: format!("no function {symbol} in the disassembly for {arch}"),
+/// [`disassemble`], through the user's cache ([`super::cache`]), keyed by the cubin and the
+/// disassembler's name and version: nvdisasm takes a quarter of a second even for a tiny cubin.
+pub fn disassemble_cached(cubin: &[u8]) -> Result<String> {
+    let (tool, path) = disassembler()?;
+    let (Some(cache), Ok(version)) = (Cache::user(), discover::version(tool, &path)) else {
+        return disassemble_with(tool, &path, cubin);
+    };
+    let key = Key::of(&[tool.exe().as_bytes(), version.as_bytes(), cubin]);
+    let (parts, _) = cache.get_or_insert_with(tool.exe(), &key, || {
+        Ok(vec![disassemble_with(tool, &path, cubin)?.into_bytes()])
     })?;
-    if !lines.iter().any(|l| parse_instr(l).is_some()) {
-        return Err(Error::Tool {
-            tool: "nvdisasm".into(),
-            why: format!("no instructions parsed for {symbol} ({arch}): unknown listing format?"),
-        });
+    parts
+        .into_iter()
+        .next()
+        .and_then(|text| String::from_utf8(text).ok())
+        .ok_or_else(|| Error::File {
+            path: cache.entry_path(tool.exe(), &key).display().to_string(),
+            why: "a disassembly cache entry that is not one UTF-8 text".into(),
+        })
+}
+
+/// The SASS of one kernel of the embedded PTX, assembled for `arch` on its own
+/// ([`ptxas::kernel`]: fast, and the same SASS and resources as in the module).
+pub fn kernel_sass(symbol: &str, arch: &str) -> Result<KernelSass> {
+    let assembly = ptxas::kernel(symbol, arch)?;
+    let disasm = disassemble_cached(&assembly.cubin)?;
+    KernelSass::cut(&assembly, &disasm, symbol)
+}
+
+/// The whole embedded module assembled and disassembled for one architecture: for going
+/// through every kernel (the benchmark tables, the tests), where one ptxas and one nvdisasm
+/// run beat one per kernel.
+pub struct ModuleSass {
+    pub assembly: Arc<Assembly>,
+    pub disassembly: Arc<String>,
+}
+
+impl ModuleSass {
+    /// The embedded module for `arch`, assembled and disassembled once per process and
+    /// architecture (and through the user's cache across processes).
+    pub fn embedded(arch: &str) -> Result<Self> {
+        static DISASSEMBLED: OnceLock<Mutex<HashMap<String, Arc<String>>>> = OnceLock::new();
+        let assembly = ptxas::embedded(arch)?;
+        let done = DISASSEMBLED.get_or_init(Default::default);
+        if let Some(d) = done.lock().unwrap_or_else(|e| e.into_inner()).get(arch) {
+            return Ok(Self {
+                assembly,
+                disassembly: d.clone(),
+            });
+        }
+        let d = Arc::new(disassemble_cached(&assembly.cubin)?);
+        done.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(arch.to_string(), d.clone());
+        Ok(Self {
+            assembly,
+            disassembly: d,
+        })
     }
-    Ok(KernelSass {
-        symbol: symbol.to_string(),
-        arch: arch.to_string(),
-        resources: assembly.resources_of(symbol)?.clone(),
-        lines,
-    })
+
+    /// One kernel's SASS, cut out of the module's.
+    pub fn kernel(&self, symbol: &str) -> Result<KernelSass> {
+        KernelSass::cut(&self.assembly, &self.disassembly, symbol)
+    }
 }
 
 /// Cuts one function's listing out of a whole-module disassembly, in nvdisasm's format

@@ -1,50 +1,36 @@
-//! A private temporary folder, removed on drop (the `tempfile` crate is a dev-dependency only).
+//! A private temporary folder for a tool's input and output files, removed on drop.
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-/// A fresh folder under the system's temporary directory.
-pub struct TempDir(PathBuf);
+/// A fresh `klab-*` folder under the system's temporary directory.
+pub struct TempDir(tempfile::TempDir);
 
 impl TempDir {
-    /// Creates `klab-<pid>-<n>-<nanos>` in the temporary directory.
+    /// Creates the folder.
     pub fn new() -> Result<Self> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "klab-{}-{}-{nanos}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).map_err(|e| Error::File {
-            path: path.display().to_string(),
-            why: e.to_string(),
-        })?;
-        Ok(TempDir(path))
+        tempfile::Builder::new()
+            .prefix("klab-")
+            .tempdir()
+            .map(TempDir)
+            .map_err(|e| Error::File {
+                path: std::env::temp_dir().display().to_string(),
+                why: format!("creating a temporary folder: {e}"),
+            })
     }
 
     /// The folder.
     pub fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     /// Writes `bytes` to `name` inside the folder and returns its path.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-        let p = self.0.join(name);
+        let p = self.path().join(name);
         std::fs::write(&p, bytes).map_err(|e| Error::File {
             path: p.display().to_string(),
             why: e.to_string(),
         })?;
         Ok(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
