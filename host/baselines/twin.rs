@@ -29,6 +29,21 @@ fn arch_option(gpu: &Gpu) -> &'static str {
     leaked
 }
 
+/// The CUDA toolkit's header folder (`cuda_bf16.h`, `cuda_fp16.h`), which NVRTC does not
+/// search by itself (seen on the H200 host with CUDA 13.0: "could not open source file
+/// cuda_bf16.h (no directories in search list)"): `$CUDA_HOME/include`, `$CUDA_PATH/include`
+/// or `/usr/local/cuda/include`, the first that has `cuda_bf16.h`. Twins that include no header
+/// compile without it.
+pub fn cuda_include_dir() -> Option<std::path::PathBuf> {
+    let from_env = ["CUDA_HOME", "CUDA_PATH"]
+        .into_iter()
+        .filter_map(std::env::var_os)
+        .map(|d| std::path::PathBuf::from(d).join("include"));
+    from_env
+        .chain(std::iter::once("/usr/local/cuda/include".into()))
+        .find(|d| d.join("cuda_bf16.h").is_file())
+}
+
 impl Twin {
     /// Compiles `source` (CUDA C++, kernels declared `extern "C" __global__`) with NVRTC
     /// (optimising by default) for the device's architecture and loads it; compiled once per
@@ -43,10 +58,12 @@ impl Twin {
                         .into(),
                 });
             }
+            let mut options = vec!["-std=c++17".to_string()];
+            options.extend(cuda_include_dir().map(|d| format!("-I{}", d.display())));
             let opts = CompileOptions {
                 arch: Some(arch_option(gpu)),
                 name: Some(format!("{name}.cu")),
-                options: vec!["-std=c++17".into()],
+                options,
                 ..Default::default()
             };
             cudarc::nvrtc::compile_ptx_with_opts(source, opts).map_err(|e| Error::Tool {
