@@ -127,10 +127,16 @@ pub fn find_ladder(name: &str) -> Result<&'static dyn Ladder> {
 
 /// One kernel's line in `klab list` and in error messages: handle, symbol, technique.
 pub fn kernel_line(s: &StepInfo) -> String {
-    format!("  {:<18} {:<40} {}", s.handle(), s.symbol, s.technique)
+    format!(
+        "  {:<18} {:<5} {:<40} {}",
+        s.handle(),
+        s.dtype.name(),
+        s.symbol,
+        s.technique
+    )
 }
 
-/// Checks that the symbol follows `<ladder>_s<NN>_<slug>` (STYLE.md: predictable symbols).
+/// Checks that the symbol follows `<ladder>_s<NN>_<slug>` (docs/architecture.md §4).
 pub fn symbol_follows_convention(s: &StepInfo) -> bool {
     s.symbol == format!("{}_s{:02}_{}", s.ladder, s.id, s.slug)
 }

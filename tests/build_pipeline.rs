@@ -256,3 +256,33 @@ fn the_embedded_ptx_carries_the_directives_of_every_bounded_kernel() {
     // And no entry has directives without a marker (they come only from `#[launch_bounds]`).
     assert_eq!(ptx.matches("\n.maxntid ").count(), requests.len());
 }
+
+/// The README's "Writing a kernel" recipe shows real code: its first block is a step file in
+/// full, its second the ladder's `steps!` list, each as it stands in the repository (read at
+/// compile time, so the check runs without the checkout too).
+#[test]
+fn the_readme_recipe_is_the_code() {
+    let readme = include_str!("../README.md");
+    let recipe = &readme[readme
+        .find("## Writing a kernel")
+        .expect("README has a \"Writing a kernel\" section")..];
+    let blocks: Vec<&str> = recipe
+        .split("```rust\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    assert!(blocks.len() >= 2, "the recipe has its two code blocks");
+    assert_eq!(
+        blocks[0],
+        include_str!("../kernels-gpu/src/vector_add/s01_naive.rs"),
+        "README block 1 must be kernels-gpu/src/vector_add/s01_naive.rs, verbatim"
+    );
+    assert!(
+        include_str!("../kernels-gpu/src/vector_add/mod.rs").contains(blocks[1]),
+        "README block 2 must stand in kernels-gpu/src/vector_add/mod.rs:\n{}",
+        blocks[1]
+    );
+    // And what it describes is what the registry does with it.
+    let (_, step) = kernel_lab::registry::find("vector_add/1").unwrap();
+    assert_eq!((step.slug, step.symbol), ("naive", "vector_add_s01_naive"));
+}

@@ -6,7 +6,8 @@ use crate::registry;
 /// Prints every ladder and its steps.
 pub fn list() -> Result<()> {
     for l in registry::all_ladders() {
-        println!("{} — {}", l.name(), l.description());
+        let dtypes: Vec<&str> = l.dtypes().iter().map(|d| d.name()).collect();
+        println!("{} — {} [{}]", l.name(), l.description(), dtypes.join(", "));
         for s in l.steps() {
             println!("{}", registry::kernel_line(s));
         }
