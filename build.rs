@@ -3,7 +3,7 @@
 //! Compiles the `kernels-gpu` crate for `nvptx64-nvidia-cuda` with rustc's own NVPTX backend and
 //! writes the PTX to `$OUT_DIR/kernels.ptx`, which the host embeds with `include_str!`.
 //!
-//! The recipe and the reasons for it are in DESIGN.md §2:
+//! The recipe and the reasons for it are in docs/architecture.md §2:
 //! `RUSTC_BOOTSTRAP=1 cargo rustc --release --target nvptx64-nvidia-cuda -Zbuild-std=core
 //!  -- --emit=asm=OUT.ptx -C target-cpu=sm_XX` with `-Cpanic=immediate-abort`.
 //!

@@ -3,7 +3,7 @@
 //! - the build-pipeline guard: the embedded PTX assembles for sm_80 and sm_90 and ptxas reports
 //!   every registered kernel;
 //! - every kernel that uses shared memory reads and writes it with LDS/STS, never with generic
-//!   LD/ST (DESIGN.md §3);
+//!   LD/ST (docs/architecture.md §3);
 //! - a kernel assembled on its own (what `klab sass` does) has the module's resources and SASS,
 //!   and a second `klab sass` takes both from the cache;
 //! - pinned kernels' instruction mixes match the blessed snapshots in `tests/snapshots/`.

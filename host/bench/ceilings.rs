@@ -1,4 +1,4 @@
-//! The hardware ceilings, measured in the same run as the kernels they rate (DESIGN.md §6:
+//! The hardware ceilings, measured in the same run as the kernels they rate (docs/architecture.md §7:
 //! absolute numbers drift between machines, ratios do not): device-to-device copy bandwidth,
 //! read-only streaming bandwidth, FP32 FMA throughput, and cuBLAS SGEMM at 4096³.
 //! A ceiling that cannot be measured (no cuBLAS, say) is `None` plus a note, not a failure.

@@ -1,5 +1,5 @@
 //! Timing one step: CUDA events around the launches only; warm-up first; L2 flushed before
-//! every repetition; in-place state reset outside the timed region (DESIGN.md §7).
+//! every repetition; in-place state reset outside the timed region (docs/architecture.md §7).
 
 use super::Stats;
 use crate::error::{DriverContext, Result};

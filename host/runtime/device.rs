@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Whether a CUDA driver library can be loaded. cudarc panics on first use without one
-/// (DESIGN.md §4), so everything checks this first.
+/// (docs/architecture.md §5), so everything checks this first.
 pub fn driver_present() -> bool {
     // SAFETY: only tries to dlopen the driver library.
     unsafe { cudarc::driver::sys::is_culib_present() }

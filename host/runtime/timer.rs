@@ -1,5 +1,5 @@
 //! CUDA event pairs with timing enabled (`CU_EVENT_DEFAULT`: `new_event(None)` would disable
-//! timing and `elapsed_ms` fails with CUDA_ERROR_INVALID_HANDLE, DESIGN.md §4).
+//! timing and `elapsed_ms` fails with CUDA_ERROR_INVALID_HANDLE, docs/architecture.md §5).
 
 use super::Gpu;
 use crate::error::{DriverContext, Result};

@@ -1,6 +1,6 @@
 //! kernel-lab's device crate: the kernels, their parameter structs, and a small device API.
 //!
-//! This crate is compiled twice (DESIGN.md §1):
+//! This crate is compiled twice (docs/architecture.md §1):
 //! - for `nvptx64-nvidia-cuda` by the root `build.rs`: kernel bodies and the device API ([`gpu`]);
 //! - for the host as an ordinary dependency: only the `#[repr(C)]` parameter structs, the
 //!   pointer types and the kernel symbol names, with kernel bodies `cfg`'d out.

@@ -71,7 +71,7 @@ macro_rules! kernel {
 
 /// Declares a static shared-memory array private to the kernels that use it, and evaluates to a
 /// [`crate::gpu::shared::SharedPtr`] to its first element. Accesses through it compile to
-/// `ld.shared` / `st.shared` (SASS `LDS` / `STS`), not generic loads (DESIGN.md §3).
+/// `ld.shared` / `st.shared` (SASS `LDS` / `STS`), not generic loads (docs/architecture.md §3).
 ///
 /// The name becomes a PTX symbol and must be unique in the crate: use `<kernel>_<array>`.
 /// An array declared inside a generic function exists once, whatever the instantiation.

@@ -3,7 +3,7 @@
 //! A parameter struct holds [`GlobalPtr`] (read-only input) and [`GlobalPtrMut`] (output) rather
 //! than raw pointers: on the device their accessors emit `ld.global` / `ld.global.nc` /
 //! `st.global` (SASS `LDG` / `STG`). A raw pointer inside a struct parameter is a *generic*
-//! pointer to LLVM, which ptxas turns into generic `LD.E` / `ST.E` (checked, see DESIGN.md §3).
+//! pointer to LLVM, which ptxas turns into generic `LD.E` / `ST.E` (checked, see docs/architecture.md §3).
 //! On the host they are built from device addresses (`u64`), ours or an external framework's.
 
 use core::marker::PhantomData;

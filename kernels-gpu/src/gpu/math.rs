@@ -7,7 +7,7 @@
 use core::arch::asm;
 
 /// `fma.rn.f32`: `a * b + c` with one rounding. Rust never contracts `a * b + c` into an FMA
-/// on its own (DESIGN.md §2); write this where the FMA matters.
+/// on its own (docs/architecture.md §3); write this where the FMA matters.
 #[inline(always)]
 pub fn fma(a: f32, b: f32, c: f32) -> f32 {
     core::f32::math::mul_add(a, b, c)

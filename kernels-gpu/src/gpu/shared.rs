@@ -2,7 +2,7 @@
 //!
 //! Static arrays: [`shared_array!`](crate::shared_array). Dynamic shared memory (size given at
 //! launch): [`dynamic_shared`]. Why not a generic pointer from `cvta.shared`: ptxas then emits
-//! generic `LD`/`ST`, 21% slower in the tiled SGEMM spike (DESIGN.md §3).
+//! generic `LD`/`ST`, 21% slower in the tiled SGEMM spike (docs/architecture.md §3).
 //!
 //! | call | PTX | SASS |
 //! | --- | --- | --- |
