@@ -12,6 +12,8 @@ pub use crate::ladder::{
     Accepts, BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, DType, InputSpec, Ladder,
     LadderMeta, Output, StepInfo, Target, Work, verify,
 };
+use kernels_gpu::emu::HostKernel;
+use std::sync::OnceLock;
 
 /// Every ladder, in teaching order.
 pub fn all_ladders() -> Vec<&'static dyn Ladder> {
@@ -34,24 +36,30 @@ pub fn all_steps() -> impl Iterator<Item = &'static StepInfo> {
     crate::ladders::ALL.iter().flat_map(|l| l.steps())
 }
 
-/// PTX entry points that are not ladder steps: the ceiling kernels the benchmark measures
-/// the hardware with (kernels-gpu/src/ceiling) and the device-API self-tests
-/// (kernels-gpu/src/selftest).
-pub fn aux_symbols() -> &'static [&'static str] {
+/// The kernels that are not ladder steps: the ceiling kernels the benchmark measures the
+/// hardware with (kernels-gpu/src/ceiling) and the device-API self-tests
+/// (kernels-gpu/src/selftest), as their host kernels (whose `symbol` is the PTX entry).
+pub fn aux_kernels() -> &'static [HostKernel] {
     use kernels_gpu::ceiling as c;
     use kernels_gpu::selftest as t;
     &[
-        c::ceiling_read_stream::SYMBOL,
-        c::ceiling_fma_throughput::SYMBOL,
-        t::selftest_warp::SYMBOL,
-        t::selftest_atomics::SYMBOL,
-        t::selftest_math::SYMBOL,
-        t::selftest_smem_vec::SYMBOL,
-        t::selftest_half_from_f32::SYMBOL,
-        t::selftest_half_to_f32::SYMBOL,
-        t::selftest_half_arith::SYMBOL,
-        t::selftest_half_vec::SYMBOL,
+        c::ceiling_read_stream::EMULATED,
+        c::ceiling_fma_throughput::EMULATED,
+        t::selftest_warp::EMULATED,
+        t::selftest_atomics::EMULATED,
+        t::selftest_math::EMULATED,
+        t::selftest_smem_vec::EMULATED,
+        t::selftest_half_from_f32::EMULATED,
+        t::selftest_half_to_f32::EMULATED,
+        t::selftest_half_arith::EMULATED,
+        t::selftest_half_vec::EMULATED,
     ]
+}
+
+/// PTX entry points that are not ladder steps: the symbols of [`aux_kernels`].
+pub fn aux_symbols() -> &'static [&'static str] {
+    static SYMBOLS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    SYMBOLS.get_or_init(|| aux_kernels().iter().map(|k| k.symbol).collect())
 }
 
 /// Every registered PTX entry point: every step's, then [`aux_symbols`].
@@ -59,6 +67,14 @@ pub fn all_symbols() -> impl Iterator<Item = &'static str> {
     all_steps()
         .flat_map(|s| s.symbols.iter().copied())
         .chain(aux_symbols().iter().copied())
+}
+
+/// The host kernel of every registered PTX entry point, in the order of [`all_symbols`]: what
+/// the CPU emulator runs for each symbol.
+pub fn emulated_kernels() -> impl Iterator<Item = &'static HostKernel> {
+    all_steps()
+        .flat_map(|s| s.emulated.iter())
+        .chain(aux_kernels().iter())
 }
 
 /// The ladder of the given name.
@@ -236,6 +252,21 @@ mod tests {
         assert!(b(Accepts::WarpMultiple).rejects(100).is_some());
         assert_eq!(b(Accepts::WarpMultiple).rejects(96), None);
         assert_eq!(b(Accepts::Any).rejects(7), None);
+    }
+
+    #[test]
+    fn every_registered_symbol_has_its_host_kernel() {
+        for s in all_steps() {
+            let emulated: Vec<&str> = s.emulated.iter().map(|k| k.symbol).collect();
+            assert_eq!(
+                emulated, s.symbols,
+                "{}: host kernels out of order",
+                s.symbol
+            );
+        }
+        let symbols: Vec<&str> = all_symbols().collect();
+        let emulated: Vec<&str> = emulated_kernels().map(|k| k.symbol).collect();
+        assert_eq!(symbols, emulated);
     }
 
     #[test]

@@ -91,7 +91,6 @@ pub trait ReduceOp {
     /// Combines two values.
     fn combine(a: f32, b: f32) -> f32;
     /// Combines over the 32 lanes of a warp (every lane gets the result).
-    #[cfg(target_arch = "nvptx64")]
     fn warp(v: f32) -> f32;
 }
 
@@ -106,7 +105,6 @@ impl ReduceOp for Sum {
     fn combine(a: f32, b: f32) -> f32 {
         a + b
     }
-    #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     fn warp(v: f32) -> f32 {
         crate::gpu::warp::reduce_sum(v)
@@ -121,7 +119,6 @@ impl ReduceOp for Max {
     fn combine(a: f32, b: f32) -> f32 {
         max_nan(a, b)
     }
-    #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     fn warp(v: f32) -> f32 {
         crate::gpu::warp::reduce_max(v)
@@ -156,7 +153,6 @@ pub fn aligned_head(addr: u64, n: usize) -> usize {
 }
 
 /// The combine of the four lanes of a 128-bit load.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn combine4<O: ReduceOp>(acc: f32, x: crate::ptr::F32x4) -> f32 {
     let [a, b, c, d] = x.0;
@@ -168,7 +164,6 @@ fn combine4<O: ReduceOp>(acc: f32, x: crate::ptr::F32x4) -> f32 {
 /// iteration; the unaligned head (≤ 3 elements) and tail (≤ 3) as scalars by the first
 /// threads. Used by reduction steps 7 and 8 (grid-stride) and by `row_sum` step 3 (block-stride
 /// over one row).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(crate) fn strided_partial<O: ReduceOp>(
     input: GlobalPtr<f32>,
@@ -222,7 +217,6 @@ pub(crate) fn strided_partial<O: ReduceOp>(
 /// shuffles within each warp, one value per warp through `warps` (32 floats of shared memory),
 /// and a last shuffle round in warp 0. The result is valid in warp 0 (thread 0 stores it).
 /// Contains one `bar.sync`; a caller that reuses `warps` must put a barrier in between.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(crate) fn block_reduce<O: ReduceOp>(v: f32, warps: crate::gpu::shared::SharedPtr<f32>) -> f32 {
     use crate::gpu::{sync_threads, thread};

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{ReduceOp, ReduceSinglePassParams};
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{atomic, sync::thread_fence, sync_threads, thread};
 
 /// Step 8 body — single pass: the last block to finish reduces the partials.
@@ -15,7 +14,6 @@ use crate::gpu::{atomic, sync::thread_fence, sync_threads, thread};
 ///
 /// Works for any operator (max has no float atomic; this needs none). Bytes: as step 7 plus
 /// 8 per block. Expected: step 7 minus one launch (~2–4 µs of a ~90 µs run at 64 Mi elements).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn s08_body<O: ReduceOp>(p: ReduceSinglePassParams) {
     let warps = shared_array!(reduce_s08_warps: [f32; 32]);

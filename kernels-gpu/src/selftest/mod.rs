@@ -5,7 +5,6 @@
 mod half;
 pub use half::*;
 
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{atomic, math, shared, sync_threads, thread, warp};
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 
