@@ -107,6 +107,8 @@ impl Emulator {
             block: launch.block,
             smem: launch.smem,
         };
+        // A launch a GPU refuses is `ErrorKind::Launch` here (not `Error::Launch`, whose
+        // `DriverError` needs the driver to print itself).
         let report = emu::launch(&mut self.memory(), kernel, cfg, params, &self.options)
             .map_err(Error::Emulation)?;
         let mut w = self.warnings.lock().unwrap_or_else(|e| e.into_inner());

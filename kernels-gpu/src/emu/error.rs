@@ -9,8 +9,11 @@ use std::vec::Vec;
 /// The kind of an emulation [`Error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// The launch itself is invalid (block too large, parameters of another type, ...).
+    /// The launch configuration is one a GPU refuses (block too large, over the launch
+    /// bounds, too much shared memory, a zero dimension).
     Launch,
+    /// The parameter struct is not the kernel's (the GPU would not notice).
+    Params,
     /// A global-memory access outside every live allocation (past an end, freed, unallocated).
     OutOfBounds,
     /// A shared-memory access outside every shared array.
@@ -37,6 +40,7 @@ impl ErrorKind {
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::Launch => "invalid launch",
+            ErrorKind::Params => "wrong parameters",
             ErrorKind::OutOfBounds => "out-of-bounds global access",
             ErrorKind::SharedOutOfBounds => "out-of-bounds shared access",
             ErrorKind::Misaligned => "misaligned access",
@@ -64,10 +68,10 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn launch(kernel: &str, message: String) -> Self {
+    pub(crate) fn launch(kernel: &str, kind: ErrorKind, message: String) -> Self {
         Self {
             kernel: kernel.into(),
-            kind: ErrorKind::Launch,
+            kind,
             block: None,
             thread: None,
             message,

@@ -175,6 +175,7 @@ pub fn launch<P: KernelParams>(
     if given != kernel.params_type() || core::mem::size_of::<P>() != kernel.params_size() {
         return Err(Error::launch(
             name,
+            ErrorKind::Params,
             format!(
                 "launched with parameters of type {given}, but the kernel takes {}",
                 kernel.params_type()
@@ -209,7 +210,7 @@ pub fn launch<P: KernelParams>(
         }
     };
     if let Some(why) = bad {
-        return Err(Error::launch(name, why));
+        return Err(Error::launch(name, ErrorKind::Launch, why));
     }
     install_panic_hook();
     let mut st = Box::new(LaunchState::new(
