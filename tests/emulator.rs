@@ -384,9 +384,12 @@ fn a_freed_buffer_is_a_use_after_free() -> Result<(), String> {
     }
 }
 
+/// A planted-bug check: `Err` says what the emulator missed.
+type Check = fn() -> Result<(), String>;
+
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
-    let planted: &[(&str, fn() -> Result<(), String>)] = &[
+    let planted: &[(&str, Check)] = &[
         (
             "planted::transpose_without_its_barrier_races",
             transpose_without_its_barrier_races,

@@ -153,7 +153,7 @@ impl LaunchState {
             warp_epoch: Vec::new(),
             error: None,
             warnings: Vec::new(),
-            rng: Rng::new(seed ^ 0x5eed_0f_e4u64),
+            rng: Rng::new(seed ^ 0x5eed_0fe4_u64),
             preempt,
             races,
         }

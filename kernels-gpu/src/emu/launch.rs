@@ -254,7 +254,8 @@ pub fn launch<P: KernelParams>(
 struct Block {
     st: *mut LaunchState,
     n: u32,
-    ctxs: Vec<Box<ThreadCtx>>,
+    /// One context per thread; never resized, so the coroutines' pointers stay valid.
+    ctxs: Vec<ThreadCtx>,
     cos: Vec<Option<Co>>,
     status: Vec<Status>,
     runnable: VecDeque<u32>,
@@ -302,7 +303,7 @@ impl Block {
 
     fn run(&mut self) -> Result<(), Error> {
         while let Some(t) = self.pick() {
-            let ctx: *mut ThreadCtx = &mut *self.ctxs[t as usize];
+            let ctx: *mut ThreadCtx = &mut self.ctxs[t as usize];
             ctx::set_current(ctx);
             let co = self.cos[t as usize]
                 .as_mut()
@@ -607,22 +608,21 @@ fn run_block(
     st.warp_epoch.resize(n.div_ceil(32) as usize, 0);
     st.window.begin_block();
     let stp: *mut LaunchState = st;
-    let mut ctxs: Vec<Box<ThreadCtx>> = (0..n)
-        .map(|l| {
-            Box::new(ThreadCtx {
-                tid: st.thread_of(l),
-                linear: l,
-                launch: stp,
-                yielder: core::ptr::null(),
-                result: 0,
-            })
+    let mut ctxs: Vec<ThreadCtx> = (0..n)
+        .map(|l| ThreadCtx {
+            tid: st.thread_of(l),
+            linear: l,
+            launch: stp,
+            yielder: core::ptr::null(),
+            result: 0,
         })
         .collect();
     let k = *kernel;
     let cos: Vec<Option<Co>> = ctxs
         .iter_mut()
         .map(|c| {
-            let cp: *mut ThreadCtx = &mut **c;
+            // The Vec's buffer does not move when the Vec moves into the Block.
+            let cp: *mut ThreadCtx = c;
             let params = params as usize;
             let co = Coroutine::with_stack(take_stack(opts.stack_bytes), move |y, ()| {
                 // SAFETY: the context outlives its coroutine (both are dropped with the block).

@@ -144,11 +144,8 @@ impl Memory {
         let (&base, a) = self.allocs.range_mut(..=addr).next_back()?;
         let end = base + a.len as u64;
         let data = a.data.as_mut()?;
-        (addr.checked_add(len as u64)? <= end).then(|| Resolved {
-            base,
-            end,
-            data: data.as_mut_ptr(),
-        })
+        let data = data.as_mut_ptr();
+        (addr.checked_add(len as u64)? <= end).then_some(Resolved { base, end, data })
     }
 
     /// Why `len` bytes at `addr` are not inside a live allocation, in the terms of elements of
