@@ -194,6 +194,28 @@ mod planted {
     }
 
     kernel! {
+        /// A shared tile of one float per thread, read at `tid + 1`: the last thread reads past
+        /// the array's end.
+        fn planted_shared_one_past_the_end(p: ReduceParams) {
+            let buf = shared_array!(planted_shared_buf: [f32; 64]);
+            let tid = thread::thread_idx_x();
+            unsafe { buf.store(tid, p.input.load(tid as usize)) };
+            sync_threads();
+            let v = unsafe { buf.load(tid + 1) };
+            unsafe { p.output.store(tid as usize, v) };
+        }
+    }
+
+    kernel! {
+        /// A 128-bit load of `input + 1 float`: not 16-byte aligned.
+        fn planted_misaligned_vector_load(p: ReduceParams) {
+            let tid = thread::thread_idx_x() as usize;
+            let v = unsafe { p.input.offset(1).load_f32x4(tid) };
+            unsafe { p.output.store(tid, v.0[0]) };
+        }
+    }
+
+    kernel! {
         /// Reads shared memory no thread wrote (a warning, not an error).
         fn planted_unwritten_shared(p: ReduceParams) {
             let buf = shared_array!(planted_unwritten_buf: [f32; 64]);
@@ -362,6 +384,94 @@ fn reading_unwritten_shared_memory_warns() -> Result<(), String> {
     }
 }
 
+fn a_shared_index_past_the_array_is_out_of_bounds() -> Result<(), String> {
+    let gpu = Gpu::emulator();
+    let e = run_planted(
+        &gpu,
+        &planted::planted_shared_one_past_the_end::EMULATED,
+        64,
+        64,
+    );
+    expect(
+        e,
+        ErrorKind::SharedOutOfBounds,
+        &[
+            "thread (63, 0, 0)",
+            "past the end of `planted_shared_buf` (256 bytes",
+            "element 64 of an array of 64",
+        ],
+    )
+}
+
+fn a_misaligned_vector_load_is_reported() -> Result<(), String> {
+    let gpu = Gpu::emulator();
+    let e = run_planted(
+        &gpu,
+        &planted::planted_misaligned_vector_load::EMULATED,
+        64,
+        8,
+    );
+    expect(
+        e,
+        ErrorKind::Misaligned,
+        &[
+            "GlobalPtr::load_f32x4 of 16 bytes",
+            "is not 16-byte aligned",
+        ],
+    )
+}
+
+/// Every public function of the nvptx device API (`gpu/*.rs`) has its host twin
+/// (`gpu/host/*.rs`), so a kernel that compiles for the GPU compiles for the emulator.
+fn every_device_api_function_has_a_host_twin() -> Result<(), String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kernels-gpu/src/gpu");
+    let Ok(dir) = std::fs::read_dir(&root) else {
+        println!("skipped: no source checkout at {}", root.display());
+        return Ok(());
+    };
+    let fns = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| {
+                let l = l.trim_start();
+                let rest = l
+                    .strip_prefix("pub fn ")
+                    .or_else(|| l.strip_prefix("pub unsafe fn "))
+                    .or_else(|| l.strip_prefix("pub const fn "))?;
+                Some(rest.split(['(', '<']).next()?.to_string())
+            })
+            .collect()
+    };
+    let host_mod = std::fs::read_to_string(root.join("host/mod.rs")).unwrap_or_default();
+    let mut missing = Vec::new();
+    for entry in dir.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if host_mod.contains(&format!("#[path = \"../{name}\"]")) {
+            continue; // one file for both sides (no device code in it)
+        }
+        let device = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let host = std::fs::read_to_string(root.join("host").join(&name)).unwrap_or_default();
+        let host_fns = fns(&host);
+        for f in fns(&device) {
+            if !host_fns.contains(&f) && !host.contains(&format!("fn {f}")) {
+                missing.push(format!("gpu/{name}: {f}"));
+            }
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "device-API functions without a host twin in kernels-gpu/src/gpu/host/ (write one \
+             over kernels_gpu::emu, or one that calls emu::not_emulated): {}",
+            missing.join(", ")
+        ))
+    }
+}
+
 fn a_freed_buffer_is_a_use_after_free() -> Result<(), String> {
     let gpu = Gpu::emulator();
     let input = DeviceBuffer::from_host(&gpu, &[1.0f32; 64]).unwrap();
@@ -413,6 +523,18 @@ fn main() -> std::process::ExitCode {
         (
             "planted::reading_unwritten_shared_memory_warns",
             reading_unwritten_shared_memory_warns,
+        ),
+        (
+            "planted::a_shared_index_past_the_array_is_out_of_bounds",
+            a_shared_index_past_the_array_is_out_of_bounds,
+        ),
+        (
+            "planted::a_misaligned_vector_load_is_reported",
+            a_misaligned_vector_load_is_reported,
+        ),
+        (
+            "every_device_api_function_has_a_host_twin",
+            every_device_api_function_has_a_host_twin,
         ),
         (
             "planted::a_freed_buffer_is_a_use_after_free",

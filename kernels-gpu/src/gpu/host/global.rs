@@ -169,7 +169,7 @@ macro_rules! global_half {
                 $t::from_bits(u16::from_le_bytes(b))
             }
             #[doc = concat!("Elements `8*i .. 8*i+8` in one 128-bit non-coherent load ",
-                                                        "(16-byte aligned: checked).")]
+                                                                "(16-byte aligned: checked).")]
             #[inline]
             #[track_caller]
             pub unsafe fn $load8(self, i: usize) -> $t8 {
