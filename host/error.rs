@@ -67,9 +67,7 @@ pub enum Error {
     Emulation(kernels_gpu::emu::Error),
     /// Something only a GPU does (timing, cuBLAS, NVRTC twins, a shape too large to emulate),
     /// asked of the CPU emulator.
-    #[error(
-        "not emulated: {0} needs a CUDA device; the CPU emulator runs only the Rust kernels (docs/emulator.md)"
-    )]
+    #[error("not emulated: {0} (docs/emulator.md)")]
     NotEmulated(String),
     /// Anything else with a clear message.
     #[error("{0}")]

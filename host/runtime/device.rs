@@ -219,7 +219,9 @@ impl Gpu {
     /// [`Error::NotEmulated`] for `what` when this is the emulator.
     pub fn needs_cuda(&self, what: &str) -> Result<()> {
         if self.is_emulated() {
-            Err(Error::NotEmulated(what.to_string()))
+            Err(Error::NotEmulated(format!(
+                "{what} needs a CUDA device; the CPU emulator runs only the Rust kernels"
+            )))
         } else {
             Ok(())
         }

@@ -56,8 +56,8 @@ impl Emulator {
         let mut m = self.memory();
         if m.live_bytes() + bytes > self.max_bytes {
             return Err(Error::NotEmulated(format!(
-                "an allocation of {what} ({} MiB) beyond the emulator's memory limit of {} MiB \
-                 (KLAB_EMU_MAX_MB; the emulator is for small shapes)",
+                "an allocation of {what} ({} MiB) is beyond the emulator's memory limit of {} \
+                 MiB (KLAB_EMU_MAX_MB): the emulator is for small shapes",
                 bytes >> 20,
                 self.max_bytes >> 20
             )));

@@ -89,9 +89,8 @@ pub struct Step<G: 'static> {
 /// step that launches several (the first names the step), or `symbols: EXPR, emulated: EXPR`
 /// for lists made elsewhere (the tuned GEMM's variants: their symbols and their host kernels,
 /// `<kernel>::EMULATED`, in the same order); `symbols: &[A::SYMBOL, …]` alone derives the host
-/// kernels. `dtype` is a [`DType`] variant, `accepts` an
-/// [`Accepts`] one; `grid` is an expression of the ladder's `Grid` type (the ladder module's
-/// items are in scope). `name: NAME` declares the constant under another name than `STEP`
+/// kernels. `dtype` is a [`DType`] variant, `accepts` an [`Accepts`] one; `grid` is an
+/// expression of the ladder's `Grid` type (the ladder module's items are in scope). `name: NAME` declares the constant under another name than `STEP`
 /// (the reductions declare a sum and a max step per file).
 #[macro_export]
 macro_rules! step {
