@@ -228,8 +228,10 @@ pub fn build_row(spec: &RowSpec, stats: &Stats, ceilings: &Ceilings) -> ResultRo
 }
 
 /// Fills `speedup_vs_step1`, `baseline` and `baseline_ratio` of every row, per ladder and
-/// shape: step 1 is the ladder's lowest-numbered step row; the baseline is the ladder's
-/// library baseline (step 0) if it has one, else its first baseline row.
+/// shape: step 1 is the ladder's lowest-numbered step row (of any element type: a bf16 step's
+/// speed-up over the f32 step 1 is what halving the bytes bought); the baseline is the ladder's
+/// library baseline (step 0) if it has one, else its first baseline row of the step's element
+/// type.
 pub fn fill_relative(rows: &mut [ResultRow]) {
     let groups: Vec<(String, String)> = {
         let mut g: Vec<(String, String)> = rows
@@ -247,16 +249,25 @@ pub fn fill_relative(rows: &mut [ResultRow]) {
             .filter(|r| in_group(r) && r.kind == RowKind::Step)
             .min_by_key(|r| r.step)
             .map(|r| r.median_ms);
-        let baseline = rows
+        // A step's baseline: the library baseline (step 0), else the first baseline row of the
+        // step's own element type (an f32 step is not rated against a bf16 twin).
+        let baseline_of = |dtype: &str| {
+            rows.iter()
+                .filter(|r| in_group(r) && r.kind == RowKind::Baseline)
+                .filter(|r| r.step == 0 || r.dtype == dtype)
+                .min_by_key(|r| r.step != 0)
+                .map(|r| (r.kernel.clone(), r.median_ms))
+        };
+        let baselines: Vec<_> = rows
             .iter()
-            .filter(|r| in_group(r) && r.kind == RowKind::Baseline)
-            .min_by_key(|r| r.step != 0)
-            .map(|r| (r.kernel.clone(), r.median_ms));
-        for r in rows.iter_mut().filter(|r| in_group(r)) {
+            .map(|r| (in_group(r) && r.kind == RowKind::Step).then(|| baseline_of(&r.dtype)))
+            .collect();
+        for (r, baseline) in rows.iter_mut().zip(baselines) {
+            if !in_group(r) {
+                continue;
+            }
             r.speedup_vs_step1 = first.and_then(|f| ratio(f, r.median_ms));
-            if r.kind == RowKind::Step
-                && let Some((name, ms)) = &baseline
-            {
+            if let Some(Some((name, ms))) = &baseline {
                 r.baseline = Some(name.clone());
                 r.baseline_ratio = ratio(*ms, r.median_ms);
             }
@@ -320,6 +331,29 @@ pub(crate) mod tests {
             baseline_kind: (kind == RowKind::Baseline).then_some(BaselineKind::CudaCppTwin),
             verified: Some(1e-7),
         }
+    }
+
+    #[test]
+    fn a_half_precision_step_is_rated_against_its_own_twin() {
+        let c = Ceilings::default();
+        let row = |step, kind, kernel: &str, dtype, ms| {
+            let mut sp = spec(step, kind, kernel);
+            sp.dtype = dtype;
+            build_row(&sp, &stats(ms), &c)
+        };
+        let mut rows = vec![
+            row(1, RowKind::Step, "s1", DType::F32, 4.0),
+            row(3, RowKind::Step, "s3", DType::F32, 2.0),
+            row(4, RowKind::Step, "s4", DType::Bf16, 1.0),
+            row(3, RowKind::Baseline, "twin", DType::F32, 2.0),
+            row(4, RowKind::Baseline, "twin_bf16", DType::Bf16, 1.1),
+        ];
+        fill_relative(&mut rows);
+        assert_eq!(rows[1].baseline.as_deref(), Some("twin"));
+        assert_eq!(rows[2].baseline.as_deref(), Some("twin_bf16"));
+        assert!((rows[2].baseline_ratio.unwrap() - 1.1).abs() < 1e-12);
+        assert!((rows[2].speedup_vs_step1.unwrap() - 4.0).abs() < 1e-12);
+        assert_eq!(rows[3].baseline, None);
     }
 
     #[test]
