@@ -24,6 +24,7 @@ kernel! {
     /// and launch bounds (256, 8): the grid is sized for 8 resident blocks of 256 threads per SM,
     /// so the kernel must fit 32 registers (ptxas 13.5 needs exactly 32 with or without the cap;
     /// the cap holds the driver's JIT to it too).
+    ///
     /// Mapping as in step 3: group `i` is elements `head + 8i .. head + 8i + 8`, two groups in
     /// flight per thread (`i`, `i + stride`); a group may straddle two rows (any `cols`, e.g. 33
     /// or 1), so its first column is `(head + 8i) % cols` (a 32-bit remainder, once per group)
