@@ -205,6 +205,29 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert_eq!(s.spill_stores, 0, "{s}");
         assert_eq!(s.mix.get("LDL") + s.mix.get("STL"), 0, "{s}");
     }
+    // bias_gelu/4 (bf16): x and y move as 8 halves per 128-bit access (x on the non-coherent
+    // path), the bias as 16-bit loads; f32 math with MUFU.TANH, rounded by F2FP.BF16 packs; 32
+    // registers (8 blocks of 256 threads per SM, the launch's), nothing spilled.
+    let k = sass::kernel_sass("bias_gelu_s04_bf16_fused_vectorized", SNAPSHOT_ARCH).unwrap();
+    let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+    let count = |op: &str| ops.iter().filter(|o| *o == op).count();
+    let b = Summary::of(&k);
+    assert!(
+        count("LDG.E.128.CONSTANT") >= 2 && count("STG.E.128") >= 2,
+        "{b}"
+    );
+    assert!(count("LDG.E.U16.CONSTANT") >= 8, "{b}");
+    assert!(
+        count("MUFU.TANH") >= 16 && count("F2FP.BF16.F32.PACK_AB") >= 8,
+        "{b}"
+    );
+    assert!(b.registers <= 32, "{b}");
+    assert_eq!(b.spill_stores + b.stack_frame, 0, "{b}");
+    assert_eq!(
+        b.mix.get("LDL") + b.mix.get("STL") + b.mix.get("LD") + b.mix.get("ST"),
+        0,
+        "{b}"
+    );
 }
 
 #[test]

@@ -1,8 +1,10 @@
-//! The GEMM CUDA C++ twin's algorithm, emulated on the CPU (no GPU needed): compiles
-//! `tests/emu/gemm_twin_harness.cpp` with the twin source and every step-9 variant, and runs it
-//! (one `std::thread` per CUDA thread, `std::barrier` for `__syncthreads`). Rust steps 8/9
-//! implement the same tile algebra line by line, so this catches mapping, edge and barrier
-//! mistakes in the design before any GPU run. Skips (with one line) without `g++`.
+//! CUDA C++ twins' algorithms, emulated on the CPU (no GPU needed), each with its harness in
+//! `tests/emu/`. The GEMM twin: `gemm_twin_harness.cpp` with the twin source and every step-9
+//! variant (one `std::thread` per CUDA thread, `std::barrier` for `__syncthreads`); Rust steps
+//! 8/9 implement the same tile algebra line by line, so this catches mapping, edge and barrier
+//! mistakes in the design before any GPU run. The bf16 bias-GELU twin:
+//! `bias_gelu_twin_harness.cpp` runs every thread of the launch in turn on awkward shapes and
+//! misalignments (the index algebra of Rust step 4). Skip (with one line) without `g++`.
 
 use kernels_gpu::gemm::S09_VARIANTS;
 use std::process::Command;
@@ -60,4 +62,49 @@ fn gemm_twin_is_correct_in_cpu_emulation() {
     let run = Command::new(&exe).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{stdout}");
+}
+
+#[test]
+fn bias_gelu_bf16_twin_is_correct_in_cpu_emulation() {
+    if Command::new("g++").arg("--version").output().is_err() {
+        eprintln!("bias_gelu_bf16_twin_is_correct_in_cpu_emulation: skipped: no g++");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let Ok(twin) = std::fs::read_to_string(format!("{root}/host/ladders/twins/bias_gelu.cu"))
+    else {
+        eprintln!(
+            "bias_gelu_bf16_twin_is_correct_in_cpu_emulation: skipped: no source checkout at {root}"
+        );
+        return;
+    };
+    // The CPU has neither the CUDA header nor PTX: the harness defines the bf16 types, and the
+    // GELU's tanh.approx.f32 becomes std::tanh (the harness's expected values use it too).
+    let header = "#include <cuda_bf16.h>";
+    let tanh = r#"asm("tanh.approx.f32 %0, %1;" : "=f"(r) : "f"(x));"#;
+    assert!(
+        twin.contains(header) && twin.contains(tanh),
+        "the twin's header line or tanh asm changed"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let source = twin.replace(header, "").replace(tanh, "r = std::tanh(x);");
+    std::fs::write(dir.path().join("twin.inc"), source).unwrap();
+    let exe = dir.path().join("emu");
+    let out = Command::new("g++")
+        .args(["-std=c++17", "-O1", "-fno-strict-aliasing", "-w", "-I"])
+        .arg(dir.path())
+        .arg(format!("{root}/tests/emu/bias_gelu_twin_harness.cpp"))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "compiling the twin emulation failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = Command::new(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}");
+    assert!(stdout.contains(", 0 failures"), "{stdout}");
 }

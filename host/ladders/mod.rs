@@ -246,6 +246,14 @@ mod tests {
         assert_eq!(size_of::<ReduceParams>(), 24);
         assert_eq!(size_of::<RowSumParams>(), 24);
         assert_eq!(offset_of!(BiasGeluParams, rows), 32);
+        // The bf16 twin's struct: four 8-byte pointers to __nv_bfloat16, rows, cols.
+        type BiasGeluBf16 = BiasGeluParams<kernels_gpu::Bf16>;
+        assert_eq!(size_of::<BiasGeluBf16>(), 40);
+        assert_eq!(offset_of!(BiasGeluBf16, bias), 8);
+        assert_eq!(offset_of!(BiasGeluBf16, tmp), 16);
+        assert_eq!(offset_of!(BiasGeluBf16, y), 24);
+        assert_eq!(offset_of!(BiasGeluBf16, rows), 32);
+        assert_eq!(offset_of!(BiasGeluBf16, cols), 36);
     }
 
     #[test]
@@ -258,6 +266,11 @@ mod tests {
         assert!(transpose.contains("void transpose_twin("));
         let saxpy = include_str!("twins/saxpy.cu");
         assert!(saxpy.contains("struct SaxpyParams") && saxpy.contains("void saxpy_twin("));
+        let bias_gelu = include_str!("twins/bias_gelu.cu");
+        assert!(bias_gelu.contains("struct BiasGeluParams"));
+        assert!(bias_gelu.contains("bias_gelu_twin_bf16(BiasGeluParams p)"));
+        // The same GELU as the Rust kernel: tanh.approx.f32 as inline PTX, bf16 in memory.
+        assert!(bias_gelu.contains("tanh.approx.f32") && bias_gelu.contains("__nv_bfloat16* y"));
     }
 
     #[test]
