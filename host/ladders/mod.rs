@@ -226,6 +226,7 @@ mod tests {
     use kernels_gpu::row_sum::RowSumParams;
     use kernels_gpu::saxpy::SaxpyParams;
     use kernels_gpu::transpose::TransposeParams;
+    use kernels_gpu::{Bf16, F16};
     use std::mem::{offset_of, size_of};
 
     /// The CUDA C++ twins declare C structs with the same fields in the same order
@@ -246,6 +247,16 @@ mod tests {
         assert_eq!(size_of::<ReduceParams>(), 24);
         assert_eq!(size_of::<RowSumParams>(), 24);
         assert_eq!(offset_of!(BiasGeluParams, rows), 32);
+        // The half-precision twins' structs: the same layout over 2-byte elements.
+        assert_eq!(size_of::<SaxpyParams<Bf16>>(), 24);
+        assert_eq!(offset_of!(SaxpyParams<Bf16>, a), 16);
+        assert_eq!(offset_of!(SaxpyParams<Bf16>, n), 20);
+        assert_eq!(size_of::<SaxpyParams<F16>>(), 24);
+        assert_eq!(offset_of!(SaxpyParams<F16>, n), 20);
+        assert_eq!(size_of::<TransposeParams<Bf16>>(), 24);
+        assert_eq!(offset_of!(TransposeParams<Bf16>, output), 8);
+        assert_eq!(offset_of!(TransposeParams<Bf16>, rows), 16);
+        assert_eq!(offset_of!(TransposeParams<Bf16>, cols), 20);
     }
 
     #[test]
@@ -258,6 +269,14 @@ mod tests {
         assert!(transpose.contains("void transpose_twin("));
         let saxpy = include_str!("twins/saxpy.cu");
         assert!(saxpy.contains("struct SaxpyParams") && saxpy.contains("void saxpy_twin("));
+        let saxpy_half = include_str!("twins/saxpy_half.cu");
+        assert!(saxpy_half.contains("struct SaxpyParams"));
+        assert!(saxpy_half.contains("void saxpy_twin_bf16(SaxpyParams<__nv_bfloat16> p)"));
+        assert!(saxpy_half.contains("void saxpy_twin_f16(SaxpyParams<__half> p)"));
+        let transpose_bf16 = include_str!("twins/transpose_bf16.cu");
+        assert!(transpose_bf16.contains("struct TransposeParams"));
+        assert!(transpose_bf16.contains("__nv_bfloat16* output"));
+        assert!(transpose_bf16.contains("void transpose_twin_bf16("));
     }
 
     #[test]
