@@ -46,7 +46,9 @@ pub fn awkward_1d() -> Vec<crate::shape::Shape> {
 }
 
 /// Shapes every 2-D ladder is checked on: 1×1, warp ± 1 both ways, tile ± 1, a 4-aligned
-/// shape with partial tiles (vector paths with edges), a large odd one, and 1×N, N×1.
+/// shape with partial tiles (f32 vector paths with edges), an 8-aligned one with partial
+/// 64- and 128-tiles (the vector paths of 8-half vectors with edges), a large odd one, and
+/// 1×N, N×1.
 pub fn awkward_2d() -> Vec<crate::shape::Shape> {
     [
         (1, 1),
@@ -54,6 +56,7 @@ pub fn awkward_2d() -> Vec<crate::shape::Shape> {
         (33, 31),
         (65, 63),
         (68, 132),
+        (136, 264),
         (4097, 4099),
         (1, 1_000_003),
         (1_000_003, 1),
@@ -285,5 +288,12 @@ mod tests {
         assert!(s.iter().any(|s| s.0 == [1, 1_000_003]));
         assert!(s.iter().any(|s| s.0 == [1_000_003, 1]));
         assert!(s.iter().any(|s| s.0 == [4097, 4099]));
+        // Partial tiles on the vector path of 8-half vectors (transpose/6's 128 × 128 tiles).
+        assert!(
+            s.iter().any(|s| s.0[0] % 8 == 0
+                && s.0[1] % 8 == 0
+                && s.0[0] % 128 != 0
+                && s.0[1] % 128 != 0)
+        );
     }
 }
