@@ -228,6 +228,51 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         0,
         "{b}"
     );
+    // The top bf16 steps, on both architectures: every vector access 128-bit (8 halves), no
+    // local memory. saxpy/4: x read-only (`LDG.E.128.CONSTANT`) and y coherent, 8 f32 FFMA and
+    // 4 packed roundings to bf16 per vector (`F2FP.BF16…PACK_AB`). transpose/6: 8 × 128-bit
+    // global loads and stores, 8 × 128-bit shared stores and loads, the register transpose's
+    // 32 `PRMT`, one barrier.
+    for arch in ARCHES {
+        let of = |symbol: &str| {
+            let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+            let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+            (Summary::of(&k), ops)
+        };
+        let count = |ops: &[String], base: &str, mods: &[&str]| {
+            ops.iter()
+                .filter(|o| {
+                    let mut parts = o.split('.');
+                    parts.next() == Some(base) && {
+                        let m: Vec<&str> = parts.collect();
+                        mods.iter().all(|x| m.contains(x))
+                    }
+                })
+                .count()
+        };
+        let (s, ops) = of(kernels_gpu::saxpy::saxpy_s04_bf16_vectorized::SYMBOL);
+        assert_eq!(count(&ops, "LDG", &["128", "CONSTANT"]), 1, "{arch}: {s}");
+        assert_eq!(s.mix.get("LDG.128"), 2, "{arch}: x and y, 128-bit:\n{s}");
+        assert_eq!(s.mix.get("STG.128"), 1, "{arch}: {s}");
+        assert!(s.mix.get("FFMA") >= 8, "{arch}: {s}");
+        assert!(
+            count(&ops, "F2FP", &["BF16", "PACK_AB"]) >= 4,
+            "{arch}: {ops:?}"
+        );
+        assert_eq!(s.stack_frame + s.spill_stores, 0, "{arch}: {s}");
+        assert_eq!(s.mix.get("LDL") + s.mix.get("STL"), 0, "{arch}: {s}");
+
+        let (t, ops) = of(kernels_gpu::transpose::transpose_s06_bf16_smem_vectorized::SYMBOL);
+        assert_eq!(count(&ops, "LDG", &["128", "CONSTANT"]), 8, "{arch}: {t}");
+        assert_eq!(t.mix.get("STG.128"), 8, "{arch}: {t}");
+        assert_eq!(t.mix.get("STS.128"), 8, "{arch}: {t}");
+        assert_eq!(t.mix.get("LDS.128"), 8, "{arch}: {t}");
+        assert_eq!(count(&ops, "PRMT", &[]), 32, "{arch}: {ops:?}");
+        assert_eq!(t.mix.get("BAR"), 1, "{arch}: one barrier:\n{t}");
+        assert_eq!(t.mix.get("LD") + t.mix.get("ST"), 0, "{arch}: {t}");
+        assert_eq!(t.stack_frame + t.spill_stores, 0, "{arch}: {t}");
+        assert_eq!(t.mix.get("LDL") + t.mix.get("STL"), 0, "{arch}: {t}");
+    }
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! CUDA C++ twins' algorithms, emulated on the CPU (no GPU needed), each with its harness in
-//! `tests/emu/`. The GEMM twin: `gemm_twin_harness.cpp` with the twin source and every step-9
-//! variant (one `std::thread` per CUDA thread, `std::barrier` for `__syncthreads`); Rust steps
-//! 8/9 implement the same tile algebra line by line, so this catches mapping, edge and barrier
-//! mistakes in the design before any GPU run. The bf16 bias-GELU twin:
-//! `bias_gelu_twin_harness.cpp` runs every thread of the launch in turn on awkward shapes and
-//! misalignments (the index algebra of Rust step 4). Skip (with one line) without `g++`.
+//! `tests/emu/`: the GEMM twin (`gemm_twin_harness.cpp`, with every step-9 variant), the bf16
+//! bias-GELU twin (`bias_gelu_twin_harness.cpp`, every thread of the launch in turn on awkward
+//! shapes and misalignments) and the half-precision twins of transpose/6 and saxpy/4–5
+//! (`half_twins_harness.cpp`), with one `std::thread` per CUDA thread and `std::barrier` for
+//! `__syncthreads` where a barrier matters. The Rust steps implement the same index algebra line
+//! by line, so this catches mapping, edge and barrier mistakes in the design before any GPU run
+//! — including paths the GPU tests' aligned buffers never take (misaligned bases). Each skips
+//! (with one line) without `g++`.
 
 use kernels_gpu::gemm::S09_VARIANTS;
 use std::process::Command;
@@ -107,4 +109,67 @@ fn bias_gelu_bf16_twin_is_correct_in_cpu_emulation() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{stdout}");
     assert!(stdout.contains(", 0 failures"), "{stdout}");
+}
+
+#[test]
+fn half_precision_twins_are_correct_in_cpu_emulation() {
+    let name = "half_precision_twins_are_correct_in_cpu_emulation";
+    if Command::new("g++").arg("--version").output().is_err() {
+        eprintln!("{name}: skipped: no g++");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |file: &str| std::fs::read_to_string(format!("{root}/host/ladders/twins/{file}"));
+    let (Ok(transpose), Ok(saxpy)) = (read("transpose_bf16.cu"), read("saxpy_half.cu")) else {
+        eprintln!("{name}: skipped: no source checkout at {root}");
+        return;
+    };
+    // The harness stands in for the CUDA headers.
+    let dir = tempfile::tempdir().unwrap();
+    for (file, src, headers) in [
+        (
+            "transpose_bf16.inc",
+            &transpose,
+            &["#include <cuda_bf16.h>"][..],
+        ),
+        (
+            "saxpy_half.inc",
+            &saxpy,
+            &["#include <cuda_bf16.h>", "#include <cuda_fp16.h>"][..],
+        ),
+    ] {
+        let mut text = src.clone();
+        for h in headers {
+            assert!(text.contains(h), "{file}: the twin no longer has `{h}`");
+            text = text.replace(h, "");
+        }
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let exe = dir.path().join("emu");
+    let out = Command::new("g++")
+        .args([
+            "-std=c++20",
+            "-O1",
+            "-fno-strict-aliasing",
+            "-pthread",
+            "-w",
+            "-I",
+        ])
+        .arg(dir.path())
+        .arg(format!("{root}/tests/emu/half_twins_harness.cpp"))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        if err.contains("barrier") && err.contains("No such file") {
+            eprintln!("{name}: skipped: g++ without C++20 <barrier>");
+            return;
+        }
+        panic!("compiling the twin emulation failed:\n{err}");
+    }
+    let run = Command::new(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}");
 }

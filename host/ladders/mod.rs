@@ -46,7 +46,9 @@ pub fn awkward_1d() -> Vec<crate::shape::Shape> {
 }
 
 /// Shapes every 2-D ladder is checked on: 1×1, warp ± 1 both ways, tile ± 1, a 4-aligned
-/// shape with partial tiles (vector paths with edges), a large odd one, and 1×N, N×1.
+/// shape with partial tiles (f32 vector paths with edges), an 8-aligned one with partial
+/// 64- and 128-tiles (the vector paths of 8-half vectors with edges), a large odd one, and
+/// 1×N, N×1.
 pub fn awkward_2d() -> Vec<crate::shape::Shape> {
     [
         (1, 1),
@@ -54,6 +56,7 @@ pub fn awkward_2d() -> Vec<crate::shape::Shape> {
         (33, 31),
         (65, 63),
         (68, 132),
+        (136, 264),
         (4097, 4099),
         (1, 1_000_003),
         (1_000_003, 1),
@@ -226,6 +229,7 @@ mod tests {
     use kernels_gpu::row_sum::RowSumParams;
     use kernels_gpu::saxpy::SaxpyParams;
     use kernels_gpu::transpose::TransposeParams;
+    use kernels_gpu::{Bf16, F16};
     use std::mem::{offset_of, size_of};
 
     /// The CUDA C++ twins declare C structs with the same fields in the same order
@@ -254,6 +258,16 @@ mod tests {
         assert_eq!(offset_of!(BiasGeluBf16, y), 24);
         assert_eq!(offset_of!(BiasGeluBf16, rows), 32);
         assert_eq!(offset_of!(BiasGeluBf16, cols), 36);
+        // The half-precision twins' structs: the same layout over 2-byte elements.
+        assert_eq!(size_of::<SaxpyParams<Bf16>>(), 24);
+        assert_eq!(offset_of!(SaxpyParams<Bf16>, a), 16);
+        assert_eq!(offset_of!(SaxpyParams<Bf16>, n), 20);
+        assert_eq!(size_of::<SaxpyParams<F16>>(), 24);
+        assert_eq!(offset_of!(SaxpyParams<F16>, n), 20);
+        assert_eq!(size_of::<TransposeParams<Bf16>>(), 24);
+        assert_eq!(offset_of!(TransposeParams<Bf16>, output), 8);
+        assert_eq!(offset_of!(TransposeParams<Bf16>, rows), 16);
+        assert_eq!(offset_of!(TransposeParams<Bf16>, cols), 20);
     }
 
     #[test]
@@ -271,6 +285,14 @@ mod tests {
         assert!(bias_gelu.contains("bias_gelu_twin_bf16(BiasGeluParams p)"));
         // The same GELU as the Rust kernel: tanh.approx.f32 as inline PTX, bf16 in memory.
         assert!(bias_gelu.contains("tanh.approx.f32") && bias_gelu.contains("__nv_bfloat16* y"));
+        let saxpy_half = include_str!("twins/saxpy_half.cu");
+        assert!(saxpy_half.contains("struct SaxpyParams"));
+        assert!(saxpy_half.contains("void saxpy_twin_bf16(SaxpyParams<__nv_bfloat16> p)"));
+        assert!(saxpy_half.contains("void saxpy_twin_f16(SaxpyParams<__half> p)"));
+        let transpose_bf16 = include_str!("twins/transpose_bf16.cu");
+        assert!(transpose_bf16.contains("struct TransposeParams"));
+        assert!(transpose_bf16.contains("__nv_bfloat16* output"));
+        assert!(transpose_bf16.contains("void transpose_twin_bf16("));
     }
 
     #[test]
@@ -279,5 +301,12 @@ mod tests {
         assert!(s.iter().any(|s| s.0 == [1, 1_000_003]));
         assert!(s.iter().any(|s| s.0 == [1_000_003, 1]));
         assert!(s.iter().any(|s| s.0 == [4097, 4099]));
+        // Partial tiles on the vector path of 8-half vectors (transpose/6's 128 × 128 tiles).
+        assert!(
+            s.iter().any(|s| s.0[0] % 8 == 0
+                && s.0[1] % 8 == 0
+                && s.0[0] % 128 != 0
+                && s.0[1] % 128 != 0)
+        );
     }
 }
