@@ -1,10 +1,10 @@
 //! Reductions (sum and max) with f32 accumulation and result: the reduction ladders. Each
-//! step is one generic body over [`ReduceOp`], instantiated as `reduce_sum_sNN_*` and
-//! `reduce_max_sNN_*`.
+//! step of steps 1–8 is one generic body over [`ReduceOp`], instantiated as `reduce_sum_sNN_*`
+//! and `reduce_max_sNN_*`; step 9 is the sum of bf16 input (step 8's body over [`Bf16`]).
 //!
 //! Steps 1–7 reduce each block's slice to one partial in `output[blockIdx.x]`; the host
-//! launches them again on the partials until one value is left. The single-pass step 8
-//! finishes in one launch (the last block to finish reduces the partials).
+//! launches them again on the partials until one value is left. The single-pass steps 8 and 9
+//! finish in one launch (the last block to finish reduces the partials).
 
 /// The reduction step files, in order. Each file of `both` declares a sum step and a max step
 /// ([`reduce_steps!`]); each file of `sum_only` declares a sum step alone (`step!`, as `STEP`).
@@ -43,7 +43,9 @@ reduce_step_files! {
         s07_vectorized,
         s08_single_pass,
     ],
-    sum_only: [],
+    sum_only: [
+        s09_bf16_single_pass,
+    ],
 }
 
 /// Threads per block of the grid-stride steps, and resident blocks per SM they launch.
@@ -333,7 +335,7 @@ impl ReduceInput for Bf16 {
 /// from `start`: the 16-byte aligned middle in 128-bit loads (`LDG.E.128`: four f32 or eight
 /// bf16 each), four loads in flight per iteration; the unaligned head and the tail (each
 /// shorter than one vector) as scalars by the first threads; f32 accumulators whatever `T`.
-/// Used by reduction steps 7 and 8 (grid-stride) and by `row_sum` step 3 (block-stride over
+/// Used by reduction steps 7–9 (grid-stride) and by `row_sum` step 3 (block-stride over
 /// one row).
 #[cfg(target_arch = "nvptx64")]
 #[inline(always)]

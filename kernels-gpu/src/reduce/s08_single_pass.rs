@@ -17,8 +17,8 @@ use crate::gpu::{atomic, sync::thread_fence, sync_threads, thread};
 /// 8 per block. Expected: step 7 minus one launch (~2–4 µs of a ~90 µs run at 64 Mi elements).
 ///
 /// Generic over the input's element type `T` (partials and result are f32 whatever `T`):
-/// step 8 is `T = f32`. Its two shared arrays exist once for every instantiation, each kernel
-/// getting its own copy per block.
+/// step 8 is `T = f32`, step 9 the sum over `Bf16`. Its two shared arrays exist once for
+/// every instantiation, each kernel getting its own copy per block.
 #[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(super) fn s08_body<O: ReduceOp, T: ReduceInput>(p: ReduceSinglePassParams<T>) {
