@@ -335,7 +335,7 @@ impl ReduceInput for Bf16 {
 /// from `start`: the 16-byte aligned middle in 128-bit loads (`LDG.E.128`: four f32 or eight
 /// bf16 each), four loads in flight per iteration; the unaligned head and the tail (each
 /// shorter than one vector) as scalars by the first threads; f32 accumulators whatever `T`.
-/// Used by reduction steps 7–9 (grid-stride) and by `row_sum` step 3 (block-stride over
+/// Used by reduction steps 7–9 (grid-stride) and by `row_sum` steps 3 and 4 (block-stride over
 /// one row).
 #[cfg(target_arch = "nvptx64")]
 #[inline(always)]
