@@ -20,15 +20,15 @@ kernel! {
     ///
     /// Launch bounds: the grid's own 256 threads and 4 blocks per SM (`.maxntid 256`,
     /// `.minnctapersm 4`, so up to 64 registers). Without them ptxas holds the kernel to 32
-    /// registers and issues only two of the four loads before widening the first (half the
-    /// bytes in flight); with them it uses 40 and issues all four first, as the twin does.
+    /// registers and issues only two of the four loads before widening the first (the other
+    /// two wait for it); with them it uses 40 and issues all four first, as the twin does.
     ///
     /// Bytes: 2 per element read (half of step 8), 8 per block. Work per byte doubles (8
     /// widenings and 8 adds per 16 bytes), still far below the SM's issue rate. Grid: as step 8
     /// (4 blocks of 256 per SM, 64 B in flight per thread, 64 KiB per SM), so the steady stream
     /// is as fast in bytes; the fixed costs (ramp-up, the last block's finish, a few µs) weigh
-    /// twice as much in a run half as long. Expected at 64 Mi elements (128 MiB): ≈ 36 µs,
-    /// ≈ 87% of copy bandwidth at 2 bytes per element.
+    /// twice as much in a run half as long. Expected at 64 Mi elements (128 MiB): ≈ 35.5 µs,
+    /// ≈ 88% of copy bandwidth at 2 bytes per element.
     fn reduce_sum_s09_bf16_single_pass(p: ReduceSinglePassParams<Bf16>) {
         super::s08_single_pass::s08_body::<super::Sum, Bf16>(p)
     }
