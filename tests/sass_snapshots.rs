@@ -273,6 +273,52 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert_eq!(t.stack_frame + t.spill_stores, 0, "{arch}: {t}");
         assert_eq!(t.mix.get("LDL") + t.mix.get("STL"), 0, "{arch}: {t}");
     }
+    // The bf16 reductions: the input in 128-bit loads of 8 (four in the main loop, one in the
+    // remainder loop), the unaligned head and tail as 16-bit scalars, f32 adds (a tree of 8
+    // per vector), no generic or local memory. Step 9 adds step 8's single-pass finish: one
+    // 32-bit `ld.global.cg` of the partials, one atomic, three barriers.
+    for s in [
+        "reduce_sum_s09_bf16_single_pass",
+        "row_sum_s04_bf16_block_per_row",
+    ] {
+        let r = summary(s);
+        assert_eq!(r.mix.get("LDG.128"), 5, "{r}");
+        assert_eq!(r.mix.get("LDG.16"), 2, "{r}");
+        assert!(r.mix.get("FADD") >= 4 * 8, "{r}");
+        assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{r}");
+        assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{r}");
+        assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{r}");
+    }
+    let r = summary("reduce_sum_s09_bf16_single_pass");
+    assert_eq!(r.mix.get("LDG.32"), 1, "{r}");
+    assert_eq!((r.mix.get("BAR"), r.mix.get("ATOMG")), (3, 1), "{r}");
+    // Four loads in flight: ptxas issues the main loop's four `LDG.E.128` before the first
+    // add consumes one (without step 9's launch bounds it issued two, widened the first, and
+    // only then the other two).
+    for arch in ARCHES {
+        for s in [
+            "reduce_sum_s09_bf16_single_pass",
+            "row_sum_s04_bf16_block_per_row",
+        ] {
+            let k = sass::kernel_sass(s, arch).unwrap();
+            let ins = k.instructions();
+            let wide = |i: &&kernel_lab::tools::sass::Instr| {
+                i.base() == "LDG" && i.opcode.split('.').any(|m| m == "128")
+            };
+            let first = ins.iter().position(|i| wide(&i)).expect("a 128-bit load");
+            let loop_body = &ins[first..];
+            let fourth = loop_body.iter().filter(wide).nth(3).map(|i| i.offset);
+            let first_add = loop_body
+                .iter()
+                .find(|i| i.base() == "FADD")
+                .map(|i| i.offset);
+            assert!(
+                fourth.is_some() && fourth < first_add,
+                "{s} ({arch}): the fourth 128-bit load (at {fourth:x?}) comes after the first \
+                 FADD (at {first_add:x?})"
+            );
+        }
+    }
 }
 
 #[test]

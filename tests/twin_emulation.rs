@@ -1,7 +1,7 @@
 //! CUDA C++ twins' algorithms, emulated on the CPU (no GPU needed), each with its harness in
 //! `tests/emu/`: the GEMM twin (`gemm_twin_harness.cpp`, with every step-9 variant), the bf16
 //! bias-GELU twin (`bias_gelu_twin_harness.cpp`, every thread of the launch in turn on awkward
-//! shapes and misalignments) and the half-precision twins of transpose/6 and saxpy/4–5
+//! shapes and misalignments), the bf16 reduce_sum twin (`reduce_bf16_twin_harness.cpp`) and the half-precision twins of transpose/6 and saxpy/4–5
 //! (`half_twins_harness.cpp`), with one `std::thread` per CUDA thread and `std::barrier` for
 //! `__syncthreads` where a barrier matters. The Rust steps implement the same index algebra line
 //! by line, so this catches mapping, edge and barrier mistakes in the design before any GPU run
@@ -42,11 +42,33 @@ fn gemm_twin_is_correct_in_cpu_emulation() {
         })
         .collect();
     std::fs::write(dir.path().join("variants.inc"), variants).unwrap();
-    let exe = dir.path().join("emu");
+    let Some(exe) = compile(
+        "gemm_twin_is_correct_in_cpu_emulation",
+        dir.path(),
+        &format!("{root}/tests/emu/gemm_twin_harness.cpp"),
+    ) else {
+        return;
+    };
+    let run = Command::new(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}");
+}
+
+/// Compiles `harness` with g++ (C++20, the folder `dir` on the include path, where the test
+/// wrote the twin as `twin.inc`); `None` (after a skip line) when g++ has no `<barrier>`.
+fn compile(test: &str, dir: &std::path::Path, harness: &str) -> Option<std::path::PathBuf> {
+    let exe = dir.join("emu");
     let out = Command::new("g++")
-        .args(["-std=c++20", "-O1", "-pthread", "-w", "-I"])
-        .arg(dir.path())
-        .arg(format!("{root}/tests/emu/gemm_twin_harness.cpp"))
+        .args([
+            "-std=c++20",
+            "-O1",
+            "-fno-strict-aliasing",
+            "-pthread",
+            "-w",
+            "-I",
+        ])
+        .arg(dir)
+        .arg(harness)
         .arg("-o")
         .arg(&exe)
         .output()
@@ -54,13 +76,43 @@ fn gemm_twin_is_correct_in_cpu_emulation() {
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         if err.contains("barrier") && err.contains("No such file") {
-            eprintln!(
-                "gemm_twin_is_correct_in_cpu_emulation: skipped: g++ without C++20 <barrier>"
-            );
-            return;
+            eprintln!("{test}: skipped: g++ without C++20 <barrier>");
+            return None;
         }
         panic!("compiling the twin emulation failed:\n{err}");
     }
+    Some(exe)
+}
+
+/// The bf16 sum twin's algorithm (reduce_sum/9's, line by line), emulated on the CPU:
+/// `tests/emu/reduce_bf16_twin_harness.cpp` with the twin source, less its `cuda_bf16.h`
+/// include (the harness defines the bf16 type and conversions). Exact sums of small integers
+/// at awkward sizes with every unaligned head, small grids (grid-stride and remainder loops),
+/// the last-block finish and counter reset, NaN and +inf anywhere. Skips without `g++`.
+#[test]
+fn reduce_bf16_twin_is_correct_in_cpu_emulation() {
+    let test = "reduce_bf16_twin_is_correct_in_cpu_emulation";
+    if Command::new("g++").arg("--version").output().is_err() {
+        eprintln!("{test}: skipped: no g++");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let Ok(twin) = std::fs::read_to_string(format!("{root}/host/ladders/twins/reduce_bf16.cu"))
+    else {
+        eprintln!("{test}: skipped: no source checkout at {root}");
+        return;
+    };
+    let include = "#include <cuda_bf16.h>";
+    assert!(twin.contains(include), "the twin's include changed");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("twin.inc"), twin.replace(include, "")).unwrap();
+    let Some(exe) = compile(
+        test,
+        dir.path(),
+        &format!("{root}/tests/emu/reduce_bf16_twin_harness.cpp"),
+    ) else {
+        return;
+    };
     let run = Command::new(&exe).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{stdout}");

@@ -249,6 +249,13 @@ mod tests {
         assert_eq!(offset_of!(SaxpyParams, n), 20);
         assert_eq!(size_of::<ReduceParams>(), 24);
         assert_eq!(size_of::<RowSumParams>(), 24);
+        // The bf16 twin's struct: the same fields, the input a `const __nv_bfloat16*`.
+        assert_eq!(size_of::<ReduceSinglePassParams<Bf16>>(), 40);
+        assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, partials), 8);
+        assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, counter), 16);
+        assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, output), 24);
+        assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, n), 32);
+        assert_eq!(size_of::<RowSumParams<Bf16>>(), 24);
         assert_eq!(offset_of!(BiasGeluParams, rows), 32);
         // The bf16 twin's struct: four 8-byte pointers to __nv_bfloat16, rows, cols.
         type BiasGeluBf16 = BiasGeluParams<kernels_gpu::Bf16>;
@@ -275,6 +282,10 @@ mod tests {
         let reduce = include_str!("twins/reduce.cu");
         assert!(reduce.contains("struct ReduceSinglePassParams"));
         assert!(reduce.contains("reduce_sum_twin") && reduce.contains("reduce_max_twin"));
+        let reduce_bf16 = include_str!("twins/reduce_bf16.cu");
+        assert!(reduce_bf16.contains("struct ReduceSinglePassParams"));
+        assert!(reduce_bf16.contains("const __nv_bfloat16* __restrict__ input;"));
+        assert!(reduce_bf16.contains(" reduce_sum_twin_bf16(ReduceSinglePassParams p)"));
         let transpose = include_str!("twins/transpose.cu");
         assert!(transpose.contains("struct TransposeParams"));
         assert!(transpose.contains("void transpose_twin("));
