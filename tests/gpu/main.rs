@@ -41,7 +41,11 @@ const MODULES: &[&[GpuTest]] = &[
 const CPU_MODULES: &[&[CpuTest]] = &[device_api::half_precision::CPU_TESTS];
 
 fn main() -> std::process::ExitCode {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // One test at a time unless asked otherwise: the tests share one GPU, and the benchmark
+    // test reads the per-device launch log, which a test running beside it would write into
+    // (seen on the H200: a cuBLAS row recorded another test's reduction launch).
+    args.test_threads = args.test_threads.or(Some(1));
     let cpu = CPU_MODULES
         .iter()
         .flat_map(|m| m.iter())
