@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::runtime::Gpu;
 use crate::shape::Shape;
 use crate::verify::Comparison;
-pub use kernels_gpu::step::{Accepts, DType, Step};
+pub use kernels_gpu::step::{Accepts, BlockThreads, DType, Step};
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -130,6 +130,29 @@ impl<G: Sync> StepTable<G> {
     /// The declaration of the step that launches `symbol`, if any.
     pub fn step_of_symbol(&self, symbol: &str) -> Option<&'static Step<G>> {
         self.steps.iter().find(|s| s.symbols.contains(&symbol))
+    }
+}
+
+/// A ladder's step table as the `Ladder` trait reads it, whatever its launch type: the steps,
+/// and the block each kernel is launched with.
+pub trait Steps: Sync {
+    /// Every step, in order.
+    fn steps(&'static self) -> Vec<&'static StepInfo>;
+    /// The block kernel `symbol` is launched with and which others its code handles; `None`
+    /// when no step launches it.
+    fn launch_block(&'static self, symbol: &str) -> Option<BlockSize>;
+}
+
+impl<G: BlockThreads + Sync> Steps for StepTable<G> {
+    fn steps(&'static self) -> Vec<&'static StepInfo> {
+        StepTable::steps(self)
+    }
+    fn launch_block(&'static self, symbol: &str) -> Option<BlockSize> {
+        let s = self.step_of_symbol(symbol)?;
+        Some(BlockSize {
+            launch: s.grid.threads(),
+            accepts: s.accepts,
+        })
     }
 }
 
@@ -339,8 +362,12 @@ pub trait Ladder: Sync {
     fn description(&self) -> &'static str {
         self.meta().description
     }
-    /// The steps, in order ([`StepTable::steps`]).
-    fn steps(&self) -> Vec<&'static StepInfo>;
+    /// The ladder's step table (kernels-gpu's `STEPS`, as a [`StepTable`]).
+    fn table(&self) -> &'static dyn Steps;
+    /// The steps, in order.
+    fn steps(&self) -> Vec<&'static StepInfo> {
+        self.table().steps()
+    }
     /// The element types of the steps, each once, in the order of the steps.
     fn dtypes(&self) -> Vec<DType> {
         let mut out = Vec::new();
@@ -389,7 +416,19 @@ pub trait Ladder: Sync {
     }
     /// Like [`Ladder::prepare`], with the given inputs (one per [`Ladder::input_specs`] entry,
     /// each of its shape, C order, as f32 values, rounded to `dtype`) instead of random ones.
+    /// An element type the ladder has no steps of is a usage error.
     fn prepare_from(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        dtype: DType,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        has_steps_of(self.name(), &self.dtypes(), dtype)?;
+        self.case(gpu, shape, dtype, inputs)
+    }
+    /// The case of [`Ladder::prepare_from`], for an element type the ladder has steps of.
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,
@@ -408,7 +447,9 @@ pub trait Ladder: Sync {
     /// The block kernel `symbol`, one of this ladder's entry points, is launched with, and
     /// which other blocks its code handles (`klab occupancy`'s default and check of
     /// `--block`). `None`: not one of this ladder's kernels.
-    fn launch_block(&self, symbol: &str) -> Option<BlockSize>;
+    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
+        self.table().launch_block(symbol)
+    }
     /// Baselines timed beside the steps (default: none).
     fn baselines(&self) -> &'static [BaselineInfo] {
         &[]
@@ -433,6 +474,19 @@ pub trait Ladder: Sync {
         }
         Ok(Shape(array_shape.to_vec()))
     }
+}
+
+/// A usage error unless `dtypes` (a ladder's) holds `dtype`.
+pub fn has_steps_of(ladder: &str, dtypes: &[DType], dtype: DType) -> Result<()> {
+    if dtypes.contains(&dtype) {
+        return Ok(());
+    }
+    let have: Vec<&str> = dtypes.iter().map(|d| d.name()).collect();
+    Err(Error::Usage(format!(
+        "{ladder} has no {} steps (its steps are {})",
+        dtype.name(),
+        have.join(", ")
+    )))
 }
 
 /// One input of a ladder's problem: its name (`x`) and array shape.

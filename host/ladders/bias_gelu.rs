@@ -5,8 +5,8 @@ use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
-    StepInfo, StepTable, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable,
+    Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -55,15 +55,6 @@ static META: LadderMeta = LadderMeta {
     chapter: "elementwise",
 };
 
-/// Threads per block of a launch.
-fn threads(grid: &Grid) -> u32 {
-    match *grid {
-        Grid::TwoKernels { threads }
-        | Grid::OnePerElement { threads }
-        | Grid::Stride { threads, .. } => threads,
-    }
-}
-
 /// The launch of a step with `grid` over `n` elements on `gpu` (for both kernels of a
 /// two-kernel step).
 fn launch(grid: &Grid, n: usize, gpu: &Gpu) -> Launch {
@@ -86,12 +77,8 @@ impl Ladder for BiasGelu {
     fn meta(&self) -> &'static LadderMeta {
         &META
     }
-    fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.steps()
-    }
-    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        let s = STEPS.step_of_symbol(symbol)?;
-        Some(super::block_size(s, threads(&s.grid)))
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
     }
     fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
@@ -124,16 +111,13 @@ impl Ladder for BiasGelu {
             },
         ]
     }
-    fn prepare_from(
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,
         dtype: DType,
         inputs: Vec<Vec<f32>>,
     ) -> Result<Box<dyn Case>> {
-        if !self.dtypes().contains(&dtype) {
-            return Err(super::no_steps_of(self, dtype));
-        }
         let [x, bias] = super::take_inputs::<2>(self, shape, inputs)?;
         crate::with_element!(dtype, T => Ok(Box::new(BiasGeluCase::<T>::new(gpu, shape, &x, &bias)?)))
     }

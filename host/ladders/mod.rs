@@ -1,7 +1,7 @@
 //! Host side of every ladder: the registry entries, CPU references and launch logic.
 //! A new ladder is a file here plus one line in [`ALL`].
 
-use crate::element::{DType, Element};
+use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::ladder::{BlockSize, Ladder, Output, Step, Target};
 use crate::runtime::{DeviceBuffer, Gpu};
@@ -154,17 +154,6 @@ pub fn not_mine(ladder: &str, target: Target<'_>) -> Error {
         Target::Baseline(b) => format!("baseline {} ({})", b.name(), b.dtype.name()),
     };
     Error::Other(format!("a {ladder} case cannot run {what}"))
-}
-
-/// The error for an element type a ladder has no steps of.
-pub fn no_steps_of(ladder: &dyn Ladder, dtype: DType) -> Error {
-    let have: Vec<&str> = ladder.dtypes().iter().map(|d| d.name()).collect();
-    Error::Usage(format!(
-        "{} has no {} steps (its steps are {})",
-        ladder.name(),
-        dtype.name(),
-        have.join(", ")
-    ))
 }
 
 /// The [`BlockSize`] of a step's kernels launched with `threads` per block.

@@ -7,8 +7,8 @@ use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::{Error, Result};
 use crate::inputs;
 use crate::ladder::{
-    BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
-    StepInfo, StepTable, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -109,21 +109,10 @@ pub static REDUCE_MAX: ReduceLadder = ReduceLadder {
     meta: &MAX_META,
 };
 
-/// Threads per block of a launch.
-fn threads(grid: &Grid) -> u32 {
-    match *grid {
-        Grid::Tree { threads, .. }
-        | Grid::GridStride { threads, .. }
-        | Grid::SinglePass { threads, .. } => threads,
-    }
-}
-
 impl ReduceLadder {
     /// A case over the given values, rounded to `dtype` (tests use exactly summable integers).
     pub fn prepare_values(&self, gpu: &Gpu, values: &[f32], dtype: DType) -> Result<Box<dyn Case>> {
-        if !self.dtypes().contains(&dtype) {
-            return Err(super::no_steps_of(self, dtype));
-        }
+        crate::ladder::has_steps_of(self.name(), &self.dtypes(), dtype)?;
         crate::with_element!(dtype, T => Ok(Box::new(ReduceCase::<T>::new(gpu, self, values)?)))
     }
 }
@@ -145,12 +134,8 @@ impl Ladder for ReduceLadder {
     fn meta(&self) -> &'static LadderMeta {
         self.meta
     }
-    fn steps(&self) -> Vec<&'static StepInfo> {
-        self.steps.steps()
-    }
-    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        let s = self.steps.step_of_symbol(symbol)?;
-        Some(super::block_size(s, threads(&s.grid)))
+    fn table(&self) -> &'static dyn Steps {
+        self.steps
     }
     fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let n = shape.numel() as f64;
@@ -169,7 +154,7 @@ impl Ladder for ReduceLadder {
             shape: vec![shape.numel()],
         }]
     }
-    fn prepare_from(
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,

@@ -6,8 +6,7 @@ use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo, StepTable, Target,
-    Work,
+    Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable, Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -30,15 +29,6 @@ static META: LadderMeta = LadderMeta {
     chapter: "reduction",
 };
 
-/// Threads per block of a launch.
-fn threads(grid: &Grid) -> u32 {
-    match *grid {
-        Grid::ThreadPerRow { threads }
-        | Grid::WarpPerRow { threads }
-        | Grid::BlockPerRow { threads } => threads,
-    }
-}
-
 /// The launch of a step with `grid` over `rows` rows.
 fn launch(grid: &Grid, rows: u32) -> Launch {
     match *grid {
@@ -52,12 +42,8 @@ impl Ladder for RowSum {
     fn meta(&self) -> &'static LadderMeta {
         &META
     }
-    fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.steps()
-    }
-    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        let s = STEPS.step_of_symbol(symbol)?;
-        Some(super::block_size(s, threads(&s.grid)))
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
     }
     fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
@@ -76,16 +62,13 @@ impl Ladder for RowSum {
             shape: shape.0.clone(),
         }]
     }
-    fn prepare_from(
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,
         dtype: DType,
         inputs: Vec<Vec<f32>>,
     ) -> Result<Box<dyn Case>> {
-        if !self.dtypes().contains(&dtype) {
-            return Err(super::no_steps_of(self, dtype));
-        }
         let [x] = super::take_inputs::<1>(self, shape, inputs)?;
         crate::with_element!(dtype, T => Ok(Box::new(RowSumCase::<T>::new(gpu, shape, &x)?)))
     }

@@ -5,8 +5,8 @@ use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
-    StepInfo, StepTable, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable,
+    Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -68,13 +68,6 @@ static META: LadderMeta = LadderMeta {
     chapter: "elementwise",
 };
 
-/// Threads per block of a launch.
-fn threads(grid: &Grid) -> u32 {
-    match *grid {
-        Grid::OnePerElement { threads } | Grid::Stride { threads, .. } => threads,
-    }
-}
-
 /// The launch of a step with `grid` over `n` elements on `gpu`.
 fn launch(grid: &Grid, n: usize, gpu: &Gpu) -> Launch {
     match *grid {
@@ -96,12 +89,8 @@ impl Ladder for Saxpy {
     fn meta(&self) -> &'static LadderMeta {
         &META
     }
-    fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.steps()
-    }
-    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        let s = STEPS.step_of_symbol(symbol)?;
-        Some(super::block_size(s, threads(&s.grid)))
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
     }
     fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let n = shape.numel() as f64;
@@ -134,7 +123,7 @@ impl Ladder for Saxpy {
             },
         ]
     }
-    fn prepare_from(
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,

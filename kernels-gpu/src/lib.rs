@@ -32,7 +32,7 @@ pub mod step;
 pub mod ptr;
 pub use half::{Bf16, Bf16x2, Bf16x8, F16, F16x2, F16x8};
 pub use ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
-pub use step::{Accepts, DType, Step};
+pub use step::{Accepts, BlockThreads, DType, Step};
 
 #[cfg(target_arch = "nvptx64")]
 pub mod gpu;

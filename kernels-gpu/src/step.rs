@@ -64,6 +64,13 @@ pub enum Accepts {
     Any,
 }
 
+/// A ladder's launch description knows its block size (threads per block, every dimension
+/// together): what `klab occupancy` defaults `--block` to.
+pub trait BlockThreads {
+    /// Threads per block of the launch.
+    fn threads(&self) -> u32;
+}
+
 /// One step as declared beside its kernel; `G` is the ladder's own description of how the
 /// host launches it (its `Grid` type).
 #[derive(Debug)]

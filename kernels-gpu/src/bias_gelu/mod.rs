@@ -57,3 +57,13 @@ pub fn gelu(v: f32) -> f32 {
     let h = 0.5 * v;
     fma(h, tanh_fast(u), h)
 }
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        match *self {
+            Grid::TwoKernels { threads }
+            | Grid::OnePerElement { threads }
+            | Grid::Stride { threads, .. } => threads,
+        }
+    }
+}

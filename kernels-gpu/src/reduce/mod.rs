@@ -405,3 +405,13 @@ macro_rules! reduce_steps {
     };
 }
 pub(crate) use reduce_steps;
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        match *self {
+            Grid::Tree { threads, .. }
+            | Grid::GridStride { threads, .. }
+            | Grid::SinglePass { threads, .. } => threads,
+        }
+    }
+}

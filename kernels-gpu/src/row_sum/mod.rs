@@ -32,3 +32,13 @@ pub struct RowSumParams<T = f32> {
     pub cols: u32,
 }
 unsafe impl<T: Copy> KernelParams for RowSumParams<T> {}
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        match *self {
+            Grid::ThreadPerRow { threads }
+            | Grid::WarpPerRow { threads }
+            | Grid::BlockPerRow { threads } => threads,
+        }
+    }
+}

@@ -116,3 +116,11 @@ pub fn aligned_head_half(addr: u64, n: usize) -> usize {
     let head = if mis == 0 { 0 } else { (16 - mis) / 2 };
     if head < n { head } else { n }
 }
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        match *self {
+            Grid::OnePerElement { threads } | Grid::Stride { threads, .. } => threads,
+        }
+    }
+}

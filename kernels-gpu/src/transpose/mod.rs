@@ -44,3 +44,9 @@ pub(crate) fn tile_of_block(cols: u32, tile_w: u32) -> (u32, u32) {
     let b = crate::gpu::thread::block_idx_x();
     (b % tiles_x, b / tiles_x)
 }
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        self.block.0 * self.block.1
+    }
+}
