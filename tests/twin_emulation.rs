@@ -1,7 +1,9 @@
 //! CUDA C++ twins' algorithms, emulated on the CPU (no GPU needed), each with its harness in
 //! `tests/emu/`: the GEMM twin (`gemm_twin_harness.cpp`, with every step-9 variant), the bf16
 //! bias-GELU twin (`bias_gelu_twin_harness.cpp`, every thread of the launch in turn on awkward
-//! shapes and misalignments), the bf16 reduce_sum twin (`reduce_bf16_twin_harness.cpp`) and the half-precision twins of transpose/6 and saxpy/4–5
+//! shapes and misalignments), the bf16 reduce_sum twin (`reduce_bf16_twin_harness.cpp`), the
+//! bf16 row_sum twin (`row_sum_bf16_twin_harness.cpp`, one block per row on awkward shapes and
+//! unaligned rows) and the half-precision twins of transpose/6 and saxpy/4–5
 //! (`half_twins_harness.cpp`), with one `std::thread` per CUDA thread and `std::barrier` for
 //! `__syncthreads` where a barrier matters. The Rust steps implement the same index algebra line
 //! by line, so this catches mapping, edge and barrier mistakes in the design before any GPU run
@@ -116,6 +118,43 @@ fn reduce_bf16_twin_is_correct_in_cpu_emulation() {
     let run = Command::new(&exe).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{stdout}");
+}
+
+/// row_sum's bf16 twin (row_sum/4's algorithm, line by line), emulated on the CPU:
+/// `tests/emu/row_sum_bf16_twin_harness.cpp` with the twin source, less its `cuda_bf16.h`
+/// include. Exact row sums of small integers on the awkward 2-D shapes and more (odd `cols`,
+/// so row starts at every misalignment; rows shorter than a vector; long rows with small
+/// blocks through the four-load loop and its remainder), every load 16-byte aligned and inside
+/// its row, nothing written past the last row, NaN and +inf confined to their row. Skips
+/// without `g++`.
+#[test]
+fn row_sum_bf16_twin_is_correct_in_cpu_emulation() {
+    let test = "row_sum_bf16_twin_is_correct_in_cpu_emulation";
+    if Command::new("g++").arg("--version").output().is_err() {
+        eprintln!("{test}: skipped: no g++");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let Ok(twin) = std::fs::read_to_string(format!("{root}/host/ladders/twins/row_sum_bf16.cu"))
+    else {
+        eprintln!("{test}: skipped: no source checkout at {root}");
+        return;
+    };
+    let include = "#include <cuda_bf16.h>";
+    assert!(twin.contains(include), "the twin's include changed");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("twin.inc"), twin.replace(include, "")).unwrap();
+    let Some(exe) = compile(
+        test,
+        dir.path(),
+        &format!("{root}/tests/emu/row_sum_bf16_twin_harness.cpp"),
+    ) else {
+        return;
+    };
+    let run = Command::new(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}");
+    assert!(stdout.contains(", 0 failures"), "{stdout}");
 }
 
 #[test]

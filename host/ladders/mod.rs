@@ -244,7 +244,11 @@ mod tests {
         assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, counter), 16);
         assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, output), 24);
         assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, n), 32);
+        // row_sum's bf16 twin: two 8-byte pointers (input `const __nv_bfloat16*`), rows, cols.
         assert_eq!(size_of::<RowSumParams<Bf16>>(), 24);
+        assert_eq!(offset_of!(RowSumParams<Bf16>, output), 8);
+        assert_eq!(offset_of!(RowSumParams<Bf16>, rows), 16);
+        assert_eq!(offset_of!(RowSumParams<Bf16>, cols), 20);
         assert_eq!(offset_of!(BiasGeluParams, rows), 32);
         // The bf16 twin's struct: four 8-byte pointers to __nv_bfloat16, rows, cols.
         type BiasGeluBf16 = BiasGeluParams<kernels_gpu::Bf16>;
@@ -275,6 +279,11 @@ mod tests {
         assert!(reduce_bf16.contains("struct ReduceSinglePassParams"));
         assert!(reduce_bf16.contains("const __nv_bfloat16* __restrict__ input;"));
         assert!(reduce_bf16.contains(" reduce_sum_twin_bf16(ReduceSinglePassParams p)"));
+        let row_sum_bf16 = include_str!("twins/row_sum_bf16.cu");
+        assert!(row_sum_bf16.contains("struct RowSumParams"));
+        assert!(row_sum_bf16.contains("const __nv_bfloat16* __restrict__ input;"));
+        assert!(row_sum_bf16.contains("    float* output;"));
+        assert!(row_sum_bf16.contains(" row_sum_twin_bf16(RowSumParams p)"));
         let transpose = include_str!("twins/transpose.cu");
         assert!(transpose.contains("struct TransposeParams"));
         assert!(transpose.contains("void transpose_twin("));
