@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::runtime::Gpu;
 use crate::shape::Shape;
 use crate::verify::Comparison;
-pub use kernels_gpu::step::{Accepts, DType, Step};
+pub use kernels_gpu::step::{Accepts, Arch, DType, Step};
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -30,6 +30,9 @@ pub struct StepInfo {
     pub technique: &'static str,
     /// The element type of the step's data.
     pub dtype: DType,
+    /// The oldest architecture the step runs on: the PTX module of its kernels. On a device
+    /// without it ([`Arch::runs_on`]) the step is skipped, with one line saying so.
+    pub arch: Arch,
     /// The step's position in its ladder's table: how the ladder finds its launch.
     pub index: usize,
 }
@@ -38,6 +41,25 @@ impl StepInfo {
     /// `ladder/id` (`reduce_sum/5`), the short handle the CLI accepts.
     pub fn handle(&self) -> String {
         format!("{}/{}", self.ladder, self.id)
+    }
+
+    /// Why the step does not run on a device of compute capability `cc` (`(9, 0)`) named
+    /// `device`, if it does not: the one line the benchmark, the tests and `klab run` print
+    /// when they skip it.
+    pub fn unsupported_on(&self, cc: (i32, i32), device: &str) -> Option<String> {
+        (!self.arch.runs_on(cc)).then(|| {
+            format!(
+                "{}: skipped: needs {} ({}), {device} is sm_{}{}",
+                self.handle(),
+                self.arch.name(),
+                match self.arch {
+                    Arch::Sm80 => "compute capability 8.0 or later",
+                    Arch::Sm90a => "compute capability 9.0 exactly",
+                },
+                cc.0,
+                cc.1
+            )
+        })
     }
 }
 
@@ -97,6 +119,7 @@ impl<G: Sync> StepTable<G> {
                         symbols: s.symbols,
                         technique: s.technique,
                         dtype: s.dtype,
+                        arch: s.arch,
                         index,
                     }
                 })

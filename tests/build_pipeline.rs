@@ -89,7 +89,14 @@ fn the_embedded_ptx_has_every_registered_kernel_and_no_external_calls() {
         !ptx.contains(".extern .func"),
         "an external function survived (panic path?)"
     );
-    let missing = kernel_lab::ptx::missing_entries(ptx, kernel_lab::registry::all_symbols());
+    use kernel_lab::registry::{Arch, module_symbols};
+    let missing = kernel_lab::ptx::missing_entries(ptx, module_symbols(Arch::Sm80));
+    assert!(missing.is_empty(), "{missing:?}");
+    // The sm_90a module: its own kernels, for sm_90a, with no external calls either.
+    let sm90a = kernel_lab::ptx::PTX_SM90A;
+    assert_eq!(kernel_lab::ptx::target(sm90a), Some("sm_90a"));
+    assert!(!sm90a.contains(".extern .func"));
+    let missing = kernel_lab::ptx::missing_entries(sm90a, module_symbols(Arch::Sm90a));
     assert!(missing.is_empty(), "{missing:?}");
 }
 

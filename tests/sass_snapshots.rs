@@ -13,6 +13,7 @@
 //! Without the tools the tests fail with the install hint, unless
 //! `KLAB_ALLOW_NO_CUDA_TOOLS=1` (then they print a skip line and pass).
 
+use kernel_lab::registry::Arch;
 use kernel_lab::tools::discover::{self, Tool};
 use kernel_lab::tools::summary::Summary;
 use kernel_lab::tools::{diff, ptxas, sass};
@@ -63,7 +64,7 @@ fn embedded_ptx_assembles_for_every_supported_arch() {
                 .unwrap_or_else(|e| panic!("{arch}: {e}\nptxas said:\n{}", a.log));
             assert!(r.registers > 0, "{arch}: {symbol}: {r:?}");
         }
-        for symbol in registry::all_symbols() {
+        for symbol in registry::module_symbols(Arch::Sm80) {
             a.resources_of(symbol).unwrap();
         }
     }
