@@ -57,6 +57,11 @@ pub fn aux_kernels() -> &'static [(&'static str, Arch)] {
         t::selftest_half_to_f32,
         t::selftest_half_arith,
         t::selftest_half_vec,
+        t::selftest_mma_bf16,
+        t::selftest_mma_f16,
+        t::selftest_ldmatrix,
+        t::selftest_cp_async,
+        t::selftest_tc_chain,
     ]
 }
 

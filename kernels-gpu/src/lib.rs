@@ -30,6 +30,7 @@ pub mod half;
 #[macro_use]
 pub mod step;
 pub mod ptr;
+pub mod swizzle;
 pub use half::{Bf16, Bf16x2, Bf16x8, F16, F16x2, F16x8};
 pub use ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 pub use step::{Accepts, DType, Step};

@@ -3,7 +3,9 @@
 //! in [`half`].
 
 mod half;
+mod tensor_core;
 pub use half::*;
+pub use tensor_core::*;
 
 #[cfg(target_arch = "nvptx64")]
 use crate::gpu::{atomic, math, shared, sync_threads, thread, warp};
