@@ -286,15 +286,18 @@ pub enum Ceiling {
     FmaTflops,
     /// cuBLAS SGEMM throughput.
     CublasSgemmTflops,
+    /// cuBLAS bf16 GEMM throughput (bf16 in, f32 accumulate and out: tensor cores).
+    CublasBf16Tflops,
 }
 
 impl Ceiling {
     /// Every ceiling, in the order reports list them.
-    pub const ALL: [Ceiling; 4] = [
+    pub const ALL: [Ceiling; 5] = [
         Ceiling::CopyGbps,
         Ceiling::ReadGbps,
         Ceiling::FmaTflops,
         Ceiling::CublasSgemmTflops,
+        Ceiling::CublasBf16Tflops,
     ];
     /// The key of this ceiling in the benchmark JSON's `ceilings` object.
     pub fn key(self) -> &'static str {
@@ -303,6 +306,7 @@ impl Ceiling {
             Ceiling::ReadGbps => "read_gbps",
             Ceiling::FmaTflops => "fma_tflops",
             Ceiling::CublasSgemmTflops => "cublas_sgemm_tflops",
+            Ceiling::CublasBf16Tflops => "cublas_bf16_tflops",
         }
     }
     /// What reports call it (`% of copy bandwidth`).
@@ -312,6 +316,7 @@ impl Ceiling {
             Ceiling::ReadGbps => "read bandwidth",
             Ceiling::FmaTflops => "FP32 FMA peak",
             Ceiling::CublasSgemmTflops => "cuBLAS SGEMM",
+            Ceiling::CublasBf16Tflops => "cuBLAS bf16 GEMM",
         }
     }
     /// A short name with its unit, for one-line summaries (`copy`, `GB/s`).
@@ -321,6 +326,7 @@ impl Ceiling {
             Ceiling::ReadGbps => ("read", "GB/s"),
             Ceiling::FmaTflops => ("FP32 FMA", "TFLOP/s"),
             Ceiling::CublasSgemmTflops => ("cuBLAS SGEMM", "TFLOP/s"),
+            Ceiling::CublasBf16Tflops => ("cuBLAS bf16", "TFLOP/s"),
         }
     }
     /// Whether throughput is measured in GB/s (else TFLOP/s).

@@ -304,12 +304,20 @@ fn fmt_ms(ms: f64) -> String {
 pub fn provenance_line(rep: &BenchReport, prov: &Provenance) -> String {
     let d = &rep.device;
     let c = &rep.ceilings;
+    // cuBLAS bf16 is named only where it was measured (runs before it have no such field).
+    let bf16 = c
+        .cublas_bf16_tflops
+        .map(|v| ("cuBLAS bf16", Some(v), "TFLOP/s"));
     let ceilings = [
         ("copy", c.copy_gbps, "GB/s"),
         ("read", c.read_gbps, "GB/s"),
         ("FP32 FMA", c.fma_tflops, "TFLOP/s"),
         ("cuBLAS SGEMM", c.cublas_sgemm_tflops, "TFLOP/s"),
     ]
+    .into_iter()
+    .chain(bf16)
+    .collect::<Vec<_>>();
+    let ceilings = ceilings
     .iter()
     .map(|(name, v, unit)| match v {
         Some(v) if *unit == "GB/s" => format!("{name} {v:.0} {unit}"),

@@ -84,9 +84,10 @@ pub fn plan(ladders: &[String], step: Option<u32>, size: Option<&str>) -> Result
     Ok(out)
 }
 
-/// Number of progress units of a plan: 4 ceilings, then one per timed kernel and shape.
+/// Number of progress units of a plan: one per ceiling, then one per timed kernel and shape.
 pub fn plan_units(plan: &[PlanEntry]) -> u64 {
-    4 + plan
+    crate::registry::Ceiling::ALL.len() as u64
+        + plan
         .iter()
         .map(|e| {
             let b = if e.baselines {
@@ -194,7 +195,9 @@ pub fn run(
     for n in &ceilings.notes {
         progress.note(&format!("ceiling not measured: {n}"));
     }
-    (0..4).for_each(|_| progress.done());
+    crate::registry::Ceiling::ALL
+        .iter()
+        .for_each(|_| progress.done());
     let mut rows: Vec<ResultRow> = Vec::new();
     let mut failures = Vec::new();
     // Steps the device cannot run (an sm_90a step elsewhere than on compute capability 9.0):
@@ -338,7 +341,7 @@ mod tests {
         assert_eq!(one[0].steps.len(), 1);
         assert_eq!(one[0].shapes, vec![Shape::n(1000)]);
         assert!(!one[0].baselines);
-        assert_eq!(plan_units(&one), 5);
+        assert_eq!(plan_units(&one), 1 + crate::registry::Ceiling::ALL.len() as u64);
         assert!(plan(&["nosuch".into()], None, None).is_err_and(|e| e.is_usage()));
         assert!(plan(&["saxpy".into()], Some(99), None).is_err_and(|e| e.is_usage()));
         assert!(plan(&["saxpy".into()], None, Some("abc")).is_err_and(|e| e.is_usage()));

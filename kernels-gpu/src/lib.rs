@@ -41,6 +41,7 @@ pub mod gpu;
 pub mod bias_gelu;
 pub mod ceiling;
 pub mod gemm;
+pub mod gemm_bf16;
 pub mod reduce;
 pub mod row_sum;
 pub mod saxpy;
