@@ -155,7 +155,10 @@ impl GemmBf16Blas {
             )
         };
         if status != cublasStatus_t::CUBLAS_STATUS_SUCCESS {
-            return Err(blas_err(&format!("GemmEx bf16 {m}x{n}x{k}"), format!("{status:?}")));
+            return Err(blas_err(
+                &format!("GemmEx bf16 {m}x{n}x{k}"),
+                format!("{status:?}"),
+            ));
         }
         Ok(())
     }

@@ -88,16 +88,16 @@ pub fn plan(ladders: &[String], step: Option<u32>, size: Option<&str>) -> Result
 pub fn plan_units(plan: &[PlanEntry]) -> u64 {
     crate::registry::Ceiling::ALL.len() as u64
         + plan
-        .iter()
-        .map(|e| {
-            let b = if e.baselines {
-                e.ladder.baselines().len()
-            } else {
-                0
-            };
-            ((e.steps.len() + b) * e.shapes.len()) as u64
-        })
-        .sum::<u64>()
+            .iter()
+            .map(|e| {
+                let b = if e.baselines {
+                    e.ladder.baselines().len()
+                } else {
+                    0
+                };
+                ((e.steps.len() + b) * e.shapes.len()) as u64
+            })
+            .sum::<u64>()
 }
 
 /// The NVIDIA driver version from `/proc/driver/nvidia/version` text (`580.95.05`).
@@ -341,7 +341,10 @@ mod tests {
         assert_eq!(one[0].steps.len(), 1);
         assert_eq!(one[0].shapes, vec![Shape::n(1000)]);
         assert!(!one[0].baselines);
-        assert_eq!(plan_units(&one), 1 + crate::registry::Ceiling::ALL.len() as u64);
+        assert_eq!(
+            plan_units(&one),
+            1 + crate::registry::Ceiling::ALL.len() as u64
+        );
         assert!(plan(&["nosuch".into()], None, None).is_err_and(|e| e.is_usage()));
         assert!(plan(&["saxpy".into()], Some(99), None).is_err_and(|e| e.is_usage()));
         assert!(plan(&["saxpy".into()], None, Some("abc")).is_err_and(|e| e.is_usage()));

@@ -77,7 +77,10 @@ pub fn launch(grid: &Grid, m: usize, n: usize) -> Launch {
             threads,
             smem,
         } => Launch::grid_2d(
-            (n.div_ceil(bn as usize) as u32, m.div_ceil(bm as usize) as u32),
+            (
+                n.div_ceil(bn as usize) as u32,
+                m.div_ceil(bm as usize) as u32,
+            ),
             (threads, 1),
         )
         .with_smem(smem),
@@ -350,7 +353,11 @@ mod tests {
                 s => panic!("no expectation for {s}"),
             }
         };
-        for s in GemmBf16.steps().into_iter().filter(|s| s.arch == crate::ladder::Arch::Sm80) {
+        for s in GemmBf16
+            .steps()
+            .into_iter()
+            .filter(|s| s.arch == crate::ladder::Arch::Sm80)
+        {
             let text = crate::ptx::kernel_text(crate::ptx::PTX, s.symbol).expect("in the PTX");
             assert!(
                 !text.contains(".local") && !text.contains("__local_depot"),
@@ -363,7 +370,10 @@ mod tests {
                     .count()
             };
             assert_eq!(
-                (count("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"), count("ldmatrix.sync")),
+                (
+                    count("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"),
+                    count("ldmatrix.sync")
+                ),
                 expect(s.symbol),
                 "{}",
                 s.symbol
@@ -375,7 +385,12 @@ mod tests {
     fn launches_cover_the_output_with_the_declared_blocks() {
         for s in GemmBf16.steps() {
             let g = STEPS.grid(s);
-            let Grid::Tiles { bm, bn, threads, smem } = *g;
+            let Grid::Tiles {
+                bm,
+                bn,
+                threads,
+                smem,
+            } = *g;
             let l = launch(g, 1000, 3000);
             assert_eq!(l.grid.0 * bn, 3000u32.div_ceil(bn) * bn, "{}", s.symbol);
             assert!(l.grid.1 * bm >= 1000 && (l.grid.1 - 1) * bm < 1000);
@@ -415,7 +430,10 @@ mod tests {
                     for r in first..first + 8 {
                         seen[group(swizzle_128b(r, c, row_bytes)) as usize] = true;
                     }
-                    assert!(seen.iter().all(|&s| s), "rows {first}.. chunk {c}: {seen:?}");
+                    assert!(
+                        seen.iter().all(|&s| s),
+                        "rows {first}.. chunk {c}: {seen:?}"
+                    );
                 }
             }
         }
@@ -430,7 +448,9 @@ mod tests {
                     .collect();
                 assert!(chunks.iter().all(|&o| o / row_bytes == r));
                 chunks.sort();
-                let want: Vec<u32> = (0..row_bytes / 16).map(|c| r * row_bytes + 16 * c).collect();
+                let want: Vec<u32> = (0..row_bytes / 16)
+                    .map(|c| r * row_bytes + 16 * c)
+                    .collect();
                 assert_eq!(chunks, want);
             }
         }
@@ -460,8 +480,7 @@ mod tests {
                     for jj in 0..t.wn / 16 {
                         for ks in 0..t.bk / 16 {
                             let fast = r * b_row + 2 * wn + 16 * ((2 * jj) ^ c0) + 16 * b_row * ks;
-                            let want =
-                                swizzle_128b_u16(16 * ks + r, wn + 16 * jj + 8 * h, b_row);
+                            let want = swizzle_128b_u16(16 * ks + r, wn + 16 * jj + 8 * h, b_row);
                             assert_eq!(fast, want, "B lane {lane} wn {wn} jj {jj} ks {ks}");
                         }
                     }
