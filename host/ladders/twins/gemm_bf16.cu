@@ -29,13 +29,9 @@ static_assert(THREADS == 256 && A_CHUNKS == 4 && B_CHUNKS == 8, "step 4's tile")
 
 extern __shared__ __align__(16) unsigned char klab_twin_bf16_smem[];
 
+// klab:ptx-primitives begin (tests/emu/gemm_bf16_twin_harness.cpp emulates these on the CPU)
 __device__ __forceinline__ unsigned smem_base() {
     return static_cast<unsigned>(__cvta_generic_to_shared(klab_twin_bf16_smem));
-}
-
-// Byte offset of 16-byte chunk `chunk` of row `row`: chunk ^ (row % 8) (kernels_gpu::swizzle).
-__device__ __forceinline__ unsigned swz(unsigned row, unsigned chunk, unsigned row_bytes) {
-    return row * row_bytes + ((chunk ^ (row & 7)) << 4);
 }
 
 __device__ __forceinline__ void cp_async_16_zfill(unsigned dst, const void* src, unsigned bytes) {
@@ -64,6 +60,17 @@ __device__ __forceinline__ void mma_16816(float (&d)[4], const unsigned (&a)[4],
         "{%8, %9}, {%0, %1, %2, %3};\n"
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ void st_shared_v4(unsigned addr, uint4 v) {
+    asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};\n" ::"r"(addr), "r"(v.x), "r"(v.y), "r"(v.z),
+                 "r"(v.w));
+}
+// klab:ptx-primitives end
+
+// Byte offset of 16-byte chunk `chunk` of row `row`: chunk ^ (row % 8) (kernels_gpu::swizzle).
+__device__ __forceinline__ unsigned swz(unsigned row, unsigned chunk, unsigned row_bytes) {
+    return row * row_bytes + ((chunk ^ (row & 7)) << 4);
 }
 
 __device__ __forceinline__ bool a_vec_ok(const GemmBf16Params& p) {
@@ -109,8 +116,7 @@ __device__ __forceinline__ void copy_tile(const __nv_bfloat16* x, unsigned rows,
             v.y = bits(x, rows, cols, gr, gc + 2) | bits(x, rows, cols, gr, gc + 3) << 16;
             v.z = bits(x, rows, cols, gr, gc + 4) | bits(x, rows, cols, gr, gc + 5) << 16;
             v.w = bits(x, rows, cols, gr, gc + 6) | bits(x, rows, cols, gr, gc + 7) << 16;
-            asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};\n" ::"r"(base + swz(r, c / 8, ROW_BYTES)),
-                         "r"(v.x), "r"(v.y), "r"(v.z), "r"(v.w));
+            st_shared_v4(base + swz(r, c / 8, ROW_BYTES), v);
         }
     }
 }
