@@ -429,3 +429,99 @@ fn half_precision_selftests_use_the_half_instructions() {
         );
     }
 }
+
+#[test]
+fn tensor_core_kernels_use_the_instructions_their_technique_promises() {
+    // The bf16 GEMM steps and the tensor-core self-tests, on both architectures: every step's
+    // mma is HMMA.16816.F32.BF16 (the f16 self-test's HMMA.16816.F32); ldmatrix is LDSM (steps
+    // 2-4), cp.async LDGSTS (steps 3-4); and no step has a stack frame, spills or local memory
+    // (128 accumulators per thread in step 4 must stay in registers).
+    if !tools_or_skip("tensor_core_kernels_use_the_instructions_their_technique_promises") {
+        return;
+    }
+    use kernels_gpu::gemm_bf16 as g;
+    use kernels_gpu::selftest as st;
+    let promises: &[(&str, &[&str])] = &[
+        (g::gemm_bf16_s01_mma_naive::SYMBOL, &["HMMA.16816.F32.BF16"]),
+        (
+            g::gemm_bf16_s02_smem_ldmatrix::SYMBOL,
+            &["HMMA.16816.F32.BF16", "LDSM.16.M88.4", "LDSM.16.MT88.4"],
+        ),
+        (
+            g::gemm_bf16_s03_cp_async::SYMBOL,
+            &[
+                "HMMA.16816.F32.BF16",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88.4",
+                "LDGSTS",
+                "DEPBAR",
+            ],
+        ),
+        (
+            g::gemm_bf16_s04_swizzled_warptile::SYMBOL,
+            &[
+                "HMMA.16816.F32.BF16",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88.4",
+                "LDGSTS",
+                "DEPBAR",
+            ],
+        ),
+        (st::selftest_mma_bf16::SYMBOL, &["HMMA.16816.F32.BF16"]),
+        (st::selftest_mma_f16::SYMBOL, &["HMMA.16816.F32"]),
+        (
+            st::selftest_ldmatrix::SYMBOL,
+            &[
+                "LDSM.16.M88",
+                "LDSM.16.M88.2",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88",
+                "LDSM.16.MT88.2",
+                "LDSM.16.MT88.4",
+            ],
+        ),
+        (
+            st::selftest_cp_async::SYMBOL,
+            &["LDGSTS", "LDGDEPBAR", "DEPBAR"],
+        ),
+        (
+            st::selftest_tc_chain::SYMBOL,
+            &[
+                "HMMA.16816.F32.BF16",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88.4",
+                "LDGSTS",
+            ],
+        ),
+    ];
+    for arch in ARCHES {
+        for (symbol, wanted) in promises {
+            let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+            let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+            for w in *wanted {
+                // An exact opcode, or (for LDGSTS / DEPBAR, whose modifiers vary) its family.
+                let n = ops
+                    .iter()
+                    .filter(|o| *o == w || (!w.contains('.') && o.split('.').next() == Some(w)))
+                    .count();
+                assert!(n > 0, "{symbol} ({arch}) has no {w}:\n{}", Summary::of(&k));
+            }
+            let r = &k.resources;
+            assert_eq!(
+                (r.stack_frame, r.spill_stores, r.spill_loads),
+                (0, 0, 0),
+                "{symbol} ({arch}): stack or spills: {r:?}"
+            );
+            let local = ops
+                .iter()
+                .filter(|o| o.starts_with("LDL") || o.starts_with("STL"))
+                .count();
+            assert_eq!(local, 0, "{symbol} ({arch}) uses local memory");
+            let text = ptx::kernel_text(ptx::PTX, symbol).unwrap_or_default();
+            assert!(
+                !text.contains("__local_depot"),
+                "{symbol}: a local depot in its PTX"
+            );
+        }
+    }
+}

@@ -73,7 +73,8 @@ fn gemm_bf16_twin_is_correct_in_cpu_emulation() {
         return;
     }
     let root = env!("CARGO_MANIFEST_DIR");
-    let Ok(twin) = std::fs::read_to_string(format!("{root}/host/ladders/twins/gemm_bf16.cu")) else {
+    let Ok(twin) = std::fs::read_to_string(format!("{root}/host/ladders/twins/gemm_bf16.cu"))
+    else {
         eprintln!(
             "gemm_bf16_twin_is_correct_in_cpu_emulation: skipped: no source checkout at {root}"
         );
@@ -84,7 +85,10 @@ fn gemm_bf16_twin_is_correct_in_cpu_emulation() {
         panic!("the twin's `{begin}` / `{end}` markers are gone");
     };
     let shared = "extern __shared__ __align__(16) unsigned char klab_twin_bf16_smem[];";
-    assert!(twin.contains(shared), "the twin's shared-memory declaration changed");
+    assert!(
+        twin.contains(shared),
+        "the twin's shared-memory declaration changed"
+    );
     let body = format!("{}{}", &twin[..b], &twin[e + end.len()..])
         .replace(shared, "")
         .replace("#include <cuda_bf16.h>", "");

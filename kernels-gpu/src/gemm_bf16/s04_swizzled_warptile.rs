@@ -43,15 +43,36 @@ const KSTEPS: usize = (T.bk / 16) as usize;
 /// commits.
 #[cfg(target_arch = "nvptx64")]
 #[inline(always)]
-unsafe fn issue(p: &GemmBf16Params, v: (bool, bool), (bm0, bn0): (u32, u32), kt: u32, s: u32, tid: u32) {
+unsafe fn issue(
+    p: &GemmBf16Params,
+    v: (bool, bool),
+    (bm0, bn0): (u32, u32),
+    kt: u32,
+    s: u32,
+    tid: u32,
+) {
+    const THREADS: u32 = S04_TILE.threads();
+    const NA: usize = S04_TILE.a_chunks();
+    const NB: usize = S04_TILE.b_chunks();
     let base = dynamic_shared::<u8>().addr() + s * T.stage_bytes();
     let k0 = kt * T.bk;
+    let (a_tile, b_tile) = ((p.m, p.k), (p.k, p.n));
     unsafe {
-        copy_tile_async::<{ S04_TILE.bk }, A_ROW, true, { S04_TILE.threads() }, { S04_TILE.a_chunks() }>(
-            p.a, (p.m, p.k), v.0, (bm0, k0), base, tid,
+        copy_tile_async::<{ S04_TILE.bk }, A_ROW, true, THREADS, NA>(
+            p.a,
+            a_tile,
+            v.0,
+            (bm0, k0),
+            base,
+            tid,
         );
-        copy_tile_async::<{ S04_TILE.bn }, B_ROW, true, { S04_TILE.threads() }, { S04_TILE.b_chunks() }>(
-            p.b, (p.k, p.n), v.1, (k0, bn0), base + A_BYTES, tid,
+        copy_tile_async::<{ S04_TILE.bn }, B_ROW, true, THREADS, NB>(
+            p.b,
+            b_tile,
+            v.1,
+            (k0, bn0),
+            base + A_BYTES,
+            tid,
         );
     }
 }
@@ -99,8 +120,8 @@ impl LaneOffsets {
     }
 }
 
-/// The warp's fragments of k-step `KS` of stage `s` (A: 4 `ldmatrix.x4`, B: 4
-/// `ldmatrix.x4.trans`), at the swizzled addresses of [`LaneOffsets`].
+/// The warp's fragments of k-step `ks` of stage `s` (A: 4 `ldmatrix.x4`, B: 4
+/// `ldmatrix.x4.trans`), at the swizzled addresses of [`LaneOffsets`] (the edge loop).
 #[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn load_frags(
@@ -156,78 +177,79 @@ fn load_b_pair(s: u32, ks: usize, jj: usize, o: &LaneOffsets) -> (FragB<Bf16>, F
 }
 
 /// Step 4's main loop, for shapes whose rows of `A` and `B` are 16-byte aligned (the caller
-/// checked): every copy a 16-byte `cp.async`, fragments double-buffered.
+/// checked): every copy a 16-byte `cp.async`, A fragments double-buffered, B fragments loaded
+/// one n16 pair at a time.
 #[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn mainloop_fast(p: GemmBf16Params) {
-        let (tid, lane, warp) = (thread::thread_idx_x(), thread::lane_id(), thread::warp_id());
-        let warps_n = T.bn / T.wn;
-        let wt = (T.wm * (warp / warps_n), T.wn * (warp % warps_n));
-        let origin = (thread::block_idx_y() * T.bm, thread::block_idx_x() * T.bn);
-        let v = (true, true);
-        // SAFETY: all-zero bits are 0.0f32.
-        let mut acc: [[FragC; NI]; MI] = unsafe { core::mem::zeroed() };
-        let ktiles = p.k.div_ceil(T.bk);
-        unroll::<{ (S04_TILE.stages - 1) as usize }>(
+    let (tid, lane, warp) = (thread::thread_idx_x(), thread::lane_id(), thread::warp_id());
+    let warps_n = T.bn / T.wn;
+    let wt = (T.wm * (warp / warps_n), T.wn * (warp % warps_n));
+    let origin = (thread::block_idx_y() * T.bm, thread::block_idx_x() * T.bn);
+    let v = (true, true);
+    // SAFETY: all-zero bits are 0.0f32.
+    let mut acc: [[FragC; NI]; MI] = unsafe { core::mem::zeroed() };
+    let ktiles = p.k.div_ceil(T.bk);
+    unroll::<{ (S04_TILE.stages - 1) as usize }>(
+        #[inline(always)]
+        |s| {
+            if (s as u32) < ktiles {
+                unsafe { issue(&p, v, origin, s as u32, s as u32, tid) };
+            }
+            cp_async::commit_group();
+        },
+    );
+    cp_async::wait_group::<{ S04_TILE.stages - 2 }>();
+    sync_threads();
+    let offsets = LaneOffsets::new(lane, wt);
+    let mut fa = [[FragA::<Bf16>::zero(); MI]; 2];
+    load_a(0, 0, &offsets, &mut fa[0]);
+    let (mut read, mut write) = (0u32, T.stages - 1);
+    let mut kt = 0;
+    while kt < ktiles {
+        unroll::<KSTEPS>(
             #[inline(always)]
-            |s| {
-                if (s as u32) < ktiles {
-                    unsafe { issue(&p, v, origin, s as u32, s as u32, tid) };
+            |ks| {
+                if ks + 1 < KSTEPS {
+                    // The next k-step's A fragments, before this k-step's mmas.
+                    load_a(read, ks + 1, &offsets, &mut fa[(ks + 1) % 2]);
                 }
-                cp_async::commit_group();
+                if ks == 0 {
+                    // Into the stage everyone finished reading before the last barrier.
+                    let nt = kt + T.stages - 1;
+                    if nt < ktiles {
+                        unsafe { issue(&p, v, origin, nt, write, tid) };
+                    }
+                    cp_async::commit_group();
+                    write = if write == T.stages - 1 { 0 } else { write + 1 };
+                }
+                // B, one n16 pair (one `ldmatrix.x4.trans`) at a time, each feeding 8 mmas.
+                unroll::<{ NI / 2 }>(
+                    #[inline(always)]
+                    |jj| {
+                        let (b0, b1) = load_b_pair(read, ks, jj, &offsets);
+                        unroll::<MI>(
+                            #[inline(always)]
+                            |i| {
+                                acc[i][2 * jj].mma(&fa[ks % 2][i], &b0);
+                                acc[i][2 * jj + 1].mma(&fa[ks % 2][i], &b1);
+                            },
+                        );
+                    },
+                );
             },
         );
+        // The next k-tile's stage: complete for this thread, then for all; and everyone is
+        // past this tile's reads of the stage that k-step 0 overwrites next.
         cp_async::wait_group::<{ S04_TILE.stages - 2 }>();
         sync_threads();
-        let offsets = LaneOffsets::new(lane, wt);
-        let mut fa = [[FragA::<Bf16>::zero(); MI]; 2];
-        load_a(0, 0, &offsets, &mut fa[0]);
-        let (mut read, mut write) = (0u32, T.stages - 1);
-        let mut kt = 0;
-        while kt < ktiles {
-            unroll::<KSTEPS>(
-                #[inline(always)]
-                |ks| {
-                    if ks + 1 < KSTEPS {
-                        // The next k-step's A fragments, before this k-step's mmas.
-                        load_a(read, ks + 1, &offsets, &mut fa[(ks + 1) % 2]);
-                    }
-                    if ks == 0 {
-                        // Into the stage everyone finished reading before the last barrier.
-                        let nt = kt + T.stages - 1;
-                        if nt < ktiles {
-                            unsafe { issue(&p, v, origin, nt, write, tid) };
-                        }
-                        cp_async::commit_group();
-                        write = if write == T.stages - 1 { 0 } else { write + 1 };
-                    }
-                    // B, one n16 pair (one `ldmatrix.x4.trans`) at a time, each feeding 8 mmas.
-                    unroll::<{ NI / 2 }>(
-                        #[inline(always)]
-                        |jj| {
-                            let (b0, b1) = load_b_pair(read, ks, jj, &offsets);
-                            unroll::<MI>(
-                                #[inline(always)]
-                                |i| {
-                                    acc[i][2 * jj].mma(&fa[ks % 2][i], &b0);
-                                    acc[i][2 * jj + 1].mma(&fa[ks % 2][i], &b1);
-                                },
-                            );
-                        },
-                    );
-                },
-            );
-            // The next k-tile's stage: complete for this thread, then for all; and everyone is
-            // past this tile's reads of the stage that k-step 0 overwrites next.
-            cp_async::wait_group::<{ S04_TILE.stages - 2 }>();
-            sync_threads();
-            read = if read == T.stages - 1 { 0 } else { read + 1 };
-            load_a(read, 0, &offsets, &mut fa[0]);
-            kt += 1;
-        }
-        cp_async::wait_group::<0>();
-        unsafe { epilogue::<MI, NI>(&p, &acc, (origin.0 + wt.0, origin.1 + wt.1), lane) };
+        read = if read == T.stages - 1 { 0 } else { read + 1 };
+        load_a(read, 0, &offsets, &mut fa[0]);
+        kt += 1;
     }
+    cp_async::wait_group::<0>();
+    unsafe { epilogue::<MI, NI>(&p, &acc, (origin.0 + wt.0, origin.1 + wt.1), lane) };
+}
 
 /// Step 4's main loop for rows of `A` or `B` that are not 16-byte aligned (`K` or `N` not a
 /// multiple of 8): that operand is copied element by element (synchronously), and the
@@ -290,13 +312,16 @@ kernel! {
     ///    k-step 8 `ldmatrix.x4` (4 KiB) feed 32 mmas (step 3: 6 for 16), and per block 85
     ///    FLOP per global byte (was 64). 128 accumulators per thread; `#[launch_bounds(256,
     ///    1)]` lets ptxas use up to 255 registers.
-    /// 3. **Register double buffering**: the fragments of k-step `ks + 1` are loaded (from the
-    ///    next stage at the last k-step, after its `wait_group` + barrier) before the mmas of
-    ///    k-step `ks` issue, so `ldmatrix` latency hides behind 32 mmas.
+    /// 3. **Register double buffering**: the A fragments of k-step `ks + 1` are loaded before
+    ///    the mmas of k-step `ks` issue (those of the next k-tile's first k-step right after its
+    ///    barrier), so their `ldmatrix` latency hides behind 32 mmas; B's come one n16 pair
+    ///    (one `ldmatrix.x4.trans`) ahead of the 8 mmas that use it. Double-buffering B as well
+    ///    needs 32 more registers than the 255 ptxas has: it spilled.
     ///
-    /// Pipeline: 3 stages of 48 KiB (144 KiB dynamic shared memory), copies issued at k-step 0
-    /// into the stage freed by the barrier of the previous k-tile's last k-step; one barrier
-    /// per k-tile.
+    /// Pipeline: 3 stages of 48 KiB (144 KiB dynamic shared memory); at k-step 0 the copies of
+    /// k-tile `kt + 2` go into the stage the previous k-tile read (every warp is past it: the
+    /// barrier at the end of that k-tile); one `wait_group 1` + barrier per k-tile. Rows of `A`
+    /// or `B` that are not 16-byte aligned take `mainloop_edge` (guarded loads).
     ///
     /// Napkin math (H200, 132 SMs): 8 warps/SM; per k-step an SM issues 256 HMMA.16816
     /// (1 Mi FLOP) and 64 LDSM.x4 (32 KiB of shared memory at 128 B/clk: 256 clk), plus 12
