@@ -214,7 +214,8 @@ pub fn embedded(arch: &str) -> Result<Arc<Assembly>> {
 /// `arch` (the sm_90a module assembles only for `sm_90a`), once per process, module and
 /// architecture (and through the user's cache across processes).
 pub fn embedded_module(module: Arch, arch: &str) -> Result<Arc<Assembly>> {
-    static CACHE: OnceLock<Mutex<HashMap<(Arch, String), Arc<Assembly>>>> = OnceLock::new();
+    type ByModuleAndArch = HashMap<(Arch, String), Arc<Assembly>>;
+    static CACHE: OnceLock<Mutex<ByModuleAndArch>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let key = (module, arch.to_string());
     if let Some(a) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {

@@ -62,7 +62,10 @@ fn values(n: usize, rng: &mut SmallRng, integers: bool) -> Vec<f32> {
         .collect()
 }
 
-fn bf16_bits(x: &[f32]) -> (Vec<u16>, Vec<f32>) {
+/// Values rounded to a 16-bit type: their bits, and the rounded values as f32.
+type Rounded = (Vec<u16>, Vec<f32>);
+
+fn bf16_bits(x: &[f32]) -> Rounded {
     let h: Vec<half::bf16> = x.iter().map(|&v| half::bf16::from_f32(v)).collect();
     (
         h.iter().map(|v| v.to_bits()).collect(),
@@ -70,7 +73,7 @@ fn bf16_bits(x: &[f32]) -> (Vec<u16>, Vec<f32>) {
     )
 }
 
-fn f16_bits(x: &[f32]) -> (Vec<u16>, Vec<f32>) {
+fn f16_bits(x: &[f32]) -> Rounded {
     let h: Vec<half::f16> = x.iter().map(|&v| half::f16::from_f32(v)).collect();
     (
         h.iter().map(|v| v.to_bits()).collect(),
@@ -117,7 +120,7 @@ fn check_product(what: &str, got: &[f32], want: &[f64], scale: &[f64], exact: bo
     }
 }
 
-fn mma_from_global(gpu: &Gpu, symbol: &str, to_bits: fn(&[f32]) -> (Vec<u16>, Vec<f32>)) {
+fn mma_from_global(gpu: &Gpu, symbol: &str, to_bits: fn(&[f32]) -> Rounded) {
     let warps = 4;
     let mut rng = SmallRng::seed_from_u64(inputs::fresh_seed());
     for integers in [true, false] {
