@@ -62,6 +62,7 @@ pub fn aux_kernels() -> &'static [(&'static str, Arch)] {
         t::selftest_ldmatrix,
         t::selftest_cp_async,
         t::selftest_tc_chain,
+        t::selftest_wgmma,
     ]
 }
 

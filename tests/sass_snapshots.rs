@@ -525,3 +525,44 @@ fn tensor_core_kernels_use_the_instructions_their_technique_promises() {
         }
     }
 }
+
+#[test]
+fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
+    // The second module (kernels_sm90a.ptx, `.target sm_90a`) assembles for sm_90a with every
+    // kernel registered for it; each kernel assembled alone has the module's resources; the
+    // wgmma kernels issue HGMMA.64x256x16.F32.BF16 (B transposed: `tnspB`) after a
+    // WARPGROUP.ARRIVE, and none has a stack frame, spills or local memory.
+    if !tools_or_skip("the_sm90a_module_assembles_and_its_kernels_use_wgmma") {
+        return;
+    }
+    let arch = Arch::Sm90a.name();
+    let module = ptxas::embedded_module(Arch::Sm90a, arch).unwrap_or_else(|e| panic!("{e}"));
+    let entries = ptx::entry_names(ptx::PTX_SM90A);
+    for symbol in registry::module_symbols(Arch::Sm90a) {
+        assert!(entries.contains(&symbol), "{symbol} is not in the sm_90a module");
+    }
+    assert!(!entries.is_empty(), "the sm_90a module has no kernels");
+    for symbol in entries {
+        let r = module.resources_of(symbol).unwrap();
+        let alone = ptxas::kernel(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(alone.resources_of(symbol).unwrap(), r, "{symbol}: alone vs module");
+        assert_eq!(
+            (r.stack_frame, r.spill_stores, r.spill_loads),
+            (0, 0, 0),
+            "{symbol}: stack or spills: {r:?}"
+        );
+        let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+        let lines = k.lines.join("\n");
+        assert!(
+            lines.contains("HGMMA.64x256x16.F32.BF16") && lines.contains(".tnspB"),
+            "{symbol}: no HGMMA.64x256x16.F32.BF16 with tnspB:\n{}",
+            Summary::of(&k)
+        );
+        assert!(lines.contains("WARPGROUP.ARRIVE"), "{symbol}: no WARPGROUP.ARRIVE");
+        let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+        assert!(
+            !ops.iter().any(|o| o.starts_with("LDL") || o.starts_with("STL")),
+            "{symbol} uses local memory"
+        );
+    }
+}

@@ -353,6 +353,28 @@ mod tests {
                 s => panic!("no expectation for {s}"),
             }
         };
+        // The sm_90a steps: 4 wgmmas per 64-deep k-tile, no mma.sync, no ldmatrix.
+        for s in GemmBf16
+            .steps()
+            .into_iter()
+            .filter(|s| s.arch == crate::ladder::Arch::Sm90a)
+        {
+            let text =
+                crate::ptx::kernel_text(crate::ptx::PTX_SM90A, s.symbol).expect("in the PTX");
+            assert!(
+                !text.contains(".local") && !text.contains("__local_depot"),
+                "{}",
+                s.symbol
+            );
+            let count = |i: &str| text.lines().filter(|l| l.contains(i)).count();
+            assert_eq!(
+                count("wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16"),
+                4,
+                "{}",
+                s.symbol
+            );
+            assert_eq!(count("mma.sync") + count("ldmatrix"), 0, "{}", s.symbol);
+        }
         for s in GemmBf16
             .steps()
             .into_iter()

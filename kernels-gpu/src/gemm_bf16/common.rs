@@ -157,10 +157,8 @@ pub unsafe fn store_tile_regs<
 }
 
 /// Starts copying this thread's `N` chunks of the `ROWS×COLS` tile at `(row0, col0)` of `x`
-/// into the shared tile at `base`: `cp.async.cg` 16 bytes each, zero-filled outside the
-/// matrix (the source is then the matrix's base, and nothing is read), when `vec`; otherwise
-/// (rows not 16-byte aligned) per chunk eight guarded 16-bit loads and one `st.shared.v4`,
-/// synchronous. The caller commits the group.
+/// into the shared tile at `base` (chunk `(r, c)` at `base + chunk_offset::<ROW_BYTES, SWZ>(r,
+/// c)`): see [`copy_tile_async_to`].
 #[inline(always)]
 pub unsafe fn copy_tile_async<
     const COLS: u32,
@@ -170,11 +168,33 @@ pub unsafe fn copy_tile_async<
     const N: usize,
 >(
     x: GlobalPtr<Bf16>,
+    dims: (u32, u32),
+    vec: bool,
+    origin: (u32, u32),
+    base: u32,
+    tid: u32,
+) {
+    unsafe {
+        copy_tile_async_to::<COLS, THREADS, N>(x, dims, vec, origin, tid, |r, ch| {
+            base + chunk_offset::<ROW_BYTES, SWZ>(r, ch)
+        })
+    }
+}
+
+/// Starts copying this thread's `N` chunks of the `ROWS×COLS` tile at `(row0, col0)` of `x` (a
+/// `rows × cols` row-major matrix) into shared memory, chunk `ch` of tile row `r` to the
+/// shared address `dst(r, ch)`: `cp.async.cg` 16 bytes each, zero-filled outside the matrix
+/// (the source is then the matrix's base, and nothing is read), when `vec`; otherwise (rows not
+/// 16-byte aligned) per chunk eight guarded 16-bit loads and one `st.shared.v4`, synchronous.
+/// The caller commits the group.
+#[inline(always)]
+pub unsafe fn copy_tile_async_to<const COLS: u32, const THREADS: u32, const N: usize>(
+    x: GlobalPtr<Bf16>,
     (rows, cols): (u32, u32),
     vec: bool,
     (row0, col0): (u32, u32),
-    base: u32,
     tid: u32,
+    dst: impl Fn(u32, u32) -> u32,
 ) {
     // One uniform test, outside the chunks: each path is a straight run of copies.
     if vec {
@@ -183,8 +203,7 @@ pub unsafe fn copy_tile_async<
             |j| {
                 let (r, c) = chunk_of_thread::<COLS, THREADS>(tid, j as u32);
                 let (gr, gc) = (row0 + r, col0 + c);
-                let dst =
-                    SharedPtr::<Bf16>::from_addr(base + chunk_offset::<ROW_BYTES, SWZ>(r, c / 8));
+                let to = SharedPtr::<Bf16>::from_addr(dst(r, c / 8));
                 // `cols % 8 == 0` here: a chunk is wholly inside or wholly outside.
                 let inside = gr < rows && gc < cols;
                 let src = if inside {
@@ -192,7 +211,7 @@ pub unsafe fn copy_tile_async<
                 } else {
                     x.addr()
                 };
-                unsafe { cp_async::copy_cg_16_zfill(dst, src, if inside { 16 } else { 0 }) };
+                unsafe { cp_async::copy_cg_16_zfill(to, src, if inside { 16 } else { 0 }) };
             },
         );
     } else {
@@ -200,10 +219,9 @@ pub unsafe fn copy_tile_async<
             #[inline(always)]
             |j| {
                 let (r, c) = chunk_of_thread::<COLS, THREADS>(tid, j as u32);
-                let dst =
-                    SharedPtr::<Bf16>::from_addr(base + chunk_offset::<ROW_BYTES, SWZ>(r, c / 8));
+                let to = SharedPtr::<Bf16>::from_addr(dst(r, c / 8));
                 let v = unsafe { load_chunk(x, rows, cols, false, row0 + r, col0 + c) };
-                unsafe { dst.store_bf16x8(0, v) };
+                unsafe { to.store_bf16x8(0, v) };
             },
         );
     }

@@ -24,6 +24,7 @@ steps! {
     s02_smem_ldmatrix,
     s03_cp_async,
     s04_swizzled_warptile,
+    s05_wgmma,
 }
 
 /// How a bf16 GEMM step is launched.

@@ -16,6 +16,8 @@ pub mod sync;
 pub mod thread;
 pub mod unroll;
 pub mod warp;
+#[cfg(target_feature = "sm_90a")]
+pub mod wgmma;
 
 pub use crate::half::{Bf16, Bf16x2, Bf16x8, F16, F16x2, F16x8};
 pub use crate::ptr::F32x4;

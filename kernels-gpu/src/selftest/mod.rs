@@ -3,8 +3,10 @@
 //! in [`half`].
 
 mod half;
+mod hopper;
 mod tensor_core;
 pub use half::*;
+pub use hopper::*;
 pub use tensor_core::*;
 
 #[cfg(target_arch = "nvptx64")]

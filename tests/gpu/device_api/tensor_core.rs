@@ -322,8 +322,46 @@ pub fn the_gemm_chain_swizzles_loads_and_multiplies(gpu: &Gpu) {
     }
 }
 
+/// wgmma (sm_90a module): `D = A·B + C` from the K-major `A` and MN-major, 64-column-panel `B`
+/// layouts of gemm_bf16/5, both 128-byte swizzled; exact for integers, within f32 accumulation
+/// error otherwise. Skipped (one line) on devices other than compute capability 9.0.
+pub fn wgmma_matches_a_matrix_product_on_sm_90a(gpu: &Gpu) {
+    use kernel_lab::registry::Arch;
+    if !gpu.supports(Arch::Sm90a) {
+        let (major, minor) = gpu.info().compute_capability;
+        eprintln!(
+            "wgmma_matches_a_matrix_product_on_sm_90a: skipped: needs sm_90a (compute capability 9.0), {} is sm_{major}{minor}",
+            gpu.info().name
+        );
+        return;
+    }
+    let (m, n, k) = (st::WGMMA_M, st::WGMMA_N, st::WGMMA_K);
+    let mut rng = SmallRng::seed_from_u64(inputs::fresh_seed());
+    for integers in [true, false] {
+        let (a_bits, a) = bf16_bits(&values(m * k, &mut rng, integers));
+        let (b_bits, b) = bf16_bits(&values(k * n, &mut rng, integers));
+        let c = values(m * n, &mut rng, integers);
+        let mut io = Io::new(gpu, &a_bits, &b_bits, &c, m * n, 0);
+        let launch = Launch::linear(1, 128).with_smem(st::WGMMA_SMEM);
+        let (d, _) = io.run(gpu, st::selftest_wgmma::SYMBOL, launch, 0);
+        let (want, scale) = matmul(&a, &b, &c, m, n, k);
+        check_product(
+            &format!("selftest_wgmma (integers: {integers})"),
+            &d,
+            &want,
+            &scale,
+            integers,
+            n,
+        );
+    }
+}
+
 /// The GPU tests of this module, run by the harness in main.rs.
 pub const TESTS: &[crate::GpuTest] = &[
+    (
+        "wgmma_matches_a_matrix_product_on_sm_90a",
+        wgmma_matches_a_matrix_product_on_sm_90a,
+    ),
     (
         "mma_bf16_matches_a_matrix_product",
         mma_bf16_matches_a_matrix_product,
