@@ -59,12 +59,29 @@ impl ToolFacts {
     }
 }
 
+impl ToolFacts {
+    /// Whether `symbol` is a kernel of the sm_90a module, which runs (and is assembled) only as
+    /// sm_90a: on an sm_90 device of the run.
+    fn sm90a(&self, symbol: &str) -> bool {
+        crate::ptx::module_of(symbol) == Some(crate::registry::Arch::Sm90a)
+    }
+}
+
 impl KernelFacts for ToolFacts {
     fn resources(&self, symbol: &str) -> Option<Resources> {
+        if self.sm90a(symbol) {
+            let sm90a = crate::registry::Arch::Sm90a;
+            let a = crate::tools::ptxas::embedded_module(sm90a, sm90a.name()).ok()?;
+            return a.resources_of(symbol).ok().cloned();
+        }
         let a = self.assembly.as_ref().ok()?;
         a.resources_of(symbol).ok().cloned()
     }
     fn sass(&self, symbol: &str) -> Option<Summary> {
+        if self.sm90a(symbol) {
+            let k = crate::tools::sass::kernel_sass(symbol, crate::registry::Arch::Sm90a.name());
+            return k.ok().map(|k| Summary::of(&k));
+        }
         self.assembly.as_ref().ok()?;
         match crate::tools::sass::ModuleSass::embedded(&self.arch).and_then(|m| m.kernel(symbol)) {
             Ok(k) => Some(Summary::of(&k)),
