@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::runtime::Gpu;
 use crate::shape::Shape;
 use crate::verify::Comparison;
-pub use kernels_gpu::step::{Accepts, BlockThreads, DType, Step};
+pub use kernels_gpu::step::{Accepts, Arch, BlockThreads, DType, Step};
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -30,6 +30,9 @@ pub struct StepInfo {
     pub technique: &'static str,
     /// The element type of the step's data.
     pub dtype: DType,
+    /// The oldest architecture the step runs on: the PTX module of its kernels. On a device
+    /// without it ([`Arch::runs_on`]) the step is skipped, with one line saying so.
+    pub arch: Arch,
     /// The step's position in its ladder's table: how the ladder finds its launch.
     pub index: usize,
 }
@@ -38,6 +41,25 @@ impl StepInfo {
     /// `ladder/id` (`reduce_sum/5`), the short handle the CLI accepts.
     pub fn handle(&self) -> String {
         format!("{}/{}", self.ladder, self.id)
+    }
+
+    /// Why the step does not run on a device of compute capability `cc` (`(9, 0)`) named
+    /// `device`, if it does not: the one line the benchmark, the tests and `klab run` print
+    /// when they skip it.
+    pub fn unsupported_on(&self, cc: (i32, i32), device: &str) -> Option<String> {
+        (!self.arch.runs_on(cc)).then(|| {
+            format!(
+                "{}: skipped: needs {} ({}), {device} is sm_{}{}",
+                self.handle(),
+                self.arch.name(),
+                match self.arch {
+                    Arch::Sm80 => "compute capability 8.0 or later",
+                    Arch::Sm90a => "compute capability 9.0 exactly",
+                },
+                cc.0,
+                cc.1
+            )
+        })
     }
 }
 
@@ -97,6 +119,7 @@ impl<G: Sync> StepTable<G> {
                         symbols: s.symbols,
                         technique: s.technique,
                         dtype: s.dtype,
+                        arch: s.arch,
                         index,
                     }
                 })
@@ -286,15 +309,18 @@ pub enum Ceiling {
     FmaTflops,
     /// cuBLAS SGEMM throughput.
     CublasSgemmTflops,
+    /// cuBLAS bf16 GEMM throughput (bf16 in, f32 accumulate and out: tensor cores).
+    CublasBf16Tflops,
 }
 
 impl Ceiling {
     /// Every ceiling, in the order reports list them.
-    pub const ALL: [Ceiling; 4] = [
+    pub const ALL: [Ceiling; 5] = [
         Ceiling::CopyGbps,
         Ceiling::ReadGbps,
         Ceiling::FmaTflops,
         Ceiling::CublasSgemmTflops,
+        Ceiling::CublasBf16Tflops,
     ];
     /// The key of this ceiling in the benchmark JSON's `ceilings` object.
     pub fn key(self) -> &'static str {
@@ -303,6 +329,7 @@ impl Ceiling {
             Ceiling::ReadGbps => "read_gbps",
             Ceiling::FmaTflops => "fma_tflops",
             Ceiling::CublasSgemmTflops => "cublas_sgemm_tflops",
+            Ceiling::CublasBf16Tflops => "cublas_bf16_tflops",
         }
     }
     /// What reports call it (`% of copy bandwidth`).
@@ -312,6 +339,7 @@ impl Ceiling {
             Ceiling::ReadGbps => "read bandwidth",
             Ceiling::FmaTflops => "FP32 FMA peak",
             Ceiling::CublasSgemmTflops => "cuBLAS SGEMM",
+            Ceiling::CublasBf16Tflops => "cuBLAS bf16 GEMM",
         }
     }
     /// A short name with its unit, for one-line summaries (`copy`, `GB/s`).
@@ -321,6 +349,7 @@ impl Ceiling {
             Ceiling::ReadGbps => ("read", "GB/s"),
             Ceiling::FmaTflops => ("FP32 FMA", "TFLOP/s"),
             Ceiling::CublasSgemmTflops => ("cuBLAS SGEMM", "TFLOP/s"),
+            Ceiling::CublasBf16Tflops => ("cuBLAS bf16", "TFLOP/s"),
         }
     }
     /// Whether throughput is measured in GB/s (else TFLOP/s).

@@ -13,6 +13,7 @@
 //! Without the tools the tests fail with the install hint, unless
 //! `KLAB_ALLOW_NO_CUDA_TOOLS=1` (then they print a skip line and pass).
 
+use kernel_lab::registry::Arch;
 use kernel_lab::tools::discover::{self, Tool};
 use kernel_lab::tools::summary::Summary;
 use kernel_lab::tools::{diff, ptxas, sass};
@@ -63,7 +64,7 @@ fn embedded_ptx_assembles_for_every_supported_arch() {
                 .unwrap_or_else(|e| panic!("{arch}: {e}\nptxas said:\n{}", a.log));
             assert!(r.registers > 0, "{arch}: {symbol}: {r:?}");
         }
-        for symbol in registry::all_symbols() {
+        for symbol in registry::module_symbols(Arch::Sm80) {
             a.resources_of(symbol).unwrap();
         }
     }
@@ -539,6 +540,154 @@ fn half_precision_selftests_use_the_half_instructions() {
         assert!(
             wide("LDS", false) >= 2 && wide("STS", false) >= 2,
             "{arch}: {vec:?}"
+        );
+    }
+}
+
+#[test]
+fn tensor_core_kernels_use_the_instructions_their_technique_promises() {
+    // The bf16 GEMM steps and the tensor-core self-tests, on both architectures: every step's
+    // mma is HMMA.16816.F32.BF16 (the f16 self-test's HMMA.16816.F32); ldmatrix is LDSM (steps
+    // 2-4), cp.async LDGSTS (steps 3-4); and no step has a stack frame, spills or local memory
+    // (128 accumulators per thread in step 4 must stay in registers).
+    if !tools_or_skip("tensor_core_kernels_use_the_instructions_their_technique_promises") {
+        return;
+    }
+    use kernels_gpu::gemm_bf16 as g;
+    use kernels_gpu::selftest as st;
+    let promises: &[(&str, &[&str])] = &[
+        (g::gemm_bf16_s01_mma_naive::SYMBOL, &["HMMA.16816.F32.BF16"]),
+        (
+            g::gemm_bf16_s02_smem_ldmatrix::SYMBOL,
+            &["HMMA.16816.F32.BF16", "LDSM.16.M88.4", "LDSM.16.MT88.4"],
+        ),
+        (
+            g::gemm_bf16_s03_cp_async::SYMBOL,
+            &[
+                "HMMA.16816.F32.BF16",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88.4",
+                "LDGSTS",
+                "DEPBAR",
+            ],
+        ),
+        (
+            g::gemm_bf16_s04_swizzled_warptile::SYMBOL,
+            &[
+                "HMMA.16816.F32.BF16",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88.4",
+                "LDGSTS",
+                "DEPBAR",
+            ],
+        ),
+        (st::selftest_mma_bf16::SYMBOL, &["HMMA.16816.F32.BF16"]),
+        (st::selftest_mma_f16::SYMBOL, &["HMMA.16816.F32"]),
+        (
+            st::selftest_ldmatrix::SYMBOL,
+            &[
+                "LDSM.16.M88",
+                "LDSM.16.M88.2",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88",
+                "LDSM.16.MT88.2",
+                "LDSM.16.MT88.4",
+            ],
+        ),
+        (
+            st::selftest_cp_async::SYMBOL,
+            &["LDGSTS", "LDGDEPBAR", "DEPBAR"],
+        ),
+        (
+            st::selftest_tc_chain::SYMBOL,
+            &[
+                "HMMA.16816.F32.BF16",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88.4",
+                "LDGSTS",
+            ],
+        ),
+    ];
+    for arch in ARCHES {
+        for (symbol, wanted) in promises {
+            let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+            let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+            for w in *wanted {
+                // An exact opcode, or (for LDGSTS / DEPBAR, whose modifiers vary) its family.
+                let n = ops
+                    .iter()
+                    .filter(|o| *o == w || (!w.contains('.') && o.split('.').next() == Some(w)))
+                    .count();
+                assert!(n > 0, "{symbol} ({arch}) has no {w}:\n{}", Summary::of(&k));
+            }
+            let r = &k.resources;
+            assert_eq!(
+                (r.stack_frame, r.spill_stores, r.spill_loads),
+                (0, 0, 0),
+                "{symbol} ({arch}): stack or spills: {r:?}"
+            );
+            let local = ops
+                .iter()
+                .filter(|o| o.starts_with("LDL") || o.starts_with("STL"))
+                .count();
+            assert_eq!(local, 0, "{symbol} ({arch}) uses local memory");
+            let text = ptx::kernel_text(ptx::PTX, symbol).unwrap_or_default();
+            assert!(
+                !text.contains("__local_depot"),
+                "{symbol}: a local depot in its PTX"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
+    // The second module (kernels_sm90a.ptx, `.target sm_90a`) assembles for sm_90a with every
+    // kernel registered for it; each kernel assembled alone has the module's resources; the
+    // wgmma kernels issue HGMMA.64x256x16.F32.BF16 (B transposed: `tnspB`) after a
+    // WARPGROUP.ARRIVE, and none has a stack frame, spills or local memory.
+    if !tools_or_skip("the_sm90a_module_assembles_and_its_kernels_use_wgmma") {
+        return;
+    }
+    let arch = Arch::Sm90a.name();
+    let module = ptxas::embedded_module(Arch::Sm90a, arch).unwrap_or_else(|e| panic!("{e}"));
+    let entries = ptx::entry_names(ptx::PTX_SM90A);
+    for symbol in registry::module_symbols(Arch::Sm90a) {
+        assert!(
+            entries.contains(&symbol),
+            "{symbol} is not in the sm_90a module"
+        );
+    }
+    assert!(!entries.is_empty(), "the sm_90a module has no kernels");
+    for symbol in entries {
+        let r = module.resources_of(symbol).unwrap();
+        let alone = ptxas::kernel(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            alone.resources_of(symbol).unwrap(),
+            r,
+            "{symbol}: alone vs module"
+        );
+        assert_eq!(
+            (r.stack_frame, r.spill_stores, r.spill_loads),
+            (0, 0, 0),
+            "{symbol}: stack or spills: {r:?}"
+        );
+        let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+        let lines = k.lines.join("\n");
+        assert!(
+            lines.contains("HGMMA.64x256x16.F32.BF16") && lines.contains(".tnspB"),
+            "{symbol}: no HGMMA.64x256x16.F32.BF16 with tnspB:\n{}",
+            Summary::of(&k)
+        );
+        assert!(
+            lines.contains("WARPGROUP.ARRIVE"),
+            "{symbol}: no WARPGROUP.ARRIVE"
+        );
+        let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+        assert!(
+            !ops.iter()
+                .any(|o| o.starts_with("LDL") || o.starts_with("STL")),
+            "{symbol} uses local memory"
         );
     }
 }

@@ -10,6 +10,7 @@ use crate::verify::{Comparison, Tolerance, compare};
 
 pub mod bias_gelu;
 pub mod gemm;
+pub mod gemm_bf16;
 pub mod reduce;
 pub mod row_sum;
 pub mod saxpy;
@@ -26,6 +27,7 @@ pub static ALL: &[&dyn Ladder] = &[
     &transpose::Transpose,
     &bias_gelu::BiasGelu,
     &gemm::Gemm,
+    &gemm_bf16::GemmBf16,
 ];
 
 /// The awkward shapes of a ladder of `dims` dimensions (a ladder may override them).

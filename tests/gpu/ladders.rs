@@ -1,7 +1,7 @@
 //! Every step of every registered ladder: on the ladder's awkward shapes, then on random
 //! shapes (proptest; `KLAB_PROPTEST_CASES` sets the count).
 
-use crate::common::{check_step, shape_strategy};
+use crate::common::{check_step, runs, shape_strategy};
 use kernel_lab::registry;
 use kernel_lab::runtime::Gpu;
 use kernel_lab::testing::proptest_cases;
@@ -9,7 +9,7 @@ use proptest::test_runner::{Config, TestRunner};
 
 pub fn every_step_on_awkward_shapes(gpu: &Gpu) {
     for ladder in registry::all_ladders() {
-        for step in ladder.steps() {
+        for step in ladder.steps().into_iter().filter(|s| runs(gpu, s)) {
             for shape in ladder.awkward_shapes() {
                 check_step(gpu, ladder, step, &shape);
             }
@@ -19,7 +19,7 @@ pub fn every_step_on_awkward_shapes(gpu: &Gpu) {
 
 pub fn every_step_on_random_shapes(gpu: &Gpu) {
     for ladder in registry::all_ladders() {
-        for step in ladder.steps() {
+        for step in ladder.steps().into_iter().filter(|s| runs(gpu, s)) {
             let mut runner = TestRunner::new(Config {
                 cases: proptest_cases(),
                 failure_persistence: None,
@@ -37,7 +37,7 @@ pub fn every_step_on_random_shapes(gpu: &Gpu) {
 
 pub fn every_step_on_its_benchmark_shape(gpu: &Gpu) {
     for ladder in registry::all_ladders() {
-        for step in ladder.steps() {
+        for step in ladder.steps().into_iter().filter(|s| runs(gpu, s)) {
             for shape in ladder.bench_shapes() {
                 check_step(gpu, ladder, step, &shape);
             }

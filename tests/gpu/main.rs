@@ -30,6 +30,7 @@ const MODULES: &[&[GpuTest]] = &[
     bench::TESTS,
     device_api::TESTS,
     device_api::half_precision::TESTS,
+    device_api::tensor_core::TESTS,
     gemm::TESTS,
     ladders::TESTS,
     occupancy::TESTS,
@@ -38,7 +39,10 @@ const MODULES: &[&[GpuTest]] = &[
 ];
 
 /// The tests that run without a device.
-const CPU_MODULES: &[&[CpuTest]] = &[device_api::half_precision::CPU_TESTS];
+const CPU_MODULES: &[&[CpuTest]] = &[
+    device_api::half_precision::CPU_TESTS,
+    device_api::tensor_core::CPU_TESTS,
+];
 
 fn main() -> std::process::ExitCode {
     let mut args = Arguments::from_args();
