@@ -143,8 +143,10 @@ impl Ladder for GemmBf16 {
         Some(super::block_size(s, threads))
     }
     /// 1, primes, each step's tile ± 1 (32×16, 128×128, 128×256), `K` not a multiple of 8
-    /// (the guarded-load path), `K` a multiple of 8 but not of 32 or 64 (a zero-filled last
-    /// k-tile), `N` odd (scalar `C` stores), and a large odd shape.
+    /// (the guarded-load path; step 6's fallback to step 5), `K` a multiple of 8 but not of 32
+    /// or 64 (a zero-filled last k-tile), `N` odd (scalar `C` stores), TMA boxes hanging over
+    /// every edge (8×8×8, 200×264×72), more k-tiles than twice the stages (the mbarrier phases
+    /// wrap: 136×264×1032), and a large odd shape.
     fn awkward_shapes(&self) -> Vec<Shape> {
         [
             [1, 1, 1],
@@ -159,6 +161,9 @@ impl Ladder for GemmBf16 {
             [256, 512, 200],
             [255, 513, 136],
             [251, 241, 13],
+            [8, 8, 8],
+            [200, 264, 72],
+            [136, 264, 1032],
             [1031, 1029, 1033],
         ]
         .into_iter()
