@@ -63,6 +63,7 @@ pub fn aux_kernels() -> &'static [(&'static str, Arch)] {
         t::selftest_cp_async,
         t::selftest_tc_chain,
         t::selftest_wgmma,
+        t::selftest_tma,
     ]
 }
 

@@ -645,7 +645,8 @@ fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
     // The second module (kernels_sm90a.ptx, `.target sm_90a`) assembles for sm_90a with every
     // kernel registered for it; each kernel assembled alone has the module's resources; the
     // wgmma kernels issue HGMMA.64x256x16.F32.BF16 (B transposed: `tnspB`) after a
-    // WARPGROUP.ARRIVE, and none has a stack frame, spills or local memory.
+    // WARPGROUP.ARRIVE, the TMA kernels UTMALDG.2D and mbarrier SYNCS, step 6 both
+    // setmaxnreg (USETMAXREG); none has a stack frame, spills or local memory.
     if !tools_or_skip("the_sm90a_module_assembles_and_its_kernels_use_wgmma") {
         return;
     }
@@ -674,15 +675,46 @@ fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
         );
         let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
         let lines = k.lines.join("\n");
+        use kernels_gpu::gemm_bf16 as g;
+        use kernels_gpu::selftest as st;
+        let wgmma = [
+            g::gemm_bf16_s05_wgmma::SYMBOL,
+            g::gemm_bf16_s06_tma_warpspecialized::SYMBOL,
+            st::selftest_wgmma::SYMBOL,
+        ];
+        let tma = [
+            g::gemm_bf16_s06_tma_warpspecialized::SYMBOL,
+            st::selftest_tma::SYMBOL,
+        ];
+        let mut promised: Vec<&str> = Vec::new();
+        if wgmma.contains(&symbol) {
+            promised.extend(["HGMMA.64x256x16.F32.BF16", ".tnspB", "WARPGROUP.ARRIVE"]);
+        }
+        if tma.contains(&symbol) {
+            promised.extend([
+                "UTMALDG.2D",
+                "SYNCS.PHASECHK.TRANS64.TRYWAIT",
+                "SYNCS.ARRIVE.TRANS64",
+            ]);
+        }
+        if symbol == g::gemm_bf16_s06_tma_warpspecialized::SYMBOL {
+            // setmaxnreg took effect (ptxas knew the entry count from the launch bounds).
+            promised.extend([
+                "USETMAXREG.DEALLOC.CTAPOOL 0x28",
+                "USETMAXREG.TRY_ALLOC.CTAPOOL",
+            ]);
+        }
         assert!(
-            lines.contains("HGMMA.64x256x16.F32.BF16") && lines.contains(".tnspB"),
-            "{symbol}: no HGMMA.64x256x16.F32.BF16 with tnspB:\n{}",
-            Summary::of(&k)
+            !promised.is_empty(),
+            "{symbol}: no SASS promise recorded for this kernel"
         );
-        assert!(
-            lines.contains("WARPGROUP.ARRIVE"),
-            "{symbol}: no WARPGROUP.ARRIVE"
-        );
+        for want in promised {
+            assert!(
+                lines.contains(want),
+                "{symbol}: no {want}:\n{}",
+                Summary::of(&k)
+            );
+        }
         let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
         assert!(
             !ops.iter()

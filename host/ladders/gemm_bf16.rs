@@ -2,7 +2,8 @@
 //! `M × N × K`: the tensor-core GEMM ladder (issue #11).
 //!
 //! Steps: mma.sync with fragments from global, shared tiles + ldmatrix, a cp.async pipeline,
-//! swizzle + 64×64 warp tiles (sm_80 module); measured against cuBLAS (`cublasGemmEx`, bf16
+//! swizzle + 64×64 warp tiles (sm_80 module); wgmma, then TMA + mbarriers + warp
+//! specialisation (sm_90a module, skipped elsewhere); measured against cuBLAS (`cublasGemmEx`, bf16
 //! inputs, f32 output and compute) and the CUDA C++ twin of step 4, in the same run. Checks use
 //! `α = 1.25`, `β = −0.5` and a random f32 `C`, so every element of `C` is read and written
 //! (an element a kernel skips keeps its old value and fails). The float64 reference is of the
@@ -15,8 +16,8 @@ use crate::element::DType;
 use crate::error::{Error, Result};
 use crate::inputs;
 use crate::ladder::{
-    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable,
-    Steps, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -76,6 +77,12 @@ pub fn launch(grid: &Grid, m: usize, n: usize) -> Launch {
             bn,
             threads,
             smem,
+        }
+        | Grid::Tma {
+            bm,
+            bn,
+            threads,
+            smem,
         } => Launch::grid_2d(
             (
                 n.div_ceil(bn as usize) as u32,
@@ -127,12 +134,14 @@ impl Ladder for GemmBf16 {
     }
     fn dynamic_smem(&self, symbol: &str) -> Option<u32> {
         match STEPS.step_of_symbol(symbol)?.grid {
-            Grid::Tiles { smem, .. } => Some(smem),
+            Grid::Tiles { smem, .. } | Grid::Tma { smem, .. } => Some(smem),
         }
     }
     /// 1, primes, each step's tile ± 1 (32×16, 128×128, 128×256), `K` not a multiple of 8
-    /// (the guarded-load path), `K` a multiple of 8 but not of 32 or 64 (a zero-filled last
-    /// k-tile), `N` odd (scalar `C` stores), and a large odd shape.
+    /// (the guarded-load path; step 6's fallback to step 5), `K` a multiple of 8 but not of 32
+    /// or 64 (a zero-filled last k-tile), `N` odd (scalar `C` stores), TMA boxes hanging over
+    /// every edge (8×8×8, 200×264×72), more k-tiles than twice the stages (the mbarrier phases
+    /// wrap: 136×264×1032), and a large odd shape.
     fn awkward_shapes(&self) -> Vec<Shape> {
         [
             [1, 1, 1],
@@ -147,6 +156,9 @@ impl Ladder for GemmBf16 {
             [256, 512, 200],
             [255, 513, 136],
             [251, 241, 13],
+            [8, 8, 8],
+            [200, 264, 72],
+            [136, 264, 1032],
             [1031, 1029, 1033],
         ]
         .into_iter()
@@ -219,6 +231,8 @@ pub struct GemmBf16Case {
     reference: Option<Vec<f64>>,
     blas: Option<GemmBf16Blas>,
     twin: TwinKernel,
+    /// The tensor maps of `A` and `B` (256 bytes), built the first time a TMA step runs.
+    tmaps: Option<DeviceBuffer<u8>>,
 }
 
 impl GemmBf16Case {
@@ -240,7 +254,50 @@ impl GemmBf16Case {
             reference: None,
             blas: None,
             twin: TwinKernel::new("gemm_bf16_twin", TWIN_SOURCE, TWIN_SYMBOL),
+            tmaps: None,
         })
+    }
+
+    /// Whether the TMA can read `A` and `B`: row strides of 16-byte multiples.
+    pub fn tma_ok(&self) -> bool {
+        let (_, n, kk) = self.dims;
+        kk % 8 == 0 && n % 8 == 0
+    }
+
+    /// The device address of the two tensor maps (`A`'s, then `B`'s; `GemmBf16TmaParams`),
+    /// encoded and uploaded on first use.
+    fn tmaps(&mut self, gpu: &Gpu) -> Result<u64> {
+        if self.tmaps.is_none() {
+            let (m, n, kk) = self.dims;
+            let a = crate::runtime::tma::encode_2d_bf16(self.a_dev.addr(), (m, kk), (128, 64))?;
+            let b = crate::runtime::tma::encode_2d_bf16(self.b_dev.addr(), (kk, n), (64, 64))?;
+            let bytes: Vec<u8> = a.iter().chain(&b).copied().collect();
+            self.tmaps = Some(DeviceBuffer::from_host(gpu, &bytes)?);
+        }
+        Ok(self.tmaps.as_ref().expect("built above").addr())
+    }
+
+    /// Launches `step` (its TMA kernel, or the step-5 kernel where the TMA cannot read the
+    /// operands).
+    fn run_step(&mut self, gpu: &Gpu, step: &StepInfo) -> Result<()> {
+        let (m, n, _) = self.dims;
+        let grid = STEPS.grid(step);
+        let p = self.params();
+        match grid {
+            Grid::Tiles { .. } => gpu.launch(step.symbol, launch(grid, m, n), p),
+            Grid::Tma { .. } if self.tma_ok() => {
+                let tmaps = kernels_gpu::GlobalPtr::from_addr(self.tmaps(gpu)?);
+                let tp = k::GemmBf16TmaParams { gemm: p, tmaps };
+                gpu.launch(step.symbol, launch(grid, m, n), tp)
+            }
+            Grid::Tma { .. } => {
+                let fallback = step.symbols[1];
+                let declared = STEPS
+                    .step_of_symbol(fallback)
+                    .expect("the fallback is a step's kernel");
+                gpu.launch(fallback, launch(&declared.grid, m, n), p)
+            }
+        }
     }
 
     fn params(&mut self) -> GemmBf16Params {
@@ -271,8 +328,7 @@ impl Case for GemmBf16Case {
         let (m, n, kk) = self.dims;
         match target {
             Target::Step(step) if step.dtype == DType::Bf16 && step.ladder == META.name => {
-                let p = self.params();
-                gpu.launch(step.symbol, launch(STEPS.grid(step), m, n), p)
+                self.run_step(gpu, step)
             }
             Target::Baseline(b) if b.dtype == DType::Bf16 => match b.kind {
                 BaselineKind::Cublas => {
@@ -351,6 +407,20 @@ mod tests {
             .into_iter()
             .filter(|s| s.arch == crate::ladder::Arch::Sm90a)
         {
+            if s.symbol == k::gemm_bf16_s06_tma_warpspecialized::SYMBOL {
+                let text = crate::ptx::kernel_text(crate::ptx::PTX_SM90A, s.symbol).unwrap();
+                let count = |i: &str| text.lines().filter(|l| l.contains(i)).count();
+                // 1 + 4 TMA boxes per k-tile (LLVM may unroll the one producer thread's loop);
+                // one setmaxnreg each way; the launch bounds that setmaxnreg needs.
+                let boxes = count("cp.async.bulk.tensor.2d");
+                assert!(boxes >= 5 && boxes % 5 == 0, "{boxes} TMA copies:\n{text}");
+                assert_eq!(count("setmaxnreg.dec.sync.aligned.u32 40"), 1);
+                assert_eq!(count("setmaxnreg.inc.sync.aligned.u32 232"), 1);
+                assert_eq!(
+                    crate::ptx::launch_bounds(crate::ptx::PTX_SM90A, s.symbol),
+                    Some((384, 1))
+                );
+            }
             let text =
                 crate::ptx::kernel_text(crate::ptx::PTX_SM90A, s.symbol).expect("in the PTX");
             assert!(
@@ -366,6 +436,8 @@ mod tests {
                 s.symbol
             );
             assert_eq!(count("mma.sync") + count("ldmatrix"), 0, "{}", s.symbol);
+            // One block barrier, not copied into divergent arms (docs/device-api.md, gotcha 5).
+            assert_eq!(count("bar.sync"), 1, "{}", s.symbol);
         }
         for s in GemmBf16
             .steps()
@@ -399,12 +471,18 @@ mod tests {
     fn launches_cover_the_output_with_the_declared_blocks() {
         for s in GemmBf16.steps() {
             let g = STEPS.grid(s);
-            let Grid::Tiles {
+            let (Grid::Tiles {
                 bm,
                 bn,
                 threads,
                 smem,
-            } = *g;
+            }
+            | Grid::Tma {
+                bm,
+                bn,
+                threads,
+                smem,
+            }) = *g;
             let l = launch(g, 1000, 3000);
             assert_eq!(l.grid.0 * bn, 3000u32.div_ceil(bn) * bn, "{}", s.symbol);
             assert!(l.grid.1 * bm >= 1000 && (l.grid.1 - 1) * bm < 1000);

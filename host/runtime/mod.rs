@@ -6,6 +6,7 @@ mod device;
 mod launch;
 mod probe;
 mod timer;
+pub mod tma;
 
 pub use buffer::DeviceBuffer;
 pub use device::{DeviceInfo, Gpu, driver_present};

@@ -17,6 +17,10 @@ struct GemmBf16Params {        // == kernels_gpu::gemm_bf16::GemmBf16Params (#[r
     float alpha, beta;
 };
 
+// The block's dynamic shared memory (at file scope: an `extern` array in an unnamed namespace
+// would have internal linkage).
+extern __shared__ __align__(16) unsigned char klab_twin_bf16_smem[];
+
 namespace {
 
 constexpr unsigned BM = 128, BN = 256, BK = 64, WM = 64, WN = 64, STAGES = 3;
@@ -26,8 +30,6 @@ constexpr unsigned A_ROW = 2 * BK, B_ROW = 2 * BN;  // bytes per tile row
 constexpr unsigned A_BYTES = 2 * BM * BK, STAGE_BYTES = A_BYTES + 2 * BK * BN;
 constexpr unsigned A_CHUNKS = BM * BK / 8 / THREADS, B_CHUNKS = BK * BN / 8 / THREADS;
 static_assert(THREADS == 256 && A_CHUNKS == 4 && B_CHUNKS == 8, "step 4's tile");
-
-extern __shared__ __align__(16) unsigned char klab_twin_bf16_smem[];
 
 // klab:ptx-primitives begin (tests/emu/gemm_bf16_twin_harness.cpp emulates these on the CPU)
 __device__ __forceinline__ unsigned smem_base() {

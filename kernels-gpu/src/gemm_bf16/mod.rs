@@ -25,6 +25,7 @@ steps! {
     s03_cp_async,
     s04_swizzled_warptile,
     s05_wgmma,
+    s06_tma_warpspecialized,
 }
 
 /// How a bf16 GEMM step is launched.
@@ -33,6 +34,15 @@ pub enum Grid {
     /// A block of `threads` computes a `bm × bn` tile of `C` (grid x along N, y along M), with
     /// `smem` bytes of dynamic shared memory.
     Tiles {
+        bm: u32,
+        bn: u32,
+        threads: u32,
+        smem: u32,
+    },
+    /// As `Tiles`, with [`GemmBf16TmaParams`]: the host builds the two tensor maps (TMA needs
+    /// 16-byte row strides: `K % 8 == 0`, `N % 8 == 0`) and otherwise launches the step's second
+    /// kernel (step 5's) with its own `Tiles` grid.
+    Tma {
         bm: u32,
         bn: u32,
         threads: u32,
@@ -63,6 +73,18 @@ pub struct GemmBf16Params {
     pub beta: f32,
 }
 unsafe impl KernelParams for GemmBf16Params {}
+
+/// Arguments of the TMA kernels: the GEMM's, and the global address of two 128-byte tensor
+/// maps (`cuTensorMapEncodeTiled`, 64-byte aligned): `A`'s at `tmaps`, `B`'s at `tmaps + 128`.
+/// `A`'s: bf16, dimensions `{k, m}`, row stride `2k` bytes, box `{64, 128}`; `B`'s: dimensions
+/// `{n, k}`, row stride `2n` bytes, box `{64, 64}`; both `SWIZZLE_128B`, zero fill.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct GemmBf16TmaParams {
+    pub gemm: GemmBf16Params,
+    pub tmaps: GlobalPtr<u8>,
+}
+unsafe impl KernelParams for GemmBf16TmaParams {}
 
 /// The tile shape of a shared-memory step (2–4): a block of `warps_m × warps_n` warps computes
 /// a `bm × bn` tile of `C`, `bk` deep per stage; each warp a `wm × wn` sub-tile of
@@ -130,7 +152,7 @@ impl MmaTile {
 impl crate::step::BlockThreads for Grid {
     fn threads(&self) -> u32 {
         match *self {
-            Grid::Tiles { threads, .. } => threads,
+            Grid::Tiles { threads, .. } | Grid::Tma { threads, .. } => threads,
         }
     }
 }

@@ -40,6 +40,33 @@ const PANEL_BYTES: u32 = 128 * T.bk;
 #[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
 const KSTEPS: usize = (T.bk / 16) as usize;
 
+/// `C = α·acc + β·C` for a warpgroup's 64×256 tile at `(row0, col0)` of `C`, guarded; `t` is
+/// the thread's index in its warpgroup. wgmma's accumulator layout: `acc[4j + e]` is row
+/// `16·(t/32) + g + 8·(e/2)`, column `8j + 2q + (e%2)` (`g`, `q`: the lane's group and index
+/// in it), an mma C fragment per 8 columns (`gpu::wgmma` docs).
+#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[inline(always)]
+pub(super) unsafe fn store_warpgroup_tile(
+    p: &GemmBf16Params,
+    acc: &[f32; 128],
+    (row0, col0): (u32, u32),
+    t: u32,
+) {
+    let vec2 = super::common::c_vec2_ok(p);
+    let (r, c) = FragC::coords(t % 32, 0);
+    let row = row0 + 16 * (t / 32) + r;
+    unroll::<32>(
+        #[inline(always)]
+        |j| {
+            let col = col0 + 8 * j as u32 + c;
+            unsafe {
+                store_pair(p, vec2, row, col, [acc[4 * j], acc[4 * j + 1]]);
+                store_pair(p, vec2, row + 8, col, [acc[4 * j + 2], acc[4 * j + 3]]);
+            }
+        },
+    );
+}
+
 /// The first stage's shared address, rounded up to 1024 bytes.
 #[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
 #[inline(always)]
@@ -111,8 +138,7 @@ kernel! {
     /// 550–700 TFLOP/s at 4096³ (0.75–0.95 of cuBLAS).
     fn gemm_bf16_s05_wgmma(p: GemmBf16Params) {
         let tid = thread::thread_idx_x();
-        let (wg, lane) = (tid / 128, thread::lane_id());
-        let warp_in_group = (tid % 128) / 32;
+        let wg = tid / 128;
         let origin = (thread::block_idx_y() * T.bm, thread::block_idx_x() * T.bn);
         let v = (a_vec_ok(&p), b_vec_ok(&p));
         // SAFETY: all-zero bits are 0.0f32.
@@ -154,21 +180,7 @@ kernel! {
         }
         wgmma::wait_group::<0>();
         cp_async::wait_group::<0>();
-        // d[4j + e]: row 16·warp + g + 8·(e/2), column 8j + 2q + (e%2): an mma C fragment per
-        // 8 columns.
-        let vec2 = super::common::c_vec2_ok(&p);
-        let (r, c) = FragC::coords(lane, 0);
-        let row0 = origin.0 + 64 * wg + 16 * warp_in_group + r;
-        unroll::<32>(
-            #[inline(always)]
-            |j| {
-                let col = origin.1 + 8 * j as u32 + c;
-                unsafe {
-                    store_pair(&p, vec2, row0, col, [acc[4 * j], acc[4 * j + 1]]);
-                    store_pair(&p, vec2, row0 + 8, col, [acc[4 * j + 2], acc[4 * j + 3]]);
-                }
-            },
-        );
+        unsafe { store_warpgroup_tile(&p, &acc, (origin.0 + 64 * wg, origin.1), tid % 128) };
     }
 }
 

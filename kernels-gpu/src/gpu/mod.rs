@@ -14,6 +14,8 @@ pub mod mma;
 pub mod shared;
 pub mod sync;
 pub mod thread;
+#[cfg(target_feature = "sm_90a")]
+pub mod tma;
 pub mod unroll;
 pub mod warp;
 #[cfg(target_feature = "sm_90a")]

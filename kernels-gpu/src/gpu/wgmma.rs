@@ -398,3 +398,21 @@ pub fn mma_m64n64k16_bf16<const TRANS_A: u32, const TRANS_B: u32>(
         )
     };
 }
+
+/// `setmaxnreg.inc.sync.aligned.u32 N`: this warpgroup's threads may use up to `N` registers
+/// (taken from the pool others released with [`set_max_registers_dec`]). Every warp of the
+/// warpgroup must execute it. Needs the kernel's register count at entry, which ptxas knows
+/// only from `.maxnreg` or launch bounds: declare the kernel `#[launch_bounds(T, B)]`.
+#[inline(always)]
+pub fn set_max_registers_inc<const N: u32>() {
+    // SAFETY: no operands; warpgroup-collective.
+    unsafe { asm!("setmaxnreg.inc.sync.aligned.u32 {n};", n = const N, options(nostack)) };
+}
+
+/// `setmaxnreg.dec.sync.aligned.u32 N`: this warpgroup's threads release registers down to
+/// `N` (a producer that only issues copies needs few). As [`set_max_registers_inc`].
+#[inline(always)]
+pub fn set_max_registers_dec<const N: u32>() {
+    // SAFETY: no operands; warpgroup-collective.
+    unsafe { asm!("setmaxnreg.dec.sync.aligned.u32 {n};", n = const N, options(nostack)) };
+}

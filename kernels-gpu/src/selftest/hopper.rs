@@ -94,3 +94,54 @@ kernel! {
         );
     }
 }
+
+/// Arguments of `selftest_tma`: the tensor map (global memory, 128 bytes), the box
+/// coordinates (inner dimension first), and the output of the shared tile's raw words.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TmaSelftestParams {
+    pub map: crate::ptr::GlobalPtr<u8>,
+    pub raw: crate::ptr::GlobalPtrMut<u32>,
+    pub c0: i32,
+    pub c1: i32,
+}
+unsafe impl crate::ptr::KernelParams for TmaSelftestParams {}
+
+/// Rows and columns of `selftest_tma`'s box (64 bf16 = 128 bytes per row, the swizzle span).
+pub const TMA_BOX: (usize, usize) = (64, 64);
+/// Dynamic shared memory of a `selftest_tma` launch: the box (8 KiB), its mbarrier, and 1 KiB
+/// of alignment.
+pub const TMA_SMEM: u32 = (2 * TMA_BOX.0 * TMA_BOX.1) as u32 + 2048;
+
+kernel! {
+    #[arch(sm_90a)]
+    /// TMA and mbarrier: thread 0 initialises an mbarrier (1 arrival), all fence, and after a
+    /// barrier thread 0 registers 8 KiB with `arrive_expect_tx` and copies the 64×64 bf16 box at
+    /// `(c0, c1)` (column, row) of the tensor map `map` to a 1024-byte aligned shared tile; all
+    /// 128 threads wait on the mbarrier's phase 0, then write the tile's 2048 raw words to
+    /// `raw` (the 128-byte swizzled layout, zeros for the part of the box outside the matrix).
+    /// Launch 128 threads with [`TMA_SMEM`] bytes of dynamic shared memory.
+    fn selftest_tma(p: TmaSelftestParams) {
+        let tid = thread::thread_idx_x();
+        let tile = (dynamic_shared::<u8>().addr() + 1023) & !1023;
+        let bar = crate::gpu::tma::Mbarrier(tile + (2 * TMA_BOX.0 * TMA_BOX.1) as u32);
+        // Tested inside the asm: a Rust `if tid == 0` on both sides of the barrier made rustc
+        // copy the barrier into both arms (docs/device-api.md, gotcha 5; seen here).
+        unsafe { bar.init_if(tid == 0, 1) };
+        crate::gpu::tma::fence_mbarrier_init();
+        sync_threads();
+        if tid == 0 {
+            unsafe {
+                bar.arrive_expect_tx((2 * TMA_BOX.0 * TMA_BOX.1) as u32);
+                crate::gpu::tma::load_2d(tile, p.map.addr(), (p.c0, p.c1), bar);
+            }
+        }
+        unsafe { bar.wait(0) };
+        let words = crate::gpu::shared::SharedPtr::<u32>::from_addr(tile);
+        let mut w = tid;
+        while w < (TMA_BOX.0 * TMA_BOX.1 / 2) as u32 {
+            unsafe { p.raw.store(w as usize, words.load(w)) };
+            w += 128;
+        }
+    }
+}
