@@ -167,22 +167,63 @@ pub fn tolerance(k: usize) -> Tolerance {
     }
 }
 
-/// `(m, n, k)` of a GEMM shape, each product of two fitting the kernels' `u32` indices.
-fn dims(shape: &Shape) -> Result<(usize, usize, usize)> {
+/// `(m, n, k)` of a GEMM shape of ladder `what`, each product of two fitting the kernels' `u32`
+/// indices (shared with `gemm_bf16`).
+pub(super) fn dims_of(what: &str, shape: &Shape) -> Result<(usize, usize, usize)> {
     let (m, n, kk) = match shape.0[..] {
         [m, n, k] => (m, n, k),
         _ => {
             return Err(Error::Shape {
-                what: "gemm".into(),
+                what: what.into(),
                 shape: shape.to_string(),
                 why: "expected MxNxK".into(),
             });
         }
     };
-    for (d, what) in [(m * kk, "M*K"), (kk * n, "K*N"), (m * n, "M*N")] {
-        super::n_u32(d, &format!("gemm {what}"))?;
+    for (d, name) in [(m * kk, "M*K"), (kk * n, "K*N"), (m * n, "M*N")] {
+        super::n_u32(d, &format!("{what} {name}"))?;
     }
     Ok((m, n, kk))
+}
+
+fn dims(shape: &Shape) -> Result<(usize, usize, usize)> {
+    dims_of("gemm", shape)
+}
+
+/// The random inputs of a GEMM of ladder `what`: `A`, `B`, `C0` uniform in [−1, 1].
+pub(super) fn random_abc(what: &str, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
+    let (m, n, kk) = dims_of(what, shape)?;
+    Ok(vec![
+        inputs::uniform(m * kk, seed, -1.0, 1.0),
+        inputs::uniform(kk * n, seed ^ 1, -1.0, 1.0),
+        inputs::uniform(m * n, seed ^ 2, -1.0, 1.0),
+    ])
+}
+
+/// The inputs `a` (`M×K`), `b` (`K×N`) and `c` (`M×N`) of a GEMM shape.
+pub(super) fn abc_specs(shape: &Shape) -> Vec<InputSpec> {
+    let (m, n, kk) = (shape.0[0], shape.0[1], shape.0[2]);
+    vec![
+        InputSpec {
+            name: "a",
+            shape: vec![m, kk],
+        },
+        InputSpec {
+            name: "b",
+            shape: vec![kk, n],
+        },
+        InputSpec {
+            name: "c",
+            shape: vec![m, n],
+        },
+    ]
+}
+
+/// Why a GEMM ladder takes no input files yet.
+pub(super) fn no_input_files(what: &str, array_shape: &[usize]) -> Error {
+    Error::Usage(format!(
+        "{what} takes no input files yet: the problem shape MxNxK needs two of them (a is {array_shape:?})"
+    ))
 }
 
 impl Gemm {
@@ -253,35 +294,13 @@ impl Ladder for Gemm {
         }
     }
     fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
-        let (m, n, kk) = dims(shape)?;
-        Ok(vec![
-            inputs::uniform(m * kk, seed, -1.0, 1.0),
-            inputs::uniform(kk * n, seed ^ 1, -1.0, 1.0),
-            inputs::uniform(m * n, seed ^ 2, -1.0, 1.0),
-        ])
+        random_abc("gemm", shape, seed)
     }
     fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
-        let (m, n, kk) = (shape.0[0], shape.0[1], shape.0[2]);
-        vec![
-            InputSpec {
-                name: "a",
-                shape: vec![m, kk],
-            },
-            InputSpec {
-                name: "b",
-                shape: vec![kk, n],
-            },
-            InputSpec {
-                name: "c",
-                shape: vec![m, n],
-            },
-        ]
+        abc_specs(shape)
     }
-    /// `M×N×K` from `a` (`M×K`): `b` must then be `K×N`, with N taken from... `b` itself.
     fn shape_from_input(&self, array_shape: &[usize]) -> Result<Shape> {
-        Err(Error::Usage(format!(
-            "gemm takes no input files yet: the problem shape MxNxK needs two of them (a is {array_shape:?})"
-        )))
+        Err(no_input_files("gemm", array_shape))
     }
     fn case(
         &self,

@@ -13,8 +13,7 @@
 use super::TwinKernel;
 use crate::baselines::GemmBf16Blas;
 use crate::element::DType;
-use crate::error::{Error, Result};
-use crate::inputs;
+use crate::error::Result;
 use crate::ladder::{
     BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
     StepTable, Steps, Target, Work,
@@ -107,22 +106,8 @@ pub fn tolerance(k: usize) -> Tolerance {
     }
 }
 
-/// `(m, n, k)` of a shape, each product of two fitting the kernels' `u32` indices.
 fn dims(shape: &Shape) -> Result<(usize, usize, usize)> {
-    let (m, n, kk) = match shape.0[..] {
-        [m, n, k] => (m, n, k),
-        _ => {
-            return Err(Error::Shape {
-                what: "gemm_bf16".into(),
-                shape: shape.to_string(),
-                why: "expected MxNxK".into(),
-            });
-        }
-    };
-    for (d, what) in [(m * kk, "M*K"), (kk * n, "K*N"), (m * n, "M*N")] {
-        super::n_u32(d, &format!("gemm_bf16 {what}"))?;
-    }
-    Ok((m, n, kk))
+    super::gemm::dims_of("gemm_bf16", shape)
 }
 
 impl Ladder for GemmBf16 {
@@ -174,34 +159,13 @@ impl Ladder for GemmBf16 {
         }
     }
     fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
-        let (m, n, kk) = dims(shape)?;
-        Ok(vec![
-            inputs::uniform(m * kk, seed, -1.0, 1.0),
-            inputs::uniform(kk * n, seed ^ 1, -1.0, 1.0),
-            inputs::uniform(m * n, seed ^ 2, -1.0, 1.0),
-        ])
+        super::gemm::random_abc("gemm_bf16", shape, seed)
     }
     fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
-        let (m, n, kk) = (shape.0[0], shape.0[1], shape.0[2]);
-        vec![
-            InputSpec {
-                name: "a",
-                shape: vec![m, kk],
-            },
-            InputSpec {
-                name: "b",
-                shape: vec![kk, n],
-            },
-            InputSpec {
-                name: "c",
-                shape: vec![m, n],
-            },
-        ]
+        super::gemm::abc_specs(shape)
     }
     fn shape_from_input(&self, array_shape: &[usize]) -> Result<Shape> {
-        Err(Error::Usage(format!(
-            "gemm_bf16 takes no input files yet: the problem shape MxNxK needs two of them (a is {array_shape:?})"
-        )))
+        Err(super::gemm::no_input_files("gemm_bf16", array_shape))
     }
     /// `a` and `b` rounded to bf16 (`dtype` must be bf16, the steps'); `c` stays f32.
     fn case(
