@@ -93,31 +93,11 @@ fn compile(test: &str, dir: &std::path::Path, harness: &str) -> Option<std::path
 /// the last-block finish and counter reset, NaN and +inf anywhere. Skips without `g++`.
 #[test]
 fn reduce_bf16_twin_is_correct_in_cpu_emulation() {
-    let test = "reduce_bf16_twin_is_correct_in_cpu_emulation";
-    if Command::new("g++").arg("--version").output().is_err() {
-        eprintln!("{test}: skipped: no g++");
-        return;
-    }
-    let root = env!("CARGO_MANIFEST_DIR");
-    let Ok(twin) = std::fs::read_to_string(format!("{root}/host/ladders/twins/reduce_bf16.cu"))
-    else {
-        eprintln!("{test}: skipped: no source checkout at {root}");
-        return;
-    };
-    let include = "#include <cuda_bf16.h>";
-    assert!(twin.contains(include), "the twin's include changed");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("twin.inc"), twin.replace(include, "")).unwrap();
-    let Some(exe) = compile(
-        test,
-        dir.path(),
-        &format!("{root}/tests/emu/reduce_bf16_twin_harness.cpp"),
-    ) else {
-        return;
-    };
-    let run = Command::new(&exe).output().unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{stdout}");
+    emulate_bf16_twin(
+        "reduce_bf16_twin_is_correct_in_cpu_emulation",
+        "reduce_bf16.cu",
+        "reduce_bf16_twin_harness.cpp",
+    );
 }
 
 /// row_sum's bf16 twin (row_sum/4's algorithm, line by line), emulated on the CPU:
@@ -129,32 +109,13 @@ fn reduce_bf16_twin_is_correct_in_cpu_emulation() {
 /// without `g++`.
 #[test]
 fn row_sum_bf16_twin_is_correct_in_cpu_emulation() {
-    let test = "row_sum_bf16_twin_is_correct_in_cpu_emulation";
-    if Command::new("g++").arg("--version").output().is_err() {
-        eprintln!("{test}: skipped: no g++");
-        return;
+    if let Some(stdout) = emulate_bf16_twin(
+        "row_sum_bf16_twin_is_correct_in_cpu_emulation",
+        "row_sum_bf16.cu",
+        "row_sum_bf16_twin_harness.cpp",
+    ) {
+        assert!(stdout.contains(", 0 failures"), "{stdout}");
     }
-    let root = env!("CARGO_MANIFEST_DIR");
-    let Ok(twin) = std::fs::read_to_string(format!("{root}/host/ladders/twins/row_sum_bf16.cu"))
-    else {
-        eprintln!("{test}: skipped: no source checkout at {root}");
-        return;
-    };
-    let include = "#include <cuda_bf16.h>";
-    assert!(twin.contains(include), "the twin's include changed");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("twin.inc"), twin.replace(include, "")).unwrap();
-    let Some(exe) = compile(
-        test,
-        dir.path(),
-        &format!("{root}/tests/emu/row_sum_bf16_twin_harness.cpp"),
-    ) else {
-        return;
-    };
-    let run = Command::new(&exe).output().unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{stdout}");
-    assert!(stdout.contains(", 0 failures"), "{stdout}");
 }
 
 #[test]
@@ -324,4 +285,28 @@ fn gemm_bf16_twin_is_correct_in_cpu_emulation() {
         let stdout = String::from_utf8_lossy(&run.stdout);
         assert!(run.status.success(), "KLAB_EMU_EARLY={early}:\n{stdout}");
     }
+}
+
+/// Compiles the bf16 twin `twin` (host/ladders/twins), less its `cuda_bf16.h` include (the
+/// harness defines the bf16 type), into the harness `harness` (tests/emu) and runs it, asserting
+/// that it succeeds; its output, or `None` after one skip line (no g++, no checkout, no C++20).
+fn emulate_bf16_twin(test: &str, twin: &str, harness: &str) -> Option<String> {
+    if Command::new("g++").arg("--version").output().is_err() {
+        eprintln!("{test}: skipped: no g++");
+        return None;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let Ok(source) = std::fs::read_to_string(format!("{root}/host/ladders/twins/{twin}")) else {
+        eprintln!("{test}: skipped: no source checkout at {root}");
+        return None;
+    };
+    let include = "#include <cuda_bf16.h>";
+    assert!(source.contains(include), "the twin's include changed");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("twin.inc"), source.replace(include, "")).unwrap();
+    let exe = compile(test, dir.path(), &format!("{root}/tests/emu/{harness}"))?;
+    let run = Command::new(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{stdout}");
+    Some(stdout)
 }
