@@ -273,10 +273,18 @@ impl Gpu {
 
     /// Why `step` does not run on this device, if it does not: one line to print when skipping
     /// it ([`crate::ladder::StepInfo::unsupported_on`]).
-    /// The emulator skips no step: what it cannot run says "not emulated" when launched.
+    /// On the emulator, the steps of the tensor-core ladder (`gemm_bf16`: mma.sync, ldmatrix,
+    /// cp.async, wgmma, TMA), which it does not model (docs/emulator.md); launched anyway,
+    /// they stop with "not emulated" (as `tests/emulator.rs` checks).
     pub fn skips(&self, step: &crate::ladder::StepInfo) -> Option<String> {
         if self.is_emulated() {
-            return None;
+            let handle = step.handle();
+            return handle.starts_with("gemm_bf16/").then(|| {
+                format!(
+                    "{handle}: skipped: not emulated: tensor cores (mma.sync, ldmatrix, cp.async, \
+                     wgmma, TMA; docs/emulator.md)"
+                )
+            });
         }
         step.unsupported_on(self.info.compute_capability, &self.info.name)
     }
