@@ -61,6 +61,16 @@ pub enum Error {
     /// A file could not be read or written, or has the wrong content.
     #[error("{path}: {why}")]
     File { path: String, why: String },
+    /// A check of the CPU emulator failed: out-of-bounds or misaligned access, shared-memory
+    /// race, divergent barrier, deadlock, ... (the message names kernel, block, thread, address).
+    #[error("emulator: {0}")]
+    Emulation(kernels_gpu::emu::Error),
+    /// Something only a GPU does (timing, cuBLAS, NVRTC twins, a shape too large to emulate),
+    /// asked of the CPU emulator.
+    #[error(
+        "not emulated: {0} needs a CUDA device; the CPU emulator runs only the Rust kernels (docs/emulator.md)"
+    )]
+    NotEmulated(String),
     /// Anything else with a clear message.
     #[error("{0}")]
     Other(String),
@@ -72,6 +82,8 @@ impl Error {
     pub fn context(self, what: impl std::fmt::Display) -> Self {
         match self {
             Error::Launch { .. }
+            | Error::Emulation(_)
+            | Error::NotEmulated(_)
             | Error::Mismatch { .. }
             | Error::Shape { .. }
             | Error::File { .. }

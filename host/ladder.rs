@@ -26,6 +26,8 @@ pub struct StepInfo {
     pub symbol: &'static str,
     /// Every PTX entry this step launches (including `symbol`).
     pub symbols: &'static [&'static str],
+    /// The host kernels of `symbols`, in their order, for the CPU emulator.
+    pub emulated: &'static [kernels_gpu::emu::HostKernel],
     /// What the step does differently from the one before.
     pub technique: &'static str,
     /// The element type of the step's data.
@@ -117,6 +119,7 @@ impl<G: Sync> StepTable<G> {
                         slug,
                         symbol,
                         symbols: s.symbols,
+                        emulated: s.emulated,
                         technique: s.technique,
                         dtype: s.dtype,
                         arch: s.arch,

@@ -12,6 +12,7 @@ pub use crate::ladder::{
     Accepts, Arch, BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, DType, InputSpec, Ladder,
     LadderMeta, Output, StepInfo, Target, Work, verify,
 };
+use kernels_gpu::emu::HostKernel;
 
 /// Every ladder, in teaching order.
 pub fn all_ladders() -> Vec<&'static dyn Ladder> {
@@ -34,16 +35,18 @@ pub fn all_steps() -> impl Iterator<Item = &'static StepInfo> {
     crate::ladders::ALL.iter().flat_map(|l| l.steps())
 }
 
-/// PTX entry points that are not ladder steps, with the architecture of their module: the
-/// ceiling kernels the benchmark measures the hardware with (kernels-gpu/src/ceiling) and the
-/// device-API self-tests (kernels-gpu/src/selftest).
-pub fn aux_kernels() -> &'static [(&'static str, Arch)] {
+/// The kernels that are not ladder steps, as (PTX entry point, the architecture of its module)
+/// and as their host kernels for the CPU emulator, in the same order: the ceiling kernels the
+/// benchmark measures the hardware with (kernels-gpu/src/ceiling) and the device-API
+/// self-tests (kernels-gpu/src/selftest).
+fn aux_tables() -> (&'static [(&'static str, Arch)], &'static [HostKernel]) {
     use kernels_gpu::ceiling as c;
     use kernels_gpu::selftest as t;
     macro_rules! aux {
         ($($m:ident :: $k:ident),+ $(,)?) => {{
             static AUX: &[(&str, Arch)] = &[$(($m::$k::SYMBOL, $m::$k::ARCH)),+];
-            AUX
+            static EMULATED: &[HostKernel] = &[$($m::$k::EMULATED),+];
+            (AUX, EMULATED)
         }};
     }
     aux![
@@ -65,6 +68,17 @@ pub fn aux_kernels() -> &'static [(&'static str, Arch)] {
         t::selftest_wgmma,
         t::selftest_tma,
     ]
+}
+
+/// PTX entry points that are not ladder steps, with the architecture of their module (see
+/// [`aux_tables`]).
+pub fn aux_kernels() -> &'static [(&'static str, Arch)] {
+    aux_tables().0
+}
+
+/// The host kernels of [`aux_kernels`], in its order.
+pub fn aux_emulated() -> &'static [HostKernel] {
+    aux_tables().1
 }
 
 /// The symbols of [`aux_kernels`].
@@ -92,6 +106,14 @@ pub fn module_symbols(arch: Arch) -> Vec<&'static str> {
                 .map(|(s, _)| *s),
         )
         .collect()
+}
+
+/// The host kernel of every registered PTX entry point, in the order of [`all_symbols`]: what
+/// the CPU emulator runs for each symbol.
+pub fn emulated_kernels() -> impl Iterator<Item = &'static HostKernel> {
+    all_steps()
+        .flat_map(|s| s.emulated.iter())
+        .chain(aux_emulated().iter())
 }
 
 /// The ladder of the given name.
@@ -272,6 +294,21 @@ mod tests {
         assert!(b(Accepts::WarpMultiple).rejects(100).is_some());
         assert_eq!(b(Accepts::WarpMultiple).rejects(96), None);
         assert_eq!(b(Accepts::Any).rejects(7), None);
+    }
+
+    #[test]
+    fn every_registered_symbol_has_its_host_kernel() {
+        for s in all_steps() {
+            let emulated: Vec<&str> = s.emulated.iter().map(|k| k.symbol).collect();
+            assert_eq!(
+                emulated, s.symbols,
+                "{}: host kernels out of order",
+                s.symbol
+            );
+        }
+        let symbols: Vec<&str> = all_symbols().collect();
+        let emulated: Vec<&str> = emulated_kernels().map(|k| k.symbol).collect();
+        assert_eq!(symbols, emulated);
     }
 
     #[test]

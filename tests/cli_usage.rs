@@ -116,6 +116,9 @@ fn failures_exit_1() {
     if !kernel_lab::runtime::driver_present() {
         let err = fails(1, &["run", "saxpy/1", "--size", "1000"]);
         assert!(err.contains("no CUDA driver"), "{err}");
+        assert!(err.contains("`klab run saxpy/1 --emulate`"), "{err}");
+        let err = fails(1, &["bench", "--ladder", "saxpy"]);
+        assert!(err.contains("--emulate"), "{err}");
     }
 }
 
@@ -241,4 +244,14 @@ fn sass_diff_reads_from_the_base_to_the_kernel() {
         }
     }
     assert!(checked >= 2, "registers and instructions differ: {out}");
+}
+
+#[test]
+fn run_emulate_verifies_on_the_cpu_without_timing() {
+    let (code, out, err) = klab(&["run", "reduce_sum/5", "--emulate", "--size", "4099"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("on CPU emulator"), "{out}");
+    assert!(out.contains("verified:"), "{out}");
+    assert!(out.contains("emulated: no timing"), "{out}");
+    assert!(!out.contains("time:"), "{out}");
 }

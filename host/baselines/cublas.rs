@@ -19,6 +19,7 @@ impl Sgemm {
     /// Creates the handle (fails clearly when libcublas cannot be loaded) and sets
     /// `CUBLAS_PEDANTIC_MATH`, so no TF32 tensor-core path is taken.
     pub fn new(gpu: &Gpu) -> Result<Self> {
+        gpu.needs_cuda("cuBLAS")?;
         // SAFETY: only tries to dlopen libcublas.
         if !unsafe { cudarc::cublas::sys::is_culib_present() } {
             return Err(Error::Tool {
@@ -91,6 +92,7 @@ impl GemmBf16Blas {
     /// Creates the handle on the [`Gpu`]'s stream (fails clearly when libcublas cannot be
     /// loaded).
     pub fn new(gpu: &Gpu) -> Result<Self> {
+        gpu.needs_cuda("cuBLAS")?;
         // SAFETY: only tries to dlopen libcublas.
         if !unsafe { cudarc::cublas::sys::is_culib_present() } {
             return Err(Error::Tool {

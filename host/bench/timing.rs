@@ -53,6 +53,7 @@ const FLUSH_BLOCKS_PER_SM: u32 = 8;
 impl L2Flush {
     /// Allocates `2 × L2` bytes (at least 8 MiB) and the read-back's per-thread sink.
     pub fn new(gpu: &Gpu) -> Result<Self> {
+        gpu.needs_cuda("the L2 flush (timing)")?;
         let bytes = (2 * gpu.info().l2_bytes as usize).max(8 << 20);
         let buf = DeviceBuffer::<f32>::zeros(gpu, bytes / 4)?;
         let launch = Launch::linear(

@@ -76,7 +76,8 @@ pub fn write_outputs(
 /// Runs the benchmark; exits non-zero (after writing the outputs) if any kernel failed.
 pub fn bench(args: &BenchArgs) -> Result<()> {
     let plan = runner::plan(&args.ladders, args.step, args.size.as_deref())?;
-    let gpu = Gpu::open_default()?;
+    let gpu =
+        Gpu::open_default().map_err(|e| super::no_gpu_hint(e, "klab run <kernel> --emulate"))?;
     let opts = if args.quick {
         TimingOptions::quick()
     } else {

@@ -69,6 +69,18 @@ pub enum Command {
     Tune(tune::TuneArgs),
 }
 
+/// A missing GPU (`NoDriver`, `NoDevice`) with what runs without one: `instead`, a command on
+/// the CPU emulator. Other errors pass unchanged.
+pub(crate) fn no_gpu_hint(e: Error, instead: &str) -> Error {
+    match e {
+        Error::NoDriver | Error::NoDevice(_) => Error::Other(format!(
+            "{e}; without a GPU, `{instead}` verifies the kernel on the CPU emulator (no timing, \
+             docs/emulator.md)"
+        )),
+        other => other,
+    }
+}
+
 /// Runs the CLI with the process arguments.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

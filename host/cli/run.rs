@@ -1,4 +1,4 @@
-//! `klab run <kernel> [--size N] [--input A.npy]... [--output OUT.npy]`.
+//! `klab run <kernel> [--size N] [--input A.npy]... [--output OUT.npy] [--emulate]`.
 
 use crate::bench::{L2Flush, TimingOptions, time_case};
 use crate::error::{Error, Result};
@@ -30,6 +30,12 @@ pub struct RunArgs {
     /// through a temporary file and a rename.
     #[arg(long, value_name = "FILE.npy")]
     pub output: Option<PathBuf>,
+    /// Runs the kernel on the CPU emulator instead of a GPU: verified against the same
+    /// reference, with bounds, race and barrier checks, and no timing (docs/emulator.md).
+    /// `KLAB_EMU_SEED` picks the interleaving. Without `--size`, the shape is a small awkward
+    /// one (4099, 68x132, 128x256x8).
+    #[arg(long)]
+    pub emulate: bool,
 }
 
 /// Verifies the kernel against its CPU reference, then times it. A step the device cannot
@@ -51,9 +57,15 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let shape = match (&from_files, &args.size) {
         (Some((shape, _)), _) => shape.clone(),
         (None, Some(s)) => ladder.parse_shape(s)?,
+        (None, None) if args.emulate => emulator_shape(ladder),
         (None, None) => ladder.default_shape(),
     };
-    let gpu = Gpu::open_default()?;
+    let gpu = if args.emulate {
+        Gpu::emulator()
+    } else {
+        Gpu::open_default()
+            .map_err(|e| super::no_gpu_hint(e, &format!("klab run {} --emulate", args.kernel)))?
+    };
     if let Some(line) = gpu.skips(step) {
         // Not a failure: the step exists, this device cannot run it.
         println!("{line}");
@@ -80,6 +92,11 @@ pub fn run(args: &RunArgs) -> Result<()> {
     }
     .map_err(at)?;
     let check = registry::verify(case.as_mut(), &gpu, Target::Step(step)).map_err(at)?;
+    if let Some(emu) = gpu.as_emulator() {
+        for w in emu.take_warnings() {
+            eprintln!("{w}");
+        }
+    }
     if !check.passed() {
         return Err(Error::Mismatch {
             kernel: step.symbol.into(),
@@ -91,6 +108,13 @@ pub fn run(args: &RunArgs) -> Result<()> {
         "verified:  max |d| = {:.3e}, ||d||/||ref|| = {:.3e} (tolerance {:.1e} + {:.1e}*|ref|)",
         check.max_abs_err, check.rel_norm, check.tolerance.atol, check.tolerance.rtol
     );
+    if gpu.is_emulated() {
+        println!(
+            "emulated: no timing (seed of the interleaving {}; KLAB_EMU_SEED changes it)",
+            gpu.as_emulator().map_or(0, |e| e.options().seed)
+        );
+        return write_output(args, case.as_mut(), &gpu, step, &shape);
+    }
     let flush = L2Flush::new(&gpu)?;
     let stats = time_case(
         &gpu,
@@ -112,10 +136,34 @@ pub fn run(args: &RunArgs) -> Result<()> {
         work.bytes,
         work.flops
     );
+    write_output(args, case.as_mut(), &gpu, step, &shape)
+}
+
+/// The largest of the ladder's awkward shapes of at most 2^18 elements (4099, 68x132,
+/// 128x256x8): `klab run --emulate`'s default, since the GPU default (2^24 elements) takes
+/// seconds to minutes in the emulator.
+fn emulator_shape(ladder: &dyn crate::registry::Ladder) -> crate::shape::Shape {
+    ladder
+        .awkward_shapes()
+        .into_iter()
+        .filter(|s| s.numel() <= 1 << 18)
+        .max_by_key(|s| s.numel())
+        .unwrap_or_else(|| ladder.default_shape())
+}
+
+/// `--output`: one more run of the step, its output written as `.npy`.
+fn write_output(
+    args: &RunArgs,
+    case: &mut dyn crate::registry::Case,
+    gpu: &Gpu,
+    step: &crate::registry::StepInfo,
+    shape: &crate::shape::Shape,
+) -> Result<()> {
+    let at = |e: Error| e.context(format!("{} at {shape}", step.symbol));
     if let Some(out) = &args.output {
-        case.reset(&gpu).map_err(at)?;
-        case.run(&gpu, Target::Step(step)).map_err(at)?;
-        let o = case.output(&gpu).map_err(at)?;
+        case.reset(gpu).map_err(at)?;
+        case.run(gpu, Target::Step(step)).map_err(at)?;
+        let o = case.output(gpu).map_err(at)?;
         npy::write(out, &o.shape, &o.values, o.dtype)?;
         println!(
             "output:    {} ({} {}, shape {}, stored as {})",

@@ -231,6 +231,12 @@ impl GemmBf16Case {
     /// The device address of the two tensor maps (`A`'s, then `B`'s; `GemmBf16TmaParams`),
     /// encoded and uploaded on first use.
     fn tmaps(&mut self, gpu: &Gpu) -> Result<u64> {
+        if gpu.is_emulated() {
+            // The driver encodes tensor maps; the emulator has no TMA (docs/emulator.md).
+            return Err(crate::error::Error::NotEmulated(
+                "TMA tensor maps (cuTensorMapEncodeTiled; tensor cores)".into(),
+            ));
+        }
         if self.tmaps.is_none() {
             let (m, n, kk) = self.dims;
             let a = crate::runtime::tma::encode_2d_bf16(self.a_dev.addr(), (m, kk), (128, 64))?;

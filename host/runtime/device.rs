@@ -3,7 +3,7 @@
 //! kernels run nowhere else; the base module's kernels keep running from the base module
 //! there, so their code and numbers do not depend on the device having sm_90a).
 
-use super::Launch;
+use super::{Emulator, Launch};
 use crate::error::{DriverContext, Error, Result};
 use crate::ptx;
 use cudarc::driver::sys::CUdevice_attribute as Attr;
@@ -21,6 +21,9 @@ pub fn driver_present() -> bool {
     // SAFETY: only tries to dlopen the driver library.
     unsafe { cudarc::driver::sys::is_culib_present() }
 }
+
+/// The device name the emulator reports.
+pub const EMULATOR_NAME: &str = "CPU emulator (kernels_gpu::emu)";
 
 /// What `klab info` prints and the benchmark JSON records about the device.
 #[derive(Debug, Clone, Serialize)]
@@ -45,16 +48,30 @@ pub struct DeviceInfo {
 /// base module, and the sm_90a module where the device runs it).
 /// Functions are looked up once and cached. Event tracking is off: all our work is ordered on
 /// the one stream, and external pointers (e.g. PyTorch's) carry no cudarc events anyway.
+///
+/// Or the CPU emulator ([`Gpu::emulator`], docs/emulator.md): the same launches, buffers and
+/// copies, run by `kernels_gpu::emu` on the host with bounds, race and barrier checks. What
+/// only a GPU has (the CUDA context and stream, timing events, NVRTC twins, cuBLAS) is then
+/// [`Error::NotEmulated`].
 pub struct Gpu {
+    backend: Backend,
+    launches: Mutex<LaunchLog>,
+    info: DeviceInfo,
+}
+
+enum Backend {
+    Cuda(Box<Cuda>),
+    Emulator(Emulator),
+}
+
+struct Cuda {
     ctx: Arc<CudaContext>,
     stream: Arc<CudaStream>,
     /// The loaded kernel modules, by architecture (base first).
     modules: Vec<(Arch, Arc<CudaModule>)>,
     functions: Mutex<HashMap<String, CudaFunction>>,
     extra_modules: Mutex<HashMap<String, Arc<CudaModule>>>,
-    launches: Mutex<LaunchLog>,
     smem_limits: Mutex<SmemLimits>,
-    info: DeviceInfo,
 }
 
 /// The dynamic shared-memory limit (`CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES`) set so
@@ -149,15 +166,75 @@ impl Gpu {
         }
         let stream = ctx.default_stream();
         Ok(Self {
-            ctx,
-            stream,
-            modules,
-            functions: Mutex::new(HashMap::new()),
-            extra_modules: Mutex::new(HashMap::new()),
+            backend: Backend::Cuda(Box::new(Cuda {
+                ctx,
+                stream,
+                modules,
+                functions: Mutex::new(HashMap::new()),
+                extra_modules: Mutex::new(HashMap::new()),
+                smem_limits: Mutex::new(SmemLimits::default()),
+            })),
             launches: Mutex::new(LaunchLog::default()),
-            smem_limits: Mutex::new(SmemLimits::default()),
             info,
         })
+    }
+
+    /// The CPU emulator instead of a device, with its options from the environment
+    /// (`KLAB_EMU_SEED`, `KLAB_EMU_PREEMPT`, ...; `kernels_gpu::emu::Options::from_env`).
+    pub fn emulator() -> Self {
+        Self::emulated(kernels_gpu::emu::Options::from_env())
+    }
+
+    /// The CPU emulator with these options.
+    pub fn emulated(options: kernels_gpu::emu::Options) -> Self {
+        Self {
+            backend: Backend::Emulator(Emulator::new(options)),
+            launches: Mutex::new(LaunchLog::default()),
+            info: DeviceInfo::emulated(),
+        }
+    }
+
+    /// The device if there is one (`KLAB_DEVICE`), else the emulator when `emulate` is set; a
+    /// missing device without `emulate` is [`Error::NoDriver`] / [`Error::NoDevice`].
+    pub fn open_or_emulate(emulate: bool) -> Result<Self> {
+        if emulate {
+            Ok(Self::emulator())
+        } else {
+            Self::open_default()
+        }
+    }
+
+    /// Whether this is the CPU emulator.
+    pub fn is_emulated(&self) -> bool {
+        matches!(self.backend, Backend::Emulator(_))
+    }
+
+    /// The emulator, if this is one.
+    pub fn as_emulator(&self) -> Option<&Emulator> {
+        match &self.backend {
+            Backend::Emulator(e) => Some(e),
+            Backend::Cuda(_) => None,
+        }
+    }
+
+    /// The CUDA side; `what` needs a GPU, which the emulator is not (a programming error: the
+    /// callers that can run emulated check [`Gpu::is_emulated`] first).
+    fn cuda(&self, what: &str) -> &Cuda {
+        match &self.backend {
+            Backend::Cuda(c) => c,
+            Backend::Emulator(_) => panic!(
+                "{what} needs a CUDA device, and this Gpu is the CPU emulator (docs/emulator.md)"
+            ),
+        }
+    }
+
+    /// [`Error::NotEmulated`] for `what` when this is the emulator.
+    pub fn needs_cuda(&self, what: &str) -> Result<()> {
+        if self.is_emulated() {
+            Err(Error::NotEmulated(what.to_string()))
+        } else {
+            Ok(())
+        }
     }
 
     /// Device 0, or `KLAB_DEVICE` if set.
@@ -191,35 +268,49 @@ impl Gpu {
     /// Whether the device runs kernels of architecture `arch` (their module is loaded, or would
     /// be if it had kernels).
     pub fn supports(&self, arch: Arch) -> bool {
-        arch == Arch::Sm80 || arch.runs_on(self.info.compute_capability)
+        self.is_emulated() || arch == Arch::Sm80 || arch.runs_on(self.info.compute_capability)
     }
 
     /// Why `step` does not run on this device, if it does not: one line to print when skipping
     /// it ([`crate::ladder::StepInfo::unsupported_on`]).
+    /// On the emulator, the steps of the tensor-core ladder (`gemm_bf16`: mma.sync, ldmatrix,
+    /// cp.async, wgmma, TMA), which it does not model (docs/emulator.md); launched anyway,
+    /// they stop with "not emulated" (as `tests/emulator.rs` checks).
     pub fn skips(&self, step: &crate::ladder::StepInfo) -> Option<String> {
+        if self.is_emulated() {
+            let handle = step.handle();
+            return handle.starts_with("gemm_bf16/").then(|| {
+                format!(
+                    "{handle}: skipped: not emulated: tensor cores (mma.sync, ldmatrix, cp.async, \
+                     wgmma, TMA; docs/emulator.md)"
+                )
+            });
+        }
         step.unsupported_on(self.info.compute_capability, &self.info.name)
     }
 
-    /// The context (for cuBLAS, NVRTC and events).
+    /// The context (for cuBLAS, NVRTC and events). Panics on the emulator.
     pub fn context(&self) -> &Arc<CudaContext> {
-        &self.ctx
+        &self.cuda("the CUDA context").ctx
     }
 
-    /// The stream all our work runs on.
+    /// The stream all our work runs on. Panics on the emulator.
     pub fn stream(&self) -> &Arc<CudaStream> {
-        &self.stream
+        &self.cuda("the CUDA stream").stream
     }
 
     /// The kernel `symbol` from the embedded module that defines it (looked up once, then
     /// cached). A kernel of a module this device does not load (an sm_90a kernel elsewhere
     /// than on compute capability 9.0) is an error that says so.
     pub fn function(&self, symbol: &str) -> Result<CudaFunction> {
-        let mut cache = self.functions.lock().expect("function cache poisoned");
+        self.needs_cuda(&format!("the CUDA function of {symbol}"))?;
+        let cuda = self.cuda("a CUDA function");
+        let mut cache = cuda.functions.lock().expect("function cache poisoned");
         if let Some(f) = cache.get(symbol) {
             return Ok(f.clone());
         }
         let arch = ptx::module_of(symbol).unwrap_or(Arch::Sm80);
-        let module = self
+        let module = cuda
             .modules
             .iter()
             .find(|(a, _)| *a == arch)
@@ -241,8 +332,12 @@ impl Gpu {
     }
 
     /// Waits for all work on the stream; errors of earlier asynchronous launches surface here.
+    /// (The emulator runs each launch to its end: nothing to wait for.)
     pub fn sync(&self) -> Result<()> {
-        self.stream.synchronize().during("synchronizing the stream")
+        match &self.backend {
+            Backend::Cuda(c) => c.stream.synchronize().during("synchronizing the stream"),
+            Backend::Emulator(_) => Ok(()),
+        }
     }
 
     fn launch_log(&self) -> std::sync::MutexGuard<'_, LaunchLog> {
@@ -262,7 +357,8 @@ impl Gpu {
         bytes: u32,
     ) -> std::result::Result<(), cudarc::driver::DriverError> {
         let key = f.cu_function() as usize;
-        let mut limits = self.smem_limits.lock().unwrap_or_else(|e| e.into_inner());
+        let cuda = self.cuda("a dynamic shared-memory limit");
+        let mut limits = cuda.smem_limits.lock().unwrap_or_else(|e| e.into_inner());
         if limits.needs_raise(key, bytes) {
             f.set_attribute(
                 CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
@@ -297,11 +393,13 @@ impl Gpu {
         name: &str,
         make: impl FnOnce() -> Result<Ptx>,
     ) -> Result<Arc<CudaModule>> {
-        let mut cache = self.extra_modules.lock().expect("module cache poisoned");
+        self.needs_cuda(&format!("module {name} (NVRTC)"))?;
+        let cuda = self.cuda("a CUDA module");
+        let mut cache = cuda.extra_modules.lock().expect("module cache poisoned");
         if let Some(m) = cache.get(name) {
             return Ok(m.clone());
         }
-        let m = self
+        let m = cuda
             .ctx
             .load_module(make()?)
             .during(format!("loading module {name}"))?;
@@ -311,6 +409,28 @@ impl Gpu {
 }
 
 impl DeviceInfo {
+    /// What the emulator reports: the sm_80 programming model (the PTX target's), 2 "SMs" so
+    /// grid-stride loops launch few blocks and loop over many elements each, sm_90's shared-memory
+    /// limits.
+    fn emulated() -> Self {
+        Self {
+            name: EMULATOR_NAME.into(),
+            ordinal: 0,
+            compute_capability: (8, 0),
+            sm_count: 2,
+            clock_mhz: 0,
+            memory_clock_mhz: 0,
+            memory_bus_bits: 0,
+            total_memory_bytes: 0,
+            l2_bytes: 0,
+            smem_per_block_optin: 227 * 1024,
+            smem_per_sm: 228 * 1024,
+            regs_per_sm: 65536,
+            max_threads_per_sm: 2048,
+            driver_version: "none (CPU emulator)".into(),
+        }
+    }
+
     fn query(ctx: &Arc<CudaContext>) -> Result<Self> {
         let a = |attr: Attr| {
             ctx.attribute(attr)

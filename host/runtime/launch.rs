@@ -77,9 +77,34 @@ impl Gpu {
     /// kernel surfaces at the next sync). Above 48 KiB of dynamic shared memory the kernel's
     /// limit is raised first, once: only a launch asking for more than was already set on the
     /// kernel makes the attribute call.
+    ///
+    /// On the emulator the kernel's host function runs to its end before this returns, and a
+    /// failed check (out of bounds, race, divergent barrier, ...) is [`Error::Emulation`].
     pub fn launch<P: KernelParams>(&self, symbol: &str, launch: Launch, params: P) -> Result<()> {
+        if let Some(emu) = self.as_emulator() {
+            self.record_launch(symbol, launch);
+            return emu.launch_symbol(symbol, launch, &params);
+        }
         let f = self.function(symbol)?;
         self.launch_function(&f, symbol, launch, params)
+    }
+
+    /// Runs a host kernel on the emulator: a kernel that is not registered (a test's own,
+    /// `kernel!` in a test file: `<kernel>::EMULATED`). [`Error::NotEmulated`] on a GPU.
+    pub fn launch_emulated<P: KernelParams>(
+        &self,
+        kernel: &kernels_gpu::emu::HostKernel,
+        launch: Launch,
+        params: P,
+    ) -> Result<()> {
+        let emu = self.as_emulator().ok_or_else(|| {
+            Error::NotEmulated(format!(
+                "host kernel {} runs only on the emulator (Gpu::emulator)",
+                kernel.symbol
+            ))
+        })?;
+        self.record_launch(kernel.symbol, launch);
+        emu.launch_kernel(kernel, launch, &params)
     }
 
     /// Enqueues function `f` (from any module; `name` is for errors) with `params`.
@@ -90,6 +115,7 @@ impl Gpu {
         launch: Launch,
         params: P,
     ) -> Result<()> {
+        self.needs_cuda(&format!("launching the CUDA function {name}"))?;
         let err = |source| Error::Launch {
             kernel: name.to_string(),
             grid: launch.grid,

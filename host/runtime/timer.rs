@@ -15,6 +15,7 @@ pub struct EventTimer {
 impl EventTimer {
     /// Two events with timing enabled.
     pub fn new(gpu: &Gpu) -> Result<Self> {
+        gpu.needs_cuda("timing (CUDA events); the emulator has no timing")?;
         let ev = || {
             gpu.context()
                 .new_event(Some(CUevent_flags::CU_EVENT_DEFAULT))

@@ -2,8 +2,9 @@
 //!
 //! This crate is compiled twice (docs/architecture.md §1):
 //! - for `nvptx64-nvidia-cuda` by the root `build.rs`: kernel bodies and the device API ([`gpu`]);
-//! - for the host as an ordinary dependency: only the `#[repr(C)]` parameter structs, the
-//!   pointer types and the kernel symbol names, with kernel bodies `cfg`'d out.
+//! - for the host as an ordinary dependency: the `#[repr(C)]` parameter structs, the pointer
+//!   types and the kernel symbol names, and the same kernel bodies over the host side of the
+//!   device API (`src/gpu/host/`), which the CPU emulator ([`emu`]) runs (docs/emulator.md).
 //!
 //! So host and device share one definition of every kernel's arguments: a kernel takes one
 //! by-value parameter struct, and the host pushes that very struct.
@@ -23,6 +24,21 @@
         stmt_expr_attributes
     )
 )]
+// The kernels' bodies on the host use the same two unstable features as on nvptx
+// (`#[inline(always)]` closures, Rust's `f16`): .cargo/config.toml enables them for this crate.
+#![cfg_attr(not(target_arch = "nvptx64"), feature(f16, stmt_expr_attributes))]
+// The nvptx build's warnings are not shown (build.rs runs it quietly); the kernels' `{ 4 }`
+// const arguments are written for it.
+#![cfg_attr(not(target_arch = "nvptx64"), allow(unused_braces))]
+// Clippy never ran on the kernels (it cannot lint the nvptx build); their code is kept as the
+// PTX was measured with, so the host build does not ask for these rewrites.
+#![cfg_attr(
+    not(target_arch = "nvptx64"),
+    allow(clippy::manual_is_multiple_of, clippy::needless_range_loop)
+)]
+
+#[cfg(not(target_arch = "nvptx64"))]
+extern crate std;
 
 #[macro_use]
 mod macros;
@@ -37,6 +53,16 @@ pub use step::{Accepts, BlockThreads, DType, Step};
 
 #[cfg(target_arch = "nvptx64")]
 pub mod gpu;
+/// The device API on the host, for the CPU emulator: the same API as the nvptx `gpu`. Its
+/// `unsafe` accessors share one rule, the nvptx side's (docs/architecture.md §3: the index is
+/// inside the allocation), which the emulator checks on every access.
+#[cfg(not(target_arch = "nvptx64"))]
+#[path = "gpu/host/mod.rs"]
+#[allow(clippy::missing_safety_doc)]
+pub mod gpu;
+
+#[cfg(not(target_arch = "nvptx64"))]
+pub mod emu;
 
 pub mod bias_gelu;
 pub mod ceiling;

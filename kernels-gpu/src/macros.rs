@@ -1,6 +1,8 @@
-/// Declares a kernel: `#[unsafe(no_mangle)] extern "ptx-kernel"` on nvptx, and everywhere a
-/// module of the same name holding its `SYMBOL` (and `LAUNCH_BOUNDS`), which the host registry
-/// refers to (so a renamed kernel is a compile error on the host, not a failed lookup at run time).
+/// Declares a kernel: `#[unsafe(no_mangle)] extern "ptx-kernel"` on nvptx, the same body as a
+/// plain function on the host (run by the CPU emulator, `crate::emu`), and everywhere a module
+/// of the same name holding its `SYMBOL` (and `LAUNCH_BOUNDS`; on the host `EMULATED`, the host
+/// function), which the host registry refers to (so a renamed kernel is a compile error on the
+/// host, not a failed lookup at run time).
 ///
 /// ```ignore
 /// kernel! {
@@ -51,6 +53,17 @@ macro_rules! kernel {
             /// `Some((max threads per block, min blocks per SM))` (0: no minimum) for a kernel
             /// declared with `#[launch_bounds]`: launches must not exceed the thread count.
             pub const LAUNCH_BOUNDS: Option<(u32, u32)> = $bounds;
+            /// The kernel compiled for the host, which the CPU emulator runs (`crate::emu`).
+            #[cfg(not(target_arch = "nvptx64"))]
+            pub const EMULATED: $crate::emu::HostKernel = $crate::emu::HostKernel::new(
+                SYMBOL,
+                LAUNCH_BOUNDS,
+                // SAFETY: the emulator passes a pointer to this kernel's parameter struct (it
+                // checks the type at launch).
+                |p| super::$name(unsafe { core::ptr::read_unaligned(p.cast()) }),
+                $crate::emu::params_type_of(super::$name),
+                $crate::emu::params_size_of(super::$name),
+            );
             /// The architecture of the PTX module the kernel is compiled into.
             pub const ARCH: $crate::step::Arch = $crate::step::Arch::$arch;
         }
@@ -61,6 +74,11 @@ macro_rules! kernel {
         #[cfg($($cfg)*)]
         #[unsafe(no_mangle)]
         pub unsafe extern "ptx-kernel" fn $name($p: $params) $body
+
+        // The same body for the host: one call per emulated thread (`<kernel>::EMULATED`).
+        $(#[$meta])*
+        #[cfg(not(target_arch = "nvptx64"))]
+        fn $name($p: $params) $body
     };
     // Internal: after the architecture, the optional launch bounds.
     (@with $arch:ident [$($cfg:tt)*] #[launch_bounds($threads:expr, $blocks:expr)] $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
@@ -129,5 +147,21 @@ macro_rules! shared_array {
             );
         }
         $crate::gpu::shared::SharedPtr::<$t>::from_addr(addr)
+    }};
+}
+
+/// Declares a static shared-memory array (host side): on the host the array is a region of the
+/// emulated block's shared window, allocated on first use in a launch and checked on every
+/// access (crate::emu). Same syntax and rules as the nvptx `shared_array!`.
+#[cfg(not(target_arch = "nvptx64"))]
+#[macro_export]
+macro_rules! shared_array {
+    ($name:ident : [$t:ty; $n:expr]) => {{
+        #[allow(non_upper_case_globals)]
+        static $name: $crate::emu::SharedDecl = $crate::emu::SharedDecl {
+            name: stringify!($name),
+            bytes: ($n) * core::mem::size_of::<$t>(),
+        };
+        $crate::gpu::shared::SharedPtr::<$t>::from_addr($crate::emu::shared_array(&$name))
     }};
 }

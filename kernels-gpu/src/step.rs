@@ -115,6 +115,10 @@ pub trait BlockThreads {
 pub struct Step<G: 'static> {
     /// Every PTX entry the step launches; the first is the step's own, `<ladder>_s<NN>_<slug>`.
     pub symbols: &'static [&'static str],
+    /// The same kernels compiled for the host, in the order of `symbols`: what the CPU
+    /// emulator runs for each symbol.
+    #[cfg(not(target_arch = "nvptx64"))]
+    pub emulated: &'static [crate::emu::HostKernel],
     /// What the step does differently from the one before.
     pub technique: &'static str,
     /// The element type of its data.
@@ -129,8 +133,10 @@ pub struct Step<G: 'static> {
 
 /// Declares the step of the file it stands in, as the constant `STEP` that the ladder's
 /// [`steps!`] table collects. `kernel: NAME` for a step of one kernel, `kernels: [A, B]` for a
-/// step that launches several (the first names the step), or `symbols: EXPR` for a list made
-/// elsewhere (the tuned GEMM's variants). `dtype` is a [`DType`] variant, `accepts` an
+/// step that launches several (the first names the step), or `symbols: EXPR, emulated: EXPR`
+/// for lists made elsewhere (the tuned GEMM's variants: their symbols and their host kernels,
+/// `<kernel>::EMULATED`, in the same order); `symbols: &[A::SYMBOL, …]` alone derives the host
+/// kernels. `dtype` is a [`DType`] variant, `accepts` an
 /// [`Accepts`] one; `grid` is an expression of the ladder's `Grid` type (the ladder module's
 /// items are in scope). `name: NAME` declares the constant under another name than `STEP`
 /// (the reductions declare a sum and a max step per file). An optional last field
@@ -151,12 +157,16 @@ macro_rules! step {
     (kernels: [$($k:ident),+ $(,)?], $($rest:tt)*) => {
         $crate::step! { name: STEP, symbols: &[$($k::SYMBOL),+], $($rest)* }
     };
-    (symbols: $syms:expr, $($rest:tt)*) => {
-        $crate::step! { name: STEP, symbols: $syms, $($rest)* }
+    (symbols: &[$($k:ident::SYMBOL),+ $(,)?], $($rest:tt)*) => {
+        $crate::step! { name: STEP, symbols: &[$($k::SYMBOL),+], $($rest)* }
+    };
+    (symbols: $syms:expr, emulated: $emu:expr, $($rest:tt)*) => {
+        $crate::step! { name: STEP, symbols: $syms, emulated: $emu, $($rest)* }
     };
     (
         name: $name:ident,
         symbols: $syms:expr,
+        emulated: $emu:expr,
         technique: $tech:expr,
         dtype: $dtype:ident,
         accepts: $accepts:expr,
@@ -167,6 +177,7 @@ macro_rules! step {
         #[cfg(not(target_arch = "nvptx64"))]
         pub(super) const $name: $crate::step::Step<super::Grid> = $crate::step::Step {
             symbols: $syms,
+            emulated: $emu,
             technique: $tech,
             dtype: $crate::step::DType::$dtype,
             accepts: {
@@ -181,6 +192,14 @@ macro_rules! step {
             },
             arch: $crate::step!(@arch $($arch)?),
         };
+    };
+    (name: $name:ident, symbols: &[$($k:ident::SYMBOL),+ $(,)?], $($rest:tt)*) => {
+        $crate::step! {
+            name: $name,
+            symbols: &[$($k::SYMBOL),+],
+            emulated: &[$($k::EMULATED),+],
+            $($rest)*
+        }
     };
 }
 

@@ -20,6 +20,7 @@ impl Progress for Quiet {
 }
 
 pub fn ceilings_are_measured_and_plausible(gpu: &Gpu) {
+    kernel_lab::testing::skip_if_emulated(gpu, "timing");
     let flush = L2Flush::new(gpu).unwrap();
     let c = Ceilings::measure(gpu, &TimingOptions::quick(), &flush);
     assert!(
@@ -37,6 +38,7 @@ pub fn ceilings_are_measured_and_plausible(gpu: &Gpu) {
 }
 
 pub fn a_quick_bench_verifies_and_times_every_step(gpu: &Gpu) {
+    kernel_lab::testing::skip_if_emulated(gpu, "timing");
     // One awkward, modest size per ladder, by its number of dimensions.
     let mut plan = Vec::new();
     for l in registry::all_ladders() {

@@ -1,16 +1,20 @@
 //! Every step of every registered ladder: on the ladder's awkward shapes, then on random
-//! shapes (proptest; `KLAB_PROPTEST_CASES` sets the count).
+//! shapes (proptest; `KLAB_PROPTEST_CASES` sets the count). On the emulator
+//! (`KLAB_EMULATE=1`) the shapes too large to emulate are left out.
 
 use crate::common::{check_step, runs, shape_strategy};
 use kernel_lab::registry;
 use kernel_lab::runtime::Gpu;
-use kernel_lab::testing::proptest_cases;
+use kernel_lab::testing::{emulator_can_run, proptest_cases, skip_if_emulated};
 use proptest::test_runner::{Config, TestRunner};
 
 pub fn every_step_on_awkward_shapes(gpu: &Gpu) {
     for ladder in registry::all_ladders() {
         for step in ladder.steps().into_iter().filter(|s| runs(gpu, s)) {
             for shape in ladder.awkward_shapes() {
+                if !emulator_can_run(gpu, ladder, &shape, step.dtype) {
+                    continue;
+                }
                 check_step(gpu, ladder, step, &shape);
             }
         }
@@ -27,7 +31,9 @@ pub fn every_step_on_random_shapes(gpu: &Gpu) {
             });
             runner
                 .run(&shape_strategy(ladder.dims()), |shape| {
-                    check_step(gpu, ladder, step, &shape);
+                    if emulator_can_run(gpu, ladder, &shape, step.dtype) {
+                        check_step(gpu, ladder, step, &shape);
+                    }
                     Ok(())
                 })
                 .unwrap_or_else(|e| panic!("{}: {e}", step.symbol));
@@ -36,6 +42,7 @@ pub fn every_step_on_random_shapes(gpu: &Gpu) {
 }
 
 pub fn every_step_on_its_benchmark_shape(gpu: &Gpu) {
+    skip_if_emulated(gpu, "the benchmark's shapes (too large to emulate)");
     for ladder in registry::all_ladders() {
         for step in ladder.steps().into_iter().filter(|s| runs(gpu, s)) {
             for shape in ladder.bench_shapes() {

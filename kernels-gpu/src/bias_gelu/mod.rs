@@ -49,7 +49,6 @@ pub const GELU_CUBIC: f32 = 0.044_715;
 
 /// Tanh-approximated GELU: `tanh.approx.f32` (MUFU.TANH, ~2⁻¹¹ relative error), two FMAs.
 /// `h·(1 + t)` is computed as `fma(h, t, h)` with `h = v/2`.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub fn gelu(v: f32) -> f32 {
     use crate::gpu::math::{fma, tanh_fast};

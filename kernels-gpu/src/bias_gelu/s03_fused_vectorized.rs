@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::BiasGeluParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{F32x4, thread};
 
 kernel! {

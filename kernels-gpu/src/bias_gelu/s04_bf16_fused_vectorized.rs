@@ -1,11 +1,9 @@
 #[allow(unused_imports)]
 use super::BiasGeluParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{Bf16, Bf16x2, Bf16x8, thread};
 
 /// Elements of 2 bytes before the first 16-byte boundary at or after `addr` (at most `n`):
 /// the scalar head of a bf16 array (`addr` is even, so `0..=7`).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn aligned_head_2b(addr: u64, n: usize) -> usize {
     let mis = (addr % 16) as usize;

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::ReadStreamParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::thread;
 
 kernel! {

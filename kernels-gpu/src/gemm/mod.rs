@@ -85,7 +85,6 @@ pub enum Grid {
     Tuned,
 }
 
-#[cfg(target_arch = "nvptx64")]
 mod common;
 
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};

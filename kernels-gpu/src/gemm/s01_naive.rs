@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::GemmParams;
-#[cfg(target_arch = "nvptx64")]
 use {super::common::store1, crate::gpu::math::fma, crate::gpu::thread};
 
 kernel! {

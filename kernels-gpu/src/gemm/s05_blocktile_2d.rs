@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::GemmParams;
-#[cfg(target_arch = "nvptx64")]
 use {
     super::common::{load1, store1},
     crate::gpu::{math::fma, sync_threads, thread, unroll},

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{GemmParams, S05_BK, S05_BM, S05_BN, S05_THREADS, S05_TM, S05_TN};
-#[cfg(target_arch = "nvptx64")]
 use {
     super::common::{a_vec_ok, b_vec_ok, c_vec_ok, load4, store4},
     crate::gpu::{F32x4, math::fma, sync_threads, thread, unroll},

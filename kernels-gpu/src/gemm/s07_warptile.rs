@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{GemmParams, WarpTile};
-#[cfg(target_arch = "nvptx64")]
 use {
     super::common::{a_vec_ok, b_vec_ok, c_vec_ok, load4, store4},
     crate::gpu::{
@@ -23,7 +22,6 @@ pub const S07_TILE: WarpTile = WarpTile {
 
 /// Where a thread works inside its block: offsets of its `A` rows and `B` columns in the
 /// tiles (warp offset + lane offset), shared by the compute loop and the epilogue.
-#[cfg(target_arch = "nvptx64")]
 #[derive(Clone, Copy)]
 pub(super) struct Lane {
     /// Row of the thread's first result inside the block tile.
@@ -32,7 +30,6 @@ pub(super) struct Lane {
     pub col: u32,
 }
 
-#[cfg(target_arch = "nvptx64")]
 impl Lane {
     /// Warp `tid / 32` takes sub-tile `(tid/32) / (BN/WN), (tid/32) % (BN/WN)`; inside it, lanes
     /// form a `(WSUBM/TM) × (WSUBN/TN)` grid, row-major.
@@ -65,7 +62,6 @@ impl Lane {
 /// Fast path: when a whole tile lies inside its matrix and the 128-bit path is allowed (a
 /// block-uniform test per tile), every chunk is one `LDG.E.128` with no per-chunk test; edge
 /// tiles go through [`load4`]'s per-chunk tests.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn load_tiles<
@@ -130,7 +126,6 @@ pub(super) fn load_tiles<
 
 /// Writes the registers of [`load_tiles`] into one shared-memory stage: `A` transposed
 /// (`a_s[k][m]`, row stride `BM + 4`, four `STS`), `B` as is (one `STS.128`).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(super) fn store_tiles<
     const BM: usize,
@@ -171,7 +166,6 @@ pub(super) fn store_tiles<
 /// The inner product over one stage: for each of the `BK` rows, `TM/4` `LDS.128` of `A` per
 /// `WMITER` sub-tile and `TN/4` `LDS.128` of `B` per `WNITER` sub-tile into registers, then
 /// `(WMITER·TM)·(WNITER·TN)` FMAs (outer product). Fully unrolled.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn compute_stage<
@@ -258,7 +252,6 @@ pub(super) fn compute_stage<
 
 /// `C = α·acc + β·C` for the thread's `(WMITER·TM) × (WNITER·TN)` results, 4 columns at a
 /// time (`STG.E.128` where `N % 4 == 0`), guarded at the edges.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(super) fn epilogue<
     const WM: usize,
@@ -315,7 +308,6 @@ pub(super) fn epilogue<
 
 /// Step 7's body for any valid [`WarpTile`] (the const parameters are its fields and derived
 /// sizes, see `warptile_kernel!`): one shared-memory stage, load → sync → compute → sync.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(super) fn warptile<
     const BM: usize,

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{GemmParams, WarpTile};
-#[cfg(target_arch = "nvptx64")]
 use {
     super::common::{a_vec_ok, b_vec_ok},
     super::s07_warptile::{Lane, compute_stage, epilogue, load_tiles, store_tiles},
@@ -33,7 +32,6 @@ pub const S08_TILE: WarpTile = WarpTile {
 /// ```
 /// Race-free with one barrier: stage `(t+1) % 2` is written only after the barrier that ended
 /// step `t-1`, its last reader; stage `t % 2` is not written in step `t`.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(super) fn double_buffered<
     const BM: usize,

@@ -9,7 +9,6 @@
 //! registers, so 2 blocks (16 warps) fit on an SM (docs/ladders/gemm.md). They have 256
 //! threads, so the untuned fallback (128-thread tiles only) never picks them.
 
-#[cfg(target_arch = "nvptx64")]
 use super::s08_double_buffered::double_buffered;
 #[allow(unused_imports)]
 use super::{GemmParams, S08_TILE, WarpTile};
@@ -257,8 +256,29 @@ pub const S09_SYMBOLS: [&str; S09_VARIANTS.len()] = {
     out
 };
 
+/// Every variant's host kernel, for the CPU emulator: `S09_VARIANTS`' kernels, in its order
+/// (checked by the registry's tests).
+#[cfg(not(target_arch = "nvptx64"))]
+pub const S09_EMULATED: [crate::emu::HostKernel; S09_VARIANTS.len()] = [
+    gemm_s09_autotuned::EMULATED,
+    gemm_s09_autotuned_256x128x8_w64x64::EMULATED,
+    gemm_s09_autotuned_128x256x8_w64x64::EMULATED,
+    gemm_s09_autotuned_128x128x8_w64x32::EMULATED,
+    gemm_s09_autotuned_128x64x16_w64x32::EMULATED,
+    gemm_s09_autotuned_64x64x16_w32x32::EMULATED,
+    gemm_s09_autotuned_128x256x16_w64x64::EMULATED,
+    gemm_s09_autotuned_256x128x16_w64x64::EMULATED,
+    gemm_s09_autotuned_128x128x16_w64x64::EMULATED,
+    gemm_s09_autotuned_64x128x16_w32x64::EMULATED,
+    gemm_s09_autotuned_128x128x8_w64x32_lb2::EMULATED,
+    gemm_s09_autotuned_128x128x16_w64x32_lb2::EMULATED,
+    gemm_s09_autotuned_128x128x8_w32x64_lb2::EMULATED,
+    gemm_s09_autotuned_128x128x16_w32x64_lb2::EMULATED,
+];
+
 step! {
     symbols: &S09_SYMBOLS,
+    emulated: &S09_EMULATED,
     technique: "step 8 over several tile shapes, winner per size from `klab tune`",
     dtype: F32,
     accepts: Exactly,

@@ -50,7 +50,6 @@ pub enum Grid {
     },
 }
 
-#[cfg(target_arch = "nvptx64")]
 mod common;
 
 use crate::half::Bf16;

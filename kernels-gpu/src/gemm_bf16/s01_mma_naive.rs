@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{GemmBf16Params, Grid};
-#[cfg(target_arch = "nvptx64")]
 use {
     super::common::{epilogue, pair_along_col, pair_along_row},
     crate::gpu::mma::{FragA, FragB, FragC},

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{GemmBf16Params, Grid, MmaTile};
-#[cfg(target_arch = "nvptx64")]
 use {
     super::common::{
         a_vec_ok, b_vec_ok, epilogue, load_a_frags, load_b_frags, load_tile_regs, mma_sweep,
@@ -23,16 +22,11 @@ pub const S02_TILE: MmaTile = MmaTile {
 };
 const _: () = assert!(S02_TILE.is_valid());
 
-#[cfg(target_arch = "nvptx64")]
 const T: MmaTile = S02_TILE;
-#[cfg(target_arch = "nvptx64")]
 const MI: usize = T.mi();
-#[cfg(target_arch = "nvptx64")]
 const NI: usize = T.ni();
 /// Row bytes of the `A` tile (`bk` bf16) and of the `B` tile (`bn` bf16): plain row-major.
-#[cfg(target_arch = "nvptx64")]
 const A_ROW: u32 = 2 * T.bk;
-#[cfg(target_arch = "nvptx64")]
 const B_ROW: u32 = 2 * T.bn;
 
 kernel! {

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{GemmBf16Params, Grid, MmaTile};
-#[cfg(target_arch = "nvptx64")]
 use {
     super::common::{
         a_vec_ok, b_vec_ok, copy_tile_async, epilogue, load_a_frags, load_b_frags, mma_sweep,
@@ -18,21 +17,14 @@ pub const S03_TILE: MmaTile = MmaTile {
 };
 const _: () = assert!(S03_TILE.is_valid() && S03_TILE.stages >= 2);
 
-#[cfg(target_arch = "nvptx64")]
 const T: MmaTile = S03_TILE;
-#[cfg(target_arch = "nvptx64")]
 const MI: usize = T.mi();
-#[cfg(target_arch = "nvptx64")]
 const NI: usize = T.ni();
-#[cfg(target_arch = "nvptx64")]
 const A_ROW: u32 = 2 * T.bk;
-#[cfg(target_arch = "nvptx64")]
 const B_ROW: u32 = 2 * T.bn;
-#[cfg(target_arch = "nvptx64")]
 const A_BYTES: u32 = 2 * T.bm * T.bk;
 
 /// Starts the copies of k-tile `kt` (if it exists) into stage `s`; the caller commits.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 unsafe fn issue(p: &GemmBf16Params, v: (bool, bool), (bm0, bn0): (u32, u32), kt: u32, s: u32, tid: u32) {
     let base = dynamic_shared::<u8>().addr() + s * T.stage_bytes();

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{GemmBf16Params, Grid, MmaTile};
-#[cfg(target_arch = "nvptx64")]
 use {
     super::common::{a_vec_ok, b_vec_ok, copy_tile_async, epilogue, mma_sweep},
     crate::gpu::ldmatrix::{ldmatrix_x4, ldmatrix_x4_trans},
@@ -23,25 +22,17 @@ pub const S04_TILE: MmaTile = MmaTile {
 const _: () = assert!(S04_TILE.is_valid() && S04_TILE.stages >= 2);
 const _: () = assert!(S04_TILE.bk * 2 == 128, "A rows must be 128 bytes for swizzle_128b");
 
-#[cfg(target_arch = "nvptx64")]
 const T: MmaTile = S04_TILE;
-#[cfg(target_arch = "nvptx64")]
 const MI: usize = T.mi();
-#[cfg(target_arch = "nvptx64")]
 const NI: usize = T.ni();
-#[cfg(target_arch = "nvptx64")]
 const A_ROW: u32 = 2 * T.bk;
-#[cfg(target_arch = "nvptx64")]
 const B_ROW: u32 = 2 * T.bn;
-#[cfg(target_arch = "nvptx64")]
 const A_BYTES: u32 = 2 * T.bm * T.bk;
 /// 16-deep k-steps per k-tile.
-#[cfg(target_arch = "nvptx64")]
 const KSTEPS: usize = (T.bk / 16) as usize;
 
 /// Starts the copies of k-tile `kt` (if it exists) into stage `s`, swizzled; the caller
 /// commits.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 unsafe fn issue(
     p: &GemmBf16Params,
@@ -92,13 +83,11 @@ unsafe fn issue(
 /// ```
 ///
 /// eight per-lane registers instead of one address per (tile, k-step).
-#[cfg(target_arch = "nvptx64")]
 struct LaneOffsets {
     a: [u32; KSTEPS],
     b: [u32; NI / 2],
 }
 
-#[cfg(target_arch = "nvptx64")]
 impl LaneOffsets {
     #[inline(always)]
     fn new(lane: u32, (wm, wn): (u32, u32)) -> Self {
@@ -122,7 +111,6 @@ impl LaneOffsets {
 
 /// The warp's fragments of k-step `ks` of stage `s` (A: 4 `ldmatrix.x4`, B: 4
 /// `ldmatrix.x4.trans`), at the swizzled addresses of [`LaneOffsets`] (the edge loop).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn load_frags(
     s: u32,
@@ -152,7 +140,6 @@ fn load_frags(
 }
 
 /// The warp's A fragments of k-step `ks` of stage `s` (4 `ldmatrix.x4`).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn load_a(s: u32, ks: usize, o: &LaneOffsets, fa: &mut [FragA<Bf16>; MI]) {
     let a = dynamic_shared::<u8>().addr() + s * T.stage_bytes();
@@ -167,7 +154,6 @@ fn load_a(s: u32, ks: usize, o: &LaneOffsets, fa: &mut [FragA<Bf16>; MI]) {
 
 /// The warp's B fragments of n16 pair `jj` (n8 tiles `2·jj`, `2·jj + 1`) of k-step `ks` of
 /// stage `s` (one `ldmatrix.x4.trans`).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn load_b_pair(s: u32, ks: usize, jj: usize, o: &LaneOffsets) -> (FragB<Bf16>, FragB<Bf16>) {
     let b = dynamic_shared::<u8>().addr() + s * T.stage_bytes() + A_BYTES;
@@ -179,7 +165,6 @@ fn load_b_pair(s: u32, ks: usize, jj: usize, o: &LaneOffsets) -> (FragB<Bf16>, F
 /// Step 4's main loop, for shapes whose rows of `A` and `B` are 16-byte aligned (the caller
 /// checked): every copy a 16-byte `cp.async`, A fragments double-buffered, B fragments loaded
 /// one n16 pair at a time.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn mainloop_fast(p: GemmBf16Params) {
     let (tid, lane, warp) = (thread::thread_idx_x(), thread::lane_id(), thread::warp_id());
@@ -255,7 +240,6 @@ fn mainloop_fast(p: GemmBf16Params) {
 /// multiple of 8): that operand is copied element by element (synchronously), and the
 /// fragments are single-buffered (fewer live registers beside the 128 accumulators, so the
 /// slow path does not spill). Same tiles, swizzle and stages as the fast loop.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn mainloop_edge(p: GemmBf16Params) {
     let (tid, lane, warp) = (thread::thread_idx_x(), thread::lane_id(), thread::warp_id());

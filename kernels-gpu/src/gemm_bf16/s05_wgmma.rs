@@ -1,6 +1,6 @@
 #[allow(unused_imports)]
 use super::{GemmBf16Params, Grid, MmaTile};
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 use {
     super::common::{a_vec_ok, b_vec_ok, copy_tile_async_to, store_pair},
     crate::gpu::mma::FragC,
@@ -29,22 +29,22 @@ pub const S05_THREADS: u32 = 128 * (S05_TILE.bm / S05_TILE.wm);
 /// (the swizzle atom, which the descriptors assume).
 pub const S05_SMEM: u32 = S05_TILE.smem_bytes() + 1024;
 
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 const T: MmaTile = S05_TILE;
 /// Bytes of a stage's `A` tile (`bm` rows of 128 bytes) and of one 64-column panel of its `B`
 /// tile (`bk` rows of 128 bytes).
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 const A_BYTES: u32 = 2 * T.bm * T.bk;
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 const PANEL_BYTES: u32 = 128 * T.bk;
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 const KSTEPS: usize = (T.bk / 16) as usize;
 
 /// `C = α·acc + β·C` for a warpgroup's 64×256 tile at `(row0, col0)` of `C`, guarded; `t` is
 /// the thread's index in its warpgroup. wgmma's accumulator layout: `acc[4j + e]` is row
 /// `16·(t/32) + g + 8·(e/2)`, column `8j + 2q + (e%2)` (`g`, `q`: the lane's group and index
 /// in it), an mma C fragment per 8 columns (`gpu::wgmma` docs).
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 #[inline(always)]
 pub(super) unsafe fn store_warpgroup_tile(
     p: &GemmBf16Params,
@@ -68,7 +68,7 @@ pub(super) unsafe fn store_warpgroup_tile(
 }
 
 /// The first stage's shared address, rounded up to 1024 bytes.
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 #[inline(always)]
 fn stages_base() -> u32 {
     (dynamic_shared::<u8>().addr() + 1023) & !1023
@@ -77,7 +77,7 @@ fn stages_base() -> u32 {
 /// Starts the copies of k-tile `kt` (if any) into stage `s`: `A` as 128 rows of 128 bytes
 /// (K-major), `B` as four 64-column panels of 64 k-rows of 128 bytes (MN-major), both
 /// 128-byte swizzled. The caller commits.
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 #[inline(always)]
 unsafe fn issue(
     p: &GemmBf16Params,

@@ -1,6 +1,6 @@
 #[allow(unused_imports)]
 use super::{GemmBf16Params, GemmBf16TmaParams, Grid, MmaTile, gemm_bf16_s05_wgmma};
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 use {
     super::s05_wgmma::store_warpgroup_tile,
     crate::gpu::tma::{self, Mbarrier},
@@ -23,23 +23,23 @@ pub const S06_STAGE_TX: u32 = S06_TILE.stage_bytes();
 /// mbarriers (64 bytes; a 1 KiB slot keeps the total a round number).
 pub const S06_SMEM: u32 = S06_TILE.smem_bytes() + 2 * 1024;
 
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 const T: MmaTile = S06_TILE;
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 const A_BYTES: u32 = 2 * T.bm * T.bk;
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 const PANEL_BYTES: u32 = 128 * T.bk;
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 const KSTEPS: usize = (T.bk / 16) as usize;
 
 /// The stages (1024-byte aligned) and, after them, the "full" and "empty" mbarrier of each.
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 #[derive(Clone, Copy)]
 struct Ring {
     base: u32,
 }
 
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 impl Ring {
     #[inline(always)]
     fn new() -> Self {
@@ -65,7 +65,7 @@ impl Ring {
 
 /// The producer: one thread copies every k-tile with the TMA, `A` as one 64×128 box (K
 /// inner), `B` as four 64×64 boxes (N inner), waiting for each stage to be empty first.
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 #[inline(always)]
 unsafe fn produce(p: &GemmBf16TmaParams, ring: Ring, (bm0, bn0): (u32, u32), ktiles: u32) {
     let (map_a, map_b) = (p.tmaps.addr(), p.tmaps.addr() + 128);
@@ -92,7 +92,7 @@ unsafe fn produce(p: &GemmBf16TmaParams, ring: Ring, (bm0, bn0): (u32, u32), kti
 
 /// A consumer warpgroup (`c` = 0, 1: rows `64c ..` of the tile): per k-tile, wait for the
 /// stage, four wgmmas, keep one group in flight, and release the previous k-tile's stage.
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 #[inline(always)]
 unsafe fn consume(
     p: &GemmBf16TmaParams,

@@ -105,7 +105,6 @@ pub trait ReduceOp {
     /// Combines two values.
     fn combine(a: f32, b: f32) -> f32;
     /// Combines over the 32 lanes of a warp (every lane gets the result).
-    #[cfg(target_arch = "nvptx64")]
     fn warp(v: f32) -> f32;
 }
 
@@ -120,7 +119,6 @@ impl ReduceOp for Sum {
     fn combine(a: f32, b: f32) -> f32 {
         a + b
     }
-    #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     fn warp(v: f32) -> f32 {
         crate::gpu::warp::reduce_sum(v)
@@ -135,7 +133,6 @@ impl ReduceOp for Max {
     fn combine(a: f32, b: f32) -> f32 {
         max_nan(a, b)
     }
-    #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     fn warp(v: f32) -> f32 {
         crate::gpu::warp::reduce_max(v)
@@ -189,25 +186,20 @@ pub trait ReduceInput: Copy {
     /// Elements per 128-bit load.
     const LANES: usize;
     /// What one 128-bit load returns.
-    #[cfg(target_arch = "nvptx64")]
     type Vector: Copy;
     /// Elements `LANES·i .. LANES·i + LANES` of `p` in one 128-bit load (`LDG.E.128`).
     ///
     /// # Safety
     /// The vector is in bounds and 16-byte aligned.
-    #[cfg(target_arch = "nvptx64")]
     unsafe fn load_vector(p: GlobalPtr<Self>, i: usize) -> Self::Vector;
     /// Element `j` of `p`, as f32.
     ///
     /// # Safety
     /// `j` is in bounds.
-    #[cfg(target_arch = "nvptx64")]
     unsafe fn load_f32(p: GlobalPtr<Self>, j: usize) -> f32;
     /// `acc` combined with a tree of the vector's lanes.
-    #[cfg(target_arch = "nvptx64")]
     fn combine_vector<O: ReduceOp>(acc: f32, v: Self::Vector) -> f32;
     /// `strided_partial` over elements of this type (device only).
-    #[cfg(target_arch = "nvptx64")]
     fn strided_partial<O: ReduceOp>(
         input: GlobalPtr<Self>,
         n: usize,
@@ -220,7 +212,6 @@ pub trait ReduceInput: Copy {
 /// `Self` is a concrete type: a default method (or a free function generic over the element
 /// type) is optimised before the element type is known, which leaves its loads and combines to
 /// be inlined later and in another order — and changed the f32 steps' PTX (register order).
-#[cfg(target_arch = "nvptx64")]
 macro_rules! strided_partial_impl {
     () => {
         #[inline(always)]
@@ -279,25 +270,20 @@ macro_rules! strided_partial_impl {
 /// f32: four per load, `ld.global.nc.v4.f32`.
 impl ReduceInput for f32 {
     const LANES: usize = 4;
-    #[cfg(target_arch = "nvptx64")]
     type Vector = crate::ptr::F32x4;
-    #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     unsafe fn load_vector(p: GlobalPtr<f32>, i: usize) -> crate::ptr::F32x4 {
         unsafe { p.load_f32x4(i) }
     }
-    #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     unsafe fn load_f32(p: GlobalPtr<f32>, j: usize) -> f32 {
         unsafe { p.load(j) }
     }
-    #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     fn combine_vector<O: ReduceOp>(acc: f32, x: crate::ptr::F32x4) -> f32 {
         let [a, b, c, d] = x.0;
         O::combine(acc, O::combine(O::combine(a, b), O::combine(c, d)))
     }
-    #[cfg(target_arch = "nvptx64")]
     strided_partial_impl!();
 }
 
@@ -305,19 +291,15 @@ impl ReduceInput for f32 {
 /// low half, `and.b32` for the high one: a bf16 is the top half of an f32).
 impl ReduceInput for Bf16 {
     const LANES: usize = 8;
-    #[cfg(target_arch = "nvptx64")]
     type Vector = crate::half::Bf16x8;
-    #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     unsafe fn load_vector(p: GlobalPtr<Bf16>, i: usize) -> crate::half::Bf16x8 {
         unsafe { p.load_bf16x8(i) }
     }
-    #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     unsafe fn load_f32(p: GlobalPtr<Bf16>, j: usize) -> f32 {
         unsafe { p.load(j) }.to_f32()
     }
-    #[cfg(target_arch = "nvptx64")]
     #[inline(always)]
     fn combine_vector<O: ReduceOp>(acc: f32, x: crate::half::Bf16x8) -> f32 {
         let [p0, p1, p2, p3] = x.0;
@@ -327,7 +309,6 @@ impl ReduceInput for Bf16 {
         let hi = O::combine(O::combine(e, f), O::combine(g, h));
         O::combine(acc, O::combine(lo, hi))
     }
-    #[cfg(target_arch = "nvptx64")]
     strided_partial_impl!();
 }
 
@@ -337,7 +318,6 @@ impl ReduceInput for Bf16 {
 /// shorter than one vector) as scalars by the first threads; f32 accumulators whatever `T`.
 /// Used by reduction steps 7–9 (grid-stride) and by `row_sum` steps 3 and 4 (block-stride over
 /// one row).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(crate) fn strided_partial<O: ReduceOp, T: ReduceInput>(
     input: GlobalPtr<T>,
@@ -352,7 +332,6 @@ pub(crate) fn strided_partial<O: ReduceOp, T: ReduceInput>(
 /// shuffles within each warp, one value per warp through `warps` (32 floats of shared memory),
 /// and a last shuffle round in warp 0. The result is valid in warp 0 (thread 0 stores it).
 /// Contains one `bar.sync`; a caller that reuses `warps` must put a barrier in between.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(crate) fn block_reduce<O: ReduceOp>(v: f32, warps: crate::gpu::shared::SharedPtr<f32>) -> f32 {
     use crate::gpu::{sync_threads, thread};

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{MAX_THREADS, ReduceOp, ReduceParams};
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{sync_threads, thread};
 
 /// Step 1 body — interleaved addressing with a divergent branch (Harris' "reduction #1").
@@ -13,7 +12,6 @@ use crate::gpu::{sync_threads, thread};
 /// Cost: `%` is a slow integer op, and half the warp's lanes idle from the first level on —
 /// every warp stays busy until level 32, so the tree costs `log2 B` full-warp passes.
 /// Expected: far below bandwidth (Harris measured ~2 GB/s on a G80; here a few hundred GB/s).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn s01_body<O: ReduceOp>(p: ReduceParams) {
     let tile = shared_array!(reduce_s01_tile: [f32; MAX_THREADS as usize]);

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{MAX_THREADS, ReduceOp, ReduceParams};
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{sync_threads, thread};
 
 /// Step 2 body — interleaved addressing with a strided index, no divergent branch.
@@ -11,7 +10,6 @@ use crate::gpu::{sync_threads, thread};
 /// multiples of 32 words — a 2-way conflict at `s = 1`, 4-way at `s = 2`, … 16-way.
 ///
 /// Bytes: unchanged (4 per element). Expected: ~2× over step 1 (Harris: 2.33×).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn s02_body<O: ReduceOp>(p: ReduceParams) {
     let tile = shared_array!(reduce_s02_tile: [f32; MAX_THREADS as usize]);

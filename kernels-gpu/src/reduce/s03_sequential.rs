@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{MAX_THREADS, ReduceOp, ReduceParams};
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{sync_threads, thread};
 
 /// Step 3 body — sequential addressing.
@@ -11,7 +10,6 @@ use crate::gpu::{sync_threads, thread};
 ///
 /// Bytes: unchanged. Expected: ~2× over step 2 (Harris: 2.01×). Half the threads idle from
 /// the first level on, which step 4 fixes.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn s03_body<O: ReduceOp>(p: ReduceParams) {
     let tile = shared_array!(reduce_s03_tile: [f32; MAX_THREADS as usize]);

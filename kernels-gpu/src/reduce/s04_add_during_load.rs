@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{MAX_THREADS, ReduceOp, ReduceParams};
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{sync_threads, thread};
 
 /// Step 4 body — first add during the load.
@@ -11,7 +10,6 @@ use crate::gpu::{sync_threads, thread};
 ///
 /// Bytes: unchanged (4 per element). Expected: ~1.8× over step 3 (Harris: 1.78×); the tree
 /// and its `bar.sync` per level now dominate, which steps 5 and 6 attack.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn s04_body<O: ReduceOp>(p: ReduceParams) {
     let tile = shared_array!(reduce_s04_tile: [f32; MAX_THREADS as usize]);

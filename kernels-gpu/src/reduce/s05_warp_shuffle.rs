@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{Max, ReduceOp, ReduceParams, Sum};
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{sync_threads, thread};
 
 /// Largest block size the shared tile holds.
@@ -12,7 +11,6 @@ pub const S05_MAX_THREADS: u32 = 1024;
 ///
 /// Thread mapping: block `b` reduces `input[2·b·B .. 2·(b+1)·B]` (B = blockDim.x, a power of
 /// two from 64 to 1024). Bytes: 4 per element read once, plus 4 per block written.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn s05_body<O: ReduceOp>(p: ReduceParams) {
     let tile = shared_array!(reduce_s05_tile: [f32; S05_MAX_THREADS as usize]);

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{MAX_THREADS, ReduceOp, ReduceParams};
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{sync_threads, thread};
 
 /// Block size of the step-6 kernels (the const generic they are instantiated with); the host
@@ -14,7 +13,6 @@ pub const S06_THREADS: u32 = 256;
 /// (block `b` reduces `input[2·b·B .. 2·(b+1)·B]`), same bytes (4 per element).
 /// Expected: a few percent over step 5 (Harris: 1.4× on G80, much less on a modern GPU where
 /// the kernel is already close to the memory bound once enough blocks are resident).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn s06_body<O: ReduceOp, const B: u32>(p: ReduceParams) {
     let tile = shared_array!(reduce_s06_tile: [f32; MAX_THREADS as usize]);
@@ -56,7 +54,6 @@ fn s06_body<O: ReduceOp, const B: u32>(p: ReduceParams) {
     }
 }
 
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn s06_body_256<O: ReduceOp>(p: ReduceParams) {
     s06_body::<O, S06_THREADS>(p)

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{ReduceOp, ReduceParams};
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::thread;
 
 /// Step 7 body — many elements per thread: a grid-stride loop of 128-bit loads.
@@ -15,7 +14,6 @@ use crate::gpu::thread;
 /// Bytes: 4 per element read, 4 per block written; the host relaunches one block on the
 /// `gridDim.x` partials (a few KiB). Expected: close to read bandwidth (≥ 90% of copy),
 /// limited by the bytes in flight per SM: 4 × 16 B × 1024 threads = 64 KiB.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn s07_body<O: ReduceOp>(p: ReduceParams) {
     let warps = shared_array!(reduce_s07_warps: [f32; 32]);

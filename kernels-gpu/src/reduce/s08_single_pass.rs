@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::{ReduceInput, ReduceOp, ReduceSinglePassParams};
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{atomic, sync::thread_fence, sync_threads, thread};
 
 /// Step 8 body — single pass: the last block to finish reduces the partials.
@@ -19,7 +18,6 @@ use crate::gpu::{atomic, sync::thread_fence, sync_threads, thread};
 /// Generic over the input's element type `T` (partials and result are f32 whatever `T`):
 /// step 8 is `T = f32`, step 9 the sum over `Bf16`. Its two shared arrays exist once for
 /// every instantiation, each kernel getting its own copy per block.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(super) fn s08_body<O: ReduceOp, T: ReduceInput>(p: ReduceSinglePassParams<T>) {
     let warps = shared_array!(reduce_s08_warps: [f32; 32]);
@@ -60,7 +58,6 @@ pub(super) fn s08_body<O: ReduceOp, T: ReduceInput>(p: ReduceSinglePassParams<T>
 }
 
 /// Step 8: [`s08_body`] over f32 input.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn s08_f32<O: ReduceOp>(p: ReduceSinglePassParams) {
     s08_body::<O, f32>(p)

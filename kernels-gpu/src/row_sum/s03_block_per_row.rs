@@ -1,8 +1,6 @@
 #[allow(unused_imports)]
 use super::RowSumParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::thread;
-#[cfg(target_arch = "nvptx64")]
 use crate::reduce::Sum;
 
 kernel! {

@@ -1,10 +1,8 @@
 #[allow(unused_imports)]
 use super::RowSumParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::thread;
 #[allow(unused_imports)]
 use crate::half::Bf16;
-#[cfg(target_arch = "nvptx64")]
 use crate::reduce::Sum;
 
 kernel! {

@@ -43,7 +43,6 @@ unsafe impl<T: Copy> KernelParams for SaxpyParams<T> {}
 /// [`crate::half::F16`]): scalar and 128-bit accesses as `f32` values or pair bits, forwarding
 /// to the device API (`gpu::global`, `gpu::half`). Pairs travel as their 32-bit bits, element 0
 /// in the low half, so one body serves both types.
-#[cfg(target_arch = "nvptx64")]
 pub(crate) trait HalfElement: Copy {
     /// `x[i]` as `f32`, exactly (`ld.global.nc.b16`).
     unsafe fn load_f32(x: GlobalPtr<Self>, i: usize) -> f32;
@@ -63,7 +62,6 @@ pub(crate) trait HalfElement: Copy {
     fn pack(lo: f32, hi: f32) -> u32;
 }
 
-#[cfg(target_arch = "nvptx64")]
 macro_rules! half_element {
     ($t:ident, $t2:ident, $t8:ident, $load8:ident, $store8:ident) => {
         impl HalfElement for crate::half::$t {
@@ -102,9 +100,7 @@ macro_rules! half_element {
         }
     };
 }
-#[cfg(target_arch = "nvptx64")]
 half_element!(Bf16, Bf16x2, Bf16x8, load_bf16x8, store_bf16x8);
-#[cfg(target_arch = "nvptx64")]
 half_element!(F16, F16x2, F16x8, load_f16x8, store_f16x8);
 
 /// Number of leading elements of `n` halves at device address `addr` before the first 16-byte

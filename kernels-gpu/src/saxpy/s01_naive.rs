@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::SaxpyParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{math::fma, thread};
 
 kernel! {

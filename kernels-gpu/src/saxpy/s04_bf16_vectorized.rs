@@ -1,17 +1,14 @@
 #[allow(unused_imports)]
 use super::SaxpyParams;
-#[cfg(target_arch = "nvptx64")]
 use super::HalfElement;
 #[allow(unused_imports)]
 use crate::half::Bf16;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{math::fma, thread};
 
 /// `y[i] = fma(a, x[i], y[i])` for one element of a half type, rounded once to nearest even.
 ///
 /// # Safety
 /// `i < n`, inside both arrays.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 unsafe fn one<H: HalfElement>(p: SaxpyParams<H>, i: usize) {
     unsafe {
@@ -22,7 +19,6 @@ unsafe fn one<H: HalfElement>(p: SaxpyParams<H>, i: usize) {
 
 /// One pair of the 128-bit loop: both elements widened to f32 (exactly), two `fma`, one
 /// packed round to nearest even.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn pair<H: HalfElement>(a: f32, x: u32, y: u32) -> u32 {
     let ((x0, x1), (y0, y1)) = (H::unpack(x), H::unpack(y));
@@ -39,7 +35,6 @@ fn pair<H: HalfElement>(a: f32, x: u32, y: u32) -> u32 {
 /// the last ≤ 7 (tail) are scalars done by the first threads; when they are misaligned
 /// differently there is no common grid and the whole array runs the scalar grid-stride loop
 /// (a block-uniform branch on the parameters). Half data is 2-byte aligned.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(super) fn half_vectorized<H: HalfElement>(p: SaxpyParams<H>) {
     let n = p.n as usize;

@@ -5,7 +5,6 @@
 
 use crate::half::{Bf16, F16};
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
-#[cfg(target_arch = "nvptx64")]
 use crate::{
     gpu::{shared, sync_threads, thread, unroll::unroll},
     half::{Bf16x2, Bf16x8, F16x2, F16x8},
@@ -129,7 +128,6 @@ pub const fn half_vec_out_len(n: usize) -> usize {
 }
 
 /// One half type's part of `selftest_half_vec`.
-#[cfg(target_arch = "nvptx64")]
 macro_rules! vec_roundtrip {
     ($t:ident, $t2:ident, $t8:ident, $input:expr, $out:expr, $smem:expr,
      $load8:ident, $store8:ident, $n:expr) => {{

@@ -4,7 +4,7 @@
 
 #[allow(unused_imports)]
 use super::TensorCoreSelftestParams;
-#[cfg(all(target_arch = "nvptx64", target_feature = "sm_90a"))]
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 use crate::{
     gpu::{mma::FragC, shared::dynamic_shared, sync_threads, thread, unroll::unroll, wgmma},
     half::Bf16,

@@ -9,7 +9,6 @@ pub use half::*;
 pub use hopper::*;
 pub use tensor_core::*;
 
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{atomic, math, shared, sync_threads, thread, warp};
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 

@@ -6,7 +6,6 @@
 
 use crate::half::Bf16;
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
-#[cfg(target_arch = "nvptx64")]
 use crate::{
     gpu::{
         cp_async,
@@ -50,7 +49,6 @@ pub const CHAIN_K: usize = 64;
 
 /// One warp per 16×8×16 problem, fragments gathered from global memory by their documented
 /// coordinates (`FragA::coords`, ...), one mma, D scattered back.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 fn mma_from_global<T: MmaInput>(p: TensorCoreSelftestParams) {
     let lane = thread::lane_id();

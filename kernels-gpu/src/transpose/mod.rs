@@ -37,7 +37,6 @@ pub struct TransposeParams<T = f32> {
 unsafe impl<T: Copy> KernelParams for TransposeParams<T> {}
 
 /// Tile `(x, y)` of this block when the grid is 1-D over `ceil(cols / tile_w)` tiles per row.
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(crate) fn tile_of_block(cols: u32, tile_w: u32) -> (u32, u32) {
     let tiles_x = cols.div_ceil(tile_w);

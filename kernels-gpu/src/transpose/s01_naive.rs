@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::TransposeParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::thread;
 
 /// Width and height of the step-1 block's patch (block 32 × 8, one element per thread).

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::TransposeParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{shared::SharedPtr, sync_threads, thread};
 
 /// Edge of the shared tile of steps 2 and 3 (block 32 × 8: each thread moves 4 elements).
@@ -19,7 +18,6 @@ pub const BLOCK_ROWS: u32 = 8;
 /// Shared-memory banks: the column read `tile[tx][·]` touches addresses `tx·STRIDE + k`.
 /// With `STRIDE = 32` all 32 lanes hit one bank (32-way conflict, step 2); with 33 they hit 32
 /// different banks (step 3).
-#[cfg(target_arch = "nvptx64")]
 #[inline(always)]
 pub(crate) fn tiled_body<const STRIDE: u32>(p: TransposeParams, tile: SharedPtr<f32>) {
     let (bx, by) = super::tile_of_block(p.cols, TILE);

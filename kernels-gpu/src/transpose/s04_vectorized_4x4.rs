@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::TransposeParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{F32x4, thread};
 
 /// Block of step 4: 16 × 16 threads, each moving a 4 × 4 patch: a 64 × 64 tile per block.

@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::TransposeParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{F32x4, sync_threads, thread};
 
 /// Block of step 5: 8 × 32 threads (256), each moving 16 elements of a 64 × 64 tile.

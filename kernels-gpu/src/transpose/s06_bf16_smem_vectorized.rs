@@ -2,7 +2,6 @@
 use super::TransposeParams;
 #[allow(unused_imports)]
 use crate::half::Bf16;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::{Bf16x2, Bf16x8, sync_threads, thread, unroll};
 
 /// Block of step 6: 16 × 16 threads (256), each moving one 8 × 8 patch of a 128 × 128 tile.

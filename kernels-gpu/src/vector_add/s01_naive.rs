@@ -1,6 +1,5 @@
 #[allow(unused_imports)]
 use super::VectorAddParams;
-#[cfg(target_arch = "nvptx64")]
 use crate::gpu::thread;
 
 kernel! {

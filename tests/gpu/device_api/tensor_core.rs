@@ -361,6 +361,8 @@ pub fn wgmma_matches_a_matrix_product_on_sm_90a(gpu: &Gpu) {
 /// Skipped (one line) off compute capability 9.0.
 pub fn tma_loads_a_swizzled_zero_filled_box_on_sm_90a(gpu: &Gpu) {
     use kernel_lab::registry::Arch;
+    // The tensor map is the driver's (cuTensorMapEncodeTiled), and the emulator has no TMA.
+    kernel_lab::testing::skip_if_emulated(gpu, "the driver's TMA tensor maps");
     if !gpu.supports(Arch::Sm90a) {
         eprintln!(
             "tma_loads_a_swizzled_zero_filled_box_on_sm_90a: skipped: needs sm_90a (compute capability 9.0), {} is sm_{}{}",
