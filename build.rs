@@ -1,7 +1,15 @@
 //! kernel-lab's PTX builder (our `cuda_builder`).
 //!
-//! Compiles the `kernels-gpu` crate for `nvptx64-nvidia-cuda` with rustc's own NVPTX backend and
-//! writes the PTX to `$OUT_DIR/kernels.ptx`, which the host embeds with `include_str!`.
+//! Compiles the `kernels-gpu` crate for `nvptx64-nvidia-cuda` with rustc's own NVPTX backend,
+//! twice, into two PTX modules the host embeds with `include_str!`:
+//! - `$OUT_DIR/kernels.ptx`, the **base module**, for `KLAB_PTX_ARCH` (default `sm_80`): every
+//!   kernel but the sm_90a ones;
+//! - `$OUT_DIR/kernels_sm90a.ptx`, the **sm_90a module** (`-C target-cpu=sm_90a`, PTX ISA 8.0,
+//!   `.target sm_90a`): only the kernels declared `kernel! { #[arch(sm_90a)] ... }`, which are
+//!   compiled where `cfg(target_feature = "sm_90a")` holds (wgmma, TMA, setmaxnreg).
+//!
+//! Both builds share the nested target dir, so `core` is compiled once; the second build
+//! only type-checks kernels-gpu again and generates code for the sm_90a kernels.
 //!
 //! The recipe and the reasons for it are in docs/architecture.md §2:
 //! `RUSTC_BOOTSTRAP=1 cargo rustc --release --target nvptx64-nvidia-cuda -Zbuild-std=core
@@ -30,6 +38,8 @@ include!("build/launch_bounds.rs");
 
 const TARGET: &str = "nvptx64-nvidia-cuda";
 const DEFAULT_ARCH: &str = "sm_80";
+/// The second module's architecture (kernels declared `#[arch(sm_90a)]`).
+const SM90A: &str = "sm_90a";
 const KERNEL_CRATE: &str = "kernels_gpu";
 
 fn main() {
@@ -55,15 +65,36 @@ fn main() {
     let arch = env::var("KLAB_PTX_ARCH").unwrap_or_else(|_| DEFAULT_ARCH.to_string());
     if !is_valid_arch(&arch) {
         fail(&format!(
-            "KLAB_PTX_ARCH={arch:?} is not an architecture like sm_80, sm_90 or sm_90a"
+            "KLAB_PTX_ARCH={arch:?} is not an architecture like sm_80, sm_86 or sm_90"
         ));
+    }
+    if arch == SM90A {
+        // With `target_feature = "sm_90a"` on, the base build would compile the sm_90a
+        // kernels and leave out all the others.
+        fail(
+            "KLAB_PTX_ARCH=sm_90a: the base module must be an architecture without the sm_90a \
+             features (sm_80, sm_86, sm_90, ...); the sm_90a kernels have their own module, \
+             kernels_sm90a.ptx, built anyway",
+        );
     }
 
     let toolchain = find_toolchain(candidates_from_env(|k| env::var(k).ok()))
         .unwrap_or_else(|tried| fail(&missing_toolchain_message(&tried)));
     let target_dir = nested_target_dir(&manifest_dir, &out_dir);
-    let ptx_path = out_dir.join("kernels.ptx");
-    build_ptx(&toolchain, &kernel_dir, &target_dir, &arch, &ptx_path);
+    build_ptx(
+        &toolchain,
+        &kernel_dir,
+        &target_dir,
+        &arch,
+        &out_dir.join("kernels.ptx"),
+    );
+    build_ptx(
+        &toolchain,
+        &kernel_dir,
+        &target_dir,
+        SM90A,
+        &out_dir.join("kernels_sm90a.ptx"),
+    );
 
     println!("cargo:rustc-env=KLAB_PTX_ARCH={arch}");
     println!(

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::runtime::Gpu;
 use crate::shape::Shape;
 use crate::verify::Comparison;
-pub use kernels_gpu::step::{Accepts, DType, Step};
+pub use kernels_gpu::step::{Accepts, Arch, BlockThreads, DType, Step};
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -32,6 +32,9 @@ pub struct StepInfo {
     pub technique: &'static str,
     /// The element type of the step's data.
     pub dtype: DType,
+    /// The oldest architecture the step runs on: the PTX module of its kernels. On a device
+    /// without it ([`Arch::runs_on`]) the step is skipped, with one line saying so.
+    pub arch: Arch,
     /// The step's position in its ladder's table: how the ladder finds its launch.
     pub index: usize,
 }
@@ -40,6 +43,25 @@ impl StepInfo {
     /// `ladder/id` (`reduce_sum/5`), the short handle the CLI accepts.
     pub fn handle(&self) -> String {
         format!("{}/{}", self.ladder, self.id)
+    }
+
+    /// Why the step does not run on a device of compute capability `cc` (`(9, 0)`) named
+    /// `device`, if it does not: the one line the benchmark, the tests and `klab run` print
+    /// when they skip it.
+    pub fn unsupported_on(&self, cc: (i32, i32), device: &str) -> Option<String> {
+        (!self.arch.runs_on(cc)).then(|| {
+            format!(
+                "{}: skipped: needs {} ({}), {device} is sm_{}{}",
+                self.handle(),
+                self.arch.name(),
+                match self.arch {
+                    Arch::Sm80 => "compute capability 8.0 or later",
+                    Arch::Sm90a => "compute capability 9.0 exactly",
+                },
+                cc.0,
+                cc.1
+            )
+        })
     }
 }
 
@@ -100,6 +122,7 @@ impl<G: Sync> StepTable<G> {
                         emulated: s.emulated,
                         technique: s.technique,
                         dtype: s.dtype,
+                        arch: s.arch,
                         index,
                     }
                 })
@@ -133,6 +156,29 @@ impl<G: Sync> StepTable<G> {
     /// The declaration of the step that launches `symbol`, if any.
     pub fn step_of_symbol(&self, symbol: &str) -> Option<&'static Step<G>> {
         self.steps.iter().find(|s| s.symbols.contains(&symbol))
+    }
+}
+
+/// A ladder's step table as the `Ladder` trait reads it, whatever its launch type: the steps,
+/// and the block each kernel is launched with.
+pub trait Steps: Sync {
+    /// Every step, in order.
+    fn steps(&'static self) -> Vec<&'static StepInfo>;
+    /// The block kernel `symbol` is launched with and which others its code handles; `None`
+    /// when no step launches it.
+    fn launch_block(&'static self, symbol: &str) -> Option<BlockSize>;
+}
+
+impl<G: BlockThreads + Sync> Steps for StepTable<G> {
+    fn steps(&'static self) -> Vec<&'static StepInfo> {
+        StepTable::steps(self)
+    }
+    fn launch_block(&'static self, symbol: &str) -> Option<BlockSize> {
+        let s = self.step_of_symbol(symbol)?;
+        Some(BlockSize {
+            launch: s.grid.threads(),
+            accepts: s.accepts,
+        })
     }
 }
 
@@ -266,15 +312,18 @@ pub enum Ceiling {
     FmaTflops,
     /// cuBLAS SGEMM throughput.
     CublasSgemmTflops,
+    /// cuBLAS bf16 GEMM throughput (bf16 in, f32 accumulate and out: tensor cores).
+    CublasBf16Tflops,
 }
 
 impl Ceiling {
     /// Every ceiling, in the order reports list them.
-    pub const ALL: [Ceiling; 4] = [
+    pub const ALL: [Ceiling; 5] = [
         Ceiling::CopyGbps,
         Ceiling::ReadGbps,
         Ceiling::FmaTflops,
         Ceiling::CublasSgemmTflops,
+        Ceiling::CublasBf16Tflops,
     ];
     /// The key of this ceiling in the benchmark JSON's `ceilings` object.
     pub fn key(self) -> &'static str {
@@ -283,6 +332,7 @@ impl Ceiling {
             Ceiling::ReadGbps => "read_gbps",
             Ceiling::FmaTflops => "fma_tflops",
             Ceiling::CublasSgemmTflops => "cublas_sgemm_tflops",
+            Ceiling::CublasBf16Tflops => "cublas_bf16_tflops",
         }
     }
     /// What reports call it (`% of copy bandwidth`).
@@ -292,6 +342,7 @@ impl Ceiling {
             Ceiling::ReadGbps => "read bandwidth",
             Ceiling::FmaTflops => "FP32 FMA peak",
             Ceiling::CublasSgemmTflops => "cuBLAS SGEMM",
+            Ceiling::CublasBf16Tflops => "cuBLAS bf16 GEMM",
         }
     }
     /// A short name with its unit, for one-line summaries (`copy`, `GB/s`).
@@ -301,6 +352,7 @@ impl Ceiling {
             Ceiling::ReadGbps => ("read", "GB/s"),
             Ceiling::FmaTflops => ("FP32 FMA", "TFLOP/s"),
             Ceiling::CublasSgemmTflops => ("cuBLAS SGEMM", "TFLOP/s"),
+            Ceiling::CublasBf16Tflops => ("cuBLAS bf16", "TFLOP/s"),
         }
     }
     /// Whether throughput is measured in GB/s (else TFLOP/s).
@@ -342,8 +394,12 @@ pub trait Ladder: Sync {
     fn description(&self) -> &'static str {
         self.meta().description
     }
-    /// The steps, in order ([`StepTable::steps`]).
-    fn steps(&self) -> Vec<&'static StepInfo>;
+    /// The ladder's step table (kernels-gpu's `STEPS`, as a [`StepTable`]).
+    fn table(&self) -> &'static dyn Steps;
+    /// The steps, in order.
+    fn steps(&self) -> Vec<&'static StepInfo> {
+        self.table().steps()
+    }
     /// The element types of the steps, each once, in the order of the steps.
     fn dtypes(&self) -> Vec<DType> {
         let mut out = Vec::new();
@@ -392,7 +448,19 @@ pub trait Ladder: Sync {
     }
     /// Like [`Ladder::prepare`], with the given inputs (one per [`Ladder::input_specs`] entry,
     /// each of its shape, C order, as f32 values, rounded to `dtype`) instead of random ones.
+    /// An element type the ladder has no steps of is a usage error.
     fn prepare_from(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        dtype: DType,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        has_steps_of(self.name(), &self.dtypes(), dtype)?;
+        self.case(gpu, shape, dtype, inputs)
+    }
+    /// The case of [`Ladder::prepare_from`], for an element type the ladder has steps of.
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,
@@ -411,7 +479,9 @@ pub trait Ladder: Sync {
     /// The block kernel `symbol`, one of this ladder's entry points, is launched with, and
     /// which other blocks its code handles (`klab occupancy`'s default and check of
     /// `--block`). `None`: not one of this ladder's kernels.
-    fn launch_block(&self, symbol: &str) -> Option<BlockSize>;
+    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
+        self.table().launch_block(symbol)
+    }
     /// Baselines timed beside the steps (default: none).
     fn baselines(&self) -> &'static [BaselineInfo] {
         &[]
@@ -436,6 +506,19 @@ pub trait Ladder: Sync {
         }
         Ok(Shape(array_shape.to_vec()))
     }
+}
+
+/// A usage error unless `dtypes` (a ladder's) holds `dtype`.
+pub fn has_steps_of(ladder: &str, dtypes: &[DType], dtype: DType) -> Result<()> {
+    if dtypes.contains(&dtype) {
+        return Ok(());
+    }
+    let have: Vec<&str> = dtypes.iter().map(|d| d.name()).collect();
+    Err(Error::Usage(format!(
+        "{ladder} has no {} steps (its steps are {})",
+        dtype.name(),
+        have.join(", ")
+    )))
 }
 
 /// One input of a ladder's problem: its name (`x`) and array shape.

@@ -1,7 +1,58 @@
-//! The PTX module built by `build.rs` from `kernels-gpu`, embedded in the binary.
+//! The PTX modules built by `build.rs` from `kernels-gpu`, embedded in the binary: the base
+//! module ([`PTX`], for [`PTX_ARCH`]) with every kernel but the sm_90a ones, and the sm_90a
+//! module ([`PTX_SM90A`]) with the kernels declared `kernel! { #[arch(sm_90a)] ... }`. Each
+//! entry point is in exactly one of them; [`module_of`] says which.
 
-/// PTX of every kernel in `kernels-gpu`, compiled for [`PTX_ARCH`].
+use kernels_gpu::step::Arch;
+
+/// PTX of every kernel of the base module (all but the sm_90a ones), compiled for
+/// [`PTX_ARCH`].
 pub static PTX: &str = include_str!(concat!(env!("OUT_DIR"), "/kernels.ptx"));
+
+/// PTX of the sm_90a kernels (`-C target-cpu=sm_90a`, `.target sm_90a`, PTX ISA 8.0): loaded
+/// only on devices of compute capability 9.0.
+pub static PTX_SM90A: &str = include_str!(concat!(env!("OUT_DIR"), "/kernels_sm90a.ptx"));
+
+/// The PTX module of kernels of architecture `arch`.
+pub fn module(arch: Arch) -> &'static str {
+    match arch {
+        Arch::Sm80 => PTX,
+        Arch::Sm90a => PTX_SM90A,
+    }
+}
+
+/// The entry points of each embedded module, found once.
+fn module_entries() -> &'static [(Arch, std::collections::HashSet<&'static str>)] {
+    static ENTRIES: std::sync::OnceLock<Vec<(Arch, std::collections::HashSet<&'static str>)>> =
+        std::sync::OnceLock::new();
+    ENTRIES.get_or_init(|| {
+        Arch::ALL
+            .into_iter()
+            .map(|a| (a, entry_names(module(a)).into_iter().collect()))
+            .collect()
+    })
+}
+
+/// The architecture of the module that defines entry point `symbol`, if one does.
+pub fn module_of(symbol: &str) -> Option<Arch> {
+    module_entries()
+        .iter()
+        .find(|(_, e)| e.contains(symbol))
+        .map(|(a, _)| *a)
+}
+
+/// The PTX text of the module that defines entry point `symbol`, if one does.
+pub fn module_text_of(symbol: &str) -> Option<&'static str> {
+    module_of(symbol).map(module)
+}
+
+/// The entry points of both modules, base module first.
+pub fn all_entry_names() -> Vec<&'static str> {
+    Arch::ALL
+        .into_iter()
+        .flat_map(|a| entry_names(module(a)))
+        .collect()
+}
 
 /// The architecture the PTX targets (`KLAB_PTX_ARCH` at build time; default `sm_80`).
 pub const PTX_ARCH: &str = env!("KLAB_PTX_ARCH");
@@ -287,6 +338,23 @@ mod tests {
             "{k}"
         );
         assert!(!k.contains("DYN") && !k.contains("tile2"), "{k}");
+    }
+
+    #[test]
+    fn the_sm90a_module_is_for_sm_90a_with_ptx_isa_8_or_later() {
+        assert_eq!(target(PTX_SM90A), Some("sm_90a"));
+        let isa = isa_version(PTX_SM90A).expect(".version");
+        let major: u32 = isa.split('.').next().unwrap().parse().unwrap();
+        assert!(major >= 8, "sm_90a needs PTX ISA 8.0: {isa}");
+        assert!(!PTX_SM90A.contains(".extern .func"));
+        for e in entry_names(PTX_SM90A) {
+            assert!(!entry_names(PTX).contains(&e), "{e} is in both modules");
+            assert_eq!(module_of(e), Some(Arch::Sm90a));
+        }
+        for e in entry_names(PTX) {
+            assert_eq!(module_of(e), Some(Arch::Sm80));
+        }
+        assert_eq!(module_of("no_such_kernel"), None);
     }
 
     #[test]

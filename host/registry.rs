@@ -9,11 +9,10 @@
 
 use crate::error::{Error, Known, Result};
 pub use crate::ladder::{
-    Accepts, BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, DType, InputSpec, Ladder,
+    Accepts, Arch, BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, DType, InputSpec, Ladder,
     LadderMeta, Output, StepInfo, Target, Work, verify,
 };
 use kernels_gpu::emu::HostKernel;
-use std::sync::OnceLock;
 
 /// Every ladder, in teaching order.
 pub fn all_ladders() -> Vec<&'static dyn Ladder> {
@@ -36,37 +35,77 @@ pub fn all_steps() -> impl Iterator<Item = &'static StepInfo> {
     crate::ladders::ALL.iter().flat_map(|l| l.steps())
 }
 
-/// The kernels that are not ladder steps: the ceiling kernels the benchmark measures the
-/// hardware with (kernels-gpu/src/ceiling) and the device-API self-tests
-/// (kernels-gpu/src/selftest), as their host kernels (whose `symbol` is the PTX entry).
-pub fn aux_kernels() -> &'static [HostKernel] {
+/// The kernels that are not ladder steps, as (PTX entry point, the architecture of its module)
+/// and as their host kernels for the CPU emulator, in the same order: the ceiling kernels the
+/// benchmark measures the hardware with (kernels-gpu/src/ceiling) and the device-API
+/// self-tests (kernels-gpu/src/selftest).
+fn aux_tables() -> (&'static [(&'static str, Arch)], &'static [HostKernel]) {
     use kernels_gpu::ceiling as c;
     use kernels_gpu::selftest as t;
-    &[
-        c::ceiling_read_stream::EMULATED,
-        c::ceiling_fma_throughput::EMULATED,
-        t::selftest_warp::EMULATED,
-        t::selftest_atomics::EMULATED,
-        t::selftest_math::EMULATED,
-        t::selftest_smem_vec::EMULATED,
-        t::selftest_half_from_f32::EMULATED,
-        t::selftest_half_to_f32::EMULATED,
-        t::selftest_half_arith::EMULATED,
-        t::selftest_half_vec::EMULATED,
+    macro_rules! aux {
+        ($($m:ident :: $k:ident),+ $(,)?) => {{
+            static AUX: &[(&str, Arch)] = &[$(($m::$k::SYMBOL, $m::$k::ARCH)),+];
+            static EMULATED: &[HostKernel] = &[$($m::$k::EMULATED),+];
+            (AUX, EMULATED)
+        }};
+    }
+    aux![
+        c::ceiling_read_stream,
+        c::ceiling_fma_throughput,
+        t::selftest_warp,
+        t::selftest_atomics,
+        t::selftest_math,
+        t::selftest_smem_vec,
+        t::selftest_half_from_f32,
+        t::selftest_half_to_f32,
+        t::selftest_half_arith,
+        t::selftest_half_vec,
+        t::selftest_mma_bf16,
+        t::selftest_mma_f16,
+        t::selftest_ldmatrix,
+        t::selftest_cp_async,
+        t::selftest_tc_chain,
+        t::selftest_wgmma,
+        t::selftest_tma,
     ]
 }
 
-/// PTX entry points that are not ladder steps: the symbols of [`aux_kernels`].
-pub fn aux_symbols() -> &'static [&'static str] {
-    static SYMBOLS: OnceLock<Vec<&'static str>> = OnceLock::new();
-    SYMBOLS.get_or_init(|| aux_kernels().iter().map(|k| k.symbol).collect())
+/// PTX entry points that are not ladder steps, with the architecture of their module (see
+/// [`aux_tables`]).
+pub fn aux_kernels() -> &'static [(&'static str, Arch)] {
+    aux_tables().0
+}
+
+/// The host kernels of [`aux_kernels`], in its order.
+pub fn aux_emulated() -> &'static [HostKernel] {
+    aux_tables().1
+}
+
+/// The symbols of [`aux_kernels`].
+pub fn aux_symbols() -> impl Iterator<Item = &'static str> {
+    aux_kernels().iter().map(|(s, _)| *s)
 }
 
 /// Every registered PTX entry point: every step's, then [`aux_symbols`].
 pub fn all_symbols() -> impl Iterator<Item = &'static str> {
     all_steps()
         .flat_map(|s| s.symbols.iter().copied())
-        .chain(aux_symbols().iter().copied())
+        .chain(aux_symbols())
+}
+
+/// The registered entry points that must be in the PTX module of `arch`: the symbols of every
+/// step of that architecture, and the auxiliary kernels of that architecture.
+pub fn module_symbols(arch: Arch) -> Vec<&'static str> {
+    all_steps()
+        .filter(|s| s.arch == arch)
+        .flat_map(|s| s.symbols.iter().copied())
+        .chain(
+            aux_kernels()
+                .iter()
+                .filter(|(_, a)| *a == arch)
+                .map(|(s, _)| *s),
+        )
+        .collect()
 }
 
 /// The host kernel of every registered PTX entry point, in the order of [`all_symbols`]: what
@@ -74,7 +113,7 @@ pub fn all_symbols() -> impl Iterator<Item = &'static str> {
 pub fn emulated_kernels() -> impl Iterator<Item = &'static HostKernel> {
     all_steps()
         .flat_map(|s| s.emulated.iter())
-        .chain(aux_kernels().iter())
+        .chain(aux_emulated().iter())
 }
 
 /// The ladder of the given name.
@@ -141,13 +180,15 @@ pub fn find_ladder(name: &str) -> Result<&'static dyn Ladder> {
     })
 }
 
-/// One kernel's line in `klab list` and in error messages: handle, symbol, technique.
+/// One kernel's line in `klab list` and in error messages: handle, symbol, the architecture it
+/// needs, technique.
 pub fn kernel_line(s: &StepInfo) -> String {
     format!(
-        "  {:<18} {:<5} {:<40} {}",
+        "  {:<18} {:<5} {:<40} {:<6} {}",
         s.handle(),
         s.dtype.name(),
         s.symbol,
+        s.arch.name(),
         s.technique
     )
 }
@@ -222,11 +263,12 @@ mod tests {
                         .unwrap_or_else(|| panic!("{sym}: no launch block"));
                     assert!((1..=1024).contains(&b.launch), "{sym}: {b:?}");
                     assert_eq!(b.rejects(b.launch), None, "{sym}: {b:?}");
-                    if let Some((max, _)) = crate::ptx::launch_bounds(crate::ptx::PTX, sym) {
+                    let module = crate::ptx::module_text_of(sym).unwrap();
+                    if let Some((max, _)) = crate::ptx::launch_bounds(module, sym) {
                         assert!(b.launch <= max, "{sym}: {b:?} over .maxntid {max}");
                     }
                     // A kernel that never reads blockDim (%ntid) is written for one block.
-                    let text = crate::ptx::kernel_text(crate::ptx::PTX, sym).unwrap();
+                    let text = crate::ptx::kernel_text(module, sym).unwrap();
                     if !text.contains("%ntid") {
                         assert_eq!(b.accepts, Accepts::Exactly, "{sym} never reads %ntid");
                     }
@@ -270,9 +312,55 @@ mod tests {
     }
 
     #[test]
-    fn every_registered_symbol_is_in_the_embedded_ptx() {
-        let missing = crate::ptx::missing_entries(crate::ptx::PTX, all_symbols());
-        assert!(missing.is_empty(), "missing from the PTX: {missing:?}");
+    fn every_registered_symbol_is_in_the_embedded_ptx_module_of_its_arch() {
+        for arch in Arch::ALL {
+            let ptx = crate::ptx::module(arch);
+            let missing = crate::ptx::missing_entries(ptx, module_symbols(arch));
+            assert!(
+                missing.is_empty(),
+                "missing from the {} module: {missing:?}",
+                arch.name()
+            );
+        }
+        for sym in all_symbols() {
+            assert!(crate::ptx::module_of(sym).is_some(), "{sym} in no module");
+        }
+        for s in all_steps() {
+            for sym in s.symbols {
+                assert_eq!(
+                    crate::ptx::module_of(sym),
+                    Some(s.arch),
+                    "{sym}: step {} declares {}, the kernel is in the other module \
+                     (`kernel! {{ #[arch(sm_90a)] ... }}` and `step! {{ ..., arch: Sm90a }}` go together)",
+                    s.handle(),
+                    s.arch.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_step_says_on_which_devices_it_is_skipped() {
+        let s = all_steps().next().unwrap();
+        assert_eq!(s.arch, Arch::Sm80);
+        assert_eq!(s.unsupported_on((9, 0), "H200"), None);
+        assert_eq!(s.unsupported_on((8, 6), "A10"), None);
+        let line = s.unsupported_on((7, 5), "T4").unwrap();
+        assert!(
+            line.contains("needs sm_80") && line.contains("T4 is sm_75"),
+            "{line}"
+        );
+        let hopper = StepInfo {
+            arch: Arch::Sm90a,
+            ..*s
+        };
+        assert_eq!(hopper.unsupported_on((9, 0), "H100"), None);
+        for cc in [(8, 0), (10, 0), (12, 0)] {
+            let line = hopper.unsupported_on(cc, "GPU").unwrap();
+            assert!(line.contains("skipped: needs sm_90a"), "{line}");
+            assert_eq!(line.lines().count(), 1);
+        }
+        assert!(kernel_line(s).contains(" sm_80 "));
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub fn skip_reason(payload: &(dyn std::any::Any + Send)) -> Option<String> {
 pub fn skip_reason_in(text: &str) -> Option<String> {
     let marks = [
         "not emulated: ",
+        ": not emulated in block ",
         "NotEmulated(",
         "this Gpu is the CPU emulator",
         "emulated buffer has no CUDA",

@@ -89,7 +89,14 @@ fn the_embedded_ptx_has_every_registered_kernel_and_no_external_calls() {
         !ptx.contains(".extern .func"),
         "an external function survived (panic path?)"
     );
-    let missing = kernel_lab::ptx::missing_entries(ptx, kernel_lab::registry::all_symbols());
+    use kernel_lab::registry::{Arch, module_symbols};
+    let missing = kernel_lab::ptx::missing_entries(ptx, module_symbols(Arch::Sm80));
+    assert!(missing.is_empty(), "{missing:?}");
+    // The sm_90a module: its own kernels, for sm_90a, with no external calls either.
+    let sm90a = kernel_lab::ptx::PTX_SM90A;
+    assert_eq!(kernel_lab::ptx::target(sm90a), Some("sm_90a"));
+    assert!(!sm90a.contains(".extern .func"));
+    let missing = kernel_lab::ptx::missing_entries(sm90a, module_symbols(Arch::Sm90a));
     assert!(missing.is_empty(), "{missing:?}");
 }
 
@@ -158,6 +165,72 @@ fn the_half_precision_selftests_emit_the_promised_ptx() {
                 n >= at_least,
                 "{symbol}: {n} × `{i}`, promised {at_least}:\n{text}"
             );
+        }
+        assert!(
+            !text.contains(".local") && !text.contains("__local_depot"),
+            "{symbol} uses local memory:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn the_tensor_core_selftests_emit_exactly_the_promised_collectives() {
+    // Each call of the tensor-core API is one instruction in the PTX, never more: a warp-
+    // collective instruction copied into both arms of a branch (what LLVM did to the
+    // non-convergent `llvm.nvvm.mma` intrinsic) would show as an extra one here.
+    use kernels_gpu::selftest as st;
+    let exact: &[(&str, &[(&str, usize)])] = &[
+        (
+            st::selftest_mma_bf16::SYMBOL,
+            &[("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32", 1)],
+        ),
+        (
+            st::selftest_mma_f16::SYMBOL,
+            &[("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", 1)],
+        ),
+        (
+            st::selftest_ldmatrix::SYMBOL,
+            &[
+                ("ldmatrix.sync.aligned.m8n8.x1.shared.b16", 1),
+                ("ldmatrix.sync.aligned.m8n8.x2.shared.b16", 1),
+                ("ldmatrix.sync.aligned.m8n8.x4.shared.b16", 1),
+                ("ldmatrix.sync.aligned.m8n8.x1.trans.shared.b16", 1),
+                ("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16", 1),
+                ("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16", 1),
+            ],
+        ),
+        (
+            st::selftest_cp_async::SYMBOL,
+            &[
+                ("cp.async.ca.shared.global", 4),
+                ("cp.async.cg.shared.global", 2),
+                ("cp.async.commit_group;", 2),
+                ("cp.async.wait_group", 2),
+            ],
+        ),
+        (
+            st::selftest_tc_chain::SYMBOL,
+            &[
+                ("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32", 32),
+                ("ldmatrix.sync.aligned.m8n8.x4.shared.b16", 4),
+                ("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16", 16),
+                ("cp.async.cg.shared.global", 20),
+            ],
+        ),
+    ];
+    for (symbol, instructions) in exact {
+        let text = kernel_lab::ptx::kernel_text(kernel_lab::ptx::PTX, symbol)
+            .unwrap_or_else(|| panic!("{symbol} is not in the PTX"));
+        for &(i, want) in *instructions {
+            let n = text
+                .lines()
+                .filter(|l| {
+                    let l = l.trim_start();
+                    l.starts_with(i) && l[i.len()..].starts_with([' ', '\t', ';'])
+                        || (i.ends_with(';') && l == i)
+                })
+                .count();
+            assert_eq!(n, want, "{symbol}: {n} × `{i}`, promised {want}:\n{text}");
         }
         assert!(
             !text.contains(".local") && !text.contains("__local_depot"),

@@ -141,6 +141,14 @@ fn a_folder_baseline_is_the_newest_run_on_the_same_device() {
         &[("k1", "64", 0.1)],
     );
     std::fs::write(results.join("notes.json"), "{}").unwrap();
+    // A newer run of another kernel only: k1 still comes from a-new.
+    run_json_on(
+        &results,
+        "a-partial.json",
+        "GPU A",
+        "2026-11-25T00:00:00Z",
+        &[("k2", "64", 9.0)],
+    );
     let new = run_json_on(
         dir.path(),
         "new.json",
@@ -150,7 +158,8 @@ fn a_folder_baseline_is_the_newest_run_on_the_same_device() {
     );
     let (code, out, err) = klab(&["compare".as_ref(), results.as_os_str(), new.as_os_str()]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("a-new.json"), "{out}");
+    assert!(out.contains("a-partial.json"), "{out}");
+    assert!(!out.contains("SLOWER"), "{out}");
     let slow = run_json_on(
         dir.path(),
         "slow.json",

@@ -13,6 +13,7 @@
 //! Without the tools the tests fail with the install hint, unless
 //! `KLAB_ALLOW_NO_CUDA_TOOLS=1` (then they print a skip line and pass).
 
+use kernel_lab::registry::Arch;
 use kernel_lab::tools::discover::{self, Tool};
 use kernel_lab::tools::summary::Summary;
 use kernel_lab::tools::{diff, ptxas, sass};
@@ -63,7 +64,7 @@ fn embedded_ptx_assembles_for_every_supported_arch() {
                 .unwrap_or_else(|e| panic!("{arch}: {e}\nptxas said:\n{}", a.log));
             assert!(r.registers > 0, "{arch}: {symbol}: {r:?}");
         }
-        for symbol in registry::all_symbols() {
+        for symbol in registry::module_symbols(Arch::Sm80) {
             a.resources_of(symbol).unwrap();
         }
     }
@@ -204,6 +205,120 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert!(s.mix.get("FFMA") >= 1, "saxpy must use FFMA:\n{s}");
         assert_eq!(s.spill_stores, 0, "{s}");
         assert_eq!(s.mix.get("LDL") + s.mix.get("STL"), 0, "{s}");
+    }
+    // bias_gelu/4 (bf16): x and y move as 8 halves per 128-bit access (x on the non-coherent
+    // path), the bias as 16-bit loads; f32 math with MUFU.TANH, rounded by F2FP.BF16 packs; 32
+    // registers (8 blocks of 256 threads per SM, the launch's), nothing spilled.
+    let k = sass::kernel_sass("bias_gelu_s04_bf16_fused_vectorized", SNAPSHOT_ARCH).unwrap();
+    let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+    let count = |op: &str| ops.iter().filter(|o| *o == op).count();
+    let b = Summary::of(&k);
+    assert!(
+        count("LDG.E.128.CONSTANT") >= 2 && count("STG.E.128") >= 2,
+        "{b}"
+    );
+    assert!(count("LDG.E.U16.CONSTANT") >= 8, "{b}");
+    assert!(
+        count("MUFU.TANH") >= 16 && count("F2FP.BF16.F32.PACK_AB") >= 8,
+        "{b}"
+    );
+    assert!(b.registers <= 32, "{b}");
+    assert_eq!(b.spill_stores + b.stack_frame, 0, "{b}");
+    assert_eq!(
+        b.mix.get("LDL") + b.mix.get("STL") + b.mix.get("LD") + b.mix.get("ST"),
+        0,
+        "{b}"
+    );
+    // The top bf16 steps, on both architectures: every vector access 128-bit (8 halves), no
+    // local memory. saxpy/4: x read-only (`LDG.E.128.CONSTANT`) and y coherent, 8 f32 FFMA and
+    // 4 packed roundings to bf16 per vector (`F2FP.BF16…PACK_AB`). transpose/6: 8 × 128-bit
+    // global loads and stores, 8 × 128-bit shared stores and loads, the register transpose's
+    // 32 `PRMT`, one barrier.
+    for arch in ARCHES {
+        let of = |symbol: &str| {
+            let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+            let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+            (Summary::of(&k), ops)
+        };
+        let count = |ops: &[String], base: &str, mods: &[&str]| {
+            ops.iter()
+                .filter(|o| {
+                    let mut parts = o.split('.');
+                    parts.next() == Some(base) && {
+                        let m: Vec<&str> = parts.collect();
+                        mods.iter().all(|x| m.contains(x))
+                    }
+                })
+                .count()
+        };
+        let (s, ops) = of(kernels_gpu::saxpy::saxpy_s04_bf16_vectorized::SYMBOL);
+        assert_eq!(count(&ops, "LDG", &["128", "CONSTANT"]), 1, "{arch}: {s}");
+        assert_eq!(s.mix.get("LDG.128"), 2, "{arch}: x and y, 128-bit:\n{s}");
+        assert_eq!(s.mix.get("STG.128"), 1, "{arch}: {s}");
+        assert!(s.mix.get("FFMA") >= 8, "{arch}: {s}");
+        assert!(
+            count(&ops, "F2FP", &["BF16", "PACK_AB"]) >= 4,
+            "{arch}: {ops:?}"
+        );
+        assert_eq!(s.stack_frame + s.spill_stores, 0, "{arch}: {s}");
+        assert_eq!(s.mix.get("LDL") + s.mix.get("STL"), 0, "{arch}: {s}");
+
+        let (t, ops) = of(kernels_gpu::transpose::transpose_s06_bf16_smem_vectorized::SYMBOL);
+        assert_eq!(count(&ops, "LDG", &["128", "CONSTANT"]), 8, "{arch}: {t}");
+        assert_eq!(t.mix.get("STG.128"), 8, "{arch}: {t}");
+        assert_eq!(t.mix.get("STS.128"), 8, "{arch}: {t}");
+        assert_eq!(t.mix.get("LDS.128"), 8, "{arch}: {t}");
+        assert_eq!(count(&ops, "PRMT", &[]), 32, "{arch}: {ops:?}");
+        assert_eq!(t.mix.get("BAR"), 1, "{arch}: one barrier:\n{t}");
+        assert_eq!(t.mix.get("LD") + t.mix.get("ST"), 0, "{arch}: {t}");
+        assert_eq!(t.stack_frame + t.spill_stores, 0, "{arch}: {t}");
+        assert_eq!(t.mix.get("LDL") + t.mix.get("STL"), 0, "{arch}: {t}");
+    }
+    // The bf16 reductions: the input in 128-bit loads of 8 (four in the main loop, one in the
+    // remainder loop), the unaligned head and tail as 16-bit scalars, f32 adds (a tree of 8
+    // per vector), no generic or local memory. Step 9 adds step 8's single-pass finish: one
+    // 32-bit `ld.global.cg` of the partials, one atomic, three barriers.
+    for s in [
+        "reduce_sum_s09_bf16_single_pass",
+        "row_sum_s04_bf16_block_per_row",
+    ] {
+        let r = summary(s);
+        assert_eq!(r.mix.get("LDG.128"), 5, "{r}");
+        assert_eq!(r.mix.get("LDG.16"), 2, "{r}");
+        assert!(r.mix.get("FADD") >= 4 * 8, "{r}");
+        assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{r}");
+        assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{r}");
+        assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{r}");
+    }
+    let r = summary("reduce_sum_s09_bf16_single_pass");
+    assert_eq!(r.mix.get("LDG.32"), 1, "{r}");
+    assert_eq!((r.mix.get("BAR"), r.mix.get("ATOMG")), (3, 1), "{r}");
+    // Four loads in flight: ptxas issues the main loop's four `LDG.E.128` before the first
+    // add consumes one (without step 9's launch bounds it issued two, widened the first, and
+    // only then the other two).
+    for arch in ARCHES {
+        for s in [
+            "reduce_sum_s09_bf16_single_pass",
+            "row_sum_s04_bf16_block_per_row",
+        ] {
+            let k = sass::kernel_sass(s, arch).unwrap();
+            let ins = k.instructions();
+            let wide = |i: &&kernel_lab::tools::sass::Instr| {
+                i.base() == "LDG" && i.opcode.split('.').any(|m| m == "128")
+            };
+            let first = ins.iter().position(|i| wide(&i)).expect("a 128-bit load");
+            let loop_body = &ins[first..];
+            let fourth = loop_body.iter().filter(wide).nth(3).map(|i| i.offset);
+            let first_add = loop_body
+                .iter()
+                .find(|i| i.base() == "FADD")
+                .map(|i| i.offset);
+            assert!(
+                fourth.is_some() && fourth < first_add,
+                "{s} ({arch}): the fourth 128-bit load (at {fourth:x?}) comes after the first \
+                 FADD (at {first_add:x?})"
+            );
+        }
     }
 }
 
@@ -425,6 +540,186 @@ fn half_precision_selftests_use_the_half_instructions() {
         assert!(
             wide("LDS", false) >= 2 && wide("STS", false) >= 2,
             "{arch}: {vec:?}"
+        );
+    }
+}
+
+#[test]
+fn tensor_core_kernels_use_the_instructions_their_technique_promises() {
+    // The bf16 GEMM steps and the tensor-core self-tests, on both architectures: every step's
+    // mma is HMMA.16816.F32.BF16 (the f16 self-test's HMMA.16816.F32); ldmatrix is LDSM (steps
+    // 2-4), cp.async LDGSTS (steps 3-4); and no step has a stack frame, spills or local memory
+    // (128 accumulators per thread in step 4 must stay in registers).
+    if !tools_or_skip("tensor_core_kernels_use_the_instructions_their_technique_promises") {
+        return;
+    }
+    use kernels_gpu::gemm_bf16 as g;
+    use kernels_gpu::selftest as st;
+    let promises: &[(&str, &[&str])] = &[
+        (g::gemm_bf16_s01_mma_naive::SYMBOL, &["HMMA.16816.F32.BF16"]),
+        (
+            g::gemm_bf16_s02_smem_ldmatrix::SYMBOL,
+            &["HMMA.16816.F32.BF16", "LDSM.16.M88.4", "LDSM.16.MT88.4"],
+        ),
+        (
+            g::gemm_bf16_s03_cp_async::SYMBOL,
+            &[
+                "HMMA.16816.F32.BF16",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88.4",
+                "LDGSTS",
+                "DEPBAR",
+            ],
+        ),
+        (
+            g::gemm_bf16_s04_swizzled_warptile::SYMBOL,
+            &[
+                "HMMA.16816.F32.BF16",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88.4",
+                "LDGSTS",
+                "DEPBAR",
+            ],
+        ),
+        (st::selftest_mma_bf16::SYMBOL, &["HMMA.16816.F32.BF16"]),
+        (st::selftest_mma_f16::SYMBOL, &["HMMA.16816.F32"]),
+        (
+            st::selftest_ldmatrix::SYMBOL,
+            &[
+                "LDSM.16.M88",
+                "LDSM.16.M88.2",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88",
+                "LDSM.16.MT88.2",
+                "LDSM.16.MT88.4",
+            ],
+        ),
+        (
+            st::selftest_cp_async::SYMBOL,
+            &["LDGSTS", "LDGDEPBAR", "DEPBAR"],
+        ),
+        (
+            st::selftest_tc_chain::SYMBOL,
+            &[
+                "HMMA.16816.F32.BF16",
+                "LDSM.16.M88.4",
+                "LDSM.16.MT88.4",
+                "LDGSTS",
+            ],
+        ),
+    ];
+    for arch in ARCHES {
+        for (symbol, wanted) in promises {
+            let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+            let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+            for w in *wanted {
+                // An exact opcode, or (for LDGSTS / DEPBAR, whose modifiers vary) its family.
+                let n = ops
+                    .iter()
+                    .filter(|o| *o == w || (!w.contains('.') && o.split('.').next() == Some(w)))
+                    .count();
+                assert!(n > 0, "{symbol} ({arch}) has no {w}:\n{}", Summary::of(&k));
+            }
+            let r = &k.resources;
+            assert_eq!(
+                (r.stack_frame, r.spill_stores, r.spill_loads),
+                (0, 0, 0),
+                "{symbol} ({arch}): stack or spills: {r:?}"
+            );
+            let local = ops
+                .iter()
+                .filter(|o| o.starts_with("LDL") || o.starts_with("STL"))
+                .count();
+            assert_eq!(local, 0, "{symbol} ({arch}) uses local memory");
+            let text = ptx::kernel_text(ptx::PTX, symbol).unwrap_or_default();
+            assert!(
+                !text.contains("__local_depot"),
+                "{symbol}: a local depot in its PTX"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
+    // The second module (kernels_sm90a.ptx, `.target sm_90a`) assembles for sm_90a with every
+    // kernel registered for it; each kernel assembled alone has the module's resources; the
+    // wgmma kernels issue HGMMA.64x256x16.F32.BF16 (B transposed: `tnspB`) after a
+    // WARPGROUP.ARRIVE, the TMA kernels UTMALDG.2D and mbarrier SYNCS, step 6 both
+    // setmaxnreg (USETMAXREG); none has a stack frame, spills or local memory.
+    if !tools_or_skip("the_sm90a_module_assembles_and_its_kernels_use_wgmma") {
+        return;
+    }
+    let arch = Arch::Sm90a.name();
+    let module = ptxas::embedded_module(Arch::Sm90a, arch).unwrap_or_else(|e| panic!("{e}"));
+    let entries = ptx::entry_names(ptx::PTX_SM90A);
+    for symbol in registry::module_symbols(Arch::Sm90a) {
+        assert!(
+            entries.contains(&symbol),
+            "{symbol} is not in the sm_90a module"
+        );
+    }
+    assert!(!entries.is_empty(), "the sm_90a module has no kernels");
+    for symbol in entries {
+        let r = module.resources_of(symbol).unwrap();
+        let alone = ptxas::kernel(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            alone.resources_of(symbol).unwrap(),
+            r,
+            "{symbol}: alone vs module"
+        );
+        assert_eq!(
+            (r.stack_frame, r.spill_stores, r.spill_loads),
+            (0, 0, 0),
+            "{symbol}: stack or spills: {r:?}"
+        );
+        let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+        let lines = k.lines.join("\n");
+        use kernels_gpu::gemm_bf16 as g;
+        use kernels_gpu::selftest as st;
+        let wgmma = [
+            g::gemm_bf16_s05_wgmma::SYMBOL,
+            g::gemm_bf16_s06_tma_warpspecialized::SYMBOL,
+            st::selftest_wgmma::SYMBOL,
+        ];
+        let tma = [
+            g::gemm_bf16_s06_tma_warpspecialized::SYMBOL,
+            st::selftest_tma::SYMBOL,
+        ];
+        let mut promised: Vec<&str> = Vec::new();
+        if wgmma.contains(&symbol) {
+            promised.extend(["HGMMA.64x256x16.F32.BF16", ".tnspB", "WARPGROUP.ARRIVE"]);
+        }
+        if tma.contains(&symbol) {
+            promised.extend([
+                "UTMALDG.2D",
+                "SYNCS.PHASECHK.TRANS64.TRYWAIT",
+                "SYNCS.ARRIVE.TRANS64",
+            ]);
+        }
+        if symbol == g::gemm_bf16_s06_tma_warpspecialized::SYMBOL {
+            // setmaxnreg took effect (ptxas knew the entry count from the launch bounds).
+            promised.extend([
+                "USETMAXREG.DEALLOC.CTAPOOL 0x28",
+                "USETMAXREG.TRY_ALLOC.CTAPOOL",
+            ]);
+        }
+        assert!(
+            !promised.is_empty(),
+            "{symbol}: no SASS promise recorded for this kernel"
+        );
+        for want in promised {
+            assert!(
+                lines.contains(want),
+                "{symbol}: no {want}:\n{}",
+                Summary::of(&k)
+            );
+        }
+        let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+        assert!(
+            !ops.iter()
+                .any(|o| o.starts_with("LDL") || o.starts_with("STL")),
+            "{symbol} uses local memory"
         );
     }
 }

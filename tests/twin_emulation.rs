@@ -1,8 +1,14 @@
-//! The GEMM CUDA C++ twin's algorithm, emulated on the CPU (no GPU needed): compiles
-//! `tests/emu/gemm_twin_harness.cpp` with the twin source and every step-9 variant, and runs it
-//! (one `std::thread` per CUDA thread, `std::barrier` for `__syncthreads`). Rust steps 8/9
-//! implement the same tile algebra line by line, so this catches mapping, edge and barrier
-//! mistakes in the design before any GPU run. Skips (with one line) without `g++`.
+//! CUDA C++ twins' algorithms, emulated on the CPU (no GPU needed), each with its harness in
+//! `tests/emu/`: the GEMM twin (`gemm_twin_harness.cpp`, with every step-9 variant), the bf16
+//! bias-GELU twin (`bias_gelu_twin_harness.cpp`, every thread of the launch in turn on awkward
+//! shapes and misalignments), the bf16 reduce_sum twin (`reduce_bf16_twin_harness.cpp`), the
+//! bf16 row_sum twin (`row_sum_bf16_twin_harness.cpp`, one block per row on awkward shapes and
+//! unaligned rows) and the half-precision twins of transpose/6 and saxpy/4–5
+//! (`half_twins_harness.cpp`), with one `std::thread` per CUDA thread and `std::barrier` for
+//! `__syncthreads` where a barrier matters. The Rust steps implement the same index algebra line
+//! by line, so this catches mapping, edge and barrier mistakes in the design before any GPU run
+//! — including paths the GPU tests' aligned buffers never take (misaligned bases). Each skips
+//! (with one line) without `g++`.
 
 use kernels_gpu::gemm::S09_VARIANTS;
 use std::process::Command;
@@ -38,11 +44,225 @@ fn gemm_twin_is_correct_in_cpu_emulation() {
         })
         .collect();
     std::fs::write(dir.path().join("variants.inc"), variants).unwrap();
+    let Some(exe) = compile(
+        "gemm_twin_is_correct_in_cpu_emulation",
+        dir.path(),
+        &format!("{root}/tests/emu/gemm_twin_harness.cpp"),
+    ) else {
+        return;
+    };
+    let run = Command::new(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}");
+}
+
+/// Compiles `harness` with g++ (C++20, the folder `dir` on the include path, where the test
+/// wrote the twin as `twin.inc`); `None` (after a skip line) when g++ has no `<barrier>`.
+fn compile(test: &str, dir: &std::path::Path, harness: &str) -> Option<std::path::PathBuf> {
+    let exe = dir.join("emu");
+    let out = Command::new("g++")
+        .args([
+            "-std=c++20",
+            "-O1",
+            "-fno-strict-aliasing",
+            "-pthread",
+            "-w",
+            "-I",
+        ])
+        .arg(dir)
+        .arg(harness)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        if err.contains("barrier") && err.contains("No such file") {
+            eprintln!("{test}: skipped: g++ without C++20 <barrier>");
+            return None;
+        }
+        panic!("compiling the twin emulation failed:\n{err}");
+    }
+    Some(exe)
+}
+
+/// The bf16 sum twin's algorithm (reduce_sum/9's, line by line), emulated on the CPU:
+/// `tests/emu/reduce_bf16_twin_harness.cpp` with the twin source, less its `cuda_bf16.h`
+/// include (the harness defines the bf16 type and conversions). Exact sums of small integers
+/// at awkward sizes with every unaligned head, small grids (grid-stride and remainder loops),
+/// the last-block finish and counter reset, NaN and +inf anywhere. Skips without `g++`.
+#[test]
+fn reduce_bf16_twin_is_correct_in_cpu_emulation() {
+    emulate_bf16_twin(
+        "reduce_bf16_twin_is_correct_in_cpu_emulation",
+        "reduce_bf16.cu",
+        "reduce_bf16_twin_harness.cpp",
+    );
+}
+
+/// row_sum's bf16 twin (row_sum/4's algorithm, line by line), emulated on the CPU:
+/// `tests/emu/row_sum_bf16_twin_harness.cpp` with the twin source, less its `cuda_bf16.h`
+/// include. Exact row sums of small integers on the awkward 2-D shapes and more (odd `cols`,
+/// so row starts at every misalignment; rows shorter than a vector; long rows with small
+/// blocks through the four-load loop and its remainder), every load 16-byte aligned and inside
+/// its row, nothing written past the last row, NaN and +inf confined to their row. Skips
+/// without `g++`.
+#[test]
+fn row_sum_bf16_twin_is_correct_in_cpu_emulation() {
+    if let Some(stdout) = emulate_bf16_twin(
+        "row_sum_bf16_twin_is_correct_in_cpu_emulation",
+        "row_sum_bf16.cu",
+        "row_sum_bf16_twin_harness.cpp",
+    ) {
+        assert!(stdout.contains(", 0 failures"), "{stdout}");
+    }
+}
+
+#[test]
+fn bias_gelu_bf16_twin_is_correct_in_cpu_emulation() {
+    if Command::new("g++").arg("--version").output().is_err() {
+        eprintln!("bias_gelu_bf16_twin_is_correct_in_cpu_emulation: skipped: no g++");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let Ok(twin) = std::fs::read_to_string(format!("{root}/host/ladders/twins/bias_gelu.cu"))
+    else {
+        eprintln!(
+            "bias_gelu_bf16_twin_is_correct_in_cpu_emulation: skipped: no source checkout at {root}"
+        );
+        return;
+    };
+    // The CPU has neither the CUDA header nor PTX: the harness defines the bf16 types, and the
+    // GELU's tanh.approx.f32 becomes std::tanh (the harness's expected values use it too).
+    let header = "#include <cuda_bf16.h>";
+    let tanh = r#"asm("tanh.approx.f32 %0, %1;" : "=f"(r) : "f"(x));"#;
+    assert!(
+        twin.contains(header) && twin.contains(tanh),
+        "the twin's header line or tanh asm changed"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let source = twin.replace(header, "").replace(tanh, "r = std::tanh(x);");
+    std::fs::write(dir.path().join("twin.inc"), source).unwrap();
     let exe = dir.path().join("emu");
+    let out = Command::new("g++")
+        .args(["-std=c++17", "-O1", "-fno-strict-aliasing", "-w", "-I"])
+        .arg(dir.path())
+        .arg(format!("{root}/tests/emu/bias_gelu_twin_harness.cpp"))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "compiling the twin emulation failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = Command::new(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}");
+    assert!(stdout.contains(", 0 failures"), "{stdout}");
+}
+
+#[test]
+fn half_precision_twins_are_correct_in_cpu_emulation() {
+    let name = "half_precision_twins_are_correct_in_cpu_emulation";
+    if Command::new("g++").arg("--version").output().is_err() {
+        eprintln!("{name}: skipped: no g++");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |file: &str| std::fs::read_to_string(format!("{root}/host/ladders/twins/{file}"));
+    let (Ok(transpose), Ok(saxpy)) = (read("transpose_bf16.cu"), read("saxpy_half.cu")) else {
+        eprintln!("{name}: skipped: no source checkout at {root}");
+        return;
+    };
+    // The harness stands in for the CUDA headers.
+    let dir = tempfile::tempdir().unwrap();
+    for (file, src, headers) in [
+        (
+            "transpose_bf16.inc",
+            &transpose,
+            &["#include <cuda_bf16.h>"][..],
+        ),
+        (
+            "saxpy_half.inc",
+            &saxpy,
+            &["#include <cuda_bf16.h>", "#include <cuda_fp16.h>"][..],
+        ),
+    ] {
+        let mut text = src.clone();
+        for h in headers {
+            assert!(text.contains(h), "{file}: the twin no longer has `{h}`");
+            text = text.replace(h, "");
+        }
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let exe = dir.path().join("emu");
+    let out = Command::new("g++")
+        .args([
+            "-std=c++20",
+            "-O1",
+            "-fno-strict-aliasing",
+            "-pthread",
+            "-w",
+            "-I",
+        ])
+        .arg(dir.path())
+        .arg(format!("{root}/tests/emu/half_twins_harness.cpp"))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        if err.contains("barrier") && err.contains("No such file") {
+            eprintln!("{name}: skipped: g++ without C++20 <barrier>");
+            return;
+        }
+        panic!("compiling the twin emulation failed:\n{err}");
+    }
+    let run = Command::new(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}");
+}
+
+/// The bf16 GEMM twin (gemm_bf16/4 line by line) in CPU emulation, with its PTX primitives
+/// (cp.async, ldmatrix, mma, st.shared) emulated from the PTX ISA
+/// (`tests/emu/gemm_bf16_twin_harness.cpp`): once with copies landing as late as the
+/// `wait_group`s allow, once with copies landing at issue. Skips (with one line) without `g++`.
+#[test]
+fn gemm_bf16_twin_is_correct_in_cpu_emulation() {
+    if Command::new("g++").arg("--version").output().is_err() {
+        eprintln!("gemm_bf16_twin_is_correct_in_cpu_emulation: skipped: no g++");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let Ok(twin) = std::fs::read_to_string(format!("{root}/host/ladders/twins/gemm_bf16.cu"))
+    else {
+        eprintln!(
+            "gemm_bf16_twin_is_correct_in_cpu_emulation: skipped: no source checkout at {root}"
+        );
+        return;
+    };
+    let (begin, end) = ("// klab:ptx-primitives begin", "// klab:ptx-primitives end");
+    let (Some(b), Some(e)) = (twin.find(begin), twin.find(end)) else {
+        panic!("the twin's `{begin}` / `{end}` markers are gone");
+    };
+    let shared = "extern __shared__ __align__(16) unsigned char klab_twin_bf16_smem[];";
+    assert!(
+        twin.contains(shared),
+        "the twin's shared-memory declaration changed"
+    );
+    let body = format!("{}{}", &twin[..b], &twin[e + end.len()..])
+        .replace(shared, "")
+        .replace("#include <cuda_bf16.h>", "");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("twin.inc"), body).unwrap();
+    let exe = dir.path().join("emu_bf16");
     let out = Command::new("g++")
         .args(["-std=c++20", "-O1", "-pthread", "-w", "-I"])
         .arg(dir.path())
-        .arg(format!("{root}/tests/emu/gemm_twin_harness.cpp"))
+        .arg(format!("{root}/tests/emu/gemm_bf16_twin_harness.cpp"))
         .arg("-o")
         .arg(&exe)
         .output()
@@ -51,13 +271,42 @@ fn gemm_twin_is_correct_in_cpu_emulation() {
         let err = String::from_utf8_lossy(&out.stderr);
         if err.contains("barrier") && err.contains("No such file") {
             eprintln!(
-                "gemm_twin_is_correct_in_cpu_emulation: skipped: g++ without C++20 <barrier>"
+                "gemm_bf16_twin_is_correct_in_cpu_emulation: skipped: g++ without C++20 <barrier>"
             );
             return;
         }
-        panic!("compiling the twin emulation failed:\n{err}");
+        panic!("compiling the bf16 twin emulation failed:\n{err}");
     }
+    for early in ["0", "1"] {
+        let run = Command::new(&exe)
+            .env("KLAB_EMU_EARLY", early)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(run.status.success(), "KLAB_EMU_EARLY={early}:\n{stdout}");
+    }
+}
+
+/// Compiles the bf16 twin `twin` (host/ladders/twins), less its `cuda_bf16.h` include (the
+/// harness defines the bf16 type), into the harness `harness` (tests/emu) and runs it, asserting
+/// that it succeeds; its output, or `None` after one skip line (no g++, no checkout, no C++20).
+fn emulate_bf16_twin(test: &str, twin: &str, harness: &str) -> Option<String> {
+    if Command::new("g++").arg("--version").output().is_err() {
+        eprintln!("{test}: skipped: no g++");
+        return None;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let Ok(source) = std::fs::read_to_string(format!("{root}/host/ladders/twins/{twin}")) else {
+        eprintln!("{test}: skipped: no source checkout at {root}");
+        return None;
+    };
+    let include = "#include <cuda_bf16.h>";
+    assert!(source.contains(include), "the twin's include changed");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("twin.inc"), source.replace(include, "")).unwrap();
+    let exe = compile(test, dir.path(), &format!("{root}/tests/emu/{harness}"))?;
     let run = Command::new(&exe).output().unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(run.status.success(), "{stdout}");
+    Some(stdout)
 }

@@ -4,5 +4,5 @@
 pub mod cublas;
 pub mod twin;
 
-pub use cublas::Sgemm;
+pub use cublas::{GemmBf16Blas, Sgemm};
 pub use twin::Twin;

@@ -1,10 +1,11 @@
 //! The hardware ceilings, measured in the same run as the kernels they rate (docs/architecture.md §7:
 //! absolute numbers drift between machines, ratios do not): device-to-device copy bandwidth,
-//! read-only streaming bandwidth, FP32 FMA throughput, and cuBLAS SGEMM at 4096³.
+//! read-only streaming bandwidth, FP32 FMA throughput, cuBLAS SGEMM at 4096³, and cuBLAS's
+//! bf16 GEMM (tensor cores) at 4096³.
 //! A ceiling that cannot be measured (no cuBLAS, say) is `None` plus a note, not a failure.
 
 use super::{L2Flush, Stats, TimingOptions, time_fn};
-use crate::baselines::Sgemm;
+use crate::baselines::{GemmBf16Blas, Sgemm};
 use crate::error::{DriverContext, Result};
 use crate::inputs;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -25,6 +26,10 @@ pub struct Ceilings {
     pub fma_tflops: Option<f64>,
     /// cuBLAS SGEMM, FP32 (TF32 off), at [`SGEMM_N`]³ (TFLOP/s).
     pub cublas_sgemm_tflops: Option<f64>,
+    /// cuBLAS `cublasGemmEx` with bf16 inputs, f32 output and compute, at [`SGEMM_N`]³
+    /// (TFLOP/s); absent from runs before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cublas_bf16_tflops: Option<f64>,
     /// Why a ceiling is missing, one line each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -65,10 +70,12 @@ impl Ceilings {
         let read = take("read_gbps", read_gbps(gpu, opts, flush));
         let fma = take("fma_tflops", fma_tflops(gpu, opts));
         let sgemm = take("cublas_sgemm_tflops", cublas_sgemm_tflops(gpu, opts));
+        let bf16 = take("cublas_bf16_tflops", cublas_bf16_tflops(gpu, opts));
         c.copy_gbps = copy;
         c.read_gbps = read;
         c.fma_tflops = fma;
         c.cublas_sgemm_tflops = sgemm;
+        c.cublas_bf16_tflops = bf16;
         c
     }
 
@@ -80,6 +87,7 @@ impl Ceilings {
             ReadGbps => self.read_gbps,
             FmaTflops => self.fma_tflops,
             CublasSgemmTflops => self.cublas_sgemm_tflops,
+            CublasBf16Tflops => self.cublas_bf16_tflops,
         }
     }
 }
@@ -154,6 +162,29 @@ pub fn cublas_sgemm_tflops(gpu: &Gpu, opts: &TimingOptions) -> Result<f64> {
     };
     let s = time_fn(gpu, &opts, None, no_reset, || {
         blas.run(n, n, n, 1.0, &a, &b, 0.0, &mut c)
+    })?;
+    Ok(tflops(2.0 * (n as f64).powi(3), s.median_ms))
+}
+
+/// cuBLAS bf16 GEMM (bf16 `A`, `B`; f32 `C` and accumulation) at [`SGEMM_N`]³: `2·N³` FLOPs.
+pub fn cublas_bf16_tflops(gpu: &Gpu, opts: &TimingOptions) -> Result<f64> {
+    let n = SGEMM_N;
+    let blas = GemmBf16Blas::new(gpu)?;
+    let half = |seed| -> Vec<half::bf16> {
+        inputs::uniform(n * n, seed, -1.0, 1.0)
+            .into_iter()
+            .map(half::bf16::from_f32)
+            .collect()
+    };
+    let a = DeviceBuffer::from_host(gpu, &half(13))?;
+    let b = DeviceBuffer::from_host(gpu, &half(14))?;
+    let mut c = DeviceBuffer::<f32>::zeros(gpu, n * n)?;
+    let opts = TimingOptions {
+        flush_l2: false,
+        ..*opts
+    };
+    let s = time_fn(gpu, &opts, None, no_reset, || {
+        blas.run((n, n, n), 1.0, &a, &b, 0.0, &mut c)
     })?;
     Ok(tflops(2.0 * (n as f64).powi(3), s.median_ms))
 }

@@ -54,8 +54,12 @@ fn cells(r: &ResultRow) -> Vec<String> {
 
 fn ceilings_line(rep: &BenchReport) -> String {
     let c = &rep.ceilings;
+    let bf16 = c
+        .cublas_bf16_tflops
+        .map(|v| format!(", cuBLAS bf16 {v:.1} TFLOP/s"))
+        .unwrap_or_default();
     format!(
-        "ceilings: copy {} GB/s, read {} GB/s, FP32 FMA {} TFLOP/s, cuBLAS SGEMM {} TFLOP/s",
+        "ceilings: copy {} GB/s, read {} GB/s, FP32 FMA {} TFLOP/s, cuBLAS SGEMM {} TFLOP/s{bf16}",
         opt(c.copy_gbps, 0),
         opt(c.read_gbps, 0),
         opt(c.fma_tflops, 1),

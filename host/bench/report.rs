@@ -110,7 +110,7 @@ pub fn roofline_chart(rep: &BenchReport) -> Result<String> {
         })
         .collect();
     let c = &rep.ceilings;
-    let peak = [c.fma_tflops, c.cublas_sgemm_tflops]
+    let peak = [c.fma_tflops, c.cublas_sgemm_tflops, c.cublas_bf16_tflops]
         .into_iter()
         .flatten()
         .fold(f64::NAN, f64::max);
@@ -163,8 +163,9 @@ pub fn roofline_chart(rep: &BenchReport) -> Result<String> {
         let named_peak = [
             ("FP32 FMA", c.fma_tflops),
             ("cuBLAS SGEMM", c.cublas_sgemm_tflops),
+            ("cuBLAS bf16", c.cublas_bf16_tflops),
         ];
-        for ((name, t), color) in named_peak.iter().zip([GREEN, MAGENTA]) {
+        for ((name, t), color) in named_peak.iter().zip([GREEN, MAGENTA, CYAN]) {
             if let Some(t) = t {
                 chart
                     .draw_series(LineSeries::new(

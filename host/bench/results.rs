@@ -228,8 +228,9 @@ pub fn build_row(spec: &RowSpec, stats: &Stats, ceilings: &Ceilings) -> ResultRo
 }
 
 /// Fills `speedup_vs_step1`, `baseline` and `baseline_ratio` of every row, per ladder and
-/// shape: step 1 is the ladder's lowest-numbered step row; the baseline is the ladder's
-/// library baseline (step 0) if it has one, else its first baseline row.
+/// shape: step 1 is the ladder's lowest-numbered step row; a step's baseline is the ladder's
+/// library baseline (step 0) if it has one, else its first baseline row of the step's element
+/// type (a bf16 step is compared with the bf16 twin, not the f32 one), as the docs tables do.
 pub fn fill_relative(rows: &mut [ResultRow]) {
     let groups: Vec<(String, String)> = {
         let mut g: Vec<(String, String)> = rows
@@ -247,15 +248,19 @@ pub fn fill_relative(rows: &mut [ResultRow]) {
             .filter(|r| in_group(r) && r.kind == RowKind::Step)
             .min_by_key(|r| r.step)
             .map(|r| r.median_ms);
-        let baseline = rows
+        let baselines: Vec<(u32, String, String, f64)> = rows
             .iter()
             .filter(|r| in_group(r) && r.kind == RowKind::Baseline)
-            .min_by_key(|r| r.step != 0)
-            .map(|r| (r.kernel.clone(), r.median_ms));
+            .map(|r| (r.step, r.dtype.clone(), r.kernel.clone(), r.median_ms))
+            .collect();
         for r in rows.iter_mut().filter(|r| in_group(r)) {
             r.speedup_vs_step1 = first.and_then(|f| ratio(f, r.median_ms));
+            let baseline = baselines
+                .iter()
+                .filter(|(step, dtype, ..)| *step == 0 || *dtype == r.dtype)
+                .min_by_key(|(step, ..)| *step != 0);
             if r.kind == RowKind::Step
-                && let Some((name, ms)) = &baseline
+                && let Some((_, _, name, ms)) = baseline
             {
                 r.baseline = Some(name.clone());
                 r.baseline_ratio = ratio(*ms, r.median_ms);
@@ -323,6 +328,29 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_half_precision_step_is_rated_against_its_own_twin() {
+        let c = Ceilings::default();
+        let row = |step, kind, kernel: &str, dtype, ms| {
+            let mut sp = spec(step, kind, kernel);
+            sp.dtype = dtype;
+            build_row(&sp, &stats(ms), &c)
+        };
+        let mut rows = vec![
+            row(1, RowKind::Step, "s1", DType::F32, 4.0),
+            row(3, RowKind::Step, "s3", DType::F32, 2.0),
+            row(4, RowKind::Step, "s4", DType::Bf16, 1.0),
+            row(3, RowKind::Baseline, "twin", DType::F32, 2.0),
+            row(4, RowKind::Baseline, "twin_bf16", DType::Bf16, 1.1),
+        ];
+        fill_relative(&mut rows);
+        assert_eq!(rows[1].baseline.as_deref(), Some("twin"));
+        assert_eq!(rows[2].baseline.as_deref(), Some("twin_bf16"));
+        assert!((rows[2].baseline_ratio.unwrap() - 1.1).abs() < 1e-12);
+        assert!((rows[2].speedup_vs_step1.unwrap() - 4.0).abs() < 1e-12);
+        assert_eq!(rows[3].baseline, None);
+    }
+
+    #[test]
     fn row_throughput_and_percent_of_ceiling() {
         let c = Ceilings {
             copy_gbps: Some(3000.0),
@@ -384,6 +412,33 @@ pub(crate) mod tests {
             (rows[4].speedup_vs_step1, rows[4].baseline_ratio),
             (Some(1.0), None)
         );
+
+        // Twins only: each step gets the twin of its element type.
+        let row = |step, kind, kernel: &str, dtype: &str, ms| {
+            let mut r = build_row(&spec(step, kind, kernel), &stats(ms), &c);
+            r.dtype = dtype.into();
+            r
+        };
+        let mut rows = vec![
+            row(3, RowKind::Step, "saxpy_s03", "f32", 2.0),
+            row(4, RowKind::Step, "saxpy_s04", "bf16", 1.0),
+            row(3, RowKind::Baseline, "saxpy_cuda_cpp_twin", "f32", 2.0),
+            row(
+                4,
+                RowKind::Baseline,
+                "saxpy_cuda_cpp_twin_bf16",
+                "bf16",
+                1.25,
+            ),
+        ];
+        fill_relative(&mut rows);
+        assert_eq!(rows[0].baseline.as_deref(), Some("saxpy_cuda_cpp_twin"));
+        assert_eq!(rows[0].baseline_ratio, Some(1.0));
+        assert_eq!(
+            rows[1].baseline.as_deref(),
+            Some("saxpy_cuda_cpp_twin_bf16")
+        );
+        assert_eq!(rows[1].baseline_ratio, Some(1.25));
     }
 
     #[test]

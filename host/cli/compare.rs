@@ -42,7 +42,8 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
     let (baseline, old) = if args.baseline.is_dir() {
         let (path, old) = newest_run_on(&args.baseline, &new.device.name)?;
         println!(
-            "baseline: {} ({}, commit {}, {})",
+            "baseline: the committed runs of this device in {}, each kernel from the newest run that has it (newest: {}, {}, commit {}, {})",
+            args.baseline.display(),
             path.display(),
             old.device.name,
             old.device.commit,
@@ -66,16 +67,36 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
     }
 }
 
-/// The newest `klab bench --json` run in `dir` (by its recorded start time) on a device named
-/// `device`. Files that are not benchmark JSON are passed over; no run of that device is an
-/// error naming the devices that are there.
+/// Runs of one device merged: each kernel (ladder, kernel, shape) from the newest run (by its
+/// recorded start time) that has it, in the order of the runs, newest first; the device record
+/// and ceilings are the newest run's (each row keeps the percentages of its own run).
+pub fn merge_runs(mut runs: Vec<BenchReport>) -> BenchReport {
+    runs.sort_by(|a, b| b.device.time.cmp(&a.device.time));
+    let mut iter = runs.into_iter();
+    let mut merged = iter.next().unwrap_or_default();
+    for older in iter {
+        for r in older.results {
+            if !merged.results.iter().any(|m| m.key() == r.key()) {
+                merged.results.push(r);
+            }
+        }
+    }
+    merged
+}
+
+/// The baseline of a device from the runs in `dir`: every run on a device named `device`,
+/// merged so that each kernel (ladder, kernel, shape) comes from the newest run (by its
+/// recorded start time) that has it — a run of one ladder (`klab bench --ladder gemm_bf16`)
+/// then refreshes that ladder's rows without hiding the others. Returns the newest run's path
+/// and the merged report (its device record is the newest run's). Files that are not
+/// benchmark JSON are passed over; no run of that device is an error naming the devices there.
 pub fn newest_run_on(dir: &Path, device: &str) -> Result<(PathBuf, BenchReport)> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::File {
         path: dir.display().to_string(),
         why: format!("cannot list: {e}"),
     })?;
     let mut found: Vec<String> = Vec::new();
-    let mut best: Option<(PathBuf, BenchReport)> = None;
+    let mut runs: Vec<(PathBuf, BenchReport)> = Vec::new();
     for path in entries.flatten().map(|e| e.path()) {
         if path.extension().is_none_or(|x| x != "json") {
             continue;
@@ -87,13 +108,11 @@ pub fn newest_run_on(dir: &Path, device: &str) -> Result<(PathBuf, BenchReport)>
             found.push(rep.device.name.clone());
             continue;
         }
-        if best
-            .as_ref()
-            .is_none_or(|(_, b)| rep.device.time > b.device.time)
-        {
-            best = Some((path, rep));
-        }
+        runs.push((path, rep));
     }
+    runs.sort_by(|a, b| b.1.device.time.cmp(&a.1.device.time));
+    let newest = runs.first().map(|(path, _)| path.clone());
+    let best = newest.map(|path| (path, merge_runs(runs.into_iter().map(|(_, r)| r).collect())));
     best.ok_or_else(|| {
         found.sort();
         found.dedup();

@@ -16,6 +16,12 @@ pub fn info() -> Result<()> {
         ptx::PTX.len()
     );
     println!(
+        "PTX:       sm_90a (ISA {}), {} kernels, {} bytes (loaded on compute capability 9.0 only)",
+        ptx::isa_version(ptx::PTX_SM90A).unwrap_or("?"),
+        ptx::entry_names(ptx::PTX_SM90A).len(),
+        ptx::PTX_SM90A.len()
+    );
+    println!(
         "kernels:   built by {} ({}; found as {})",
         ptx::KERNEL_RUSTC_VERSION,
         ptx::KERNEL_RUSTC,

@@ -2,7 +2,7 @@
 //! from ptxas's resource report; with a GPU, also the driver's answer. `--block` defaults to
 //! the kernel's launch and must be a block the kernel can be launched with.
 
-use super::resolve::{Target, check_arch, resolve};
+use super::resolve::{Target, resolve};
 use crate::error::{DriverContext, Error, Result};
 use crate::registry;
 use crate::runtime::{Gpu, driver_present};
@@ -22,7 +22,8 @@ pub struct OccupancyArgs {
     /// e.g. gemm/7-9's shared-memory stages; else 0).
     #[arg(long)]
     pub smem: Option<u64>,
-    /// GPU architecture (default: the device's, else sm_90).
+    /// GPU architecture (default: the device's, else sm_90; sm_90a, the only one, for the
+    /// kernels of the sm_90a module).
     #[arg(long)]
     pub arch: Option<String>,
 }
@@ -31,7 +32,7 @@ pub struct OccupancyArgs {
 pub fn occupancy(args: &OccupancyArgs) -> Result<()> {
     let t = resolve(&args.kernel)?;
     if let Some(arch) = &args.arch {
-        check_arch(arch)?;
+        t.check_arch(arch)?;
         occupancy::arch_limits(arch).map_err(|e| Error::Usage(format!("--arch {arch}: {e}")))?;
     }
     let gpu = if driver_present() {
@@ -40,11 +41,11 @@ pub fn occupancy(args: &OccupancyArgs) -> Result<()> {
         None
     };
     let device_arch = gpu.as_ref().map(|g| g.info().arch());
+    // A kernel of the sm_90a module assembles only for sm_90a (the H100's and H200's sm_90).
     let arch = args
         .arch
         .clone()
-        .or_else(|| device_arch.clone())
-        .unwrap_or_else(|| tools::DEFAULT_ARCH.to_string());
+        .unwrap_or_else(|| t.default_arch(device_arch.as_deref().unwrap_or(tools::DEFAULT_ARCH)));
     let limits = occupancy::arch_limits(&arch)?;
     let (block, block_note) = block_threads(&t, args.block, limits)?;
     let assembly = ptxas::kernel(&t.symbol, &arch)?;
@@ -64,8 +65,10 @@ pub fn occupancy(args: &OccupancyArgs) -> Result<()> {
     for note in [block_note, smem_note].into_iter().flatten() {
         println!("  note             {note}");
     }
+    // sm_90a is the sm_90 device with its arch-specific features.
+    let same = |dev: &str| dev == arch || format!("{dev}a") == arch;
     match (&gpu, device_arch) {
-        (Some(gpu), Some(dev)) if dev == arch => {
+        (Some(gpu), Some(dev)) if same(&dev) && gpu.function(&t.symbol).is_ok() => {
             let f = gpu.function(&t.symbol)?;
             let n = f
                 .occupancy_max_active_blocks_per_multiprocessor(block, smem as usize, None)
@@ -126,7 +129,7 @@ fn block_threads(
             limits.arch
         ));
     }
-    if let Some((bound, _)) = crate::ptx::launch_bounds(crate::ptx::PTX, &t.symbol)
+    if let Some((bound, _)) = crate::ptx::launch_bounds(t.module_text(), &t.symbol)
         && threads > bound
     {
         return bad(format!(
@@ -161,7 +164,7 @@ fn dynamic_smem(t: &Target, given: Option<u64>) -> (u64, Option<String>) {
             });
             (u64::from(bytes), note)
         }
-        None if crate::ptx::kernel_text(crate::ptx::PTX, &t.symbol)
+        None if crate::ptx::kernel_text(t.module_text(), &t.symbol)
             .is_some_and(|text| text.contains("KLAB_DYN_SMEM")) =>
         {
             (
@@ -239,7 +242,7 @@ mod tests {
         for s in registry::all_steps() {
             for sym in s.symbols {
                 let t = resolve(sym).unwrap();
-                let text = crate::ptx::kernel_text(crate::ptx::PTX, sym).unwrap();
+                let text = crate::ptx::kernel_text(t.module_text(), sym).unwrap();
                 if text.contains("KLAB_DYN_SMEM") {
                     seen += 1;
                     let (bytes, note) = dynamic_smem(&t, None);

@@ -11,10 +11,11 @@ pub struct PtxArgs {
     pub kernel: String,
 }
 
-/// Prints the kernel's PTX (with the module header so it assembles on its own).
+/// Prints the kernel's PTX (with the module header so it assembles on its own), from the module
+/// that holds it: the base module, or the sm_90a one (`.target sm_90a`).
 pub fn ptx(args: &PtxArgs) -> Result<()> {
     let t = resolve(&args.kernel)?;
-    let text = ptx::kernel_text(ptx::PTX, &t.symbol)
+    let text = ptx::kernel_text(t.module_text(), &t.symbol)
         .ok_or_else(|| Error::MissingSymbols(vec![t.symbol.clone()]))?;
     print!("{text}");
     for other in t.companions() {

@@ -10,8 +10,10 @@ use std::path::PathBuf;
 /// Arguments of `klab report`.
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
-    /// A `klab bench --json` file.
-    pub results: PathBuf,
+    /// A `klab bench --json` file, or several runs of one device (merged: each kernel from the
+    /// newest run that has it, e.g. a full run and a later `--ladder` run).
+    #[arg(required = true)]
+    pub results: Vec<PathBuf>,
     /// The directory the charts are written to (created if needed).
     #[arg(long)]
     pub out: PathBuf,
@@ -24,7 +26,18 @@ pub struct ReportArgs {
 
 /// Writes `<ladder>.svg` per ladder and `roofline.svg`, and lists them.
 pub fn report(args: &ReportArgs) -> Result<()> {
-    let rep = read_report(&args.results)?;
+    let runs = args
+        .results
+        .iter()
+        .map(|p| read_report(p))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(other) = runs.iter().find(|r| r.device.name != runs[0].device.name) {
+        return Err(crate::error::Error::Usage(format!(
+            "klab report merges runs of one device: {} and {}",
+            runs[0].device.name, other.device.name
+        )));
+    }
+    let rep = super::compare::merge_runs(runs);
     for p in write_report(&rep, &args.out)? {
         println!("{}", p.display());
     }
@@ -32,10 +45,17 @@ pub fn report(args: &ReportArgs) -> Result<()> {
     for docs in &args.docs {
         let facts = facts.as_ref().expect("made when there are docs");
         let prov = Provenance {
-            results: args.results.file_name().map_or_else(
-                || args.results.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            ),
+            results: args
+                .results
+                .iter()
+                .map(|p| {
+                    p.file_name().map_or_else(
+                        || p.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
             out: args.out.display().to_string(),
             docs: docs.display().to_string(),
         };

@@ -3,7 +3,7 @@
 //! kernel of a multi-kernel step, ceilings, self-tests); and their `--arch` values.
 
 use crate::error::{Error, Known, Result};
-use crate::registry::{self, StepInfo};
+use crate::registry::{self, Arch, StepInfo};
 
 /// A kernel to inspect.
 pub struct Target {
@@ -30,6 +30,39 @@ impl Target {
         }
     }
 
+    /// The architecture of the PTX module that holds the kernel.
+    pub fn module(&self) -> Arch {
+        crate::ptx::module_of(&self.symbol).unwrap_or(Arch::Sm80)
+    }
+
+    /// The PTX text of the module that holds the kernel.
+    pub fn module_text(&self) -> &'static str {
+        crate::ptx::module(self.module())
+    }
+
+    /// The architecture to assemble for when `--arch` is not given: `sm_90a` for a kernel of
+    /// the sm_90a module, else `fallback` (the device's, or [`crate::tools::DEFAULT_ARCH`]).
+    pub fn default_arch(&self, fallback: &str) -> String {
+        match self.module() {
+            Arch::Sm90a => Arch::Sm90a.name().to_string(),
+            Arch::Sm80 => fallback.to_string(),
+        }
+    }
+
+    /// Checks an `--arch` value for this kernel: [`check_arch`], and for a kernel of the sm_90a
+    /// module exactly `sm_90a` (ptxas assembles `.target sm_90a` PTX for nothing else).
+    pub fn check_arch(&self, arch: &str) -> Result<()> {
+        check_arch(arch)?;
+        if self.module() == Arch::Sm90a && arch != Arch::Sm90a.name() {
+            return Err(Error::Usage(format!(
+                "--arch {arch}: {} is in the sm_90a module (`.target sm_90a`), which assembles \
+                 only for sm_90a (leave --arch out, or pass --arch sm_90a)",
+                self.symbol
+            )));
+        }
+        Ok(())
+    }
+
     /// The other entry points the step launches (empty for a single-kernel step).
     pub fn companions(&self) -> Vec<&'static str> {
         self.step
@@ -53,7 +86,7 @@ pub fn resolve(name: &str) -> Result<Target> {
             step: Some(step),
         });
     }
-    let entries = crate::ptx::entry_names(crate::ptx::PTX);
+    let entries = crate::ptx::all_entry_names();
     if entries.contains(&name) {
         return Ok(Target {
             symbol: name.to_string(),
@@ -130,8 +163,15 @@ mod tests {
         let t = resolve(&s.handle()).unwrap();
         assert_eq!(t.symbol, s.symbol);
         assert!(t.label().contains(&s.handle()));
-        for entry in crate::ptx::entry_names(crate::ptx::PTX) {
-            assert_eq!(resolve(entry).unwrap().symbol, entry);
+        for entry in crate::ptx::all_entry_names() {
+            let t = resolve(entry).unwrap();
+            assert_eq!(t.symbol, entry);
+            let arch = t.default_arch(crate::tools::DEFAULT_ARCH);
+            assert!(t.check_arch(&arch).is_ok(), "{entry} {arch}");
+            if t.module() == Arch::Sm90a {
+                assert_eq!(arch, "sm_90a");
+                assert!(t.check_arch("sm_90").is_err_and(|e| e.is_usage()));
+            }
         }
         assert!(matches!(
             resolve("no_such_kernel"),

@@ -38,7 +38,9 @@ pub struct RunArgs {
     pub emulate: bool,
 }
 
-/// Verifies the kernel against its CPU reference, then times it.
+/// Verifies the kernel against its CPU reference, then times it. A step the device cannot
+/// run (an sm_90a step elsewhere than on compute capability 9.0) is skipped with one line,
+/// exit status 0.
 pub fn run(args: &RunArgs) -> Result<()> {
     let (ladder, step) = registry::find(&args.kernel)?;
     let from_files = if args.inputs.is_empty() {
@@ -64,6 +66,11 @@ pub fn run(args: &RunArgs) -> Result<()> {
         Gpu::open_default()
             .map_err(|e| super::no_gpu_hint(e, &format!("klab run {} --emulate", args.kernel)))?
     };
+    if let Some(line) = gpu.skips(step) {
+        // Not a failure: the step exists, this device cannot run it.
+        println!("{line}");
+        return Ok(());
+    }
     let seed = args.seed.unwrap_or_else(inputs::fresh_seed);
     let dtype = step.dtype;
     let work = ladder.work(&shape, dtype);

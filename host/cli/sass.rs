@@ -3,7 +3,7 @@
 //! two summaries side by side (base first, deltas `kernel - base`) and a listing diff from the
 //! base to the kernel.
 
-use super::resolve::{check_arch, resolve};
+use super::resolve::resolve;
 use crate::error::Result;
 use crate::tools::{self, diff, sass, summary::Summary};
 
@@ -12,9 +12,10 @@ use crate::tools::{self, diff, sass, summary::Summary};
 pub struct SassArgs {
     /// Kernel symbol, `ladder/step` or `ladder/slug` (`klab list`), or any PTX entry point.
     pub kernel: String,
-    /// GPU architecture to assemble for.
-    #[arg(long, default_value = tools::DEFAULT_ARCH)]
-    pub arch: String,
+    /// GPU architecture to assemble for (default: sm_90; sm_90a for the kernels of the sm_90a
+    /// module, which assemble for nothing else).
+    #[arg(long)]
+    pub arch: Option<String>,
     /// The base to compare KERNEL with, read from BASE to KERNEL: the summaries side by side
     /// (BASE's column first, every delta KERNEL - BASE) and a unified listing diff (`-` lines
     /// only in BASE, `+` lines only in KERNEL). `klab sass gemm/8 --diff gemm/7` shows what
@@ -31,8 +32,15 @@ pub fn sass(args: &SassArgs) -> Result<()> {
     // Every name and flag is checked before the (slow) assembly.
     let t = resolve(&args.kernel)?;
     let base = args.diff.as_deref().map(resolve).transpose()?;
-    check_arch(&args.arch)?;
-    let k = sass::kernel_sass(&t.symbol, &args.arch)?;
+    let arch = args
+        .arch
+        .clone()
+        .unwrap_or_else(|| t.default_arch(tools::DEFAULT_ARCH));
+    t.check_arch(&arch)?;
+    if let Some(b) = &base {
+        b.check_arch(&arch)?;
+    }
+    let k = sass::kernel_sass(&t.symbol, &arch)?;
     let sk = Summary::of(&k);
     match &base {
         None => {
@@ -45,9 +53,9 @@ pub fn sass(args: &SassArgs) -> Result<()> {
             }
         }
         Some(base) => {
-            let b = sass::kernel_sass(&base.symbol, &args.arch)?;
+            let b = sass::kernel_sass(&base.symbol, &arch)?;
             let sb = Summary::of(&b);
-            println!("{} → {} on {}", base.label(), t.label(), args.arch);
+            println!("{} → {} on {arch}", base.label(), t.label());
             print!(
                 "{}",
                 tools::summary::side_by_side(&sb, &sk, (&base.short_name(), &t.short_name()))

@@ -1,12 +1,12 @@
 //! `y = gelu(x + bias[col])` over a `rows × cols` matrix (tanh-approximated GELU, f32 math).
 
-use super::Checked;
+use super::{Checked, TwinKernel};
 use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo, StepTable, Target,
-    Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable,
+    Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -19,11 +19,25 @@ pub struct BiasGelu;
 
 static STEPS: StepTable<Grid> = StepTable::new("bias_gelu", k::STEPS);
 
+/// The CUDA C++ twin of step 4 (host/ladders/twins/bias_gelu.cu).
+static BASELINES: &[BaselineInfo] = &[BaselineInfo {
+    kind: BaselineKind::CudaCppTwin,
+    of_step: 4,
+    dtype: DType::Bf16,
+    description: "CUDA C++ twin of bias_gelu/4 (NVRTC, __nv_bfloat16): 8-half uint4 grid-stride \
+                  loop, f32 math with tanh.approx.f32, scalar head and tail",
+}];
+const TWIN_SRC: &str = include_str!("twins/bias_gelu.cu");
+
 /// `tanh.approx.f32` has a relative error of about 2⁻¹¹ (|tanh| ≤ 1, so ≤ 4.9e-4 absolute);
 /// `0.5·v·tanh` scales it by `|v|/2` ≤ 2.5 for our inputs (`|x + bias| < 5`): ≤ 1.2e-3, plus
 /// f32 rounding. atol 2e-3 keeps a margin and still catches a wrong bias column or a missing
 /// term (those are ≥ 0.1 off for most elements). A half-precision output adds its rounding
-/// ([`Tolerance::elementwise`]'s relative term).
+/// ([`Tolerance::elementwise`]'s relative term): for bf16 the f32 result `g'` (within 1.2e-3
+/// of the reference `g`, which is computed from the bf16-rounded `x` and `bias`) is rounded
+/// once to nearest, off by ≤ 2⁻⁹·|g'| ≤ 2.0e-3·|g| + 2.4e-6, so the error is
+/// ≤ 1.2e-3 + 2.0e-3·|g| against the allowed 2e-3 + 9e-3·|g| (bf16's rtol 8e-3 keeps two
+/// ulps of headroom); a wrong column or term is still ≥ 0.1 off.
 pub fn gelu_tolerance(dtype: DType) -> Tolerance {
     Tolerance {
         atol: 2e-3,
@@ -41,12 +55,21 @@ static META: LadderMeta = LadderMeta {
     chapter: "elementwise",
 };
 
-/// Threads per block of a launch.
-fn threads(grid: &Grid) -> u32 {
+/// The launch of a step with `grid` over `n` elements on `gpu` (for both kernels of a
+/// two-kernel step).
+fn launch(grid: &Grid, n: usize, gpu: &Gpu) -> Launch {
     match *grid {
-        Grid::TwoKernels { threads }
-        | Grid::OnePerElement { threads }
-        | Grid::Stride { threads, .. } => threads,
+        Grid::TwoKernels { threads } | Grid::OnePerElement { threads } => Launch::cover(n, threads),
+        Grid::Stride {
+            threads,
+            blocks_per_sm,
+            per_thread,
+        } => Launch::grid_stride(
+            n.div_ceil(per_thread as usize),
+            threads,
+            blocks_per_sm,
+            gpu.info().sm_count,
+        ),
     }
 }
 
@@ -54,12 +77,8 @@ impl Ladder for BiasGelu {
     fn meta(&self) -> &'static LadderMeta {
         &META
     }
-    fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.steps()
-    }
-    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        let s = STEPS.step_of_symbol(symbol)?;
-        Some(super::block_size(s, threads(&s.grid)))
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
     }
     fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
@@ -69,6 +88,9 @@ impl Ladder for BiasGelu {
             flops: 8.0 * rows * cols,
             bytes: 2.0 * e * rows * cols + e * cols,
         }
+    }
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        BASELINES
     }
     fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
         let n = super::n_u32(shape.numel(), self.name())? as usize;
@@ -89,16 +111,13 @@ impl Ladder for BiasGelu {
             },
         ]
     }
-    fn prepare_from(
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,
         dtype: DType,
         inputs: Vec<Vec<f32>>,
     ) -> Result<Box<dyn Case>> {
-        if !self.dtypes().contains(&dtype) {
-            return Err(super::no_steps_of(self, dtype));
-        }
         let [x, bias] = super::take_inputs::<2>(self, shape, inputs)?;
         crate::with_element!(dtype, T => Ok(Box::new(BiasGeluCase::<T>::new(gpu, shape, &x, &bias)?)))
     }
@@ -111,6 +130,7 @@ struct BiasGeluCase<T: Element> {
     bias: DeviceBuffer<T>,
     tmp: DeviceBuffer<T>,
     y: Checked<T>,
+    twin: TwinKernel,
 }
 
 impl<T: Element> BiasGeluCase<T> {
@@ -124,14 +144,19 @@ impl<T: Element> BiasGeluCase<T> {
             x: DeviceBuffer::from_host(gpu, &x)?,
             bias: DeviceBuffer::from_host(gpu, &bias)?,
             y: Checked::new(gpu, reference, shape.clone(), gelu_tolerance(T::DTYPE))?,
+            twin: TwinKernel::new("bias_gelu_twin_bf16", TWIN_SRC, "bias_gelu_twin_bf16"),
         })
     }
 }
 
 impl<T: Element> Case for BiasGeluCase<T> {
     fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
-        let step = match target {
-            Target::Step(s) if s.dtype == T::DTYPE => s,
+        let (step, twin) = match target {
+            Target::Step(s) if s.dtype == T::DTYPE => (s, false),
+            // The one twin is step 4's (bf16), so only a bf16 case runs it.
+            Target::Baseline(b) if b.dtype == T::DTYPE && b.kind == BaselineKind::CudaCppTwin => {
+                (STEPS.by_id(b.of_step).expect("the twin's step"), true)
+            }
             _ => return Err(super::not_mine("bias_gelu", target)),
         };
         let p = BiasGeluParams {
@@ -143,24 +168,15 @@ impl<T: Element> Case for BiasGeluCase<T> {
             cols: self.cols,
         };
         let n = self.rows as usize * self.cols as usize;
-        match *STEPS.grid(step) {
-            Grid::TwoKernels { threads } => {
-                let l = Launch::cover(n, threads);
+        let grid = STEPS.grid(step);
+        let l = launch(grid, n, gpu);
+        match grid {
+            _ if twin => self.twin.launch(gpu, l, p),
+            Grid::TwoKernels { .. } => {
                 gpu.launch(step.symbols[0], l, p)?;
                 gpu.launch(step.symbols[1], l, p)
             }
-            Grid::OnePerElement { threads } => {
-                gpu.launch(step.symbol, Launch::cover(n, threads), p)
-            }
-            Grid::Stride {
-                threads,
-                blocks_per_sm,
-                per_thread,
-            } => {
-                let units = n.div_ceil(per_thread as usize);
-                let l = Launch::grid_stride(units, threads, blocks_per_sm, gpu.info().sm_count);
-                gpu.launch(step.symbol, l, p)
-            }
+            Grid::OnePerElement { .. } | Grid::Stride { .. } => gpu.launch(step.symbol, l, p),
         }
     }
     /// The output and step 1's temporary, so a bias kernel that skips elements fails too.

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::inputs;
 use crate::ladder::{
     BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
-    StepInfo, StepTable, Target, Work,
+    StepInfo, StepTable, Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -20,6 +20,7 @@ use crate::shape::Shape;
 use crate::tuning::{DeviceKey, DeviceMatch, TuneFile, tune_path};
 use crate::verify::{Comparison, Tolerance, compare};
 use cudarc::driver::CudaFunction;
+use kernels_gpu::BlockThreads;
 use kernels_gpu::gemm::{self as k, GemmParams, Grid, WarpTile};
 
 /// `α` of every check and benchmark.
@@ -31,21 +32,6 @@ pub const BETA: f32 = -0.5;
 pub struct Gemm;
 
 static STEPS: StepTable<Grid> = StepTable::new("gemm", k::STEPS);
-
-/// The 32×32 thread block of steps 1–3.
-const BLOCK_32X32: (u32, u32) = (32, 32);
-
-/// Threads per block of a step's launch (for step 9, of its default variant: each variant is
-/// launched with its own tile's).
-fn threads(grid: &Grid) -> u32 {
-    match grid {
-        Grid::RowMajorThreads | Grid::ColMajorThreads => BLOCK_32X32.0 * BLOCK_32X32.1,
-        Grid::Tile1d => k::S04_THREADS,
-        Grid::Tile2d => k::S05_THREADS,
-        Grid::Warp { tile, .. } => tile.threads() as u32,
-        Grid::Tuned => k::S09_VARIANTS[0].1.threads() as u32,
-    }
-}
 
 static BASELINES: &[BaselineInfo] = &[
     BaselineInfo {
@@ -181,22 +167,63 @@ pub fn tolerance(k: usize) -> Tolerance {
     }
 }
 
-/// `(m, n, k)` of a GEMM shape, each product of two fitting the kernels' `u32` indices.
-fn dims(shape: &Shape) -> Result<(usize, usize, usize)> {
+/// `(m, n, k)` of a GEMM shape of ladder `what`, each product of two fitting the kernels' `u32`
+/// indices (shared with `gemm_bf16`).
+pub(super) fn dims_of(what: &str, shape: &Shape) -> Result<(usize, usize, usize)> {
     let (m, n, kk) = match shape.0[..] {
         [m, n, k] => (m, n, k),
         _ => {
             return Err(Error::Shape {
-                what: "gemm".into(),
+                what: what.into(),
                 shape: shape.to_string(),
                 why: "expected MxNxK".into(),
             });
         }
     };
-    for (d, what) in [(m * kk, "M*K"), (kk * n, "K*N"), (m * n, "M*N")] {
-        super::n_u32(d, &format!("gemm {what}"))?;
+    for (d, name) in [(m * kk, "M*K"), (kk * n, "K*N"), (m * n, "M*N")] {
+        super::n_u32(d, &format!("{what} {name}"))?;
     }
     Ok((m, n, kk))
+}
+
+fn dims(shape: &Shape) -> Result<(usize, usize, usize)> {
+    dims_of("gemm", shape)
+}
+
+/// The random inputs of a GEMM of ladder `what`: `A`, `B`, `C0` uniform in [−1, 1].
+pub(super) fn random_abc(what: &str, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
+    let (m, n, kk) = dims_of(what, shape)?;
+    Ok(vec![
+        inputs::uniform(m * kk, seed, -1.0, 1.0),
+        inputs::uniform(kk * n, seed ^ 1, -1.0, 1.0),
+        inputs::uniform(m * n, seed ^ 2, -1.0, 1.0),
+    ])
+}
+
+/// The inputs `a` (`M×K`), `b` (`K×N`) and `c` (`M×N`) of a GEMM shape.
+pub(super) fn abc_specs(shape: &Shape) -> Vec<InputSpec> {
+    let (m, n, kk) = (shape.0[0], shape.0[1], shape.0[2]);
+    vec![
+        InputSpec {
+            name: "a",
+            shape: vec![m, kk],
+        },
+        InputSpec {
+            name: "b",
+            shape: vec![kk, n],
+        },
+        InputSpec {
+            name: "c",
+            shape: vec![m, n],
+        },
+    ]
+}
+
+/// Why a GEMM ladder takes no input files yet.
+pub(super) fn no_input_files(what: &str, array_shape: &[usize]) -> Error {
+    Error::Usage(format!(
+        "{what} takes no input files yet: the problem shape MxNxK needs two of them (a is {array_shape:?})"
+    ))
 }
 
 impl Gemm {
@@ -221,8 +248,8 @@ impl Ladder for Gemm {
     fn meta(&self) -> &'static LadderMeta {
         &META
     }
-    fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.steps()
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
     }
     /// Steps 7 and 8 and every step-9 variant launch with their tile's stages in dynamic
     /// shared memory (independent of the shape); the other steps with none.
@@ -241,7 +268,7 @@ impl Ladder for Gemm {
         let s = STEPS.step_of_symbol(symbol)?;
         let threads = match s09_variant_index(symbol) {
             Some(i) => k::S09_VARIANTS[i].1.threads() as u32,
-            None => threads(&s.grid),
+            None => s.grid.threads(),
         };
         Some(super::block_size(s, threads))
     }
@@ -267,46 +294,21 @@ impl Ladder for Gemm {
         }
     }
     fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
-        let (m, n, kk) = dims(shape)?;
-        Ok(vec![
-            inputs::uniform(m * kk, seed, -1.0, 1.0),
-            inputs::uniform(kk * n, seed ^ 1, -1.0, 1.0),
-            inputs::uniform(m * n, seed ^ 2, -1.0, 1.0),
-        ])
+        random_abc("gemm", shape, seed)
     }
     fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
-        let (m, n, kk) = (shape.0[0], shape.0[1], shape.0[2]);
-        vec![
-            InputSpec {
-                name: "a",
-                shape: vec![m, kk],
-            },
-            InputSpec {
-                name: "b",
-                shape: vec![kk, n],
-            },
-            InputSpec {
-                name: "c",
-                shape: vec![m, n],
-            },
-        ]
+        abc_specs(shape)
     }
-    /// `M×N×K` from `a` (`M×K`): `b` must then be `K×N`, with N taken from... `b` itself.
     fn shape_from_input(&self, array_shape: &[usize]) -> Result<Shape> {
-        Err(Error::Usage(format!(
-            "gemm takes no input files yet: the problem shape MxNxK needs two of them (a is {array_shape:?})"
-        )))
+        Err(no_input_files("gemm", array_shape))
     }
-    fn prepare_from(
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,
-        dtype: DType,
+        _dtype: DType,
         inputs: Vec<Vec<f32>>,
     ) -> Result<Box<dyn Case>> {
-        if dtype != DType::F32 {
-            return Err(super::no_steps_of(self, dtype));
-        }
         let [a, b, c0] = super::take_inputs::<3>(self, shape, inputs)?;
         Ok(Box::new(GemmCase::new(gpu, shape, a, b, c0)?))
     }
@@ -375,11 +377,11 @@ impl GemmCase {
         match *STEPS.grid(step) {
             Grid::RowMajorThreads => (
                 sym,
-                Launch::grid_2d((cdiv(m, 32), cdiv(n, 32)), BLOCK_32X32),
+                Launch::grid_2d((cdiv(m, 32), cdiv(n, 32)), k::BLOCK_32X32),
             ),
             Grid::ColMajorThreads => (
                 sym,
-                Launch::grid_2d((cdiv(n, 32), cdiv(m, 32)), BLOCK_32X32),
+                Launch::grid_2d((cdiv(n, 32), cdiv(m, 32)), k::BLOCK_32X32),
             ),
             Grid::Tile1d => (
                 sym,

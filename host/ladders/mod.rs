@@ -1,7 +1,7 @@
 //! Host side of every ladder: the registry entries, CPU references and launch logic.
 //! A new ladder is a file here plus one line in [`ALL`].
 
-use crate::element::{DType, Element};
+use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::ladder::{BlockSize, Ladder, Output, Step, Target};
 use crate::runtime::{DeviceBuffer, Gpu};
@@ -10,6 +10,7 @@ use crate::verify::{Comparison, Tolerance, compare};
 
 pub mod bias_gelu;
 pub mod gemm;
+pub mod gemm_bf16;
 pub mod reduce;
 pub mod row_sum;
 pub mod saxpy;
@@ -26,6 +27,7 @@ pub static ALL: &[&dyn Ladder] = &[
     &transpose::Transpose,
     &bias_gelu::BiasGelu,
     &gemm::Gemm,
+    &gemm_bf16::GemmBf16,
 ];
 
 /// The awkward shapes of a ladder of `dims` dimensions (a ladder may override them).
@@ -46,7 +48,9 @@ pub fn awkward_1d() -> Vec<crate::shape::Shape> {
 }
 
 /// Shapes every 2-D ladder is checked on: 1×1, warp ± 1 both ways, tile ± 1, a 4-aligned
-/// shape with partial tiles (vector paths with edges), a large odd one, and 1×N, N×1.
+/// shape with partial tiles (f32 vector paths with edges), an 8-aligned one with partial
+/// 64- and 128-tiles (the vector paths of 8-half vectors with edges), a large odd one, and
+/// 1×N, N×1.
 pub fn awkward_2d() -> Vec<crate::shape::Shape> {
     [
         (1, 1),
@@ -54,6 +58,7 @@ pub fn awkward_2d() -> Vec<crate::shape::Shape> {
         (33, 31),
         (65, 63),
         (68, 132),
+        (136, 264),
         (4097, 4099),
         (1, 1_000_003),
         (1_000_003, 1),
@@ -153,17 +158,6 @@ pub fn not_mine(ladder: &str, target: Target<'_>) -> Error {
     Error::Other(format!("a {ladder} case cannot run {what}"))
 }
 
-/// The error for an element type a ladder has no steps of.
-pub fn no_steps_of(ladder: &dyn Ladder, dtype: DType) -> Error {
-    let have: Vec<&str> = ladder.dtypes().iter().map(|d| d.name()).collect();
-    Error::Usage(format!(
-        "{} has no {} steps (its steps are {})",
-        ladder.name(),
-        dtype.name(),
-        have.join(", ")
-    ))
-}
-
 /// The [`BlockSize`] of a step's kernels launched with `threads` per block.
 pub fn block_size<G>(step: &Step<G>, threads: u32) -> BlockSize {
     BlockSize {
@@ -226,6 +220,7 @@ mod tests {
     use kernels_gpu::row_sum::RowSumParams;
     use kernels_gpu::saxpy::SaxpyParams;
     use kernels_gpu::transpose::TransposeParams;
+    use kernels_gpu::{Bf16, F16};
     use std::mem::{offset_of, size_of};
 
     /// The CUDA C++ twins declare C structs with the same fields in the same order
@@ -245,7 +240,36 @@ mod tests {
         assert_eq!(offset_of!(SaxpyParams, n), 20);
         assert_eq!(size_of::<ReduceParams>(), 24);
         assert_eq!(size_of::<RowSumParams>(), 24);
+        // The bf16 twin's struct: the same fields, the input a `const __nv_bfloat16*`.
+        assert_eq!(size_of::<ReduceSinglePassParams<Bf16>>(), 40);
+        assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, partials), 8);
+        assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, counter), 16);
+        assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, output), 24);
+        assert_eq!(offset_of!(ReduceSinglePassParams<Bf16>, n), 32);
+        // row_sum's bf16 twin: two 8-byte pointers (input `const __nv_bfloat16*`), rows, cols.
+        assert_eq!(size_of::<RowSumParams<Bf16>>(), 24);
+        assert_eq!(offset_of!(RowSumParams<Bf16>, output), 8);
+        assert_eq!(offset_of!(RowSumParams<Bf16>, rows), 16);
+        assert_eq!(offset_of!(RowSumParams<Bf16>, cols), 20);
         assert_eq!(offset_of!(BiasGeluParams, rows), 32);
+        // The bf16 twin's struct: four 8-byte pointers to __nv_bfloat16, rows, cols.
+        type BiasGeluBf16 = BiasGeluParams<kernels_gpu::Bf16>;
+        assert_eq!(size_of::<BiasGeluBf16>(), 40);
+        assert_eq!(offset_of!(BiasGeluBf16, bias), 8);
+        assert_eq!(offset_of!(BiasGeluBf16, tmp), 16);
+        assert_eq!(offset_of!(BiasGeluBf16, y), 24);
+        assert_eq!(offset_of!(BiasGeluBf16, rows), 32);
+        assert_eq!(offset_of!(BiasGeluBf16, cols), 36);
+        // The half-precision twins' structs: the same layout over 2-byte elements.
+        assert_eq!(size_of::<SaxpyParams<Bf16>>(), 24);
+        assert_eq!(offset_of!(SaxpyParams<Bf16>, a), 16);
+        assert_eq!(offset_of!(SaxpyParams<Bf16>, n), 20);
+        assert_eq!(size_of::<SaxpyParams<F16>>(), 24);
+        assert_eq!(offset_of!(SaxpyParams<F16>, n), 20);
+        assert_eq!(size_of::<TransposeParams<Bf16>>(), 24);
+        assert_eq!(offset_of!(TransposeParams<Bf16>, output), 8);
+        assert_eq!(offset_of!(TransposeParams<Bf16>, rows), 16);
+        assert_eq!(offset_of!(TransposeParams<Bf16>, cols), 20);
     }
 
     #[test]
@@ -253,11 +277,33 @@ mod tests {
         let reduce = include_str!("twins/reduce.cu");
         assert!(reduce.contains("struct ReduceSinglePassParams"));
         assert!(reduce.contains("reduce_sum_twin") && reduce.contains("reduce_max_twin"));
+        let reduce_bf16 = include_str!("twins/reduce_bf16.cu");
+        assert!(reduce_bf16.contains("struct ReduceSinglePassParams"));
+        assert!(reduce_bf16.contains("const __nv_bfloat16* __restrict__ input;"));
+        assert!(reduce_bf16.contains(" reduce_sum_twin_bf16(ReduceSinglePassParams p)"));
+        let row_sum_bf16 = include_str!("twins/row_sum_bf16.cu");
+        assert!(row_sum_bf16.contains("struct RowSumParams"));
+        assert!(row_sum_bf16.contains("const __nv_bfloat16* __restrict__ input;"));
+        assert!(row_sum_bf16.contains("    float* output;"));
+        assert!(row_sum_bf16.contains(" row_sum_twin_bf16(RowSumParams p)"));
         let transpose = include_str!("twins/transpose.cu");
         assert!(transpose.contains("struct TransposeParams"));
         assert!(transpose.contains("void transpose_twin("));
         let saxpy = include_str!("twins/saxpy.cu");
         assert!(saxpy.contains("struct SaxpyParams") && saxpy.contains("void saxpy_twin("));
+        let bias_gelu = include_str!("twins/bias_gelu.cu");
+        assert!(bias_gelu.contains("struct BiasGeluParams"));
+        assert!(bias_gelu.contains("bias_gelu_twin_bf16(BiasGeluParams p)"));
+        // The same GELU as the Rust kernel: tanh.approx.f32 as inline PTX, bf16 in memory.
+        assert!(bias_gelu.contains("tanh.approx.f32") && bias_gelu.contains("__nv_bfloat16* y"));
+        let saxpy_half = include_str!("twins/saxpy_half.cu");
+        assert!(saxpy_half.contains("struct SaxpyParams"));
+        assert!(saxpy_half.contains("void saxpy_twin_bf16(SaxpyParams<__nv_bfloat16> p)"));
+        assert!(saxpy_half.contains("void saxpy_twin_f16(SaxpyParams<__half> p)"));
+        let transpose_bf16 = include_str!("twins/transpose_bf16.cu");
+        assert!(transpose_bf16.contains("struct TransposeParams"));
+        assert!(transpose_bf16.contains("__nv_bfloat16* output"));
+        assert!(transpose_bf16.contains("void transpose_twin_bf16("));
     }
 
     #[test]
@@ -266,5 +312,12 @@ mod tests {
         assert!(s.iter().any(|s| s.0 == [1, 1_000_003]));
         assert!(s.iter().any(|s| s.0 == [1_000_003, 1]));
         assert!(s.iter().any(|s| s.0 == [4097, 4099]));
+        // Partial tiles on the vector path of 8-half vectors (transpose/6's 128 × 128 tiles).
+        assert!(
+            s.iter().any(|s| s.0[0] % 8 == 0
+                && s.0[1] % 8 == 0
+                && s.0[0] % 128 != 0
+                && s.0[1] % 128 != 0)
+        );
     }
 }

@@ -7,8 +7,8 @@ use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::{Error, Result};
 use crate::inputs;
 use crate::ladder::{
-    BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
-    StepInfo, StepTable, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -35,13 +35,22 @@ pub struct ReduceLadder {
 static SUM_STEPS: StepTable<Grid> = StepTable::new("reduce_sum", k::SUM_STEPS);
 static MAX_STEPS: StepTable<Grid> = StepTable::new("reduce_max", k::MAX_STEPS);
 
-/// The CUDA C++ twins of step 8 (host/ladders/twins/reduce.cu).
-static SUM_BASELINES: &[BaselineInfo] = &[BaselineInfo {
-    kind: BaselineKind::CudaCppTwin,
-    of_step: 8,
-    dtype: DType::F32,
-    description: "CUDA C++ twin of reduce_sum/8 (NVRTC): same grid, float4 __ldg loads, last-block finish",
-}];
+/// The CUDA C++ twins of step 8 (host/ladders/twins/reduce.cu) and of the bf16 step 9
+/// (host/ladders/twins/reduce_bf16.cu).
+static SUM_BASELINES: &[BaselineInfo] = &[
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 8,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of reduce_sum/8 (NVRTC): same grid, float4 __ldg loads, last-block finish",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 9,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of reduce_sum/9 (NVRTC): __nv_bfloat16 input, same grid, 128-bit __ldg loads of 8, f32 accumulation, last-block finish",
+    },
+];
 static MAX_BASELINES: &[BaselineInfo] = &[BaselineInfo {
     kind: BaselineKind::CudaCppTwin,
     of_step: 8,
@@ -49,8 +58,25 @@ static MAX_BASELINES: &[BaselineInfo] = &[BaselineInfo {
     description: "CUDA C++ twin of reduce_max/8 (NVRTC): same grid, float4 __ldg loads, last-block finish",
 }];
 
-/// Source of the reduction twins.
+/// Source of the f32 reduction twins.
 const TWIN_SRC: &str = include_str!("twins/reduce.cu");
+/// Source of the bf16 sum twin (a module of its own: it includes `cuda_bf16.h`).
+const TWIN_BF16_SRC: &str = include_str!("twins/reduce_bf16.cu");
+
+/// The CUDA C++ twin kernel of `op` over input of `dtype`, if there is one (the baselines
+/// above are exactly these).
+fn twin_kernel(op: Op, dtype: DType) -> Option<TwinKernel> {
+    match (op, dtype) {
+        (Op::Sum, DType::F32) => Some(TwinKernel::new("reduce_twin", TWIN_SRC, "reduce_sum_twin")),
+        (Op::Max, DType::F32) => Some(TwinKernel::new("reduce_twin", TWIN_SRC, "reduce_max_twin")),
+        (Op::Sum, DType::Bf16) => Some(TwinKernel::new(
+            "reduce_twin_bf16",
+            TWIN_BF16_SRC,
+            "reduce_sum_twin_bf16",
+        )),
+        _ => None,
+    }
+}
 
 static SUM_META: LadderMeta = LadderMeta {
     name: "reduce_sum",
@@ -83,21 +109,10 @@ pub static REDUCE_MAX: ReduceLadder = ReduceLadder {
     meta: &MAX_META,
 };
 
-/// Threads per block of a launch.
-fn threads(grid: &Grid) -> u32 {
-    match *grid {
-        Grid::Tree { threads, .. }
-        | Grid::GridStride { threads, .. }
-        | Grid::SinglePass { threads, .. } => threads,
-    }
-}
-
 impl ReduceLadder {
     /// A case over the given values, rounded to `dtype` (tests use exactly summable integers).
     pub fn prepare_values(&self, gpu: &Gpu, values: &[f32], dtype: DType) -> Result<Box<dyn Case>> {
-        if !self.dtypes().contains(&dtype) {
-            return Err(super::no_steps_of(self, dtype));
-        }
+        crate::ladder::has_steps_of(self.name(), &self.dtypes(), dtype)?;
         crate::with_element!(dtype, T => Ok(Box::new(ReduceCase::<T>::new(gpu, self, values)?)))
     }
 }
@@ -119,12 +134,8 @@ impl Ladder for ReduceLadder {
     fn meta(&self) -> &'static LadderMeta {
         self.meta
     }
-    fn steps(&self) -> Vec<&'static StepInfo> {
-        self.steps.steps()
-    }
-    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        let s = self.steps.step_of_symbol(symbol)?;
-        Some(super::block_size(s, threads(&s.grid)))
+    fn table(&self) -> &'static dyn Steps {
+        self.steps
     }
     fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let n = shape.numel() as f64;
@@ -143,7 +154,7 @@ impl Ladder for ReduceLadder {
             shape: vec![shape.numel()],
         }]
     }
-    fn prepare_from(
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,
@@ -218,8 +229,9 @@ impl<T: Element> ReduceCase<T> {
         blocks_per_sm: u32,
         launch: impl FnOnce(&Gpu, Launch, ReduceSinglePassParams<T::Device>) -> Result<()>,
     ) -> Result<()> {
+        // One unit per 128-bit vector: 4 f32 or 8 bf16 (the grid is capped long before large n).
         let l = Launch::grid_stride(
-            (self.n as usize).div_ceil(4),
+            (self.n as usize).div_ceil(16 / T::DTYPE.size()),
             threads,
             blocks_per_sm,
             gpu.info().sm_count,
@@ -342,14 +354,11 @@ impl<T: Element> Case for ReduceCase<T> {
                 else {
                     unreachable!("the twins are of the single-pass step")
                 };
-                let op = self.op;
-                let mut twin = self.twin.take().unwrap_or_else(|| {
-                    let symbol = match op {
-                        Op::Sum => "reduce_sum_twin",
-                        Op::Max => "reduce_max_twin",
-                    };
-                    TwinKernel::new("reduce_twin", TWIN_SRC, symbol)
-                });
+                let mut twin = match self.twin.take() {
+                    Some(t) => t,
+                    None => twin_kernel(self.op, T::DTYPE)
+                        .ok_or_else(|| super::not_mine(self.steps.infos()[0].ladder, target))?,
+                };
                 let r = self.launch_single_pass(gpu, threads, blocks_per_sm, |gpu, l, p| {
                     twin.launch(gpu, l, p)
                 });
@@ -382,5 +391,89 @@ impl<T: Element> Case for ReduceCase<T> {
             dtype: DType::F32,
             values: vec![self.result().to_host(gpu)?[0]],
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ladder::Ladder;
+
+    /// Every twin baseline is of a single-pass step of its own element type, and has a twin
+    /// kernel whose source declares its symbol; f32 keeps the step-8 twins it had.
+    #[test]
+    fn every_twin_is_of_a_single_pass_step_of_its_dtype_and_has_its_kernel() {
+        for ladder in [&REDUCE_SUM, &REDUCE_MAX] {
+            for b in ladder.baselines() {
+                let step = ladder.steps.by_id(b.of_step).expect("the twin's step");
+                assert_eq!(step.dtype, b.dtype, "{}: {b:?}", ladder.name());
+                assert!(
+                    matches!(ladder.steps.grid(step), Grid::SinglePass { .. }),
+                    "{}",
+                    step.symbol
+                );
+                let twin = twin_kernel(ladder.op, b.dtype).expect("a twin kernel");
+                assert!(
+                    twin.source
+                        .contains(&format!(" {}(ReduceSinglePassParams p)", twin.symbol)),
+                    "{}",
+                    twin.symbol
+                );
+            }
+        }
+        let f32_twins = |l: &ReduceLadder| {
+            l.baselines()
+                .iter()
+                .filter(|b| b.dtype == DType::F32)
+                .map(|b| b.of_step)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(f32_twins(&REDUCE_SUM), [8]);
+        assert_eq!(f32_twins(&REDUCE_MAX), [8]);
+        assert!(twin_kernel(Op::Max, DType::Bf16).is_none());
+    }
+
+    /// Step 9 carries its grid as launch bounds (so ptxas keeps its four loads in flight),
+    /// and its twin the same `__launch_bounds__`; the f32 steps and twins have none.
+    #[test]
+    fn the_bf16_step_and_its_twin_have_the_grids_launch_bounds() {
+        let sym = k::reduce_sum_s09_bf16_single_pass::SYMBOL;
+        let want = (k::GS_THREADS, k::GS_BLOCKS_PER_SM);
+        assert_eq!(crate::ptx::launch_bounds(crate::ptx::PTX, sym), Some(want));
+        assert_eq!(
+            k::reduce_sum_s09_bf16_single_pass::LAUNCH_BOUNDS,
+            Some(want)
+        );
+        let twin = format!("__launch_bounds__({}, {})", want.0, want.1);
+        assert!(TWIN_BF16_SRC.contains(&format!("{twin} reduce_sum_twin_bf16(")));
+        assert!(!TWIN_SRC.contains("__launch_bounds__"));
+        for s in ["reduce_sum_s08_single_pass", "reduce_max_s08_single_pass"] {
+            assert_eq!(crate::ptx::launch_bounds(crate::ptx::PTX, s), None, "{s}");
+        }
+    }
+
+    /// Step 9 is reduce_sum's alone (the sum-only list of `reduce_step_files!`): bf16, single
+    /// pass, with reduce_sum's bf16 twin; reduce_max stops at step 8, all f32.
+    #[test]
+    fn the_bf16_step_is_the_sums_alone() {
+        let s9 = REDUCE_SUM.steps.by_id(9).expect("reduce_sum/9");
+        assert_eq!(s9.symbol, "reduce_sum_s09_bf16_single_pass");
+        assert_eq!(s9.dtype, DType::Bf16);
+        assert!(matches!(
+            REDUCE_SUM.steps.grid(s9),
+            Grid::SinglePass {
+                threads: k::GS_THREADS,
+                blocks_per_sm: k::GS_BLOCKS_PER_SM
+            }
+        ));
+        assert_eq!(REDUCE_SUM.dtypes(), [DType::F32, DType::Bf16]);
+        assert_eq!(REDUCE_MAX.steps().len(), 8);
+        assert_eq!(REDUCE_MAX.dtypes(), [DType::F32]);
+        assert!(
+            REDUCE_SUM
+                .baselines()
+                .iter()
+                .any(|b| b.of_step == 9 && b.dtype == DType::Bf16)
+        );
     }
 }

@@ -5,8 +5,8 @@ use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
-    StepInfo, StepTable, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable,
+    Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -19,14 +19,41 @@ pub struct Saxpy;
 
 static STEPS: StepTable<Grid> = StepTable::new("saxpy", k::STEPS);
 
-/// The CUDA C++ twin of step 3 (host/ladders/twins/saxpy.cu).
-static BASELINES: &[BaselineInfo] = &[BaselineInfo {
-    kind: BaselineKind::CudaCppTwin,
-    of_step: 3,
-    dtype: DType::F32,
-    description: "CUDA C++ twin of saxpy/3 (NVRTC): float4 grid-stride loop, scalar head and tail",
-}];
+/// The CUDA C++ twins: of step 3 (f32, host/ladders/twins/saxpy.cu) and of steps 4 (bf16)
+/// and 5 (f16) (one template, host/ladders/twins/saxpy_half.cu).
+static BASELINES: &[BaselineInfo] = &[
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 3,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of saxpy/3 (NVRTC): float4 grid-stride loop, scalar head and tail",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 4,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of saxpy/4 (NVRTC): __nv_bfloat162 pairs in 16-byte vectors, f32 fmaf, scalar head and tail",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 5,
+        dtype: DType::F16,
+        description: "CUDA C++ twin of saxpy/5 (NVRTC): __half2 pairs in 16-byte vectors, f32 fmaf, scalar head and tail",
+    },
+];
 const TWIN_SRC: &str = include_str!("twins/saxpy.cu");
+/// The half-precision twins' source: one template, a kernel per element type; it includes
+/// `cuda_bf16.h` / `cuda_fp16.h`, so it is a module of its own (the f32 twin needs no header).
+const TWIN_HALF_SRC: &str = include_str!("twins/saxpy_half.cu");
+
+/// The twin kernel for data of `dtype`.
+fn twin(dtype: DType) -> TwinKernel {
+    match dtype {
+        DType::F32 => TwinKernel::new("saxpy_twin", TWIN_SRC, "saxpy_twin"),
+        DType::Bf16 => TwinKernel::new("saxpy_twin_half", TWIN_HALF_SRC, "saxpy_twin_bf16"),
+        DType::F16 => TwinKernel::new("saxpy_twin_half", TWIN_HALF_SRC, "saxpy_twin_f16"),
+    }
+}
 
 /// The SAXPY constant used by every check.
 const A: f32 = 1.5;
@@ -40,13 +67,6 @@ static META: LadderMeta = LadderMeta {
     ceiling: Ceiling::CopyGbps,
     chapter: "elementwise",
 };
-
-/// Threads per block of a launch.
-fn threads(grid: &Grid) -> u32 {
-    match *grid {
-        Grid::OnePerElement { threads } | Grid::Stride { threads, .. } => threads,
-    }
-}
 
 /// The launch of a step with `grid` over `n` elements on `gpu`.
 fn launch(grid: &Grid, n: usize, gpu: &Gpu) -> Launch {
@@ -69,12 +89,8 @@ impl Ladder for Saxpy {
     fn meta(&self) -> &'static LadderMeta {
         &META
     }
-    fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.steps()
-    }
-    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        let s = STEPS.step_of_symbol(symbol)?;
-        Some(super::block_size(s, threads(&s.grid)))
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
     }
     fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let n = shape.numel() as f64;
@@ -107,7 +123,7 @@ impl Ladder for Saxpy {
             },
         ]
     }
-    fn prepare_from(
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,
@@ -139,7 +155,7 @@ impl<T: Element> SaxpyCase<T> {
             x: DeviceBuffer::from_host(gpu, &x)?,
             y: DeviceBuffer::from_host(gpu, &y0)?,
             y0: DeviceBuffer::from_host(gpu, &y0)?,
-            twin: TwinKernel::new("saxpy_twin", TWIN_SRC, "saxpy_twin"),
+            twin: twin(T::DTYPE),
         })
     }
     fn params(&mut self) -> SaxpyParams<T::Device> {

@@ -5,13 +5,13 @@ use crate::element::{DType, round_to};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo, StepTable, Target,
-    Work,
+    Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable, Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance};
+use kernels_gpu::BlockThreads;
 use kernels_gpu::vector_add::{self as k, Grid, VectorAddParams};
 
 /// The vector-add ladder (one step: the first kernel).
@@ -29,23 +29,12 @@ static META: LadderMeta = LadderMeta {
     chapter: "elementwise",
 };
 
-/// Threads per block of a step's launch.
-fn threads(grid: &Grid) -> u32 {
-    match *grid {
-        Grid::OnePerElement { threads } => threads,
-    }
-}
-
 impl Ladder for VectorAdd {
     fn meta(&self) -> &'static LadderMeta {
         &META
     }
-    fn steps(&self) -> Vec<&'static StepInfo> {
-        STEPS.steps()
-    }
-    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
-        let s = STEPS.step_of_symbol(symbol)?;
-        Some(super::block_size(s, threads(&s.grid)))
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
     }
     fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let n = shape.numel() as f64;
@@ -74,16 +63,13 @@ impl Ladder for VectorAdd {
             },
         ]
     }
-    fn prepare_from(
+    fn case(
         &self,
         gpu: &Gpu,
         shape: &Shape,
-        dtype: DType,
+        _dtype: DType,
         inputs: Vec<Vec<f32>>,
     ) -> Result<Box<dyn Case>> {
-        if dtype != DType::F32 {
-            return Err(super::no_steps_of(self, dtype));
-        }
         let [a, b] = super::take_inputs::<2>(self, shape, inputs)?;
         let (a, b): (Vec<f32>, Vec<f32>) = (round_to(&a), round_to(&b));
         let reference = reference::add(&a, &b);
@@ -114,7 +100,7 @@ impl Case for VectorAddCase {
             c: self.c.output.elems_mut(),
             n: self.n,
         };
-        let launch = Launch::cover(self.n as usize, threads(STEPS.grid(step)));
+        let launch = Launch::cover(self.n as usize, STEPS.grid(step).threads());
         gpu.launch(step.symbol, launch, p)
     }
     fn poison(&mut self, gpu: &Gpu) -> Result<()> {

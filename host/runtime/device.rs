@@ -1,4 +1,7 @@
-//! Device discovery, the context and the module, loaded once per [`Gpu`].
+//! Device discovery, the context and the kernels' modules, loaded once per [`Gpu`]: the base
+//! module always, the sm_90a module besides it on a device of compute capability 9.0 (its
+//! kernels run nowhere else; the base module's kernels keep running from the base module
+//! there, so their code and numbers do not depend on the device having sm_90a).
 
 use super::{Emulator, Launch};
 use crate::error::{DriverContext, Error, Result};
@@ -7,6 +10,7 @@ use cudarc::driver::sys::CUdevice_attribute as Attr;
 use cudarc::driver::sys::CUfunction_attribute;
 use cudarc::driver::{CudaContext, CudaFunction, CudaModule, CudaStream};
 use cudarc::nvrtc::Ptx;
+use kernels_gpu::step::Arch;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -40,7 +44,8 @@ pub struct DeviceInfo {
     pub driver_version: String,
 }
 
-/// One device: its primary context, one stream, and the kernels' module (loaded once).
+/// One device: its primary context, one stream, and the kernels' modules (loaded once: the
+/// base module, and the sm_90a module where the device runs it).
 /// Functions are looked up once and cached. Event tracking is off: all our work is ordered on
 /// the one stream, and external pointers (e.g. PyTorch's) carry no cudarc events anyway.
 ///
@@ -62,7 +67,8 @@ enum Backend {
 struct Cuda {
     ctx: Arc<CudaContext>,
     stream: Arc<CudaStream>,
-    module: Arc<CudaModule>,
+    /// The loaded kernel modules, by architecture (base first).
+    modules: Vec<(Arch, Arc<CudaModule>)>,
     functions: Mutex<HashMap<String, CudaFunction>>,
     extra_modules: Mutex<HashMap<String, Arc<CudaModule>>>,
     smem_limits: Mutex<SmemLimits>,
@@ -131,8 +137,9 @@ impl LaunchLog {
 }
 
 impl Gpu {
-    /// Opens device `ordinal`, loads the embedded PTX, and checks that every kernel any ladder
-    /// registers is in it ([`Error::MissingSymbols`] names the missing ones).
+    /// Opens device `ordinal`, loads the embedded PTX modules it runs (the base module, and on
+    /// compute capability 9.0 the sm_90a module too), and checks first that every kernel
+    /// registered for each of them is in it ([`Error::MissingSymbols`] names the missing ones).
     pub fn open(ordinal: usize) -> Result<Self> {
         if !driver_present() {
             return Err(Error::NoDriver);
@@ -144,20 +151,25 @@ impl Gpu {
         let ctx = CudaContext::new(ordinal).during("creating the context")?;
         // SAFETY: we order all work on one stream ourselves.
         unsafe { ctx.disable_event_tracking() };
-        let missing = ptx::missing_entries(ptx::PTX, crate::registry::all_symbols());
-        if !missing.is_empty() {
-            return Err(Error::MissingSymbols(missing));
-        }
-        let module = ctx
-            .load_module(Ptx::from_src(ptx::PTX))
-            .during("loading the kernels' PTX module")?;
-        let stream = ctx.default_stream();
         let info = DeviceInfo::query(&ctx)?;
+        let mut modules = Vec::new();
+        for arch in Self::module_archs(info.compute_capability) {
+            let text = ptx::module(arch);
+            let missing = ptx::missing_entries(text, crate::registry::module_symbols(arch));
+            if !missing.is_empty() {
+                return Err(Error::MissingSymbols(missing));
+            }
+            let module = ctx
+                .load_module(Ptx::from_src(text))
+                .during(format!("loading the kernels' {} PTX module", arch.name()))?;
+            modules.push((arch, module));
+        }
+        let stream = ctx.default_stream();
         Ok(Self {
             backend: Backend::Cuda(Box::new(Cuda {
                 ctx,
                 stream,
-                module,
+                modules,
                 functions: Mutex::new(HashMap::new()),
                 extra_modules: Mutex::new(HashMap::new()),
                 smem_limits: Mutex::new(SmemLimits::default()),
@@ -238,9 +250,45 @@ impl Gpu {
         Self::open(ordinal)
     }
 
+    /// The modules a device of compute capability `cc` loads: the base module always (the
+    /// driver rejects it on a device older than its target), the sm_90a module where it runs
+    /// and has kernels.
+    pub fn module_archs(cc: (i32, i32)) -> Vec<Arch> {
+        Arch::ALL
+            .into_iter()
+            .filter(|&a| {
+                a == Arch::Sm80 || (a.runs_on(cc) && !ptx::entry_names(ptx::module(a)).is_empty())
+            })
+            .collect()
+    }
+
     /// The device's properties.
     pub fn info(&self) -> &DeviceInfo {
         &self.info
+    }
+
+    /// Whether the device runs kernels of architecture `arch` (their module is loaded, or would
+    /// be if it had kernels).
+    pub fn supports(&self, arch: Arch) -> bool {
+        self.is_emulated() || arch == Arch::Sm80 || arch.runs_on(self.info.compute_capability)
+    }
+
+    /// Why `step` does not run on this device, if it does not: one line to print when skipping
+    /// it ([`crate::ladder::StepInfo::unsupported_on`]).
+    /// On the emulator, the steps of the tensor-core ladder (`gemm_bf16`: mma.sync, ldmatrix,
+    /// cp.async, wgmma, TMA), which it does not model (docs/emulator.md); launched anyway,
+    /// they stop with "not emulated" (as `tests/emulator.rs` checks).
+    pub fn skips(&self, step: &crate::ladder::StepInfo) -> Option<String> {
+        if self.is_emulated() {
+            let handle = step.handle();
+            return handle.starts_with("gemm_bf16/").then(|| {
+                format!(
+                    "{handle}: skipped: not emulated: tensor cores (mma.sync, ldmatrix, cp.async, \
+                     wgmma, TMA; docs/emulator.md)"
+                )
+            });
+        }
+        step.unsupported_on(self.info.compute_capability, &self.info.name)
     }
 
     /// The context (for cuBLAS, NVRTC and events). Panics on the emulator.
@@ -253,7 +301,9 @@ impl Gpu {
         &self.cuda("the CUDA stream").stream
     }
 
-    /// The kernel `symbol` from the embedded module (looked up once, then cached).
+    /// The kernel `symbol` from the embedded module that defines it (looked up once, then
+    /// cached). A kernel of a module this device does not load (an sm_90a kernel elsewhere
+    /// than on compute capability 9.0) is an error that says so.
     pub fn function(&self, symbol: &str) -> Result<CudaFunction> {
         self.needs_cuda(&format!("the CUDA function of {symbol}"))?;
         let cuda = self.cuda("a CUDA function");
@@ -261,8 +311,22 @@ impl Gpu {
         if let Some(f) = cache.get(symbol) {
             return Ok(f.clone());
         }
-        let f = cuda
-            .module
+        let arch = ptx::module_of(symbol).unwrap_or(Arch::Sm80);
+        let module = cuda
+            .modules
+            .iter()
+            .find(|(a, _)| *a == arch)
+            .map(|(_, m)| m)
+            .ok_or_else(|| {
+                Error::Other(format!(
+                    "kernel {symbol} is in the {} module, which {} (sm_{}{}) does not run",
+                    arch.name(),
+                    self.info.name,
+                    self.info.compute_capability.0,
+                    self.info.compute_capability.1
+                ))
+            })?;
+        let f = module
             .load_function(symbol)
             .during(format!("looking up kernel {symbol}"))?;
         cache.insert(symbol.to_string(), f.clone());

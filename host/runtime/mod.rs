@@ -8,6 +8,7 @@ mod emulator;
 mod launch;
 mod probe;
 mod timer;
+pub mod tma;
 
 pub use buffer::DeviceBuffer;
 pub use device::{DeviceInfo, EMULATOR_NAME, Gpu, driver_present};

@@ -20,6 +20,7 @@ use super::cache::{Cache, Key};
 use super::discover::{self, Tool};
 use super::tempdir::TempDir;
 use crate::error::{Error, Result};
+use kernels_gpu::step::Arch;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -185,10 +186,12 @@ pub fn assemble_in(
     })
 }
 
-/// One kernel of the embedded PTX assembled on its own, from its own PTX text (see the module
-/// docs for why, and how its report equals the module's).
+/// One kernel of the embedded PTX (of the module that defines it: the base or the sm_90a one)
+/// assembled on its own, from its own PTX text (see the module docs for why, and how its report
+/// equals the module's).
 pub fn kernel(symbol: &str, arch: &str) -> Result<Assembly> {
-    let text = crate::ptx::kernel_text(crate::ptx::PTX, symbol)
+    let text = crate::ptx::module_text_of(symbol)
+        .and_then(|m| crate::ptx::kernel_text(m, symbol))
         .ok_or_else(|| Error::MissingSymbols(vec![symbol.to_string()]))?;
     let mut a = assemble_cached(&text, arch)?;
     for r in a.resources.iter_mut().filter(|r| r.function == symbol) {
@@ -201,19 +204,28 @@ pub fn kernel(symbol: &str, arch: &str) -> Result<Assembly> {
 /// (a kernel with `[u8; 128]` and `[u8; 4]` shows 144 B there, 132 B alone).
 const SHARED_WINDOW_ALIGN: u64 = 16;
 
-/// The embedded PTX module assembled for `arch`, once per process and architecture (and
+/// The embedded base PTX module assembled for `arch`, once per process and architecture (and
 /// through the user's cache across processes).
 pub fn embedded(arch: &str) -> Result<Arc<Assembly>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Assembly>>>> = OnceLock::new();
+    embedded_module(Arch::Sm80, arch)
+}
+
+/// The embedded PTX module of `module`'s kernels ([`crate::ptx::module`]) assembled for
+/// `arch` (the sm_90a module assembles only for `sm_90a`), once per process, module and
+/// architecture (and through the user's cache across processes).
+pub fn embedded_module(module: Arch, arch: &str) -> Result<Arc<Assembly>> {
+    type ByModuleAndArch = HashMap<(Arch, String), Arc<Assembly>>;
+    static CACHE: OnceLock<Mutex<ByModuleAndArch>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    if let Some(a) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(arch) {
+    let key = (module, arch.to_string());
+    if let Some(a) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return Ok(a.clone());
     }
-    let a = Arc::new(assemble_cached(crate::ptx::PTX, arch)?);
+    let a = Arc::new(assemble_cached(crate::ptx::module(module), arch)?);
     cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(arch.to_string(), a.clone());
+        .insert(key, a.clone());
     Ok(a)
 }
 

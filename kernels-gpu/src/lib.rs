@@ -46,9 +46,10 @@ pub mod half;
 #[macro_use]
 pub mod step;
 pub mod ptr;
+pub mod swizzle;
 pub use half::{Bf16, Bf16x2, Bf16x8, F16, F16x2, F16x8};
 pub use ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
-pub use step::{Accepts, DType, Step};
+pub use step::{Accepts, BlockThreads, DType, Step};
 
 #[cfg(target_arch = "nvptx64")]
 pub mod gpu;
@@ -66,6 +67,7 @@ pub mod emu;
 pub mod bias_gelu;
 pub mod ceiling;
 pub mod gemm;
+pub mod gemm_bf16;
 pub mod reduce;
 pub mod row_sum;
 pub mod saxpy;

@@ -27,32 +27,24 @@
 /// rustc cannot express it, so on nvptx the kernel also emits the module-level PTX comment
 /// `// klab:launch_bounds gemm_x 256 2`, which build.rs (`build/launch_bounds.rs`) replaces by
 /// `.maxntid 256, 1, 1` and `.minnctapersm 2` in the entry's header (docs/device-api.md).
+///
+/// **Architecture**: an optional attribute `#[arch(sm_90a)]`, before everything else, puts the
+/// kernel into the sm_90a PTX module (compiled with `-C target-cpu=sm_90a`, where
+/// `cfg(target_feature = "sm_90a")` holds) instead of the base one; its step then declares
+/// `arch: Sm90a` ([`crate::step!`]). Every other kernel is compiled into the base module only.
+///
+/// ```ignore
+/// kernel! {
+///     #[arch(sm_90a)]
+///     #[launch_bounds(384, 1)]
+///     /// wgmma, TMA, setmaxnreg.
+///     fn gemm_bf16_s05_wgmma(p: GemmBf16Params) { ... }
+/// }
+/// ```
 #[macro_export]
 macro_rules! kernel {
-    (#[launch_bounds($threads:expr, $blocks:expr)] $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
-        $crate::kernel! { @symbol $name, Some(($threads, $blocks)) }
-        #[cfg(target_arch = "nvptx64")]
-        core::arch::global_asm!(
-            concat!("// klab:launch_bounds ", stringify!($name), " {t} {b}"),
-            t = const { let t: u32 = $threads; t },
-            b = const { let b: u32 = $blocks; b },
-        );
-        $crate::kernel! { @entry $(#[$meta])* fn $name($p: $params) $body }
-    };
-    (#[launch_bounds($threads:expr)] $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
-        $crate::kernel! { @symbol $name, Some(($threads, 0)) }
-        #[cfg(target_arch = "nvptx64")]
-        core::arch::global_asm!(
-            concat!("// klab:launch_bounds ", stringify!($name), " {t}"),
-            t = const { let t: u32 = $threads; t },
-        );
-        $crate::kernel! { @entry $(#[$meta])* fn $name($p: $params) $body }
-    };
-    ($(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
-        $crate::kernel! { @symbol $name, None }
-        $crate::kernel! { @entry $(#[$meta])* fn $name($p: $params) $body }
-    };
-    (@symbol $name:ident, $bounds:expr) => {
+    // Internal: the symbol module (every target).
+    (@symbol $name:ident, $bounds:expr, $arch:ident) => {
         #[allow(non_snake_case)]
         #[doc = concat!("Symbol of the kernel `", stringify!($name), "`.")]
         pub mod $name {
@@ -72,11 +64,14 @@ macro_rules! kernel {
                 $crate::emu::params_type_of(super::$name),
                 $crate::emu::params_size_of(super::$name),
             );
+            /// The architecture of the PTX module the kernel is compiled into.
+            pub const ARCH: $crate::step::Arch = $crate::step::Arch::$arch;
         }
     };
-    (@entry $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
+    // Internal: the entry point, compiled only into the module of its architecture.
+    (@entry [$($cfg:tt)*] $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
         $(#[$meta])*
-        #[cfg(target_arch = "nvptx64")]
+        #[cfg($($cfg)*)]
         #[unsafe(no_mangle)]
         pub unsafe extern "ptx-kernel" fn $name($p: $params) $body
 
@@ -84,6 +79,38 @@ macro_rules! kernel {
         $(#[$meta])*
         #[cfg(not(target_arch = "nvptx64"))]
         fn $name($p: $params) $body
+    };
+    // Internal: after the architecture, the optional launch bounds.
+    (@with $arch:ident [$($cfg:tt)*] #[launch_bounds($threads:expr, $blocks:expr)] $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
+        $crate::kernel! { @symbol $name, Some(($threads, $blocks)), $arch }
+        #[cfg($($cfg)*)]
+        core::arch::global_asm!(
+            concat!("// klab:launch_bounds ", stringify!($name), " {t} {b}"),
+            t = const { let t: u32 = $threads; t },
+            b = const { let b: u32 = $blocks; b },
+        );
+        $crate::kernel! { @entry [$($cfg)*] $(#[$meta])* fn $name($p: $params) $body }
+    };
+    (@with $arch:ident [$($cfg:tt)*] #[launch_bounds($threads:expr)] $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
+        $crate::kernel! { @symbol $name, Some(($threads, 0)), $arch }
+        #[cfg($($cfg)*)]
+        core::arch::global_asm!(
+            concat!("// klab:launch_bounds ", stringify!($name), " {t}"),
+            t = const { let t: u32 = $threads; t },
+        );
+        $crate::kernel! { @entry [$($cfg)*] $(#[$meta])* fn $name($p: $params) $body }
+    };
+    (@with $arch:ident [$($cfg:tt)*] $(#[$meta:meta])* fn $name:ident($p:ident : $params:ty) $body:block) => {
+        $crate::kernel! { @symbol $name, None, $arch }
+        $crate::kernel! { @entry [$($cfg)*] $(#[$meta])* fn $name($p: $params) $body }
+    };
+    // `#[arch(sm_90a)]`: only in the sm_90a module (`target_feature = "sm_90a"`).
+    (#[arch(sm_90a)] $($rest:tt)*) => {
+        $crate::kernel! { @with Sm90a [all(target_arch = "nvptx64", target_feature = "sm_90a")] $($rest)* }
+    };
+    // Default: only in the base module (every nvptx build but the sm_90a one).
+    ($($rest:tt)*) => {
+        $crate::kernel! { @with Sm80 [all(target_arch = "nvptx64", not(target_feature = "sm_90a"))] $($rest)* }
     };
 }
 

@@ -50,6 +50,44 @@ impl DType {
     }
 }
 
+/// The oldest GPU architecture a step's kernels run on, and so the PTX module they are
+/// compiled into. build.rs compiles kernels-gpu twice: the **base module** (`kernels.ptx`,
+/// `-C target-cpu=sm_80` unless `KLAB_PTX_ARCH` says otherwise), which the driver JIT-compiles
+/// for Ampere, Hopper and later; and the **sm_90a module** (`kernels_sm90a.ptx`,
+/// `-C target-cpu=sm_90a`, PTX ISA 8.0), which holds only the kernels declared
+/// `kernel! { #[arch(sm_90a)] ... }` and runs only on compute capability 9.0 (arch-specific
+/// features such as `wgmma`, `setmaxnreg` are not forward compatible).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Arch {
+    /// Ampere and later (the base module): `mma.sync`, `ldmatrix`, `cp.async`.
+    #[default]
+    Sm80,
+    /// Hopper only (the sm_90a module): `wgmma`, TMA, `setmaxnreg`.
+    Sm90a,
+}
+
+impl Arch {
+    /// Every architecture, in the order of their modules.
+    pub const ALL: [Arch; 2] = [Arch::Sm80, Arch::Sm90a];
+
+    /// The name in listings and on command lines: `sm_80`, `sm_90a`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Arch::Sm80 => "sm_80",
+            Arch::Sm90a => "sm_90a",
+        }
+    }
+
+    /// Whether a device of compute capability `(major, minor)` runs kernels of this arch:
+    /// 8.0 and later for sm_80 PTX; exactly 9.0 for sm_90a.
+    pub const fn runs_on(self, (major, minor): (i32, i32)) -> bool {
+        match self {
+            Arch::Sm80 => major >= 8,
+            Arch::Sm90a => major == 9 && minor == 0,
+        }
+    }
+}
+
 /// Which block sizes (threads per block) a kernel's code handles, besides the device limit
 /// (`klab occupancy` checks `--block` against it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +100,13 @@ pub enum Accepts {
     WarpMultiple,
     /// Any: the code reads `blockDim` and checks its bounds.
     Any,
+}
+
+/// A ladder's launch description knows its block size (threads per block, every dimension
+/// together): what `klab occupancy` defaults `--block` to.
+pub trait BlockThreads {
+    /// Threads per block of the launch.
+    fn threads(&self) -> u32;
 }
 
 /// One step as declared beside its kernel; `G` is the ladder's own description of how the
@@ -82,6 +127,8 @@ pub struct Step<G: 'static> {
     pub accepts: Accepts,
     /// How the host launches it.
     pub grid: G,
+    /// The oldest architecture its kernels run on (the module they are in).
+    pub arch: Arch,
 }
 
 /// Declares the step of the file it stands in, as the constant `STEP` that the ladder's
@@ -90,10 +137,20 @@ pub struct Step<G: 'static> {
 /// for lists made elsewhere (the tuned GEMM's variants: their symbols and their host kernels,
 /// `<kernel>::EMULATED`, in the same order); `symbols: &[A::SYMBOL, …]` alone derives the host
 /// kernels. `dtype` is a [`DType`] variant, `accepts` an [`Accepts`] one; `grid` is an
-/// expression of the ladder's `Grid` type (the ladder module's items are in scope). `name: NAME` declares the constant under another name than `STEP`
-/// (the reductions declare a sum and a max step per file).
+/// expression of the ladder's `Grid` type (the ladder module's items are in scope).
+/// `name: NAME` declares the constant under another name than `STEP` (the reductions declare a
+/// sum and a max step per file). An optional last field `arch: Sm90a` (an [`Arch`] variant;
+/// default `Sm80`) says which architecture the step needs: its kernels must be declared
+/// `kernel! { #[arch(sm_90a)] ... }`, which puts them in the sm_90a module, and the host skips
+/// the step on other devices.
 #[macro_export]
 macro_rules! step {
+    (@arch) => {
+        $crate::step::Arch::Sm80
+    };
+    (@arch $arch:ident) => {
+        $crate::step::Arch::$arch
+    };
     (kernel: $k:ident, $($rest:tt)*) => {
         $crate::step! { name: STEP, symbols: &[$k::SYMBOL], $($rest)* }
     };
@@ -113,7 +170,8 @@ macro_rules! step {
         technique: $tech:expr,
         dtype: $dtype:ident,
         accepts: $accepts:expr,
-        grid: $grid:expr $(,)?
+        grid: $grid:expr
+        $(, arch: $arch:ident)? $(,)?
     ) => {
         /// This file's step, collected by the ladder's step table.
         #[cfg(not(target_arch = "nvptx64"))]
@@ -132,6 +190,7 @@ macro_rules! step {
                 use super::*;
                 $grid
             },
+            arch: $crate::step!(@arch $($arch)?),
         };
     };
     (name: $name:ident, symbols: &[$($k:ident::SYMBOL),+ $(,)?], $($rest:tt)*) => {

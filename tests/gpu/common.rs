@@ -6,6 +6,18 @@ use kernel_lab::runtime::Gpu;
 use kernel_lab::shape::Shape;
 use proptest::prelude::*;
 
+/// Whether the device runs `step`; if not (an sm_90a step elsewhere than on compute capability
+/// 9.0), prints the one line saying it is skipped.
+pub fn runs(gpu: &Gpu, step: &StepInfo) -> bool {
+    match gpu.skips(step) {
+        Some(line) => {
+            eprintln!("{line}");
+            false
+        }
+        None => true,
+    }
+}
+
 /// Verifies `step` of `ladder` on `shape` with fresh random inputs; panics with the seed and
 /// the first mismatches on failure.
 pub fn check_step(gpu: &Gpu, ladder: &dyn Ladder, step: &StepInfo, shape: &Shape) {

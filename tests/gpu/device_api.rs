@@ -1,9 +1,11 @@
 //! The device API on the GPU: each family run by a self-test kernel and checked against a CPU
 //! model (warp shuffles and votes, atomics, fast math, dynamic shared memory with 128-bit
 //! accesses, and half precision: conversions, pack order, packed arithmetic, 8-half vectors,
-//! checked bit for bit against the `half` crate and `kernel_lab::half_ref`).
+//! checked bit for bit against the `half` crate and `kernel_lab::half_ref`; and tensor cores:
+//! mma.sync, ldmatrix, cp.async and the swizzled chain of the bf16 GEMM).
 
 pub mod half_precision;
+pub mod tensor_core;
 
 use kernel_lab::inputs;
 use kernel_lab::runtime::{DeviceBuffer, Gpu, Launch};

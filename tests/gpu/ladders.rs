@@ -2,7 +2,7 @@
 //! shapes (proptest; `KLAB_PROPTEST_CASES` sets the count). On the emulator
 //! (`KLAB_EMULATE=1`) the shapes too large to emulate are left out.
 
-use crate::common::{check_step, shape_strategy};
+use crate::common::{check_step, runs, shape_strategy};
 use kernel_lab::registry;
 use kernel_lab::runtime::Gpu;
 use kernel_lab::testing::{emulator_can_run, proptest_cases, skip_if_emulated};
@@ -10,7 +10,7 @@ use proptest::test_runner::{Config, TestRunner};
 
 pub fn every_step_on_awkward_shapes(gpu: &Gpu) {
     for ladder in registry::all_ladders() {
-        for step in ladder.steps() {
+        for step in ladder.steps().into_iter().filter(|s| runs(gpu, s)) {
             for shape in ladder.awkward_shapes() {
                 if !emulator_can_run(gpu, ladder, &shape, step.dtype) {
                     continue;
@@ -23,7 +23,7 @@ pub fn every_step_on_awkward_shapes(gpu: &Gpu) {
 
 pub fn every_step_on_random_shapes(gpu: &Gpu) {
     for ladder in registry::all_ladders() {
-        for step in ladder.steps() {
+        for step in ladder.steps().into_iter().filter(|s| runs(gpu, s)) {
             let mut runner = TestRunner::new(Config {
                 cases: proptest_cases(),
                 failure_persistence: None,
@@ -44,7 +44,7 @@ pub fn every_step_on_random_shapes(gpu: &Gpu) {
 pub fn every_step_on_its_benchmark_shape(gpu: &Gpu) {
     skip_if_emulated(gpu, "the benchmark's shapes (too large to emulate)");
     for ladder in registry::all_ladders() {
-        for step in ladder.steps() {
+        for step in ladder.steps().into_iter().filter(|s| runs(gpu, s)) {
             for shape in ladder.bench_shapes() {
                 check_step(gpu, ladder, step, &shape);
             }

@@ -30,6 +30,7 @@ const MODULES: &[&[GpuTest]] = &[
     bench::TESTS,
     device_api::TESTS,
     device_api::half_precision::TESTS,
+    device_api::tensor_core::TESTS,
     gemm::TESTS,
     ladders::TESTS,
     occupancy::TESTS,
@@ -38,7 +39,10 @@ const MODULES: &[&[GpuTest]] = &[
 ];
 
 /// The tests that run without a device.
-const CPU_MODULES: &[&[CpuTest]] = &[device_api::half_precision::CPU_TESTS];
+const CPU_MODULES: &[&[CpuTest]] = &[
+    device_api::half_precision::CPU_TESTS,
+    device_api::tensor_core::CPU_TESTS,
+];
 
 /// A test on the emulator (`KLAB_EMULATE=1`): one that needs a GPU (it skips itself, or fails
 /// on what the emulator does not model) is ignored with its reason, printed as one line.
@@ -62,7 +66,11 @@ fn run_emulated(
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // One test at a time unless asked otherwise: the tests share one GPU, and the benchmark
+    // test reads the per-device launch log, which a test running beside it would write into
+    // (seen on the H200: a cuBLAS row recorded another test's reduction launch).
+    args.test_threads = args.test_threads.or(Some(1));
     if kernel_lab::testing::emulate() {
         // A test that skips itself on the emulator is not a failure: keep its panic quiet.
         let previous = std::panic::take_hook();

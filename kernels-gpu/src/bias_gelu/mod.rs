@@ -1,11 +1,13 @@
 //! Bias + GELU, `y[r][c] = gelu(x[r][c] + bias[c])` over a row-major `rows × cols` matrix, with
 //! the tanh approximation `gelu(v) = 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³)))`: the fusion
-//! ladder (two kernels and a temporary → one kernel → one vectorised kernel).
+//! ladder (two kernels and a temporary → one kernel → one vectorised kernel), then the
+//! vectorised kernel on bf16 data (f32 math, 8 halves per 128-bit access).
 
 steps! {
     s01_two_kernels,
     s02_fused,
     s03_fused_vectorized,
+    s04_bf16_fused_vectorized,
 }
 
 /// How a bias + GELU step is launched.
@@ -53,4 +55,14 @@ pub fn gelu(v: f32) -> f32 {
     let u = v * fma(SQRT_2_OVER_PI * GELU_CUBIC, v * v, SQRT_2_OVER_PI);
     let h = 0.5 * v;
     fma(h, tanh_fast(u), h)
+}
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        match *self {
+            Grid::TwoKernels { threads }
+            | Grid::OnePerElement { threads }
+            | Grid::Stride { threads, .. } => threads,
+        }
+    }
 }

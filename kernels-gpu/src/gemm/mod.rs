@@ -182,3 +182,19 @@ impl WarpTile {
             && self.b_chunks() >= 1
     }
 }
+
+/// The 32×32 thread block of steps 1–3.
+pub const BLOCK_32X32: (u32, u32) = (32, 32);
+
+impl crate::step::BlockThreads for Grid {
+    /// For step 9, its default variant's (each variant is launched with its own tile's).
+    fn threads(&self) -> u32 {
+        match self {
+            Grid::RowMajorThreads | Grid::ColMajorThreads => BLOCK_32X32.0 * BLOCK_32X32.1,
+            Grid::Tile1d => S04_THREADS,
+            Grid::Tile2d => S05_THREADS,
+            Grid::Warp { tile, .. } => tile.threads() as u32,
+            Grid::Tuned => S09_VARIANTS[0].1.threads() as u32,
+        }
+    }
+}

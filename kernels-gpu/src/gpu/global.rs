@@ -8,6 +8,7 @@
 //! | `GlobalPtrMut::load_cg` | `ld.global.cg.f32` | `LDG.E.STRONG.GPU` / `.CG` |
 //! | `GlobalPtrMut::store` | `st.global.f32` | `STG.E` |
 //! | `GlobalPtrMut::store_f32x4` | `st.global.v4.f32` | `STG.E.128` |
+//! | `GlobalPtrMut::load_f32x2` / `store_f32x2` | `ld.global.v2.f32` / `st.global.v2.f32` | `LDG.E.64` / `STG.E.64` |
 //! | `GlobalPtr::<Bf16>::load` (and `F16`) | `ld.global.nc.b16` | `LDG.E.U16.CONSTANT` |
 //! | `GlobalPtrMut::<Bf16>::load` / `store` (and `F16`) | `ld.global.b16` / `st.global.b16` | `LDG.E.U16` / `STG.E.U16` |
 //! | `GlobalPtr::<Bf16x2>::load`, `GlobalPtrMut::<Bf16x2>::{load, load_cg, store}` (and `F16x2`, via [`Global32`]) | `ld.global.nc.u32`, `ld.global.u32`, `ld.global.cg.u32`, `st.global.u32` | `LDG.E.CONSTANT`, `LDG.E`, `LDG.E.STRONG.GPU`, `STG.E` |
@@ -131,6 +132,31 @@ impl GlobalPtrMut<f32> {
                 a = in(reg64) a, options(pure, readonly, nostack))
         };
         F32x4([x, y, z, w])
+    }
+}
+
+impl GlobalPtrMut<f32> {
+    /// Writes elements `2*i, 2*i+1` in one 64-bit store (`st.global.v2.f32`; the address must
+    /// be 8-byte aligned).
+    #[inline(always)]
+    pub unsafe fn store_f32x2(self, i: usize, v: [f32; 2]) {
+        let a = self.offset(2 * i).addr();
+        let [x, y] = v;
+        unsafe {
+            asm!("st.global.v2.f32 [{a}], {{{x}, {y}}};", x = in(reg32) x, y = in(reg32) y,
+                a = in(reg64) a, options(nostack))
+        };
+    }
+    /// Elements `2*i, 2*i+1` in one 64-bit coherent load (`ld.global.v2.f32`).
+    #[inline(always)]
+    pub unsafe fn load_f32x2(self, i: usize) -> [f32; 2] {
+        let a = self.offset(2 * i).addr();
+        let (x, y): (f32, f32);
+        unsafe {
+            asm!("ld.global.v2.f32 {{{x}, {y}}}, [{a}];", x = out(reg32) x, y = out(reg32) y,
+                a = in(reg64) a, options(pure, readonly, nostack))
+        };
+        [x, y]
     }
 }
 

@@ -17,7 +17,7 @@ use crate::gpu::thread;
 #[inline(always)]
 fn s07_body<O: ReduceOp>(p: ReduceParams) {
     let warps = shared_array!(reduce_s07_warps: [f32; 32]);
-    let acc = super::strided_partial::<O>(
+    let acc = super::strided_partial::<O, f32>(
         p.input,
         p.n as usize,
         thread::index_1d(),

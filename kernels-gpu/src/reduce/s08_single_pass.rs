@@ -1,5 +1,5 @@
 #[allow(unused_imports)]
-use super::{ReduceOp, ReduceSinglePassParams};
+use super::{ReduceInput, ReduceOp, ReduceSinglePassParams};
 use crate::gpu::{atomic, sync::thread_fence, sync_threads, thread};
 
 /// Step 8 body — single pass: the last block to finish reduces the partials.
@@ -14,13 +14,17 @@ use crate::gpu::{atomic, sync::thread_fence, sync_threads, thread};
 ///
 /// Works for any operator (max has no float atomic; this needs none). Bytes: as step 7 plus
 /// 8 per block. Expected: step 7 minus one launch (~2–4 µs of a ~90 µs run at 64 Mi elements).
+///
+/// Generic over the input's element type `T` (partials and result are f32 whatever `T`):
+/// step 8 is `T = f32`, step 9 the sum over `Bf16`. Its two shared arrays exist once for
+/// every instantiation, each kernel getting its own copy per block.
 #[inline(always)]
-fn s08_body<O: ReduceOp>(p: ReduceSinglePassParams) {
+pub(super) fn s08_body<O: ReduceOp, T: ReduceInput>(p: ReduceSinglePassParams<T>) {
     let warps = shared_array!(reduce_s08_warps: [f32; 32]);
     let last = shared_array!(reduce_s08_last: [u32; 1]);
     let tid = thread::thread_idx_x();
     let grid = thread::grid_dim_x();
-    let acc = super::strided_partial::<O>(
+    let acc = super::strided_partial::<O, T>(
         p.input,
         p.n as usize,
         thread::index_1d(),
@@ -53,8 +57,14 @@ fn s08_body<O: ReduceOp>(p: ReduceSinglePassParams) {
     }
 }
 
+/// Step 8: [`s08_body`] over f32 input.
+#[inline(always)]
+fn s08_f32<O: ReduceOp>(p: ReduceSinglePassParams) {
+    s08_body::<O, f32>(p)
+}
+
 super::reduce_kernels!(
-    s08_body,
+    s08_f32,
     ReduceSinglePassParams,
     reduce_sum_s08_single_pass,
     reduce_max_s08_single_pass,

@@ -18,7 +18,7 @@ kernel! {
         let warps = shared_array!(row_sum_s03_warps: [f32; 32]);
         let r = thread::block_idx_x() as usize;
         let cols = p.cols as usize;
-        let acc = crate::reduce::strided_partial::<Sum>(
+        let acc = crate::reduce::strided_partial::<Sum, f32>(
             p.input.offset(r * cols),
             cols,
             thread::thread_idx_x() as usize,

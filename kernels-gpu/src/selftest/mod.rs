@@ -3,7 +3,11 @@
 //! in [`half`].
 
 mod half;
+mod hopper;
+mod tensor_core;
 pub use half::*;
+pub use hopper::*;
+pub use tensor_core::*;
 
 use crate::gpu::{atomic, math, shared, sync_threads, thread, warp};
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};

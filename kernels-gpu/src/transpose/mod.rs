@@ -1,6 +1,6 @@
-//! Matrix transpose of f32, `out[c][r] = in[r][c]` for an `rows × cols` row-major input (the
-//! output is `cols × rows`): the transpose ladder. Any shape, including edges that are not a
-//! multiple of the tile.
+//! Matrix transpose, `out[c][r] = in[r][c]` for an `rows × cols` row-major input (the output is
+//! `cols × rows`): the transpose ladder. Steps 1–5 move f32, step 6 bf16. Any shape, including
+//! edges that are not a multiple of the tile.
 //!
 //! Every step launches a 1-D grid of tiles (`tiles_x · tiles_y` blocks, block `b` takes tile
 //! `(b % tiles_x, b / tiles_x)`), so tall matrices never hit the 65535 limit of `gridDim.y`.
@@ -11,6 +11,7 @@ steps! {
     s03_padded,
     s04_vectorized_4x4,
     s05_smem_vectorized,
+    s06_bf16_smem_vectorized,
 }
 
 /// How a transpose step is launched: a 1-D grid of tiles, each block covering one input patch.
@@ -41,4 +42,10 @@ pub(crate) fn tile_of_block(cols: u32, tile_w: u32) -> (u32, u32) {
     let tiles_x = cols.div_ceil(tile_w);
     let b = crate::gpu::thread::block_idx_x();
     (b % tiles_x, b / tiles_x)
+}
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        self.block.0 * self.block.1
+    }
 }

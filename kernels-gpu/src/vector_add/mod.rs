@@ -23,3 +23,11 @@ pub struct VectorAddParams {
     pub n: u32,
 }
 unsafe impl KernelParams for VectorAddParams {}
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        match *self {
+            Grid::OnePerElement { threads } => threads,
+        }
+    }
+}

@@ -153,6 +153,33 @@ impl GlobalPtrMut<f32> {
     }
 }
 
+impl GlobalPtrMut<f32> {
+    /// Writes elements `2*i, 2*i+1` in one 64-bit store (8-byte aligned: checked).
+    #[inline]
+    #[track_caller]
+    pub unsafe fn store_f32x2(self, i: usize, v: [f32; 2]) {
+        let [x, y] = v.map(|f| f.to_bits().to_le_bytes());
+        ctx::global_store::<8>(
+            self.offset(2 * i).addr(),
+            [x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3]],
+            op::<f32>("GlobalPtrMut::store_f32x2", 2),
+            Location::caller(),
+        )
+    }
+    /// Elements `2*i, 2*i+1` in one 64-bit coherent load.
+    #[inline]
+    #[track_caller]
+    pub unsafe fn load_f32x2(self, i: usize) -> [f32; 2] {
+        let b = ctx::global_load::<8>(
+            self.offset(2 * i).addr(),
+            op::<f32>("GlobalPtrMut::load_f32x2", 2),
+            Location::caller(),
+        );
+        let w = |k: usize| f32::from_le_bytes([b[k], b[k + 1], b[k + 2], b[k + 3]]);
+        [w(0), w(4)]
+    }
+}
+
 /// Scalar 16-bit accesses and 128-bit groups of eight for one half type.
 macro_rules! global_half {
     ($t:ident, $t2:ident, $t8:ident, $load8:ident, $store8:ident) => {

@@ -9,17 +9,23 @@
 //! cannot model calls [`crate::emu::not_emulated`].
 
 pub mod atomic;
+pub mod cp_async;
 pub mod global;
 pub mod half;
+pub mod ldmatrix;
 pub mod math;
+pub mod mma;
 pub mod shared;
 pub mod sync;
 pub mod thread;
+pub mod tma;
 #[path = "../unroll.rs"]
 pub mod unroll;
 pub mod warp;
+pub mod wgmma;
 
 pub use crate::half::{Bf16, Bf16x2, Bf16x8, F16, F16x2, F16x8};
 pub use crate::ptr::F32x4;
+pub use crate::swizzle;
 pub use sync::sync_threads;
 pub use unroll::unroll;
