@@ -275,16 +275,17 @@ impl Gpu {
 
     /// Why `step` does not run on this device, if it does not: one line to print when skipping
     /// it ([`crate::ladder::StepInfo::unsupported_on`]).
-    /// On the emulator, the steps of the tensor-core ladder (`gemm_bf16`: mma.sync, ldmatrix,
-    /// cp.async, wgmma, TMA), which it does not model (docs/emulator.md); launched anyway,
-    /// they stop with "not emulated" (as `tests/emulator.rs` checks).
+    /// On the emulator, the sm_90a steps (wgmma, TMA, mbarrier, setmaxnreg), which it does not
+    /// model (docs/emulator.md); launched anyway, they stop with "not emulated" (as
+    /// `tests/emulator.rs` checks). The sm_80 tensor-core steps (mma.sync, ldmatrix, cp.async)
+    /// are emulated.
     pub fn skips(&self, step: &crate::ladder::StepInfo) -> Option<String> {
         if self.is_emulated() {
             let handle = step.handle();
-            return handle.starts_with("gemm_bf16/").then(|| {
+            return (step.arch == Arch::Sm90a).then(|| {
                 format!(
-                    "{handle}: skipped: not emulated: tensor cores (mma.sync, ldmatrix, cp.async, \
-                     wgmma, TMA; docs/emulator.md)"
+                    "{handle}: skipped: not emulated: sm_90a (wgmma, TMA, mbarrier; \
+                     docs/emulator.md)"
                 )
             });
         }

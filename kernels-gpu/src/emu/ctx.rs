@@ -38,6 +38,9 @@ pub(crate) enum WarpKind {
     Ballot,
     Any,
     All,
+    /// Every lane of the warp gets every lane's `words` words: the exchange under the
+    /// `.sync.aligned` collectives (`mma`, `ldmatrix`), which every lane must execute.
+    Gather,
 }
 
 impl WarpKind {
@@ -50,6 +53,7 @@ impl WarpKind {
             WarpKind::Ballot => "ballot()",
             WarpKind::Any => "any()",
             WarpKind::All => "all()",
+            WarpKind::Gather => "a .sync.aligned warp instruction (mma, ldmatrix)",
         }
     }
 }
@@ -61,9 +65,13 @@ pub(crate) struct WarpOp {
     pub mask: u32,
     /// The lane's value (shuffles: the bits; votes: the predicate as 0/1).
     pub value: u32,
-    /// Shuffles: delta, lane mask or source lane.
+    /// Shuffles: delta, lane mask or source lane; `Gather`: words per lane.
     pub arg: u32,
     pub loc: &'static Location<'static>,
+    /// `Gather`: this lane's words, and where its copy of all 32 lanes' goes (32 × `arg`
+    /// words, lane-major); both on the lane's stack, which lives while it waits.
+    pub src: *const u32,
+    pub dst: *mut u32,
 }
 
 /// An emulated GPU thread.
@@ -276,6 +284,50 @@ pub(crate) fn warp(op: WarpOp) -> u32 {
     thread().result
 }
 
+/// A `.sync.aligned` exchange: every lane of the warp passes its `N` words and gets all 32
+/// lanes' (lane-major; a lane past the block's end gives zeros).
+pub(crate) fn warp_gather<const N: usize>(
+    mine: &[u32; N],
+    loc: &'static Location<'static>,
+) -> [[u32; N]; 32] {
+    let mut all = [[0u32; N]; 32];
+    suspend(Event::Warp(WarpOp {
+        kind: WarpKind::Gather,
+        mask: u32::MAX,
+        value: 0,
+        arg: N as u32,
+        loc,
+        src: mine.as_ptr(),
+        dst: all.as_mut_ptr() as *mut u32,
+    }));
+    all
+}
+
+/// The running thread's lane in its warp (linear index % 32).
+pub(crate) fn lane() -> u32 {
+    thread().linear % 32
+}
+
+/// A global load of `n <= N` bytes into the first `n` of `N` (the rest zero), `align`-aligned
+/// (a `cp.async` with zero fill reads only its first `n` source bytes).
+pub(crate) fn global_load_partial<const N: usize>(
+    addr: u64,
+    n: usize,
+    align: usize,
+    op: Op,
+    loc: &'static Location<'static>,
+) -> [u8; N] {
+    preempt();
+    check_aligned(addr, align, op, "global", loc);
+    let mut out = [0u8; N];
+    if n > 0 {
+        let p = global_ptr_unaligned(addr, n, op, loc);
+        // SAFETY: `n <= N` bytes inside a live allocation.
+        unsafe { core::ptr::copy_nonoverlapping(p, out.as_mut_ptr(), n.min(N)) };
+    }
+    out
+}
+
 fn preempt() {
     let st = launch();
     if st.preempt != 0 && st.rng.below(st.preempt as usize) == 0 {
@@ -316,6 +368,10 @@ fn check_aligned(addr: u64, n: usize, op: Op, space: &str, loc: &Location<'_>) {
 
 fn global_ptr(addr: u64, n: usize, op: Op, loc: &'static Location<'static>) -> *mut u8 {
     check_aligned(addr, n, op, "global", loc);
+    global_ptr_unaligned(addr, n, op, loc)
+}
+
+fn global_ptr_unaligned(addr: u64, n: usize, op: Op, loc: &'static Location<'static>) -> *mut u8 {
     let st = launch();
     let end = addr.wrapping_add(n as u64);
     if let Some(c) = st.cache

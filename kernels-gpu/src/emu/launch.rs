@@ -415,7 +415,11 @@ impl Block {
             }
             match self.status[t as usize] {
                 Status::Warp(op) => {
-                    if op.kind != op0.kind || op.loc != op0.loc || op.mask != op0.mask {
+                    if op.kind != op0.kind
+                        || op.loc != op0.loc
+                        || op.mask != op0.mask
+                        || (op.kind == WarpKind::Gather && op.arg != op0.arg)
+                    {
                         let msg = format!(
                             "lanes of warp {w} call different warp collectives: lane {} calls \
                              {} at {} (mask {:#010x}), lane {} calls {} at {} (mask {:#010x}); \
@@ -438,6 +442,44 @@ impl Block {
             }
         }
         let present = last - first;
+        if op0.kind == WarpKind::Gather {
+            let expected = (0..present).filter(|l| op0.mask & (1 << l) != 0).count();
+            if members.len() != expected {
+                let gone: Vec<u32> = (first..last)
+                    .filter(|t| matches!(self.status[*t as usize], Status::Done))
+                    .map(|t| t - first)
+                    .collect();
+                let msg = format!(
+                    "lanes {} of warp {w} exited before {} at {}, which every lane of the warp                      must execute together",
+                    ranges(&gone),
+                    op0.kind.name(),
+                    op0.loc
+                );
+                return Err(self.err(ErrorKind::WarpCollective, Some(l0), msg));
+            }
+            let words = op0.arg as usize;
+            for &t in &members {
+                let Status::Warp(dst) = self.status[t as usize] else {
+                    unreachable!()
+                };
+                for &s in &members {
+                    let Status::Warp(src) = self.status[s as usize] else {
+                        unreachable!()
+                    };
+                    let at = (s - first) as usize * words;
+                    // SAFETY: both buffers live on suspended lanes' stacks, `words` and
+                    // `32 · words` long (the lanes agree on `words`: same op, same call).
+                    unsafe {
+                        core::ptr::copy_nonoverlapping(src.src, dst.dst.add(at), words);
+                    }
+                }
+            }
+            for &t in &members {
+                self.status[t as usize] = Status::Runnable;
+                self.runnable.push_back(t);
+            }
+            return Ok(());
+        }
         let taking_part = |lane: u32| members.contains(&(first + lane));
         let mut results: Vec<(u32, u32)> = Vec::with_capacity(members.len());
         let value = |lane: u32| -> u32 {

@@ -23,6 +23,8 @@ pub fn sync_warp() {
         value: 0,
         arg: 0,
         loc: Location::caller(),
+        src: core::ptr::null(),
+        dst: core::ptr::null_mut(),
     });
 }
 

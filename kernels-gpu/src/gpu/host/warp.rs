@@ -16,6 +16,8 @@ fn collective(kind: WarpKind, value: u32, arg: u32) -> u32 {
         value,
         arg,
         loc: Location::caller(),
+        src: core::ptr::null(),
+        dst: core::ptr::null_mut(),
     })
 }
 
