@@ -1,11 +1,12 @@
 //! `klab sass <kernel> [--arch sm_90] [--diff <base>]`: resources, instruction mix and the
 //! SASS listing of a kernel; with `--diff`, how the kernel differs from the base kernel: the
 //! two summaries side by side (base first, deltas `kernel - base`) and a listing diff from the
-//! base to the kernel.
+//! base to the kernel (unified, or `--side-by-side`, or an HTML page with `--html`). `--mix`
+//! adds the loops' instruction mix, `--source` interleaves the Rust source lines.
 
 use super::resolve::resolve;
-use crate::error::Result;
-use crate::tools::{self, diff, sass, summary::Summary};
+use crate::error::{Error, Result};
+use crate::tools::{self, diff, html, lineinfo, loopmix, sass, summary::Summary};
 
 /// Arguments of `klab sass`.
 #[derive(clap::Args, Debug)]
@@ -25,6 +26,22 @@ pub struct SassArgs {
     /// Print only the summary, not the listing.
     #[arg(long)]
     pub summary_only: bool,
+    /// Also print every loop's instruction mix (a loop is a backward branch), the main loop
+    /// (the most FFMA/HMMA/HGMMA) marked, and its hot path: what one interior iteration runs.
+    #[arg(long)]
+    pub mix: bool,
+    /// With --diff: the two listings in two aligned columns (`|` changed, `<` only in BASE,
+    /// `>` only in KERNEL) instead of the unified diff.
+    #[arg(long, requires = "diff")]
+    pub side_by_side: bool,
+    /// With --diff: also write a self-contained HTML page (no network, large font, for a
+    /// projector): both summaries, both loop mixes and the two listings side by side.
+    #[arg(long, value_name = "FILE", requires = "diff")]
+    pub html: Option<std::path::PathBuf>,
+    /// Interleave the listing with the Rust source lines of each instruction (builds the
+    /// kernels once more, with line tables, into target/kernels-nvptx-lineinfo: docs/sass.md).
+    #[arg(long, conflicts_with_all = ["diff", "summary_only"])]
+    pub source: bool,
 }
 
 /// Prints the summary and listing, or the comparison.
@@ -45,7 +62,16 @@ pub fn sass(args: &SassArgs) -> Result<()> {
     match &base {
         None => {
             print!("{sk}");
-            if !args.summary_only {
+            if args.mix {
+                print!("{}", loopmix::report(&k.lines));
+            }
+            if args.source {
+                println!();
+                print!(
+                    "{}",
+                    lineinfo::render(&lineinfo::kernel_listing(&t.symbol, &arch)?)
+                );
+            } else if !args.summary_only {
                 println!();
                 for l in &k.lines {
                     println!("{l}");
@@ -55,17 +81,48 @@ pub fn sass(args: &SassArgs) -> Result<()> {
         Some(base) => {
             let b = sass::kernel_sass(&base.symbol, &arch)?;
             let sb = Summary::of(&b);
-            println!("{} → {} on {arch}", base.label(), t.label());
-            print!(
-                "{}",
-                tools::summary::side_by_side(&sb, &sk, (&base.short_name(), &t.short_name()))
-            );
+            let title = format!("{} → {} on {arch}", base.label(), t.label());
+            println!("{title}");
+            let summaries =
+                tools::summary::side_by_side(&sb, &sk, (&base.short_name(), &t.short_name()));
+            print!("{summaries}");
             for (s, flags) in [(&sb, sb.red_flags()), (&sk, sk.red_flags())] {
                 for f in flags {
                     println!("  warning ({}): {f}", s.symbol);
                 }
             }
-            if !args.summary_only {
+            let mixes = format!(
+                "{}:\n{}{}:\n{}",
+                base.short_name(),
+                loopmix::report(&b.lines),
+                t.short_name(),
+                loopmix::report(&k.lines)
+            );
+            if args.mix {
+                print!("{mixes}");
+            }
+            if let Some(path) = &args.html {
+                let rows = diff::aligned(&b.lines, &k.lines);
+                let page = html::diff_page(&html::DiffPage {
+                    title: &title,
+                    blocks: vec![("Summary", summaries.clone()), ("Loops", mixes.clone())],
+                    left: &base.label(),
+                    right: &t.label(),
+                    rows: &rows,
+                });
+                std::fs::write(path, page).map_err(|e| Error::File {
+                    path: path.display().to_string(),
+                    why: e.to_string(),
+                })?;
+                println!("(wrote {})", path.display());
+            }
+            if args.side_by_side && !args.summary_only {
+                println!();
+                print!(
+                    "{}",
+                    diff::side_by_side(&base.label(), &b.lines, &t.label(), &k.lines, 60)
+                );
+            } else if !args.summary_only {
                 println!();
                 let d = diff::unified(&base.label(), &b.lines, &t.label(), &k.lines, 3);
                 if d.is_empty() {

@@ -200,6 +200,98 @@ pub fn unified(a_name: &str, a: &[String], b_name: &str, b: &[String], context: 
     out
 }
 
+/// How a row of [`aligned`] pairs the two listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    /// The same line on both sides.
+    Same,
+    /// A line replaced by another (a deleted and an added line facing each other).
+    Changed,
+    /// A line only on the left (in `a`).
+    Left,
+    /// A line only on the right (in `b`).
+    Right,
+}
+
+/// Two listings aligned for reading side by side, normalised and with their labels renumbered
+/// as for [`unified`] (NOP padding left out): one row per line in both, and where the listings
+/// differ, the lines only in `a` facing the lines only in `b` (`Changed` rows) until one side
+/// runs out.
+pub fn aligned(a: &[String], b: &[String]) -> Vec<(Row, String, String)> {
+    let keep = |l: &String| {
+        let n = normalise(l);
+        (n != "NOP").then_some(n)
+    };
+    let na: Vec<String> = a.iter().filter_map(keep).collect();
+    let nb: Vec<String> = b.iter().filter_map(keep).collect();
+    let (na, nb) = renumber_labels(&na, &nb);
+    let mut rows = Vec::new();
+    let (mut dels, mut adds): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    let flush =
+        |rows: &mut Vec<(Row, String, String)>, dels: &mut Vec<usize>, adds: &mut Vec<usize>| {
+            for k in 0..dels.len().max(adds.len()) {
+                let (l, r) = (dels.get(k), adds.get(k));
+                let row = match (l, r) {
+                    (Some(_), Some(_)) => Row::Changed,
+                    (Some(_), None) => Row::Left,
+                    _ => Row::Right,
+                };
+                rows.push((
+                    row,
+                    l.map(|&i| na[i].clone()).unwrap_or_default(),
+                    r.map(|&j| nb[j].clone()).unwrap_or_default(),
+                ));
+            }
+            dels.clear();
+            adds.clear();
+        };
+    for e in edit_script(&na, &nb) {
+        match e {
+            Edit::Same(i, j) => {
+                flush(&mut rows, &mut dels, &mut adds);
+                rows.push((Row::Same, na[i].clone(), nb[j].clone()));
+            }
+            Edit::Del(i) => dels.push(i),
+            Edit::Add(j) => adds.push(j),
+        }
+    }
+    flush(&mut rows, &mut dels, &mut adds);
+    rows
+}
+
+/// [`aligned`] as text: two columns of `width` characters (longer lines cut with `~`) headed
+/// by the names, and between them `|` for a changed line, `<` for one only on the left, `>`
+/// only on the right (as `sdiff` marks them).
+pub fn side_by_side(
+    a_name: &str,
+    a: &[String],
+    b_name: &str,
+    b: &[String],
+    width: usize,
+) -> String {
+    let cell = |s: &str| {
+        if s.chars().count() > width {
+            let cut: String = s.chars().take(width.saturating_sub(1)).collect();
+            format!("{cut}~")
+        } else {
+            format!("{s:<width$}")
+        }
+    };
+    let mut out = format!("{}   {}\n", cell(a_name), b_name);
+    out.push_str(&format!("{}   {}\n", "-".repeat(width), "-".repeat(width)));
+    for (row, l, r) in aligned(a, b) {
+        let mark = match row {
+            Row::Same => ' ',
+            Row::Changed => '|',
+            Row::Left => '<',
+            Row::Right => '>',
+        };
+        out.push_str(format!("{} {mark} {r}", cell(&l)).trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +367,35 @@ mod tests {
             "--- a\n+++ b\n@@ -2,3 +2,3 @@\n B\n-C\n+X\n D\n@@ -8,1 +8,2 @@\n H\n+I\n"
         );
         assert_eq!(unified("a", &a, "a", &a, 3), "");
+    }
+
+    #[test]
+    fn aligned_rows_pair_changed_lines_and_mark_the_rest() {
+        let a = lines("/*0000*/ A ;\n/*0010*/ B ;\n/*0020*/ C ;\n/*0030*/ NOP ;\n/*0040*/ D ;");
+        let b = lines(
+            "/*0000*/ A ;\n/*0010*/ X ;\n/*0020*/ Y ;\n/*0030*/ Z ;\n/*0040*/ D ;\n/*0050*/ E ;",
+        );
+        let rows = aligned(&a, &b);
+        let kinds: Vec<Row> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(
+            kinds,
+            [
+                Row::Same,
+                Row::Changed,
+                Row::Changed,
+                Row::Right,
+                Row::Same,
+                Row::Right
+            ]
+        );
+        assert_eq!((rows[1].1.as_str(), rows[1].2.as_str()), ("B", "X"));
+        assert_eq!(rows[3].1, "");
+        let t = side_by_side("a", &a, "b", &b, 4);
+        assert_eq!(
+            t,
+            "a      b\n----   ----\nA      A\nB    | X\nC    | Y\n     > Z\nD      D\n     > E\n"
+        );
+        let long = side_by_side("a", &lines("/*0000*/ LDG.E.128 R4 ;"), "b", &[], 6);
+        assert!(long.contains("LDG.E~ <"), "{long}");
     }
 }

@@ -9,6 +9,9 @@
 pub mod cache;
 pub mod diff;
 pub mod discover;
+pub mod html;
+pub mod lineinfo;
+pub mod loopmix;
 pub mod ncu;
 pub mod occupancy;
 pub mod ptxas;

@@ -92,23 +92,21 @@ pub fn check_arch(arch: &str) -> Result<()> {
 
 /// Assembles `ptx` for `arch` with ptxas into a temporary cubin.
 pub fn assemble(ptx: &str, arch: &str) -> Result<Assembly> {
+    assemble_with(ptx, arch, &[])
+}
+
+/// [`assemble`] with extra ptxas flags (`-lineinfo` for `klab sass --source`).
+pub fn assemble_with(ptx: &str, arch: &str, extra: &[&str]) -> Result<Assembly> {
     check_arch(arch)?;
     let ptxas = discover::find(Tool::Ptxas)?;
     let dir = TempDir::new()?;
     let input = dir.write("kernels.ptx", ptx.as_bytes())?;
     let output = dir.path().join("kernels.cubin");
     let arch_flag = format!("-arch={arch}");
-    let (stdout, stderr) = discover::run(
-        Tool::Ptxas,
-        &ptxas,
-        &[
-            arch_flag.as_ref(),
-            "-v".as_ref(),
-            "-o".as_ref(),
-            output.as_os_str(),
-            input.as_os_str(),
-        ],
-    )?;
+    let mut args: Vec<&std::ffi::OsStr> = vec![arch_flag.as_ref(), "-v".as_ref()];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    args.extend(["-o".as_ref(), output.as_os_str(), input.as_os_str()]);
+    let (stdout, stderr) = discover::run(Tool::Ptxas, &ptxas, &args)?;
     let cubin = std::fs::read(&output).map_err(|e| Error::File {
         path: output.display().to_string(),
         why: e.to_string(),

@@ -132,6 +132,21 @@ fn disassemble_with(tool: Tool, path: &Path, cubin: &[u8]) -> Result<String> {
     discover::run(tool, path, &[flag.as_ref(), file.as_os_str()]).map(|(out, _)| out)
 }
 
+/// `nvdisasm -c -g`: the listing annotated with the source lines of the cubin's line table
+/// (`//## File "...", line N` before the instructions of each line), for a cubin from
+/// `ptxas -lineinfo`. Needs nvdisasm (cuobjdump has no such option).
+pub fn disassemble_line_info(cubin: &[u8]) -> Result<String> {
+    let path = discover::find(Tool::Nvdisasm)?;
+    let dir = TempDir::new()?;
+    let file = dir.write("kernels.cubin", cubin)?;
+    discover::run(
+        Tool::Nvdisasm,
+        &path,
+        &["-c".as_ref(), "-g".as_ref(), file.as_os_str()],
+    )
+    .map(|(out, _)| out)
+}
+
 /// [`disassemble`], through the user's cache ([`super::cache`]), keyed by the cubin and the
 /// disassembler's name and version: nvdisasm takes a quarter of a second even for a tiny cubin.
 pub fn disassemble_cached(cubin: &[u8]) -> Result<String> {
