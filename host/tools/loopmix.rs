@@ -1,14 +1,16 @@
 //! The instruction mix of a kernel's loops, read from its SASS listing (`klab sass K --mix`).
 //!
-//! A loop is a backward branch: a `BRA` whose target label comes at or before it; its body is
-//! the instructions from the label through the branch. The **main loop** is the one whose body
-//! holds the most math (`FFMA`, `HMMA`, `HGMMA`), then the most memory instructions, the first
-//! of equals. Its static mix counts every instruction of the body, edge paths included, so the
+//! A loop is a backward branch: a `BRA` whose target label comes before it; its body is the
+//! instructions from the label through the branch. The **main loop** is the one whose body
+//! holds the most math (`FFMA`, `HMMA`, `HGMMA`), then loads the most bytes from global memory
+//! (the streaming loop of a memory-bound kernel), then has the most memory instructions, the
+//! first of equals. Its static mix counts every instruction of the body, edge paths included, so the
 //! **hot path** is counted too: the path through the body's control-flow graph that an interior
 //! iteration takes, from the label to the back edge, the most math, then the most 128-bit
 //! global loads, then the fewest instructions; when the body has 128-bit global loads, blocks
 //! with a scalar read-only global load (`LDG.E.CONSTANT`, the zero-filling edge path of a
-//! tiled GEMM) are left out. On gemm/9 these are the figures of docs/ladders/gemm.md.
+//! tiled GEMM) are left out if a path remains without them. On gemm/8-9 these are the figures
+//! of docs/ladders/gemm.md.
 
 use super::sass::{Instr, parse_instr};
 use super::summary::{Mix, class_of};
@@ -80,19 +82,29 @@ impl Flow {
 
     /// The main loop (see the module docs), if there is a loop.
     pub fn main_loop(&self) -> Option<Loop> {
-        let mut best: Option<(usize, usize, Loop)> = None;
+        let mut best: Option<((usize, usize, usize), Loop)> = None;
         for l in self.loops() {
-            let key = (math(&l.mix), memory(&l.mix));
-            if best.as_ref().is_none_or(|(m, n, _)| key > (*m, *n)) {
-                best = Some((key.0, key.1, l));
+            let key = (math(&l.mix), global_load_bytes(&l.mix), memory(&l.mix));
+            if best.as_ref().is_none_or(|(k, _)| key > *k) {
+                best = Some((key, l));
             }
         }
-        best.map(|(_, _, l)| l)
+        best.map(|(_, l)| l)
     }
 
     /// The hot path of a loop (see the module docs): its instructions' mix, or `None` when no
     /// path reaches the back edge.
     pub fn hot_path(&self, l: &Loop) -> Option<Mix> {
+        let vector_loop = self.instrs[l.start..=l.end]
+            .iter()
+            .any(is_vector_global_load);
+        // Without the scalar read-only loads when that leaves a path (the GEMM's edge tiles);
+        // else with them (bias_gelu/3 loads its bias that way on every iteration).
+        self.best_path(l, vector_loop)
+            .or_else(|| vector_loop.then(|| self.best_path(l, false)).flatten())
+    }
+
+    fn best_path(&self, l: &Loop, skip_scalar_constant: bool) -> Option<Mix> {
         let (s, e) = (l.start, l.end);
         let ins = &self.instrs;
         let mut leaders: Vec<usize> = vec![s, e + 1];
@@ -111,7 +123,6 @@ impl Flow {
         leaders.dedup();
         leaders.retain(|x| (s..=e + 1).contains(x));
         let ends: Vec<(usize, usize)> = leaders.windows(2).map(|w| (w[0], w[1])).collect();
-        let vector_loop = ins[s..=e].iter().any(is_vector_global_load);
         // best[k]: the best (math, vector loads, -instructions) path from block k to the back
         // edge, as the list of its blocks; computed from the last block backwards (edges only go
         // forward inside the body, the back edge excepted).
@@ -120,7 +131,7 @@ impl Flow {
         for k in (0..ends.len()).rev() {
             let (a, b) = ends[k];
             let body = &ins[a..b];
-            if vector_loop && body.iter().any(|i| i.opcode == "LDG.E.CONSTANT") {
+            if skip_scalar_constant && body.iter().any(|i| i.opcode == "LDG.E.CONSTANT") {
                 continue;
             }
             let last = &ins[b - 1];
@@ -199,6 +210,20 @@ fn is_vector_global_load(i: &Instr) -> bool {
 
 fn math(m: &Mix) -> usize {
     m.get("FFMA") + m.get("HMMA") + m.get("HGMMA")
+}
+
+/// Bytes per thread the body loads from global memory (`LDG.128` = 16, ...).
+fn global_load_bytes(m: &Mix) -> usize {
+    [
+        ("LDG.8", 1),
+        ("LDG.16", 2),
+        ("LDG.32", 4),
+        ("LDG.64", 8),
+        ("LDG.128", 16),
+    ]
+    .iter()
+    .map(|(c, b)| m.get(c) * b)
+    .sum()
 }
 
 fn memory(m: &Mix) -> usize {
@@ -322,6 +347,19 @@ mod tests {
             r.contains("main loop, hot path: 7 instr: LDG.128 1, FFMA 2 (28.6%), BRA 3"),
             "{r}"
         );
+    }
+
+    #[test]
+    fn a_scalar_load_on_every_path_is_kept() {
+        // bias_gelu/3's shape: a 128-bit load and a scalar read-only (bias) load per iteration.
+        let l = lines(
+            "/*0000*/ LDC R1, c[0x0][0x28] ;\n.L_x_1:\n/*0010*/ LDG.E.128 R4, desc[UR4][R2.64] ;\n\
+             /*0020*/ LDG.E.CONSTANT R8, desc[UR4][R6.64] ;\n/*0030*/ FFMA R4, R4, R8, R4 ;\n\
+             /*0040*/ @P1 BRA `(.L_x_1) ;\n/*0050*/ EXIT ;",
+        );
+        let f = Flow::of(&l);
+        let p = f.hot_path(&f.main_loop().unwrap()).unwrap();
+        assert_eq!((p.total, p.get("LDG.32"), p.get("LDG.128")), (4, 1, 1));
     }
 
     #[test]
