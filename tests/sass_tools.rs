@@ -88,10 +88,18 @@ fn diff_side_by_side_and_html() {
         .lines()
         .find(|l| l.starts_with("saxpy_s02_grid_stride (saxpy/2)  "))
         .expect(&out);
-    assert!(header.trim_end().ends_with("saxpy_s03_vectorized (saxpy/3)"));
-    assert!(out.lines().any(|l| l.contains(" | ")), "no changed row:\n{out}");
     assert!(
-        out.lines().any(|l| l.contains(" > ") && l.contains("LDG.E.128")),
+        header
+            .trim_end()
+            .ends_with("saxpy_s03_vectorized (saxpy/3)")
+    );
+    assert!(
+        out.lines().any(|l| l.contains(" | ")),
+        "no changed row:\n{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains(" > ") && l.contains("LDG.E.128")),
         "{out}"
     );
     let html = std::fs::read_to_string(&page).unwrap();
