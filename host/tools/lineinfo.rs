@@ -403,6 +403,29 @@ $L__sec_end0:
     }
 
     #[test]
+    fn a_kernel_edited_since_the_build_is_refused() {
+        let symbol = "saxpy_s01_naive";
+        let embedded = crate::ptx::module_text_of(symbol).unwrap();
+        // The embedded module with line directives added: accepted, `.file`s carried along.
+        let with_lines = embedded.replace(
+            &format!(".visible .entry {symbol}("),
+            &format!("\t.file\t1 \"/src/k.rs\"\n.visible .entry {symbol}("),
+        );
+        let with_lines = with_lines.replacen("\tret;", "\t.loc\t1 7 0\n\tret;", 1);
+        let text = kernel_ptx(&with_lines, symbol).unwrap();
+        assert!(text.contains(".file\t1 \"/src/k.rs\""), "{text}");
+        // Another instruction in the kernel: refused with the rebuild hint.
+        let body = crate::ptx::kernel_text(embedded, symbol).unwrap();
+        let edited = embedded.replacen(
+            &body[body.find(".visible").unwrap()..],
+            &body[body.find(".visible").unwrap()..].replacen("ret;", "trap;\n\tret;", 1),
+            1,
+        );
+        let e = kernel_ptx(&edited, symbol).unwrap_err().to_string();
+        assert!(e.contains("cargo build"), "{e}");
+    }
+
+    #[test]
     fn the_listing_carries_the_line_of_each_instruction() {
         let disasm = "\
 \t.section\t.text.k,\"ax\",@progbits
