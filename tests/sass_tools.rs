@@ -83,6 +83,12 @@ fn diff_side_by_side_and_html() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("saxpy/3:\nloops ("), "{out}");
     assert!(out.contains("main loop, hot path:"), "{out}");
+    // The main loops compared: saxpy/3's does 4 FFMA where saxpy/2's does 1.
+    assert!(
+        out.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["FFMA", "1", "4", "+3"]),
+        "{out}"
+    );
     // Column headers, then aligned rows: the first instruction of both kernels is the same.
     let header = out
         .lines()

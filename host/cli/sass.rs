@@ -30,8 +30,9 @@ pub struct SassArgs {
     /// (the most FFMA/HMMA/HGMMA) marked, and its hot path: what one interior iteration runs.
     #[arg(long)]
     pub mix: bool,
-    /// With --diff: the two listings in two aligned columns (`|` changed, `<` only in BASE,
-    /// `>` only in KERNEL) instead of the unified diff.
+    /// With --diff: the two main loops' hot paths class by class, then the two listings in
+    /// two aligned columns (`|` changed, `<` only in BASE, `>` only in KERNEL) instead of the
+    /// unified diff.
     #[arg(long, requires = "diff")]
     pub side_by_side: bool,
     /// With --diff: also write a self-contained HTML page (no network, large font, for a
@@ -92,7 +93,8 @@ pub fn sass(args: &SassArgs) -> Result<()> {
                 }
             }
             let mixes = format!(
-                "{}:\n{}{}:\n{}",
+                "{}{}:\n{}{}:\n{}",
+                loopmix::compare(&b.lines, &k.lines, (&base.short_name(), &t.short_name())),
                 base.short_name(),
                 loopmix::report(&b.lines),
                 t.short_name(),
@@ -117,6 +119,12 @@ pub fn sass(args: &SassArgs) -> Result<()> {
                 println!("(wrote {})", path.display());
             }
             if args.side_by_side && !args.summary_only {
+                if !args.mix {
+                    print!(
+                        "{}",
+                        loopmix::compare(&b.lines, &k.lines, (&base.short_name(), &t.short_name()))
+                    );
+                }
                 println!();
                 print!(
                     "{}",

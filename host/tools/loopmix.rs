@@ -286,6 +286,51 @@ pub fn report(lines: &[String]) -> String {
     out
 }
 
+/// The two main loops' hot paths side by side: one row per instruction class, BASE's count,
+/// KERNEL's, and the change (the loop-body counterpart of the summaries' table).
+pub fn compare(base: &[String], kernel: &[String], names: (&str, &str)) -> String {
+    let hot = |lines: &[String]| {
+        let f = Flow::of(lines);
+        f.main_loop().and_then(|l| f.hot_path(&l))
+    };
+    let (a, b) = (hot(base), hot(kernel));
+    let (ma, mb) = (a.clone().unwrap_or_default(), b.clone().unwrap_or_default());
+    let w = names.0.len().max(names.1.len()).max(8) + 2;
+    let mut out = format!(
+        "{:<21}{:<w$}{:<w$}{} - {}\n",
+        "  main loop hot path", names.0, names.1, names.1, names.0
+    );
+    let cell = |m: &Option<Mix>, n: usize| match m {
+        Some(_) => n.to_string(),
+        None => "-".into(),
+    };
+    let mut rows = vec![("instructions".to_string(), ma.total, mb.total)];
+    for c in super::summary::CLASSES {
+        let (x, y) = (ma.get(c), mb.get(c));
+        if x > 0 || y > 0 {
+            rows.push((format!("  {c}"), x, y));
+        }
+    }
+    for (label, x, y) in rows {
+        let d = y as i64 - x as i64;
+        let delta = if d == 0 || a.is_none() || b.is_none() {
+            String::new()
+        } else {
+            format!("{d:+}")
+        };
+        out.push_str(
+            format!(
+                "    {label:<17}{:<w$}{:<w$}{delta}",
+                cell(&a, x),
+                cell(&b, y)
+            )
+            .trim_end(),
+        );
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,6 +405,36 @@ mod tests {
         let f = Flow::of(&l);
         let p = f.hot_path(&f.main_loop().unwrap()).unwrap();
         assert_eq!((p.total, p.get("LDG.32"), p.get("LDG.128")), (4, 1, 1));
+    }
+
+    #[test]
+    fn the_hot_paths_compare_class_by_class() {
+        let base = lines(
+            "/*0000*/ LDC R1, c[0x0][0x28] ;\n.L_x_1:\n/*0010*/ LDG.E R4, desc[UR4][R2.64] ;\n\
+             /*0020*/ FFMA R4, R4, R4, R4 ;\n/*0030*/ @P1 BRA `(.L_x_1) ;\n/*0040*/ EXIT ;",
+        );
+        let t = compare(&base, &lines(LISTING), ("a", "b"));
+        assert!(
+            t.starts_with("  main loop hot path a         b         b - a\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("    instructions     3         7         +4\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("      LDG.32         1         0         -1\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("      FFMA           1         2         +1\n"),
+            "{t}"
+        );
+        let none = compare(&lines("/*0000*/ EXIT ;\n"), &base, ("a", "b"));
+        assert!(
+            none.contains("    instructions     -         3\n"),
+            "{none}"
+        );
     }
 
     #[test]
