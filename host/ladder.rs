@@ -143,8 +143,7 @@ impl<G: Sync> StepTable<G> {
     pub fn grid(&self, step: &StepInfo) -> &'static G {
         let s = &self.steps[step.index];
         assert!(
-            step.ladder == self.ladder
-                && s.symbols[0] == step.stands_in_for.unwrap_or(step.symbol),
+            step.ladder == self.ladder && s.symbols[0] == step.stands_in_for.unwrap_or(step.symbol),
             "{} is not step {} of {}",
             step.symbol,
             step.index,

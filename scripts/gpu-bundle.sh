@@ -3,7 +3,7 @@
 # as bundle.tar.gz (git-ignored, < 64 MiB: what travels to a GPU host; `tar xzf bundle.tar.gz`):
 #   bundle/klab            the release CLI (PTX embedded)
 #   bundle/tests/*         the test binaries (cargo test --release --no-run), stripped; the
-#                          CPU-only emulator and npy-file tests are left out (CI runs them)
+#                          CPU-only emulator, npy-file and grader tests are left out (CI runs them)
 #   bundle/run-tests.sh    runs every test binary with KLAB_REQUIRE_GPU=1, ends "N passed, N failed"
 #   bundle/COMMIT          the commit it was built from (klab bench records it)
 # Usage on the GPU host:  bundle/run-tests.sh [LOG_DIR]   then e.g.  bundle/klab bench --json r.json
@@ -34,7 +34,7 @@ for line in sys.stdin:
     # Test binaries that need no GPU and test nothing a GPU host changes stay out: CI runs them,
     # and with every kernel compiled for the host (the emulator) each binary is ~9 MB.
     case "$name" in
-        test-emulator|test-npy_files) continue ;;
+        test-emulator|test-npy_files|test-grade) continue ;;
     esac
     cp "$exe" "$out/tests/$name"
 done

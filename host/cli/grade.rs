@@ -55,9 +55,7 @@ fn device(emulate: bool) -> Result<Gpu> {
         Ok(g) => Ok(g),
         Err(e @ (Error::NoDriver | Error::NoDevice(_))) => {
             if crate::testing::gpu_required() {
-                return Err(Error::Other(format!(
-                    "KLAB_REQUIRE_GPU=1 and no GPU: {e}"
-                )));
+                return Err(Error::Other(format!("KLAB_REQUIRE_GPU=1 and no GPU: {e}")));
             }
             eprintln!("klab grade: no GPU ({e}): grading correctness on the CPU emulator");
             Ok(Gpu::emulator())
@@ -141,7 +139,10 @@ pub fn grade(args: &GradeArgs) -> Result<()> {
         if ex.ladder != c.op {
             return Err(Error::File {
                 path: path.display().to_string(),
-                why: format!("op {} but the kernel slot {} is a {} kernel", c.op, ex.name, ex.ladder),
+                why: format!(
+                    "op {} but the kernel slot {} is a {} kernel",
+                    c.op, ex.name, ex.ladder
+                ),
             });
         }
         let ladder = crate::registry::find_ladder(&c.op)?;
@@ -158,7 +159,10 @@ pub fn grade(args: &GradeArgs) -> Result<()> {
         if args.json.as_deref() != Some("-") {
             print!("{card}");
             if !entry.within_budget {
-                println!("  over the time budget: {:.0} s > {} s", card.seconds, c.time_budget_s);
+                println!(
+                    "  over the time budget: {:.0} s > {} s",
+                    card.seconds, c.time_budget_s
+                );
             }
         }
         if let Some(dest) = &args.json {

@@ -51,7 +51,10 @@ pub struct Challenge {
 }
 
 /// Parses one flat TOML table into JSON values (strings, numbers, arrays of them).
-pub fn parse_flat_toml(text: &str, path: &str) -> Result<serde_json::Map<String, serde_json::Value>> {
+pub fn parse_flat_toml(
+    text: &str,
+    path: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
     let bad = |line: usize, why: &str| Error::File {
         path: path.to_string(),
         why: format!("line {line}: {why}"),
@@ -115,7 +118,9 @@ fn parse_value(v: &str) -> Option<serde_json::Value> {
     }
     let n: f64 = v.replace('_', "").parse().ok()?;
     serde_json::Number::from_f64(n).map(|n| {
-        if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9e15) {
+        if n.as_f64()
+            .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9e15)
+        {
             serde_json::Value::Number((n.as_f64().unwrap() as i64).into())
         } else {
             serde_json::Value::Number(n)
@@ -301,7 +306,14 @@ mod tests {
         assert_eq!(t["n"], 1000);
         assert_eq!(t["x"], 1.5);
         assert_eq!(t["v"][1], "2x3");
-        for bad in ["x", "a = ", "a = \"x", "a = [1, \"", "a b = 1", "a = 1\na = 2"] {
+        for bad in [
+            "x",
+            "a = ",
+            "a = \"x",
+            "a = [1, \"",
+            "a b = 1",
+            "a = 1\na = 2",
+        ] {
             assert!(parse_flat_toml(bad, "t").is_err(), "{bad:?}");
         }
     }

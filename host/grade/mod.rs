@@ -232,6 +232,8 @@ pub struct Card {
     pub review: Option<Review>,
     /// Why there is no review card (ptxas or nvdisasm missing).
     pub review_note: Option<String>,
+    /// What the grade left out, one line each (shapes too large for the emulator).
+    pub notes: Vec<String>,
     pub seconds: f64,
     pub commit: String,
 }
@@ -275,10 +277,7 @@ fn judge(c: &Comparison, values: &[f32], shape: &Shape, phase: &'static str, see
             c.rel_norm,
             c.first
                 .first()
-                .map(|m| format!(
-                    "; first at {:?}: got {} want {}",
-                    m.index, m.got, m.want
-                ))
+                .map(|m| format!("; first at {:?}: got {} want {}", m.index, m.got, m.want))
                 .unwrap_or_default()
         ))
     } else if !norm_ok {
@@ -449,6 +448,7 @@ pub fn grade(gpu: &Gpu, ex: &'static Exercise, answer: Answer, opts: &Options) -
         },
         review: None,
         review_note: None,
+        notes: Vec::new(),
         seconds: 0.0,
         commit: bench::runner::git_commit(),
     };
@@ -469,10 +469,23 @@ pub fn grade(gpu: &Gpu, ex: &'static Exercise, answer: Answer, opts: &Options) -
     // 1. Fresh inputs at every shape.
     let emulated = gpu.is_emulated();
     let dtype = step.dtype;
-    let shapes = match &opts.shapes {
+    let mut shapes = match &opts.shapes {
         Some(s) => s.clone(),
         None => default_shapes(ladder, dtype, emulated),
     };
+    if emulated {
+        let (fit, big): (Vec<Shape>, Vec<Shape>) = shapes
+            .into_iter()
+            .partition(|s| emulator_fits(ladder, s, dtype));
+        if !big.is_empty() {
+            let big: Vec<String> = big.iter().map(Shape::to_string).collect();
+            card.notes.push(format!(
+                "left out on the CPU emulator (over 2^17 elements or 2^24 FLOPs): {}",
+                big.join(", ")
+            ));
+        }
+        shapes = fit;
+    }
     let mut seed = opts.seed;
     for shape in &shapes {
         let check = check_fresh(gpu, ladder, &step, shape, seed);
@@ -482,10 +495,10 @@ pub fn grade(gpu: &Gpu, ex: &'static Exercise, answer: Answer, opts: &Options) -
 
     // 2 and 3. Repeated runs (the timed loop on a GPU), then regenerated inputs.
     let timing_shape = match (&opts.timing_shape, emulated) {
-        (Some(s), _) => s.clone(),
+        (Some(s), false) => s.clone(),
         (None, false) => ladder.bench_shapes()[0].clone(),
         // The largest graded shape.
-        (None, true) => shapes
+        (_, true) => shapes
             .iter()
             .max_by_key(|s| s.numel())
             .cloned()
@@ -514,7 +527,8 @@ pub fn grade(gpu: &Gpu, ex: &'static Exercise, answer: Answer, opts: &Options) -
                     &mut card.speed,
                 ) {
                     card.speed.note = Some(format!("not graded: {e}"));
-                    card.reasons.push(format!("speed could not be measured: {e}"));
+                    card.reasons
+                        .push(format!("speed could not be measured: {e}"));
                 }
             }
         }
@@ -583,13 +597,7 @@ fn goal_text(goal: Goal, baseline: &StepInfo) -> String {
 }
 
 /// One check on fresh inputs: prepare, poison, run once, compare.
-fn check_fresh(
-    gpu: &Gpu,
-    ladder: &dyn Ladder,
-    step: &StepInfo,
-    shape: &Shape,
-    seed: u64,
-) -> Check {
+fn check_fresh(gpu: &Gpu, ladder: &dyn Ladder, step: &StepInfo, shape: &Shape, seed: u64) -> Check {
     const PHASE: &str = "fresh inputs";
     let run = || -> Result<Check> {
         let mut case = ladder.prepare(gpu, shape, step.dtype, seed)?;
@@ -683,7 +691,10 @@ fn time_speed(
         let mut case = ladder.prepare(gpu, shape, s.dtype, seed)?;
         let c = crate::ladder::verify(&mut *case, gpu, Target::Step(s))?;
         if !c.passed() {
-            return Err(Error::Other(format!("{} fails its own check: {c}", s.handle())));
+            return Err(Error::Other(format!(
+                "{} fails its own check: {c}",
+                s.handle()
+            )));
         }
         bench::time_case(gpu, &mut *case, Target::Step(s), &opts.timing, Some(&flush))
     };
@@ -834,6 +845,9 @@ impl std::fmt::Display for Card {
             (None, Some(n)) => writeln!(f, "review\n  {n}")?,
             (None, None) => {}
         }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
         if !self.reasons.is_empty() {
             writeln!(f, "why it failed")?;
             for r in &self.reasons {
@@ -841,5 +855,71 @@ impl std::fmt::Display for Card {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::{Tolerance, compare};
+
+    #[test]
+    fn an_all_zeros_output_fails_even_where_the_elementwise_tolerance_is_loose() {
+        let want: Vec<f64> = (0..100).map(|i| 1e-3 * (i as f64 - 50.0)).collect();
+        let shape = Shape::n(want.len());
+        // atol 0.1 lets every zero through the per-element rule; the norm rule stops it.
+        let loose = Tolerance {
+            atol: 0.1,
+            rtol: 1e-3,
+        };
+        let zeros = vec![0.0f32; want.len()];
+        let c = compare(&zeros, &want, &shape, loose);
+        assert!(c.passed(), "the per-element rule alone passes zeros here");
+        let j = judge(&c, &zeros, &shape, "fresh inputs", 0);
+        assert!(
+            !j.passed && j.why.as_deref().unwrap().contains("relative norm"),
+            "{j:?}"
+        );
+        let exact: Vec<f32> = want.iter().map(|&v| v as f32).collect();
+        let c = compare(&exact, &want, &shape, loose);
+        assert!(judge(&c, &exact, &shape, "fresh inputs", 0).passed);
+    }
+
+    #[test]
+    fn nan_and_infinity_fail() {
+        let want = vec![1.0f64; 4];
+        let shape = Shape::n(4);
+        let huge = Tolerance {
+            atol: f64::INFINITY,
+            rtol: 0.0,
+        };
+        for bad in [f32::NAN, f32::INFINITY] {
+            let got = vec![1.0, bad, 1.0, 1.0];
+            let c = compare(&got, &want, &shape, huge);
+            let j = judge(&c, &got, &shape, "fresh inputs", 0);
+            assert!(!j.passed && j.non_finite == 1, "{bad}: {j:?}");
+        }
+    }
+
+    #[test]
+    fn norm_bounds_stay_far_below_one() {
+        assert_eq!(norm_bound(0.0), 1e-4);
+        assert_eq!(norm_bound(1e-3), 1e-2);
+        assert_eq!(norm_bound(1.0), 0.05);
+    }
+
+    #[test]
+    fn every_exercise_names_steps_its_ladder_has_and_is_found_by_name() {
+        for e in EXERCISES {
+            let l = registry::find_ladder(e.ladder).unwrap();
+            step_of(l, e.baseline, e).unwrap();
+            let s = step_of(l, e.solution, e).unwrap();
+            assert!(e.baseline < e.solution, "{}", e.name);
+            assert_eq!(find(e.name).unwrap().name, e.name);
+            let a = answer_step(e, s, Answer::Learner).unwrap();
+            assert_eq!(a.stands_in_for, Some(s.symbol));
+            assert_eq!(a.symbol, e.symbols[0]);
+        }
+        assert!(find("nope").unwrap_err().is_usage());
     }
 }

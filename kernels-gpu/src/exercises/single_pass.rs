@@ -7,8 +7,11 @@
 //! **What to write:** reduce_sum/7 (kernels-gpu/src/reduce/s07_vectorized.rs) in one launch: each
 //! block writes its partial to `partials[blockIdx.x]`, makes it visible (`fence`), and bumps
 //! `counter` atomically; the block that sees `gridDim.x - 1` is the last and reduces the
-//! partials into `output[0]`, then sets `counter` back to 0. The emulator's race checks
-//! (`klab grade single-pass` without a GPU) find a missing fence.
+//! partials into `output[0]`, then sets `counter` back to 0. Without a GPU the grader runs
+//! it on the emulator, whose checks find shared-memory races and barrier mistakes in the
+//! block reduction, and whose block interleavings (`KLAB_EMU_SEED`) catch a wrong last-block
+//! test; the emulator's memory is sequentially consistent, so a *missing fence* passes there:
+//! the review card's `MEMBAR` row (a fence is one) is where a reviewer sees it.
 //!
 //! **How it is launched:** reduce_sum/8's launch: `Grid::SinglePass { threads: 256, blocks_per_sm: 4 }`, a fixed
 //! grid (at most 4 blocks per SM), one launch per sum.
