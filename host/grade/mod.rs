@@ -512,8 +512,8 @@ pub fn grade(gpu: &Gpu, ex: &'static Exercise, answer: Answer, opts: &Options) -
                 card.speed.note = Some(
                     "not graded: no GPU (correctness on the CPU emulator, at small shapes)".into(),
                 );
-            } else if let Some(t) = answer_time {
-                if let Err(e) = time_speed(
+            } else if let Some(t) = answer_time
+                && let Err(e) = time_speed(
                     gpu,
                     ladder,
                     baseline,
@@ -525,11 +525,13 @@ pub fn grade(gpu: &Gpu, ex: &'static Exercise, answer: Answer, opts: &Options) -
                     goal,
                     opts,
                     &mut card.speed,
-                ) {
-                    card.speed.note = Some(format!("not graded: {e}"));
-                    card.reasons
-                        .push(format!("speed could not be measured: {e}"));
-                }
+                )
+            {
+                card.speed.note = Some(format!("not graded: {e}"));
+                card.reasons
+                    .push(format!("speed could not be measured: {e}"));
+            } else if answer_time.is_none() {
+                card.speed.note = Some("not graded: the kernel failed its check".into());
             }
         }
         Err(e) => {
