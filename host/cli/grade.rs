@@ -13,7 +13,7 @@ pub struct GradeArgs {
     /// The exercise (`grid-stride`; `--list` shows them all).
     pub exercise: Option<String>,
     /// Grade the ladder's own step N (the reference solution) instead of the learner's file.
-    #[arg(long, conflicts_with = "kernel")]
+    #[arg(long, alias = "reference", conflicts_with = "kernel")]
     pub solution: bool,
     /// Grade another registered kernel with the exercise's parameters (a planted cheat,
     /// `exercise_cheat_zeros`) instead of the learner's file.
@@ -96,8 +96,8 @@ fn verdict(card: &Card) -> Result<()> {
 pub fn grade(args: &GradeArgs) -> Result<()> {
     if args.list {
         println!(
-            "  {:<20} {:<15} {:<16} {:<22} what",
-            "exercise", "chapter", "your file", "from -> solution"
+            "  {:<20} {:<15} {:<16} {:<30} what",
+            "exercise", "chapter", "your file", "baseline -> solution"
         );
         for e in grade::EXERCISES {
             println!("{}", grade::line(e));

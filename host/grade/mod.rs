@@ -76,7 +76,7 @@ pub fn find(name: &str) -> Result<&'static Exercise> {
 /// One exercise's line in `klab grade --list`.
 pub fn line(e: &Exercise) -> String {
     format!(
-        "  {:<20} {:<15} {:<16} {}/{} -> {}/{}  {}",
+        "  {:<20} {:<15} {:<16} {:<30} {}",
         e.name,
         e.chapter,
         if e.implemented {
@@ -84,10 +84,7 @@ pub fn line(e: &Exercise) -> String {
         } else {
             "not implemented"
         },
-        e.ladder,
-        e.baseline,
-        e.ladder,
-        e.solution,
+        format!("{}/{} -> {}/{}", e.ladder, e.baseline, e.ladder, e.solution),
         e.title
     )
 }
