@@ -735,13 +735,28 @@ fn time_speed(
     speed.fma_tflops = Some(fma);
     speed.ceiling_value = ceiling_value;
     speed.floor_ms = Some(floor_ms);
-    speed.impossible = answer.median_ms < IMPOSSIBLE * floor_ms;
-    speed.goal_met = match goal {
-        Goal::Speedup(x) => Some(base.median_ms / answer.median_ms >= x),
-        Goal::PercentOfCeiling(p) => pct.map(|got| got >= p),
+    (speed.impossible, speed.goal_met) =
+        speed_verdict(base.median_ms, answer.median_ms, floor_ms, pct, goal);
+    Ok(())
+}
+
+/// Whether a time of `answer_ms` is impossible (under [`IMPOSSIBLE`] of the roofline floor),
+/// and whether it meets `goal` (`None`: no goal) against a baseline of `base_ms`, `pct` being
+/// its percentage of the ceiling. An impossible time never meets a goal.
+pub fn speed_verdict(
+    base_ms: f64,
+    answer_ms: f64,
+    floor_ms: f64,
+    pct: Option<f64>,
+    goal: Goal,
+) -> (bool, Option<bool>) {
+    let impossible = !(answer_ms >= IMPOSSIBLE * floor_ms);
+    let met = match goal {
+        Goal::Speedup(x) => Some(base_ms / answer_ms >= x),
+        Goal::PercentOfCeiling(p) => Some(pct.is_some_and(|got| got >= p)),
         Goal::Reported => None,
     };
-    Ok(())
+    (impossible, met.map(|m| m && !impossible))
 }
 
 impl std::fmt::Display for Card {
@@ -898,6 +913,35 @@ mod tests {
             let j = judge(&c, &got, &shape, "fresh inputs", 0);
             assert!(!j.passed && j.non_finite == 1, "{bad}: {j:?}");
         }
+    }
+
+    #[test]
+    fn a_time_under_the_roofline_floor_is_impossible_and_meets_no_goal() {
+        // A 64 Mi f32 reduction at 4240 GB/s: floor 0.0633 ms.
+        let floor = 4.0 * (64u64 << 20) as f64 / (4240.0 * 1e6);
+        let base = 0.1209;
+        // The reference (0.0671 ms, 94% of copy): possible, 1.80x meets 1.6x.
+        assert_eq!(
+            speed_verdict(base, 0.0671, floor, Some(94.0), Goal::Speedup(1.6)),
+            (false, Some(true))
+        );
+        // Slightly under the floor (timing noise, or 4.3 TB/s): still possible.
+        assert!(!speed_verdict(base, 0.97 * floor, floor, None, Goal::Reported).0);
+        // A cached or skipped kernel: 0.005 ms, 24x "faster" than the baseline: rejected.
+        assert_eq!(
+            speed_verdict(base, 0.005, floor, Some(1300.0), Goal::Speedup(1.6)),
+            (true, Some(false))
+        );
+        assert!(speed_verdict(base, f64::NAN, floor, None, Goal::Reported).0);
+        // Too slow for the goal.
+        assert_eq!(
+            speed_verdict(base, 0.1, floor, Some(60.0), Goal::Speedup(1.6)),
+            (false, Some(false))
+        );
+        assert_eq!(
+            speed_verdict(base, 0.1, floor, None, Goal::PercentOfCeiling(85.0)),
+            (false, Some(false))
+        );
     }
 
     #[test]
