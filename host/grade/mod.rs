@@ -750,7 +750,8 @@ pub fn speed_verdict(
     pct: Option<f64>,
     goal: Goal,
 ) -> (bool, Option<bool>) {
-    let impossible = !(answer_ms >= IMPOSSIBLE * floor_ms);
+    // A NaN time (no measurement) is impossible too.
+    let impossible = answer_ms.is_nan() || answer_ms < IMPOSSIBLE * floor_ms;
     let met = match goal {
         Goal::Speedup(x) => Some(base_ms / answer_ms >= x),
         Goal::PercentOfCeiling(p) => Some(pct.is_some_and(|got| got >= p)),
