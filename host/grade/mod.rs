@@ -653,7 +653,9 @@ fn repeat_check(
     if let Some(why) = &mut check.why {
         why.insert_str(
             0,
-            "right on fresh inputs, wrong once the inputs changed in place after repeated runs              — the kernel keeps results between calls (a cache, work done only on some calls,              or the previous call's answer): ",
+            "right on fresh inputs, wrong once the inputs changed in place after repeated runs \
+             — the kernel keeps results between calls (a cache, work done only on some calls, \
+             or the previous call's answer): ",
         );
     }
     Ok((check, stats))
