@@ -89,6 +89,21 @@ pub fn line(e: &Exercise) -> String {
     )
 }
 
+/// The block an exercise's (or planted cheat's) kernel is launched with: its solution step's
+/// (`klab occupancy exercise_grid_stride` without `--block`). `None` for other symbols.
+pub fn launch_block(symbol: &str) -> Option<crate::ladder::BlockSize> {
+    let ex = EXERCISES
+        .iter()
+        .find(|e| e.symbols.contains(&symbol))
+        .or_else(|| {
+            let c = CHEATS.iter().find(|c| c.symbols.contains(&symbol))?;
+            find(c.exercise).ok()
+        })?;
+    let ladder = registry::ladder(ex.ladder)?;
+    let step = ladder.steps().into_iter().find(|s| s.id == ex.solution)?;
+    ladder.launch_block(step.symbol)
+}
+
 /// What is graded as the learner's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
@@ -967,5 +982,9 @@ mod tests {
             assert_eq!(a.symbol, e.symbols[0]);
         }
         assert!(find("nope").unwrap_err().is_usage());
+        let transpose = launch_block("exercise_bank_conflicts").unwrap();
+        assert_eq!(transpose.launch, 32 * 8);
+        assert_eq!(launch_block("exercise_cheat_zeros").unwrap().launch, 256);
+        assert!(launch_block("saxpy_s01_naive").is_none());
     }
 }
