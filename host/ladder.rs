@@ -37,6 +37,9 @@ pub struct StepInfo {
     pub arch: Arch,
     /// The step's position in its ladder's table: how the ladder finds its launch.
     pub index: usize,
+    /// For a kernel graded in place of a registered step (an exercise's, `klab grade`): the
+    /// symbol of that step, whose launch and host code run it. `None` for the steps themselves.
+    pub stands_in_for: Option<&'static str>,
 }
 
 impl StepInfo {
@@ -124,6 +127,7 @@ impl<G: Sync> StepTable<G> {
                         dtype: s.dtype,
                         arch: s.arch,
                         index,
+                        stands_in_for: None,
                     }
                 })
                 .collect()
@@ -139,7 +143,7 @@ impl<G: Sync> StepTable<G> {
     pub fn grid(&self, step: &StepInfo) -> &'static G {
         let s = &self.steps[step.index];
         assert!(
-            step.ladder == self.ladder && s.symbols[0] == step.symbol,
+            step.ladder == self.ladder && s.symbols[0] == step.stands_in_for.unwrap_or(step.symbol),
             "{} is not step {} of {}",
             step.symbol,
             step.index,
@@ -555,6 +559,30 @@ pub trait Case {
     fn check(&mut self, gpu: &Gpu) -> Result<Comparison>;
     /// The output of the last run, copied to the host (`klab run --output`).
     fn output(&mut self, gpu: &Gpu) -> Result<Output>;
+    /// Writes new inputs (one per [`Ladder::input_specs`] entry of the case's shape, as f32
+    /// values, rounded to the case's element type) into the case's own input buffers and
+    /// recomputes the reference; outputs and scratch buffers keep what the last run left.
+    /// `klab grade` does this before its last run, so a kernel that keeps results between
+    /// calls fails. Default: not supported (an error naming the case).
+    fn refill(&mut self, _gpu: &Gpu, _inputs: Vec<Vec<f32>>) -> Result<()> {
+        Err(Error::Other(
+            "this ladder's case cannot take new inputs in place (Case::refill)".into(),
+        ))
+    }
+}
+
+/// The inputs of a [`Case::refill`] call: `n` of them, each of `lens[i]` values, or an error.
+pub fn refill_inputs<const N: usize>(
+    inputs: Vec<Vec<f32>>,
+    lens: [usize; N],
+) -> Result<[Vec<f32>; N]> {
+    let got: Vec<usize> = inputs.iter().map(Vec::len).collect();
+    if got != lens {
+        return Err(Error::Other(format!(
+            "refill: inputs of lengths {got:?}, the case takes {lens:?}"
+        )));
+    }
+    Ok(inputs.try_into().expect("checked above"))
 }
 
 /// The one check of a step or baseline: restore the inputs, poison the outputs, run, compare

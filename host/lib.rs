@@ -10,6 +10,7 @@ pub mod cli;
 pub mod doctor;
 pub mod element;
 pub mod error;
+pub mod grade;
 pub mod half_ref;
 pub mod inputs;
 pub mod ladder;

@@ -86,11 +86,29 @@ pub fn aux_symbols() -> impl Iterator<Item = &'static str> {
     aux_kernels().iter().map(|(s, _)| *s)
 }
 
-/// Every registered PTX entry point: every step's, then [`aux_symbols`].
+/// Every registered PTX entry point: every step's, then [`aux_symbols`], then the exercises'
+/// kernels and the planted cheats ([`exercise_symbols`]).
 pub fn all_symbols() -> impl Iterator<Item = &'static str> {
     all_steps()
         .flat_map(|s| s.symbols.iter().copied())
         .chain(aux_symbols())
+        .chain(exercise_symbols())
+}
+
+/// The kernels of the course's exercises and challenges (`kernels-gpu/src/exercises/`, one
+/// learner's file each) and of the planted cheats, as their host kernels: no ladder's steps,
+/// all in the base module (`klab grade`, crate::grade).
+pub fn exercise_kernels() -> impl Iterator<Item = &'static HostKernel> {
+    use kernels_gpu::exercises::{CHEATS, EXERCISES};
+    EXERCISES
+        .iter()
+        .flat_map(|e| e.emulated.iter())
+        .chain(CHEATS.iter().flat_map(|c| c.emulated.iter()))
+}
+
+/// The symbols of [`exercise_kernels`], in its order.
+pub fn exercise_symbols() -> impl Iterator<Item = &'static str> {
+    exercise_kernels().map(|k| k.symbol)
 }
 
 /// The registered entry points that must be in the PTX module of `arch`: the symbols of every
@@ -105,6 +123,7 @@ pub fn module_symbols(arch: Arch) -> Vec<&'static str> {
                 .filter(|(_, a)| *a == arch)
                 .map(|(s, _)| *s),
         )
+        .chain(exercise_symbols().filter(|_| arch == Arch::Sm80))
         .collect()
 }
 
@@ -114,6 +133,7 @@ pub fn emulated_kernels() -> impl Iterator<Item = &'static HostKernel> {
     all_steps()
         .flat_map(|s| s.emulated.iter())
         .chain(aux_emulated().iter())
+        .chain(exercise_kernels())
 }
 
 /// The ladder of the given name.

@@ -3,8 +3,8 @@
 # as bundle.tar.gz (git-ignored, < 64 MiB: what travels to a GPU host; `tar xzf bundle.tar.gz`):
 #   bundle/klab            the release CLI (PTX embedded)
 #   bundle/tests/*         the test binaries (cargo test --release --no-run), stripped; the
-#                          CPU-only emulator, npy-file, course-command and sass-tool tests
-#                          are left out (CI runs them)
+#                          CPU-only emulator, npy-file, grader, course-command and sass-tool
+#                          tests are left out (CI runs them)
 #   bundle/run-tests.sh    runs every test binary with KLAB_REQUIRE_GPU=1, ends "N passed, N failed"
 #   bundle/COMMIT          the commit it was built from (klab bench records it)
 # Usage on the GPU host:  bundle/run-tests.sh [LOG_DIR]   then e.g.  bundle/klab bench --json r.json
@@ -36,7 +36,7 @@ for line in sys.stdin:
     # and with every kernel compiled for the host (the emulator) each binary is ~9 MB.
     case "$name" in
         # course_commands and sass_tools also read the source tree (docs/course, kernels-gpu).
-        test-emulator|test-npy_files|test-course_commands|test-sass_tools) continue ;;
+        test-emulator|test-npy_files|test-grade|test-course_commands|test-sass_tools) continue ;;
     esac
     cp "$exe" "$out/tests/$name"
 done

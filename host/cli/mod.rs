@@ -5,6 +5,7 @@
 mod bench;
 mod compare;
 mod doctor;
+mod grade;
 mod info;
 mod list;
 mod occupancy;
@@ -67,6 +68,10 @@ pub enum Command {
     Profile(profile::ProfileArgs),
     /// Time every variant of a tunable step (gemm/9) on one size and store the winner.
     Tune(tune::TuneArgs),
+    /// Grade a learner's kernel for a course exercise or challenge: correctness on fresh
+    /// inputs (again after repeated runs), speed-up vs the baseline step on a GPU, and a review
+    /// card (docs/course/exercises.md); exit 1 unless it passes.
+    Grade(grade::GradeArgs),
 }
 
 /// A missing GPU (`NoDriver`, `NoDevice`) with what runs without one: `instead`, a command on
@@ -97,6 +102,7 @@ pub fn main() -> ExitCode {
         Command::Occupancy(args) => occupancy::occupancy(&args),
         Command::Profile(args) => profile::profile(&args),
         Command::Tune(args) => tune::tune(&args),
+        Command::Grade(args) => grade::grade(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

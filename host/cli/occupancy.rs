@@ -102,7 +102,8 @@ fn block_threads(
     let known = t
         .step
         .and_then(|s| registry::ladder(s.ladder))
-        .and_then(|l| l.launch_block(&t.symbol));
+        .and_then(|l| l.launch_block(&t.symbol))
+        .or_else(|| crate::grade::launch_block(&t.symbol));
     let Some(threads) = given else {
         return match known {
             Some(b) => Ok((

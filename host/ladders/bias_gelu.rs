@@ -150,6 +150,16 @@ impl<T: Element> BiasGeluCase<T> {
 }
 
 impl<T: Element> Case for BiasGeluCase<T> {
+    /// New x and bias; `y` and `tmp` keep what the last run left.
+    fn refill(&mut self, gpu: &Gpu, inputs: Vec<Vec<f32>>) -> Result<()> {
+        let (rows, cols) = (self.rows as usize, self.cols as usize);
+        let [x, bias] = crate::ladder::refill_inputs(inputs, [rows * cols, cols])?;
+        let fresh = Self::new(gpu, &Shape::rows_cols(rows, cols), &x, &bias)?;
+        self.x.copy_from(gpu, &fresh.x)?;
+        self.bias.copy_from(gpu, &fresh.bias)?;
+        self.y.reference = fresh.y.reference;
+        Ok(())
+    }
     fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
         let (step, twin) = match target {
             Target::Step(s) if s.dtype == T::DTYPE => (s, false),

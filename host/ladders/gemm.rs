@@ -480,6 +480,18 @@ impl GemmCase {
 }
 
 impl Case for GemmCase {
+    /// New A, B and C0 (the reference is recomputed on its next use); `c_dev` keeps the last
+    /// run's C until `reset` copies C0 in.
+    fn refill(&mut self, gpu: &Gpu, inputs: Vec<Vec<f32>>) -> Result<()> {
+        let (m, n, kk) = self.dims;
+        let [a, b, c0] = crate::ladder::refill_inputs(inputs, [m * kk, kk * n, m * n])?;
+        self.a_dev.upload(gpu, &a)?;
+        self.b_dev.upload(gpu, &b)?;
+        self.c0_dev.upload(gpu, &c0)?;
+        self.host = (a, b, c0);
+        self.reference = None;
+        Ok(())
+    }
     fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
         match target {
             Target::Step(step) if step.dtype == DType::F32 => self.run_step(gpu, step),

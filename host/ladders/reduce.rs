@@ -188,20 +188,27 @@ pub struct ReduceCase<T: Element> {
 }
 
 impl<T: Element> ReduceCase<T> {
-    fn new(gpu: &Gpu, ladder: &ReduceLadder, values: &[f32]) -> Result<Self> {
+    /// The input rounded to `T`, its float64 reference and the tolerance of the check.
+    fn reference_of(op: Op, values: &[f32]) -> (Vec<T>, f64, Tolerance) {
         let n = values.len();
         let x: Vec<T> = round_to(values);
         let values = to_f32(&x);
-        let reference = match ladder.op {
+        let reference = match op {
             Op::Sum => reference::sum(&values),
             Op::Max => reference::max(&values),
         };
-        let tolerance = match ladder.op {
+        let tolerance = match op {
             // The longest chain of any step: the grid-stride steps walk n / (≥ 132·1024 threads)
             // vectors into four accumulators; steps 1-6 add two values per thread.
             Op::Sum => sum_tolerance(n, n.div_ceil(1 << 17), reference::l2_norm(&values)),
             Op::Max => Tolerance::EXACT,
         };
+        (x, reference, tolerance)
+    }
+
+    fn new(gpu: &Gpu, ladder: &ReduceLadder, values: &[f32]) -> Result<Self> {
+        let n = values.len();
+        let (x, reference, tolerance) = Self::reference_of(ladder.op, values);
         // The first pass of any step makes at most ceil(n / 64) partials (64 elements per block
         // is the smallest block slice of any step; a grid-stride grid is smaller still).
         let partials = n.div_ceil(64).max(1);
@@ -342,6 +349,14 @@ impl<T: Element> ReduceCase<T> {
 }
 
 impl<T: Element> Case for ReduceCase<T> {
+    /// New input; the partials, the counter and the result keep what the last run left.
+    fn refill(&mut self, gpu: &Gpu, inputs: Vec<Vec<f32>>) -> Result<()> {
+        let [x] = crate::ladder::refill_inputs(inputs, [self.n as usize])?;
+        let (x, reference, tolerance) = Self::reference_of(self.op, &x);
+        self.input.upload(gpu, &x)?;
+        (self.reference, self.tolerance) = (reference, tolerance);
+        Ok(())
+    }
     fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
         match target {
             Target::Step(step) if step.dtype == T::DTYPE => self.run_step(gpu, step),

@@ -206,4 +206,14 @@ impl<T: Element> Case for SaxpyCase<T> {
             values: to_f32(&self.y.to_host(gpu)?),
         })
     }
+    /// New x and y0; `y` keeps the last run's values until `reset` copies y0 in.
+    fn refill(&mut self, gpu: &Gpu, inputs: Vec<Vec<f32>>) -> Result<()> {
+        let n = self.n as usize;
+        let [x, y0] = crate::ladder::refill_inputs(inputs, [n, n])?;
+        let fresh = Self::new(gpu, &self.shape, &x, &y0)?;
+        self.x.copy_from(gpu, &fresh.x)?;
+        self.y0.copy_from(gpu, &fresh.y0)?;
+        self.reference = fresh.reference;
+        Ok(())
+    }
 }

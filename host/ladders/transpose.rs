@@ -141,6 +141,14 @@ impl<T: Element> TransposeCase<T> {
 }
 
 impl<T: Element> Case for TransposeCase<T> {
+    fn refill(&mut self, gpu: &Gpu, inputs: Vec<Vec<f32>>) -> Result<()> {
+        let (rows, cols) = (self.rows as usize, self.cols as usize);
+        let [x] = crate::ladder::refill_inputs(inputs, [rows * cols])?;
+        let fresh = Self::new(gpu, &Shape::rows_cols(rows, cols), &x)?;
+        self.input.copy_from(gpu, &fresh.input)?;
+        self.out.reference = fresh.out.reference;
+        Ok(())
+    }
     fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
         let p = TransposeParams {
             input: self.input.elems(),

@@ -66,6 +66,7 @@ pub mod emu;
 
 pub mod bias_gelu;
 pub mod ceiling;
+pub mod exercises;
 pub mod gemm;
 pub mod gemm_bf16;
 pub mod reduce;

@@ -11,6 +11,7 @@ mod bench;
 mod common;
 mod device_api;
 mod gemm;
+mod grade;
 mod ladders;
 mod occupancy;
 mod runtime;
@@ -32,6 +33,7 @@ const MODULES: &[&[GpuTest]] = &[
     device_api::half_precision::TESTS,
     device_api::tensor_core::TESTS,
     gemm::TESTS,
+    grade::TESTS,
     ladders::TESTS,
     occupancy::TESTS,
     runtime::TESTS,
