@@ -308,9 +308,13 @@ gemm.register_autograd(_gemm_backward, setup_context=_gemm_setup)
 
 
 def _gemm_bf16_ref(a: Tensor, b: Tensor) -> Tensor:
-    if a.is_cuda and a.dtype == torch.bfloat16:
-        return torch.mm(a, b, out_dtype=torch.float32)
+    """The f32 product of the bf16 values (every product is exact in f32)."""
     return a.float() @ b.float()
+
+
+def _torch_gemm_bf16(a: Tensor, b: Tensor) -> Tensor:
+    """What torch offers for bf16 inputs and an f32 result: cuBLAS through mm's out_dtype."""
+    return torch.mm(a, b, out_dtype=torch.float32)
 
 
 @torch.library.custom_op("kernel_lab::gemm_bf16", mutates_args=())
@@ -460,6 +464,7 @@ OPS: tuple[OpSpec, ...] = (
         tolerance=_mm_tol,
         work=lambda s, d: (2.0 * s[0] * s[1] * s[2], 2.0 * (s[0] * s[2] + s[2] * s[1]) + 4.0 * s[0] * s[1]),
         triton="triton_gemm",
+        torch_impl=_torch_gemm_bf16,
         torch_op=torch.ops.kernel_lab.gemm_bf16,
         check=lambda a, b: _mm_check("gemm_bf16", a, b),
     ),

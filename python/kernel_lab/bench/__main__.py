@@ -161,6 +161,8 @@ def bench_one(op, shape, dtype, timer, reps, device):
 
 
 def git_commit():
+    if os.environ.get("KERNEL_LAB_COMMIT"):
+        return os.environ["KERNEL_LAB_COMMIT"]
     try:
         return subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
