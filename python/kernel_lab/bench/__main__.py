@@ -191,14 +191,6 @@ def main(argv=None) -> int:
     timer = Timer(device)
     reps = args.reps or (20 if args.quick else 50)
     rows = []
-    for op in OPS:
-        if wanted and op.name not in wanted:
-            continue
-        shapes = op.bench_shapes[:1] if args.quick else op.bench_shapes
-        for shape in shapes:
-            for dtype in op.dtypes:
-                rows += bench_one(op, shape, dtype, timer, reps, device)
-                torch.cuda.empty_cache()
     props = torch.cuda.get_device_properties(device)
     report = {
         "schema": SCHEMA,
@@ -223,10 +215,19 @@ def main(argv=None) -> int:
         },
         "rows": rows,
     }
+    for op in OPS:
+        if wanted and op.name not in wanted:
+            continue
+        shapes = op.bench_shapes[:1] if args.quick else op.bench_shapes
+        for shape in shapes:
+            for dtype in op.dtypes:
+                rows += bench_one(op, shape, dtype, timer, reps, device)
+                torch.cuda.empty_cache()
+        if args.json:  # after each op: an interrupted run keeps what it measured
+            with open(args.json, "w") as f:
+                json.dump(report, f, indent=1)
     bad = [r for r in rows if not r.get("verified")]
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(report, f, indent=1)
         print(f"wrote {args.json} ({len(rows)} rows, {len(rows) - len(bad)} verified)")
     print_table(rows)
     return 1 if bad else 0
