@@ -54,7 +54,10 @@ def test_the_top_steps_are_the_registered_ones(cuda):
 
 
 def test_non_contiguous_inputs_are_copied_and_misaligned_ones_fall_back(cuda, fallback):
+    from kernel_lab import _runtime as rt
+
     fallback("auto")
+    rt._warned.clear()
     x = torch.randn(64, 96, device=cuda)
     v = x.t()  # non-contiguous: made contiguous, still the kernel
     assert kernel_lab.explain("transpose", v).startswith("kernel: transpose/5")
@@ -95,6 +98,7 @@ def test_kernels_run_on_torchs_current_stream(cuda, fallback):
     fallback("never")
     s = torch.cuda.Stream()
     x = torch.randn(2048, 2048, device=cuda)
+    s.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(s):
         torch.cuda._sleep(1_000_000)  # the side stream is busy: a kernel on it waits
         y = kernel_lab.transpose(x)
