@@ -289,15 +289,19 @@ mod tests {
         let bias: Vec<f32> = (0..cols).map(|i| (i as f32) / cols as f32 - 0.3).collect();
         let op = |n| find(n).unwrap();
         // transpose, f32 and bf16 (exact).
-        let t: Vec<Vec<f32>> =
-            run_emulated(op("transpose"), &[rows, cols], &[x.clone()], &[rows * cols]);
+        let t: Vec<Vec<f32>> = run_emulated(
+            op("transpose"),
+            &[rows, cols],
+            std::slice::from_ref(&x),
+            &[rows * cols],
+        );
         close(&t[0], &crate::reference::transpose(&x, rows, cols), 0.0);
         let xb: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v)).collect();
         let xbf: Vec<f32> = xb.iter().map(|v| v.to_f32()).collect();
         let tb: Vec<Vec<bf16>> = run_emulated(
             op("transpose"),
             &[rows, cols],
-            &[xb.clone()],
+            std::slice::from_ref(&xb),
             &[rows * cols],
         );
         let tbf: Vec<f32> = tb[0].iter().map(|v| v.to_f32()).collect();
@@ -311,7 +315,8 @@ mod tests {
         );
         close(&y[0], &crate::reference::bias_gelu(&x, &bias), 3e-3);
         // reduce_sum, f32 (single pass: partials and the zeroed counter from the caller).
-        let s: Vec<Vec<f32>> = run_emulated(op("reduce_sum"), &[x.len()], &[x.clone()], &[1]);
+        let s: Vec<Vec<f32>> =
+            run_emulated(op("reduce_sum"), &[x.len()], std::slice::from_ref(&x), &[1]);
         close(&s[0], &[crate::reference::sum(&x)], 1e-4);
         // gemm f32 and bf16: c = a·b with α = 1, β = 0 into a zeroed c.
         let (m, n, kk) = (19, 23, 29);

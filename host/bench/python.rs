@@ -79,9 +79,9 @@ impl PyBench {
     }
 
     fn row(&self, g: &(String, Vec<usize>, String), candidate: &str) -> Option<&PyRow> {
-        self.rows.iter().find(|r| {
-            r.op == g.0 && r.shape == g.1 && r.dtype == g.2 && r.candidate == candidate
-        })
+        self.rows
+            .iter()
+            .find(|r| r.op == g.0 && r.shape == g.1 && r.dtype == g.2 && r.candidate == candidate)
     }
 }
 
@@ -105,11 +105,7 @@ fn ratio_cell(r: Option<&PyRow>) -> String {
 fn time_cell(r: Option<&PyRow>) -> String {
     match r.and_then(|r| r.median_ms.map(|m| (m, r))) {
         None => "-".into(),
-        Some((m, r)) => format!(
-            "{:.1} us ({})",
-            m * 1e3,
-            r.method.as_deref().unwrap_or("?")
-        ),
+        Some((m, r)) => format!("{:.1} us ({})", m * 1e3, r.method.as_deref().unwrap_or("?")),
     }
 }
 
@@ -284,7 +280,12 @@ mod tests {
         assert!(t.contains(
             "| gemm_bf16 | 4096x4096x4096 | bfloat16 | `gemm_bf16/6` | 300.0 us (events) | 200.0 us (events) | 250.0 us (events) | 0.667 | 0.800 |"
         ), "{t}");
-        assert!(t.contains("| softmax | 8192x8192 | bfloat16 | - | - | 50.0 us (graph) | - | - | FAILED |"), "{t}");
+        assert!(
+            t.contains(
+                "| softmax | 8192x8192 | bfloat16 | - | - | 50.0 us (graph) | - | - | FAILED |"
+            ),
+            "{t}"
+        );
         assert!(t.contains("4 of 5 candidates verified."), "{t}");
         let svg = chart(&b).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("time ratio vs torch"));

@@ -200,7 +200,10 @@ pub struct GemmOp;
 
 /// The step-9 variant of each `(m, n, k)` and device an op has run, chosen once
 /// ([`s09_choice`] reads the tune file).
-static OP_VARIANTS: Mutex<Option<HashMap<(Vec<usize>, String), usize>>> = Mutex::new(None);
+static OP_VARIANTS: Mutex<Option<VariantCache>> = Mutex::new(None);
+
+/// `(dims, device name)` → index in [`k::S09_VARIANTS`].
+type VariantCache = HashMap<(Vec<usize>, String), usize>;
 
 impl GemmOp {
     fn variant(gpu: &Gpu, dims: &[usize]) -> usize {

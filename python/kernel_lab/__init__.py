@@ -4,7 +4,7 @@
     x = torch.randn(4096, 4096, device="cuda", dtype=torch.bfloat16)
     b = torch.randn(4096, device="cuda", dtype=torch.bfloat16)
     y = kernel_lab.bias_gelu(x, b)          # bias_gelu/4, on torch's current stream
-    print(kernel_lab.explain("bias_gelu", x, b))   # "kernel: bias_gelu/4 (bias_gelu_s04_...)"
+    print(kernel_lab.explain("bias_gelu", x, b))   # "kernel: bias_gelu/4 (bias_gelu_s04_bf16_fused_vectorized)"
 
 Each op is also `torch.ops.kernel_lab.<name>` (a `torch.library` custom op: fake tensors,
 autograd, `torch.compile(fullgraph=True)`, CUDA graphs). The functions here also take any

@@ -58,7 +58,9 @@ fn gpu(ordinal: usize) -> PyResult<Arc<Gpu>> {
     if let Some(g) = map.get(&ordinal) {
         return Ok(g.clone());
     }
-    let g = Arc::new(Gpu::open(ordinal).map_err(|e| err(format!("opening CUDA device {ordinal}: {e}")))?);
+    let g = Arc::new(
+        Gpu::open(ordinal).map_err(|e| err(format!("opening CUDA device {ordinal}: {e}")))?,
+    );
     map.insert(ordinal, g.clone());
     Ok(g)
 }
@@ -116,7 +118,12 @@ fn ops_info(py: Python<'_>) -> PyResult<Py<PyList>> {
 /// Why op `name` cannot run on element type `dtype`, dims `dims`, on a device of compute
 /// capability `cc`, if it cannot (`None`: a kernel runs). Needs no driver.
 #[pyfunction]
-fn unsupported(name: &str, dtype_name: &str, dims: Vec<usize>, cc: (i32, i32)) -> PyResult<Option<String>> {
+fn unsupported(
+    name: &str,
+    dtype_name: &str,
+    dims: Vec<usize>,
+    cc: (i32, i32),
+) -> PyResult<Option<String>> {
     guarded("kernel_lab unsupported", || {
         let o = op(name)?;
         let d = dtype(dtype_name)?;
@@ -144,11 +151,20 @@ fn plan(
         let d = dtype(dtype_name)?;
         let g = gpu(ordinal)?;
         let step = o.step(d, g.info().compute_capability).map_err(|why| {
-            err(format!("kernel_lab.{name}: no kernel for {dtype_name} {dims:?}: {why}"))
+            err(format!(
+                "kernel_lab.{name}: no kernel for {dtype_name} {dims:?}: {why}"
+            ))
         })?;
-        let call = OpCall { dtype: d, dims: &dims, args: &addrs };
+        let call = OpCall {
+            dtype: d,
+            dims: &dims,
+            args: &addrs,
+        };
         let ws = o.workspace(&g, step, &call).map_err(|e| {
-            err(format!("kernel_lab.{name}: {} ({dtype_name} {dims:?}): {e}", step.handle()))
+            err(format!(
+                "kernel_lab.{name}: {} ({dtype_name} {dims:?}): {e}",
+                step.handle()
+            ))
         })?;
         let out = PyDict::new(py);
         out.set_item("step", step.handle())?;
@@ -172,6 +188,8 @@ fn plan(
 /// `ordinal`, with `addrs` (inputs, outputs, workspaces, in the op's order). The GIL is
 /// released during the launch. Asynchronous: a fault inside the kernel surfaces at PyTorch's
 /// next synchronisation.
+// The arguments are the Python call's (`_runtime.launch`), positional for a cheap call.
+#[allow(clippy::too_many_arguments)]
 #[pyfunction]
 fn launch(
     py: Python<'_>,
@@ -192,12 +210,21 @@ fn launch(
             .steps()
             .into_iter()
             .find(|s| s.handle() == step)
-            .ok_or_else(|| err(format!("kernel_lab.{name}: {step} is not a step of {}", o.ladder().name())))?;
+            .ok_or_else(|| {
+                err(format!(
+                    "kernel_lab.{name}: {step} is not a step of {}",
+                    o.ladder().name()
+                ))
+            })?;
         let result = py.detach(|| {
             g.context()
                 .bind_to_thread()
                 .map_err(|e| format!("binding the primary context: {e}"))?;
-            let call = OpCall { dtype: d, dims: &dims, args: &addrs };
+            let call = OpCall {
+                dtype: d,
+                dims: &dims,
+                args: &addrs,
+            };
             o.enqueue(&g, stream, s, &call).map_err(|e| e.to_string())
         });
         result.map_err(|e| {
