@@ -170,6 +170,70 @@ pub fn dims_u32(dims: &[usize], want: usize) -> Option<String> {
     })
 }
 
+/// Runs `op`'s step for data of `T` on `gpu` as a caller would (the tests' helper: the
+/// emulator's in this module, the GPU's in tests/gpu): `inputs` uploaded, one zeroed buffer of
+/// `O` per entry of `outputs` (its length), the workspaces [`Op::workspace`] asks for
+/// allocated (zeroed, or filled with their bytes), the launch enqueued on `stream`, then
+/// `wait()` (the caller's synchronisation of that stream); returns the outputs, on the host.
+pub fn run_on<T: crate::element::Element, O: crate::element::Element>(
+    gpu: &Gpu,
+    stream: u64,
+    wait: &dyn Fn() -> Result<()>,
+    op: &dyn Op,
+    dims: &[usize],
+    inputs: &[Vec<T>],
+    outputs: &[usize],
+) -> Result<Vec<Vec<O>>> {
+    use crate::runtime::DeviceBuffer;
+    let dtype = T::DTYPE;
+    let step = op
+        .step(dtype, gpu.info().compute_capability)
+        .map_err(Error::Other)?;
+    let ins = inputs
+        .iter()
+        .map(|v| DeviceBuffer::from_host(gpu, v))
+        .collect::<Result<Vec<DeviceBuffer<T>>>>()?;
+    let outs = outputs
+        .iter()
+        .map(|&n| DeviceBuffer::zeros(gpu, n))
+        .collect::<Result<Vec<DeviceBuffer<O>>>>()?;
+    let mut args: Vec<u64> = ins
+        .iter()
+        .map(|b| b.addr())
+        .chain(outs.iter().map(|b| b.addr()))
+        .collect();
+    let probe = OpCall {
+        dtype,
+        dims,
+        args: &args,
+    };
+    let ws = op.workspace(gpu, step, &probe)?;
+    let mut held = Vec::new();
+    for name in &op.args()[args.len()..] {
+        match ws.iter().find(|w| w.name == *name) {
+            Some(w) => {
+                let b: DeviceBuffer<u8> = match &w.init {
+                    Init::Bytes(bytes) => DeviceBuffer::from_host(gpu, bytes)?,
+                    Init::Zeroed | Init::Uninit => DeviceBuffer::zeros(gpu, w.bytes.max(1))?,
+                };
+                args.push(b.addr());
+                held.push(b);
+            }
+            None => args.push(0),
+        }
+    }
+    // The uploads ran on the Gpu's own stream: done before the caller's stream reads them.
+    gpu.sync()?;
+    let call = OpCall {
+        dtype,
+        dims,
+        args: &args,
+    };
+    op.enqueue(gpu, stream, step, &call)?;
+    wait()?;
+    outs.iter().map(|b| b.to_host(gpu)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,59 +281,16 @@ mod tests {
         assert!(dims_u32(&[1 << 20, 1 << 13], 2).unwrap().contains("u32"));
     }
 
-    /// Runs `op` on the CPU emulator with `inputs` uploaded and `outputs` zero-filled buffers
-    /// of that many f32-or-`T` elements, its workspaces allocated as asked; returns the
-    /// outputs, on the host.
-    fn run_emulated<T: crate::element::Element, O: crate::element::Element>(
+    fn emulated<T: crate::element::Element, O: crate::element::Element>(
         op: &dyn Op,
         dims: &[usize],
         inputs: &[Vec<T>],
         outputs: &[usize],
     ) -> Vec<Vec<O>> {
-        use crate::runtime::DeviceBuffer;
-        let gpu = Gpu::emulator();
-        let dtype = T::DTYPE;
-        let step = op.step(dtype, gpu.info().compute_capability).unwrap();
-        let ins: Vec<DeviceBuffer<T>> = inputs
-            .iter()
-            .map(|v| DeviceBuffer::from_host(&gpu, v).unwrap())
-            .collect();
-        let outs: Vec<DeviceBuffer<O>> = outputs
-            .iter()
-            .map(|&n| DeviceBuffer::zeros(&gpu, n).unwrap())
-            .collect();
-        let mut args: Vec<u64> = ins
-            .iter()
-            .map(|b| b.addr())
-            .chain(outs.iter().map(|b| b.addr()))
-            .collect();
-        let probe = OpCall {
-            dtype,
-            dims,
-            args: &args,
-        };
-        let ws = op.workspace(&gpu, step, &probe).unwrap();
-        let mut held = Vec::new();
-        for name in &op.args()[args.len()..] {
-            match ws.iter().find(|w| w.name == *name) {
-                Some(w) => {
-                    let b: DeviceBuffer<u8> = DeviceBuffer::zeros(&gpu, w.bytes.max(1)).unwrap();
-                    args.push(b.addr());
-                    held.push(b);
-                }
-                None => args.push(0),
-            }
-        }
-        let call = OpCall {
-            dtype,
-            dims,
-            args: &args,
-        };
-        op.enqueue(&gpu, 0, step, &call).unwrap();
-        outs.iter().map(|b| b.to_host(&gpu).unwrap()).collect()
+        run_on(&Gpu::emulator(), 0, &|| Ok(()), op, dims, inputs, outputs).unwrap()
     }
 
-    fn close(got: &[f32], want: &[f64], tol: f64) {
+    pub(crate) fn close(got: &[f32], want: &[f64], tol: f64) {
         assert_eq!(got.len(), want.len());
         for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
             assert!(
@@ -289,7 +310,7 @@ mod tests {
         let bias: Vec<f32> = (0..cols).map(|i| (i as f32) / cols as f32 - 0.3).collect();
         let op = |n| find(n).unwrap();
         // transpose, f32 and bf16 (exact).
-        let t: Vec<Vec<f32>> = run_emulated(
+        let t: Vec<Vec<f32>> = emulated(
             op("transpose"),
             &[rows, cols],
             std::slice::from_ref(&x),
@@ -298,7 +319,7 @@ mod tests {
         close(&t[0], &crate::reference::transpose(&x, rows, cols), 0.0);
         let xb: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v)).collect();
         let xbf: Vec<f32> = xb.iter().map(|v| v.to_f32()).collect();
-        let tb: Vec<Vec<bf16>> = run_emulated(
+        let tb: Vec<Vec<bf16>> = emulated(
             op("transpose"),
             &[rows, cols],
             std::slice::from_ref(&xb),
@@ -307,7 +328,7 @@ mod tests {
         let tbf: Vec<f32> = tb[0].iter().map(|v| v.to_f32()).collect();
         close(&tbf, &crate::reference::transpose(&xbf, rows, cols), 0.0);
         // bias_gelu, f32.
-        let y: Vec<Vec<f32>> = run_emulated(
+        let y: Vec<Vec<f32>> = emulated(
             op("bias_gelu"),
             &[rows, cols],
             &[x.clone(), bias.clone()],
@@ -316,15 +337,14 @@ mod tests {
         close(&y[0], &crate::reference::bias_gelu(&x, &bias), 3e-3);
         // reduce_sum, f32 (single pass: partials and the zeroed counter from the caller).
         let s: Vec<Vec<f32>> =
-            run_emulated(op("reduce_sum"), &[x.len()], std::slice::from_ref(&x), &[1]);
+            emulated(op("reduce_sum"), &[x.len()], std::slice::from_ref(&x), &[1]);
         close(&s[0], &[crate::reference::sum(&x)], 1e-4);
         // gemm f32 and bf16: c = a·b with α = 1, β = 0 into a zeroed c.
         let (m, n, kk) = (19, 23, 29);
         let a: Vec<f32> = x[..m * kk].to_vec();
         let b: Vec<f32> = x[m * kk..m * kk + kk * n].to_vec();
         let want = crate::reference::gemm(m, n, kk, 1.0, &a, &b, 0.0, &vec![0.0; m * n]);
-        let c: Vec<Vec<f32>> =
-            run_emulated(op("gemm"), &[m, n, kk], &[a.clone(), b.clone()], &[m * n]);
+        let c: Vec<Vec<f32>> = emulated(op("gemm"), &[m, n, kk], &[a.clone(), b.clone()], &[m * n]);
         close(&c[0], &want, 1e-4);
         let ab: Vec<bf16> = a.iter().map(|&v| bf16::from_f32(v)).collect();
         let bb: Vec<bf16> = b.iter().map(|&v| bf16::from_f32(v)).collect();
@@ -333,7 +353,7 @@ mod tests {
             bb.iter().map(|v| v.to_f32()).collect(),
         );
         let want = crate::reference::gemm(m, n, kk, 1.0, &af, &bf, 0.0, &vec![0.0; m * n]);
-        let c: Vec<Vec<f32>> = run_emulated(op("gemm_bf16"), &[m, n, kk], &[ab, bb], &[m * n]);
+        let c: Vec<Vec<f32>> = emulated(op("gemm_bf16"), &[m, n, kk], &[ab, bb], &[m * n]);
         close(&c[0], &want, 1e-3);
     }
 
