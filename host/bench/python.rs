@@ -44,6 +44,8 @@ pub struct PyRow {
     pub median_ms: Option<f64>,
     pub p10_ms: Option<f64>,
     pub p90_ms: Option<f64>,
+    /// One eager call, host included (runs before the graph-replay rule have none).
+    pub eager_median_ms: Option<f64>,
     pub gbps: Option<f64>,
     pub tflops: Option<f64>,
     /// torch's median time / this candidate's (> 1: faster than torch).
@@ -116,7 +118,8 @@ pub fn table(b: &PyBench) -> String {
         "Python bench on {} (sm_{}, {} SMs), commit `{}`, {}: median time per call and time \
          ratio vs torch (torch's time / the candidate's; > 1 is faster than torch). Every \
          candidate verified against the torch reference first; `graph` rows time CUDA-graph \
-         replays, `events` rows eager calls, the L2 flushed before each.\n\n",
+         replays, `events` rows eager calls, the L2 flushed before each; the last column is \
+         one eager kernel_lab call, host included.\n\n",
         b.device.name,
         b.device
             .compute_capability
@@ -128,9 +131,9 @@ pub fn table(b: &PyBench) -> String {
         b.created
     );
     s.push_str(
-        "| op | shape | dtype | kernel_lab step | kernel_lab | torch | Triton | kernel_lab / torch | Triton / torch |\n",
+        "| op | shape | dtype | kernel_lab step | kernel_lab | torch | Triton | kernel_lab / torch | Triton / torch | kernel_lab eager call |\n",
     );
-    s.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    s.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for g in b.groups() {
         let kl = b.row(&g, "kernel_lab");
         let step = kl
@@ -138,8 +141,11 @@ pub fn table(b: &PyBench) -> String {
             .and_then(|k| k.strip_prefix("kernel: "))
             .and_then(|k| k.split_whitespace().next())
             .map_or("-".to_string(), |k| format!("`{k}`"));
+        let eager = kl
+            .and_then(|r| r.eager_median_ms)
+            .map_or("-".to_string(), |m| format!("{:.1} us", m * 1e3));
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             g.0,
             shape_text(&g.1),
             g.2,
@@ -149,6 +155,7 @@ pub fn table(b: &PyBench) -> String {
             time_cell(b.row(&g, "triton")),
             ratio_cell(kl),
             ratio_cell(b.row(&g, "triton")),
+            eager,
         ));
     }
     let bad = b.rows.iter().filter(|r| !r.verified).count();
@@ -278,11 +285,11 @@ mod tests {
         let b = PyBench::parse(FIXTURE).unwrap().unwrap();
         let t = table(&b);
         assert!(t.contains(
-            "| gemm_bf16 | 4096x4096x4096 | bfloat16 | `gemm_bf16/6` | 300.0 us (events) | 200.0 us (events) | 250.0 us (events) | 0.667 | 0.800 |"
+            "| gemm_bf16 | 4096x4096x4096 | bfloat16 | `gemm_bf16/6` | 300.0 us (events) | 200.0 us (events) | 250.0 us (events) | 0.667 | 0.800 | 310.0 us |"
         ), "{t}");
         assert!(
             t.contains(
-                "| softmax | 8192x8192 | bfloat16 | - | - | 50.0 us (graph) | - | - | FAILED |"
+                "| softmax | 8192x8192 | bfloat16 | - | - | 50.0 us (graph) | - | - | FAILED | - |"
             ),
             "{t}"
         );
