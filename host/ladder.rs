@@ -490,6 +490,11 @@ pub trait Ladder: Sync {
     fn baselines(&self) -> &'static [BaselineInfo] {
         &[]
     }
+    /// The ladder's top step as an op on caller-owned memory and stream (the Python package's
+    /// `kernel_lab.<op>`; [`crate::ops`]). Default: none.
+    fn op(&self) -> Option<&'static dyn crate::ops::Op> {
+        None
+    }
     /// Parses a shape for this ladder.
     fn parse_shape(&self, text: &str) -> Result<Shape> {
         Shape::parse(text, self.dims(), self.name())

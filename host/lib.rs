@@ -17,6 +17,7 @@ pub mod ladder;
 pub mod ladders;
 pub mod npy;
 pub mod npy_inputs;
+pub mod ops;
 pub mod ptx;
 pub mod reference;
 pub mod registry;

@@ -5,7 +5,10 @@
 #   bundle/tests/*         the test binaries (cargo test --release --no-run), stripped; the
 #                          CPU-only emulator, npy-file, grader, course-command and sass-tool
 #                          tests are left out (CI runs them)
-#   bundle/run-tests.sh    runs every test binary with KLAB_REQUIRE_GPU=1, ends "N passed, N failed"
+#   bundle/wheel/*.whl     the Python package kernel_lab (maturin; abi3, Python >= 3.11)
+#   bundle/python-tests/   python/tests (pytest)
+#   bundle/run-tests.sh    runs every test binary with KLAB_REQUIRE_GPU=1, then (where torch
+#                          imports) the Python tests on the wheel; ends "N passed, N failed"
 #   bundle/COMMIT          the commit it was built from (klab bench records it)
 # Usage on the GPU host:  bundle/run-tests.sh [LOG_DIR]   then e.g.  bundle/klab bench --json r.json
 set -euo pipefail
@@ -42,6 +45,16 @@ for line in sys.stdin:
 done
 
 strip "$out/klab" "$out"/tests/*
+
+# The Python package: its wheel (installed on the GPU host into a temporary folder, never
+# system-wide) and its tests.
+if command -v maturin >/dev/null 2>&1; then
+    maturin build --release --quiet -m python/Cargo.toml -o "$out/wheel" >&2
+    cp -r python/tests "$out/python-tests"
+    rm -rf "$out/python-tests/__pycache__"
+else
+    echo "maturin not found: the bundle has no Python wheel (pip install maturin==1.16.0)" >&2
+fi
 # The commit, for `klab bench` on a GPU host without git (read from beside the executable).
 git rev-parse --short HEAD > "$out/COMMIT" 2>/dev/null || echo unknown > "$out/COMMIT"
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
@@ -69,6 +82,24 @@ for t in "$here"/tests/*; do
     printf '%-40s rc=%-3s %4s passed %4s failed\n' "$name" "$rc" "$p" "$f"
     if [ "$rc" -ne 0 ]; then grep -E "panicked|FAILED|failures:|error" "$logs/$name.log" | head -20; fi
 done
+# The Python package's tests, on its wheel, where torch imports.
+whl=$(ls "$here"/wheel/*.whl 2>/dev/null | head -1)
+if [ -n "$whl" ] && python3 -c "import torch" 2>/dev/null; then
+    site="$(mktemp -d)/site"
+    python3 -m pip install --quiet --no-deps --target "$site" "$whl" >"$logs/python-install.log" 2>&1
+    (cd "$(dirname "$site")" && PYTHONUNBUFFERED=1 PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}" \
+        python3 -m pytest -q -rs -p no:cacheprovider "$here/python-tests") >"$logs/python-tests.log" 2>&1
+    rc=$?
+    last=$(tail -1 "$logs/python-tests.log")
+    p=$(echo "$last" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+    f=$(echo "$last" | grep -Eo '[0-9]+ (failed|error|errors)' | awk '{s+=$1} END {print s+0}')
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed + p)); failed=$((failed + f))
+    printf '%-40s rc=%-3s %4s passed %4s failed\n' "python-tests (pytest)" "$rc" "$p" "$f"
+    if [ "$rc" -ne 0 ]; then grep -E "^(FAILED|ERROR)" "$logs/python-tests.log" | head -20; fi
+else
+    echo "python-tests: skipped: no wheel in the bundle or torch does not import"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
 RUNNER

@@ -3,6 +3,7 @@
 pub mod ceilings;
 pub mod compare;
 pub mod docs;
+pub mod python;
 pub mod render;
 pub mod report;
 pub mod results;

@@ -27,6 +27,13 @@ pub fn read_report(path: &Path) -> Result<BenchReport> {
         why,
     };
     let text = std::fs::read_to_string(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
+    if crate::bench::python::PyBench::parse(&text).is_some() {
+        // Its `device` would pass for a run's: keep it out of comparisons and merges.
+        return Err(file_err(format!(
+            "a Python bench file ({}): `klab report` reads it, `klab compare` does not",
+            crate::bench::python::SCHEMA
+        )));
+    }
     BenchReport::from_json(&text).map_err(|e| file_err(format!("not benchmark JSON: {e}")))
 }
 
@@ -124,4 +131,18 @@ pub fn newest_run_on(dir: &Path, device: &str) -> Result<(PathBuf, BenchReport)>
             ),
         }
     })
+}
+
+#[cfg(test)]
+mod python_bench_tests {
+    #[test]
+    fn a_python_bench_file_is_not_a_run_to_compare_or_merge() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("py.json");
+        std::fs::write(&path, include_str!("../bench/testdata/python-bench.json")).unwrap();
+        let e = super::read_report(&path).unwrap_err().to_string();
+        assert!(e.contains("`klab compare` does not"), "{e}");
+        // a directory holding only it has no run of the device
+        assert!(super::newest_run_on(dir.path(), "NVIDIA H200").is_err());
+    }
 }

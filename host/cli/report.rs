@@ -11,7 +11,9 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
     /// A `klab bench --json` file, or several runs of one device (merged: each kernel from the
-    /// newest run that has it, e.g. a full run and a later `--ladder` run).
+    /// newest run that has it, e.g. a full run and a later `--ladder` run). A Python bench file
+    /// (`python -m kernel_lab.bench --json`) adds python.md and python.svg: time ratios vs torch
+    /// per op.
     #[arg(required = true)]
     pub results: Vec<PathBuf>,
     /// The directory the charts are written to (created if needed).
@@ -26,8 +28,24 @@ pub struct ReportArgs {
 
 /// Writes `<ladder>.svg` per ladder and `roofline.svg`, and lists them.
 pub fn report(args: &ReportArgs) -> Result<()> {
-    let runs = args
-        .results
+    // The Python package's bench files (`python -m kernel_lab.bench --json`) get their own
+    // section: python.md and python.svg, ratios vs torch per op.
+    let mut rust_runs = Vec::new();
+    for p in &args.results {
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        match crate::bench::python::PyBench::parse(&text) {
+            Some(b) => {
+                for w in crate::bench::python::write(&b?, &args.out)? {
+                    println!("{}", w.display());
+                }
+            }
+            None => rust_runs.push(p),
+        }
+    }
+    if rust_runs.is_empty() {
+        return Ok(());
+    }
+    let runs = rust_runs
         .iter()
         .map(|p| read_report(p))
         .collect::<Result<Vec<_>>>()?;

@@ -5,14 +5,16 @@ use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable,
-    Steps, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
 };
+use crate::ops::{self, Init, Op, OpCall, Workspace};
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance};
 use kernels_gpu::bias_gelu::{self as k, BiasGeluParams, Grid};
+use kernels_gpu::{GlobalPtr, GlobalPtrMut};
 
 /// The bias + GELU fusion ladder.
 pub struct BiasGelu;
@@ -111,6 +113,9 @@ impl Ladder for BiasGelu {
             },
         ]
     }
+    fn op(&self) -> Option<&'static dyn Op> {
+        Some(&BiasGeluOp)
+    }
     fn case(
         &self,
         gpu: &Gpu,
@@ -120,6 +125,57 @@ impl Ladder for BiasGelu {
     ) -> Result<Box<dyn Case>> {
         let [x, bias] = super::take_inputs::<2>(self, shape, inputs)?;
         crate::with_element!(dtype, T => Ok(Box::new(BiasGeluCase::<T>::new(gpu, shape, &x, &bias)?)))
+    }
+}
+
+/// `y = gelu_tanh(x + bias[col])` on caller-owned memory: arguments `x` (`rows × cols`),
+/// `bias` (`cols`), `y` (`rows × cols`), and `tmp` (`rows × cols`, for a two-kernel step only;
+/// else not read, and may be 0).
+pub struct BiasGeluOp;
+
+impl Op for BiasGeluOp {
+    fn name(&self) -> &'static str {
+        "bias_gelu"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &BiasGelu
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &["x", "bias", "y", "tmp"]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        ops::dims_u32(dims, 2)
+    }
+    fn workspace(&self, _gpu: &Gpu, step: &StepInfo, call: &OpCall) -> Result<Vec<Workspace>> {
+        Ok(match STEPS.grid(step) {
+            Grid::TwoKernels { .. } => vec![Workspace {
+                name: "tmp",
+                bytes: call.dims.iter().product::<usize>() * call.dtype.size(),
+                init: Init::Uninit,
+            }],
+            Grid::OnePerElement { .. } | Grid::Stride { .. } => Vec::new(),
+        })
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        let grid = STEPS.grid(step);
+        let two = matches!(grid, Grid::TwoKernels { .. });
+        ops::check_args(self, call, if two { &[] } else { &["tmp"] })?;
+        let (rows, cols) = (call.dims[0], call.dims[1]);
+        let l = launch(grid, rows * cols, gpu);
+        crate::with_element!(call.dtype, T => {
+            let p = BiasGeluParams::<<T as Element>::Device> {
+                x: GlobalPtr::from_addr(call.args[0]),
+                bias: GlobalPtr::from_addr(call.args[1]),
+                y: GlobalPtrMut::from_addr(call.args[2]),
+                tmp: GlobalPtrMut::from_addr(call.args[3]),
+                rows: rows as u32,
+                cols: cols as u32,
+            };
+            for symbol in if two { step.symbols } else { &step.symbols[..1] } {
+                gpu.launch_on(stream, symbol, l, p)?;
+            }
+            Ok(())
+        })
     }
 }
 

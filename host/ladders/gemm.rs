@@ -14,6 +14,7 @@ use crate::ladder::{
     BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
     StepInfo, StepTable, Steps, Target, Work,
 };
+use crate::ops::{self, Op, OpCall};
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
@@ -22,6 +23,9 @@ use crate::verify::{Comparison, Tolerance, compare};
 use cudarc::driver::CudaFunction;
 use kernels_gpu::BlockThreads;
 use kernels_gpu::gemm::{self as k, GemmParams, Grid, WarpTile};
+use kernels_gpu::{GlobalPtr, GlobalPtrMut};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// `α` of every check and benchmark.
 pub const ALPHA: f32 = 1.25;
@@ -155,6 +159,109 @@ pub fn s09_untuned_choice(m: usize, n: usize, sm_count: usize) -> usize {
         })
 }
 
+/// The launch of `step` on an `m × n` output, and the symbol it launches (step 9: variant
+/// `s09` of [`k::S09_VARIANTS`]).
+pub fn launch_of(step: &StepInfo, m: usize, n: usize, s09: usize) -> (&'static str, Launch) {
+    let sym = step.symbol;
+    match *STEPS.grid(step) {
+        Grid::RowMajorThreads => (
+            sym,
+            Launch::grid_2d((cdiv(m, 32), cdiv(n, 32)), k::BLOCK_32X32),
+        ),
+        Grid::ColMajorThreads => (
+            sym,
+            Launch::grid_2d((cdiv(n, 32), cdiv(m, 32)), k::BLOCK_32X32),
+        ),
+        Grid::Tile1d => (
+            sym,
+            Launch::grid_2d(
+                (cdiv(n, k::S04_BN as usize), cdiv(m, k::S04_BM as usize)),
+                (k::S04_THREADS, 1),
+            ),
+        ),
+        Grid::Tile2d => (
+            sym,
+            Launch::grid_2d(
+                (cdiv(n, k::S05_BN as usize), cdiv(m, k::S05_BM as usize)),
+                (k::S05_THREADS, 1),
+            ),
+        ),
+        Grid::Warp { tile, stages } => (sym, warp_launch(&tile, stages, m, n)),
+        Grid::Tuned => {
+            let (s, tile) = k::S09_VARIANTS[s09];
+            (s, warp_launch(&tile, S09_STAGES, m, n))
+        }
+    }
+}
+
+/// `c = a·b` (f32, row-major, `α = 1`, `β = 0`: `c` is only written) on caller-owned memory:
+/// arguments `a` (`m × k`), `b` (`k × n`), `c` (`m × n`); dims `[m, n, k]`.
+pub struct GemmOp;
+
+/// The step-9 variant of each `(m, n, k)` and device an op has run, chosen once
+/// ([`s09_choice`] reads the tune file).
+static OP_VARIANTS: Mutex<Option<VariantCache>> = Mutex::new(None);
+
+/// `(dims, device name)` → index in [`k::S09_VARIANTS`].
+type VariantCache = HashMap<(Vec<usize>, String), usize>;
+
+impl GemmOp {
+    fn variant(gpu: &Gpu, dims: &[usize]) -> usize {
+        let key = (dims.to_vec(), gpu.info().name.clone());
+        let mut cache = OP_VARIANTS.lock().unwrap_or_else(|e| e.into_inner());
+        *cache
+            .get_or_insert_with(HashMap::new)
+            .entry(key)
+            .or_insert_with(|| s09_choice(&Shape(dims.to_vec()), &DeviceKey::of(gpu.info())).0)
+    }
+}
+
+impl Op for GemmOp {
+    fn name(&self) -> &'static str {
+        "gemm"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &Gemm
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &["a", "b", "c"]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        if dims.len() != 3 {
+            return ops::dims_u32(dims, 3);
+        }
+        let (m, n, kk) = (dims[0], dims[1], dims[2]);
+        ops::dims_u32(&[m, kk], 2)
+            .or_else(|| ops::dims_u32(&[kk, n], 2))
+            .or_else(|| ops::dims_u32(&[m, n], 2))
+    }
+    fn symbol_for(&self, gpu: &Gpu, step: &StepInfo, call: &OpCall) -> &'static str {
+        launch_of(
+            step,
+            call.dims[0],
+            call.dims[1],
+            Self::variant(gpu, call.dims),
+        )
+        .0
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        ops::check_args(self, call, &[])?;
+        let (m, n, kk) = (call.dims[0], call.dims[1], call.dims[2]);
+        let (sym, l) = launch_of(step, m, n, Self::variant(gpu, call.dims));
+        let p = GemmParams {
+            a: GlobalPtr::from_addr(call.args[0]),
+            b: GlobalPtr::from_addr(call.args[1]),
+            c: GlobalPtrMut::from_addr(call.args[2]),
+            m: m as u32,
+            n: n as u32,
+            k: kk as u32,
+            alpha: 1.0,
+            beta: 0.0,
+        };
+        gpu.launch_on(stream, sym, l, p)
+    }
+}
+
 /// Elementwise tolerance for an f32 GEMM with inner dimension `k`: rounding errors of the
 /// `k`-long FMA chain grow like `eps·k·|a·b|` (≤ `eps·k` here, inputs in [−1, 1]), with
 /// headroom; plus the epilogue's `β·C` rounding. A missed product term (~0.25) or a skipped
@@ -247,6 +354,9 @@ static META: LadderMeta = LadderMeta {
 impl Ladder for Gemm {
     fn meta(&self) -> &'static LadderMeta {
         &META
+    }
+    fn op(&self) -> Option<&'static dyn Op> {
+        Some(&GemmOp)
     }
     fn table(&self) -> &'static dyn Steps {
         &STEPS
@@ -373,36 +483,7 @@ impl GemmCase {
     /// The launch of `step` for this case's shape, and the symbol it launches.
     pub fn launch_for(&self, step: &StepInfo) -> (&'static str, Launch) {
         let (m, n, _) = self.dims;
-        let sym = step.symbol;
-        match *STEPS.grid(step) {
-            Grid::RowMajorThreads => (
-                sym,
-                Launch::grid_2d((cdiv(m, 32), cdiv(n, 32)), k::BLOCK_32X32),
-            ),
-            Grid::ColMajorThreads => (
-                sym,
-                Launch::grid_2d((cdiv(n, 32), cdiv(m, 32)), k::BLOCK_32X32),
-            ),
-            Grid::Tile1d => (
-                sym,
-                Launch::grid_2d(
-                    (cdiv(n, k::S04_BN as usize), cdiv(m, k::S04_BM as usize)),
-                    (k::S04_THREADS, 1),
-                ),
-            ),
-            Grid::Tile2d => (
-                sym,
-                Launch::grid_2d(
-                    (cdiv(n, k::S05_BN as usize), cdiv(m, k::S05_BM as usize)),
-                    (k::S05_THREADS, 1),
-                ),
-            ),
-            Grid::Warp { tile, stages } => (sym, warp_launch(&tile, stages, m, n)),
-            Grid::Tuned => {
-                let (s, tile) = k::S09_VARIANTS[self.s09];
-                (s, warp_launch(&tile, S09_STAGES, m, n))
-            }
-        }
+        launch_of(step, m, n, self.s09)
     }
 
     /// Which step-9 variant this case runs (index in [`k::S09_VARIANTS`]).

@@ -18,12 +18,14 @@ use crate::ladder::{
     BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
     StepTable, Steps, Target, Work,
 };
+use crate::ops::{self, Init, Op, OpCall, Workspace};
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
 use half::bf16;
 use kernels_gpu::gemm_bf16::{self as k, GemmBf16Params, Grid};
+use kernels_gpu::{GlobalPtr, GlobalPtrMut};
 
 /// `α` of every check and benchmark.
 pub const ALPHA: f32 = 1.25;
@@ -93,6 +95,99 @@ pub fn launch(grid: &Grid, m: usize, n: usize) -> Launch {
     }
 }
 
+/// `c = a·b` (`a`, `b` bf16, `c` f32, row-major, `α = 1`, `β = 0`: `c` is only written) on
+/// caller-owned memory: arguments `a` (`m × k`), `b` (`k × n`), `c` (`m × n`) and `tmaps` (the
+/// TMA tensor maps of a TMA step, [`Op::workspace`]'s bytes; 0 launches the step's declared
+/// fallback kernel instead); dims `[m, n, k]`.
+pub struct GemmBf16Op;
+
+impl GemmBf16Op {
+    /// Whether the TMA can read `a` and `b` of `call` with `step`: a TMA step, row strides of
+    /// 16-byte multiples, 16-byte aligned bases, a device that encodes tensor maps.
+    fn uses_tma(gpu: &Gpu, step: &StepInfo, call: &OpCall) -> bool {
+        let (n, kk) = (call.dims[1], call.dims[2]);
+        matches!(STEPS.grid(step), Grid::Tma { .. })
+            && !gpu.is_emulated()
+            && kk % 8 == 0
+            && n % 8 == 0
+            && call.args.len() >= 2
+            && call.args[..2].iter().all(|a| a % 16 == 0)
+    }
+
+    /// The kernel and its declared grid that `step` launches for `call` (`tma`: whether the
+    /// tensor maps are there).
+    fn kernel(step: &StepInfo, tma: bool) -> (&'static str, &'static Grid) {
+        match STEPS.grid(step) {
+            Grid::Tma { .. } if !tma => {
+                let fallback = step.symbols[1];
+                let declared = STEPS
+                    .step_of_symbol(fallback)
+                    .expect("the fallback is a step's kernel");
+                (fallback, &declared.grid)
+            }
+            grid => (step.symbol, grid),
+        }
+    }
+}
+
+impl Op for GemmBf16Op {
+    fn name(&self) -> &'static str {
+        "gemm_bf16"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &GemmBf16
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &["a", "b", "c", "tmaps"]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        super::gemm::GemmOp.unsupported_dims(dims)
+    }
+    fn workspace(&self, gpu: &Gpu, step: &StepInfo, call: &OpCall) -> Result<Vec<Workspace>> {
+        if !Self::uses_tma(gpu, step, call) {
+            return Ok(Vec::new());
+        }
+        let (m, n, kk) = (call.dims[0], call.dims[1], call.dims[2]);
+        let a = crate::runtime::tma::encode_2d_bf16(call.args[0], (m, kk), (128, 64))?;
+        let b = crate::runtime::tma::encode_2d_bf16(call.args[1], (kk, n), (64, 64))?;
+        Ok(vec![Workspace {
+            name: "tmaps",
+            bytes: a.len() + b.len(),
+            init: Init::Bytes(a.iter().chain(&b).copied().collect()),
+        }])
+    }
+    fn symbol_for(&self, gpu: &Gpu, step: &StepInfo, call: &OpCall) -> &'static str {
+        Self::kernel(step, Self::uses_tma(gpu, step, call)).0
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        ops::check_args(self, call, &["tmaps"])?;
+        let (m, n, kk) = (call.dims[0], call.dims[1], call.dims[2]);
+        let tmaps = call.args[3];
+        let tma = tmaps != 0 && Self::uses_tma(gpu, step, call);
+        let (symbol, grid) = Self::kernel(step, tma);
+        let p = GemmBf16Params {
+            a: GlobalPtr::from_addr(call.args[0]),
+            b: GlobalPtr::from_addr(call.args[1]),
+            c: GlobalPtrMut::from_addr(call.args[2]),
+            m: m as u32,
+            n: n as u32,
+            k: kk as u32,
+            alpha: 1.0,
+            beta: 0.0,
+        };
+        let l = launch(grid, m, n);
+        if tma {
+            let tp = k::GemmBf16TmaParams {
+                gemm: p,
+                tmaps: GlobalPtr::from_addr(tmaps),
+            };
+            gpu.launch_on(stream, symbol, l, tp)
+        } else {
+            gpu.launch_on(stream, symbol, l, p)
+        }
+    }
+}
+
 /// Elementwise tolerance for a bf16-input GEMM with inner dimension `k`, against the f64
 /// product of the bf16-rounded inputs: products are exact in f32, so only the f32
 /// accumulation rounds (tensor cores may truncate each partial sum, so twice the f32 GEMM
@@ -116,6 +211,9 @@ impl Ladder for GemmBf16 {
     }
     fn table(&self) -> &'static dyn Steps {
         &STEPS
+    }
+    fn op(&self) -> Option<&'static dyn Op> {
+        Some(&GemmBf16Op)
     }
     fn dynamic_smem(&self, symbol: &str) -> Option<u32> {
         match STEPS.step_of_symbol(symbol)?.grid {

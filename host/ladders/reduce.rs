@@ -10,6 +10,7 @@ use crate::ladder::{
     BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
     StepTable, Steps, Target, Work,
 };
+use crate::ops::{self, Init, Op as ExternalOp, OpCall, Workspace};
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
@@ -137,6 +138,12 @@ impl Ladder for ReduceLadder {
     fn table(&self) -> &'static dyn Steps {
         self.steps
     }
+    fn op(&self) -> Option<&'static dyn ExternalOp> {
+        match self.op {
+            Op::Sum => Some(&SUM_OP),
+            Op::Max => None,
+        }
+    }
     fn work(&self, shape: &Shape, dtype: DType) -> Work {
         let n = shape.numel() as f64;
         Work {
@@ -168,6 +175,95 @@ impl Ladder for ReduceLadder {
         self.baselines
     }
 }
+
+/// The launch of a single-pass step over `n` elements of `dtype`: one unit per 128-bit
+/// vector, 4 f32 or 8 bf16 (the grid is capped long before large n). Its block count is the
+/// number of partials.
+fn single_pass_launch(
+    n: usize,
+    dtype: DType,
+    threads: u32,
+    blocks_per_sm: u32,
+    gpu: &Gpu,
+) -> Launch {
+    Launch::grid_stride(
+        n.div_ceil(16 / dtype.size()),
+        threads,
+        blocks_per_sm,
+        gpu.info().sm_count,
+    )
+}
+
+/// `out[0] = Σ x` (f32) on caller-owned memory, with a single-pass step: arguments `x` (`n`
+/// elements), `out` (one f32), `partials` (one f32 per block) and `counter` (one u32, zero
+/// before the first launch; the kernel sets it back to zero).
+pub struct ReduceSumOp;
+
+impl ReduceSumOp {
+    /// The single-pass geometry of `step`, or why the op cannot launch it.
+    fn single_pass(step: &StepInfo) -> Result<(u32, u32)> {
+        match *SUM_STEPS.grid(step) {
+            Grid::SinglePass {
+                threads,
+                blocks_per_sm,
+            } => Ok((threads, blocks_per_sm)),
+            _ => Err(Error::Other(format!(
+                "{}: the reduce_sum op launches single-pass steps only",
+                step.handle()
+            ))),
+        }
+    }
+}
+
+impl ExternalOp for ReduceSumOp {
+    fn name(&self) -> &'static str {
+        "reduce_sum"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &REDUCE_SUM
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &["x", "out", "partials", "counter"]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        ops::dims_u32(dims, 1)
+    }
+    fn workspace(&self, gpu: &Gpu, step: &StepInfo, call: &OpCall) -> Result<Vec<Workspace>> {
+        let (threads, per_sm) = Self::single_pass(step)?;
+        let l = single_pass_launch(call.dims[0], call.dtype, threads, per_sm, gpu);
+        Ok(vec![
+            Workspace {
+                name: "partials",
+                bytes: 4 * l.grid.0 as usize,
+                init: Init::Uninit,
+            },
+            Workspace {
+                name: "counter",
+                bytes: 4,
+                init: Init::Zeroed,
+            },
+        ])
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        ops::check_args(self, call, &[])?;
+        let (threads, per_sm) = Self::single_pass(step)?;
+        let n = call.dims[0];
+        let l = single_pass_launch(n, call.dtype, threads, per_sm, gpu);
+        crate::with_element!(call.dtype, T => {
+            let p = ReduceSinglePassParams::<<T as Element>::Device> {
+                input: GlobalPtr::from_addr(call.args[0]),
+                output: GlobalPtrMut::from_addr(call.args[1]),
+                partials: GlobalPtrMut::from_addr(call.args[2]),
+                counter: GlobalPtrMut::from_addr(call.args[3]),
+                n: n as u32,
+            };
+            gpu.launch_on(stream, step.symbol, l, p)
+        })
+    }
+}
+
+/// The reduce_sum op.
+static SUM_OP: ReduceSumOp = ReduceSumOp;
 
 /// One reduction problem on the device.
 pub struct ReduceCase<T: Element> {
@@ -236,13 +332,7 @@ impl<T: Element> ReduceCase<T> {
         blocks_per_sm: u32,
         launch: impl FnOnce(&Gpu, Launch, ReduceSinglePassParams<T::Device>) -> Result<()>,
     ) -> Result<()> {
-        // One unit per 128-bit vector: 4 f32 or 8 bf16 (the grid is capped long before large n).
-        let l = Launch::grid_stride(
-            (self.n as usize).div_ceil(16 / T::DTYPE.size()),
-            threads,
-            blocks_per_sm,
-            gpu.info().sm_count,
-        );
+        let l = single_pass_launch(self.n as usize, T::DTYPE, threads, blocks_per_sm, gpu);
         let p = ReduceSinglePassParams {
             input: self.input.elems(),
             partials: self.pong.ptr_mut(),

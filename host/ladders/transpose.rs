@@ -5,14 +5,16 @@ use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable,
-    Steps, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
 };
+use crate::ops::{self, Op, OpCall};
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance};
 use kernels_gpu::transpose::{self as k, Grid, TransposeParams};
+use kernels_gpu::{GlobalPtr, GlobalPtrMut};
 
 /// The transpose ladder.
 pub struct Transpose;
@@ -100,6 +102,9 @@ impl Ladder for Transpose {
             shape: shape.0.clone(),
         }]
     }
+    fn op(&self) -> Option<&'static dyn Op> {
+        Some(&TransposeOp)
+    }
     fn case(
         &self,
         gpu: &Gpu,
@@ -109,6 +114,38 @@ impl Ladder for Transpose {
     ) -> Result<Box<dyn Case>> {
         let [x] = super::take_inputs::<1>(self, shape, inputs)?;
         crate::with_element!(dtype, T => Ok(Box::new(TransposeCase::<T>::new(gpu, shape, &x)?)))
+    }
+}
+
+/// `out = xᵀ` on caller-owned memory: arguments `x` (`rows × cols`), `out` (`cols × rows`).
+pub struct TransposeOp;
+
+impl Op for TransposeOp {
+    fn name(&self) -> &'static str {
+        "transpose"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &Transpose
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &["x", "out"]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        ops::dims_u32(dims, 2)
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        ops::check_args(self, call, &[])?;
+        let (rows, cols) = (call.dims[0] as u32, call.dims[1] as u32);
+        let l = launch(STEPS.grid(step), rows, cols);
+        crate::with_element!(call.dtype, T => {
+            let p = TransposeParams::<<T as Element>::Device> {
+                input: GlobalPtr::from_addr(call.args[0]),
+                output: GlobalPtrMut::from_addr(call.args[1]),
+                rows,
+                cols,
+            };
+            gpu.launch_on(stream, step.symbol, l, p)
+        })
     }
 }
 

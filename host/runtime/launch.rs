@@ -107,6 +107,31 @@ impl Gpu {
         emu.launch_kernel(kernel, launch, &params)
     }
 
+    /// Like [`Gpu::launch`], on a stream the caller owns (a raw `CUstream` as an integer: 0 is
+    /// the legacy default stream), for memory the caller owns: what [`crate::ops`] launches on
+    /// (PyTorch's current stream). The stream must belong to this device's primary context.
+    /// The emulator runs the kernel as [`Gpu::launch`] does (it has no streams).
+    pub fn launch_on<P: KernelParams>(
+        &self,
+        stream: u64,
+        symbol: &str,
+        launch: Launch,
+        params: P,
+    ) -> Result<()> {
+        if let Some(emu) = self.as_emulator() {
+            self.record_launch(symbol, launch);
+            return emu.launch_symbol(symbol, launch, &params);
+        }
+        let f = self.function(symbol)?;
+        self.launch_function_on(
+            stream as cudarc::driver::sys::CUstream,
+            &f,
+            symbol,
+            launch,
+            params,
+        )
+    }
+
     /// Enqueues function `f` (from any module; `name` is for errors) with `params`.
     pub fn launch_function<P: KernelParams>(
         &self,
@@ -116,6 +141,18 @@ impl Gpu {
         params: P,
     ) -> Result<()> {
         self.needs_cuda(&format!("launching the CUDA function {name}"))?;
+        self.launch_function_on(self.stream().cu_stream(), f, name, launch, params)
+    }
+
+    /// Enqueues function `f` with `params` on `stream`.
+    fn launch_function_on<P: KernelParams>(
+        &self,
+        stream: cudarc::driver::sys::CUstream,
+        f: &CudaFunction,
+        name: &str,
+        launch: Launch,
+        params: P,
+    ) -> Result<()> {
         let err = |source| Error::Launch {
             kernel: name.to_string(),
             grid: launch.grid,
@@ -135,7 +172,7 @@ impl Gpu {
                 launch.grid,
                 launch.block,
                 launch.smem,
-                self.stream().cu_stream(),
+                stream,
                 &mut args,
             )
         }

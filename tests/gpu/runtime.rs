@@ -128,6 +128,105 @@ pub fn reductions_propagate_nan_and_infinities(gpu: &Gpu) {
 }
 
 /// The GPU tests of this module, run by the harness in main.rs.
+/// The ops (`kernel_lab::ops`, what the Python package calls) launch their top steps on a
+/// stream the caller created, on buffers the caller allocated: each result is the reference's
+/// (gemm_bf16 at a shape its TMA step reads, so sm_90 runs step 6 with its tensor maps).
+pub fn ops_run_their_top_steps_on_the_callers_stream(gpu: &Gpu) {
+    use half::bf16;
+    use kernel_lab::ops::{find, run_on};
+    use kernel_lab::reference;
+    // On the emulator there is no stream to create; host/ops.rs checks the ops there.
+    kernel_lab::testing::skip_if_emulated(gpu, "a CUDA stream of the caller's");
+    let stream = gpu.context().new_stream().expect("a new stream");
+    let raw = stream.cu_stream() as u64;
+    let wait = || {
+        stream
+            .synchronize()
+            .map_err(|e| Error::Other(format!("synchronizing the caller's stream: {e}")))
+    };
+    let close = |got: &[f32], want: &[f64], tol: f64, what: &str| {
+        assert_eq!(got.len(), want.len(), "{what}");
+        for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (g as f64 - w).abs() <= tol * (1.0 + w.abs()),
+                "{what}: element {i}: {g} vs {w}"
+            );
+        }
+    };
+    let (rows, cols) = (257, 520);
+    let x = inputs::uniform(rows * cols, 7, -1.0, 1.0);
+    let bias = inputs::uniform(cols, 8, -1.0, 1.0);
+    let t: Vec<Vec<f32>> = run_on(
+        gpu,
+        raw,
+        &wait,
+        find("transpose").unwrap(),
+        &[rows, cols],
+        std::slice::from_ref(&x),
+        &[rows * cols],
+    )
+    .unwrap();
+    close(
+        &t[0],
+        &reference::transpose(&x, rows, cols),
+        0.0,
+        "transpose",
+    );
+    let y: Vec<Vec<f32>> = run_on(
+        gpu,
+        raw,
+        &wait,
+        find("bias_gelu").unwrap(),
+        &[rows, cols],
+        &[x.clone(), bias.clone()],
+        &[rows * cols],
+    )
+    .unwrap();
+    close(&y[0], &reference::bias_gelu(&x, &bias), 3e-3, "bias_gelu");
+    let s: Vec<Vec<f32>> = run_on(
+        gpu,
+        raw,
+        &wait,
+        find("reduce_sum").unwrap(),
+        &[x.len()],
+        std::slice::from_ref(&x),
+        &[1],
+    )
+    .unwrap();
+    close(&s[0], &[reference::sum(&x)], 1e-4, "reduce_sum");
+    let (m, n, kk) = (136, 264, 520);
+    let a = inputs::uniform(m * kk, 9, -1.0, 1.0);
+    let b = inputs::uniform(kk * n, 10, -1.0, 1.0);
+    let want = reference::gemm(m, n, kk, 1.0, &a, &b, 0.0, &vec![0.0; m * n]);
+    let c: Vec<Vec<f32>> = run_on(
+        gpu,
+        raw,
+        &wait,
+        find("gemm").unwrap(),
+        &[m, n, kk],
+        &[a.clone(), b.clone()],
+        &[m * n],
+    )
+    .unwrap();
+    close(&c[0], &want, 1e-4, "gemm");
+    let ab: Vec<bf16> = a.iter().map(|&v| bf16::from_f32(v)).collect();
+    let bb: Vec<bf16> = b.iter().map(|&v| bf16::from_f32(v)).collect();
+    let af: Vec<f32> = ab.iter().map(|v| v.to_f32()).collect();
+    let bf: Vec<f32> = bb.iter().map(|v| v.to_f32()).collect();
+    let want = reference::gemm(m, n, kk, 1.0, &af, &bf, 0.0, &vec![0.0; m * n]);
+    let c: Vec<Vec<f32>> = run_on(
+        gpu,
+        raw,
+        &wait,
+        find("gemm_bf16").unwrap(),
+        &[m, n, kk],
+        &[ab, bb],
+        &[m * n],
+    )
+    .unwrap();
+    close(&c[0], &want, 1e-3, "gemm_bf16");
+}
+
 pub const TESTS: &[crate::GpuTest] = &[
     (
         "device_reports_sane_properties",
@@ -148,5 +247,9 @@ pub const TESTS: &[crate::GpuTest] = &[
     (
         "reductions_propagate_nan_and_infinities",
         reductions_propagate_nan_and_infinities,
+    ),
+    (
+        "ops_run_their_top_steps_on_the_callers_stream",
+        ops_run_their_top_steps_on_the_callers_stream,
     ),
 ];

@@ -1,0 +1,380 @@
+//! Ops: a ladder's registered top step launched on memory and a stream the caller owns — what
+//! the Python package (`python/`, docs/python.md) calls with PyTorch's tensors on PyTorch's
+//! current stream.
+//!
+//! A ladder offers an op by implementing [`Op`] in its host file and returning it from
+//! [`crate::ladder::Ladder::op`]; [`all`] lists the ops of [`crate::ladders::ALL`], so there is
+//! no second list. The op launches the very kernels the benchmark measures (the step is chosen
+//! from the registry by element type and device: [`top_step`]), with the ladder's own launch
+//! geometry. It allocates nothing: the caller passes every device address (inputs, outputs,
+//! then the workspaces [`Op::workspace`] asks for), so a CUDA-graph capture records only the
+//! launches. Nothing here synchronises.
+
+use crate::element::DType;
+use crate::error::{Error, Result};
+use crate::ladder::{Ladder, StepInfo};
+use crate::runtime::Gpu;
+
+/// One call of an op: the element type of its data, the problem's dimensions (the ladder's
+/// shape: `[n]`, `[rows, cols]`, `[m, n, k]`) and the device addresses of its arguments, in
+/// the order of [`Op::args`].
+#[derive(Debug, Clone, Copy)]
+pub struct OpCall<'a> {
+    pub dtype: DType,
+    pub dims: &'a [usize],
+    pub args: &'a [u64],
+}
+
+/// How a workspace must be filled before the launch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Init {
+    /// Any contents.
+    Uninit,
+    /// Zero bytes (reduce_sum/8's block counter, which the kernel sets back to 0 itself).
+    Zeroed,
+    /// These bytes (gemm_bf16/6's TMA tensor maps). A caller that cannot upload them (inside a
+    /// CUDA-graph capture) passes address 0 and the op launches the step's declared fallback
+    /// kernel, if it has one.
+    Bytes(Vec<u8>),
+}
+
+/// A device buffer an op needs besides its inputs and outputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    /// Its name in [`Op::args`].
+    pub name: &'static str,
+    pub bytes: usize,
+    pub init: Init,
+}
+
+/// A ladder's top step as a function on caller-owned memory.
+pub trait Op: Sync {
+    /// The op's name (the Python op is `kernel_lab::<name>`).
+    fn name(&self) -> &'static str;
+    /// The ladder whose steps it launches.
+    fn ladder(&self) -> &'static dyn Ladder;
+    /// The names of its device arguments, in order: inputs, outputs, then workspaces.
+    fn args(&self) -> &'static [&'static str];
+    /// Why the kernels cannot take a problem of `dims`, if they cannot (the caller computes
+    /// the reference instead, or reports it).
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String>;
+    /// The step it launches for data of `dtype` on a device of compute capability `cc`; else
+    /// why there is none.
+    fn step(&self, dtype: DType, cc: (i32, i32)) -> std::result::Result<&'static StepInfo, String> {
+        top_step(self.ladder(), dtype, cc)
+    }
+    /// The workspaces `step` needs for `call` (whose workspace addresses are not read).
+    fn workspace(&self, _gpu: &Gpu, _step: &StepInfo, _call: &OpCall) -> Result<Vec<Workspace>> {
+        Ok(Vec::new())
+    }
+    /// Enqueues `step` on `stream` (a raw `CUstream`; 0 is the legacy default stream).
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()>;
+    /// The kernel symbol `step` launches for `call` (a tuned variant or a declared fallback
+    /// may differ from `step.symbol`); default: the step's own.
+    fn symbol_for(&self, _gpu: &Gpu, step: &StepInfo, _call: &OpCall) -> &'static str {
+        step.symbol
+    }
+}
+
+/// Every op, in the order of the ladders.
+pub fn all() -> Vec<&'static dyn Op> {
+    crate::ladders::ALL.iter().filter_map(|l| l.op()).collect()
+}
+
+/// The op of that name.
+pub fn find(name: &str) -> Option<&'static dyn Op> {
+    all().into_iter().find(|o| o.name() == name)
+}
+
+/// The last registered step of `ladder` of element type `dtype` that runs on compute
+/// capability `cc` (the ladder's top step: gemm_bf16/6 on sm_90, gemm_bf16/4 on sm_80); else
+/// why there is none (no steps of that type, or all need a newer architecture).
+pub fn top_step(
+    ladder: &'static dyn Ladder,
+    dtype: DType,
+    cc: (i32, i32),
+) -> std::result::Result<&'static StepInfo, String> {
+    let of_dtype: Vec<&'static StepInfo> = ladder
+        .steps()
+        .into_iter()
+        .filter(|s| s.dtype == dtype)
+        .collect();
+    if of_dtype.is_empty() {
+        let have: Vec<&str> = ladder.dtypes().iter().map(|d| d.name()).collect();
+        return Err(format!(
+            "{} has no {} kernel (its kernels take {})",
+            ladder.name(),
+            dtype.name(),
+            have.join(", ")
+        ));
+    }
+    of_dtype
+        .iter()
+        .rev()
+        .find(|s| s.arch.runs_on(cc))
+        .copied()
+        .ok_or_else(|| {
+            let s = of_dtype[0];
+            format!(
+                "{} needs {} at least, the device is sm_{}{}",
+                s.handle(),
+                s.arch.name(),
+                cc.0,
+                cc.1
+            )
+        })
+}
+
+/// Checks that `call` has one address per name of `op.args()`, none of them 0 except the
+/// workspaces that allow it: a caller's mistake is an error, not a fault.
+pub fn check_args(op: &dyn Op, call: &OpCall, may_be_null: &[&str]) -> Result<()> {
+    let names = op.args();
+    if call.args.len() != names.len() {
+        return Err(Error::Usage(format!(
+            "{} takes {} device addresses ({}), {} given",
+            op.name(),
+            names.len(),
+            names.join(", "),
+            call.args.len()
+        )));
+    }
+    for (name, &addr) in names.iter().zip(call.args) {
+        if addr == 0 && !may_be_null.contains(name) {
+            return Err(Error::Usage(format!(
+                "{}: argument {name} is a null device address",
+                op.name()
+            )));
+        }
+    }
+    if call.dims.contains(&0) {
+        return Err(Error::Usage(format!(
+            "{}: empty problem {:?} (the caller handles empty tensors)",
+            op.name(),
+            call.dims
+        )));
+    }
+    Ok(())
+}
+
+/// Why `dims` is not `want` dimensions of at most 2³² − 1 elements in all, if it is not.
+pub fn dims_u32(dims: &[usize], want: usize) -> Option<String> {
+    if dims.len() != want {
+        return Some(format!(
+            "needs {want} dimension(s), got {}: {dims:?}",
+            dims.len()
+        ));
+    }
+    let numel: u128 = dims.iter().map(|&d| d as u128).product();
+    (numel > u32::MAX as u128).then(|| {
+        format!("{dims:?} has {numel} elements; the kernels index with u32 (at most 2^32 - 1)")
+    })
+}
+
+/// Runs `op`'s step for data of `T` on `gpu` as a caller would (the tests' helper: the
+/// emulator's in this module, the GPU's in tests/gpu): `inputs` uploaded, one zeroed buffer of
+/// `O` per entry of `outputs` (its length), the workspaces [`Op::workspace`] asks for
+/// allocated (zeroed, or filled with their bytes), the launch enqueued on `stream`, then
+/// `wait()` (the caller's synchronisation of that stream); returns the outputs, on the host.
+pub fn run_on<T: crate::element::Element, O: crate::element::Element>(
+    gpu: &Gpu,
+    stream: u64,
+    wait: &dyn Fn() -> Result<()>,
+    op: &dyn Op,
+    dims: &[usize],
+    inputs: &[Vec<T>],
+    outputs: &[usize],
+) -> Result<Vec<Vec<O>>> {
+    use crate::runtime::DeviceBuffer;
+    let dtype = T::DTYPE;
+    let step = op
+        .step(dtype, gpu.info().compute_capability)
+        .map_err(Error::Other)?;
+    let ins = inputs
+        .iter()
+        .map(|v| DeviceBuffer::from_host(gpu, v))
+        .collect::<Result<Vec<DeviceBuffer<T>>>>()?;
+    let outs = outputs
+        .iter()
+        .map(|&n| DeviceBuffer::zeros(gpu, n))
+        .collect::<Result<Vec<DeviceBuffer<O>>>>()?;
+    let mut args: Vec<u64> = ins
+        .iter()
+        .map(|b| b.addr())
+        .chain(outs.iter().map(|b| b.addr()))
+        .collect();
+    let probe = OpCall {
+        dtype,
+        dims,
+        args: &args,
+    };
+    let ws = op.workspace(gpu, step, &probe)?;
+    let mut held = Vec::new();
+    for name in &op.args()[args.len()..] {
+        match ws.iter().find(|w| w.name == *name) {
+            Some(w) => {
+                let b: DeviceBuffer<u8> = match &w.init {
+                    Init::Bytes(bytes) => DeviceBuffer::from_host(gpu, bytes)?,
+                    Init::Zeroed | Init::Uninit => DeviceBuffer::zeros(gpu, w.bytes.max(1))?,
+                };
+                args.push(b.addr());
+                held.push(b);
+            }
+            None => args.push(0),
+        }
+    }
+    // The uploads ran on the Gpu's own stream: done before the caller's stream reads them.
+    gpu.sync()?;
+    let call = OpCall {
+        dtype,
+        dims,
+        args: &args,
+    };
+    op.enqueue(gpu, stream, step, &call)?;
+    wait()?;
+    outs.iter().map(|b| b.to_host(gpu)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_op_is_of_a_registered_ladder_and_names_its_arguments() {
+        let ops = all();
+        let names: Vec<&str> = ops.iter().map(|o| o.name()).collect();
+        for want in ["reduce_sum", "transpose", "bias_gelu", "gemm", "gemm_bf16"] {
+            assert!(names.contains(&want), "{want} in {names:?}");
+        }
+        for o in ops {
+            assert!(crate::registry::ladder(o.ladder().name()).is_some());
+            assert!(!o.args().is_empty());
+        }
+    }
+
+    #[test]
+    fn the_top_step_is_the_last_one_of_the_dtype_that_runs_on_the_device() {
+        let gemm_bf16 = crate::registry::ladder("gemm_bf16").unwrap();
+        let sm90 = top_step(gemm_bf16, DType::Bf16, (9, 0)).unwrap();
+        let sm80 = top_step(gemm_bf16, DType::Bf16, (8, 0)).unwrap();
+        assert_eq!(sm90.arch, crate::ladder::Arch::Sm90a);
+        assert_eq!(sm80.arch, crate::ladder::Arch::Sm80);
+        assert!(sm80.id < sm90.id);
+        let reduce = crate::registry::ladder("reduce_sum").unwrap();
+        assert_eq!(
+            top_step(reduce, DType::F32, (9, 0)).unwrap().handle(),
+            "reduce_sum/8"
+        );
+        assert_eq!(
+            top_step(reduce, DType::Bf16, (9, 0)).unwrap().handle(),
+            "reduce_sum/9"
+        );
+        let why = top_step(reduce, DType::F16, (9, 0)).unwrap_err();
+        assert!(why.contains("no f16 kernel"), "{why}");
+        let why = top_step(gemm_bf16, DType::Bf16, (7, 5)).unwrap_err();
+        assert!(why.contains("sm_75"), "{why}");
+    }
+
+    #[test]
+    fn dims_beyond_u32_or_of_the_wrong_rank_are_refused_with_a_reason() {
+        assert_eq!(dims_u32(&[4, 4], 2), None);
+        assert!(dims_u32(&[4], 2).unwrap().contains("2 dimension"));
+        assert!(dims_u32(&[1 << 20, 1 << 13], 2).unwrap().contains("u32"));
+    }
+
+    fn emulated<T: crate::element::Element, O: crate::element::Element>(
+        op: &dyn Op,
+        dims: &[usize],
+        inputs: &[Vec<T>],
+        outputs: &[usize],
+    ) -> Vec<Vec<O>> {
+        run_on(&Gpu::emulator(), 0, &|| Ok(()), op, dims, inputs, outputs).unwrap()
+    }
+
+    pub(crate) fn close(got: &[f32], want: &[f64], tol: f64) {
+        assert_eq!(got.len(), want.len());
+        for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (g as f64 - w).abs() <= tol * (1.0 + w.abs()),
+                "element {i}: {g} vs {w}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_op_launches_its_top_step_on_caller_memory_in_the_emulator() {
+        use half::bf16;
+        let (rows, cols) = (37, 70);
+        let x: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i * 7919) % 613) as f32 / 613.0 - 0.5)
+            .collect();
+        let bias: Vec<f32> = (0..cols).map(|i| (i as f32) / cols as f32 - 0.3).collect();
+        let op = |n| find(n).unwrap();
+        // transpose, f32 and bf16 (exact).
+        let t: Vec<Vec<f32>> = emulated(
+            op("transpose"),
+            &[rows, cols],
+            std::slice::from_ref(&x),
+            &[rows * cols],
+        );
+        close(&t[0], &crate::reference::transpose(&x, rows, cols), 0.0);
+        let xb: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v)).collect();
+        let xbf: Vec<f32> = xb.iter().map(|v| v.to_f32()).collect();
+        let tb: Vec<Vec<bf16>> = emulated(
+            op("transpose"),
+            &[rows, cols],
+            std::slice::from_ref(&xb),
+            &[rows * cols],
+        );
+        let tbf: Vec<f32> = tb[0].iter().map(|v| v.to_f32()).collect();
+        close(&tbf, &crate::reference::transpose(&xbf, rows, cols), 0.0);
+        // bias_gelu, f32.
+        let y: Vec<Vec<f32>> = emulated(
+            op("bias_gelu"),
+            &[rows, cols],
+            &[x.clone(), bias.clone()],
+            &[rows * cols],
+        );
+        close(&y[0], &crate::reference::bias_gelu(&x, &bias), 3e-3);
+        // reduce_sum, f32 (single pass: partials and the zeroed counter from the caller).
+        let s: Vec<Vec<f32>> =
+            emulated(op("reduce_sum"), &[x.len()], std::slice::from_ref(&x), &[1]);
+        close(&s[0], &[crate::reference::sum(&x)], 1e-4);
+        // gemm f32 and bf16: c = a·b with α = 1, β = 0 into a zeroed c.
+        let (m, n, kk) = (19, 23, 29);
+        let a: Vec<f32> = x[..m * kk].to_vec();
+        let b: Vec<f32> = x[m * kk..m * kk + kk * n].to_vec();
+        let want = crate::reference::gemm(m, n, kk, 1.0, &a, &b, 0.0, &vec![0.0; m * n]);
+        let c: Vec<Vec<f32>> = emulated(op("gemm"), &[m, n, kk], &[a.clone(), b.clone()], &[m * n]);
+        close(&c[0], &want, 1e-4);
+        let ab: Vec<bf16> = a.iter().map(|&v| bf16::from_f32(v)).collect();
+        let bb: Vec<bf16> = b.iter().map(|&v| bf16::from_f32(v)).collect();
+        let (af, bf): (Vec<f32>, Vec<f32>) = (
+            ab.iter().map(|v| v.to_f32()).collect(),
+            bb.iter().map(|v| v.to_f32()).collect(),
+        );
+        let want = crate::reference::gemm(m, n, kk, 1.0, &af, &bf, 0.0, &vec![0.0; m * n]);
+        let c: Vec<Vec<f32>> = emulated(op("gemm_bf16"), &[m, n, kk], &[ab, bb], &[m * n]);
+        close(&c[0], &want, 1e-3);
+    }
+
+    #[test]
+    fn a_wrong_argument_count_or_a_null_address_is_an_error() {
+        let gpu = Gpu::emulator();
+        let op = find("transpose").unwrap();
+        let step = op.step(DType::F32, gpu.info().compute_capability).unwrap();
+        let call = OpCall {
+            dtype: DType::F32,
+            dims: &[2, 2],
+            args: &[1],
+        };
+        let e = op.enqueue(&gpu, 0, step, &call).unwrap_err().to_string();
+        assert!(e.contains("takes 2 device addresses"), "{e}");
+        let call = OpCall {
+            dtype: DType::F32,
+            dims: &[2, 2],
+            args: &[0, 64],
+        };
+        let e = op.enqueue(&gpu, 0, step, &call).unwrap_err().to_string();
+        assert!(e.contains("argument x is a null"), "{e}");
+    }
+}
