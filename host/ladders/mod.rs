@@ -11,7 +11,9 @@ use crate::verify::{Comparison, Tolerance, compare};
 pub mod bias_gelu;
 pub mod gemm;
 pub mod gemm_bf16;
+pub mod layernorm;
 pub mod reduce;
+pub mod rmsnorm;
 pub mod row_sum;
 pub mod saxpy;
 pub mod transpose;
@@ -28,6 +30,8 @@ pub static ALL: &[&dyn Ladder] = &[
     &bias_gelu::BiasGelu,
     &gemm::Gemm,
     &gemm_bf16::GemmBf16,
+    &layernorm::LayerNorm,
+    &rmsnorm::RmsNorm,
 ];
 
 /// The awkward shapes of a ladder of `dims` dimensions (a ladder may override them).

@@ -12,6 +12,7 @@ mod common;
 mod device_api;
 mod gemm;
 mod ladders;
+mod norm;
 mod occupancy;
 mod runtime;
 mod twins;
@@ -33,6 +34,7 @@ const MODULES: &[&[GpuTest]] = &[
     device_api::tensor_core::TESTS,
     gemm::TESTS,
     ladders::TESTS,
+    norm::TESTS,
     occupancy::TESTS,
     runtime::TESTS,
     twins::TESTS,
