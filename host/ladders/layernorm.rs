@@ -35,12 +35,14 @@ static META: LadderMeta = LadderMeta {
     chapter: "layernorm",
 };
 
-/// The awkward shapes of the normalisation ladders: the 2-D ones, and rows longer than the
-/// register steps hold (8 vectors × 1024 threads: 32768 f32, 65536 bf16), small enough for
-/// the emulator (2 × 70001) and as the issue names it (3 × 100003).
+/// The awkward shapes of the normalisation ladders: the 2-D ones, rows longer than the
+/// register steps hold (512 threads × 64 elements: 32768), small enough for the emulator
+/// (2 × 70001; 2 × 40008 on the 128-bit path) and as the issue names it (3 × 100003), and
+/// 17 short rows of 128.
 pub fn norm_awkward_shapes() -> Vec<Shape> {
     let mut s = super::awkward_2d();
     s.push(Shape::rows_cols(2, 70_001));
+    s.push(Shape::rows_cols(2, 40_008));
     s.push(Shape::rows_cols(3, 100_003));
     s.push(Shape::rows_cols(17, 128));
     s
@@ -297,6 +299,13 @@ mod tests {
         assert_eq!(g.rows_block(1024, 4), Some((64, 4)));
         assert_eq!(g.rows_block(128, 4), Some((32, 8)));
         assert_eq!(g.rows_block(32000, 4), Some((1024, 1)));
+        let g = Grid::Rows {
+            vecs: 4,
+            max_tx: 512,
+            block: 256,
+        };
+        assert_eq!(g.rows_block(32000, 4), Some((512, 1)));
+        assert_eq!(g.rows_block(32000, 8), Some((512, 1)));
         assert_eq!(g.rows_block(1, 4), Some((32, 8)));
         let l = launch(&g, 32768, 128, DType::F32);
         assert_eq!((l.grid, l.block), ((4096, 1, 1), (32, 8, 1)));

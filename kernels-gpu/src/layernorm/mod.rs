@@ -256,10 +256,13 @@ pub(crate) fn lanes_sum<T: NormIo, const SQ: bool>(
 }
 
 /// The register body of layernorm steps 3 and 4 and of rmsnorm: rows of a `(tx, ty)` block
-/// ([`Grid::Rows`]), row `blockIdx.x·ty + threadIdx.y`. Each thread keeps vectors
+/// ([`Grid::Rows`]), row `blockIdx.x·ty + threadIdx.y`. On the 128-bit path (`cols` a
+/// multiple of `LANES`, 16-byte aligned pointers) each thread keeps vectors
 /// `t, t + tx, …, t + (R−1)·tx` of its row in registers (one read of x); vectors beyond
-/// `R·tx` (rows longer than the block holds: ≥ 32768 f32 at R = 8, tx = 1024) are re-read in
-/// each pass. Pass 1: mean (skipped for RMS). Pass 2: `Σ(x − mean)²` from the registers
+/// `R·tx` (rows longer than the block holds: > 32768 elements at tx = 512 and R = 16 f32 or
+/// R = 8 bf16) are re-read in
+/// each pass, as is the whole row on the scalar path (other `cols`: the loads of a pass hit
+/// L1/L2, and the register loop stays free of masks). Pass 1: mean (skipped for RMS). Pass 2: `Σ(x − mean)²` from the registers
 /// (two-pass variance). Pass 3: `y` from the registers, γ and β read as 128-bit vectors.
 /// Threads of a row slot past the last row take part in the barriers with no columns.
 #[inline(always)]
@@ -288,6 +291,11 @@ pub(crate) fn norm_rows<T: NormIo, const R: usize, const RMS: bool>(
     let vector = cols % lanes == 0 && aligned16(&[x.addr(), gamma.addr(), beta.addr(), y.addr()]);
     let (xr, yr) = (x.offset(r * cols), y.offset(r * cols));
 
+    // Vectors held in registers: all of the 128-bit path's up to R per thread, none of the
+    // scalar path's; `rest` is where the re-read loops start.
+    let nreg = if vector { nvec } else { 0 };
+    let rest = if vector { t + R * tx } else { t };
+
     // Pass 1: load the row's vectors into registers, sum them.
     let mut v = [T::ZERO; R];
     let mut s = 0.0f32;
@@ -295,16 +303,15 @@ pub(crate) fn norm_rows<T: NormIo, const R: usize, const RMS: bool>(
         #[inline(always)]
         |k| {
             let i = t + k * tx;
-            if i < nvec {
-                let valid = n - lanes * i;
-                v[k] = unsafe { T::load(xr, i, valid, vector) };
+            if i < nreg {
+                v[k] = unsafe { T::load(xr, i, lanes, true) };
                 if !RMS {
-                    s += lanes_sum::<T, false>(v[k], 0.0, valid, vector);
+                    s += lanes_sum::<T, false>(v[k], 0.0, lanes, true);
                 }
             }
         },
     );
-    let mut i = t + R * tx;
+    let mut i = rest;
     if !RMS {
         while i < nvec {
             let valid = n - lanes * i;
@@ -325,12 +332,12 @@ pub(crate) fn norm_rows<T: NormIo, const R: usize, const RMS: bool>(
         #[inline(always)]
         |k| {
             let i = t + k * tx;
-            if i < nvec {
-                q += lanes_sum::<T, true>(v[k], mean, n - lanes * i, vector);
+            if i < nreg {
+                q += lanes_sum::<T, true>(v[k], mean, lanes, true);
             }
         },
     );
-    i = t + R * tx;
+    i = rest;
     while i < nvec {
         let valid = n - lanes * i;
         q += lanes_sum::<T, true>(
@@ -346,7 +353,7 @@ pub(crate) fn norm_rows<T: NormIo, const R: usize, const RMS: bool>(
 
     // Pass 3: y = (x − mean)·rstd·γ + β (RMS: x·rstd·γ).
     let write = #[inline(always)]
-    |i: usize, xv: T::V| {
+    |i: usize, xv: T::V, vector: bool| {
         let valid = n - lanes * i;
         let g = unsafe { T::load(gamma, i, valid, vector) };
         let b = if RMS {
@@ -370,18 +377,21 @@ pub(crate) fn norm_rows<T: NormIo, const R: usize, const RMS: bool>(
         );
         unsafe { T::store(yr, i, f, valid, vector) };
     };
+    // The register vectors' indices again, from an opaque copy of threadIdx.x: recomputed
+    // here rather than kept live through both reductions.
+    let t3 = crate::gpu::norm_reduce::opaque_u32(t as u32) as usize;
     unroll::<R>(
         #[inline(always)]
         |k| {
-            let i = t + k * tx;
-            if i < nvec {
-                write(i, v[k]);
+            let i = t3 + k * tx;
+            if i < nreg {
+                write(i, v[k], true);
             }
         },
     );
-    i = t + R * tx;
+    i = rest;
     while i < nvec {
-        write(i, unsafe { T::load(xr, i, n - lanes * i, vector) });
+        write(i, unsafe { T::load(xr, i, n - lanes * i, vector) }, vector);
         i += tx;
     }
     if live && t == 0 {

@@ -4,7 +4,7 @@ use super::RmsNormParams;
 use crate::half::Bf16;
 
 kernel! {
-    #[launch_bounds(1024)]
+    #[launch_bounds(512)]
     /// Step 2 — step 1 over bf16: x, γ and y in bf16 (8 per 128-bit vector), f32 math and
     /// rstd.
     ///
@@ -22,5 +22,5 @@ step! {
     technique: "step 1 over bf16: 8 per 128-bit vector, f32 math and rstd",
     dtype: Bf16,
     accepts: WarpMultiple,
-    grid: Grid::Rows { vecs: 4, max_tx: 1024, block: 256 },
+    grid: Grid::Rows { vecs: 4, max_tx: 512, block: 256 },
 }
