@@ -12,6 +12,7 @@ pub mod bias_gelu;
 pub mod gemm;
 pub mod gemm_bf16;
 pub mod layernorm;
+pub mod layernorm_backward;
 pub mod reduce;
 pub mod rmsnorm;
 pub mod row_sum;
@@ -31,6 +32,7 @@ pub static ALL: &[&dyn Ladder] = &[
     &gemm::Gemm,
     &gemm_bf16::GemmBf16,
     &layernorm::LayerNorm,
+    &layernorm_backward::LayerNormBackward,
     &rmsnorm::RmsNorm,
 ];
 

@@ -69,6 +69,7 @@ pub mod ceiling;
 pub mod gemm;
 pub mod gemm_bf16;
 pub mod layernorm;
+pub mod layernorm_backward;
 pub mod reduce;
 pub mod rmsnorm;
 pub mod row_sum;
