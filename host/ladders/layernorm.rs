@@ -350,20 +350,30 @@ pub fn special_value_inputs() -> Vec<(String, Shape, Vec<f32>)> {
     ]
 }
 
-/// Runs every step of the layernorm and rmsnorm ladders on [`special_value_inputs`] and
+/// Runs every step of the layernorm, rmsnorm and layernorm_backward ladders on
+/// [`special_value_inputs`] (backward: with random dy) and
 /// checks them against the f64 reference (NaN rows must be NaN, finite rows must match), and
 /// that the check can fail: the single-pass variance `Σx²/n − mean²` in f32 fails it on the
 /// `x + 1e4` input. Used by the GPU tests and by the emulator's.
 pub fn check_special_values(gpu: &Gpu) -> std::result::Result<(), String> {
-    let ladders: [&dyn Ladder; 2] = [&LayerNorm, &super::rmsnorm::RmsNorm];
+    let ladders: [&dyn Ladder; 3] = [
+        &LayerNorm,
+        &super::rmsnorm::RmsNorm,
+        &super::layernorm_backward::LayerNormBackward,
+    ];
     for ladder in ladders {
         for (what, shape, x) in special_value_inputs() {
             let cols = shape.0[1];
             for step in ladder.steps() {
-                let mut inputs = vec![x.clone(), crate::inputs::uniform(cols, 1, 0.5, 1.5)];
-                if ladder.input_specs(&shape).len() == 3 {
-                    inputs.push(crate::inputs::uniform(cols, 2, -1.0, 1.0));
-                }
+                let gamma = crate::inputs::uniform(cols, 1, 0.5, 1.5);
+                let inputs = match ladder.input_specs(&shape).len() {
+                    2 => vec![x.clone(), gamma],
+                    _ if ladder.name() == "layernorm_backward" => {
+                        let dy = crate::inputs::uniform(x.len(), 3, -1.0, 1.0);
+                        vec![dy, x.clone(), gamma]
+                    }
+                    _ => vec![x.clone(), gamma, crate::inputs::uniform(cols, 2, -1.0, 1.0)],
+                };
                 let at = format!("{} on {what} ({shape})", step.symbol);
                 let mut case = ladder
                     .prepare_from(gpu, &shape, step.dtype, inputs)
@@ -373,9 +383,9 @@ pub fn check_special_values(gpu: &Gpu) -> std::result::Result<(), String> {
                 if !c.passed() {
                     return Err(format!("{at}: {c}"));
                 }
-                // layernorm: a row with a NaN or an infinity is NaN throughout (its mean or
-                // variance is); rmsnorm: a row with a NaN is, and with an infinity only the
-                // infinite elements are (rstd = 0, inf·0 = NaN; the others are ±0).
+                // layernorm (y) and its backward (dx): a row with a NaN or an infinity is NaN
+                // throughout (its mean or variance is); rmsnorm: a row with a NaN is, and with
+                // an infinity only the infinite elements are (rstd = 0, inf·0 = NaN).
                 let rms = ladder.name() == "rmsnorm";
                 let y = case.output(gpu).map_err(|e| e.to_string())?.values;
                 for (r, (xr, yr)) in x.chunks(cols).zip(y.chunks(cols)).enumerate() {

@@ -322,6 +322,10 @@ mod tests {
         assert_eq!(b.grid, (16, 1, 1));
         let (a, _, slots) = launches(&g, 4096, 4096, DType::Bf16, 132);
         assert_eq!((a.grid, a.block, slots), ((132, 1, 1), (128, 2, 1), 264));
+        // Step 3 (bf16) holds 2 vectors per thread: 256 threads per 4096-column row.
+        let g3 = STEPS.grid(STEPS.by_id(3).expect("step 3"));
+        let (a, _, slots) = launches(g3, 4096, 4096, DType::Bf16, 132);
+        assert_eq!((a.grid, a.block, slots), ((264, 1, 1), (256, 1, 1), 264));
         let (a, _, slots) = launches(&g, 3, 128, DType::F32, 132);
         assert_eq!((a.grid, a.block, slots), ((1, 1, 1), (32, 8, 1), 8));
     }

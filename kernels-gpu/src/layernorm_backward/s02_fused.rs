@@ -12,7 +12,10 @@ kernel! {
     /// row of partials, kernel 2 adds them. Rows longer than 8192 (8192 × 32000) re-read the
     /// rest from L2 and keep its partials in the workspace (read-modify-write).
     ///
-    /// Bytes: `4·(3·rows·cols + cols + 2·rows) + 2·4·slots·cols` (written here, read by kernel
+    /// ptxas: 128 registers, 16 B of spills (the 16 f32 partials per thread live across the
+    /// row loop beside 32 registers of dy and x).
+    ///
+    /// Bytes: `4·(3·rows·cols + 3·cols + 2·rows) + 2·4·slots·cols` (written here, read by kernel
     /// 2; ≈ 4% more at 4096 × 4096 with 264 slots). Expected: ≈ 82% of copy at 4096 × 4096
     /// (16 warps per SM, the reductions not overlapped), ≈ 50% at 8192 × 32000 (the part
     /// beyond the registers is read three times and read-modify-written).
