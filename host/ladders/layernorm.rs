@@ -4,12 +4,13 @@
 //! layernorm_backward ladders share: the launch of a [`Grid`], the tolerances, and checking
 //! several outputs.
 
-use super::Checked;
+use super::{Checked, TwinKernel};
 use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo, StepTable, Steps, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -21,6 +22,52 @@ use kernels_gpu::layernorm::{self as k, Grid, LayerNormParams};
 pub struct LayerNorm;
 
 static STEPS: StepTable<Grid> = StepTable::new("layernorm", k::STEPS);
+
+/// The CUDA C++ twins of the top f32 and bf16 steps (host/ladders/twins/layernorm.cu).
+static BASELINES: &[BaselineInfo] = &[
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 3,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm/3 (NVRTC): the row in registers as float4 (up to \
+                      16 per thread, 512 threads per row), two-pass variance, the same grid",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 4,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm/4 (NVRTC, __nv_bfloat16): uint4 vectors of 8 \
+                      (up to 8 per thread), f32 math, the same grid",
+    },
+];
+
+/// The one source of the normalisation twins (it includes `cuda_bf16.h`: a module of its own).
+pub const TWIN_SRC: &str = include_str!("twins/layernorm.cu");
+/// The twins' module name.
+pub const TWIN_MODULE: &str = "layernorm_twins";
+
+/// The twin kernel `symbol` of the normalisation twins' module.
+pub fn twin_kernel(symbol: &'static str) -> TwinKernel {
+    TwinKernel::new(TWIN_MODULE, TWIN_SRC, symbol)
+}
+
+/// Which step a case runs for `target` (its own step, or the step a twin of its element type
+/// is of) and whether it is the twin.
+pub fn step_of<'a, G: Sync>(
+    table: &'static StepTable<G>,
+    ladder: &str,
+    dtype: DType,
+    target: Target<'a>,
+) -> Result<(&'a StepInfo, bool)> {
+    match target {
+        Target::Step(s) if s.dtype == dtype => Ok((s, false)),
+        Target::Baseline(b) if b.dtype == dtype && b.kind == BaselineKind::CudaCppTwin => table
+            .by_id(b.of_step)
+            .map(|s| (s, true))
+            .ok_or_else(|| super::not_mine(ladder, target)),
+        _ => Err(super::not_mine(ladder, target)),
+    }
+}
 
 /// torch's default `eps` for `layer_norm` (and what rmsnorm uses here).
 pub const EPS: f32 = 1e-5;
@@ -159,6 +206,9 @@ impl Ladder for LayerNorm {
     fn table(&self) -> &'static dyn Steps {
         &STEPS
     }
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        BASELINES
+    }
     fn awkward_shapes(&self) -> Vec<Shape> {
         norm_awkward_shapes()
     }
@@ -217,6 +267,7 @@ struct LayerNormCase<T: Element> {
     y: Checked<T>,
     mean: Checked<f32>,
     rstd: Checked<f32>,
+    twin: Option<TwinKernel>,
 }
 
 impl<T: Element> LayerNormCase<T> {
@@ -237,16 +288,18 @@ impl<T: Element> LayerNormCase<T> {
             y: Checked::new(gpu, y, shape.clone(), tol)?,
             mean: Checked::new(gpu, mean, Shape::n(rows), mean_tolerance(&xv, cols))?,
             rstd: Checked::new(gpu, rstd, Shape::n(rows), rtol)?,
+            twin: match T::DTYPE {
+                DType::F32 => Some(twin_kernel("layernorm_twin")),
+                DType::Bf16 => Some(twin_kernel("layernorm_twin_bf16")),
+                DType::F16 => None,
+            },
         })
     }
 }
 
 impl<T: Element> Case for LayerNormCase<T> {
     fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
-        let step = match target {
-            Target::Step(s) if s.dtype == T::DTYPE => s,
-            _ => return Err(super::not_mine("layernorm", target)),
-        };
+        let (step, is_twin) = step_of(&STEPS, "layernorm", T::DTYPE, target)?;
         let p = LayerNormParams {
             x: self.x.elems(),
             gamma: self.gamma.elems(),
@@ -258,11 +311,13 @@ impl<T: Element> Case for LayerNormCase<T> {
             cols: self.cols as u32,
             eps: EPS,
         };
-        gpu.launch(
-            step.symbol,
-            launch(STEPS.grid(step), self.rows, self.cols, T::DTYPE),
-            p,
-        )
+        // The twin is launched with its step's own grid.
+        let l = launch(STEPS.grid(step), self.rows, self.cols, T::DTYPE);
+        match (&mut self.twin, is_twin) {
+            (_, false) => gpu.launch(step.symbol, l, p),
+            (Some(kernel), true) => kernel.launch(gpu, l, p),
+            (None, true) => Err(super::not_mine("layernorm", target)),
+        }
     }
     fn poison(&mut self, gpu: &Gpu) -> Result<()> {
         self.y.poison(gpu)?;

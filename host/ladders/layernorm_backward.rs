@@ -3,13 +3,14 @@
 //! to f32, as the forward returns them); outputs dx (`rows × cols`), dγ and dβ (`cols`, in
 //! the element type, as torch).
 
-use super::Checked;
 use super::layernorm::{first_failed, norm_awkward_shapes};
+use super::{Checked, TwinKernel};
 use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo, StepTable, Steps, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -21,6 +22,23 @@ use kernels_gpu::layernorm_backward::{self as k, Grid, LayerNormBackwardParams};
 pub struct LayerNormBackward;
 
 static STEPS: StepTable<Grid> = StepTable::new("layernorm_backward", k::STEPS);
+
+/// The CUDA C++ twins of the fused steps, both kernels (host/ladders/twins/layernorm.cu).
+static BASELINES: &[BaselineInfo] = &[
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 2,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm_backward/2 (NVRTC): dy, x as float4 in \
+                      registers, per-slot dgamma/dbeta partials, then the column sum",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 3,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm_backward/3 (NVRTC, __nv_bfloat16)",
+    },
+];
 
 static META: LadderMeta = LadderMeta {
     name: "layernorm_backward",
@@ -114,6 +132,9 @@ impl Ladder for LayerNormBackward {
     fn table(&self) -> &'static dyn Steps {
         &STEPS
     }
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        BASELINES
+    }
     fn awkward_shapes(&self) -> Vec<Shape> {
         norm_awkward_shapes()
     }
@@ -177,6 +198,8 @@ struct BackwardCase<T: Element> {
     dx: Checked<T>,
     dgamma: Checked<T>,
     dbeta: Checked<T>,
+    /// The twin's two kernels (rows, then columns).
+    twin: Option<[TwinKernel; 2]>,
 }
 
 /// The largest workspace any step needs over `rows × cols` of `dtype` on `sm_count` SMs.
@@ -252,16 +275,28 @@ impl<T: Element> BackwardCase<T> {
             dx: Checked::new(gpu, dx, shape.clone(), Tolerance { atol, rtol })?,
             dgamma: Checked::new(gpu, dgamma, Shape::n(cols), sum_tol(l2_g))?,
             dbeta: Checked::new(gpu, dbeta, Shape::n(cols), sum_tol(l2_b))?,
+            twin: {
+                use super::layernorm::twin_kernel;
+                match T::DTYPE {
+                    DType::F32 => Some([
+                        twin_kernel("layernorm_backward_twin"),
+                        twin_kernel("layernorm_backward_twin_columns"),
+                    ]),
+                    DType::Bf16 => Some([
+                        twin_kernel("layernorm_backward_twin_bf16"),
+                        twin_kernel("layernorm_backward_twin_bf16_columns"),
+                    ]),
+                    DType::F16 => None,
+                }
+            },
         })
     }
 }
 
 impl<T: Element> Case for BackwardCase<T> {
     fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
-        let step = match target {
-            Target::Step(s) if s.dtype == T::DTYPE => s,
-            _ => return Err(super::not_mine("layernorm_backward", target)),
-        };
+        let (step, is_twin) =
+            super::layernorm::step_of(&STEPS, "layernorm_backward", T::DTYPE, target)?;
         let sm_count = gpu.info().sm_count as usize;
         let (a, b, slots) = launches(STEPS.grid(step), self.rows, self.cols, T::DTYPE, sm_count);
         let p = LayerNormBackwardParams {
@@ -279,8 +314,18 @@ impl<T: Element> Case for BackwardCase<T> {
             cols: self.cols as u32,
             slots: slots as u32,
         };
-        gpu.launch(step.symbols[0], a, p)?;
-        gpu.launch(step.symbols[1], b, p)
+        match (&mut self.twin, is_twin) {
+            (_, false) => {
+                gpu.launch(step.symbols[0], a, p)?;
+                gpu.launch(step.symbols[1], b, p)
+            }
+            // The twin is launched with its step's own grids.
+            (Some([rows, columns]), true) => {
+                rows.launch(gpu, a, p)?;
+                columns.launch(gpu, b, p)
+            }
+            (None, true) => Err(super::not_mine("layernorm_backward", target)),
+        }
     }
     fn poison(&mut self, gpu: &Gpu) -> Result<()> {
         self.dx.poison(gpu)?;

@@ -2,13 +2,14 @@
 //! `rstd = 1/√(mean(x²) + eps)` as an extra output (f32), `eps = 1e-5`. Launches, tolerances
 //! and awkward shapes are layernorm's.
 
-use super::Checked;
 use super::layernorm::{EPS, first_failed, launch, norm_awkward_shapes, top_step, y_tolerance};
+use super::{Checked, TwinKernel};
 use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable, Steps, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable,
+    Steps, Target, Work,
 };
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu};
@@ -20,6 +21,22 @@ use kernels_gpu::rmsnorm::{self as k, Grid, RmsNormParams};
 pub struct RmsNorm;
 
 static STEPS: StepTable<Grid> = StepTable::new("rmsnorm", k::STEPS);
+
+/// The CUDA C++ twins of the f32 and bf16 steps (host/ladders/twins/layernorm.cu).
+static BASELINES: &[BaselineInfo] = &[
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 1,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of rmsnorm/1 (NVRTC): layernorm/3's twin without the mean",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 2,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of rmsnorm/2 (NVRTC, __nv_bfloat16)",
+    },
+];
 
 static META: LadderMeta = LadderMeta {
     name: "rmsnorm",
@@ -46,6 +63,9 @@ impl Ladder for RmsNorm {
     }
     fn table(&self) -> &'static dyn Steps {
         &STEPS
+    }
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        BASELINES
     }
     fn awkward_shapes(&self) -> Vec<Shape> {
         norm_awkward_shapes()
@@ -97,6 +117,7 @@ struct RmsNormCase<T: Element> {
     gamma: DeviceBuffer<T>,
     y: Checked<T>,
     rstd: Checked<f32>,
+    twin: Option<TwinKernel>,
 }
 
 impl<T: Element> RmsNormCase<T> {
@@ -114,16 +135,18 @@ impl<T: Element> RmsNormCase<T> {
             gamma: DeviceBuffer::from_host(gpu, &gamma)?,
             y: Checked::new(gpu, y, shape.clone(), tol)?,
             rstd: Checked::new(gpu, rstd, Shape::n(rows), rtol)?,
+            twin: match T::DTYPE {
+                DType::F32 => Some(super::layernorm::twin_kernel("rmsnorm_twin")),
+                DType::Bf16 => Some(super::layernorm::twin_kernel("rmsnorm_twin_bf16")),
+                DType::F16 => None,
+            },
         })
     }
 }
 
 impl<T: Element> Case for RmsNormCase<T> {
     fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
-        let step = match target {
-            Target::Step(s) if s.dtype == T::DTYPE => s,
-            _ => return Err(super::not_mine("rmsnorm", target)),
-        };
+        let (step, is_twin) = super::layernorm::step_of(&STEPS, "rmsnorm", T::DTYPE, target)?;
         let p = RmsNormParams {
             x: self.x.elems(),
             gamma: self.gamma.elems(),
@@ -133,11 +156,12 @@ impl<T: Element> Case for RmsNormCase<T> {
             cols: self.cols as u32,
             eps: EPS,
         };
-        gpu.launch(
-            step.symbol,
-            launch(STEPS.grid(step), self.rows, self.cols, T::DTYPE),
-            p,
-        )
+        let l = launch(STEPS.grid(step), self.rows, self.cols, T::DTYPE);
+        match (&mut self.twin, is_twin) {
+            (_, false) => gpu.launch(step.symbol, l, p),
+            (Some(kernel), true) => kernel.launch(gpu, l, p),
+            (None, true) => Err(super::not_mine("rmsnorm", target)),
+        }
     }
     fn poison(&mut self, gpu: &Gpu) -> Result<()> {
         self.y.poison(gpu)?;
