@@ -336,39 +336,6 @@ impl<T: Element> Case for LayerNormCase<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The register steps' block shapes: about 4 vectors per thread, a warp per row for short
-    /// rows (8 rows per block), 1024 threads at most.
-    #[test]
-    fn rows_grid_picks_threads_per_row_from_the_row_length() {
-        let g = Grid::Rows {
-            vecs: 4,
-            max_tx: 1024,
-            block: 256,
-        };
-        assert_eq!(g.rows_block(4096, 4), Some((256, 1)));
-        assert_eq!(g.rows_block(4096, 8), Some((128, 2)));
-        assert_eq!(g.rows_block(1024, 4), Some((64, 4)));
-        assert_eq!(g.rows_block(128, 4), Some((32, 8)));
-        assert_eq!(g.rows_block(32000, 4), Some((1024, 1)));
-        let g = Grid::Rows {
-            vecs: 4,
-            max_tx: 512,
-            block: 256,
-        };
-        assert_eq!(g.rows_block(32000, 4), Some((512, 1)));
-        assert_eq!(g.rows_block(32000, 8), Some((512, 1)));
-        assert_eq!(g.rows_block(1, 4), Some((32, 8)));
-        let l = launch(&g, 32768, 128, DType::F32);
-        assert_eq!((l.grid, l.block), ((4096, 1, 1), (32, 8, 1)));
-        let (step, _) = top_step(&STEPS, DType::Bf16, 4096, 4096).expect("a bf16 step");
-        assert_eq!(step.symbol, k::layernorm_s04_bf16_registers::SYMBOL);
-    }
-}
-
 /// Inputs of the special-value checks, `(what, shape, x)`: rows holding NaN, +inf, both
 /// infinities, all −inf (torch gives NaN rows for all of these), a constant row (variance 0:
 /// `y = β`), rows with an offset of 1e4, rows of one element, and a 1 × 1.
@@ -479,4 +446,37 @@ pub fn check_special_values(gpu: &Gpu) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The register steps' block shapes: about 4 vectors per thread, a warp per row for short
+    /// rows (8 rows per block), 1024 threads at most.
+    #[test]
+    fn rows_grid_picks_threads_per_row_from_the_row_length() {
+        let g = Grid::Rows {
+            vecs: 4,
+            max_tx: 1024,
+            block: 256,
+        };
+        assert_eq!(g.rows_block(4096, 4), Some((256, 1)));
+        assert_eq!(g.rows_block(4096, 8), Some((128, 2)));
+        assert_eq!(g.rows_block(1024, 4), Some((64, 4)));
+        assert_eq!(g.rows_block(128, 4), Some((32, 8)));
+        assert_eq!(g.rows_block(32000, 4), Some((1024, 1)));
+        let g = Grid::Rows {
+            vecs: 4,
+            max_tx: 512,
+            block: 256,
+        };
+        assert_eq!(g.rows_block(32000, 4), Some((512, 1)));
+        assert_eq!(g.rows_block(32000, 8), Some((512, 1)));
+        assert_eq!(g.rows_block(1, 4), Some((32, 8)));
+        let l = launch(&g, 32768, 128, DType::F32);
+        assert_eq!((l.grid, l.block), ((4096, 1, 1), (32, 8, 1)));
+        let (step, _) = top_step(&STEPS, DType::Bf16, 4096, 4096).expect("a bf16 step");
+        assert_eq!(step.symbol, k::layernorm_s04_bf16_registers::SYMBOL);
+    }
 }

@@ -368,6 +368,11 @@ mod tests {
         let (a, _, slots) = launches(&g, 4096, 4096, DType::Bf16, 132);
         assert_eq!((a.grid, a.block, slots), ((132, 1, 1), (128, 2, 1), 264));
         // Step 3 (bf16) holds 2 vectors per thread: 256 threads per 4096-column row.
+        // Step 2 (f32) holds up to 3, launched with 2 per thread: 512 threads per 4096-column
+        // row, one slot per SM.
+        let g2 = STEPS.grid(STEPS.by_id(2).expect("step 2"));
+        let (a, _, slots) = launches(g2, 4096, 4096, DType::F32, 132);
+        assert_eq!((a.grid, a.block, slots), ((132, 1, 1), (512, 1, 1), 132));
         let g3 = STEPS.grid(STEPS.by_id(3).expect("step 3"));
         let (a, _, slots) = launches(g3, 4096, 4096, DType::Bf16, 132);
         assert_eq!((a.grid, a.block, slots), ((264, 1, 1), (256, 1, 1), 264));

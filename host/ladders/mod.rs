@@ -360,7 +360,7 @@ mod tests {
             assert!(norm.contains(decl), "layernorm.cu lacks {decl}");
         }
         // The same rsqrt as the Rust kernels, and their launch bounds (512) on the row kernels.
-        assert!(norm.contains("rsqrt.approx.ftz.f32"));
+        assert!(norm.contains("rsqrt.approx.ftz.f32") && norm.contains("div.full.f32"));
         assert_eq!(norm.matches("__launch_bounds__(512)").count(), 6);
     }
 

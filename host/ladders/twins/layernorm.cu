@@ -8,7 +8,8 @@
 // every pointer is 16-byte aligned, re-reads the rest (and the whole row on the scalar path);
 // row sums by a shuffle butterfly, one partial per warp in 32 floats of shared memory, then
 // every warp of the row adds its row's partials (two __syncthreads, outside any branch); the
-// two-pass variance; rsqrt.approx.ftz.f32 as inline PTX (what the Rust kernels emit); no FMA
+// two-pass variance; rsqrt.approx.ftz.f32 and div.full.f32 as inline PTX (what the Rust
+// kernels emit); no FMA
 // contraction beyond the Rust kernels' explicit fma (the adds and multiplies are __fadd_rn /
 // __fmul_rn). Same launch bounds (512). Same parameter structs (#[repr(C)]): LayerNormParams,
 // RmsNormParams, LayerNormBackwardParams. One module (it includes cuda_bf16.h).
@@ -136,6 +137,13 @@ __device__ __forceinline__ float rsqrt_approx(float x) {
     return r;
 }
 
+// Rust's gpu::norm_reduce::div_full: a / b within 2 ulp, inline.
+__device__ __forceinline__ float div_full(float a, float b) {
+    float r;
+    asm("div.full.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+    return r;
+}
+
 // Rust's gpu::norm_reduce::opaque_u32: a mov the optimiser keeps.
 __device__ __forceinline__ unsigned opaque(unsigned x) {
     unsigned r;
@@ -211,7 +219,7 @@ __device__ __forceinline__ void norm_rows(const T* x, const T* gamma, const T* b
             const u64 valid = n - L * i;
             s = __fadd_rn(s, lanes_sum<T, false>(vload(xr, i, valid, vec), 0.0f, valid, vec));
         }
-    const float mean = RMS ? 0.0f : __fdiv_rn(row_sum(s, warps), (float)cols);
+    const float mean = RMS ? 0.0f : div_full(row_sum(s, warps), (float)cols);
 
     float q = 0.0f;
 #pragma unroll
@@ -221,7 +229,7 @@ __device__ __forceinline__ void norm_rows(const T* x, const T* gamma, const T* b
         const u64 valid = n - L * i;
         q = __fadd_rn(q, lanes_sum<T, true>(vload(xr, i, valid, vec), mean, valid, vec));
     }
-    const float var = __fdiv_rn(row_sum(q, warps), (float)cols);
+    const float var = div_full(row_sum(q, warps), (float)cols);
     const float rstd = rsqrt_approx(__fadd_rn(var, eps));
 
     auto write = [&](u64 i, const typename Io<T>::V& xv, bool vec) {
@@ -324,8 +332,8 @@ __device__ __forceinline__ void fused_rows(const LayerNormBackwardParams<T>& p, 
             const u64 valid = n - L * i;
             sums(vload(dyr, i, valid, vec), vload(xr, i, valid, vec), vload(p.gamma, i, valid, vec), valid);
         }
-        const float ma = __fdiv_rn(row_sum(a, warps), (float)cols);
-        const float mb = __fdiv_rn(row_sum(b, warps), (float)cols);
+        const float ma = div_full(row_sum(a, warps), (float)cols);
+        const float mb = div_full(row_sum(b, warps), (float)cols);
         const u64 t3 = opaque((unsigned)t);
         auto grad = [&](u64 i, const typename Io<T>::V& d, const typename Io<T>::V& xx, u64 valid,
                         bool vv, float* ag, float* ab) {
@@ -381,7 +389,7 @@ __device__ __forceinline__ void sum_slots(const LayerNormBackwardParams<T>& p) {
 
 extern "C" __global__ void __launch_bounds__(512) layernorm_backward_twin(LayerNormBackwardParams<float> p) {
     __shared__ float warps[32];
-    fused_rows<float, 4>(p, warps);
+    fused_rows<float, 3>(p, warps);
 }
 
 extern "C" __global__ void layernorm_backward_twin_columns(LayerNormBackwardParams<float> p) {

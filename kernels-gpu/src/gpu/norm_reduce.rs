@@ -17,3 +17,17 @@ pub fn opaque_u32(x: u32) -> u32 {
     };
     r
 }
+
+/// `div.full.f32`: `a / b` within 2 ulp, inline (`MUFU.RCP` and a few FMAs). The IEEE
+/// `div.rn.f32` that Rust's `/` emits calls a slow-path subroutine, which these kernels do not
+/// need for a sum divided by the row length (their tolerances allow far more than 2 ulp).
+#[inline(always)]
+pub fn div_full(a: f32, b: f32) -> f32 {
+    let r: f32;
+    // SAFETY: a register-only instruction.
+    unsafe {
+        asm!("div.full.f32 {r}, {a}, {b};", r = out(reg32) r, a = in(reg32) a, b = in(reg32) b,
+            options(pure, nomem, nostack))
+    };
+    r
+}

@@ -48,6 +48,8 @@ impl crate::step::BlockThreads for Grid {
     }
 }
 
+// Host launch arithmetic: not compiled into the PTX modules.
+#[cfg(not(target_arch = "nvptx64"))]
 impl Grid {
     /// The block `(tx, ty)` of a [`Grid::Rows`] launch over rows of `cols` elements of
     /// `lanes` per 128-bit vector (None for the other grids).
@@ -323,7 +325,7 @@ pub(crate) fn norm_rows<T: NormIo, const R: usize, const RMS: bool>(
     let mean = if RMS {
         0.0
     } else {
-        row_sum(s, warps) / cols as f32
+        crate::gpu::norm_reduce::div_full(row_sum(s, warps), cols as f32)
     };
 
     // Pass 2: Σ(x − mean)² (RMS: Σx²), from the registers.
@@ -348,7 +350,7 @@ pub(crate) fn norm_rows<T: NormIo, const R: usize, const RMS: bool>(
         );
         i += tx;
     }
-    let var = row_sum(q, warps) / cols as f32;
+    let var = crate::gpu::norm_reduce::div_full(row_sum(q, warps), cols as f32);
     let rstd = crate::gpu::math::rsqrt_fast(var + eps);
 
     // Pass 3: y = (x − mean)·rstd·γ + β (RMS: x·rstd·γ).

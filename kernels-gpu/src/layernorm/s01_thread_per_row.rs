@@ -24,7 +24,7 @@ kernel! {
                 s += unsafe { x.load(c) };
                 c += 1;
             }
-            let mean = s / cols as f32;
+            let mean = crate::gpu::norm_reduce::div_full(s, cols as f32);
             let mut q = 0.0f32;
             c = 0;
             while c < cols {
@@ -32,7 +32,7 @@ kernel! {
                 q += d * d;
                 c += 1;
             }
-            let rstd = math::rsqrt_fast(q / cols as f32 + p.eps);
+            let rstd = math::rsqrt_fast(crate::gpu::norm_reduce::div_full(q, cols as f32) + p.eps);
             c = 0;
             while c < cols {
                 let xhat = (unsafe { x.load(c) } - mean) * rstd;

@@ -26,7 +26,7 @@ kernel! {
             s += unsafe { x.load(c) };
             c += step;
         }
-        let mean = super::row_sum(s, warps) / cols as f32;
+        let mean = crate::gpu::norm_reduce::div_full(super::row_sum(s, warps), cols as f32);
         let mut q = 0.0f32;
         c = t;
         while c < cols {
@@ -34,7 +34,7 @@ kernel! {
             q += d * d;
             c += step;
         }
-        let rstd = math::rsqrt_fast(super::row_sum(q, warps) / cols as f32 + p.eps);
+        let rstd = math::rsqrt_fast(crate::gpu::norm_reduce::div_full(super::row_sum(q, warps), cols as f32) + p.eps);
         c = t;
         while c < cols {
             let xhat = (unsafe { x.load(c) } - mean) * rstd;

@@ -14,12 +14,12 @@ kernel! {
     /// registers (accurate, and free: no second read), then y; γ and β are 128-bit loads (L2
     /// resident, shared by all rows). When `cols % 4 != 0` (or a pointer is not 16-byte
     /// aligned) the rows are re-read as scalars in each pass instead. Launch bounds 512: ≤ 128
-    /// registers (ptxas: 121, no spills; at R = 8 under a 64-register cap it spilled 84 B).
+    /// registers (ptxas: 114, no spills; at R = 8 under a 64-register cap it spilled 84 B).
     /// The last pass recomputes the vectors' addresses from an opaque `threadIdx.x`
     /// (`norm_reduce::opaque_u32`): kept live through both reductions they spilled.
     ///
     /// Bytes: `4·(2·rows·cols + 2·cols + 2·rows)`, x read once. Expected: ≈ 90% of copy at
-    /// 4096 × 4096 (2 blocks of 256 per SM at 121 registers: 16 warps, 32 KiB of loads in
+    /// 4096 × 4096 (2 blocks of 256 per SM at 114 registers: 16 warps, 32 KiB of loads in
     /// flight per SM) and ≈ 88% at 8192 × 32000 (one block of 512 per SM, 128 KiB in flight
     /// but the reductions not overlapped); 32768 × 128 (a warp per row, 2 KiB per block of 8
     /// rows) ≈ 70%: short blocks, the reductions' latency exposed.

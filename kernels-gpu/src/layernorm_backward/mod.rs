@@ -46,6 +46,8 @@ impl crate::step::BlockThreads for Grid {
     }
 }
 
+// Host launch arithmetic: not compiled into the PTX modules.
+#[cfg(not(target_arch = "nvptx64"))]
 impl Grid {
     /// Kernel 1's block `(tx, ty)` over rows of `cols` elements of `lanes` per vector (the
     /// forward's rule).
@@ -238,8 +240,8 @@ pub(crate) fn fused_rows<T: NormIo, const R: usize>(
             sums(d, xx, gg, valid, &mut a, &mut b);
             i += tx;
         }
-        let a = row_sum(a, warps) / cols as f32;
-        let b = row_sum(b, warps) / cols as f32;
+        let a = crate::gpu::norm_reduce::div_full(row_sum(a, warps), cols as f32);
+        let b = crate::gpu::norm_reduce::div_full(row_sum(b, warps), cols as f32);
 
         // dx, and the column partials.
         let t3 = crate::gpu::norm_reduce::opaque_u32(t as u32) as usize;

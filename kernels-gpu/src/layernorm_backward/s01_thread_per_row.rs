@@ -22,7 +22,7 @@ kernel! {
                 b += g * ((unsafe { x.load(c) } - m) * s);
                 c += 1;
             }
-            let (a, b) = (a / cols as f32, b / cols as f32);
+            let (a, b) = (crate::gpu::norm_reduce::div_full(a, cols as f32), crate::gpu::norm_reduce::div_full(b, cols as f32));
             c = 0;
             while c < cols {
                 let xhat = (unsafe { x.load(c) } - m) * s;

@@ -5,3 +5,9 @@
 pub fn opaque_u32(x: u32) -> u32 {
     x
 }
+
+/// `div.full.f32`: `a / b` (on the GPU within 2 ulp; here the correctly rounded quotient).
+#[inline]
+pub fn div_full(a: f32, b: f32) -> f32 {
+    a / b
+}
