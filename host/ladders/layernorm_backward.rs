@@ -247,15 +247,18 @@ impl<T: Element> BackwardCase<T> {
         }
         let rtol = Tolerance::elementwise(T::DTYPE).rtol;
         // dγ, dβ: sums over the rows (step 1 sequentially: chains of `rows`).
-        let col_l2 = |f: &dyn Fn(usize, usize) -> f64| {
-            (0..cols)
-                .map(|c| (0..rows).map(|r| f(r, c).powi(2)).sum::<f64>().sqrt())
-                .fold(0.0f64, f64::max)
-        };
-        let l2_g = col_l2(&|r, c| {
-            dyv[r * cols + c] as f64 * ((xv[r * cols + c] - mean[r]) as f64 * rstd[r] as f64)
-        });
-        let l2_b = col_l2(&|r, c| dyv[r * cols + c] as f64);
+        // Per-column ‖terms‖₂ of both sums, row by row (the matrix is row-major).
+        let (mut sq_g, mut sq_b) = (vec![0.0f64; cols], vec![0.0f64; cols]);
+        for r in 0..rows {
+            let (m, st) = (mean[r], rstd[r] as f64);
+            for c in 0..cols {
+                let d = dyv[r * cols + c] as f64;
+                sq_g[c] += (d * ((xv[r * cols + c] - m) as f64 * st)).powi(2);
+                sq_b[c] += d * d;
+            }
+        }
+        let max_sqrt = |v: &[f64]| v.iter().fold(0.0f64, |a, &x| a.max(x.sqrt()));
+        let (l2_g, l2_b) = (max_sqrt(&sq_g), max_sqrt(&sq_b));
         let sum_tol = |l2: f64| Tolerance {
             rtol,
             ..super::reduce::sum_tolerance(rows, rows, l2)
