@@ -544,6 +544,12 @@ fn a_freed_buffer_is_a_use_after_free() -> Result<(), String> {
 /// A planted-bug check: `Err` says what the emulator missed.
 type Check = fn() -> Result<(), String>;
 
+/// The normalisation ladders' special values (NaN, ±inf, all −inf, one-element rows, x + 1e4)
+/// against the f64 reference, every step, in the emulator.
+fn normalisation_special_values_behave_like_torch() -> Result<(), String> {
+    kernel_lab::ladders::layernorm::check_special_values(&Gpu::emulated(Options::from_env()))
+}
+
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
     let planted: &[(&str, Check)] = &[
@@ -586,6 +592,10 @@ fn main() -> std::process::ExitCode {
         (
             "planted::a_freed_buffer_is_a_use_after_free",
             a_freed_buffer_is_a_use_after_free,
+        ),
+        (
+            "norm::special_values_behave_like_torch",
+            normalisation_special_values_behave_like_torch,
         ),
     ];
     let mut trials: Vec<Trial> = planted

@@ -290,6 +290,36 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{r}");
         assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{r}");
     }
+    // The normalisation ladders' top steps: the row held in registers moves in 128-bit
+    // vectors (layernorm/3: 16 `F32x4` of x, then γ and β per vector; bf16 layernorm/4: 8
+    // `Bf16x8`, y rounded in pairs), exactly two block reductions of two barriers each (one
+    // for rmsnorm), `rsqrt.approx` (`MUFU.RSQ`), nothing spilled, no generic or local memory.
+    for (symbol, wide_loads, wide_stores, bars) in [
+        ("layernorm_s03_registers", 48, 16, 4),
+        ("layernorm_s04_bf16_registers", 24, 8, 4),
+        ("rmsnorm_s01_registers", 32, 16, 2),
+        ("rmsnorm_s02_bf16_registers", 16, 8, 2),
+        ("layernorm_backward_s03_bf16_fused", 6, 2, 4),
+    ] {
+        let r = summary(symbol);
+        assert!(r.mix.get("LDG.128") >= wide_loads, "{symbol}: {r}");
+        assert!(r.mix.get("STG.128") >= wide_stores, "{symbol}: {r}");
+        assert_eq!(r.mix.get("BAR"), bars, "{symbol}: {r}");
+        assert!(r.mix.get("MUFU") >= 1, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
+        assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
+    }
+    let k = sass::kernel_sass("layernorm_s04_bf16_registers", SNAPSHOT_ARCH).unwrap();
+    let packs = k
+        .instructions()
+        .into_iter()
+        .filter(|i| i.opcode == "F2FP.BF16.F32.PACK_AB")
+        .count();
+    assert!(
+        packs >= 32,
+        "layernorm/4 rounds y in pairs: {packs} F2FP.BF16 packs"
+    );
     let r = summary("reduce_sum_s09_bf16_single_pass");
     assert_eq!(r.mix.get("LDG.32"), 1, "{r}");
     assert_eq!((r.mix.get("BAR"), r.mix.get("ATOMG")), (3, 1), "{r}");

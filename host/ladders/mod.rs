@@ -11,7 +11,10 @@ use crate::verify::{Comparison, Tolerance, compare};
 pub mod bias_gelu;
 pub mod gemm;
 pub mod gemm_bf16;
+pub mod layernorm;
+pub mod layernorm_backward;
 pub mod reduce;
+pub mod rmsnorm;
 pub mod row_sum;
 pub mod saxpy;
 pub mod transpose;
@@ -28,6 +31,9 @@ pub static ALL: &[&dyn Ladder] = &[
     &bias_gelu::BiasGelu,
     &gemm::Gemm,
     &gemm_bf16::GemmBf16,
+    &layernorm::LayerNorm,
+    &layernorm_backward::LayerNormBackward,
+    &rmsnorm::RmsNorm,
 ];
 
 /// The awkward shapes of a ladder of `dims` dimensions (a ladder may override them).
@@ -216,7 +222,10 @@ pub fn take_inputs<const N: usize>(
 #[cfg(test)]
 mod tests {
     use kernels_gpu::bias_gelu::BiasGeluParams;
+    use kernels_gpu::layernorm::LayerNormParams;
+    use kernels_gpu::layernorm_backward::LayerNormBackwardParams;
     use kernels_gpu::reduce::{ReduceParams, ReduceSinglePassParams};
+    use kernels_gpu::rmsnorm::RmsNormParams;
     use kernels_gpu::row_sum::RowSumParams;
     use kernels_gpu::saxpy::SaxpyParams;
     use kernels_gpu::transpose::TransposeParams;
@@ -270,6 +279,36 @@ mod tests {
         assert_eq!(offset_of!(TransposeParams<Bf16>, output), 8);
         assert_eq!(offset_of!(TransposeParams<Bf16>, rows), 16);
         assert_eq!(offset_of!(TransposeParams<Bf16>, cols), 20);
+        // The normalisation twins' structs (templates over float and __nv_bfloat16): six,
+        // four or ten 8-byte pointers, then the u32/f32 scalars, padded to 8.
+        for (size, rows, cols, last) in [
+            (
+                size_of::<LayerNormParams>(),
+                offset_of!(LayerNormParams, rows),
+                offset_of!(LayerNormParams, cols),
+                offset_of!(LayerNormParams, eps),
+            ),
+            (
+                size_of::<LayerNormParams<Bf16>>(),
+                offset_of!(LayerNormParams<Bf16>, rows),
+                offset_of!(LayerNormParams<Bf16>, cols),
+                offset_of!(LayerNormParams<Bf16>, eps),
+            ),
+        ] {
+            assert_eq!((size, rows, cols, last), (64, 48, 52, 56));
+        }
+        assert_eq!(offset_of!(LayerNormParams, rstd), 40);
+        assert_eq!(size_of::<RmsNormParams>(), 48);
+        assert_eq!(size_of::<RmsNormParams<Bf16>>(), 48);
+        assert_eq!(offset_of!(RmsNormParams, rstd), 24);
+        assert_eq!(offset_of!(RmsNormParams, rows), 32);
+        assert_eq!(offset_of!(RmsNormParams<Bf16>, eps), 40);
+        assert_eq!(size_of::<LayerNormBackwardParams>(), 96);
+        assert_eq!(size_of::<LayerNormBackwardParams<Bf16>>(), 96);
+        assert_eq!(offset_of!(LayerNormBackwardParams, mean), 24);
+        assert_eq!(offset_of!(LayerNormBackwardParams, ws_gamma), 64);
+        assert_eq!(offset_of!(LayerNormBackwardParams<Bf16>, rows), 80);
+        assert_eq!(offset_of!(LayerNormBackwardParams<Bf16>, slots), 88);
     }
 
     #[test]
@@ -304,6 +343,25 @@ mod tests {
         assert!(transpose_bf16.contains("struct TransposeParams"));
         assert!(transpose_bf16.contains("__nv_bfloat16* output"));
         assert!(transpose_bf16.contains("void transpose_twin_bf16("));
+        let norm = include_str!("twins/layernorm.cu");
+        for decl in [
+            "struct LayerNormParams",
+            "struct RmsNormParams",
+            "struct LayerNormBackwardParams",
+            " layernorm_twin(LayerNormParams<float> p)",
+            " layernorm_twin_bf16(LayerNormParams<__nv_bfloat16> p)",
+            " rmsnorm_twin(RmsNormParams<float> p)",
+            " rmsnorm_twin_bf16(RmsNormParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_columns(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_bf16(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_bf16_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
+        ] {
+            assert!(norm.contains(decl), "layernorm.cu lacks {decl}");
+        }
+        // The same rsqrt as the Rust kernels, and their launch bounds (512) on the row kernels.
+        assert!(norm.contains("rsqrt.approx.ftz.f32") && norm.contains("div.full.f32"));
+        assert_eq!(norm.matches("__launch_bounds__(512)").count(), 6);
     }
 
     #[test]

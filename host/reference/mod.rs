@@ -111,6 +111,73 @@ pub fn gemm(
     out
 }
 
+/// Layer normalisation of each row of a `rows × cols` matrix, as torch's `native_layer_norm`:
+/// `(y, mean, rstd)` with `mean = Σx/n`, the biased variance `Σ(x − mean)²/n` (two passes, in
+/// f64), `rstd = 1/√(var + eps)` and `y = (x − mean)·rstd·γ + β` (`beta: None`: RMS norm's
+/// `y = x·rstd·γ` with `rstd = 1/√(mean(x²) + eps)`, and `mean` all zeros). NaN and ±inf
+/// propagate as in IEEE arithmetic: a row holding one makes that row's outputs NaN.
+pub fn norm_rows(
+    x: &[f32],
+    gamma: &[f32],
+    beta: Option<&[f32]>,
+    eps: f64,
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let cols = gamma.len();
+    let rows = x.len() / cols;
+    let (mut y, mut means, mut rstds) = (
+        Vec::with_capacity(x.len()),
+        vec![0.0; rows],
+        vec![0.0; rows],
+    );
+    for (r, row) in x.chunks(cols).enumerate() {
+        let n = cols as f64;
+        let mean = if beta.is_some() { sum(row) / n } else { 0.0 };
+        let var = row.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
+        let rstd = 1.0 / (var + eps).sqrt();
+        for (c, &v) in row.iter().enumerate() {
+            let xhat = (v as f64 - mean) * rstd;
+            y.push(xhat * gamma[c] as f64 + beta.map_or(0.0, |b| b[c] as f64));
+        }
+        means[r] = mean;
+        rstds[r] = rstd;
+    }
+    (y, means, rstds)
+}
+
+/// The gradients of layer normalisation (torch's `native_layer_norm_backward`) given the
+/// forward's saved `mean` and `rstd` (f32, as the kernels see them): with
+/// `x̂ = (x − mean)·rstd` and `g = dy·γ`, `dx = rstd·(g − (Σg + x̂·Σg·x̂)/n)` per row,
+/// `dγ = Σ_rows dy·x̂` and `dβ = Σ_rows dy` per column. Returns `(dx, dγ, dβ)`.
+pub fn layer_norm_backward(
+    dy: &[f32],
+    x: &[f32],
+    mean: &[f32],
+    rstd: &[f32],
+    gamma: &[f32],
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let cols = gamma.len();
+    let n = cols as f64;
+    let mut dx = Vec::with_capacity(x.len());
+    let (mut dgamma, mut dbeta) = (vec![0.0f64; cols], vec![0.0f64; cols]);
+    for (r, (xr, dyr)) in x.chunks(cols).zip(dy.chunks(cols)).enumerate() {
+        let (m, s) = (mean[r] as f64, rstd[r] as f64);
+        let xhat: Vec<f64> = xr.iter().map(|&v| (v as f64 - m) * s).collect();
+        let g: Vec<f64> = dyr
+            .iter()
+            .zip(gamma)
+            .map(|(&d, &w)| d as f64 * w as f64)
+            .collect();
+        let a: f64 = g.iter().sum();
+        let b: f64 = g.iter().zip(&xhat).map(|(g, h)| g * h).sum();
+        for c in 0..cols {
+            dx.push(s * (g[c] - (a + xhat[c] * b) / n));
+            dgamma[c] += dyr[c] as f64 * xhat[c];
+            dbeta[c] += dyr[c] as f64;
+        }
+    }
+    (dx, dgamma, dbeta)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +211,23 @@ mod tests {
         );
         assert_eq!(row_sums(&[1.0, 2.0, 3.0, 4.0], 2), [3.0, 7.0]);
         assert!((gelu_tanh(1.0) - 0.841_191_990_607_477_2).abs() < 1e-12);
+    }
+    #[test]
+    fn layer_norm_is_exact_on_a_small_row_and_propagates_nan() {
+        let (y, m, r) = norm_rows(&[1.0, 3.0], &[2.0, 2.0], Some(&[0.5, 0.5]), 0.0);
+        assert_eq!((m[0], r[0]), (2.0, 1.0));
+        assert_eq!(y, [-1.5, 2.5]);
+        let (y, _, _) = norm_rows(
+            &[1.0, f32::NAN, 2.0, 4.0],
+            &[1.0, 1.0],
+            Some(&[0.0, 0.0]),
+            0.0,
+        );
+        assert!(y[0].is_nan() && y[1].is_nan() && !y[2].is_nan());
+        let (y, _, r) = norm_rows(&[3.0, 4.0], &[1.0, 1.0], None, 0.0);
+        assert!((r[0] - 1.0 / 12.5f64.sqrt()).abs() < 1e-15 && (y[1] - 4.0 * r[0]).abs() < 1e-15);
+        // One element: var = 0, y = β.
+        let (y, _, _) = norm_rows(&[7.0], &[3.0], Some(&[0.25]), 1e-5);
+        assert_eq!(y, [0.25]);
     }
 }

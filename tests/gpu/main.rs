@@ -13,6 +13,7 @@ mod device_api;
 mod gemm;
 mod grade;
 mod ladders;
+mod norm;
 mod occupancy;
 mod runtime;
 mod twins;
@@ -35,6 +36,7 @@ const MODULES: &[&[GpuTest]] = &[
     gemm::TESTS,
     grade::TESTS,
     ladders::TESTS,
+    norm::TESTS,
     occupancy::TESTS,
     runtime::TESTS,
     twins::TESTS,

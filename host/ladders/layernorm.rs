@@ -1,0 +1,482 @@
+//! Layer normalisation over the last dimension, `rows × cols`: `y = (x − mean)·rstd·γ + β`
+//! with the per-row `mean` and `rstd` as extra outputs (f32 whatever the element type, as
+//! torch's `native_layer_norm`), `eps = 1e-5`. Also the pieces the rmsnorm and
+//! layernorm_backward ladders share: the launch of a [`Grid`], the tolerances, and checking
+//! several outputs.
+
+use super::{Checked, TwinKernel};
+use crate::element::{DType, Element, round_to, to_f32};
+use crate::error::Result;
+use crate::inputs;
+use crate::ladder::{
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
+};
+use crate::reference;
+use crate::runtime::{DeviceBuffer, Gpu, Launch};
+use crate::shape::Shape;
+use crate::verify::{Comparison, Tolerance};
+use kernels_gpu::layernorm::{self as k, Grid, LayerNormParams};
+
+/// The layernorm forward ladder.
+pub struct LayerNorm;
+
+static STEPS: StepTable<Grid> = StepTable::new("layernorm", k::STEPS);
+
+/// The CUDA C++ twins of the top f32 and bf16 steps (host/ladders/twins/layernorm.cu).
+static BASELINES: &[BaselineInfo] = &[
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 3,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm/3 (NVRTC): the row in registers as float4 (up to \
+                      16 per thread, 512 threads per row), two-pass variance, the same grid",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 4,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm/4 (NVRTC, __nv_bfloat16): uint4 vectors of 8 \
+                      (up to 8 per thread), f32 math, the same grid",
+    },
+];
+
+/// The one source of the normalisation twins (it includes `cuda_bf16.h`: a module of its own).
+pub const TWIN_SRC: &str = include_str!("twins/layernorm.cu");
+/// The twins' module name.
+pub const TWIN_MODULE: &str = "layernorm_twins";
+
+/// The twin kernel `symbol` of the normalisation twins' module.
+pub fn twin_kernel(symbol: &'static str) -> TwinKernel {
+    TwinKernel::new(TWIN_MODULE, TWIN_SRC, symbol)
+}
+
+/// Which step a case runs for `target` (its own step, or the step a twin of its element type
+/// is of) and whether it is the twin.
+pub fn step_of<'a, G: Sync>(
+    table: &'static StepTable<G>,
+    ladder: &str,
+    dtype: DType,
+    target: Target<'a>,
+) -> Result<(&'a StepInfo, bool)> {
+    match target {
+        Target::Step(s) if s.dtype == dtype => Ok((s, false)),
+        Target::Baseline(b) if b.dtype == dtype && b.kind == BaselineKind::CudaCppTwin => table
+            .by_id(b.of_step)
+            .map(|s| (s, true))
+            .ok_or_else(|| super::not_mine(ladder, target)),
+        _ => Err(super::not_mine(ladder, target)),
+    }
+}
+
+/// torch's default `eps` for `layer_norm` (and what rmsnorm uses here).
+pub const EPS: f32 = 1e-5;
+
+static META: LadderMeta = LadderMeta {
+    name: "layernorm",
+    description: "y = (x - mean) * rstd * gamma + beta per row, with mean and rstd (f32), rows x cols",
+    dims: 2,
+    default_shape: &[4096, 4096],
+    bench_shapes: &[&[4096, 4096], &[8192, 32000]],
+    ceiling: Ceiling::CopyGbps,
+    chapter: "layernorm",
+};
+
+/// The awkward shapes of the normalisation ladders: the 2-D ones, rows longer than the
+/// register steps hold (512 threads × 64 elements: 32768), small enough for the emulator
+/// (2 × 70001; 2 × 40008 on the 128-bit path) and as the issue names it (3 × 100003), and
+/// 17 short rows of 128.
+pub fn norm_awkward_shapes() -> Vec<Shape> {
+    let mut s = super::awkward_2d();
+    s.push(Shape::rows_cols(2, 70_001));
+    s.push(Shape::rows_cols(2, 40_008));
+    s.push(Shape::rows_cols(3, 100_003));
+    s.push(Shape::rows_cols(17, 128));
+    s
+}
+
+/// The launch of a normalisation step with `grid` over `rows × cols` elements of `dtype`.
+pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
+    match *grid {
+        Grid::ThreadPerRow { threads } => Launch::cover(rows, threads),
+        Grid::BlockPerRow { threads } => Launch::linear(rows as u32, threads),
+        Grid::Rows { .. } => {
+            let (tx, ty) = grid
+                .rows_block(cols, 16 / dtype.size())
+                .expect("a Rows grid");
+            Launch::grid_2d((rows.div_ceil(ty as usize) as u32, 1), (tx, ty))
+        }
+    }
+}
+
+/// The top (last) step of `dtype` of a step table, and its launch over `rows × cols`: what a
+/// caller with its own device pointers launches (`gpu.launch(step.symbol, launch, params)`).
+pub fn top_step(
+    table: &'static StepTable<Grid>,
+    dtype: DType,
+    rows: usize,
+    cols: usize,
+) -> Option<(&'static StepInfo, Launch)> {
+    let step = table.infos().iter().rev().find(|s| s.dtype == dtype)?;
+    Some((step, launch(table.grid(step), rows, cols, dtype)))
+}
+
+/// Launches layernorm's top forward step of the element type `T` on a caller's device
+/// pointers (`p.rows`, `p.cols`, `p.eps` as given).
+pub fn launch_forward<T: Element>(gpu: &Gpu, p: LayerNormParams<T::Device>) -> Result<()> {
+    let (step, l) =
+        top_step(&STEPS, T::DTYPE, p.rows as usize, p.cols as usize).ok_or_else(|| {
+            crate::error::Error::Usage(format!("layernorm has no {} step", T::DTYPE.name()))
+        })?;
+    gpu.launch(step.symbol, l, p)
+}
+
+/// The tolerance of a normalised output `y` (stored as `dtype`), from the rows' data: f32
+/// rounding of `(x − mean)·rstd·γ + β` is relative to the terms before they cancel
+/// (`64·ε·(rstd·|γ|·max|x − mean| + |β|)`), and the f32 mean of a row is off by up to about
+/// `(log₂n + √n)·ε·max|x|` (sums of `n` values of a large offset: x + 1e4), which `y` sees
+/// times `rstd·|γ|`. `rtol` is the element type's (bf16: the rounding of `y`).
+pub fn y_tolerance(
+    dtype: DType,
+    x: &[f32],
+    gamma: &[f32],
+    beta: Option<&[f32]>,
+    mean: &[f64],
+    rstd: &[f64],
+) -> Tolerance {
+    let cols = gamma.len();
+    let eps = f32::EPSILON as f64;
+    let absmax = |v: &[f32]| v.iter().fold(0.0f64, |m, &v| m.max((v as f64).abs()));
+    let (gmax, bmax) = (absmax(gamma), beta.map_or(0.0, absmax));
+    let growth = (cols as f64).log2() + (cols as f64).sqrt();
+    let mut atol = 64.0 * eps * bmax.max(1.0);
+    for ((row, &m), &s) in x.chunks(cols).zip(mean).zip(rstd) {
+        let dev = row.iter().fold(0.0f64, |a, &v| a.max((v as f64 - m).abs()));
+        let row_atol = eps * s * gmax * (64.0 * dev + growth * absmax(row));
+        if row_atol.is_finite() {
+            atol = atol.max(row_atol + 64.0 * eps * bmax);
+        }
+    }
+    Tolerance {
+        atol,
+        rtol: Tolerance::elementwise(dtype).rtol,
+    }
+}
+
+/// The tolerance of the f32 `mean` output: the f32 sum's error, `(log₂n + √n)·ε·max|x|`.
+pub fn mean_tolerance(x: &[f32], cols: usize) -> Tolerance {
+    let xmax = x
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, &v| m.max((v as f64).abs()));
+    let growth = (cols as f64).log2() + (cols as f64).sqrt();
+    Tolerance {
+        atol: f32::EPSILON as f64 * (growth * xmax).max(1.0),
+        rtol: 1e-5,
+    }
+}
+
+/// The tolerance of the f32 `rstd` output: `rsqrt.approx` is within 2 ulp and a two-pass
+/// f32 variance within a few; an error `δ` of the f32 mean adds `δ²` to the variance, a
+/// relative `(δ·rstd)²/2` to rstd (δ as in [`mean_tolerance`]: it matters at x + 1e4).
+pub fn rstd_tolerance(x: &[f32], cols: usize, rstd: &[f64]) -> Tolerance {
+    let growth = (cols as f64).log2() + (cols as f64).sqrt();
+    let mut rtol = 1e-4f64;
+    for (row, &s) in x.chunks(cols).zip(rstd) {
+        let xmax = row.iter().fold(0.0f64, |m, &v| m.max((v as f64).abs()));
+        let d = growth * f32::EPSILON as f64 * xmax * s;
+        if d.is_finite() {
+            rtol = rtol.max(1e-4 + d * d);
+        }
+    }
+    Tolerance { atol: 0.0, rtol }
+}
+
+/// The first comparison that failed, else the first (the main output's): a case with
+/// several outputs reports one.
+pub fn first_failed(cs: Vec<Comparison>) -> Comparison {
+    let i = cs.iter().position(|c| !c.passed()).unwrap_or(0);
+    cs.into_iter().nth(i).expect("at least one comparison")
+}
+
+impl Ladder for LayerNorm {
+    fn meta(&self) -> &'static LadderMeta {
+        &META
+    }
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
+    }
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        BASELINES
+    }
+    fn awkward_shapes(&self) -> Vec<Shape> {
+        norm_awkward_shapes()
+    }
+    fn work(&self, shape: &Shape, dtype: DType) -> Work {
+        let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
+        let e = dtype.size() as f64;
+        Work {
+            // sum, (x − m)², then (x − m)·rstd·γ + β: ~7 per element.
+            flops: 7.0 * rows * cols,
+            bytes: e * (2.0 * rows * cols + 2.0 * cols) + 8.0 * rows,
+        }
+    }
+    fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
+        let n = super::n_u32(shape.numel(), self.name())? as usize;
+        let cols = shape.0[1];
+        Ok(vec![
+            inputs::uniform(n, seed, -1.0, 1.0),
+            inputs::uniform(cols, seed ^ 1, 0.5, 1.5),
+            inputs::uniform(cols, seed ^ 2, -1.0, 1.0),
+        ])
+    }
+    fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
+        vec![
+            InputSpec {
+                name: "x",
+                shape: shape.0.clone(),
+            },
+            InputSpec {
+                name: "gamma",
+                shape: vec![shape.0[1]],
+            },
+            InputSpec {
+                name: "beta",
+                shape: vec![shape.0[1]],
+            },
+        ]
+    }
+    fn case(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        dtype: DType,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        let [x, gamma, beta] = super::take_inputs::<3>(self, shape, inputs)?;
+        crate::with_element!(dtype, T => Ok(Box::new(LayerNormCase::<T>::new(gpu, shape, &x, &gamma, &beta)?)))
+    }
+}
+
+struct LayerNormCase<T: Element> {
+    rows: usize,
+    cols: usize,
+    x: DeviceBuffer<T>,
+    gamma: DeviceBuffer<T>,
+    beta: DeviceBuffer<T>,
+    y: Checked<T>,
+    mean: Checked<f32>,
+    rstd: Checked<f32>,
+    twin: Option<TwinKernel>,
+}
+
+impl<T: Element> LayerNormCase<T> {
+    fn new(gpu: &Gpu, shape: &Shape, x: &[f32], gamma: &[f32], beta: &[f32]) -> Result<Self> {
+        let (rows, cols) = (shape.0[0], shape.0[1]);
+        let (x, gamma, beta): (Vec<T>, Vec<T>, Vec<T>) =
+            (round_to(x), round_to(gamma), round_to(beta));
+        let (xv, gv, bv) = (to_f32(&x), to_f32(&gamma), to_f32(&beta));
+        let (y, mean, rstd) = reference::norm_rows(&xv, &gv, Some(&bv), EPS as f64);
+        let tol = y_tolerance(T::DTYPE, &xv, &gv, Some(&bv), &mean, &rstd);
+        let rtol = rstd_tolerance(&xv, cols, &rstd);
+        Ok(Self {
+            rows,
+            cols,
+            x: DeviceBuffer::from_host(gpu, &x)?,
+            gamma: DeviceBuffer::from_host(gpu, &gamma)?,
+            beta: DeviceBuffer::from_host(gpu, &beta)?,
+            y: Checked::new(gpu, y, shape.clone(), tol)?,
+            mean: Checked::new(gpu, mean, Shape::n(rows), mean_tolerance(&xv, cols))?,
+            rstd: Checked::new(gpu, rstd, Shape::n(rows), rtol)?,
+            twin: match T::DTYPE {
+                DType::F32 => Some(twin_kernel("layernorm_twin")),
+                DType::Bf16 => Some(twin_kernel("layernorm_twin_bf16")),
+                DType::F16 => None,
+            },
+        })
+    }
+}
+
+impl<T: Element> Case for LayerNormCase<T> {
+    fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
+        let (step, is_twin) = step_of(&STEPS, "layernorm", T::DTYPE, target)?;
+        let p = LayerNormParams {
+            x: self.x.elems(),
+            gamma: self.gamma.elems(),
+            beta: self.beta.elems(),
+            y: self.y.output.elems_mut(),
+            mean: self.mean.output.elems_mut(),
+            rstd: self.rstd.output.elems_mut(),
+            rows: self.rows as u32,
+            cols: self.cols as u32,
+            eps: EPS,
+        };
+        // The twin is launched with its step's own grid.
+        let l = launch(STEPS.grid(step), self.rows, self.cols, T::DTYPE);
+        match (&mut self.twin, is_twin) {
+            (_, false) => gpu.launch(step.symbol, l, p),
+            (Some(kernel), true) => kernel.launch(gpu, l, p),
+            (None, true) => Err(super::not_mine("layernorm", target)),
+        }
+    }
+    fn poison(&mut self, gpu: &Gpu) -> Result<()> {
+        self.y.poison(gpu)?;
+        self.mean.poison(gpu)?;
+        self.rstd.poison(gpu)
+    }
+    fn check(&mut self, gpu: &Gpu) -> Result<Comparison> {
+        Ok(first_failed(vec![
+            self.y.check(gpu)?,
+            self.mean.check(gpu)?,
+            self.rstd.check(gpu)?,
+        ]))
+    }
+    fn output(&mut self, gpu: &Gpu) -> Result<Output> {
+        self.y.output(gpu)
+    }
+}
+
+/// Inputs of the special-value checks, `(what, shape, x)`: rows holding NaN, +inf, both
+/// infinities, all −inf (torch gives NaN rows for all of these), a constant row (variance 0:
+/// `y = β`), rows with an offset of 1e4, rows of one element, and a 1 × 1.
+pub fn special_value_inputs() -> Vec<(String, Shape, Vec<f32>)> {
+    let cols = 37;
+    let base = crate::inputs::uniform(8 * cols, 7, -1.0, 1.0);
+    let mut x = base.clone();
+    x[cols + 3] = f32::NAN;
+    x[2 * cols + 5] = f32::INFINITY;
+    x[3 * cols] = f32::NEG_INFINITY;
+    x[3 * cols + 1] = f32::INFINITY;
+    x[4 * cols..5 * cols].fill(f32::NEG_INFINITY);
+    x[5 * cols..6 * cols].fill(0.75);
+    for v in &mut x[6 * cols..8 * cols] {
+        *v += 1e4;
+    }
+    let offset: Vec<f32> = crate::inputs::uniform(64 * 1000, 8, -1.0, 1.0)
+        .into_iter()
+        .map(|v| v + 1e4)
+        .collect();
+    vec![
+        (
+            "rows of NaN, +inf, ±inf, all -inf, a constant, +1e4".into(),
+            Shape::rows_cols(8, cols),
+            x,
+        ),
+        ("x + 1e4".into(), Shape::rows_cols(64, 1000), offset),
+        (
+            "rows of one element".into(),
+            Shape::rows_cols(5, 1),
+            vec![3.0, -1e4, 0.0, f32::INFINITY, f32::NAN],
+        ),
+        ("1 x 1".into(), Shape::rows_cols(1, 1), vec![-2.5]),
+    ]
+}
+
+/// Runs every step of the layernorm, rmsnorm and layernorm_backward ladders on
+/// [`special_value_inputs`] (backward: with random dy) and
+/// checks them against the f64 reference (NaN rows must be NaN, finite rows must match), and
+/// that the check can fail: the single-pass variance `Σx²/n − mean²` in f32 fails it on the
+/// `x + 1e4` input. Used by the GPU tests and by the emulator's.
+pub fn check_special_values(gpu: &Gpu) -> std::result::Result<(), String> {
+    let ladders: [&dyn Ladder; 3] = [
+        &LayerNorm,
+        &super::rmsnorm::RmsNorm,
+        &super::layernorm_backward::LayerNormBackward,
+    ];
+    for ladder in ladders {
+        for (what, shape, x) in special_value_inputs() {
+            let cols = shape.0[1];
+            for step in ladder.steps() {
+                let gamma = crate::inputs::uniform(cols, 1, 0.5, 1.5);
+                let inputs = match ladder.input_specs(&shape).len() {
+                    2 => vec![x.clone(), gamma],
+                    _ if ladder.name() == "layernorm_backward" => {
+                        let dy = crate::inputs::uniform(x.len(), 3, -1.0, 1.0);
+                        vec![dy, x.clone(), gamma]
+                    }
+                    _ => vec![x.clone(), gamma, crate::inputs::uniform(cols, 2, -1.0, 1.0)],
+                };
+                let at = format!("{} on {what} ({shape})", step.symbol);
+                let mut case = ladder
+                    .prepare_from(gpu, &shape, step.dtype, inputs)
+                    .map_err(|e| format!("{at}: {e}"))?;
+                let c = crate::ladder::verify(case.as_mut(), gpu, Target::Step(step))
+                    .map_err(|e| format!("{at}: {e}"))?;
+                if !c.passed() {
+                    return Err(format!("{at}: {c}"));
+                }
+                // layernorm (y) and its backward (dx): a row with a NaN or an infinity is NaN
+                // throughout (its mean or variance is); rmsnorm: a row with a NaN is, and with
+                // an infinity only the infinite elements are (rstd = 0, inf·0 = NaN).
+                let rms = ladder.name() == "rmsnorm";
+                let y = case.output(gpu).map_err(|e| e.to_string())?.values;
+                for (r, (xr, yr)) in x.chunks(cols).zip(y.chunks(cols)).enumerate() {
+                    let has_nan = xr.iter().any(|v| v.is_nan());
+                    let has_inf = xr.iter().any(|v| v.is_infinite());
+                    for (c, (xv, yv)) in xr.iter().zip(yr).enumerate() {
+                        let want_nan = has_nan || (has_inf && (!rms || xv.is_infinite()));
+                        if yv.is_nan() != want_nan {
+                            return Err(format!("{at}: y[{r}][{c}] = {yv} (x = {xv})"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // The check catches the single-pass formula.
+    let (_, shape, x) = special_value_inputs().swap_remove(1);
+    let cols = shape.0[1];
+    let (gamma, beta) = (vec![1.0f32; cols], vec![0.0f32; cols]);
+    let (want, mean, rstd) = reference::norm_rows(&x, &gamma, Some(&beta), EPS as f64);
+    let naive: Vec<f32> = x
+        .chunks(cols)
+        .flat_map(|row| {
+            let n = cols as f32;
+            let m = row.iter().sum::<f32>() / n;
+            let var = row.iter().map(|v| v * v).sum::<f32>() / n - m * m;
+            let s = 1.0 / (var + EPS).sqrt();
+            row.iter().map(move |v| (v - m) * s).collect::<Vec<_>>()
+        })
+        .collect();
+    let tol = y_tolerance(DType::F32, &x, &gamma, Some(&beta), &mean, &rstd);
+    let c = crate::verify::compare(&naive, &want, &shape, tol);
+    if c.passed() {
+        return Err(format!(
+            "the single-pass variance passes the x + 1e4 check: {c}"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The register steps' block shapes: about 4 vectors per thread, a warp per row for short
+    /// rows (8 rows per block), 1024 threads at most.
+    #[test]
+    fn rows_grid_picks_threads_per_row_from_the_row_length() {
+        let g = Grid::Rows {
+            vecs: 4,
+            max_tx: 1024,
+            block: 256,
+        };
+        assert_eq!(g.rows_block(4096, 4), Some((256, 1)));
+        assert_eq!(g.rows_block(4096, 8), Some((128, 2)));
+        assert_eq!(g.rows_block(1024, 4), Some((64, 4)));
+        assert_eq!(g.rows_block(128, 4), Some((32, 8)));
+        assert_eq!(g.rows_block(32000, 4), Some((1024, 1)));
+        let g = Grid::Rows {
+            vecs: 4,
+            max_tx: 512,
+            block: 256,
+        };
+        assert_eq!(g.rows_block(32000, 4), Some((512, 1)));
+        assert_eq!(g.rows_block(32000, 8), Some((512, 1)));
+        assert_eq!(g.rows_block(1, 4), Some((32, 8)));
+        let l = launch(&g, 32768, 128, DType::F32);
+        assert_eq!((l.grid, l.block), ((4096, 1, 1), (32, 8, 1)));
+        let (step, _) = top_step(&STEPS, DType::Bf16, 4096, 4096).expect("a bf16 step");
+        assert_eq!(step.symbol, k::layernorm_s04_bf16_registers::SYMBOL);
+    }
+}

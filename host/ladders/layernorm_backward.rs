@@ -1,0 +1,385 @@
+//! The gradients of layer normalisation over the last dimension, `rows × cols`: inputs dy,
+//! x, γ and the forward's saved f32 `mean`, `rstd` (computed here from x in f64 and rounded
+//! to f32, as the forward returns them); outputs dx (`rows × cols`), dγ and dβ (`cols`, in
+//! the element type, as torch).
+
+use super::layernorm::{first_failed, norm_awkward_shapes};
+use super::{Checked, TwinKernel};
+use crate::element::{DType, Element, round_to, to_f32};
+use crate::error::Result;
+use crate::inputs;
+use crate::ladder::{
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
+};
+use crate::reference;
+use crate::runtime::{DeviceBuffer, Gpu, Launch};
+use crate::shape::Shape;
+use crate::verify::{Comparison, Tolerance};
+use kernels_gpu::layernorm_backward::{self as k, Grid, LayerNormBackwardParams};
+
+/// The layernorm backward ladder.
+pub struct LayerNormBackward;
+
+static STEPS: StepTable<Grid> = StepTable::new("layernorm_backward", k::STEPS);
+
+/// The CUDA C++ twins of the fused steps, both kernels (host/ladders/twins/layernorm.cu).
+static BASELINES: &[BaselineInfo] = &[
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 2,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm_backward/2 (NVRTC): dy, x as float4 in \
+                      registers, per-slot dgamma/dbeta partials, then the column sum",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 3,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm_backward/3 (NVRTC, __nv_bfloat16)",
+    },
+];
+
+static META: LadderMeta = LadderMeta {
+    name: "layernorm_backward",
+    description: "dx, dgamma, dbeta of layernorm from dy, x, gamma, mean, rstd, rows x cols",
+    dims: 2,
+    default_shape: &[4096, 4096],
+    bench_shapes: &[&[4096, 4096], &[8192, 32000]],
+    ceiling: Ceiling::CopyGbps,
+    chapter: "layernorm",
+};
+
+/// The launches of a backward step over `rows × cols` of `dtype` on `sm_count` SMs: kernel
+/// 1's, kernel 2's, and the workspace rows (`slots`) the params must say and the workspaces
+/// hold (`slots × cols` f32 each).
+pub fn launches(
+    grid: &Grid,
+    rows: usize,
+    cols: usize,
+    dtype: DType,
+    sm_count: usize,
+) -> (Launch, Launch, usize) {
+    let lanes = 16 / dtype.size();
+    match *grid {
+        Grid::ThreadPerRowThenColumn { threads } => (
+            Launch::cover(rows, threads),
+            Launch::cover(cols, threads),
+            0,
+        ),
+        Grid::Fused { threads, .. } => {
+            let (tx, ty) = grid.rows_block(cols, lanes);
+            let slots = grid.slots(rows, cols, lanes, sm_count);
+            (
+                Launch::grid_2d(((slots / ty as usize) as u32, 1), (tx, ty)),
+                Launch::cover(cols, threads),
+                slots,
+            )
+        }
+    }
+}
+
+/// The top backward step of `dtype`, its two launches over `rows × cols` on `gpu`, and the
+/// workspace rows it needs: what a caller with its own device pointers launches (kernel 1
+/// `step.symbols[0]`, then kernel 2 `step.symbols[1]`, both with the same params, whose
+/// `slots` is the returned count and whose `ws_gamma`, `ws_beta` hold `slots × cols` f32).
+pub fn top_step(
+    gpu: &Gpu,
+    dtype: DType,
+    rows: usize,
+    cols: usize,
+) -> Option<(&'static StepInfo, Launch, Launch, usize)> {
+    let step = STEPS.infos().iter().rev().find(|s| s.dtype == dtype)?;
+    let (a, b, slots) = launches(
+        STEPS.grid(step),
+        rows,
+        cols,
+        dtype,
+        gpu.info().sm_count as usize,
+    );
+    Some((step, a, b, slots))
+}
+
+/// Launches the top backward step of `T` on a caller's pointers; `p.slots` is set here (the
+/// workspaces must hold [`top_step`]'s count × cols f32 each, which this checks against
+/// `ws_len`, their length in f32 values).
+pub fn launch_backward<T: Element>(
+    gpu: &Gpu,
+    mut p: LayerNormBackwardParams<T::Device>,
+    ws_len: usize,
+) -> Result<()> {
+    let (rows, cols) = (p.rows as usize, p.cols as usize);
+    let (step, a, b, slots) = top_step(gpu, T::DTYPE, rows, cols).ok_or_else(|| {
+        crate::error::Error::Usage(format!(
+            "layernorm_backward has no {} step",
+            T::DTYPE.name()
+        ))
+    })?;
+    if slots * cols > ws_len {
+        return Err(crate::error::Error::Usage(format!(
+            "layernorm_backward needs workspaces of {slots} x {cols} f32, got {ws_len}"
+        )));
+    }
+    p.slots = slots as u32;
+    gpu.launch(step.symbols[0], a, p)?;
+    gpu.launch(step.symbols[1], b, p)
+}
+
+impl Ladder for LayerNormBackward {
+    fn meta(&self) -> &'static LadderMeta {
+        &META
+    }
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
+    }
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        BASELINES
+    }
+    fn awkward_shapes(&self) -> Vec<Shape> {
+        norm_awkward_shapes()
+    }
+    fn work(&self, shape: &Shape, dtype: DType) -> Work {
+        let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
+        let e = dtype.size() as f64;
+        Work {
+            // x̂, g, two sums, dx (~4), two partials: ~11 per element.
+            flops: 11.0 * rows * cols,
+            // dy, x read, dx written; γ read, dγ, dβ written; mean, rstd read.
+            bytes: e * (3.0 * rows * cols + 3.0 * cols) + 8.0 * rows,
+        }
+    }
+    fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
+        let n = super::n_u32(shape.numel(), self.name())? as usize;
+        let cols = shape.0[1];
+        Ok(vec![
+            inputs::uniform(n, seed, -1.0, 1.0),
+            inputs::uniform(n, seed ^ 1, -1.0, 1.0),
+            inputs::uniform(cols, seed ^ 2, 0.5, 1.5),
+        ])
+    }
+    fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
+        vec![
+            InputSpec {
+                name: "dy",
+                shape: shape.0.clone(),
+            },
+            InputSpec {
+                name: "x",
+                shape: shape.0.clone(),
+            },
+            InputSpec {
+                name: "gamma",
+                shape: vec![shape.0[1]],
+            },
+        ]
+    }
+    fn case(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        dtype: DType,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        let [dy, x, gamma] = super::take_inputs::<3>(self, shape, inputs)?;
+        crate::with_element!(dtype, T => Ok(Box::new(BackwardCase::<T>::new(gpu, shape, &dy, &x, &gamma)?)))
+    }
+}
+
+struct BackwardCase<T: Element> {
+    rows: usize,
+    cols: usize,
+    dy: DeviceBuffer<T>,
+    x: DeviceBuffer<T>,
+    gamma: DeviceBuffer<T>,
+    mean: DeviceBuffer<f32>,
+    rstd: DeviceBuffer<f32>,
+    ws_gamma: DeviceBuffer<f32>,
+    ws_beta: DeviceBuffer<f32>,
+    dx: Checked<T>,
+    dgamma: Checked<T>,
+    dbeta: Checked<T>,
+    /// The twin's two kernels (rows, then columns).
+    twin: Option<[TwinKernel; 2]>,
+}
+
+/// The largest workspace any step needs over `rows × cols` of `dtype` on `sm_count` SMs.
+fn workspace_len(rows: usize, cols: usize, dtype: DType, sm_count: usize) -> usize {
+    STEPS
+        .infos()
+        .iter()
+        .filter(|s| s.dtype == dtype)
+        .map(|s| launches(STEPS.grid(s), rows, cols, dtype, sm_count).2 * cols)
+        .max()
+        .unwrap_or(0)
+        .max(1)
+}
+
+impl<T: Element> BackwardCase<T> {
+    fn new(gpu: &Gpu, shape: &Shape, dy: &[f32], x: &[f32], gamma: &[f32]) -> Result<Self> {
+        let (rows, cols) = (shape.0[0], shape.0[1]);
+        let (dy, x, gamma): (Vec<T>, Vec<T>, Vec<T>) = (round_to(dy), round_to(x), round_to(gamma));
+        let (dyv, xv, gv) = (to_f32(&dy), to_f32(&x), to_f32(&gamma));
+        let (_, mean, rstd) =
+            reference::norm_rows(&xv, &gv, Some(&gv), super::layernorm::EPS as f64);
+        let mean: Vec<f32> = mean.iter().map(|&v| v as f32).collect();
+        let rstd: Vec<f32> = rstd.iter().map(|&v| v as f32).collect();
+        let (dx, dgamma, dbeta) = reference::layer_norm_backward(&dyv, &xv, &mean, &rstd, &gv);
+        let eps = f32::EPSILON as f64;
+        let growth = (cols as f64).log2() + (cols as f64).sqrt();
+        let gmax = gv.iter().fold(0.0f64, |m, &v| m.max((v as f64).abs()));
+        // dx = rstd·(g − (Σg + x̂·Σg·x̂)/n): f32 rounding relative to rstd·|g|·(1 + |x̂|),
+        // the row sums' error growing as log₂n + √n.
+        let mut atol = 1e-6f64;
+        for r in 0..rows {
+            let s = rstd[r] as f64;
+            let row = |v: &[f32]| {
+                v[r * cols..(r + 1) * cols]
+                    .iter()
+                    .fold(0.0f64, |m, &v| m.max((v as f64).abs()))
+            };
+            let xhat = xv[r * cols..(r + 1) * cols]
+                .iter()
+                .fold(0.0f64, |m, &v| m.max(((v - mean[r]) as f64 * s).abs()));
+            let t = eps * s * row(&dyv) * gmax * (1.0 + xhat) * (64.0 + 4.0 * growth);
+            if t.is_finite() {
+                atol = atol.max(t);
+            }
+        }
+        let rtol = Tolerance::elementwise(T::DTYPE).rtol;
+        // dγ, dβ: sums over the rows (step 1 sequentially: chains of `rows`).
+        // Per-column ‖terms‖₂ of both sums, row by row (the matrix is row-major).
+        let (mut sq_g, mut sq_b) = (vec![0.0f64; cols], vec![0.0f64; cols]);
+        for r in 0..rows {
+            let (m, st) = (mean[r], rstd[r] as f64);
+            for c in 0..cols {
+                let d = dyv[r * cols + c] as f64;
+                sq_g[c] += (d * ((xv[r * cols + c] - m) as f64 * st)).powi(2);
+                sq_b[c] += d * d;
+            }
+        }
+        let max_sqrt = |v: &[f64]| v.iter().fold(0.0f64, |a, &x| a.max(x.sqrt()));
+        let (l2_g, l2_b) = (max_sqrt(&sq_g), max_sqrt(&sq_b));
+        let sum_tol = |l2: f64| Tolerance {
+            rtol,
+            ..super::reduce::sum_tolerance(rows, rows, l2)
+        };
+        let sm_count = gpu.info().sm_count as usize;
+        let ws = workspace_len(rows, cols, T::DTYPE, sm_count);
+        Ok(Self {
+            rows,
+            cols,
+            dy: DeviceBuffer::from_host(gpu, &dy)?,
+            x: DeviceBuffer::from_host(gpu, &x)?,
+            gamma: DeviceBuffer::from_host(gpu, &gamma)?,
+            mean: DeviceBuffer::from_host(gpu, &mean)?,
+            rstd: DeviceBuffer::from_host(gpu, &rstd)?,
+            ws_gamma: DeviceBuffer::zeros(gpu, ws)?,
+            ws_beta: DeviceBuffer::zeros(gpu, ws)?,
+            dx: Checked::new(gpu, dx, shape.clone(), Tolerance { atol, rtol })?,
+            dgamma: Checked::new(gpu, dgamma, Shape::n(cols), sum_tol(l2_g))?,
+            dbeta: Checked::new(gpu, dbeta, Shape::n(cols), sum_tol(l2_b))?,
+            twin: {
+                use super::layernorm::twin_kernel;
+                match T::DTYPE {
+                    DType::F32 => Some([
+                        twin_kernel("layernorm_backward_twin"),
+                        twin_kernel("layernorm_backward_twin_columns"),
+                    ]),
+                    DType::Bf16 => Some([
+                        twin_kernel("layernorm_backward_twin_bf16"),
+                        twin_kernel("layernorm_backward_twin_bf16_columns"),
+                    ]),
+                    DType::F16 => None,
+                }
+            },
+        })
+    }
+}
+
+impl<T: Element> Case for BackwardCase<T> {
+    fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
+        let (step, is_twin) =
+            super::layernorm::step_of(&STEPS, "layernorm_backward", T::DTYPE, target)?;
+        let sm_count = gpu.info().sm_count as usize;
+        let (a, b, slots) = launches(STEPS.grid(step), self.rows, self.cols, T::DTYPE, sm_count);
+        let p = LayerNormBackwardParams {
+            dy: self.dy.elems(),
+            x: self.x.elems(),
+            gamma: self.gamma.elems(),
+            mean: self.mean.ptr(),
+            rstd: self.rstd.ptr(),
+            dx: self.dx.output.elems_mut(),
+            dgamma: self.dgamma.output.elems_mut(),
+            dbeta: self.dbeta.output.elems_mut(),
+            ws_gamma: self.ws_gamma.ptr_mut(),
+            ws_beta: self.ws_beta.ptr_mut(),
+            rows: self.rows as u32,
+            cols: self.cols as u32,
+            slots: slots as u32,
+        };
+        match (&mut self.twin, is_twin) {
+            (_, false) => {
+                gpu.launch(step.symbols[0], a, p)?;
+                gpu.launch(step.symbols[1], b, p)
+            }
+            // The twin is launched with its step's own grids.
+            (Some([rows, columns]), true) => {
+                rows.launch(gpu, a, p)?;
+                columns.launch(gpu, b, p)
+            }
+            (None, true) => Err(super::not_mine("layernorm_backward", target)),
+        }
+    }
+    fn poison(&mut self, gpu: &Gpu) -> Result<()> {
+        self.dx.poison(gpu)?;
+        self.dgamma.poison(gpu)?;
+        self.dbeta.poison(gpu)?;
+        // The workspaces too: a partial a slot does not write would show.
+        self.ws_gamma.poison(gpu)?;
+        self.ws_beta.poison(gpu)
+    }
+    fn check(&mut self, gpu: &Gpu) -> Result<Comparison> {
+        Ok(first_failed(vec![
+            self.dx.check(gpu)?,
+            self.dgamma.check(gpu)?,
+            self.dbeta.check(gpu)?,
+        ]))
+    }
+    fn output(&mut self, gpu: &Gpu) -> Result<Output> {
+        self.dx.output(gpu)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fused steps' row slots: about two per SM, a multiple of the rows per block, never
+    /// more than the rows need.
+    #[test]
+    fn fused_grid_has_about_two_row_slots_per_sm() {
+        let g = Grid::Fused {
+            vecs: 4,
+            max_tx: 512,
+            block: 256,
+            slots_per_sm: 2,
+            threads: 256,
+        };
+        let (a, b, slots) = launches(&g, 4096, 4096, DType::F32, 132);
+        assert_eq!((a.grid, a.block, slots), ((264, 1, 1), (256, 1, 1), 264));
+        assert_eq!(b.grid, (16, 1, 1));
+        let (a, _, slots) = launches(&g, 4096, 4096, DType::Bf16, 132);
+        assert_eq!((a.grid, a.block, slots), ((132, 1, 1), (128, 2, 1), 264));
+        // Step 3 (bf16) holds 2 vectors per thread: 256 threads per 4096-column row.
+        // Step 2 (f32) holds up to 3, launched with 2 per thread: 512 threads per 4096-column
+        // row, one slot per SM.
+        let g2 = STEPS.grid(STEPS.by_id(2).expect("step 2"));
+        let (a, _, slots) = launches(g2, 4096, 4096, DType::F32, 132);
+        assert_eq!((a.grid, a.block, slots), ((132, 1, 1), (512, 1, 1), 132));
+        let g3 = STEPS.grid(STEPS.by_id(3).expect("step 3"));
+        let (a, _, slots) = launches(g3, 4096, 4096, DType::Bf16, 132);
+        assert_eq!((a.grid, a.block, slots), ((264, 1, 1), (256, 1, 1), 264));
+        let (a, _, slots) = launches(&g, 3, 128, DType::F32, 132);
+        assert_eq!((a.grid, a.block, slots), ((1, 1, 1), (32, 8, 1), 8));
+    }
+}

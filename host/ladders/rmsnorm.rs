@@ -1,0 +1,179 @@
+//! RMS normalisation over the last dimension, `rows × cols`: `y = x·rstd·γ` with
+//! `rstd = 1/√(mean(x²) + eps)` as an extra output (f32), `eps = 1e-5`. Launches, tolerances
+//! and awkward shapes are layernorm's.
+
+use super::layernorm::{EPS, first_failed, launch, norm_awkward_shapes, top_step, y_tolerance};
+use super::{Checked, TwinKernel};
+use crate::element::{DType, Element, round_to, to_f32};
+use crate::error::Result;
+use crate::inputs;
+use crate::ladder::{
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable,
+    Steps, Target, Work,
+};
+use crate::reference;
+use crate::runtime::{DeviceBuffer, Gpu};
+use crate::shape::Shape;
+use crate::verify::Comparison;
+use kernels_gpu::rmsnorm::{self as k, Grid, RmsNormParams};
+
+/// The rmsnorm forward ladder.
+pub struct RmsNorm;
+
+static STEPS: StepTable<Grid> = StepTable::new("rmsnorm", k::STEPS);
+
+/// The CUDA C++ twins of the f32 and bf16 steps (host/ladders/twins/layernorm.cu).
+static BASELINES: &[BaselineInfo] = &[
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 1,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of rmsnorm/1 (NVRTC): layernorm/3's twin without the mean",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 2,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of rmsnorm/2 (NVRTC, __nv_bfloat16)",
+    },
+];
+
+static META: LadderMeta = LadderMeta {
+    name: "rmsnorm",
+    description: "y = x * rstd * gamma per row, rstd = 1/sqrt(mean(x^2) + eps) (f32), rows x cols",
+    dims: 2,
+    default_shape: &[4096, 4096],
+    bench_shapes: &[&[4096, 4096], &[8192, 32000]],
+    ceiling: Ceiling::CopyGbps,
+    chapter: "layernorm",
+};
+
+/// Launches rmsnorm's top forward step of the element type `T` on a caller's device pointers.
+pub fn launch_forward<T: Element>(gpu: &Gpu, p: RmsNormParams<T::Device>) -> Result<()> {
+    let (step, l) =
+        top_step(&STEPS, T::DTYPE, p.rows as usize, p.cols as usize).ok_or_else(|| {
+            crate::error::Error::Usage(format!("rmsnorm has no {} step", T::DTYPE.name()))
+        })?;
+    gpu.launch(step.symbol, l, p)
+}
+
+impl Ladder for RmsNorm {
+    fn meta(&self) -> &'static LadderMeta {
+        &META
+    }
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
+    }
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        BASELINES
+    }
+    fn awkward_shapes(&self) -> Vec<Shape> {
+        norm_awkward_shapes()
+    }
+    fn work(&self, shape: &Shape, dtype: DType) -> Work {
+        let (rows, cols) = (shape.0[0] as f64, shape.0[1] as f64);
+        let e = dtype.size() as f64;
+        Work {
+            // x², then x·rstd·γ: ~4 per element.
+            flops: 4.0 * rows * cols,
+            bytes: e * (2.0 * rows * cols + cols) + 4.0 * rows,
+        }
+    }
+    fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
+        let n = super::n_u32(shape.numel(), self.name())? as usize;
+        Ok(vec![
+            inputs::uniform(n, seed, -1.0, 1.0),
+            inputs::uniform(shape.0[1], seed ^ 1, 0.5, 1.5),
+        ])
+    }
+    fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
+        vec![
+            InputSpec {
+                name: "x",
+                shape: shape.0.clone(),
+            },
+            InputSpec {
+                name: "gamma",
+                shape: vec![shape.0[1]],
+            },
+        ]
+    }
+    fn case(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        dtype: DType,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        let [x, gamma] = super::take_inputs::<2>(self, shape, inputs)?;
+        crate::with_element!(dtype, T => Ok(Box::new(RmsNormCase::<T>::new(gpu, shape, &x, &gamma)?)))
+    }
+}
+
+struct RmsNormCase<T: Element> {
+    rows: usize,
+    cols: usize,
+    x: DeviceBuffer<T>,
+    gamma: DeviceBuffer<T>,
+    y: Checked<T>,
+    rstd: Checked<f32>,
+    twin: Option<TwinKernel>,
+}
+
+impl<T: Element> RmsNormCase<T> {
+    fn new(gpu: &Gpu, shape: &Shape, x: &[f32], gamma: &[f32]) -> Result<Self> {
+        let (rows, cols) = (shape.0[0], shape.0[1]);
+        let (x, gamma): (Vec<T>, Vec<T>) = (round_to(x), round_to(gamma));
+        let (xv, gv) = (to_f32(&x), to_f32(&gamma));
+        let (y, mean, rstd) = reference::norm_rows(&xv, &gv, None, EPS as f64);
+        let tol = y_tolerance(T::DTYPE, &xv, &gv, None, &mean, &rstd);
+        let rtol = super::layernorm::rstd_tolerance(&xv, cols, &rstd);
+        Ok(Self {
+            rows,
+            cols,
+            x: DeviceBuffer::from_host(gpu, &x)?,
+            gamma: DeviceBuffer::from_host(gpu, &gamma)?,
+            y: Checked::new(gpu, y, shape.clone(), tol)?,
+            rstd: Checked::new(gpu, rstd, Shape::n(rows), rtol)?,
+            twin: match T::DTYPE {
+                DType::F32 => Some(super::layernorm::twin_kernel("rmsnorm_twin")),
+                DType::Bf16 => Some(super::layernorm::twin_kernel("rmsnorm_twin_bf16")),
+                DType::F16 => None,
+            },
+        })
+    }
+}
+
+impl<T: Element> Case for RmsNormCase<T> {
+    fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
+        let (step, is_twin) = super::layernorm::step_of(&STEPS, "rmsnorm", T::DTYPE, target)?;
+        let p = RmsNormParams {
+            x: self.x.elems(),
+            gamma: self.gamma.elems(),
+            y: self.y.output.elems_mut(),
+            rstd: self.rstd.output.elems_mut(),
+            rows: self.rows as u32,
+            cols: self.cols as u32,
+            eps: EPS,
+        };
+        let l = launch(STEPS.grid(step), self.rows, self.cols, T::DTYPE);
+        match (&mut self.twin, is_twin) {
+            (_, false) => gpu.launch(step.symbol, l, p),
+            (Some(kernel), true) => kernel.launch(gpu, l, p),
+            (None, true) => Err(super::not_mine("rmsnorm", target)),
+        }
+    }
+    fn poison(&mut self, gpu: &Gpu) -> Result<()> {
+        self.y.poison(gpu)?;
+        self.rstd.poison(gpu)
+    }
+    fn check(&mut self, gpu: &Gpu) -> Result<Comparison> {
+        Ok(first_failed(vec![
+            self.y.check(gpu)?,
+            self.rstd.check(gpu)?,
+        ]))
+    }
+    fn output(&mut self, gpu: &Gpu) -> Result<Output> {
+        self.y.output(gpu)
+    }
+}

@@ -1,0 +1,406 @@
+// CUDA C++ twins of the normalisation ladders' top steps: layernorm/3 (f32) and /4 (bf16),
+// rmsnorm/1 (f32) and /2 (bf16) — kernels-gpu/src/layernorm/mod.rs `norm_rows` — and
+// layernorm_backward/2 (f32) and /3 (bf16), both kernels — kernels-gpu/src/layernorm_backward/
+// mod.rs `fused_rows` and `sum_slots`. The same algorithm line by line: blocks of (tx, ty), tx
+// threads per row, ty rows per block (the steps' Grid::Rows / Grid::Fused launches, which the
+// host uses for the twins too); each thread keeps up to R 128-bit vectors of its row in
+// registers (float4, or uint4 of eight __nv_bfloat16) when cols is a multiple of the lanes and
+// every pointer is 16-byte aligned, re-reads the rest (and the whole row on the scalar path);
+// row sums by a shuffle butterfly, one partial per warp in 32 floats of shared memory, then
+// every warp of the row adds its row's partials (two __syncthreads, outside any branch); the
+// two-pass variance; rsqrt.approx.ftz.f32 and div.full.f32 as inline PTX (what the Rust
+// kernels emit); no FMA
+// contraction beyond the Rust kernels' explicit fma (the adds and multiplies are __fadd_rn /
+// __fmul_rn). Same launch bounds (512). Same parameter structs (#[repr(C)]): LayerNormParams,
+// RmsNormParams, LayerNormBackwardParams. One module (it includes cuda_bf16.h).
+
+#include <cuda_bf16.h>
+
+typedef unsigned long long u64;
+
+template <typename T>
+struct LayerNormParams {
+    const T* __restrict__ x;
+    const T* __restrict__ gamma;
+    const T* __restrict__ beta;
+    T* y;
+    float* mean;
+    float* rstd;
+    unsigned int rows;
+    unsigned int cols;
+    float eps;
+};
+
+template <typename T>
+struct RmsNormParams {
+    const T* __restrict__ x;
+    const T* __restrict__ gamma;
+    T* y;
+    float* rstd;
+    unsigned int rows;
+    unsigned int cols;
+    float eps;
+};
+
+template <typename T>
+struct LayerNormBackwardParams {
+    const T* __restrict__ dy;
+    const T* __restrict__ x;
+    const T* __restrict__ gamma;
+    const float* __restrict__ mean;
+    const float* __restrict__ rstd;
+    T* dx;
+    T* dgamma;
+    T* dbeta;
+    float* ws_gamma;
+    float* ws_beta;
+    unsigned int rows;
+    unsigned int cols;
+    unsigned int slots;
+};
+
+// Element I/O: LANES per 128-bit vector, f32 values.
+template <typename T>
+struct Io;
+
+template <>
+struct Io<float> {
+    static constexpr int LANES = 4;
+    typedef float4 V;
+    __device__ static V zero() { return make_float4(0.f, 0.f, 0.f, 0.f); }
+    __device__ static V load(const float* p, u64 i) { return __ldg(reinterpret_cast<const float4*>(p) + i); }
+    __device__ static float lane(const V& v, int j) {
+        return j == 0 ? v.x : j == 1 ? v.y : j == 2 ? v.z : v.w;
+    }
+    __device__ static void store(float* p, u64 i, const float* f) {
+        reinterpret_cast<float4*>(p)[i] = make_float4(f[0], f[1], f[2], f[3]);
+    }
+    __device__ static float sload(const float* p, u64 k) { return __ldg(p + k); }
+    __device__ static void sstore(float* p, u64 k, float f) { p[k] = f; }
+};
+
+template <>
+struct Io<__nv_bfloat16> {
+    static constexpr int LANES = 8;
+    typedef uint4 V;
+    __device__ static V zero() { return make_uint4(0, 0, 0, 0); }
+    __device__ static V load(const __nv_bfloat16* p, u64 i) {
+        return __ldg(reinterpret_cast<const uint4*>(p) + i);
+    }
+    // A bf16 is the top half of an f32 (the Rust Bf16x2::to_f32_lo_hi).
+    __device__ static float lane(const V& v, int j) {
+        const unsigned w = (j >> 1) == 0 ? v.x : (j >> 1) == 1 ? v.y : (j >> 1) == 2 ? v.z : v.w;
+        return (j & 1) ? __uint_as_float(w & 0xffff0000u) : __uint_as_float(w << 16);
+    }
+    __device__ static unsigned pack(float lo, float hi) {
+        const __nv_bfloat162 r = __floats2bfloat162_rn(lo, hi);
+        return *reinterpret_cast<const unsigned*>(&r);
+    }
+    __device__ static void store(__nv_bfloat16* p, u64 i, const float* f) {
+        reinterpret_cast<uint4*>(p)[i] =
+            make_uint4(pack(f[0], f[1]), pack(f[2], f[3]), pack(f[4], f[5]), pack(f[6], f[7]));
+    }
+    __device__ static float sload(const __nv_bfloat16* p, u64 k) { return __bfloat162float(__ldg(p + k)); }
+    __device__ static void sstore(__nv_bfloat16* p, u64 k, float f) { p[k] = __float2bfloat16_rn(f); }
+};
+
+// Vector i of p: one 128-bit load on the vector path, else its `valid` leading elements.
+template <typename T>
+__device__ __forceinline__ typename Io<T>::V vload(const T* p, u64 i, u64 valid, bool vec) {
+    if (vec) return Io<T>::load(p, i);
+    float f[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+    for (int j = 0; j < Io<T>::LANES; j++)
+        if (j < valid) f[j] = Io<T>::sload(p, Io<T>::LANES * i + j);
+    // Scalar loads rebuilt as a vector (exact: every element is representable).
+    typename Io<T>::V v = Io<T>::zero();
+    T* e = reinterpret_cast<T*>(&v);
+#pragma unroll
+    for (int j = 0; j < Io<T>::LANES; j++) Io<T>::sstore(e, j, f[j]);
+    return v;
+}
+
+template <typename T>
+__device__ __forceinline__ void vstore(T* p, u64 i, const float* f, u64 valid, bool vec) {
+    if (vec) {
+        Io<T>::store(p, i, f);
+        return;
+    }
+#pragma unroll
+    for (int j = 0; j < Io<T>::LANES; j++)
+        if (j < valid) Io<T>::sstore(p, Io<T>::LANES * i + j, f[j]);
+}
+
+__device__ __forceinline__ float rsqrt_approx(float x) {
+    float r;
+    asm("rsqrt.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+    return r;
+}
+
+// Rust's gpu::norm_reduce::div_full: a / b within 2 ulp, inline.
+__device__ __forceinline__ float div_full(float a, float b) {
+    float r;
+    asm("div.full.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+    return r;
+}
+
+// Rust's gpu::norm_reduce::opaque_u32: a mov the optimiser keeps.
+__device__ __forceinline__ unsigned opaque(unsigned x) {
+    unsigned r;
+    asm volatile("mov.b32 %0, %1;" : "=r"(r) : "r"(x));
+    return r;
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int o = 16; o > 0; o >>= 1) v = __fadd_rn(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+
+// The Rust layernorm::row_sum.
+__device__ __forceinline__ float row_sum(float v, float* warps) {
+    v = warp_sum(v);
+    const unsigned per_row = blockDim.x / 32, first = threadIdx.y * per_row;
+    const unsigned lane = threadIdx.x & 31;
+    if (lane == 0) warps[first + threadIdx.x / 32] = v;
+    __syncthreads();
+    float r = 0.0f;
+    if (lane < per_row) r = warps[first + lane];
+    r = warp_sum(r);
+    __syncthreads();
+    return r;
+}
+
+__device__ __forceinline__ bool aligned16(u64 a) { return a % 16 == 0; }
+
+// Σ over the valid lanes of (v − shift)² (SQ) or v.
+template <typename T, bool SQ>
+__device__ __forceinline__ float lanes_sum(const typename Io<T>::V& v, float shift, u64 valid, bool full) {
+    float s = 0.0f;
+#pragma unroll
+    for (int j = 0; j < Io<T>::LANES; j++)
+        if (full || j < valid) {
+            const float d = __fsub_rn(Io<T>::lane(v, j), shift);
+            s = __fadd_rn(s, SQ ? __fmul_rn(d, d) : d);
+        }
+    return s;
+}
+
+// The Rust norm_rows.
+template <typename T, int R, bool RMS>
+__device__ __forceinline__ void norm_rows(const T* x, const T* gamma, const T* beta, T* y,
+                                          float* mean_out, float* rstd_out, unsigned rows,
+                                          unsigned cols_, float eps, float* warps) {
+    constexpr int L = Io<T>::LANES;
+    const u64 tx = blockDim.x, t = threadIdx.x;
+    const u64 row = (u64)blockIdx.x * blockDim.y + threadIdx.y;
+    const bool live = row < rows;
+    const u64 cols = cols_, n = live ? cols : 0, r = live ? row : 0;
+    const u64 nvec = (n + L - 1) / L;
+    const bool vec = cols % L == 0 &&
+                     aligned16((u64)x | (u64)gamma | (u64)beta | (u64)y);
+    const T* xr = x + r * cols;
+    T* yr = y + r * cols;
+    const u64 nreg = vec ? nvec : 0, rest = vec ? t + R * tx : t;
+
+    typename Io<T>::V v[R];
+    float s = 0.0f;
+#pragma unroll
+    for (int k = 0; k < R; k++) {
+        v[k] = Io<T>::zero();
+        const u64 i = t + k * tx;
+        if (i < nreg) {
+            v[k] = Io<T>::load(xr, i);
+            if (!RMS) s = __fadd_rn(s, lanes_sum<T, false>(v[k], 0.0f, L, true));
+        }
+    }
+    u64 i = rest;
+    if (!RMS)
+        for (; i < nvec; i += tx) {
+            const u64 valid = n - L * i;
+            s = __fadd_rn(s, lanes_sum<T, false>(vload(xr, i, valid, vec), 0.0f, valid, vec));
+        }
+    const float mean = RMS ? 0.0f : div_full(row_sum(s, warps), (float)cols);
+
+    float q = 0.0f;
+#pragma unroll
+    for (int k = 0; k < R; k++)
+        if (t + k * tx < nreg) q = __fadd_rn(q, lanes_sum<T, true>(v[k], mean, L, true));
+    for (i = rest; i < nvec; i += tx) {
+        const u64 valid = n - L * i;
+        q = __fadd_rn(q, lanes_sum<T, true>(vload(xr, i, valid, vec), mean, valid, vec));
+    }
+    const float var = div_full(row_sum(q, warps), (float)cols);
+    const float rstd = rsqrt_approx(__fadd_rn(var, eps));
+
+    auto write = [&](u64 i, const typename Io<T>::V& xv, bool vec) {
+        const u64 valid = n - L * i;
+        const typename Io<T>::V g = vload(gamma, i, valid, vec);
+        const typename Io<T>::V b = RMS ? Io<T>::zero() : vload(beta, i, valid, vec);
+        float f[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+        for (int j = 0; j < L; j++) {
+            const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(xv, j), mean), rstd);
+            f[j] = RMS ? __fmul_rn(xhat, Io<T>::lane(g, j))
+                       : __fmaf_rn(xhat, Io<T>::lane(g, j), Io<T>::lane(b, j));
+        }
+        vstore(yr, i, f, valid, vec);
+    };
+    const u64 t3 = opaque((unsigned)t);
+#pragma unroll
+    for (int k = 0; k < R; k++)
+        if (t3 + k * tx < nreg) write(t3 + k * tx, v[k], true);
+    for (i = rest; i < nvec; i += tx) write(i, vload(xr, i, n - L * i, vec), vec);
+    if (live && t == 0) {
+        if (!RMS) mean_out[row] = mean;
+        rstd_out[row] = rstd;
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(512) layernorm_twin(LayerNormParams<float> p) {
+    __shared__ float warps[32];
+    norm_rows<float, 16, false>(p.x, p.gamma, p.beta, p.y, p.mean, p.rstd, p.rows, p.cols, p.eps, warps);
+}
+
+extern "C" __global__ void __launch_bounds__(512) layernorm_twin_bf16(LayerNormParams<__nv_bfloat16> p) {
+    __shared__ float warps[32];
+    norm_rows<__nv_bfloat16, 8, false>(p.x, p.gamma, p.beta, p.y, p.mean, p.rstd, p.rows, p.cols, p.eps, warps);
+}
+
+extern "C" __global__ void __launch_bounds__(512) rmsnorm_twin(RmsNormParams<float> p) {
+    __shared__ float warps[32];
+    norm_rows<float, 16, true>(p.x, p.gamma, p.gamma, p.y, p.rstd, p.rstd, p.rows, p.cols, p.eps, warps);
+}
+
+extern "C" __global__ void __launch_bounds__(512) rmsnorm_twin_bf16(RmsNormParams<__nv_bfloat16> p) {
+    __shared__ float warps[32];
+    norm_rows<__nv_bfloat16, 8, true>(p.x, p.gamma, p.gamma, p.y, p.rstd, p.rstd, p.rows, p.cols, p.eps, warps);
+}
+
+// The Rust fused_rows (backward kernel 1).
+template <typename T, int R>
+__device__ __forceinline__ void fused_rows(const LayerNormBackwardParams<T>& p, float* warps) {
+    constexpr int L = Io<T>::LANES;
+    const u64 tx = blockDim.x, ty = blockDim.y, t = threadIdx.x;
+    const u64 slot = (u64)blockIdx.x * ty + threadIdx.y, stride = (u64)gridDim.x * ty;
+    const u64 rows = p.rows, cols = p.cols, nvec = (cols + L - 1) / L;
+    const bool vec = cols % L == 0 && aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx);
+    const u64 nreg = vec ? nvec : 0, rest = vec ? t + R * tx : t;
+    float* wg = p.ws_gamma + slot * cols;
+    float* wb = p.ws_beta + slot * cols;
+    for (u64 i = rest; i < nvec; i += tx)
+        for (int j = 0; j < L; j++)
+            if (j < cols - L * i) wg[L * i + j] = 0.0f, wb[L * i + j] = 0.0f;
+    float acc_g[R][8], acc_b[R][8];
+#pragma unroll
+    for (int k = 0; k < R; k++)
+#pragma unroll
+        for (int j = 0; j < 8; j++) acc_g[k][j] = 0.0f, acc_b[k][j] = 0.0f;
+
+    for (u64 base = (u64)blockIdx.x * ty; base < rows; base += stride) {
+        const u64 row = base + threadIdx.y;
+        const bool live = row < rows;
+        const u64 r = live ? row : 0, n = live ? cols : 0, nv = (n + L - 1) / L;
+        const u64 nr = live ? nreg : 0;
+        const float m = __ldg(p.mean + r), s = __ldg(p.rstd + r);
+        const T* dyr = p.dy + r * cols;
+        const T* xr = p.x + r * cols;
+        T* dxr = p.dx + r * cols;
+        typename Io<T>::V dyv[R], xv[R];
+        float a = 0.0f, b = 0.0f;
+        auto sums = [&](const typename Io<T>::V& d, const typename Io<T>::V& xx,
+                        const typename Io<T>::V& gg, u64 valid) {
+#pragma unroll
+            for (int j = 0; j < L; j++)
+                if (j < valid) {
+                    const float g = __fmul_rn(Io<T>::lane(d, j), Io<T>::lane(gg, j));
+                    a = __fadd_rn(a, g);
+                    b = __fadd_rn(b, __fmul_rn(g, __fmul_rn(__fsub_rn(Io<T>::lane(xx, j), m), s)));
+                }
+        };
+#pragma unroll
+        for (int k = 0; k < R; k++) {
+            dyv[k] = Io<T>::zero();
+            xv[k] = Io<T>::zero();
+            const u64 i = t + k * tx;
+            if (i < nr) {
+                dyv[k] = Io<T>::load(dyr, i);
+                xv[k] = Io<T>::load(xr, i);
+                sums(dyv[k], xv[k], Io<T>::load(p.gamma, i), L);
+            }
+        }
+        for (u64 i = rest; i < nv; i += tx) {
+            const u64 valid = n - L * i;
+            sums(vload(dyr, i, valid, vec), vload(xr, i, valid, vec), vload(p.gamma, i, valid, vec), valid);
+        }
+        const float ma = div_full(row_sum(a, warps), (float)cols);
+        const float mb = div_full(row_sum(b, warps), (float)cols);
+        const u64 t3 = opaque((unsigned)t);
+        auto grad = [&](u64 i, const typename Io<T>::V& d, const typename Io<T>::V& xx, u64 valid,
+                        bool vv, float* ag, float* ab) {
+            const typename Io<T>::V gg = vload(p.gamma, i, valid, vv);
+            float f[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+            for (int j = 0; j < L; j++)
+                if (j < valid) {
+                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(xx, j), m), s);
+                    const float dyj = Io<T>::lane(d, j);
+                    f[j] = __fmul_rn(s, __fsub_rn(__fmul_rn(dyj, Io<T>::lane(gg, j)), __fmaf_rn(xhat, mb, ma)));
+                    ag[j] = __fmaf_rn(dyj, xhat, ag[j]);
+                    ab[j] = __fadd_rn(ab[j], dyj);
+                }
+            vstore(dxr, i, f, valid, vv);
+        };
+#pragma unroll
+        for (int k = 0; k < R; k++)
+            if (t3 + k * tx < nr) grad(t3 + k * tx, dyv[k], xv[k], L, true, acc_g[k], acc_b[k]);
+        for (u64 i = rest; i < nv; i += tx) {
+            const u64 valid = n - L * i;
+            float ag[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f}, ab[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+            for (int j = 0; j < L; j++)
+                if (j < valid) ag[j] = wg[L * i + j], ab[j] = wb[L * i + j];
+            grad(i, vload(dyr, i, valid, vec), vload(xr, i, valid, vec), valid, vec, ag, ab);
+            for (int j = 0; j < L; j++)
+                if (j < valid) wg[L * i + j] = ag[j], wb[L * i + j] = ab[j];
+        }
+    }
+#pragma unroll
+    for (int k = 0; k < R; k++) {
+        const u64 i = t + k * tx;
+        if (i < nreg)
+#pragma unroll
+            for (int j = 0; j < L; j++) wg[L * i + j] = acc_g[k][j], wb[L * i + j] = acc_b[k][j];
+    }
+}
+
+// The Rust sum_slots (backward kernel 2).
+template <typename T>
+__device__ __forceinline__ void sum_slots(const LayerNormBackwardParams<T>& p) {
+    const u64 c = (u64)blockIdx.x * blockDim.x + threadIdx.x, cols = p.cols;
+    if (c < cols) {
+        float g = 0.0f, b = 0.0f;
+        for (u64 s = 0; s < p.slots; s++) {
+            g = __fadd_rn(g, p.ws_gamma[s * cols + c]);
+            b = __fadd_rn(b, p.ws_beta[s * cols + c]);
+        }
+        Io<T>::sstore(p.dgamma, c, g);
+        Io<T>::sstore(p.dbeta, c, b);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(512) layernorm_backward_twin(LayerNormBackwardParams<float> p) {
+    __shared__ float warps[32];
+    fused_rows<float, 3>(p, warps);
+}
+
+extern "C" __global__ void layernorm_backward_twin_columns(LayerNormBackwardParams<float> p) {
+    sum_slots<float>(p);
+}
+
+extern "C" __global__ void __launch_bounds__(512) layernorm_backward_twin_bf16(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float warps[32];
+    fused_rows<__nv_bfloat16, 2>(p, warps);
+}
+
+extern "C" __global__ void layernorm_backward_twin_bf16_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
+    sum_slots<__nv_bfloat16>(p);
+}

@@ -1,0 +1,405 @@
+//! Layer normalisation over the last dimension of a row-major `rows × cols` matrix:
+//! `y = (x − mean)·rstd·γ + β` with `rstd = 1/√(var + eps)` (biased variance, as torch's
+//! `native_layer_norm`), outputs `y` and the per-row `mean` and `rstd` (f32 whatever the
+//! element type). Steps 1–3 are f32; step 4 is bf16 in memory (x, γ, β, y) with f32 math.
+//!
+//! Every step computes the variance in **two passes** (`Σ(x − mean)²` after the mean), never
+//! as `Σx² − (Σx)²/n`: that single-pass formula cancels catastrophically on rows with a large
+//! offset (x + 1e4: `Σx²/n ≈ 1e8`, its f32 rounding error ≈ 6 is larger than a variance of
+//! 1/3). Two passes over a row held in registers (steps 3, 4) cost no extra memory traffic.
+//!
+//! The register body ([`norm_rows`]) is shared with the rmsnorm ladder (`RMS = true`: no mean,
+//! `rstd = 1/√(mean(x²) + eps)`, no β).
+
+steps! {
+    s01_thread_per_row,
+    s02_block_per_row,
+    s03_registers,
+    s04_bf16_registers,
+}
+
+use crate::gpu::shared::SharedPtr;
+use crate::gpu::{sync_threads, thread, unroll::unroll, warp};
+use crate::half::{Bf16, Bf16x2, Bf16x8};
+use crate::ptr::{F32x4, GlobalPtr, GlobalPtrMut, KernelParams};
+
+/// How a normalisation step is launched.
+#[derive(Clone, Copy, Debug)]
+pub enum Grid {
+    /// One thread per row: `rows` threads, `threads` per block.
+    ThreadPerRow { threads: u32 },
+    /// One 1-D block of `threads` per row.
+    BlockPerRow { threads: u32 },
+    /// Blocks of `(tx, ty)` threads, `ty` rows per block, `tx` threads per row: `tx` is the
+    /// multiple of 32 that gives each thread about `vecs` 128-bit vectors of the row
+    /// (`⌈cols / (lanes·vecs)⌉` rounded up to 32, clamped to `32..=max_tx`), and
+    /// `ty = max(1, block / tx)` (short rows share a block: a warp per row at 128 columns).
+    /// `lanes` is 4 for f32, 8 for bf16; the kernel holds up to its register capacity `R`
+    /// vectors per thread and re-reads only what does not fit.
+    Rows { vecs: u32, max_tx: u32, block: u32 },
+}
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        match *self {
+            Grid::ThreadPerRow { threads } | Grid::BlockPerRow { threads } => threads,
+            Grid::Rows { block, .. } => block,
+        }
+    }
+}
+
+// Host launch arithmetic: not compiled into the PTX modules.
+#[cfg(not(target_arch = "nvptx64"))]
+impl Grid {
+    /// The block `(tx, ty)` of a [`Grid::Rows`] launch over rows of `cols` elements of
+    /// `lanes` per 128-bit vector (None for the other grids).
+    pub fn rows_block(&self, cols: usize, lanes: usize) -> Option<(u32, u32)> {
+        match *self {
+            Grid::Rows {
+                vecs,
+                max_tx,
+                block,
+            } => {
+                let nvec = cols.div_ceil(lanes);
+                let want = nvec.div_ceil(vecs as usize).div_ceil(32) * 32;
+                let tx = want.clamp(32, max_tx as usize) as u32;
+                Some((tx, (block / tx).max(1)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Arguments of the layernorm forward kernels: `x`, `y` are `rows × cols`, `gamma`, `beta`
+/// have `cols` values, `mean`, `rstd` have `rows`. What a caller (the Python custom op) fills
+/// with its own device pointers.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct LayerNormParams<T = f32> {
+    pub x: GlobalPtr<T>,
+    pub gamma: GlobalPtr<T>,
+    pub beta: GlobalPtr<T>,
+    pub y: GlobalPtrMut<T>,
+    pub mean: GlobalPtrMut<f32>,
+    pub rstd: GlobalPtrMut<f32>,
+    pub rows: u32,
+    pub cols: u32,
+    pub eps: f32,
+}
+unsafe impl<T: Copy> KernelParams for LayerNormParams<T> {}
+
+/// The sum of `v` over the threads of this thread's row of a `(tx, ty)` block (`tx` a
+/// multiple of 32, ≤ 32 warps in the block): shuffles within each warp, one value per warp
+/// through `warps` (32 floats of shared memory), then every warp of the row adds the row's
+/// partials in the same order, so every thread gets the same bits (deterministic). Two
+/// `bar.sync`: after the partials are written and after they are read (the next call may
+/// overwrite them). Every thread of the block must call it.
+#[inline(always)]
+pub(crate) fn row_sum(v: f32, warps: SharedPtr<f32>) -> f32 {
+    let v = warp::reduce_sum(v);
+    let per_row = thread::block_dim_x() / 32;
+    let first = thread::thread_idx_y() * per_row;
+    let lane = thread::lane_id();
+    if lane == 0 {
+        unsafe { warps.store(first + thread::thread_idx_x() / 32, v) };
+    }
+    sync_threads();
+    let mut r = 0.0f32;
+    if lane < per_row {
+        r = unsafe { warps.load(first + lane) };
+    }
+    let r = warp::reduce_sum(r);
+    sync_threads();
+    r
+}
+
+/// An element type the normalisation kernels read and write: `LANES` per 128-bit vector,
+/// f32 arithmetic whatever the storage.
+pub(crate) trait NormIo: Copy {
+    /// Elements per 128-bit vector (f32: 4, bf16: 8).
+    const LANES: usize;
+    /// One vector in registers.
+    type V: Copy;
+    /// A vector of zeros.
+    const ZERO: Self::V;
+    /// Vector `i` of `p` (elements `LANES·i ..`): one 128-bit load when `vector`, else the
+    /// `valid` (≥ 1) leading elements as scalars and zeros after them.
+    unsafe fn load(p: GlobalPtr<Self>, i: usize, valid: usize, vector: bool) -> Self::V;
+    /// Element `j` of a vector, as f32.
+    fn lane(v: Self::V, j: usize) -> f32;
+    /// Writes `f[0..LANES]` as vector `i` of `p` (rounded to the element type): one 128-bit
+    /// store when `vector`, else its `valid` leading elements as scalars.
+    unsafe fn store(p: GlobalPtrMut<Self>, i: usize, f: [f32; 8], valid: usize, vector: bool);
+}
+
+impl NormIo for f32 {
+    const LANES: usize = 4;
+    type V = F32x4;
+    const ZERO: F32x4 = F32x4([0.0; 4]);
+    #[inline(always)]
+    unsafe fn load(p: GlobalPtr<f32>, i: usize, valid: usize, vector: bool) -> F32x4 {
+        if vector {
+            unsafe { p.load_f32x4(i) }
+        } else {
+            let mut v = [0.0f32; 4];
+            unroll::<4>(
+                #[inline(always)]
+                |j| {
+                    if j < valid {
+                        v[j] = unsafe { p.load(4 * i + j) };
+                    }
+                },
+            );
+            F32x4(v)
+        }
+    }
+    #[inline(always)]
+    fn lane(v: F32x4, j: usize) -> f32 {
+        v.0[j]
+    }
+    #[inline(always)]
+    unsafe fn store(p: GlobalPtrMut<f32>, i: usize, f: [f32; 8], valid: usize, vector: bool) {
+        if vector {
+            unsafe { p.store_f32x4(i, F32x4([f[0], f[1], f[2], f[3]])) }
+        } else {
+            unroll::<4>(
+                #[inline(always)]
+                |j| {
+                    if j < valid {
+                        unsafe { p.store(4 * i + j, f[j]) };
+                    }
+                },
+            );
+        }
+    }
+}
+
+impl NormIo for Bf16 {
+    const LANES: usize = 8;
+    type V = Bf16x8;
+    const ZERO: Bf16x8 = Bf16x8([Bf16x2::from_bits(0); 4]);
+    #[inline(always)]
+    unsafe fn load(p: GlobalPtr<Bf16>, i: usize, valid: usize, vector: bool) -> Bf16x8 {
+        if vector {
+            unsafe { p.load_bf16x8(i) }
+        } else {
+            let mut v = [Bf16::from_bits(0); 8];
+            unroll::<8>(
+                #[inline(always)]
+                |j| {
+                    if j < valid {
+                        v[j] = unsafe { p.load(8 * i + j) };
+                    }
+                },
+            );
+            Bf16x8::from_array(v)
+        }
+    }
+    #[inline(always)]
+    fn lane(v: Bf16x8, j: usize) -> f32 {
+        let (lo, hi) = v.0[j / 2].to_f32_lo_hi();
+        if j % 2 == 0 { lo } else { hi }
+    }
+    #[inline(always)]
+    unsafe fn store(p: GlobalPtrMut<Bf16>, i: usize, f: [f32; 8], valid: usize, vector: bool) {
+        if vector {
+            let v = Bf16x8([
+                Bf16x2::pack_lo_hi(f[0], f[1]),
+                Bf16x2::pack_lo_hi(f[2], f[3]),
+                Bf16x2::pack_lo_hi(f[4], f[5]),
+                Bf16x2::pack_lo_hi(f[6], f[7]),
+            ]);
+            unsafe { p.store_bf16x8(i, v) }
+        } else {
+            unroll::<8>(
+                #[inline(always)]
+                |j| {
+                    if j < valid {
+                        unsafe { p.store(8 * i + j, Bf16::from_f32(f[j])) };
+                    }
+                },
+            );
+        }
+    }
+}
+
+/// Whether every address is 16-byte aligned (the 128-bit path needs that besides
+/// `cols % LANES == 0`; buffers from `cuMemAlloc` are 256-byte aligned, a caller's slices
+/// may not be).
+#[inline(always)]
+pub(crate) fn aligned16(addrs: &[u64]) -> bool {
+    let mut all = 0u64;
+    for a in addrs {
+        all |= a;
+    }
+    all % 16 == 0
+}
+
+/// The sum of the valid lanes of vector `i` (`valid` = elements of the row from it on, ≥ 1)
+/// of `(v − shift)²` when `SQ`, of `v` otherwise.
+#[inline(always)]
+pub(crate) fn lanes_sum<T: NormIo, const SQ: bool>(
+    v: T::V,
+    shift: f32,
+    valid: usize,
+    full: bool,
+) -> f32 {
+    let mut s = 0.0f32;
+    unroll::<8>(
+        #[inline(always)]
+        |j| {
+            if j < T::LANES && (full || j < valid) {
+                let d = T::lane(v, j) - shift;
+                s += if SQ { d * d } else { d };
+            }
+        },
+    );
+    s
+}
+
+/// The register body of layernorm steps 3 and 4 and of rmsnorm: rows of a `(tx, ty)` block
+/// ([`Grid::Rows`]), row `blockIdx.x·ty + threadIdx.y`. On the 128-bit path (`cols` a
+/// multiple of `LANES`, 16-byte aligned pointers) each thread keeps vectors
+/// `t, t + tx, …, t + (R−1)·tx` of its row in registers (one read of x); vectors beyond
+/// `R·tx` (rows longer than the block holds: > 32768 elements at tx = 512 and R = 16 f32 or
+/// R = 8 bf16) are re-read in
+/// each pass, as is the whole row on the scalar path (other `cols`: the loads of a pass hit
+/// L1/L2, and the register loop stays free of masks). Pass 1: mean (skipped for RMS). Pass 2: `Σ(x − mean)²` from the registers
+/// (two-pass variance). Pass 3: `y` from the registers, γ and β read as 128-bit vectors.
+/// Threads of a row slot past the last row take part in the barriers with no columns.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn norm_rows<T: NormIo, const R: usize, const RMS: bool>(
+    x: GlobalPtr<T>,
+    gamma: GlobalPtr<T>,
+    beta: GlobalPtr<T>,
+    y: GlobalPtrMut<T>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    rows: u32,
+    cols: u32,
+    eps: f32,
+    warps: SharedPtr<f32>,
+) {
+    let lanes = T::LANES;
+    let tx = thread::block_dim_x() as usize;
+    let t = thread::thread_idx_x() as usize;
+    let row = (thread::block_idx_x() * thread::block_dim_y() + thread::thread_idx_y()) as usize;
+    let live = row < rows as usize;
+    let cols = cols as usize;
+    let n = if live { cols } else { 0 };
+    let r = if live { row } else { 0 };
+    let nvec = n.div_ceil(lanes);
+    let vector = cols % lanes == 0 && aligned16(&[x.addr(), gamma.addr(), beta.addr(), y.addr()]);
+    let (xr, yr) = (x.offset(r * cols), y.offset(r * cols));
+
+    // Vectors held in registers: all of the 128-bit path's up to R per thread, none of the
+    // scalar path's; `rest` is where the re-read loops start.
+    let nreg = if vector { nvec } else { 0 };
+    let rest = if vector { t + R * tx } else { t };
+
+    // Pass 1: load the row's vectors into registers, sum them.
+    let mut v = [T::ZERO; R];
+    let mut s = 0.0f32;
+    unroll::<R>(
+        #[inline(always)]
+        |k| {
+            let i = t + k * tx;
+            if i < nreg {
+                v[k] = unsafe { T::load(xr, i, lanes, true) };
+                if !RMS {
+                    s += lanes_sum::<T, false>(v[k], 0.0, lanes, true);
+                }
+            }
+        },
+    );
+    let mut i = rest;
+    if !RMS {
+        while i < nvec {
+            let valid = n - lanes * i;
+            s +=
+                lanes_sum::<T, false>(unsafe { T::load(xr, i, valid, vector) }, 0.0, valid, vector);
+            i += tx;
+        }
+    }
+    let mean = if RMS {
+        0.0
+    } else {
+        crate::gpu::norm_reduce::div_full(row_sum(s, warps), cols as f32)
+    };
+
+    // Pass 2: Σ(x − mean)² (RMS: Σx²), from the registers.
+    let mut q = 0.0f32;
+    unroll::<R>(
+        #[inline(always)]
+        |k| {
+            let i = t + k * tx;
+            if i < nreg {
+                q += lanes_sum::<T, true>(v[k], mean, lanes, true);
+            }
+        },
+    );
+    i = rest;
+    while i < nvec {
+        let valid = n - lanes * i;
+        q += lanes_sum::<T, true>(
+            unsafe { T::load(xr, i, valid, vector) },
+            mean,
+            valid,
+            vector,
+        );
+        i += tx;
+    }
+    let var = crate::gpu::norm_reduce::div_full(row_sum(q, warps), cols as f32);
+    let rstd = crate::gpu::math::rsqrt_fast(var + eps);
+
+    // Pass 3: y = (x − mean)·rstd·γ + β (RMS: x·rstd·γ).
+    let write = #[inline(always)]
+    |i: usize, xv: T::V, vector: bool| {
+        let valid = n - lanes * i;
+        let g = unsafe { T::load(gamma, i, valid, vector) };
+        let b = if RMS {
+            T::ZERO
+        } else {
+            unsafe { T::load(beta, i, valid, vector) }
+        };
+        let mut f = [0.0f32; 8];
+        unroll::<8>(
+            #[inline(always)]
+            |j| {
+                if j < lanes {
+                    let xhat = (T::lane(xv, j) - mean) * rstd;
+                    f[j] = if RMS {
+                        xhat * T::lane(g, j)
+                    } else {
+                        crate::gpu::math::fma(xhat, T::lane(g, j), T::lane(b, j))
+                    };
+                }
+            },
+        );
+        unsafe { T::store(yr, i, f, valid, vector) };
+    };
+    // The register vectors' indices again, from an opaque copy of threadIdx.x: recomputed
+    // here rather than kept live through both reductions.
+    let t3 = crate::gpu::norm_reduce::opaque_u32(t as u32) as usize;
+    unroll::<R>(
+        #[inline(always)]
+        |k| {
+            let i = t3 + k * tx;
+            if i < nreg {
+                write(i, v[k], true);
+            }
+        },
+    );
+    i = rest;
+    while i < nvec {
+        write(i, unsafe { T::load(xr, i, n - lanes * i, vector) }, vector);
+        i += tx;
+    }
+    if live && t == 0 {
+        if !RMS {
+            unsafe { mean_out.store(row, mean) };
+        }
+        unsafe { rstd_out.store(row, rstd) };
+    }
+}
