@@ -14,6 +14,7 @@ pub mod gemm_bf16;
 pub mod reduce;
 pub mod row_sum;
 pub mod saxpy;
+pub mod softmax;
 pub mod transpose;
 pub mod vector_add;
 
@@ -28,6 +29,8 @@ pub static ALL: &[&dyn Ladder] = &[
     &bias_gelu::BiasGelu,
     &gemm::Gemm,
     &gemm_bf16::GemmBf16,
+    &softmax::Softmax,
+    &softmax::SoftmaxBackward,
 ];
 
 /// The awkward shapes of a ladder of `dims` dimensions (a ladder may override them).

@@ -111,6 +111,34 @@ pub fn gemm(
     out
 }
 
+/// Softmax of each row of a `rows × cols` matrix, torch's semantics in f64: `exp(x − m) / Σ
+/// exp(x − m)` with `m` the NaN-propagating row maximum ([`max`]), so a NaN or a `+inf` in a
+/// row makes the row NaN (`+inf − +inf`), and so does a row of all `−inf` (`−inf − −inf`).
+pub fn softmax_rows(x: &[f32], cols: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(x.len());
+    for row in x.chunks(cols) {
+        let m = max(row);
+        let e: Vec<f64> = row.iter().map(|&v| (v as f64 - m).exp()).collect();
+        let s: f64 = e.iter().sum();
+        out.extend(e.iter().map(|v| v / s));
+    }
+    out
+}
+
+/// The softmax backward pass of each row: `dx = y ⊙ (dy − Σ dy⊙y)`, in f64.
+pub fn softmax_backward_rows(y: &[f32], dy: &[f32], cols: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(y.len());
+    for (yr, dr) in y.chunks(cols).zip(dy.chunks(cols)) {
+        let dot: f64 = yr.iter().zip(dr).map(|(&a, &b)| a as f64 * b as f64).sum();
+        out.extend(
+            yr.iter()
+                .zip(dr)
+                .map(|(&a, &b)| a as f64 * (b as f64 - dot)),
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +172,30 @@ mod tests {
         );
         assert_eq!(row_sums(&[1.0, 2.0, 3.0, 4.0], 2), [3.0, 7.0]);
         assert!((gelu_tanh(1.0) - 0.841_191_990_607_477_2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn softmax_follows_torch_on_special_values() {
+        let y = softmax_rows(&[0.0, 0.0, f32::NEG_INFINITY, 1e4, 1e4 + 1.0, 1e4], 3);
+        assert_eq!(&y[..3], [0.5, 0.5, 0.0]);
+        let e = 1f64.exp();
+        assert!((y[4] - e / (2.0 + e)).abs() < 1e-15);
+        assert!(
+            softmax_rows(&[f32::NEG_INFINITY; 2], 2)
+                .iter()
+                .all(|v| v.is_nan())
+        );
+        assert!(
+            softmax_rows(&[1.0, f32::INFINITY], 2)
+                .iter()
+                .all(|v| v.is_nan())
+        );
+        assert!(softmax_rows(&[1.0, f32::NAN], 2).iter().all(|v| v.is_nan()));
+        assert_eq!(softmax_rows(&[-3.0], 1), [1.0]);
+        // dx = y (dy - dot): dot = 0.25·1 + 0.75·(-1) = -0.5.
+        assert_eq!(
+            softmax_backward_rows(&[0.25, 0.75], &[1.0, -1.0], 2),
+            [0.25 * 1.5, 0.75 * -0.5]
+        );
     }
 }

@@ -1,0 +1,249 @@
+// CUDA C++ twins of softmax/5 (f32) and softmax/6 (bf16): kernels-gpu/src/softmax/mod.rs
+// (`registers_row`, `online_row`, `Team`) and the step files s05_registers.rs and
+// s06_bf16_registers.rs. The same algorithm, grid and access width: the row in registers,
+// thread t loading chunks t, t + size, ... of 8 elements (at most CHUNKS = 4; f32 two float4
+// __ldg per chunk, bf16 one uint4), the max reduced over the team (warp butterfly of
+// max.NaN.f32; a block team: one value per warp through shared memory, one barrier, every warp
+// reducing the per-warp values), exp as ex2.approx.ftz.f32((x - m) * log2 e) in place, the sum
+// reduced the same way, the values times 1/s stored in 128-bit stores. Rows that are not whole
+// 16-byte aligned chunks, or longer than 8 * CHUNKS * size, take the looped online softmax
+// (running max and sum, then a write pass), as the Rust fallback. The block kernels carry
+// __launch_bounds__(1024) as the Rust #[launch_bounds(1024)]; the warp kernels (a warp per
+// row, blocks of 256) none. The host launches each with the step's own grid. Same parameter
+// struct (SoftmaxParams<T>, #[repr(C)]: two 8-byte pointers, rows, cols).
+
+#include <cuda_bf16.h>
+
+typedef unsigned long long u64;
+
+template <typename T>
+struct SoftmaxParams {
+    const T* __restrict__ x;
+    T* y;
+    unsigned int rows;
+    unsigned int cols;
+};
+
+#define CHUNKS 4
+#define LOG2E 1.4426950408889634f
+
+__device__ __forceinline__ float max_nan(float a, float b) {
+    float r;
+    asm("max.NaN.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+    return r;
+}
+__device__ __forceinline__ float exp2_fast(float x) {
+    float r;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+    return r;
+}
+__device__ __forceinline__ float exp_shifted(float x, float m) { return exp2_fast((x - m) * LOG2E); }
+__device__ __forceinline__ float rescale(float a, float m) { return a == m ? 1.0f : exp_shifted(a, m); }
+
+__device__ __forceinline__ void online_push(float& m, float& s, float x) {
+    const float m_new = max_nan(m, x);
+    const float e = m_new == -INFINITY ? 0.0f : exp_shifted(x, m_new);
+    s = fmaf(s, rescale(m, m_new), e);
+    m = m_new;
+}
+__device__ __forceinline__ void online_merge(float& m, float& s, float m2, float s2) {
+    const float mm = max_nan(m, m2);
+    s = s * rescale(m, mm) + s2 * rescale(m2, mm);
+    m = mm;
+}
+
+// Element access: f32 or bf16 in memory, f32 values; a chunk is 8 elements.
+struct F32Elem {
+    typedef float T;
+    struct Raw { float4 a, b; };
+    static __device__ __forceinline__ float load(const float* p, u64 j) { return __ldg(p + j); }
+    static __device__ __forceinline__ void store(float* p, u64 j, float v) { p[j] = v; }
+    static __device__ __forceinline__ Raw load_raw(const float* p, u64 i) {
+        const float4* v = reinterpret_cast<const float4*>(p);
+        Raw r; r.a = __ldg(v + 2 * i); r.b = __ldg(v + 2 * i + 1); return r;
+    }
+    static __device__ __forceinline__ void unpack(Raw r, float* o) {
+        o[0] = r.a.x; o[1] = r.a.y; o[2] = r.a.z; o[3] = r.a.w;
+        o[4] = r.b.x; o[5] = r.b.y; o[6] = r.b.z; o[7] = r.b.w;
+    }
+    static __device__ __forceinline__ void store8(float* p, u64 i, const float* v) {
+        float4* o = reinterpret_cast<float4*>(p);
+        o[2 * i] = make_float4(v[0], v[1], v[2], v[3]);
+        o[2 * i + 1] = make_float4(v[4], v[5], v[6], v[7]);
+    }
+    static __device__ __forceinline__ Raw zero() { Raw r; r.a = make_float4(0, 0, 0, 0); r.b = r.a; return r; }
+};
+
+// A bf16 is the top half of an f32: both halves of a pair, exactly.
+__device__ __forceinline__ float lo_f32(unsigned w) { return __uint_as_float(w << 16); }
+__device__ __forceinline__ float hi_f32(unsigned w) { return __uint_as_float(w & 0xffff0000u); }
+// cvt.rn.bf16x2.f32 d, a, b puts a in the high half: (hi, lo) operand order.
+__device__ __forceinline__ unsigned pack_lo_hi(float lo, float hi) {
+    unsigned r;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+}
+
+struct Bf16Elem {
+    typedef __nv_bfloat16 T;
+    typedef uint4 Raw;
+    static __device__ __forceinline__ float load(const __nv_bfloat16* p, u64 j) { return __bfloat162float(__ldg(p + j)); }
+    static __device__ __forceinline__ void store(__nv_bfloat16* p, u64 j, float v) { p[j] = __float2bfloat16_rn(v); }
+    static __device__ __forceinline__ Raw load_raw(const __nv_bfloat16* p, u64 i) {
+        return __ldg(reinterpret_cast<const uint4*>(p) + i);
+    }
+    static __device__ __forceinline__ void unpack(Raw r, float* o) {
+        o[0] = lo_f32(r.x); o[1] = hi_f32(r.x); o[2] = lo_f32(r.y); o[3] = hi_f32(r.y);
+        o[4] = lo_f32(r.z); o[5] = hi_f32(r.z); o[6] = lo_f32(r.w); o[7] = hi_f32(r.w);
+    }
+    static __device__ __forceinline__ void store8(__nv_bfloat16* p, u64 i, const float* v) {
+        uint4 o;
+        o.x = pack_lo_hi(v[0], v[1]); o.y = pack_lo_hi(v[2], v[3]);
+        o.z = pack_lo_hi(v[4], v[5]); o.w = pack_lo_hi(v[6], v[7]);
+        reinterpret_cast<uint4*>(p)[i] = o;
+    }
+    static __device__ __forceinline__ Raw zero() { return make_uint4(0, 0, 0, 0); }
+};
+
+__device__ __forceinline__ float warp_max(float v) {
+    for (int o = 16; o > 0; o >>= 1) v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+__device__ __forceinline__ void warp_merge(float& m, float& s) {
+    for (int o = 16; o > 0; o >>= 1) {
+        const float m2 = __shfl_xor_sync(0xffffffffu, m, o), s2 = __shfl_xor_sync(0xffffffffu, s, o);
+        online_merge(m, s, m2, s2);
+    }
+}
+
+// The threads that share one row: a warp, or the whole block (BLOCK).
+template <bool BLOCK>
+struct Team {
+    u64 tid, size;
+    float* scratch0;
+    float* scratch1;
+    __device__ __forceinline__ float all_max(float v) const {
+        v = warp_max(v);
+        if (!BLOCK) return v;
+        const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+        if (lane == 0) scratch0[w] = v;
+        __syncthreads();
+        float r = -INFINITY;
+        if (lane < size / 32) r = scratch0[lane];
+        return warp_max(r);
+    }
+    __device__ __forceinline__ float all_sum(float v) const {
+        v = warp_sum(v);
+        if (!BLOCK) return v;
+        const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+        if (lane == 0) scratch1[w] = v;
+        __syncthreads();
+        float r = 0.0f;
+        if (lane < size / 32) r = scratch1[lane];
+        return warp_sum(r);
+    }
+    __device__ __forceinline__ void all_merge(float& m, float& s) const {
+        warp_merge(m, s);
+        if (!BLOCK) return;
+        const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+        if (lane == 0) { scratch0[w] = m; scratch1[w] = s; }
+        __syncthreads();
+        m = -INFINITY; s = 0.0f;
+        if (lane < size / 32) { m = scratch0[lane]; s = scratch1[lane]; }
+        warp_merge(m, s);
+    }
+};
+
+template <typename E, bool BLOCK>
+__device__ __forceinline__ void online_row(const typename E::T* x, typename E::T* y, u64 cols, Team<BLOCK> team) {
+    float m = -INFINITY, s = 0.0f;
+    for (u64 c = team.tid; c < cols; c += team.size) online_push(m, s, E::load(x, c));
+    team.all_merge(m, s);
+    const float inv = 1.0f / s;
+    for (u64 c = team.tid; c < cols; c += team.size) E::store(y, c, exp_shifted(E::load(x, c), m) * inv);
+}
+
+template <typename E, bool BLOCK>
+__device__ __forceinline__ void registers_row(const typename E::T* x, typename E::T* y, u64 cols, Team<BLOCK> team) {
+    const u64 nch = cols / 8;
+    const bool chunked = cols % 8 == 0 && reinterpret_cast<u64>(x) % 16 == 0 && reinterpret_cast<u64>(y) % 16 == 0;
+    if (!chunked || nch > CHUNKS * team.size) {
+        online_row<E, BLOCK>(x, y, cols, team);
+        return;
+    }
+    typename E::Raw raw[CHUNKS];
+#pragma unroll
+    for (int k = 0; k < CHUNKS; ++k) {
+        const u64 i = team.tid + k * team.size;
+        raw[k] = E::zero();
+        if (i < nch) raw[k] = E::load_raw(x, i);
+    }
+    float v[CHUNKS][8];
+    float m = -INFINITY;
+#pragma unroll
+    for (int k = 0; k < CHUNKS; ++k) {
+#pragma unroll
+        for (int e = 0; e < 8; ++e) v[k][e] = 0.0f;
+        if (team.tid + k * team.size < nch) {
+            E::unpack(raw[k], v[k]);
+            const float m4 = max_nan(max_nan(v[k][0], v[k][1]), max_nan(v[k][2], v[k][3]));
+            const float m8 = max_nan(max_nan(v[k][4], v[k][5]), max_nan(v[k][6], v[k][7]));
+            m = max_nan(m, max_nan(m4, m8));
+        }
+    }
+    m = team.all_max(m);
+    float s = 0.0f;
+#pragma unroll
+    for (int k = 0; k < CHUNKS; ++k) {
+        if (team.tid + k * team.size < nch) {
+            float part = 0.0f;
+#pragma unroll
+            for (int e = 0; e < 8; ++e) { v[k][e] = exp_shifted(v[k][e], m); part += v[k][e]; }
+            s += part;
+        }
+    }
+    s = team.all_sum(s);
+    const float inv = 1.0f / s;
+#pragma unroll
+    for (int k = 0; k < CHUNKS; ++k) {
+        const u64 i = team.tid + k * team.size;
+        if (i < nch) {
+            float out[8];
+#pragma unroll
+            for (int e = 0; e < 8; ++e) out[e] = v[k][e] * inv;
+            E::store8(y, i, out);
+        }
+    }
+}
+
+template <typename E>
+__device__ __forceinline__ void block_kernel(SoftmaxParams<typename E::T> p, float* s0, float* s1) {
+    const u64 cols = p.cols, r = blockIdx.x;
+    Team<true> team = {threadIdx.x, blockDim.x, s0, s1};
+    registers_row<E, true>(p.x + r * cols, p.y + r * cols, cols, team);
+}
+
+template <typename E>
+__device__ __forceinline__ void warp_kernel(SoftmaxParams<typename E::T> p) {
+    const u64 r = (static_cast<u64>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+    if (r < p.rows) {
+        const u64 cols = p.cols;
+        Team<false> team = {threadIdx.x & 31u, 32, nullptr, nullptr};
+        registers_row<E, false>(p.x + r * cols, p.y + r * cols, cols, team);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(1024) softmax_twin_f32(SoftmaxParams<float> p) {
+    __shared__ float s0[32], s1[32];
+    block_kernel<F32Elem>(p, s0, s1);
+}
+extern "C" __global__ void softmax_twin_f32_warp(SoftmaxParams<float> p) { warp_kernel<F32Elem>(p); }
+extern "C" __global__ void __launch_bounds__(1024) softmax_twin_bf16(SoftmaxParams<__nv_bfloat16> p) {
+    __shared__ float s0[32], s1[32];
+    block_kernel<Bf16Elem>(p, s0, s1);
+}
+extern "C" __global__ void softmax_twin_bf16_warp(SoftmaxParams<__nv_bfloat16> p) { warp_kernel<Bf16Elem>(p); }

@@ -1,0 +1,453 @@
+//! Softmax along the last dimension of a row-major `rows × cols` matrix,
+//! `y[r][c] = exp(x[r][c] − m_r) / Σ_c' exp(x[r][c'] − m_r)` with `m_r = max_c x[r][c]`, f32 math
+//! whatever the element type: the loop-fusion ladder (three kernels → one kernel with a block
+//! per row → a warp per row → online softmax → the row in registers, one read, 128-bit loads),
+//! of f32 data (steps 1–5) and of bf16 data (step 6).
+//!
+//! **Semantics (every step; torch's):** the maximum is NaN-propagating (`max.NaN.f32`), so a NaN
+//! anywhere in a row makes the whole row NaN; a `+inf` makes the row NaN too (`+inf − +inf`);
+//! a row of all `−inf` is NaN (`−inf − −inf`); a one-element row is `1` (or NaN for a non-finite
+//! element). Subtracting the maximum first keeps `x + 1e4` exact in the exponent.
+//!
+//! `exp` is `ex2.approx.ftz.f32((x − m)·log2 e)` ([`exp_shifted`]): about 2 ulp relative, and
+//! results below 2⁻¹²⁶ flushed to zero (an element more than 87 below its row's maximum).
+
+steps! {
+    s01_three_kernels,
+    s02_block_smem,
+    s03_warp_per_row,
+    s04_online,
+    s05_registers,
+    s06_bf16_registers,
+}
+
+use crate::gpu::{math, shared::SharedPtr, sync_threads, thread, unroll::unroll, warp};
+use crate::half::{Bf16, Bf16x8};
+use crate::ptr::{F32x4, GlobalPtr, GlobalPtrMut, KernelParams};
+
+/// How a softmax step is launched.
+#[derive(Clone, Copy, Debug)]
+pub enum Grid {
+    /// Step 1's three kernels: max and sum one thread per row, the normalisation one thread
+    /// per element; `threads` per block for each.
+    ThreePass { threads: u32 },
+    /// One block of `threads` per row.
+    BlockPerRow { threads: u32 },
+    /// One warp per row: `32 × rows` threads, `threads` per block.
+    WarpPerRow { threads: u32 },
+    /// The row in registers, two kernels: rows of at most `warp_max_cols` columns a warp
+    /// each (the step's second kernel, blocks of `warp_threads`); longer rows one block each
+    /// (its first kernel), of the fewest whole warps that hold the row at `chunks` chunks of
+    /// 8 elements a thread ([`register_block_threads`]), between 64 and 1024 threads.
+    Registers {
+        warp_threads: u32,
+        warp_max_cols: u32,
+        chunks: u32,
+    },
+}
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        match *self {
+            Grid::ThreePass { threads }
+            | Grid::BlockPerRow { threads }
+            | Grid::WarpPerRow { threads } => threads,
+            // The block kernel's largest launch (its launch bounds).
+            Grid::Registers { .. } => MAX_THREADS,
+        }
+    }
+}
+
+/// Largest block of the register steps (their launch bounds).
+pub const MAX_THREADS: u32 = 1024;
+/// 8-element chunks a thread of the register steps holds (32 f32 registers: a row of
+/// `32 × threads` columns, 32768 at 1024 threads).
+pub const CHUNKS: usize = 4;
+
+/// Threads per block of a register step's block kernel for rows of `cols` columns: the fewest
+/// whole warps whose threads hold the row's `cols / 8` chunks at `chunks` each, at least 64
+/// and at most 1024 (longer rows take the in-kernel looped fallback).
+pub const fn register_block_threads(cols: u32, chunks: u32) -> u32 {
+    let t = cols.div_ceil(8).div_ceil(chunks).div_ceil(32) * 32;
+    if t < 64 {
+        64
+    } else if t > MAX_THREADS {
+        MAX_THREADS
+    } else {
+        t
+    }
+}
+
+/// Arguments of the one-kernel softmax steps: `x` and `y` are `rows × cols`, row-major,
+/// densely packed (row `r` starts at element `r·cols`). What a caller passes to launch the
+/// top steps on its own device pointers.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SoftmaxParams<T = f32> {
+    pub x: GlobalPtr<T>,
+    pub y: GlobalPtrMut<T>,
+    pub rows: u32,
+    pub cols: u32,
+}
+unsafe impl<T: Copy> KernelParams for SoftmaxParams<T> {}
+
+/// Arguments of step 1's three kernels: as [`SoftmaxParams`], plus the per-row temporaries
+/// in global memory (`rows` values each) that carry the maximum and the sum between them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SoftmaxThreePassParams {
+    pub x: GlobalPtr<f32>,
+    pub y: GlobalPtrMut<f32>,
+    pub max: GlobalPtrMut<f32>,
+    pub sum: GlobalPtrMut<f32>,
+    pub rows: u32,
+    pub cols: u32,
+}
+unsafe impl KernelParams for SoftmaxThreePassParams {}
+
+/// `exp(x − m)` as `ex2.approx.ftz((x − m)·log2 e)`. `x − m` is exact when `x` is within a
+/// factor of two of `m` (Sterbenz), so a large common offset (`x + 1e4`) costs nothing.
+/// Non-finite cases as IEEE: `m = −inf` gives NaN for `x = −inf`, `+inf − +inf` is NaN.
+#[inline(always)]
+pub fn exp_shifted(x: f32, m: f32) -> f32 {
+    math::exp2_fast((x - m) * core::f32::consts::LOG2_E)
+}
+
+/// `exp(a − m)` as a rescale factor of the online softmax, with `a ≤ m` (or NaN): exactly 1
+/// when `a == m` (so two `−inf` maxima, the identity, give 1, not `exp(NaN)`); NaN when either
+/// is NaN.
+#[inline(always)]
+pub fn rescale(a: f32, m: f32) -> f32 {
+    if a == m { 1.0 } else { exp_shifted(a, m) }
+}
+
+/// One element into a running `(max, sum of exp(x − max))` pair (online softmax): the sum is
+/// rescaled when the maximum grows. Keeps torch's semantics: a NaN makes both NaN (the max is
+/// `max.NaN`, `rescale` of NaN is NaN); `+inf` makes the sum NaN (`exp(+inf − +inf)`); `−inf`
+/// elements add 0, also while the maximum is still `−inf`.
+#[inline(always)]
+pub fn online_push(m: &mut f32, s: &mut f32, x: f32) {
+    let m_new = math::max_nan(*m, x);
+    let e = if m_new == f32::NEG_INFINITY {
+        0.0
+    } else {
+        exp_shifted(x, m_new)
+    };
+    *s = math::fma(*s, rescale(*m, m_new), e);
+    *m = m_new;
+}
+
+/// Two running `(max, sum)` pairs merged into one (the online softmax's combine).
+#[inline(always)]
+pub fn online_merge(m1: f32, s1: f32, m2: f32, s2: f32) -> (f32, f32) {
+    let m = math::max_nan(m1, m2);
+    (m, s1 * rescale(m1, m) + s2 * rescale(m2, m))
+}
+
+/// An element type of softmax data: f32 or bf16 in memory, f32 arithmetic. A "chunk" is 8
+/// consecutive elements, 16-byte aligned: two 128-bit loads of f32 (`LDG.E.128`), one of bf16.
+pub trait RowElem: Copy {
+    /// A chunk as loaded, before widening (f32: 8 registers; bf16: 4, packed pairs).
+    type Raw: Copy;
+    /// A chunk of zeros (the value of a chunk a thread does not hold).
+    const ZERO: Self::Raw;
+    /// Element `j`, as f32 (`ld.global.nc`).
+    ///
+    /// # Safety
+    /// `j` is in bounds.
+    unsafe fn load_f32(p: GlobalPtr<Self>, j: usize) -> f32;
+    /// Writes `v`, rounded to the element type (bf16: to nearest even).
+    ///
+    /// # Safety
+    /// `j` is in bounds.
+    unsafe fn store_f32(p: GlobalPtrMut<Self>, j: usize, v: f32);
+    /// Chunk `i` (elements `8i .. 8i + 8`) in 128-bit non-coherent loads.
+    ///
+    /// # Safety
+    /// The chunk is in bounds and 16-byte aligned.
+    unsafe fn load_raw(p: GlobalPtr<Self>, i: usize) -> Self::Raw;
+    /// The chunk's eight elements as f32 (exact).
+    fn unpack(r: Self::Raw) -> [f32; 8];
+    /// Writes chunk `i` from eight f32 values in 128-bit stores.
+    ///
+    /// # Safety
+    /// The chunk is in bounds and 16-byte aligned.
+    unsafe fn store8(p: GlobalPtrMut<Self>, i: usize, v: [f32; 8]);
+}
+
+impl RowElem for f32 {
+    type Raw = [F32x4; 2];
+    const ZERO: [F32x4; 2] = [F32x4([0.0; 4]); 2];
+    #[inline(always)]
+    unsafe fn load_f32(p: GlobalPtr<f32>, j: usize) -> f32 {
+        unsafe { p.load(j) }
+    }
+    #[inline(always)]
+    unsafe fn store_f32(p: GlobalPtrMut<f32>, j: usize, v: f32) {
+        unsafe { p.store(j, v) }
+    }
+    #[inline(always)]
+    unsafe fn load_raw(p: GlobalPtr<f32>, i: usize) -> [F32x4; 2] {
+        unsafe { [p.load_f32x4(2 * i), p.load_f32x4(2 * i + 1)] }
+    }
+    #[inline(always)]
+    fn unpack(r: [F32x4; 2]) -> [f32; 8] {
+        let ([a, b, c, d], [e, f, g, h]) = (r[0].0, r[1].0);
+        [a, b, c, d, e, f, g, h]
+    }
+    #[inline(always)]
+    unsafe fn store8(p: GlobalPtrMut<f32>, i: usize, v: [f32; 8]) {
+        let [a, b, c, d, e, f, g, h] = v;
+        unsafe {
+            p.store_f32x4(2 * i, F32x4([a, b, c, d]));
+            p.store_f32x4(2 * i + 1, F32x4([e, f, g, h]));
+        }
+    }
+}
+
+impl RowElem for Bf16 {
+    type Raw = Bf16x8;
+    const ZERO: Bf16x8 = Bf16x8([crate::half::Bf16x2::from_bits(0); 4]);
+    #[inline(always)]
+    unsafe fn load_f32(p: GlobalPtr<Bf16>, j: usize) -> f32 {
+        unsafe { p.load(j) }.to_f32()
+    }
+    #[inline(always)]
+    unsafe fn store_f32(p: GlobalPtrMut<Bf16>, j: usize, v: f32) {
+        unsafe { p.store(j, Bf16::from_f32(v)) }
+    }
+    #[inline(always)]
+    unsafe fn load_raw(p: GlobalPtr<Bf16>, i: usize) -> Bf16x8 {
+        unsafe { p.load_bf16x8(i) }
+    }
+    #[inline(always)]
+    fn unpack(r: Bf16x8) -> [f32; 8] {
+        let [p0, p1, p2, p3] = r.0;
+        let ((a, b), (c, d)) = (p0.to_f32_lo_hi(), p1.to_f32_lo_hi());
+        let ((e, f), (g, h)) = (p2.to_f32_lo_hi(), p3.to_f32_lo_hi());
+        [a, b, c, d, e, f, g, h]
+    }
+    #[inline(always)]
+    unsafe fn store8(p: GlobalPtrMut<Bf16>, i: usize, v: [f32; 8]) {
+        use crate::half::Bf16x2;
+        let [a, b, c, d, e, f, g, h] = v;
+        let out = Bf16x8([
+            Bf16x2::pack_lo_hi(a, b),
+            Bf16x2::pack_lo_hi(c, d),
+            Bf16x2::pack_lo_hi(e, f),
+            Bf16x2::pack_lo_hi(g, h),
+        ]);
+        unsafe { p.store_bf16x8(i, out) }
+    }
+}
+
+/// The threads that share one row: a warp (`BLOCK = false`: lanes `0..32`, shuffles only) or
+/// the whole block (`BLOCK = true`: shuffles within each warp, one value per warp through
+/// shared memory, then every warp reduces the per-warp values itself, so every thread gets the
+/// result after one barrier).
+#[derive(Clone, Copy)]
+pub struct Team<const BLOCK: bool> {
+    /// This thread's index in the team.
+    pub tid: usize,
+    /// Threads in the team.
+    pub size: usize,
+    /// 32 floats of shared memory per reduction of a row (block teams only); each reduction
+    /// of one row uses its own, so no barrier is needed between them.
+    pub scratch: [SharedPtr<f32>; 2],
+}
+
+impl<const BLOCK: bool> Team<BLOCK> {
+    /// `v` reduced by `O` over the team; every thread gets it. Block teams use `scratch[k]`.
+    #[inline(always)]
+    pub fn all_reduce<O: crate::reduce::ReduceOp>(&self, v: f32, k: usize) -> f32 {
+        let v = O::warp(v);
+        if !BLOCK {
+            return v;
+        }
+        let (lane, w) = (thread::lane_id(), thread::warp_id());
+        if lane == 0 {
+            unsafe { self.scratch[k].store(w, v) };
+        }
+        sync_threads();
+        let mut r = O::IDENTITY;
+        if (lane as usize) < self.size / 32 {
+            r = unsafe { self.scratch[k].load(lane) };
+        }
+        O::warp(r)
+    }
+
+    /// The running `(max, sum)` pairs merged over the team (online softmax); every thread
+    /// gets the result. Block teams use both scratch arrays.
+    #[inline(always)]
+    pub fn all_merge(&self, m: f32, s: f32) -> (f32, f32) {
+        let (mut m, mut s) = warp_merge(m, s);
+        if !BLOCK {
+            return (m, s);
+        }
+        let (lane, w) = (thread::lane_id(), thread::warp_id());
+        if lane == 0 {
+            unsafe {
+                self.scratch[0].store(w, m);
+                self.scratch[1].store(w, s);
+            }
+        }
+        sync_threads();
+        m = f32::NEG_INFINITY;
+        s = 0.0;
+        if (lane as usize) < self.size / 32 {
+            unsafe {
+                m = self.scratch[0].load(lane);
+                s = self.scratch[1].load(lane);
+            }
+        }
+        warp_merge(m, s)
+    }
+}
+
+/// [`online_merge`] over the 32 lanes of a warp by a butterfly: every lane gets the result.
+#[inline(always)]
+pub fn warp_merge(mut m: f32, mut s: f32) -> (f32, f32) {
+    let mut offset = 16;
+    while offset > 0 {
+        let (m2, s2) = (warp::shuffle_xor(m, offset), warp::shuffle_xor(s, offset));
+        (m, s) = online_merge(m, s, m2, s2);
+        offset >>= 1;
+    }
+    (m, s)
+}
+
+/// Online softmax of one row by a team (step 4's algorithm, and the register steps' fallback
+/// for rows they cannot hold): one pass keeps a running `(max, sum)` per thread over the
+/// columns `tid, tid + size, …`, the team merges the pairs, a second pass writes
+/// `exp(x − m) / s`. Scalar loads: any length, any alignment.
+#[inline(always)]
+pub fn online_row<T: RowElem, const BLOCK: bool>(
+    x: GlobalPtr<T>,
+    y: GlobalPtrMut<T>,
+    cols: usize,
+    team: Team<BLOCK>,
+) {
+    let (mut m, mut s) = (f32::NEG_INFINITY, 0.0f32);
+    let mut c = team.tid;
+    while c < cols {
+        online_push(&mut m, &mut s, unsafe { T::load_f32(x, c) });
+        c += team.size;
+    }
+    let (m, s) = team.all_merge(m, s);
+    let inv = 1.0 / s;
+    let mut c = team.tid;
+    while c < cols {
+        let e = exp_shifted(unsafe { T::load_f32(x, c) }, m);
+        unsafe { T::store_f32(y, c, e * inv) };
+        c += team.size;
+    }
+}
+
+/// Whether a row of `cols` elements of `T` at `x` and `y` can take the 128-bit path: whole
+/// 16-byte aligned chunks of 8 (so `cols % 8 == 0`, and every row starts aligned).
+#[inline(always)]
+pub fn chunked<T>(x: u64, y: u64, cols: usize) -> bool {
+    cols % 8 == 0 && x % 16 == 0 && y % 16 == 0
+}
+
+/// Softmax of one row by a team with the row in registers (steps 5 and 6): thread `tid`
+/// loads chunks `tid, tid + size, …` (at most `C`, all loads issued before any is used), the
+/// team reduces the maximum, each thread turns its values into `exp(x − m)` in place and the
+/// team reduces their sum, and each thread writes its values times `1/s`: one read and one
+/// write of every element. Rows that are not whole aligned chunks, or longer than `8·C·size`,
+/// take [`online_row`] (the choice is uniform over the team).
+#[inline(always)]
+pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
+    x: GlobalPtr<T>,
+    y: GlobalPtrMut<T>,
+    cols: usize,
+    team: Team<BLOCK>,
+) {
+    let nch = cols / 8;
+    if !chunked::<T>(x.addr(), y.addr(), cols) || nch > C * team.size {
+        online_row(x, y, cols, team);
+        return;
+    }
+    let mut raw = [T::ZERO; C];
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let i = team.tid + k * team.size;
+            if i < nch {
+                raw[k] = unsafe { T::load_raw(x, i) };
+            }
+        },
+    );
+    let mut v = [[0.0f32; 8]; C];
+    let mut m = f32::NEG_INFINITY;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if team.tid + k * team.size < nch {
+                v[k] = T::unpack(raw[k]);
+                let [a, b, c, d, e, f, g, h] = v[k];
+                let m4 = math::max_nan(math::max_nan(a, b), math::max_nan(c, d));
+                let m8 = math::max_nan(math::max_nan(e, f), math::max_nan(g, h));
+                m = math::max_nan(m, math::max_nan(m4, m8));
+            }
+        },
+    );
+    let m = team.all_reduce::<crate::reduce::Max>(m, 0);
+    let mut s = 0.0f32;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if team.tid + k * team.size < nch {
+                let mut part = 0.0f32;
+                unroll::<8>(
+                    #[inline(always)]
+                    |e| {
+                        v[k][e] = exp_shifted(v[k][e], m);
+                        part += v[k][e];
+                    },
+                );
+                s += part;
+            }
+        },
+    );
+    let s = team.all_reduce::<crate::reduce::Sum>(s, 1);
+    let inv = 1.0 / s;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let i = team.tid + k * team.size;
+            if i < nch {
+                let mut out = v[k];
+                unroll::<8>(
+                    #[inline(always)]
+                    |e| out[e] *= inv,
+                );
+                unsafe { T::store8(y, i, out) };
+            }
+        },
+    );
+}
+
+/// The block team of the calling block (one row per block).
+#[inline(always)]
+pub fn block_team(scratch: [SharedPtr<f32>; 2]) -> Team<true> {
+    Team {
+        tid: thread::thread_idx_x() as usize,
+        size: thread::block_dim_x() as usize,
+        scratch,
+    }
+}
+
+/// The warp team of the calling thread (one row per warp), and its row: warp `w` of the grid.
+#[inline(always)]
+pub fn warp_team() -> (Team<false>, usize) {
+    let scratch = SharedPtr::from_addr(0);
+    (
+        Team {
+            tid: thread::lane_id() as usize,
+            size: 32,
+            scratch: [scratch, scratch],
+        },
+        thread::index_1d() / 32,
+    )
+}
