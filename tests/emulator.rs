@@ -544,6 +544,13 @@ fn a_freed_buffer_is_a_use_after_free() -> Result<(), String> {
 /// A planted-bug check: `Err` says what the emulator missed.
 type Check = fn() -> Result<(), String>;
 
+/// Every softmax step on NaN, ±inf, all −inf rows, one-element rows and `x + 1e4`
+/// (`kernel_lab::ladders::softmax::special_value_cases`), against the f64 reference.
+fn softmax_special_values() -> Result<(), String> {
+    let gpu = Gpu::emulated(Options::from_env());
+    kernel_lab::ladders::softmax::check_special_values(&gpu, inputs::fresh_seed())
+}
+
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
     let planted: &[(&str, Check)] = &[
@@ -586,6 +593,10 @@ fn main() -> std::process::ExitCode {
         (
             "planted::a_freed_buffer_is_a_use_after_free",
             a_freed_buffer_is_a_use_after_free,
+        ),
+        (
+            "softmax::every_step_follows_torch_on_special_values",
+            softmax_special_values,
         ),
     ];
     let mut trials: Vec<Trial> = planted

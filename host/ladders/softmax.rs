@@ -512,3 +512,187 @@ impl<T: Element> Case for BackwardCase<T> {
         self.dx.output(gpu)
     }
 }
+
+/// Inputs that plant torch's special cases, each with what it is, its shape, the values and
+/// which rows must come out all NaN: a NaN, a `+inf`, a `−inf` (a finite row with a 0 there),
+/// a row of all `−inf` (NaN), a row that is `−inf` but for one element (exactly 1 there), a
+/// row of `x + 1e4` (the same as `x`), one-element rows — on 1×1, N×1, a prime width (the
+/// scalar paths), the register steps' warp and block paths (128, 4096, 32000 columns) and a
+/// row longer than any block holds (1 × 100003).
+pub fn special_value_cases(seed: u64) -> Vec<(String, Shape, Vec<f32>, Vec<bool>)> {
+    let mut out = Vec::new();
+    for (x, what) in [
+        (f32::NAN, "NaN"),
+        (f32::INFINITY, "+inf"),
+        (f32::NEG_INFINITY, "-inf"),
+        (0.5, "0.5"),
+    ] {
+        out.push((
+            format!("1x1 [{what}]"),
+            Shape::rows_cols(1, 1),
+            vec![x],
+            vec![!x.is_finite()],
+        ));
+    }
+    for (rows, cols) in [
+        (1000, 1),
+        (9, 37),
+        (9, 128),
+        (9, 4096),
+        (9, 32000),
+        (1, 100_003),
+    ] {
+        let shape = Shape::rows_cols(rows, cols);
+        let mut x = inputs::uniform(rows * cols, seed ^ (rows * cols) as u64, -4.0, 4.0);
+        let mut nan_rows = vec![false; rows];
+        let mut plant = |r: usize, f: &mut dyn FnMut(&mut [f32]) -> bool| {
+            if r < rows {
+                nan_rows[r] = f(&mut x[r * cols..(r + 1) * cols]);
+            }
+        };
+        let last = cols - 1;
+        plant(0, &mut |row| {
+            row[cols / 2] = f32::NAN;
+            true
+        });
+        plant(1, &mut |row| {
+            row[last] = f32::INFINITY;
+            true
+        });
+        plant(2, &mut |row| {
+            row[0] = f32::NEG_INFINITY;
+            cols == 1
+        });
+        plant(3, &mut |row| {
+            row.fill(f32::NEG_INFINITY);
+            true
+        });
+        plant(4, &mut |row| {
+            row.fill(f32::NEG_INFINITY);
+            row[last / 3] = 2.0;
+            false
+        });
+        plant(5, &mut |row| {
+            row.iter_mut().for_each(|v| *v += 1e4);
+            false
+        });
+        if rows == 1 {
+            // The one long row: a −inf and the offset together (no NaN).
+            x = inputs::uniform(cols, seed ^ 7, -4.0, 4.0);
+            x[7] = f32::NEG_INFINITY;
+            x.iter_mut().for_each(|v| *v += 1e4);
+            nan_rows[0] = false;
+        }
+        out.push((format!("{shape} with planted rows"), shape, x, nan_rows));
+    }
+    out
+}
+
+/// Every step of the softmax ladder (and, on a GPU, its twins) on [`special_value_cases`]:
+/// each passes the comparison with the f64 reference (which matches NaN by NaN and ±inf by
+/// itself), and exactly the rows that must be NaN are NaN throughout.
+pub fn check_special_values(gpu: &Gpu, seed: u64) -> std::result::Result<(), String> {
+    let twins = if gpu.is_emulated() {
+        &[][..]
+    } else {
+        BASELINES
+    };
+    for (what, shape, x, nan_rows) in special_value_cases(seed) {
+        let steps = Softmax.steps();
+        let targets = steps
+            .iter()
+            .map(|s| Target::Step(s))
+            .chain(twins.iter().map(Target::Baseline));
+        for target in targets {
+            let name = match target {
+                Target::Step(s) => s.symbol.to_string(),
+                Target::Baseline(b) => b.label("softmax"),
+            };
+            let mut case = Softmax
+                .prepare_from(gpu, &shape, target.dtype(), vec![x.clone()])
+                .map_err(|e| format!("{name} on {what}: {e}"))?;
+            let c = crate::ladder::verify(case.as_mut(), gpu, target)
+                .map_err(|e| format!("{name} on {what}: {e}"))?;
+            if !c.passed() {
+                return Err(format!("{name} on {what} (seed {seed}): {c}"));
+            }
+            let y = case.output(gpu).map_err(|e| e.to_string())?.values;
+            let cols = shape.0[1];
+            for (r, &want) in nan_rows.iter().enumerate() {
+                let row = &y[r * cols..(r + 1) * cols];
+                let all_nan = row.iter().all(|v| v.is_nan());
+                let any_nan = row.iter().any(|v| v.is_nan());
+                if all_nan != want || (!want && any_nan) {
+                    return Err(format!(
+                        "{name} on {what}: row {r} should {}be NaN; got {:?}…",
+                        if want { "" } else { "not " },
+                        &row[..row.len().min(4)]
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The register steps' grid at the benchmark shapes: a warp per row up to 1024 columns
+    /// (blocks of 256 = 8 rows), else one block per row of the fewest warps that hold it (128
+    /// threads at 4096 columns, 1024 at 32000); what `forward_launch` and `backward_launch`
+    /// hand a caller.
+    #[test]
+    fn the_top_steps_pick_warp_or_block_per_row_by_width() {
+        let f = |d, r, c| forward_launch(d, r, c).unwrap();
+        assert_eq!(
+            f(DType::F32, 32768, 128),
+            ("softmax_s05_registers_warp", Launch::linear(4096, 256))
+        );
+        assert_eq!(
+            f(DType::F32, 4096, 1024),
+            ("softmax_s05_registers_warp", Launch::linear(512, 256))
+        );
+        assert_eq!(
+            f(DType::F32, 4096, 4096),
+            ("softmax_s05_registers", Launch::linear(4096, 128))
+        );
+        assert_eq!(
+            f(DType::Bf16, 8192, 32000),
+            ("softmax_s06_bf16_registers", Launch::linear(8192, 1024))
+        );
+        // Past 32768 columns: the most threads, and the kernel's looped fallback.
+        assert_eq!(f(DType::F32, 1, 100_003).1, Launch::linear(1, 1024));
+        assert!(forward_launch(DType::F16, 1, 1).is_err());
+        let b = |d, r, c| backward_launch(d, r, c).unwrap();
+        assert_eq!(
+            b(DType::F32, 32768, 128),
+            (
+                "softmax_backward_s02_registers_warp",
+                Launch::linear(4096, 256)
+            )
+        );
+        assert_eq!(
+            b(DType::F32, 4096, 4096),
+            ("softmax_backward_s02_registers", Launch::linear(4096, 256))
+        );
+        assert_eq!(
+            b(DType::Bf16, 8192, 32000),
+            (
+                "softmax_backward_s03_bf16_registers",
+                Launch::linear(8192, 1024)
+            )
+        );
+        // The twins are of the top steps, with their element types.
+        for b in BASELINES {
+            assert_eq!(STEPS.by_id(b.of_step).unwrap().dtype, b.dtype);
+        }
+        for b in BACKWARD_BASELINES {
+            assert_eq!(BACKWARD_STEPS.by_id(b.of_step).unwrap().dtype, b.dtype);
+        }
+        assert_eq!(STEPS.by_id(5).unwrap().dtype, DType::F32);
+        assert_eq!(STEPS.by_id(6).unwrap().dtype, DType::Bf16);
+        assert_eq!(BACKWARD_STEPS.by_id(3).unwrap().dtype, DType::Bf16);
+    }
+}

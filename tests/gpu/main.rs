@@ -14,6 +14,7 @@ mod gemm;
 mod ladders;
 mod occupancy;
 mod runtime;
+mod softmax;
 mod twins;
 
 use kernel_lab::runtime::Gpu;
@@ -35,6 +36,7 @@ const MODULES: &[&[GpuTest]] = &[
     ladders::TESTS,
     occupancy::TESTS,
     runtime::TESTS,
+    softmax::TESTS,
     twins::TESTS,
 ];
 
