@@ -1,11 +1,12 @@
 // CUDA C++ twins of softmax/5 (f32) and softmax/6 (bf16): kernels-gpu/src/softmax/mod.rs
 // (`registers_row`, `online_row`, `Team`) and the step files s05_registers.rs and
 // s06_bf16_registers.rs. The same algorithm, grid and access width: the row in registers,
-// thread t loading chunks t, t + size, ... of 8 elements (at most CHUNKS = 4; f32 two float4
-// __ldg per chunk, bf16 one uint4), the max reduced over the team (warp butterfly of
+// thread t holding at most CHUNKS = 4 chunks of 8 elements, the row's 16-byte vectors
+// t + j * size (f32: two float4 __ldg per chunk, bf16 one uint4; a warp's load is 32
+// consecutive vectors; missing vectors -inf), the max reduced over the team (warp butterfly of
 // max.NaN.f32; a block team: one value per warp through shared memory, one barrier, every warp
 // reducing the per-warp values), exp as ex2.approx.ftz.f32((x - m) * log2 e) in place, the sum
-// reduced the same way, the values times 1/s stored in 128-bit stores. Rows that are not whole
+// reduced the same way, the values times rcp.approx(s) stored in 128-bit stores. Rows that are not whole
 // 16-byte aligned chunks, or longer than 8 * CHUNKS * size, take the looped online softmax
 // (running max and sum, then a write pass), as the Rust fallback. The block kernels carry
 // __launch_bounds__(1024) as the Rust #[launch_bounds(1024)]; the warp kernels (a warp per
@@ -26,6 +27,8 @@ struct SoftmaxParams {
 
 #define CHUNKS 4
 #define LOG2E 1.4426950408889634f
+// -inf without math.h (NVRTC has none).
+#define NEG_INF __int_as_float(0xff800000u)
 
 __device__ __forceinline__ float max_nan(float a, float b) {
     float r;
@@ -37,12 +40,18 @@ __device__ __forceinline__ float exp2_fast(float x) {
     asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
     return r;
 }
+// rcp.approx.ftz.f32, as the Rust gpu::rowwise::rcp_fast.
+__device__ __forceinline__ float rcp_fast(float x) {
+    float r;
+    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+    return r;
+}
 __device__ __forceinline__ float exp_shifted(float x, float m) { return exp2_fast((x - m) * LOG2E); }
 __device__ __forceinline__ float rescale(float a, float m) { return a == m ? 1.0f : exp_shifted(a, m); }
 
 __device__ __forceinline__ void online_push(float& m, float& s, float x) {
     const float m_new = max_nan(m, x);
-    const float e = m_new == -INFINITY ? 0.0f : exp_shifted(x, m_new);
+    const float e = m_new == NEG_INF ? 0.0f : exp_shifted(x, m_new);
     s = fmaf(s, rescale(m, m_new), e);
     m = m_new;
 }
@@ -58,20 +67,27 @@ struct F32Elem {
     struct Raw { float4 a, b; };
     static __device__ __forceinline__ float load(const float* p, u64 j) { return __ldg(p + j); }
     static __device__ __forceinline__ void store(float* p, u64 j, float v) { p[j] = v; }
-    static __device__ __forceinline__ Raw load_raw(const float* p, u64 i) {
+    // Vectors first and first + stride (a warp's loads are 32 consecutive float4), each
+    // loaded when below nvec, else fill.
+    static __device__ __forceinline__ Raw load_chunk(const float* p, u64 first, u64 stride, u64 nvec, float fill) {
         const float4* v = reinterpret_cast<const float4*>(p);
-        Raw r; r.a = __ldg(v + 2 * i); r.b = __ldg(v + 2 * i + 1); return r;
+        Raw r;
+        r.a = make_float4(fill, fill, fill, fill);
+        r.b = r.a;
+        if (first < nvec) r.a = __ldg(v + first);
+        if (first + stride < nvec) r.b = __ldg(v + first + stride);
+        return r;
     }
     static __device__ __forceinline__ void unpack(Raw r, float* o) {
         o[0] = r.a.x; o[1] = r.a.y; o[2] = r.a.z; o[3] = r.a.w;
         o[4] = r.b.x; o[5] = r.b.y; o[6] = r.b.z; o[7] = r.b.w;
     }
-    static __device__ __forceinline__ void store8(float* p, u64 i, const float* v) {
+    static __device__ __forceinline__ void store_chunk(float* p, u64 first, u64 stride, u64 nvec, const float* v) {
         float4* o = reinterpret_cast<float4*>(p);
-        o[2 * i] = make_float4(v[0], v[1], v[2], v[3]);
-        o[2 * i + 1] = make_float4(v[4], v[5], v[6], v[7]);
+        if (first < nvec) o[first] = make_float4(v[0], v[1], v[2], v[3]);
+        if (first + stride < nvec) o[first + stride] = make_float4(v[4], v[5], v[6], v[7]);
     }
-    static __device__ __forceinline__ Raw zero() { Raw r; r.a = make_float4(0, 0, 0, 0); r.b = r.a; return r; }
+    static const int VL = 4, VPC = 2;
 };
 
 // A bf16 is the top half of an f32: both halves of a pair, exactly.
@@ -89,20 +105,25 @@ struct Bf16Elem {
     typedef uint4 Raw;
     static __device__ __forceinline__ float load(const __nv_bfloat16* p, u64 j) { return __bfloat162float(__ldg(p + j)); }
     static __device__ __forceinline__ void store(__nv_bfloat16* p, u64 j, float v) { p[j] = __float2bfloat16_rn(v); }
-    static __device__ __forceinline__ Raw load_raw(const __nv_bfloat16* p, u64 i) {
-        return __ldg(reinterpret_cast<const uint4*>(p) + i);
+    static __device__ __forceinline__ Raw load_chunk(const __nv_bfloat16* p, u64 first, u64, u64 nvec, float fill) {
+        const unsigned h = __float_as_uint(fill) >> 16;  // 0 and +-inf: exact in bf16
+        const unsigned w = h | h << 16;
+        Raw r = make_uint4(w, w, w, w);
+        if (first < nvec) r = __ldg(reinterpret_cast<const uint4*>(p) + first);
+        return r;
     }
     static __device__ __forceinline__ void unpack(Raw r, float* o) {
         o[0] = lo_f32(r.x); o[1] = hi_f32(r.x); o[2] = lo_f32(r.y); o[3] = hi_f32(r.y);
         o[4] = lo_f32(r.z); o[5] = hi_f32(r.z); o[6] = lo_f32(r.w); o[7] = hi_f32(r.w);
     }
-    static __device__ __forceinline__ void store8(__nv_bfloat16* p, u64 i, const float* v) {
+    static __device__ __forceinline__ void store_chunk(__nv_bfloat16* p, u64 first, u64, u64 nvec, const float* v) {
+        if (first >= nvec) return;
         uint4 o;
         o.x = pack_lo_hi(v[0], v[1]); o.y = pack_lo_hi(v[2], v[3]);
         o.z = pack_lo_hi(v[4], v[5]); o.w = pack_lo_hi(v[6], v[7]);
-        reinterpret_cast<uint4*>(p)[i] = o;
+        reinterpret_cast<uint4*>(p)[first] = o;
     }
-    static __device__ __forceinline__ Raw zero() { return make_uint4(0, 0, 0, 0); }
+    static const int VL = 8, VPC = 1;
 };
 
 __device__ __forceinline__ float warp_max(float v) {
@@ -132,7 +153,7 @@ struct Team {
         const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
         if (lane == 0) scratch0[w] = v;
         __syncthreads();
-        float r = -INFINITY;
+        float r = NEG_INF;
         if (lane < size / 32) r = scratch0[lane];
         return warp_max(r);
     }
@@ -152,7 +173,7 @@ struct Team {
         const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
         if (lane == 0) { scratch0[w] = m; scratch1[w] = s; }
         __syncthreads();
-        m = -INFINITY; s = 0.0f;
+        m = NEG_INF; s = 0.0f;
         if (lane < size / 32) { m = scratch0[lane]; s = scratch1[lane]; }
         warp_merge(m, s);
     }
@@ -160,63 +181,52 @@ struct Team {
 
 template <typename E, bool BLOCK>
 __device__ __forceinline__ void online_row(const typename E::T* x, typename E::T* y, u64 cols, Team<BLOCK> team) {
-    float m = -INFINITY, s = 0.0f;
+    float m = NEG_INF, s = 0.0f;
     for (u64 c = team.tid; c < cols; c += team.size) online_push(m, s, E::load(x, c));
     team.all_merge(m, s);
-    const float inv = 1.0f / s;
+    const float inv = rcp_fast(s);
     for (u64 c = team.tid; c < cols; c += team.size) E::store(y, c, exp_shifted(E::load(x, c), m) * inv);
 }
 
 template <typename E, bool BLOCK>
 __device__ __forceinline__ void registers_row(const typename E::T* x, typename E::T* y, u64 cols, Team<BLOCK> team) {
-    const u64 nch = cols / 8;
     const bool chunked = cols % 8 == 0 && reinterpret_cast<u64>(x) % 16 == 0 && reinterpret_cast<u64>(y) % 16 == 0;
-    if (!chunked || nch > CHUNKS * team.size) {
+    if (!chunked || cols / 8 > CHUNKS * team.size) {
         online_row<E, BLOCK>(x, y, cols, team);
         return;
     }
+    const u64 nvec = cols / E::VL;
+    // Chunk k of thread tid: vectors tid + (k * VPC + q) * size; missing ones -inf.
     typename E::Raw raw[CHUNKS];
 #pragma unroll
-    for (int k = 0; k < CHUNKS; ++k) {
-        const u64 i = team.tid + k * team.size;
-        raw[k] = E::zero();
-        if (i < nch) raw[k] = E::load_raw(x, i);
-    }
+    for (int k = 0; k < CHUNKS; ++k)
+        raw[k] = E::load_chunk(x, team.tid + k * E::VPC * team.size, team.size, nvec, NEG_INF);
     float v[CHUNKS][8];
-    float m = -INFINITY;
+    float m = NEG_INF;
 #pragma unroll
     for (int k = 0; k < CHUNKS; ++k) {
-#pragma unroll
-        for (int e = 0; e < 8; ++e) v[k][e] = 0.0f;
-        if (team.tid + k * team.size < nch) {
-            E::unpack(raw[k], v[k]);
-            const float m4 = max_nan(max_nan(v[k][0], v[k][1]), max_nan(v[k][2], v[k][3]));
-            const float m8 = max_nan(max_nan(v[k][4], v[k][5]), max_nan(v[k][6], v[k][7]));
-            m = max_nan(m, max_nan(m4, m8));
-        }
+        E::unpack(raw[k], v[k]);
+        const float m4 = max_nan(max_nan(v[k][0], v[k][1]), max_nan(v[k][2], v[k][3]));
+        const float m8 = max_nan(max_nan(v[k][4], v[k][5]), max_nan(v[k][6], v[k][7]));
+        m = max_nan(m, max_nan(m4, m8));
     }
     m = team.all_max(m);
     float s = 0.0f;
 #pragma unroll
     for (int k = 0; k < CHUNKS; ++k) {
-        if (team.tid + k * team.size < nch) {
-            float part = 0.0f;
+        float part = 0.0f;
 #pragma unroll
-            for (int e = 0; e < 8; ++e) { v[k][e] = exp_shifted(v[k][e], m); part += v[k][e]; }
-            s += part;
-        }
+        for (int e = 0; e < 8; ++e) { v[k][e] = exp_shifted(v[k][e], m); part += v[k][e]; }
+        s += part;
     }
     s = team.all_sum(s);
-    const float inv = 1.0f / s;
+    const float inv = rcp_fast(s);
 #pragma unroll
     for (int k = 0; k < CHUNKS; ++k) {
-        const u64 i = team.tid + k * team.size;
-        if (i < nch) {
-            float out[8];
+        float out[8];
 #pragma unroll
-            for (int e = 0; e < 8; ++e) out[e] = v[k][e] * inv;
-            E::store8(y, i, out);
-        }
+        for (int e = 0; e < 8; ++e) out[e] = v[k][e] * inv;
+        E::store_chunk(y, team.tid + k * E::VPC * team.size, team.size, nvec, out);
     }
 }
 

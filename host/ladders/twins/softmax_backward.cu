@@ -1,8 +1,9 @@
 // CUDA C++ twins of softmax_backward/2 (f32) and softmax_backward/3 (bf16):
 // kernels-gpu/src/softmax_backward/mod.rs (`registers_row`, `two_pass_row`) and its step files.
 // The same algorithm, grid and access width: dx = y * (dy - sum(dy * y)) per row; thread t
-// loads chunks t, t + size, ... of 8 elements of y and dy (at most C: 2 for f32, two float4
-// __ldg per chunk and input; 4 for bf16, one uint4 each, kept packed), the team sums the FMA
+// loads at most C chunks of 8 elements of y and dy, the row's 16-byte vectors t + j * size
+// (C = 2 for f32, two float4 __ldg per chunk and input; 4 for bf16, one uint4 each, kept
+// packed; missing vectors 0), the team sums the FMA
 // partials (warp butterfly; a block team: one value per warp through shared memory, one
 // barrier), and each thread stores y * (dy - dot) in 128-bit stores. Rows that are not whole
 // 16-byte aligned chunks or longer than 8 * C * size take the two-pass fallback (dot, then
@@ -24,6 +25,8 @@ struct SoftmaxBackwardParams {
     unsigned int cols;
 };
 #define LOG2E 1.4426950408889634f
+// -inf without math.h (NVRTC has none).
+#define NEG_INF __int_as_float(0xff800000u)
 
 __device__ __forceinline__ float max_nan(float a, float b) {
     float r;
@@ -40,7 +43,7 @@ __device__ __forceinline__ float rescale(float a, float m) { return a == m ? 1.0
 
 __device__ __forceinline__ void online_push(float& m, float& s, float x) {
     const float m_new = max_nan(m, x);
-    const float e = m_new == -INFINITY ? 0.0f : exp_shifted(x, m_new);
+    const float e = m_new == NEG_INF ? 0.0f : exp_shifted(x, m_new);
     s = fmaf(s, rescale(m, m_new), e);
     m = m_new;
 }
@@ -56,20 +59,27 @@ struct F32Elem {
     struct Raw { float4 a, b; };
     static __device__ __forceinline__ float load(const float* p, u64 j) { return __ldg(p + j); }
     static __device__ __forceinline__ void store(float* p, u64 j, float v) { p[j] = v; }
-    static __device__ __forceinline__ Raw load_raw(const float* p, u64 i) {
+    // Vectors first and first + stride (a warp's loads are 32 consecutive float4), each
+    // loaded when below nvec, else fill.
+    static __device__ __forceinline__ Raw load_chunk(const float* p, u64 first, u64 stride, u64 nvec, float fill) {
         const float4* v = reinterpret_cast<const float4*>(p);
-        Raw r; r.a = __ldg(v + 2 * i); r.b = __ldg(v + 2 * i + 1); return r;
+        Raw r;
+        r.a = make_float4(fill, fill, fill, fill);
+        r.b = r.a;
+        if (first < nvec) r.a = __ldg(v + first);
+        if (first + stride < nvec) r.b = __ldg(v + first + stride);
+        return r;
     }
     static __device__ __forceinline__ void unpack(Raw r, float* o) {
         o[0] = r.a.x; o[1] = r.a.y; o[2] = r.a.z; o[3] = r.a.w;
         o[4] = r.b.x; o[5] = r.b.y; o[6] = r.b.z; o[7] = r.b.w;
     }
-    static __device__ __forceinline__ void store8(float* p, u64 i, const float* v) {
+    static __device__ __forceinline__ void store_chunk(float* p, u64 first, u64 stride, u64 nvec, const float* v) {
         float4* o = reinterpret_cast<float4*>(p);
-        o[2 * i] = make_float4(v[0], v[1], v[2], v[3]);
-        o[2 * i + 1] = make_float4(v[4], v[5], v[6], v[7]);
+        if (first < nvec) o[first] = make_float4(v[0], v[1], v[2], v[3]);
+        if (first + stride < nvec) o[first + stride] = make_float4(v[4], v[5], v[6], v[7]);
     }
-    static __device__ __forceinline__ Raw zero() { Raw r; r.a = make_float4(0, 0, 0, 0); r.b = r.a; return r; }
+    static const int VL = 4, VPC = 2;
 };
 
 // A bf16 is the top half of an f32: both halves of a pair, exactly.
@@ -87,20 +97,25 @@ struct Bf16Elem {
     typedef uint4 Raw;
     static __device__ __forceinline__ float load(const __nv_bfloat16* p, u64 j) { return __bfloat162float(__ldg(p + j)); }
     static __device__ __forceinline__ void store(__nv_bfloat16* p, u64 j, float v) { p[j] = __float2bfloat16_rn(v); }
-    static __device__ __forceinline__ Raw load_raw(const __nv_bfloat16* p, u64 i) {
-        return __ldg(reinterpret_cast<const uint4*>(p) + i);
+    static __device__ __forceinline__ Raw load_chunk(const __nv_bfloat16* p, u64 first, u64, u64 nvec, float fill) {
+        const unsigned h = __float_as_uint(fill) >> 16;  // 0 and +-inf: exact in bf16
+        const unsigned w = h | h << 16;
+        Raw r = make_uint4(w, w, w, w);
+        if (first < nvec) r = __ldg(reinterpret_cast<const uint4*>(p) + first);
+        return r;
     }
     static __device__ __forceinline__ void unpack(Raw r, float* o) {
         o[0] = lo_f32(r.x); o[1] = hi_f32(r.x); o[2] = lo_f32(r.y); o[3] = hi_f32(r.y);
         o[4] = lo_f32(r.z); o[5] = hi_f32(r.z); o[6] = lo_f32(r.w); o[7] = hi_f32(r.w);
     }
-    static __device__ __forceinline__ void store8(__nv_bfloat16* p, u64 i, const float* v) {
+    static __device__ __forceinline__ void store_chunk(__nv_bfloat16* p, u64 first, u64, u64 nvec, const float* v) {
+        if (first >= nvec) return;
         uint4 o;
         o.x = pack_lo_hi(v[0], v[1]); o.y = pack_lo_hi(v[2], v[3]);
         o.z = pack_lo_hi(v[4], v[5]); o.w = pack_lo_hi(v[6], v[7]);
-        reinterpret_cast<uint4*>(p)[i] = o;
+        reinterpret_cast<uint4*>(p)[first] = o;
     }
-    static __device__ __forceinline__ Raw zero() { return make_uint4(0, 0, 0, 0); }
+    static const int VL = 8, VPC = 1;
 };
 
 __device__ __forceinline__ float warp_max(float v) {
@@ -130,7 +145,7 @@ struct Team {
         const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
         if (lane == 0) scratch0[w] = v;
         __syncthreads();
-        float r = -INFINITY;
+        float r = NEG_INF;
         if (lane < size / 32) r = scratch0[lane];
         return warp_max(r);
     }
@@ -150,7 +165,7 @@ struct Team {
         const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
         if (lane == 0) { scratch0[w] = m; scratch1[w] = s; }
         __syncthreads();
-        m = -INFINITY; s = 0.0f;
+        m = NEG_INF; s = 0.0f;
         if (lane < size / 32) { m = scratch0[lane]; s = scratch1[lane]; }
         warp_merge(m, s);
     }
@@ -162,12 +177,13 @@ __device__ __forceinline__ void two_pass_row(const typename E::T* y, const typen
                                              u64 cols, Team<BLOCK> team) {
     const bool vec = cols % 8 == 0 && reinterpret_cast<u64>(y) % 16 == 0 && reinterpret_cast<u64>(dy) % 16 == 0 &&
                      reinterpret_cast<u64>(dx) % 16 == 0;
+    const u64 nvec = cols / E::VL, step = E::VPC * team.size;
     float acc = 0.0f;
     if (vec) {
-        for (u64 i = team.tid; i < cols / 8; i += team.size) {
+        for (u64 first = team.tid; first < nvec; first += step) {
             float a[8], b[8];
-            E::unpack(E::load_raw(y, i), a);
-            E::unpack(E::load_raw(dy, i), b);
+            E::unpack(E::load_chunk(y, first, team.size, nvec, 0.0f), a);
+            E::unpack(E::load_chunk(dy, first, team.size, nvec, 0.0f), b);
             float part = 0.0f;
 #pragma unroll
             for (int e = 0; e < 8; ++e) part = fmaf(a[e], b[e], part);
@@ -178,13 +194,13 @@ __device__ __forceinline__ void two_pass_row(const typename E::T* y, const typen
     }
     const float dot = team.all_sum(acc);
     if (vec) {
-        for (u64 i = team.tid; i < cols / 8; i += team.size) {
+        for (u64 first = team.tid; first < nvec; first += step) {
             float a[8], b[8], out[8];
-            E::unpack(E::load_raw(y, i), a);
-            E::unpack(E::load_raw(dy, i), b);
+            E::unpack(E::load_chunk(y, first, team.size, nvec, 0.0f), a);
+            E::unpack(E::load_chunk(dy, first, team.size, nvec, 0.0f), b);
 #pragma unroll
             for (int e = 0; e < 8; ++e) out[e] = a[e] * (b[e] - dot);
-            E::store8(dx, i, out);
+            E::store_chunk(dx, first, team.size, nvec, out);
         }
     } else {
         for (u64 c = team.tid; c < cols; c += team.size) E::store(dx, c, E::load(y, c) * (E::load(dy, c) - dot));
@@ -194,25 +210,24 @@ __device__ __forceinline__ void two_pass_row(const typename E::T* y, const typen
 template <typename E, int C, bool BLOCK>
 __device__ __forceinline__ void registers_row(const typename E::T* y, const typename E::T* dy, typename E::T* dx,
                                               u64 cols, Team<BLOCK> team) {
-    const u64 nch = cols / 8;
     const bool chunked = cols % 8 == 0 && reinterpret_cast<u64>(y) % 16 == 0 && reinterpret_cast<u64>(dy) % 16 == 0 &&
                          reinterpret_cast<u64>(dx) % 16 == 0;
-    if (!chunked || nch > C * team.size) {
+    if (!chunked || cols / 8 > C * team.size) {
         two_pass_row<E, BLOCK>(y, dy, dx, cols, team);
         return;
     }
+    const u64 nvec = cols / E::VL;
     typename E::Raw ry[C], rdy[C];
 #pragma unroll
     for (int k = 0; k < C; ++k) {
-        const u64 i = team.tid + k * team.size;
-        ry[k] = E::zero();
-        rdy[k] = E::zero();
-        if (i < nch) { ry[k] = E::load_raw(y, i); rdy[k] = E::load_raw(dy, i); }
+        const u64 first = team.tid + k * E::VPC * team.size;
+        ry[k] = E::load_chunk(y, first, team.size, nvec, 0.0f);
+        rdy[k] = E::load_chunk(dy, first, team.size, nvec, 0.0f);
     }
     float acc = 0.0f;
 #pragma unroll
     for (int k = 0; k < C; ++k) {
-        if (team.tid + k * team.size < nch) {
+        if (team.tid + k * E::VPC * team.size < nvec) {
             float a[8], b[8];
             E::unpack(ry[k], a);
             E::unpack(rdy[k], b);
@@ -225,14 +240,14 @@ __device__ __forceinline__ void registers_row(const typename E::T* y, const type
     const float dot = team.all_sum(acc);
 #pragma unroll
     for (int k = 0; k < C; ++k) {
-        const u64 i = team.tid + k * team.size;
-        if (i < nch) {
+        const u64 first = team.tid + k * E::VPC * team.size;
+        if (first < nvec) {
             float a[8], b[8], out[8];
             E::unpack(ry[k], a);
             E::unpack(rdy[k], b);
 #pragma unroll
             for (int e = 0; e < 8; ++e) out[e] = a[e] * (b[e] - dot);
-            E::store8(dx, i, out);
+            E::store_chunk(dx, first, team.size, nvec, out);
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod half;
 pub mod ldmatrix;
 pub mod math;
 pub mod mma;
+pub mod rowwise;
 pub mod shared;
 pub mod sync;
 pub mod thread;

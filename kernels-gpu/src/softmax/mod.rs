@@ -10,7 +10,8 @@
 //! element). Subtracting the maximum first keeps `x + 1e4` exact in the exponent.
 //!
 //! `exp` is `ex2.approx.ftz.f32((x − m)·log2 e)` ([`exp_shifted`]): about 2 ulp relative, and
-//! results below 2⁻¹²⁶ flushed to zero (an element more than 87 below its row's maximum).
+//! results below 2⁻¹²⁶ flushed to zero (an element more than 87 below its row's maximum); the
+//! normalisation multiplies by `rcp.approx.ftz.f32(s)` (`gpu::rowwise::rcp_fast`, ≈ 1 ulp).
 
 steps! {
     s01_three_kernels,
@@ -21,6 +22,7 @@ steps! {
     s06_bf16_registers,
 }
 
+use crate::gpu::rowwise::rcp_fast;
 use crate::gpu::{math, shared::SharedPtr, sync_threads, thread, unroll::unroll, warp};
 use crate::half::{Bf16, Bf16x8};
 use crate::ptr::{F32x4, GlobalPtr, GlobalPtrMut, KernelParams};
@@ -144,13 +146,20 @@ pub fn online_merge(m1: f32, s1: f32, m2: f32, s2: f32) -> (f32, f32) {
     (m, s1 * rescale(m1, m) + s2 * rescale(m2, m))
 }
 
-/// An element type of softmax data: f32 or bf16 in memory, f32 arithmetic. A "chunk" is 8
-/// consecutive elements, 16-byte aligned: two 128-bit loads of f32 (`LDG.E.128`), one of bf16.
+/// An element type of softmax data: f32 or bf16 in memory, f32 arithmetic. A "chunk" is the 8
+/// values a thread holds together: [`VPC`](RowElem::VPC) 128-bit vectors of
+/// [`VL`](RowElem::VL) elements (f32: two `F32x4`; bf16: one `Bf16x8`). A thread's vectors are
+/// `size` apart in the row (`first`, `first + size`), so each load or store instruction of a
+/// warp covers 32 consecutive 16-byte vectors: whole 32-byte sectors. (Two adjacent vectors
+/// per thread — a 32-byte stride between lanes — used only half of each sector per instruction:
+/// the H200 profile of the first run, docs/perf-notes.md.)
 pub trait RowElem: Copy {
+    /// Elements per 128-bit vector.
+    const VL: usize;
+    /// Vectors per chunk of 8 elements.
+    const VPC: usize;
     /// A chunk as loaded, before widening (f32: 8 registers; bf16: 4, packed pairs).
     type Raw: Copy;
-    /// A chunk of zeros (the value of a chunk a thread does not hold).
-    const ZERO: Self::Raw;
     /// Element `j`, as f32 (`ld.global.nc`).
     ///
     /// # Safety
@@ -161,23 +170,39 @@ pub trait RowElem: Copy {
     /// # Safety
     /// `j` is in bounds.
     unsafe fn store_f32(p: GlobalPtrMut<Self>, j: usize, v: f32);
-    /// Chunk `i` (elements `8i .. 8i + 8`) in 128-bit non-coherent loads.
+    /// The chunk of vectors `first + q·stride` (`q < VPC`) of `p`, each loaded (128-bit,
+    /// non-coherent) when its index is below `nvec`, else `fill` in all its lanes (`fill` is
+    /// 0 or ±inf: exact in bf16).
     ///
     /// # Safety
-    /// The chunk is in bounds and 16-byte aligned.
-    unsafe fn load_raw(p: GlobalPtr<Self>, i: usize) -> Self::Raw;
+    /// `p` is 16-byte aligned and holds `nvec` vectors.
+    unsafe fn load_chunk(
+        p: GlobalPtr<Self>,
+        first: usize,
+        stride: usize,
+        nvec: usize,
+        fill: f32,
+    ) -> Self::Raw;
     /// The chunk's eight elements as f32 (exact).
     fn unpack(r: Self::Raw) -> [f32; 8];
-    /// Writes chunk `i` from eight f32 values in 128-bit stores.
+    /// Writes the vectors `first + q·stride` below `nvec` of a chunk from eight f32 values, in
+    /// 128-bit stores.
     ///
     /// # Safety
-    /// The chunk is in bounds and 16-byte aligned.
-    unsafe fn store8(p: GlobalPtrMut<Self>, i: usize, v: [f32; 8]);
+    /// `p` is 16-byte aligned and holds `nvec` vectors.
+    unsafe fn store_chunk(
+        p: GlobalPtrMut<Self>,
+        first: usize,
+        stride: usize,
+        nvec: usize,
+        v: [f32; 8],
+    );
 }
 
 impl RowElem for f32 {
+    const VL: usize = 4;
+    const VPC: usize = 2;
     type Raw = [F32x4; 2];
-    const ZERO: [F32x4; 2] = [F32x4([0.0; 4]); 2];
     #[inline(always)]
     unsafe fn load_f32(p: GlobalPtr<f32>, j: usize) -> f32 {
         unsafe { p.load(j) }
@@ -187,8 +212,26 @@ impl RowElem for f32 {
         unsafe { p.store(j, v) }
     }
     #[inline(always)]
-    unsafe fn load_raw(p: GlobalPtr<f32>, i: usize) -> [F32x4; 2] {
-        unsafe { [p.load_f32x4(2 * i), p.load_f32x4(2 * i + 1)] }
+    unsafe fn load_chunk(
+        p: GlobalPtr<f32>,
+        first: usize,
+        stride: usize,
+        nvec: usize,
+        fill: f32,
+    ) -> [F32x4; 2] {
+        let f = F32x4([fill; 4]);
+        let second = first + stride;
+        let a = if first < nvec {
+            unsafe { p.load_f32x4(first) }
+        } else {
+            f
+        };
+        let b = if second < nvec {
+            unsafe { p.load_f32x4(second) }
+        } else {
+            f
+        };
+        [a, b]
     }
     #[inline(always)]
     fn unpack(r: [F32x4; 2]) -> [f32; 8] {
@@ -196,18 +239,27 @@ impl RowElem for f32 {
         [a, b, c, d, e, f, g, h]
     }
     #[inline(always)]
-    unsafe fn store8(p: GlobalPtrMut<f32>, i: usize, v: [f32; 8]) {
+    unsafe fn store_chunk(
+        p: GlobalPtrMut<f32>,
+        first: usize,
+        stride: usize,
+        nvec: usize,
+        v: [f32; 8],
+    ) {
         let [a, b, c, d, e, f, g, h] = v;
-        unsafe {
-            p.store_f32x4(2 * i, F32x4([a, b, c, d]));
-            p.store_f32x4(2 * i + 1, F32x4([e, f, g, h]));
+        if first < nvec {
+            unsafe { p.store_f32x4(first, F32x4([a, b, c, d])) };
+        }
+        if first + stride < nvec {
+            unsafe { p.store_f32x4(first + stride, F32x4([e, f, g, h])) };
         }
     }
 }
 
 impl RowElem for Bf16 {
+    const VL: usize = 8;
+    const VPC: usize = 1;
     type Raw = Bf16x8;
-    const ZERO: Bf16x8 = Bf16x8([crate::half::Bf16x2::from_bits(0); 4]);
     #[inline(always)]
     unsafe fn load_f32(p: GlobalPtr<Bf16>, j: usize) -> f32 {
         unsafe { p.load(j) }.to_f32()
@@ -217,8 +269,20 @@ impl RowElem for Bf16 {
         unsafe { p.store(j, Bf16::from_f32(v)) }
     }
     #[inline(always)]
-    unsafe fn load_raw(p: GlobalPtr<Bf16>, i: usize) -> Bf16x8 {
-        unsafe { p.load_bf16x8(i) }
+    unsafe fn load_chunk(
+        p: GlobalPtr<Bf16>,
+        first: usize,
+        _stride: usize,
+        nvec: usize,
+        fill: f32,
+    ) -> Bf16x8 {
+        if first < nvec {
+            unsafe { p.load_bf16x8(first) }
+        } else {
+            // 0 and ±inf are the top halves of their f32 bits.
+            let h = fill.to_bits() >> 16;
+            Bf16x8([crate::half::Bf16x2::from_bits(h | h << 16); 4])
+        }
     }
     #[inline(always)]
     fn unpack(r: Bf16x8) -> [f32; 8] {
@@ -228,16 +292,24 @@ impl RowElem for Bf16 {
         [a, b, c, d, e, f, g, h]
     }
     #[inline(always)]
-    unsafe fn store8(p: GlobalPtrMut<Bf16>, i: usize, v: [f32; 8]) {
+    unsafe fn store_chunk(
+        p: GlobalPtrMut<Bf16>,
+        first: usize,
+        _stride: usize,
+        nvec: usize,
+        v: [f32; 8],
+    ) {
         use crate::half::Bf16x2;
-        let [a, b, c, d, e, f, g, h] = v;
-        let out = Bf16x8([
-            Bf16x2::pack_lo_hi(a, b),
-            Bf16x2::pack_lo_hi(c, d),
-            Bf16x2::pack_lo_hi(e, f),
-            Bf16x2::pack_lo_hi(g, h),
-        ]);
-        unsafe { p.store_bf16x8(i, out) }
+        if first < nvec {
+            let [a, b, c, d, e, f, g, h] = v;
+            let out = Bf16x8([
+                Bf16x2::pack_lo_hi(a, b),
+                Bf16x2::pack_lo_hi(c, d),
+                Bf16x2::pack_lo_hi(e, f),
+                Bf16x2::pack_lo_hi(g, h),
+            ]);
+            unsafe { p.store_bf16x8(first, out) }
+        }
     }
 }
 
@@ -334,7 +406,7 @@ pub fn online_row<T: RowElem, const BLOCK: bool>(
         c += team.size;
     }
     let (m, s) = team.all_merge(m, s);
-    let inv = 1.0 / s;
+    let inv = rcp_fast(s);
     let mut c = team.tid;
     while c < cols {
         let e = exp_shifted(unsafe { T::load_f32(x, c) }, m);
@@ -351,11 +423,13 @@ pub fn chunked<T>(x: u64, y: u64, cols: usize) -> bool {
 }
 
 /// Softmax of one row by a team with the row in registers (steps 5 and 6): thread `tid`
-/// loads chunks `tid, tid + size, …` (at most `C`, all loads issued before any is used), the
-/// team reduces the maximum, each thread turns its values into `exp(x − m)` in place and the
-/// team reduces their sum, and each thread writes its values times `1/s`: one read and one
-/// write of every element. Rows that are not whole aligned chunks, or longer than `8·C·size`,
-/// take [`online_row`] (the choice is uniform over the team).
+/// holds at most `C` chunks — the row's 128-bit vectors `tid + j·size` (`j < C·VPC`), all
+/// loads issued before any is used, missing vectors filled with `−inf` (they add `exp(−inf) =
+/// 0`; in a row that is NaN anyway they add NaN) — the team reduces the maximum, each thread
+/// turns its values into `exp(x − m)` in place and the team reduces their sum, and each thread
+/// writes its values times `1/s`: one read and one write of every element. Rows that are not
+/// whole aligned chunks, or longer than `8·C·size`, take [`online_row`] (the choice is uniform
+/// over the team).
 #[inline(always)]
 pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
     x: GlobalPtr<T>,
@@ -363,18 +437,18 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
     cols: usize,
     team: Team<BLOCK>,
 ) {
-    let nch = cols / 8;
-    if !chunked::<T>(x.addr(), y.addr(), cols) || nch > C * team.size {
+    if !chunked::<T>(x.addr(), y.addr(), cols) || cols / 8 > C * team.size {
         online_row(x, y, cols, team);
         return;
     }
-    let mut raw = [T::ZERO; C];
+    let nvec = cols / T::VL;
+    let first = |k: usize| team.tid + k * T::VPC * team.size;
+    let mut raw = [unsafe { T::load_chunk(x, first(0), team.size, nvec, f32::NEG_INFINITY) }; C];
     unroll::<C>(
         #[inline(always)]
         |k| {
-            let i = team.tid + k * team.size;
-            if i < nch {
-                raw[k] = unsafe { T::load_raw(x, i) };
+            if k > 0 {
+                raw[k] = unsafe { T::load_chunk(x, first(k), team.size, nvec, f32::NEG_INFINITY) };
             }
         },
     );
@@ -383,13 +457,11 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
     unroll::<C>(
         #[inline(always)]
         |k| {
-            if team.tid + k * team.size < nch {
-                v[k] = T::unpack(raw[k]);
-                let [a, b, c, d, e, f, g, h] = v[k];
-                let m4 = math::max_nan(math::max_nan(a, b), math::max_nan(c, d));
-                let m8 = math::max_nan(math::max_nan(e, f), math::max_nan(g, h));
-                m = math::max_nan(m, math::max_nan(m4, m8));
-            }
+            v[k] = T::unpack(raw[k]);
+            let [a, b, c, d, e, f, g, h] = v[k];
+            let m4 = math::max_nan(math::max_nan(a, b), math::max_nan(c, d));
+            let m8 = math::max_nan(math::max_nan(e, f), math::max_nan(g, h));
+            m = math::max_nan(m, math::max_nan(m4, m8));
         },
     );
     let m = team.all_reduce::<crate::reduce::Max>(m, 0);
@@ -397,33 +469,28 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
     unroll::<C>(
         #[inline(always)]
         |k| {
-            if team.tid + k * team.size < nch {
-                let mut part = 0.0f32;
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| {
-                        v[k][e] = exp_shifted(v[k][e], m);
-                        part += v[k][e];
-                    },
-                );
-                s += part;
-            }
+            let mut part = 0.0f32;
+            unroll::<8>(
+                #[inline(always)]
+                |e| {
+                    v[k][e] = exp_shifted(v[k][e], m);
+                    part += v[k][e];
+                },
+            );
+            s += part;
         },
     );
     let s = team.all_reduce::<crate::reduce::Sum>(s, 1);
-    let inv = 1.0 / s;
+    let inv = rcp_fast(s);
     unroll::<C>(
         #[inline(always)]
         |k| {
-            let i = team.tid + k * team.size;
-            if i < nch {
-                let mut out = v[k];
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| out[e] *= inv,
-                );
-                unsafe { T::store8(y, i, out) };
-            }
+            let mut out = v[k];
+            unroll::<8>(
+                #[inline(always)]
+                |e| out[e] *= inv,
+            );
+            unsafe { T::store_chunk(y, first(k), team.size, nvec, out) };
         },
     );
 }

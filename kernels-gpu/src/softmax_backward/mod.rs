@@ -59,9 +59,10 @@ pub struct SoftmaxBackwardParams<T = f32> {
 unsafe impl<T: Copy> KernelParams for SoftmaxBackwardParams<T> {}
 
 /// The backward pass of one row by a team, two passes (step 1, and the register steps'
-/// fallback): `Σ dy·y` over columns `tid, tid + size, …` (16-byte chunks when the row is whole
-/// aligned chunks, else scalars), the team's sum, then `dx = y·(dy − dot)` reading both again
-/// (from L1/L2 when the row stayed there).
+/// fallback): `Σ dy·y` over the thread's share of the row — when the rows are whole aligned
+/// chunks, 128-bit vectors `tid + j·size` (each instruction of a warp 32 consecutive vectors),
+/// else scalars `tid, tid + size, …` — the team's sum, then `dx = y·(dy − dot)` reading both
+/// again (from L1/L2 when the row stayed there).
 #[inline(always)]
 pub fn two_pass_row<T: RowElem, const BLOCK: bool>(
     y: GlobalPtr<T>,
@@ -71,18 +72,23 @@ pub fn two_pass_row<T: RowElem, const BLOCK: bool>(
     team: Team<BLOCK>,
 ) {
     let vector = chunked::<T>(y.addr(), dy.addr(), cols) && dx.addr() % 16 == 0;
+    let nvec = cols / T::VL;
+    let step = T::VPC * team.size;
+    let load = |p: GlobalPtr<T>, first: usize| {
+        T::unpack(unsafe { T::load_chunk(p, first, team.size, nvec, 0.0) })
+    };
     let mut acc = 0.0f32;
     if vector {
-        let mut i = team.tid;
-        while i < cols / 8 {
-            let (a, b) = unsafe { (T::unpack(T::load_raw(y, i)), T::unpack(T::load_raw(dy, i))) };
+        let mut first = team.tid;
+        while first < nvec {
+            let (a, b) = (load(y, first), load(dy, first));
             let mut part = 0.0f32;
             unroll::<8>(
                 #[inline(always)]
                 |e| part = crate::gpu::math::fma(a[e], b[e], part),
             );
             acc += part;
-            i += team.size;
+            first += step;
         }
     } else {
         let mut c = team.tid;
@@ -97,16 +103,16 @@ pub fn two_pass_row<T: RowElem, const BLOCK: bool>(
     }
     let dot = team.all_reduce::<Sum>(acc, 0);
     if vector {
-        let mut i = team.tid;
-        while i < cols / 8 {
-            let (a, b) = unsafe { (T::unpack(T::load_raw(y, i)), T::unpack(T::load_raw(dy, i))) };
+        let mut first = team.tid;
+        while first < nvec {
+            let (a, b) = (load(y, first), load(dy, first));
             let mut out = [0.0f32; 8];
             unroll::<8>(
                 #[inline(always)]
                 |e| out[e] = a[e] * (b[e] - dot),
             );
-            unsafe { T::store8(dx, i, out) };
-            i += team.size;
+            unsafe { T::store_chunk(dx, first, team.size, nvec, out) };
+            first += step;
         }
     } else {
         let mut c = team.tid;
@@ -119,10 +125,10 @@ pub fn two_pass_row<T: RowElem, const BLOCK: bool>(
 }
 
 /// The backward pass of one row by a team with both rows in registers (steps 2 and 3): each
-/// thread loads its chunks of `y` and `dy` (at most `C` each, kept as loaded: bf16 stays
-/// packed), the team sums `dy·y`, each thread writes `y·(dy − dot)`: one read of each input,
-/// one write. Rows that are not whole aligned chunks or longer than `8·C·size` take
-/// [`two_pass_row`].
+/// thread loads its chunks of `y` and `dy` (at most `C` each: the 128-bit vectors
+/// `tid + j·size`, missing ones 0; kept as loaded, so bf16 stays packed), the team sums
+/// `dy·y`, each thread writes `y·(dy − dot)`: one read of each input, one write. Rows that are
+/// not whole aligned chunks or longer than `8·C·size` take [`two_pass_row`].
 #[inline(always)]
 pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
     y: GlobalPtr<T>,
@@ -131,21 +137,22 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
     cols: usize,
     team: Team<BLOCK>,
 ) {
-    let nch = cols / 8;
-    if !(chunked::<T>(y.addr(), dy.addr(), cols) && dx.addr() % 16 == 0) || nch > C * team.size {
+    if !(chunked::<T>(y.addr(), dy.addr(), cols) && dx.addr() % 16 == 0) || cols / 8 > C * team.size
+    {
         two_pass_row(y, dy, dx, cols, team);
         return;
     }
-    let (mut ry, mut rdy) = ([T::ZERO; C], [T::ZERO; C]);
+    let nvec = cols / T::VL;
+    let first = |k: usize| team.tid + k * T::VPC * team.size;
+    let load =
+        |p: GlobalPtr<T>, k: usize| unsafe { T::load_chunk(p, first(k), team.size, nvec, 0.0) };
+    let (mut ry, mut rdy) = ([load(y, 0); C], [load(dy, 0); C]);
     unroll::<C>(
         #[inline(always)]
         |k| {
-            let i = team.tid + k * team.size;
-            if i < nch {
-                unsafe {
-                    ry[k] = T::load_raw(y, i);
-                    rdy[k] = T::load_raw(dy, i);
-                }
+            if k > 0 {
+                ry[k] = load(y, k);
+                rdy[k] = load(dy, k);
             }
         },
     );
@@ -153,7 +160,8 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
     unroll::<C>(
         #[inline(always)]
         |k| {
-            if team.tid + k * team.size < nch {
+            // Chunks wholly past the row are skipped (their zeros add nothing).
+            if first(k) < nvec {
                 let (a, b) = (T::unpack(ry[k]), T::unpack(rdy[k]));
                 let mut part = 0.0f32;
                 unroll::<8>(
@@ -168,15 +176,14 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
     unroll::<C>(
         #[inline(always)]
         |k| {
-            let i = team.tid + k * team.size;
-            if i < nch {
+            if first(k) < nvec {
                 let (a, b) = (T::unpack(ry[k]), T::unpack(rdy[k]));
                 let mut out = [0.0f32; 8];
                 unroll::<8>(
                     #[inline(always)]
                     |e| out[e] = a[e] * (b[e] - dot),
                 );
-                unsafe { T::store8(dx, i, out) };
+                unsafe { T::store_chunk(dx, first(k), team.size, nvec, out) };
             }
         },
     );

@@ -15,6 +15,7 @@ pub mod half;
 pub mod ldmatrix;
 pub mod math;
 pub mod mma;
+pub mod rowwise;
 pub mod shared;
 pub mod sync;
 pub mod thread;
