@@ -135,9 +135,10 @@ fn launch(grid: &Grid, rows: u32, cols: u32) -> (usize, Launch) {
     }
 }
 
-/// The register steps' rule (both ladders): a warp per row (the second kernel) up to
-/// `warp_max_cols` columns, else a block per row (the first kernel) of the fewest warps that
-/// hold the row at `chunks` chunks of 8 a thread.
+/// The register steps' rule (both ladders): up to `warp_max_cols` columns the warp kernel (the
+/// second), a group of `lanes_per_row(cols, chunks)` lanes per row (32 at 1024 columns, 4 at
+/// 128); longer rows a block per row (the first kernel) of the fewest warps that hold the row
+/// at `chunks` chunks of 8 a thread.
 fn registers_launch(
     rows: u32,
     cols: u32,
@@ -146,7 +147,10 @@ fn registers_launch(
     chunks: u32,
 ) -> (usize, Launch) {
     if cols <= warp_max_cols {
-        (1, Launch::cover(rows as usize * 32, warp_threads))
+        // `32 / lanes` rows per warp.
+        let rows_per_warp = (32 / k::lanes_per_row(cols, chunks)) as usize;
+        let threads = (rows as usize).div_ceil(rows_per_warp) * 32;
+        (1, Launch::cover(threads, warp_threads))
     } else {
         (
             0,
@@ -646,9 +650,10 @@ mod tests {
     #[test]
     fn the_top_steps_pick_warp_or_block_per_row_by_width() {
         let f = |d, r, c| forward_launch(d, r, c).unwrap();
+        // 128 columns: 4 lanes a row, 8 rows a warp.
         assert_eq!(
             f(DType::F32, 32768, 128),
-            ("softmax_s05_registers_warp", Launch::linear(4096, 256))
+            ("softmax_s05_registers_warp", Launch::linear(512, 256))
         );
         assert_eq!(
             f(DType::F32, 4096, 1024),
@@ -666,11 +671,12 @@ mod tests {
         assert_eq!(f(DType::F32, 1, 100_003).1, Launch::linear(1, 1024));
         assert!(forward_launch(DType::F16, 1, 1).is_err());
         let b = |d, r, c| backward_launch(d, r, c).unwrap();
+        // 128 columns at 2 chunks a lane: 8 lanes a row, 4 rows a warp.
         assert_eq!(
             b(DType::F32, 32768, 128),
             (
                 "softmax_backward_s02_registers_warp",
-                Launch::linear(4096, 256)
+                Launch::linear(1024, 256)
             )
         );
         assert_eq!(

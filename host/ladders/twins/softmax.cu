@@ -9,8 +9,8 @@
 // reduced the same way, the values times rcp.approx(s) stored in 128-bit stores. Rows that are not whole
 // 16-byte aligned chunks, or longer than 8 * CHUNKS * size, take the looped online softmax
 // (running max and sum, then a write pass), as the Rust fallback. The block kernels carry
-// __launch_bounds__(1024) as the Rust #[launch_bounds(1024)]; the warp kernels (a warp per
-// row, blocks of 256) none. The host launches each with the step's own grid. Same parameter
+// __launch_bounds__(1024) as the Rust #[launch_bounds(1024)]; the warp kernels (a group of
+// lanes_per_row lanes per row, blocks of 256) none. The host launches each with the step's own grid. Same parameter
 // struct (SoftmaxParams<T>, #[repr(C)]: two 8-byte pointers, rows, cols).
 
 #include <cuda_bf16.h>
@@ -126,30 +126,32 @@ struct Bf16Elem {
     static const int VL = 8, VPC = 1;
 };
 
-__device__ __forceinline__ float warp_max(float v) {
-    for (int o = 16; o > 0; o >>= 1) v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, o));
+// Butterflies over each aligned group of `width` lanes (32: the whole warp).
+__device__ __forceinline__ float warp_max(float v, unsigned width = 32) {
+    for (unsigned o = width / 2; o > 0; o >>= 1) v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, o));
     return v;
 }
-__device__ __forceinline__ float warp_sum(float v) {
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+__device__ __forceinline__ float warp_sum(float v, unsigned width = 32) {
+    for (unsigned o = width / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     return v;
 }
-__device__ __forceinline__ void warp_merge(float& m, float& s) {
-    for (int o = 16; o > 0; o >>= 1) {
+__device__ __forceinline__ void warp_merge(float& m, float& s, unsigned width = 32) {
+    for (unsigned o = width / 2; o > 0; o >>= 1) {
         const float m2 = __shfl_xor_sync(0xffffffffu, m, o), s2 = __shfl_xor_sync(0xffffffffu, s, o);
         online_merge(m, s, m2, s2);
     }
 }
 
-// The threads that share one row: a warp, or the whole block (BLOCK).
+// The threads that share one row: an aligned group of `size` lanes (a power of two <= 32), or
+// the whole block (BLOCK).
 template <bool BLOCK>
 struct Team {
-    u64 tid, size;
+    unsigned tid, size;
     float* scratch0;
     float* scratch1;
     __device__ __forceinline__ float all_max(float v) const {
+        if (!BLOCK) return warp_max(v, size);
         v = warp_max(v);
-        if (!BLOCK) return v;
         const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
         if (lane == 0) scratch0[w] = v;
         __syncthreads();
@@ -158,8 +160,8 @@ struct Team {
         return warp_max(r);
     }
     __device__ __forceinline__ float all_sum(float v) const {
+        if (!BLOCK) return warp_sum(v, size);
         v = warp_sum(v);
-        if (!BLOCK) return v;
         const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
         if (lane == 0) scratch1[w] = v;
         __syncthreads();
@@ -168,8 +170,8 @@ struct Team {
         return warp_sum(r);
     }
     __device__ __forceinline__ void all_merge(float& m, float& s) const {
+        if (!BLOCK) { warp_merge(m, s, size); return; }
         warp_merge(m, s);
-        if (!BLOCK) return;
         const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
         if (lane == 0) { scratch0[w] = m; scratch1[w] = s; }
         __syncthreads();
@@ -189,13 +191,17 @@ __device__ __forceinline__ void online_row(const typename E::T* x, typename E::T
 }
 
 template <typename E, bool BLOCK>
-__device__ __forceinline__ void registers_row(const typename E::T* x, typename E::T* y, u64 cols, Team<BLOCK> team) {
+__device__ __forceinline__ void registers_row(const typename E::T* x, typename E::T* y, u64 cols, bool active,
+                                              Team<BLOCK> team) {
+    // cols decides the path (the same for every team of a warp); an inactive team (past the
+    // last row) takes part in the shuffles with no elements.
+    const u64 live = active ? cols : 0;
     const bool chunked = cols % 8 == 0 && reinterpret_cast<u64>(x) % 16 == 0 && reinterpret_cast<u64>(y) % 16 == 0;
     if (!chunked || cols / 8 > CHUNKS * team.size) {
-        online_row<E, BLOCK>(x, y, cols, team);
+        online_row<E, BLOCK>(x, y, live, team);
         return;
     }
-    const u64 nvec = cols / E::VL;
+    const u64 nvec = live / E::VL;
     // Chunk k of thread tid: vectors tid + (k * VPC + q) * size; missing ones -inf.
     typename E::Raw raw[CHUNKS];
 #pragma unroll
@@ -234,16 +240,28 @@ template <typename E>
 __device__ __forceinline__ void block_kernel(SoftmaxParams<typename E::T> p, float* s0, float* s1) {
     const u64 cols = p.cols, r = blockIdx.x;
     Team<true> team = {threadIdx.x, blockDim.x, s0, s1};
-    registers_row<E, true>(p.x + r * cols, p.y + r * cols, cols, team);
+    registers_row<E, true>(p.x + r * cols, p.y + r * cols, cols, true, team);
+}
+
+// Lanes per row of the warp kernels: the fewest, a power of two up to 32, that hold the row's
+// cols / 8 chunks at `chunks` each (the Rust softmax::lanes_per_row).
+__device__ __forceinline__ unsigned lanes_per_row(unsigned cols, unsigned chunks) {
+    const unsigned need = ((cols + 7) / 8 + chunks - 1) / chunks;
+    unsigned l = 1;
+    while (l < need && l < 32) l *= 2;
+    return l;
 }
 
 template <typename E>
 __device__ __forceinline__ void warp_kernel(SoftmaxParams<typename E::T> p) {
-    const u64 r = (static_cast<u64>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
-    if (r < p.rows) {
-        const u64 cols = p.cols;
-        Team<false> team = {threadIdx.x & 31u, 32, nullptr, nullptr};
-        registers_row<E, false>(p.x + r * cols, p.y + r * cols, cols, team);
+    const unsigned lanes = lanes_per_row(p.cols, CHUNKS);
+    const u64 g = static_cast<u64>(blockIdx.x) * blockDim.x + threadIdx.x;
+    const u64 r = g / lanes, warp_first = (g / 32) * (32 / lanes);
+    if (warp_first < p.rows) {  // warp-uniform
+        const bool active = r < p.rows;
+        const u64 cols = p.cols, row = active ? r : warp_first;
+        Team<false> team = {static_cast<unsigned>(g % lanes), lanes, nullptr, nullptr};
+        registers_row<E, false>(p.x + row * cols, p.y + row * cols, cols, active, team);
     }
 }
 

@@ -8,8 +8,8 @@
 // barrier), and each thread stores y * (dy - dot) in 128-bit stores. Rows that are not whole
 // 16-byte aligned chunks or longer than 8 * C * size take the two-pass fallback (dot, then
 // write, reading y and dy again; chunks when aligned, else scalars), as the Rust one. Block
-// kernels __launch_bounds__(1024) as the Rust steps; warp kernels (a warp per row, blocks of
-// 256) none. Same parameter struct (SoftmaxBackwardParams<T>, #[repr(C)]: three 8-byte
+// kernels __launch_bounds__(1024) as the Rust steps; warp kernels (a group of
+// lanes_per_row lanes per row, blocks of 256) none. Same parameter struct (SoftmaxBackwardParams<T>, #[repr(C)]: three 8-byte
 // pointers, rows, cols). Shares its element and team helpers' text with softmax.cu.
 
 #include <cuda_bf16.h>
@@ -118,30 +118,32 @@ struct Bf16Elem {
     static const int VL = 8, VPC = 1;
 };
 
-__device__ __forceinline__ float warp_max(float v) {
-    for (int o = 16; o > 0; o >>= 1) v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, o));
+// Butterflies over each aligned group of `width` lanes (32: the whole warp).
+__device__ __forceinline__ float warp_max(float v, unsigned width = 32) {
+    for (unsigned o = width / 2; o > 0; o >>= 1) v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, o));
     return v;
 }
-__device__ __forceinline__ float warp_sum(float v) {
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+__device__ __forceinline__ float warp_sum(float v, unsigned width = 32) {
+    for (unsigned o = width / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     return v;
 }
-__device__ __forceinline__ void warp_merge(float& m, float& s) {
-    for (int o = 16; o > 0; o >>= 1) {
+__device__ __forceinline__ void warp_merge(float& m, float& s, unsigned width = 32) {
+    for (unsigned o = width / 2; o > 0; o >>= 1) {
         const float m2 = __shfl_xor_sync(0xffffffffu, m, o), s2 = __shfl_xor_sync(0xffffffffu, s, o);
         online_merge(m, s, m2, s2);
     }
 }
 
-// The threads that share one row: a warp, or the whole block (BLOCK).
+// The threads that share one row: an aligned group of `size` lanes (a power of two <= 32), or
+// the whole block (BLOCK).
 template <bool BLOCK>
 struct Team {
-    u64 tid, size;
+    unsigned tid, size;
     float* scratch0;
     float* scratch1;
     __device__ __forceinline__ float all_max(float v) const {
+        if (!BLOCK) return warp_max(v, size);
         v = warp_max(v);
-        if (!BLOCK) return v;
         const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
         if (lane == 0) scratch0[w] = v;
         __syncthreads();
@@ -150,8 +152,8 @@ struct Team {
         return warp_max(r);
     }
     __device__ __forceinline__ float all_sum(float v) const {
+        if (!BLOCK) return warp_sum(v, size);
         v = warp_sum(v);
-        if (!BLOCK) return v;
         const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
         if (lane == 0) scratch1[w] = v;
         __syncthreads();
@@ -160,8 +162,8 @@ struct Team {
         return warp_sum(r);
     }
     __device__ __forceinline__ void all_merge(float& m, float& s) const {
+        if (!BLOCK) { warp_merge(m, s, size); return; }
         warp_merge(m, s);
-        if (!BLOCK) return;
         const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
         if (lane == 0) { scratch0[w] = m; scratch1[w] = s; }
         __syncthreads();
@@ -209,14 +211,16 @@ __device__ __forceinline__ void two_pass_row(const typename E::T* y, const typen
 
 template <typename E, int C, bool BLOCK>
 __device__ __forceinline__ void registers_row(const typename E::T* y, const typename E::T* dy, typename E::T* dx,
-                                              u64 cols, Team<BLOCK> team) {
+                                              u64 cols, bool active, Team<BLOCK> team) {
+    // As softmax.cu: cols decides the path, an inactive team has no elements.
+    const u64 live = active ? cols : 0;
     const bool chunked = cols % 8 == 0 && reinterpret_cast<u64>(y) % 16 == 0 && reinterpret_cast<u64>(dy) % 16 == 0 &&
                          reinterpret_cast<u64>(dx) % 16 == 0;
     if (!chunked || cols / 8 > C * team.size) {
-        two_pass_row<E, BLOCK>(y, dy, dx, cols, team);
+        two_pass_row<E, BLOCK>(y, dy, dx, live, team);
         return;
     }
-    const u64 nvec = cols / E::VL;
+    const u64 nvec = live / E::VL;
     typename E::Raw ry[C], rdy[C];
 #pragma unroll
     for (int k = 0; k < C; ++k) {
@@ -256,16 +260,27 @@ template <typename E, int C>
 __device__ __forceinline__ void block_kernel(SoftmaxBackwardParams<typename E::T> p, float* s) {
     const u64 off = static_cast<u64>(blockIdx.x) * p.cols;
     Team<true> team = {threadIdx.x, blockDim.x, s, s};
-    registers_row<E, C, true>(p.y + off, p.dy + off, p.dx + off, p.cols, team);
+    registers_row<E, C, true>(p.y + off, p.dy + off, p.dx + off, p.cols, true, team);
+}
+
+// Lanes per row of the warp kernels (the Rust softmax::lanes_per_row).
+__device__ __forceinline__ unsigned lanes_per_row(unsigned cols, unsigned chunks) {
+    const unsigned need = ((cols + 7) / 8 + chunks - 1) / chunks;
+    unsigned l = 1;
+    while (l < need && l < 32) l *= 2;
+    return l;
 }
 
 template <typename E, int C>
 __device__ __forceinline__ void warp_kernel(SoftmaxBackwardParams<typename E::T> p) {
-    const u64 r = (static_cast<u64>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
-    if (r < p.rows) {
-        const u64 off = r * p.cols;
-        Team<false> team = {threadIdx.x & 31u, 32, nullptr, nullptr};
-        registers_row<E, C, false>(p.y + off, p.dy + off, p.dx + off, p.cols, team);
+    const unsigned lanes = lanes_per_row(p.cols, C);
+    const u64 g = static_cast<u64>(blockIdx.x) * blockDim.x + threadIdx.x;
+    const u64 r = g / lanes, warp_first = (g / 32) * (32 / lanes);
+    if (warp_first < p.rows) {  // warp-uniform
+        const bool active = r < p.rows;
+        const u64 off = (active ? r : warp_first) * p.cols;
+        Team<false> team = {static_cast<unsigned>(g % lanes), lanes, nullptr, nullptr};
+        registers_row<E, C, false>(p.y + off, p.dy + off, p.dx + off, p.cols, active, team);
     }
 }
 

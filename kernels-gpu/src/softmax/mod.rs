@@ -37,8 +37,9 @@ pub enum Grid {
     BlockPerRow { threads: u32 },
     /// One warp per row: `32 × rows` threads, `threads` per block.
     WarpPerRow { threads: u32 },
-    /// The row in registers, two kernels: rows of at most `warp_max_cols` columns a warp
-    /// each (the step's second kernel, blocks of `warp_threads`); longer rows one block each
+    /// The row in registers, two kernels: rows of at most `warp_max_cols` columns a group of
+    /// [`lanes_per_row`] lanes each (the step's second kernel, blocks of `warp_threads`);
+    /// longer rows one block each
     /// (its first kernel), of the fewest whole warps that hold the row at `chunks` chunks of
     /// 8 elements a thread ([`register_block_threads`]), between 64 and 1024 threads.
     Registers {
@@ -332,10 +333,10 @@ impl<const BLOCK: bool> Team<BLOCK> {
     /// `v` reduced by `O` over the team; every thread gets it. Block teams use `scratch[k]`.
     #[inline(always)]
     pub fn all_reduce<O: crate::reduce::ReduceOp>(&self, v: f32, k: usize) -> f32 {
-        let v = O::warp(v);
         if !BLOCK {
-            return v;
+            return sub_warp_reduce::<O>(v, self.size as u32);
         }
+        let v = O::warp(v);
         let (lane, w) = (thread::lane_id(), thread::warp_id());
         if lane == 0 {
             unsafe { self.scratch[k].store(w, v) };
@@ -352,10 +353,10 @@ impl<const BLOCK: bool> Team<BLOCK> {
     /// gets the result. Block teams use both scratch arrays.
     #[inline(always)]
     pub fn all_merge(&self, m: f32, s: f32) -> (f32, f32) {
-        let (mut m, mut s) = warp_merge(m, s);
         if !BLOCK {
-            return (m, s);
+            return warp_merge_width(m, s, self.size as u32);
         }
+        let (mut m, mut s) = warp_merge(m, s);
         let (lane, w) = (thread::lane_id(), thread::warp_id());
         if lane == 0 {
             unsafe {
@@ -378,14 +379,34 @@ impl<const BLOCK: bool> Team<BLOCK> {
 
 /// [`online_merge`] over the 32 lanes of a warp by a butterfly: every lane gets the result.
 #[inline(always)]
-pub fn warp_merge(mut m: f32, mut s: f32) -> (f32, f32) {
-    let mut offset = 16;
+pub fn warp_merge(m: f32, s: f32) -> (f32, f32) {
+    warp_merge_width(m, s, 32)
+}
+
+/// [`online_merge`] over each aligned group of `width` lanes (a power of two ≤ 32) by a
+/// butterfly of offsets `width/2 … 1`; every lane gets its group's result. `width` is the same
+/// on every lane, so every lane runs every shuffle.
+#[inline(always)]
+pub fn warp_merge_width(mut m: f32, mut s: f32, width: u32) -> (f32, f32) {
+    let mut offset = width / 2;
     while offset > 0 {
         let (m2, s2) = (warp::shuffle_xor(m, offset), warp::shuffle_xor(s, offset));
         (m, s) = online_merge(m, s, m2, s2);
         offset >>= 1;
     }
     (m, s)
+}
+
+/// `v` reduced by `O` over each aligned group of `width` lanes (a power of two ≤ 32), every
+/// lane getting its group's result (`width` uniform over the warp).
+#[inline(always)]
+pub fn sub_warp_reduce<O: crate::reduce::ReduceOp>(mut v: f32, width: u32) -> f32 {
+    let mut offset = width / 2;
+    while offset > 0 {
+        v = O::combine(v, warp::shuffle_xor(v, offset));
+        offset >>= 1;
+    }
+    v
 }
 
 /// Online softmax of one row by a team (step 4's algorithm, and the register steps' fallback
@@ -429,19 +450,24 @@ pub fn chunked<T>(x: u64, y: u64, cols: usize) -> bool {
 /// turns its values into `exp(x − m)` in place and the team reduces their sum, and each thread
 /// writes its values times `1/s`: one read and one write of every element. Rows that are not
 /// whole aligned chunks, or longer than `8·C·size`, take [`online_row`] (the choice is uniform
-/// over the team).
+/// over the team, and over the warp). `active: false` (a warp kernel's lanes past the last
+/// row) loads and stores nothing but runs the reductions.
 #[inline(always)]
 pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
     x: GlobalPtr<T>,
     y: GlobalPtrMut<T>,
     cols: usize,
+    active: bool,
     team: Team<BLOCK>,
 ) {
+    // `cols` decides the path (the same for every team of a warp); an inactive team (past
+    // the last row) takes part in the shuffles with no elements.
+    let live = if active { cols } else { 0 };
     if !chunked::<T>(x.addr(), y.addr(), cols) || cols / 8 > C * team.size {
-        online_row(x, y, cols, team);
+        online_row(x, y, live, team);
         return;
     }
-    let nvec = cols / T::VL;
+    let nvec = live / T::VL;
     let first = |k: usize| team.tid + k * T::VPC * team.size;
     let mut raw = [unsafe { T::load_chunk(x, first(0), team.size, nvec, f32::NEG_INFINITY) }; C];
     unroll::<C>(
@@ -505,16 +531,33 @@ pub fn block_team(scratch: [SharedPtr<f32>; 2]) -> Team<true> {
     }
 }
 
-/// The warp team of the calling thread (one row per warp), and its row: warp `w` of the grid.
+/// Lanes that share one row in the register steps' warp kernels: the fewest, a power of two up
+/// to 32, that hold the row's `cols / 8` chunks at `chunks` each (128 columns at 4 chunks: 4
+/// lanes, 8 rows per warp). The kernels and the host's launch compute it alike.
+pub const fn lanes_per_row(cols: u32, chunks: u32) -> u32 {
+    let need = cols.div_ceil(8).div_ceil(chunks);
+    let mut l = 1;
+    while l < need && l < 32 {
+        l *= 2;
+    }
+    l
+}
+
+/// The sub-warp team of the calling thread in a warp kernel over rows of `cols` columns: the
+/// [`lanes_per_row`] lanes of its group, its row (`thread / lanes`), and the first row of its
+/// warp (the whole warp is past the last row when that one is).
 #[inline(always)]
-pub fn warp_team() -> (Team<false>, usize) {
+pub fn warp_team(cols: u32, chunks: u32) -> (Team<false>, usize, usize) {
     let scratch = SharedPtr::from_addr(0);
+    let lanes = lanes_per_row(cols, chunks) as usize;
+    let g = thread::index_1d();
     (
         Team {
-            tid: thread::lane_id() as usize,
-            size: 32,
+            tid: g % lanes,
+            size: lanes,
             scratch: [scratch, scratch],
         },
-        thread::index_1d() / 32,
+        g / lanes,
+        (g / 32) * (32 / lanes),
     )
 }

@@ -34,24 +34,30 @@ kernel! {
             p.x.offset(r * cols),
             p.y.offset(r * cols),
             cols,
+            true,
             super::block_team(scratch),
         );
     }
 }
 
 kernel! {
-    /// Step 5, short rows (at most 1024 columns) — the same row-in-registers body with a warp
-    /// per row (blocks of 256 = 8 rows, shuffles only, no barrier): 32768 × 128 is 16 chunks
-    /// per row, one per lane in half the warp.
+    /// Step 5, short rows (at most 1024 columns) — the same row-in-registers body with a
+    /// sub-warp team per row: the fewest lanes (a power of two) that hold the row at 4 chunks a
+    /// lane (`lanes_per_row`: 32 at 1024 columns, 4 at 128, so 8 rows per warp and every lane
+    /// with 4 chunks, eight `LDG.E.128` in flight), shuffles within the group only, no barrier;
+    /// blocks of 256.
     fn softmax_s05_registers_warp(p: SoftmaxParams) {
-        let (team, r) = super::warp_team();
-        // Warp-uniform: all 32 lanes share r.
-        if r < p.rows as usize {
+        let (team, r, warp_first) = super::warp_team(p.cols, CHUNKS as u32);
+        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
+        if warp_first < p.rows as usize {
+            let active = r < p.rows as usize;
+            let r = if active { r } else { warp_first };
             let cols = p.cols as usize;
             super::registers_row::<f32, CHUNKS, false>(
                 p.x.offset(r * cols),
                 p.y.offset(r * cols),
                 cols,
+                active,
                 team,
             );
         }
@@ -60,7 +66,7 @@ kernel! {
 
 step! {
     kernels: [softmax_s05_registers, softmax_s05_registers_warp],
-    technique: "row in registers: one read, 128-bit loads; warp per row up to 1024 columns",
+    technique: "row in registers: one read, 128-bit loads; lanes per row by width up to 1024 columns",
     dtype: F32,
     accepts: WarpMultiple,
     grid: Grid::Registers { warp_threads: 256, warp_max_cols: 1024, chunks: CHUNKS as u32 },

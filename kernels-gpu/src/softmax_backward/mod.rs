@@ -128,21 +128,25 @@ pub fn two_pass_row<T: RowElem, const BLOCK: bool>(
 /// thread loads its chunks of `y` and `dy` (at most `C` each: the 128-bit vectors
 /// `tid + j·size`, missing ones 0; kept as loaded, so bf16 stays packed), the team sums
 /// `dy·y`, each thread writes `y·(dy − dot)`: one read of each input, one write. Rows that are
-/// not whole aligned chunks or longer than `8·C·size` take [`two_pass_row`].
+/// not whole aligned chunks or longer than `8·C·size` take [`two_pass_row`]; an inactive team
+/// (`active: false`, past the last row) moves nothing but runs the reduction.
 #[inline(always)]
 pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
     y: GlobalPtr<T>,
     dy: GlobalPtr<T>,
     dx: GlobalPtrMut<T>,
     cols: usize,
+    active: bool,
     team: Team<BLOCK>,
 ) {
+    // As `softmax::registers_row`: `cols` decides the path, an inactive team has no elements.
+    let live = if active { cols } else { 0 };
     if !(chunked::<T>(y.addr(), dy.addr(), cols) && dx.addr() % 16 == 0) || cols / 8 > C * team.size
     {
-        two_pass_row(y, dy, dx, cols, team);
+        two_pass_row(y, dy, dx, live, team);
         return;
     }
-    let nvec = cols / T::VL;
+    let nvec = live / T::VL;
     let first = |k: usize| team.tid + k * T::VPC * team.size;
     let load =
         |p: GlobalPtr<T>, k: usize| unsafe { T::load_chunk(p, first(k), team.size, nvec, 0.0) };

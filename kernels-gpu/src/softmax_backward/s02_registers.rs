@@ -23,22 +23,27 @@ kernel! {
             p.dy.offset(off),
             p.dx.offset(off),
             p.cols as usize,
+            true,
             team,
         );
     }
 }
 
 kernel! {
-    /// Step 2, short rows (at most 512 columns): warp per row, shuffles only.
+    /// Step 2, short rows (at most 512 columns): a sub-warp team per row (the fewest lanes that
+    /// hold it at 2 chunks each), shuffles only.
     fn softmax_backward_s02_registers_warp(p: SoftmaxBackwardParams) {
-        let (team, r) = crate::softmax::warp_team();
-        if r < p.rows as usize {
-            let off = r * p.cols as usize;
+        let (team, r, warp_first) = crate::softmax::warp_team(p.cols, CHUNKS as u32);
+        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
+        if warp_first < p.rows as usize {
+            let active = r < p.rows as usize;
+            let off = if active { r } else { warp_first } * p.cols as usize;
             super::registers_row::<f32, CHUNKS, false>(
                 p.y.offset(off),
                 p.dy.offset(off),
                 p.dx.offset(off),
                 p.cols as usize,
+                active,
                 team,
             );
         }
@@ -47,7 +52,7 @@ kernel! {
 
 step! {
     kernels: [softmax_backward_s02_registers, softmax_backward_s02_registers_warp],
-    technique: "y and dy in registers: one read each, 128-bit loads; warp per row up to 512",
+    technique: "y and dy in registers: one read each, 128-bit loads; lanes per row up to 512",
     dtype: F32,
     accepts: WarpMultiple,
     grid: Grid::Registers { warp_threads: 256, warp_max_cols: 512, chunks: CHUNKS as u32 },
