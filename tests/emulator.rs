@@ -550,6 +550,13 @@ fn normalisation_special_values_behave_like_torch() -> Result<(), String> {
     kernel_lab::ladders::layernorm::check_special_values(&Gpu::emulated(Options::from_env()))
 }
 
+/// Every softmax step on NaN, ±inf, all −inf rows, one-element rows and `x + 1e4`
+/// (`kernel_lab::ladders::softmax::special_value_cases`), against the f64 reference.
+fn softmax_special_values() -> Result<(), String> {
+    let gpu = Gpu::emulated(Options::from_env());
+    kernel_lab::ladders::softmax::check_special_values(&gpu, inputs::fresh_seed())
+}
+
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
     let planted: &[(&str, Check)] = &[
@@ -596,6 +603,8 @@ fn main() -> std::process::ExitCode {
         (
             "norm::special_values_behave_like_torch",
             normalisation_special_values_behave_like_torch,
+            "softmax::every_step_follows_torch_on_special_values",
+            softmax_special_values,
         ),
     ];
     let mut trials: Vec<Trial> = planted

@@ -350,6 +350,54 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
             );
         }
     }
+    // The top softmax steps (row in registers): the chunks in 128-bit loads on the read-only
+    // path (f32: 4 chunks of two; bf16: 4 of one) and 128-bit stores, every load of the register
+    // path issued before the first MUFU.EX2 (one read, all in flight), ex2 on the MUFU for the
+    // 32 values a thread holds, at most 64 registers (blocks of 1024), nothing spilled; the
+    // backward top steps: both inputs in 128-bit loads, 128-bit stores.
+    for arch in ARCHES {
+        for (s, loads, stores) in [
+            ("softmax_s05_registers", 8, 8),
+            ("softmax_s06_bf16_registers", 4, 4),
+            ("softmax_backward_s02_registers", 8, 4),
+            ("softmax_backward_s03_bf16_registers", 8, 4),
+        ] {
+            let k = sass::kernel_sass(s, arch).unwrap_or_else(|e| panic!("{e}"));
+            let r = Summary::of(&k);
+            let ins = k.instructions();
+            let wide_load =
+                |i: &kernel_lab::tools::sass::Instr| i.opcode.starts_with("LDG.E.128.CONSTANT");
+            let wide_store = |i: &kernel_lab::tools::sass::Instr| i.opcode == "STG.E.128";
+            assert!(
+                ins.iter().filter(|i| wide_load(i)).count() >= loads,
+                "{s} ({arch}): {r}"
+            );
+            assert!(
+                ins.iter().filter(|i| wide_store(i)).count() >= stores,
+                "{s} ({arch}): {r}"
+            );
+            assert!(r.registers <= 64, "{s} ({arch}): {r}");
+            assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{s} ({arch}): {r}");
+            assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{s} ({arch}): {r}");
+            assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{s} ({arch}): {r}");
+            if s.starts_with("softmax_s0") {
+                assert!(r.mix.get("MUFU") >= 32, "{s} ({arch}): {r}");
+                // The register path (laid out after the fallback's scalar loop): from its
+                // first 128-bit load to the first MUFU.EX2 after it.
+                let first = ins.iter().position(wide_load).expect("a 128-bit load");
+                let path = &ins[first..];
+                let first_ex2 = path.iter().position(|i| i.opcode == "MUFU.EX2");
+                let loads_before = path[..first_ex2.unwrap_or(0)]
+                    .iter()
+                    .filter(|i| wide_load(i))
+                    .count();
+                assert!(
+                    loads_before >= loads,
+                    "{s} ({arch}): {loads_before} 128-bit loads before the register path's first MUFU.EX2"
+                );
+            }
+        }
+    }
 }
 
 #[test]

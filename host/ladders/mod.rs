@@ -17,6 +17,7 @@ pub mod reduce;
 pub mod rmsnorm;
 pub mod row_sum;
 pub mod saxpy;
+pub mod softmax;
 pub mod transpose;
 pub mod vector_add;
 
@@ -34,6 +35,8 @@ pub static ALL: &[&dyn Ladder] = &[
     &layernorm::LayerNorm,
     &layernorm_backward::LayerNormBackward,
     &rmsnorm::RmsNorm,
+    &softmax::Softmax,
+    &softmax::SoftmaxBackward,
 ];
 
 /// The awkward shapes of a ladder of `dims` dimensions (a ladder may override them).
@@ -362,6 +365,57 @@ mod tests {
         // The same rsqrt as the Rust kernels, and their launch bounds (512) on the row kernels.
         assert!(norm.contains("rsqrt.approx.ftz.f32") && norm.contains("div.full.f32"));
         assert_eq!(norm.matches("__launch_bounds__(512)").count(), 6);
+    }
+
+    /// The softmax twins declare `SoftmaxParams<T>` (two 8-byte pointers, rows, cols) and
+    /// `SoftmaxBackwardParams<T>` (three pointers, rows, cols), and the kernels the host
+    /// launches: a block and a warp kernel per element type, the block ones with the Rust
+    /// steps' launch bounds (1024).
+    #[test]
+    fn softmax_twins_declare_the_structs_and_kernels_the_host_launches() {
+        use kernels_gpu::softmax::SoftmaxParams;
+        use kernels_gpu::softmax_backward::SoftmaxBackwardParams;
+        assert_eq!(size_of::<SoftmaxParams>(), 24);
+        assert_eq!(size_of::<SoftmaxParams<Bf16>>(), 24);
+        assert_eq!(offset_of!(SoftmaxParams<Bf16>, y), 8);
+        assert_eq!(offset_of!(SoftmaxParams<Bf16>, rows), 16);
+        assert_eq!(offset_of!(SoftmaxParams<Bf16>, cols), 20);
+        assert_eq!(size_of::<SoftmaxBackwardParams<Bf16>>(), 32);
+        assert_eq!(offset_of!(SoftmaxBackwardParams<Bf16>, dy), 8);
+        assert_eq!(offset_of!(SoftmaxBackwardParams<Bf16>, dx), 16);
+        assert_eq!(offset_of!(SoftmaxBackwardParams<Bf16>, rows), 24);
+        assert_eq!(offset_of!(SoftmaxBackwardParams, cols), 28);
+        let fwd = include_str!("twins/softmax.cu");
+        assert!(fwd.contains("struct SoftmaxParams {\n    const T* __restrict__ x;\n    T* y;"));
+        for k in [
+            "__launch_bounds__(1024) softmax_twin_f32(SoftmaxParams<float> p)",
+            " softmax_twin_f32_warp(SoftmaxParams<float> p)",
+            "__launch_bounds__(1024) softmax_twin_bf16(SoftmaxParams<__nv_bfloat16> p)",
+            " softmax_twin_bf16_warp(SoftmaxParams<__nv_bfloat16> p)",
+        ] {
+            assert!(fwd.contains(k), "{k}");
+        }
+        // The same exp and max as the Rust kernels.
+        assert!(fwd.contains("ex2.approx.ftz.f32") && fwd.contains("max.NaN.f32"));
+        let bwd = include_str!("twins/softmax_backward.cu");
+        assert!(bwd.contains(
+            "struct SoftmaxBackwardParams {\n    const T* __restrict__ y;\n    const T* __restrict__ dy;\n    T* dx;"
+        ));
+        for k in [
+            "__launch_bounds__(1024) softmax_backward_twin_f32(SoftmaxBackwardParams<float> p)",
+            " softmax_backward_twin_f32_warp(SoftmaxBackwardParams<float> p)",
+            "__launch_bounds__(1024) softmax_backward_twin_bf16(SoftmaxBackwardParams<__nv_bfloat16> p)",
+            " softmax_backward_twin_bf16_warp(SoftmaxBackwardParams<__nv_bfloat16> p)",
+        ] {
+            assert!(bwd.contains(k), "{k}");
+        }
+        // The chunk counts of the Rust steps.
+        assert_eq!(kernels_gpu::softmax::CHUNKS, 4);
+        assert!(fwd.contains("#define CHUNKS 4"));
+        assert_eq!(kernels_gpu::softmax_backward::CHUNKS, 2);
+        assert!(
+            bwd.contains("block_kernel<F32Elem, 2>") && bwd.contains("block_kernel<Bf16Elem, 4>")
+        );
     }
 
     #[test]

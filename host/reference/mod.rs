@@ -178,6 +178,51 @@ pub fn layer_norm_backward(
     (dx, dgamma, dbeta)
 }
 
+/// `f(row, out_row)` for every row of a `rows × cols` matrix, row blocks on every core (the
+/// benchmark's 8192 × 32000 references are 262 M exponentials).
+fn per_row_blocks(rows: usize, cols: usize, f: impl Fn(usize, &mut [f64]) + Sync) -> Vec<f64> {
+    let mut out = vec![0.0f64; rows * cols];
+    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
+    let rows_per = rows.div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        for (blk, chunk) in out.chunks_mut(rows_per * cols.max(1)).enumerate() {
+            let f = &f;
+            s.spawn(move || {
+                for (i, row) in chunk.chunks_mut(cols).enumerate() {
+                    f(blk * rows_per + i, row);
+                }
+            });
+        }
+    });
+    out
+}
+
+/// Softmax of each row of a `rows × cols` matrix, torch's semantics in f64: `exp(x − m) / Σ
+/// exp(x − m)` with `m` the NaN-propagating row maximum ([`max`]), so a NaN or a `+inf` in a
+/// row makes the row NaN (`+inf − +inf`), and so does a row of all `−inf` (`−inf − −inf`).
+pub fn softmax_rows(x: &[f32], cols: usize) -> Vec<f64> {
+    per_row_blocks(x.len() / cols, cols, |r, out| {
+        let row = &x[r * cols..(r + 1) * cols];
+        let m = max(row);
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o = (v as f64 - m).exp();
+        }
+        let s: f64 = out.iter().sum();
+        out.iter_mut().for_each(|v| *v /= s);
+    })
+}
+
+/// The softmax backward pass of each row: `dx = y ⊙ (dy − Σ dy⊙y)`, in f64.
+pub fn softmax_backward_rows(y: &[f32], dy: &[f32], cols: usize) -> Vec<f64> {
+    per_row_blocks(y.len() / cols, cols, |r, out| {
+        let (yr, dr) = (&y[r * cols..(r + 1) * cols], &dy[r * cols..(r + 1) * cols]);
+        let dot: f64 = yr.iter().zip(dr).map(|(&a, &b)| a as f64 * b as f64).sum();
+        for ((o, &a), &b) in out.iter_mut().zip(yr).zip(dr) {
+            *o = a as f64 * (b as f64 - dot);
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +274,30 @@ mod tests {
         // One element: var = 0, y = β.
         let (y, _, _) = norm_rows(&[7.0], &[3.0], Some(&[0.25]), 1e-5);
         assert_eq!(y, [0.25]);
+    }
+
+    #[test]
+    fn softmax_follows_torch_on_special_values() {
+        let y = softmax_rows(&[0.0, 0.0, f32::NEG_INFINITY, 1e4, 1e4 + 1.0, 1e4], 3);
+        assert_eq!(&y[..3], [0.5, 0.5, 0.0]);
+        let e = 1f64.exp();
+        assert!((y[4] - e / (2.0 + e)).abs() < 1e-15);
+        assert!(
+            softmax_rows(&[f32::NEG_INFINITY; 2], 2)
+                .iter()
+                .all(|v| v.is_nan())
+        );
+        assert!(
+            softmax_rows(&[1.0, f32::INFINITY], 2)
+                .iter()
+                .all(|v| v.is_nan())
+        );
+        assert!(softmax_rows(&[1.0, f32::NAN], 2).iter().all(|v| v.is_nan()));
+        assert_eq!(softmax_rows(&[-3.0], 1), [1.0]);
+        // dx = y (dy - dot): dot = 0.25·1 + 0.75·(-1) = -0.5.
+        assert_eq!(
+            softmax_backward_rows(&[0.25, 0.75], &[1.0, -1.0], 2),
+            [0.25 * 1.5, 0.75 * -0.5]
+        );
     }
 }

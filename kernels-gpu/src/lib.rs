@@ -76,5 +76,7 @@ pub mod rmsnorm;
 pub mod row_sum;
 pub mod saxpy;
 pub mod selftest;
+pub mod softmax;
+pub mod softmax_backward;
 pub mod transpose;
 pub mod vector_add;

@@ -16,6 +16,7 @@ mod ladders;
 mod norm;
 mod occupancy;
 mod runtime;
+mod softmax;
 mod twins;
 
 use kernel_lab::runtime::Gpu;
@@ -39,6 +40,7 @@ const MODULES: &[&[GpuTest]] = &[
     norm::TESTS,
     occupancy::TESTS,
     runtime::TESTS,
+    softmax::TESTS,
     twins::TESTS,
 ];
 

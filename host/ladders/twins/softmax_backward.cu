@@ -1,0 +1,298 @@
+// CUDA C++ twins of softmax_backward/2 (f32) and softmax_backward/3 (bf16):
+// kernels-gpu/src/softmax_backward/mod.rs (`registers_row`, `two_pass_row`) and its step files.
+// The same algorithm, grid and access width: dx = y * (dy - sum(dy * y)) per row; thread t
+// loads at most C chunks of 8 elements of y and dy, the row's 16-byte vectors t + j * size
+// (C = 2 for f32, two float4 __ldg per chunk and input; 4 for bf16, one uint4 each, kept
+// packed; missing vectors 0), the team sums the FMA
+// partials (warp butterfly; a block team: one value per warp through shared memory, one
+// barrier), and each thread stores y * (dy - dot) in 128-bit stores. Rows that are not whole
+// 16-byte aligned chunks or longer than 8 * C * size take the two-pass fallback (dot, then
+// write, reading y and dy again; chunks when aligned, else scalars), as the Rust one. Block
+// kernels __launch_bounds__(1024) as the Rust steps; warp kernels (a group of
+// lanes_per_row lanes per row, blocks of 256) none. Same parameter struct (SoftmaxBackwardParams<T>, #[repr(C)]: three 8-byte
+// pointers, rows, cols). Shares its element and team helpers' text with softmax.cu.
+
+#include <cuda_bf16.h>
+
+typedef unsigned long long u64;
+
+template <typename T>
+struct SoftmaxBackwardParams {
+    const T* __restrict__ y;
+    const T* __restrict__ dy;
+    T* dx;
+    unsigned int rows;
+    unsigned int cols;
+};
+#define LOG2E 1.4426950408889634f
+// -inf without math.h (NVRTC has none).
+#define NEG_INF __int_as_float(0xff800000u)
+
+__device__ __forceinline__ float max_nan(float a, float b) {
+    float r;
+    asm("max.NaN.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+    return r;
+}
+__device__ __forceinline__ float exp2_fast(float x) {
+    float r;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+    return r;
+}
+__device__ __forceinline__ float exp_shifted(float x, float m) { return exp2_fast((x - m) * LOG2E); }
+__device__ __forceinline__ float rescale(float a, float m) { return a == m ? 1.0f : exp_shifted(a, m); }
+
+__device__ __forceinline__ void online_push(float& m, float& s, float x) {
+    const float m_new = max_nan(m, x);
+    const float e = m_new == NEG_INF ? 0.0f : exp_shifted(x, m_new);
+    s = fmaf(s, rescale(m, m_new), e);
+    m = m_new;
+}
+__device__ __forceinline__ void online_merge(float& m, float& s, float m2, float s2) {
+    const float mm = max_nan(m, m2);
+    s = s * rescale(m, mm) + s2 * rescale(m2, mm);
+    m = mm;
+}
+
+// Element access: f32 or bf16 in memory, f32 values; a chunk is 8 elements.
+struct F32Elem {
+    typedef float T;
+    struct Raw { float4 a, b; };
+    static __device__ __forceinline__ float load(const float* p, u64 j) { return __ldg(p + j); }
+    static __device__ __forceinline__ void store(float* p, u64 j, float v) { p[j] = v; }
+    // Vectors first and first + stride (a warp's loads are 32 consecutive float4), each
+    // loaded when below nvec, else fill.
+    static __device__ __forceinline__ Raw load_chunk(const float* p, u64 first, u64 stride, u64 nvec, float fill) {
+        const float4* v = reinterpret_cast<const float4*>(p);
+        Raw r;
+        r.a = make_float4(fill, fill, fill, fill);
+        r.b = r.a;
+        if (first < nvec) r.a = __ldg(v + first);
+        if (first + stride < nvec) r.b = __ldg(v + first + stride);
+        return r;
+    }
+    static __device__ __forceinline__ void unpack(Raw r, float* o) {
+        o[0] = r.a.x; o[1] = r.a.y; o[2] = r.a.z; o[3] = r.a.w;
+        o[4] = r.b.x; o[5] = r.b.y; o[6] = r.b.z; o[7] = r.b.w;
+    }
+    static __device__ __forceinline__ void store_chunk(float* p, u64 first, u64 stride, u64 nvec, const float* v) {
+        float4* o = reinterpret_cast<float4*>(p);
+        if (first < nvec) o[first] = make_float4(v[0], v[1], v[2], v[3]);
+        if (first + stride < nvec) o[first + stride] = make_float4(v[4], v[5], v[6], v[7]);
+    }
+    static const int VL = 4, VPC = 2;
+};
+
+// A bf16 is the top half of an f32: both halves of a pair, exactly.
+__device__ __forceinline__ float lo_f32(unsigned w) { return __uint_as_float(w << 16); }
+__device__ __forceinline__ float hi_f32(unsigned w) { return __uint_as_float(w & 0xffff0000u); }
+// cvt.rn.bf16x2.f32 d, a, b puts a in the high half: (hi, lo) operand order.
+__device__ __forceinline__ unsigned pack_lo_hi(float lo, float hi) {
+    unsigned r;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+}
+
+struct Bf16Elem {
+    typedef __nv_bfloat16 T;
+    typedef uint4 Raw;
+    static __device__ __forceinline__ float load(const __nv_bfloat16* p, u64 j) { return __bfloat162float(__ldg(p + j)); }
+    static __device__ __forceinline__ void store(__nv_bfloat16* p, u64 j, float v) { p[j] = __float2bfloat16_rn(v); }
+    static __device__ __forceinline__ Raw load_chunk(const __nv_bfloat16* p, u64 first, u64, u64 nvec, float fill) {
+        const unsigned h = __float_as_uint(fill) >> 16;  // 0 and +-inf: exact in bf16
+        const unsigned w = h | h << 16;
+        Raw r = make_uint4(w, w, w, w);
+        if (first < nvec) r = __ldg(reinterpret_cast<const uint4*>(p) + first);
+        return r;
+    }
+    static __device__ __forceinline__ void unpack(Raw r, float* o) {
+        o[0] = lo_f32(r.x); o[1] = hi_f32(r.x); o[2] = lo_f32(r.y); o[3] = hi_f32(r.y);
+        o[4] = lo_f32(r.z); o[5] = hi_f32(r.z); o[6] = lo_f32(r.w); o[7] = hi_f32(r.w);
+    }
+    static __device__ __forceinline__ void store_chunk(__nv_bfloat16* p, u64 first, u64, u64 nvec, const float* v) {
+        if (first >= nvec) return;
+        uint4 o;
+        o.x = pack_lo_hi(v[0], v[1]); o.y = pack_lo_hi(v[2], v[3]);
+        o.z = pack_lo_hi(v[4], v[5]); o.w = pack_lo_hi(v[6], v[7]);
+        reinterpret_cast<uint4*>(p)[first] = o;
+    }
+    static const int VL = 8, VPC = 1;
+};
+
+// Butterflies over each aligned group of `width` lanes (32: the whole warp).
+__device__ __forceinline__ float warp_max(float v, unsigned width = 32) {
+    for (unsigned o = width / 2; o > 0; o >>= 1) v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+__device__ __forceinline__ float warp_sum(float v, unsigned width = 32) {
+    for (unsigned o = width / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+__device__ __forceinline__ void warp_merge(float& m, float& s, unsigned width = 32) {
+    for (unsigned o = width / 2; o > 0; o >>= 1) {
+        const float m2 = __shfl_xor_sync(0xffffffffu, m, o), s2 = __shfl_xor_sync(0xffffffffu, s, o);
+        online_merge(m, s, m2, s2);
+    }
+}
+
+// The threads that share one row: an aligned group of `size` lanes (a power of two <= 32), or
+// the whole block (BLOCK).
+template <bool BLOCK>
+struct Team {
+    unsigned tid, size;
+    float* scratch0;
+    float* scratch1;
+    __device__ __forceinline__ float all_max(float v) const {
+        if (!BLOCK) return warp_max(v, size);
+        v = warp_max(v);
+        const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+        if (lane == 0) scratch0[w] = v;
+        __syncthreads();
+        float r = NEG_INF;
+        if (lane < size / 32) r = scratch0[lane];
+        return warp_max(r);
+    }
+    __device__ __forceinline__ float all_sum(float v) const {
+        if (!BLOCK) return warp_sum(v, size);
+        v = warp_sum(v);
+        const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+        if (lane == 0) scratch1[w] = v;
+        __syncthreads();
+        float r = 0.0f;
+        if (lane < size / 32) r = scratch1[lane];
+        return warp_sum(r);
+    }
+    __device__ __forceinline__ void all_merge(float& m, float& s) const {
+        if (!BLOCK) { warp_merge(m, s, size); return; }
+        warp_merge(m, s);
+        const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+        if (lane == 0) { scratch0[w] = m; scratch1[w] = s; }
+        __syncthreads();
+        m = NEG_INF; s = 0.0f;
+        if (lane < size / 32) { m = scratch0[lane]; s = scratch1[lane]; }
+        warp_merge(m, s);
+    }
+};
+
+
+template <typename E, bool BLOCK>
+__device__ __forceinline__ void two_pass_row(const typename E::T* y, const typename E::T* dy, typename E::T* dx,
+                                             u64 cols, Team<BLOCK> team) {
+    const bool vec = cols % 8 == 0 && reinterpret_cast<u64>(y) % 16 == 0 && reinterpret_cast<u64>(dy) % 16 == 0 &&
+                     reinterpret_cast<u64>(dx) % 16 == 0;
+    const u64 nvec = cols / E::VL, step = E::VPC * team.size;
+    float acc = 0.0f;
+    if (vec) {
+        for (u64 first = team.tid; first < nvec; first += step) {
+            float a[8], b[8];
+            E::unpack(E::load_chunk(y, first, team.size, nvec, 0.0f), a);
+            E::unpack(E::load_chunk(dy, first, team.size, nvec, 0.0f), b);
+            float part = 0.0f;
+#pragma unroll
+            for (int e = 0; e < 8; ++e) part = fmaf(a[e], b[e], part);
+            acc += part;
+        }
+    } else {
+        for (u64 c = team.tid; c < cols; c += team.size) acc = fmaf(E::load(y, c), E::load(dy, c), acc);
+    }
+    const float dot = team.all_sum(acc);
+    if (vec) {
+        for (u64 first = team.tid; first < nvec; first += step) {
+            float a[8], b[8], out[8];
+            E::unpack(E::load_chunk(y, first, team.size, nvec, 0.0f), a);
+            E::unpack(E::load_chunk(dy, first, team.size, nvec, 0.0f), b);
+#pragma unroll
+            for (int e = 0; e < 8; ++e) out[e] = a[e] * (b[e] - dot);
+            E::store_chunk(dx, first, team.size, nvec, out);
+        }
+    } else {
+        for (u64 c = team.tid; c < cols; c += team.size) E::store(dx, c, E::load(y, c) * (E::load(dy, c) - dot));
+    }
+}
+
+template <typename E, int C, bool BLOCK>
+__device__ __forceinline__ void registers_row(const typename E::T* y, const typename E::T* dy, typename E::T* dx,
+                                              u64 cols, bool active, Team<BLOCK> team) {
+    // As softmax.cu: cols decides the path, an inactive team has no elements.
+    const u64 live = active ? cols : 0;
+    const bool chunked = cols % 8 == 0 && reinterpret_cast<u64>(y) % 16 == 0 && reinterpret_cast<u64>(dy) % 16 == 0 &&
+                         reinterpret_cast<u64>(dx) % 16 == 0;
+    if (!chunked || cols / 8 > C * team.size) {
+        two_pass_row<E, BLOCK>(y, dy, dx, live, team);
+        return;
+    }
+    const u64 nvec = live / E::VL;
+    typename E::Raw ry[C], rdy[C];
+#pragma unroll
+    for (int k = 0; k < C; ++k) {
+        const u64 first = team.tid + k * E::VPC * team.size;
+        ry[k] = E::load_chunk(y, first, team.size, nvec, 0.0f);
+        rdy[k] = E::load_chunk(dy, first, team.size, nvec, 0.0f);
+    }
+    float acc = 0.0f;
+#pragma unroll
+    for (int k = 0; k < C; ++k) {
+        if (team.tid + k * E::VPC * team.size < nvec) {
+            float a[8], b[8];
+            E::unpack(ry[k], a);
+            E::unpack(rdy[k], b);
+            float part = 0.0f;
+#pragma unroll
+            for (int e = 0; e < 8; ++e) part = fmaf(a[e], b[e], part);
+            acc += part;
+        }
+    }
+    const float dot = team.all_sum(acc);
+#pragma unroll
+    for (int k = 0; k < C; ++k) {
+        const u64 first = team.tid + k * E::VPC * team.size;
+        if (first < nvec) {
+            float a[8], b[8], out[8];
+            E::unpack(ry[k], a);
+            E::unpack(rdy[k], b);
+#pragma unroll
+            for (int e = 0; e < 8; ++e) out[e] = a[e] * (b[e] - dot);
+            E::store_chunk(dx, first, team.size, nvec, out);
+        }
+    }
+}
+
+template <typename E, int C>
+__device__ __forceinline__ void block_kernel(SoftmaxBackwardParams<typename E::T> p, float* s) {
+    const u64 off = static_cast<u64>(blockIdx.x) * p.cols;
+    Team<true> team = {threadIdx.x, blockDim.x, s, s};
+    registers_row<E, C, true>(p.y + off, p.dy + off, p.dx + off, p.cols, true, team);
+}
+
+// Lanes per row of the warp kernels (the Rust softmax::lanes_per_row).
+__device__ __forceinline__ unsigned lanes_per_row(unsigned cols, unsigned chunks) {
+    const unsigned need = ((cols + 7) / 8 + chunks - 1) / chunks;
+    unsigned l = 1;
+    while (l < need && l < 32) l *= 2;
+    return l;
+}
+
+template <typename E, int C>
+__device__ __forceinline__ void warp_kernel(SoftmaxBackwardParams<typename E::T> p) {
+    const unsigned lanes = lanes_per_row(p.cols, C);
+    const u64 g = static_cast<u64>(blockIdx.x) * blockDim.x + threadIdx.x;
+    const u64 r = g / lanes, warp_first = (g / 32) * (32 / lanes);
+    if (warp_first < p.rows) {  // warp-uniform
+        const bool active = r < p.rows;
+        const u64 off = (active ? r : warp_first) * p.cols;
+        Team<false> team = {static_cast<unsigned>(g % lanes), lanes, nullptr, nullptr};
+        registers_row<E, C, false>(p.y + off, p.dy + off, p.dx + off, p.cols, active, team);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(1024) softmax_backward_twin_f32(SoftmaxBackwardParams<float> p) {
+    __shared__ float s[32];
+    block_kernel<F32Elem, 2>(p, s);
+}
+extern "C" __global__ void softmax_backward_twin_f32_warp(SoftmaxBackwardParams<float> p) { warp_kernel<F32Elem, 2>(p); }
+extern "C" __global__ void __launch_bounds__(1024) softmax_backward_twin_bf16(SoftmaxBackwardParams<__nv_bfloat16> p) {
+    __shared__ float s[32];
+    block_kernel<Bf16Elem, 4>(p, s);
+}
+extern "C" __global__ void softmax_backward_twin_bf16_warp(SoftmaxBackwardParams<__nv_bfloat16> p) {
+    warp_kernel<Bf16Elem, 4>(p);
+}

@@ -1,0 +1,203 @@
+//! The softmax backward pass along the last dimension: `dx = y ⊙ (dy − Σ_c dy⊙y)` per row of
+//! row-major `rows × cols` matrices `y` (the forward output) and `dy`, f32 math whatever the
+//! element type: two passes over the row (step 1) → the row in registers, 128-bit loads
+//! (steps 2 and 3, f32 and bf16). NaN or ±inf in a row's `y ⊙ dy` make the row's dot NaN or
+//! ±inf, which reaches every element of that row (as torch).
+
+steps! {
+    s01_two_pass,
+    s02_registers,
+    s03_bf16_registers,
+}
+
+use crate::gpu::{thread, unroll::unroll};
+use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
+use crate::reduce::Sum;
+use crate::softmax::{RowElem, Team, chunked};
+
+pub use crate::softmax::MAX_THREADS;
+
+/// 8-element chunks of each of `y` and `dy` a thread of the register steps holds: 2 (bf16
+/// packed, 8 registers each; f32, 16), so a row of `16 × threads` columns.
+pub const CHUNKS: usize = 2;
+
+/// How a backward step is launched.
+#[derive(Clone, Copy, Debug)]
+pub enum Grid {
+    /// One block of `threads` per row.
+    BlockPerRow { threads: u32 },
+    /// As `softmax::Grid::Registers`: a warp per row up to `warp_max_cols` columns (the step's
+    /// second kernel, blocks of `warp_threads`), else a block per row of
+    /// `softmax::register_block_threads(cols, chunks)` threads (its first kernel).
+    Registers {
+        warp_threads: u32,
+        warp_max_cols: u32,
+        chunks: u32,
+    },
+}
+
+impl crate::step::BlockThreads for Grid {
+    fn threads(&self) -> u32 {
+        match *self {
+            Grid::BlockPerRow { threads } => threads,
+            Grid::Registers { .. } => MAX_THREADS,
+        }
+    }
+}
+
+/// Arguments of the backward kernels: `y`, `dy` and `dx` are `rows × cols`, row-major,
+/// densely packed. What a caller passes to launch the top steps on its own device pointers.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SoftmaxBackwardParams<T = f32> {
+    pub y: GlobalPtr<T>,
+    pub dy: GlobalPtr<T>,
+    pub dx: GlobalPtrMut<T>,
+    pub rows: u32,
+    pub cols: u32,
+}
+unsafe impl<T: Copy> KernelParams for SoftmaxBackwardParams<T> {}
+
+/// The backward pass of one row by a team, two passes (step 1, and the register steps'
+/// fallback): `Σ dy·y` over the thread's share of the row — when the rows are whole aligned
+/// chunks, 128-bit vectors `tid + j·size` (each instruction of a warp 32 consecutive vectors),
+/// else scalars `tid, tid + size, …` — the team's sum, then `dx = y·(dy − dot)` reading both
+/// again (from L1/L2 when the row stayed there).
+#[inline(always)]
+pub fn two_pass_row<T: RowElem, const BLOCK: bool>(
+    y: GlobalPtr<T>,
+    dy: GlobalPtr<T>,
+    dx: GlobalPtrMut<T>,
+    cols: usize,
+    team: Team<BLOCK>,
+) {
+    let vector = chunked::<T>(y.addr(), dy.addr(), cols) && dx.addr() % 16 == 0;
+    let nvec = cols / T::VL;
+    let step = T::VPC * team.size;
+    let load = |p: GlobalPtr<T>, first: usize| {
+        T::unpack(unsafe { T::load_chunk(p, first, team.size, nvec, 0.0) })
+    };
+    let mut acc = 0.0f32;
+    if vector {
+        let mut first = team.tid;
+        while first < nvec {
+            let (a, b) = (load(y, first), load(dy, first));
+            let mut part = 0.0f32;
+            unroll::<8>(
+                #[inline(always)]
+                |e| part = crate::gpu::math::fma(a[e], b[e], part),
+            );
+            acc += part;
+            first += step;
+        }
+    } else {
+        let mut c = team.tid;
+        while c < cols {
+            acc = crate::gpu::math::fma(
+                unsafe { T::load_f32(y, c) },
+                unsafe { T::load_f32(dy, c) },
+                acc,
+            );
+            c += team.size;
+        }
+    }
+    let dot = team.all_reduce::<Sum>(acc, 0);
+    if vector {
+        let mut first = team.tid;
+        while first < nvec {
+            let (a, b) = (load(y, first), load(dy, first));
+            let mut out = [0.0f32; 8];
+            unroll::<8>(
+                #[inline(always)]
+                |e| out[e] = a[e] * (b[e] - dot),
+            );
+            unsafe { T::store_chunk(dx, first, team.size, nvec, out) };
+            first += step;
+        }
+    } else {
+        let mut c = team.tid;
+        while c < cols {
+            let (a, b) = unsafe { (T::load_f32(y, c), T::load_f32(dy, c)) };
+            unsafe { T::store_f32(dx, c, a * (b - dot)) };
+            c += team.size;
+        }
+    }
+}
+
+/// The backward pass of one row by a team with both rows in registers (steps 2 and 3): each
+/// thread loads its chunks of `y` and `dy` (at most `C` each: the 128-bit vectors
+/// `tid + j·size`, missing ones 0; kept as loaded, so bf16 stays packed), the team sums
+/// `dy·y`, each thread writes `y·(dy − dot)`: one read of each input, one write. Rows that are
+/// not whole aligned chunks or longer than `8·C·size` take [`two_pass_row`]; an inactive team
+/// (`active: false`, past the last row) moves nothing but runs the reduction.
+#[inline(always)]
+pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
+    y: GlobalPtr<T>,
+    dy: GlobalPtr<T>,
+    dx: GlobalPtrMut<T>,
+    cols: usize,
+    active: bool,
+    team: Team<BLOCK>,
+) {
+    // As `softmax::registers_row`: `cols` decides the path, an inactive team has no elements.
+    let live = if active { cols } else { 0 };
+    if !(chunked::<T>(y.addr(), dy.addr(), cols) && dx.addr() % 16 == 0) || cols / 8 > C * team.size
+    {
+        two_pass_row(y, dy, dx, live, team);
+        return;
+    }
+    let nvec = live / T::VL;
+    let first = |k: usize| team.tid + k * T::VPC * team.size;
+    let load =
+        |p: GlobalPtr<T>, k: usize| unsafe { T::load_chunk(p, first(k), team.size, nvec, 0.0) };
+    let (mut ry, mut rdy) = ([load(y, 0); C], [load(dy, 0); C]);
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k > 0 {
+                ry[k] = load(y, k);
+                rdy[k] = load(dy, k);
+            }
+        },
+    );
+    let mut acc = 0.0f32;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            // Chunks wholly past the row are skipped (their zeros add nothing).
+            if first(k) < nvec {
+                let (a, b) = (T::unpack(ry[k]), T::unpack(rdy[k]));
+                let mut part = 0.0f32;
+                unroll::<8>(
+                    #[inline(always)]
+                    |e| part = crate::gpu::math::fma(a[e], b[e], part),
+                );
+                acc += part;
+            }
+        },
+    );
+    let dot = team.all_reduce::<Sum>(acc, 0);
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if first(k) < nvec {
+                let (a, b) = (T::unpack(ry[k]), T::unpack(rdy[k]));
+                let mut out = [0.0f32; 8];
+                unroll::<8>(
+                    #[inline(always)]
+                    |e| out[e] = a[e] * (b[e] - dot),
+                );
+                unsafe { T::store_chunk(dx, first(k), team.size, nvec, out) };
+            }
+        },
+    );
+}
+
+/// The row of the calling block (block kernels) and its team.
+#[inline(always)]
+pub(crate) fn block_row(scratch: crate::gpu::shared::SharedPtr<f32>) -> (Team<true>, usize) {
+    (
+        crate::softmax::block_team([scratch, scratch]),
+        thread::block_idx_x() as usize,
+    )
+}
