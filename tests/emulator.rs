@@ -603,6 +603,8 @@ fn main() -> std::process::ExitCode {
         (
             "norm::special_values_behave_like_torch",
             normalisation_special_values_behave_like_torch,
+        ),
+        (
             "softmax::every_step_follows_torch_on_special_values",
             softmax_special_values,
         ),
