@@ -8,6 +8,7 @@ use crate::runtime::{DeviceBuffer, Gpu};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
 
+pub mod attention;
 pub mod bias_gelu;
 pub mod gemm;
 pub mod gemm_bf16;
@@ -28,6 +29,7 @@ pub static ALL: &[&dyn Ladder] = &[
     &bias_gelu::BiasGelu,
     &gemm::Gemm,
     &gemm_bf16::GemmBf16,
+    &attention::Attention,
 ];
 
 /// The awkward shapes of a ladder of `dims` dimensions (a ladder may override them).

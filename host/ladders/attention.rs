@@ -1,0 +1,519 @@
+//! Attention forward, `O = softmax(Q·Kᵀ·scale [+ causal mask])·V` with `scale = 1/√d`, bf16
+//! `Q`, `K`, `V`, `O` in the layout (batch, heads, seq, head_dim), f32 accumulation, and the
+//! log-sum-exp of every query row (f32): the FlashAttention-style ladder (issue #15).
+//!
+//! **Shapes** are `BxHxSxD` (non-causal) or `BxHxSxDc` (causal), e.g. `4x32x4096x128c`; inside,
+//! a shape has five dimensions, the fifth the causal flag (0 or 1), and prints as
+//! `4x32x4096x128x1` (which parses too). `head_dim` is 64 or 128, `seq ≥ 1`; the query and key
+//! lengths are the same (`seq_q ≠ seq_k` is not supported: [`launch_params`] rejects it).
+//!
+//! **Checks.** The float64 reference ([`reference::attention`]) is of the bf16-rounded inputs.
+//! Up to [`FULL_CHECK_WORK`] multiply-adds every query row is checked; above (the benchmark
+//! shapes: ~137 G multiply-adds per reference), a deterministic sample of [`SAMPLED_ROWS`] rows
+//! spread evenly over batch·heads and the sequence, the first and the last row included, is
+//! checked — the check's message says which. `O` and `lse` are both compared; both are
+//! poisoned with NaN before every checked run.
+
+use crate::element::DType;
+use crate::error::{Error, Result};
+use crate::inputs;
+use crate::ladder::{
+    BaselineInfo, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
+};
+use crate::reference::attention as reference;
+use crate::runtime::{DeviceBuffer, Gpu, Launch};
+use crate::shape::Shape;
+use crate::verify::{Comparison, Tolerance, compare};
+use half::bf16;
+use kernels_gpu::attention::{self as k, AttentionParams, Grid};
+use kernels_gpu::{GlobalPtr, GlobalPtrMut};
+
+/// The attention ladder.
+pub struct Attention;
+
+static STEPS: StepTable<Grid> = StepTable::new("attention", k::STEPS);
+
+static BASELINES: &[BaselineInfo] = &[];
+
+static META: LadderMeta = LadderMeta {
+    name: "attention",
+    description: "O = softmax(Q K^T / sqrt(d) [causal]) V and the row log-sum-exp, bf16 in and out, BxHxSxD[c]",
+    dims: 5,
+    default_shape: &[4, 32, 4096, 128, 0],
+    bench_shapes: &[
+        &[4, 32, 4096, 128, 0],
+        &[4, 32, 4096, 128, 1],
+        &[8, 16, 2048, 64, 0],
+        &[8, 16, 2048, 64, 1],
+    ],
+    ceiling: Ceiling::CublasBf16Tflops,
+    chapter: "attention",
+};
+
+/// Above this many multiply-adds (`bh·seq²·d`) a check samples [`SAMPLED_ROWS`] query rows
+/// instead of all.
+pub const FULL_CHECK_WORK: usize = 1 << 28;
+/// Query rows a sampled check compares.
+pub const SAMPLED_ROWS: usize = 256;
+
+/// One problem's dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dims {
+    pub batch: usize,
+    pub heads: usize,
+    pub seq: usize,
+    pub head_dim: usize,
+    pub causal: bool,
+}
+
+impl Dims {
+    /// The dimensions of `shape`, or why it is not an attention shape.
+    pub fn of(shape: &Shape) -> Result<Self> {
+        let bad = |why: &str| Error::Shape {
+            what: "attention".into(),
+            shape: shape.to_string(),
+            why: why.into(),
+        };
+        let [batch, heads, seq, head_dim, causal] = shape.0[..] else {
+            return Err(bad("expected BxHxSxD or BxHxSxDc (causal)"));
+        };
+        if batch == 0 || heads == 0 || seq == 0 {
+            return Err(bad("batch, heads and seq must be at least 1"));
+        }
+        if head_dim != 64 && head_dim != 128 {
+            return Err(bad("head_dim must be 64 or 128"));
+        }
+        if causal > 1 {
+            return Err(bad("the causal flag (fifth dimension) must be 0 or 1"));
+        }
+        if batch * heads > 65535 {
+            return Err(bad("batch*heads is the grid's y dimension: at most 65535"));
+        }
+        if batch * heads * seq * head_dim > u32::MAX as usize {
+            return Err(bad("more than 2^32 - 1 elements per tensor"));
+        }
+        Ok(Self {
+            batch,
+            heads,
+            seq,
+            head_dim,
+            causal: causal == 1,
+        })
+    }
+    /// batch·heads.
+    pub fn bh(&self) -> usize {
+        self.batch * self.heads
+    }
+    /// Elements of `Q` (and of `K`, `V`, `O`).
+    pub fn numel(&self) -> usize {
+        self.bh() * self.seq * self.head_dim
+    }
+    /// `1/√d`.
+    pub fn scale(&self) -> f32 {
+        1.0 / (self.head_dim as f32).sqrt()
+    }
+}
+
+/// Parses `BxHxSxD`, `BxHxSxDc` (causal) or the five-dimension form `BxHxSxDxF` (`F` 0 or 1).
+pub fn parse(text: &str) -> Result<Shape> {
+    let t = text.trim();
+    let (body, causal) = match t.strip_suffix(['c', 'C']) {
+        Some(b) => (b, Some(1)),
+        None => (t, None),
+    };
+    let parts: Vec<&str> = body.split(['x', 'X', ',']).collect();
+    let shape = match (parts.len(), causal) {
+        (4, c) => {
+            let mut s = Shape::parse(body, 4, "attention")?.0;
+            s.push(c.unwrap_or(0));
+            Shape(s)
+        }
+        (5, None) if matches!(parts[4].trim(), "0" | "1") => {
+            let mut s = Shape::parse(&parts[..4].join("x"), 4, "attention")?.0;
+            s.push(parts[4].trim().parse().expect("0 or 1"));
+            Shape(s)
+        }
+        _ => {
+            return Err(Error::Shape {
+                what: "attention".into(),
+                shape: text.into(),
+                why: "attention takes BxHxSxD, e.g. 4x32x4096x128, or BxHxSxDc for causal \
+                      (4x32x4096x128c); a fifth dimension, if given, is the causal flag 0 or 1"
+                    .into(),
+            });
+        }
+    };
+    Dims::of(&shape)?;
+    Ok(shape)
+}
+
+/// The parameters of one launch on device pointers: what a caller outside the ladder (the
+/// PyTorch op) needs to launch a fused step on its own tensors. `seq_q` must equal `seq_k`
+/// (top-left aligned causal masking would otherwise be ambiguous: rejected), `head_dim` 64 or
+/// 128; `scores` is step 1's workspace (`bh·seq_q·seq_k` f32), 0 for the fused steps.
+#[allow(clippy::too_many_arguments)]
+pub fn launch_params(
+    (q, k, v, o, lse, scores): (u64, u64, u64, u64, u64, u64),
+    bh: u32,
+    seq_q: u32,
+    seq_k: u32,
+    head_dim: u32,
+    scale: f32,
+    causal: bool,
+) -> Result<AttentionParams> {
+    let bad = |why: String| Error::Shape {
+        what: "attention".into(),
+        shape: format!("bh {bh}, seq_q {seq_q}, seq_k {seq_k}, head_dim {head_dim}"),
+        why,
+    };
+    if seq_q != seq_k {
+        return Err(bad("seq_q != seq_k is not supported".into()));
+    }
+    if head_dim != 64 && head_dim != 128 {
+        return Err(bad("head_dim must be 64 or 128".into()));
+    }
+    if bh == 0 || bh > 65535 || seq_q == 0 {
+        return Err(bad("bh must be 1..=65535 and seq at least 1".into()));
+    }
+    if [q, k, v, o].iter().any(|a| a % 16 != 0) || lse % 4 != 0 {
+        return Err(bad(
+            "q, k, v, o must be 16-byte aligned, lse 4-byte aligned".into(),
+        ));
+    }
+    Ok(AttentionParams {
+        q: GlobalPtr::from_addr(q),
+        k: GlobalPtr::from_addr(k),
+        v: GlobalPtr::from_addr(v),
+        o: GlobalPtrMut::from_addr(o),
+        lse: GlobalPtrMut::from_addr(lse),
+        scores: GlobalPtrMut::from_addr(scores),
+        bh,
+        seq_q,
+        seq_k,
+        head_dim,
+        scale,
+        causal: causal as u32,
+    })
+}
+
+/// The launches of `step` (declared with `grid`) for `p`, in order: three for the naive step,
+/// one for a fused step (its `head_dim` kernel).
+pub fn launches(step: &StepInfo, grid: &Grid, p: &AttentionParams) -> Vec<(&'static str, Launch)> {
+    let rows = p.bh * p.seq_q;
+    match *grid {
+        Grid::Naive { threads } => {
+            let kb = p.seq_k.div_ceil(threads);
+            vec![
+                (step.symbols[0], Launch::linear(rows * kb, threads)),
+                (
+                    step.symbols[1],
+                    Launch::linear(rows.div_ceil(threads / 32), threads),
+                ),
+                (
+                    step.symbols[2],
+                    Launch::linear((rows * p.head_dim).div_ceil(threads), threads),
+                ),
+            ]
+        }
+        Grid::Fused { .. } => {
+            let t = grid.tile(p.head_dim).expect("head_dim checked: 64 or 128");
+            let symbol = step.symbols[if p.head_dim == 64 { 0 } else { 1 }];
+            let l = Launch::grid_2d((p.seq_q.div_ceil(t.bq), p.bh), (t.threads(), 1));
+            vec![(symbol, l.with_smem(t.smem))]
+        }
+    }
+}
+
+/// Elementwise tolerance of `O` (bf16) against the f64 reference, for values `|v| ≤ vmax`:
+/// `P` is rounded to bf16 before `P·V` (each weight within 2^-9 relative, so `O` within
+/// 2^-9·max|v| of the product with unrounded weights, whose sum is `l`), then `O` is rounded
+/// to bf16 (2^-9 relative); twice each for the f32 accumulation and `ex2.approx`.
+pub fn o_tolerance(vmax: f64) -> Tolerance {
+    Tolerance {
+        atol: vmax / 256.0,
+        rtol: 1.0 / 256.0,
+    }
+}
+
+/// Tolerance of `lse` (f32): scores are f32 sums of `d` exact products, `l` an f32 sum of
+/// exponentials of ~2 ulp (`ex2.approx`), `ln` by `lg2.approx`: about 1e-5 absolute at these
+/// magnitudes; 1e-4 leaves room, and a missing key of `seq ≤ 1000` moves `lse` by more.
+pub const LSE_TOLERANCE: Tolerance = Tolerance {
+    atol: 1e-4,
+    rtol: 1e-5,
+};
+
+/// The `(head, row)` pairs a check compares: all, or [`SAMPLED_ROWS`] spread evenly (first
+/// and last included).
+pub fn checked_rows(d: &Dims) -> Vec<(usize, usize)> {
+    let total = d.bh() * d.seq;
+    if d.bh() * d.seq * d.seq * d.head_dim <= FULL_CHECK_WORK || total <= SAMPLED_ROWS {
+        return (0..total).map(|r| (r / d.seq, r % d.seq)).collect();
+    }
+    (0..SAMPLED_ROWS)
+        .map(|i| i * (total - 1) / (SAMPLED_ROWS - 1))
+        .map(|r| (r / d.seq, r % d.seq))
+        .collect()
+}
+
+impl Ladder for Attention {
+    fn meta(&self) -> &'static LadderMeta {
+        &META
+    }
+    fn table(&self) -> &'static dyn Steps {
+        &STEPS
+    }
+    fn dynamic_smem(&self, symbol: &str) -> Option<u32> {
+        let s = STEPS.step_of_symbol(symbol)?;
+        Some(match s.grid {
+            Grid::Naive { .. } => 0,
+            Grid::Fused { d64, d128 } => {
+                if s.symbols[0] == symbol {
+                    d64.smem
+                } else {
+                    d128.smem
+                }
+            }
+        })
+    }
+    fn launch_block(&self, symbol: &str) -> Option<BlockSize> {
+        let s = STEPS.step_of_symbol(symbol)?;
+        let threads = match s.grid {
+            Grid::Naive { threads } => threads,
+            Grid::Fused { d64, .. } if s.symbols[0] == symbol => d64.threads(),
+            Grid::Fused { d128, .. } => d128.threads(),
+        };
+        Some(super::block_size(s, threads))
+    }
+    /// Sequence 1, 17 (one partial tile), 64 (one full tile), 70 and 129 (a full tile and a
+    /// tail), 200 (several tiles and a tail, two heads of batch 2), both head dimensions,
+    /// causal and not.
+    fn awkward_shapes(&self) -> Vec<Shape> {
+        [
+            [1, 1, 1, 64, 0],
+            [1, 1, 1, 128, 1],
+            [1, 2, 17, 64, 0],
+            [1, 2, 17, 64, 1],
+            [1, 1, 64, 128, 1],
+            [1, 1, 70, 128, 0],
+            [1, 1, 70, 128, 1],
+            [1, 2, 129, 64, 1],
+            [1, 2, 129, 64, 0],
+            [2, 1, 200, 128, 0],
+            [2, 1, 200, 128, 1],
+        ]
+        .into_iter()
+        .map(|d| Shape(d.to_vec()))
+        .collect()
+    }
+    fn parse_shape(&self, text: &str) -> Result<Shape> {
+        parse(text)
+    }
+    /// Random draws of five sizes become: batch 1–2, heads 1–3, the drawn sequence length,
+    /// head_dim 64 or 128, causal or not.
+    fn shape_from_draw(&self, draw: Shape) -> Shape {
+        let d = &draw.0;
+        let pick = |i: usize| d.get(i).copied().unwrap_or(1);
+        Shape(vec![
+            1 + pick(0) % 2,
+            1 + pick(1) % 3,
+            pick(2).max(1),
+            [64, 128][pick(3) % 2],
+            pick(4) % 2,
+        ])
+    }
+    /// `4·bh·s²·d` FLOPs (two products), halved when causal; bytes: `Q`, `K`, `V` read and `O`
+    /// written once (bf16), `lse` written (f32).
+    fn work(&self, shape: &Shape, _dtype: DType) -> Work {
+        let Ok(d) = Dims::of(shape) else {
+            return Work {
+                flops: 0.0,
+                bytes: 0.0,
+            };
+        };
+        let full = 4.0 * d.bh() as f64 * (d.seq as f64).powi(2) * d.head_dim as f64;
+        Work {
+            flops: if d.causal { full / 2.0 } else { full },
+            bytes: 8.0 * d.numel() as f64 + 4.0 * (d.bh() * d.seq) as f64,
+        }
+    }
+    /// `q` uniform in [-2, 2) (scores spread enough that the running max moves), `k`, `v` in
+    /// [-1, 1).
+    fn random_inputs(&self, shape: &Shape, seed: u64) -> Result<Vec<Vec<f32>>> {
+        let n = Dims::of(shape)?.numel();
+        Ok(vec![
+            inputs::uniform(n, seed, -2.0, 2.0),
+            inputs::uniform(n, seed ^ 0x9e37_79b9, -1.0, 1.0),
+            inputs::uniform(n, seed ^ 0x7f4a_7c15, -1.0, 1.0),
+        ])
+    }
+    fn input_specs(&self, shape: &Shape) -> Vec<InputSpec> {
+        let s = shape.0[..shape.0.len().min(4)].to_vec();
+        ["q", "k", "v"]
+            .into_iter()
+            .map(|name| InputSpec {
+                name,
+                shape: s.clone(),
+            })
+            .collect()
+    }
+    fn shape_from_input(&self, array_shape: &[usize]) -> Result<Shape> {
+        let mut s = array_shape.to_vec();
+        s.push(0);
+        let shape = Shape(s);
+        Dims::of(&shape)?;
+        Ok(shape)
+    }
+    fn case(
+        &self,
+        gpu: &Gpu,
+        shape: &Shape,
+        _dtype: DType,
+        inputs: Vec<Vec<f32>>,
+    ) -> Result<Box<dyn Case>> {
+        let [q, k, v] = super::take_inputs::<3>(self, shape, inputs)?;
+        Ok(Box::new(AttentionCase::new(gpu, shape, [q, k, v])?))
+    }
+    fn baselines(&self) -> &'static [BaselineInfo] {
+        BASELINES
+    }
+}
+
+/// One attention problem on the device, with its host inputs (bf16-rounded) for the lazy
+/// reference.
+pub struct AttentionCase {
+    dims: Dims,
+    q: DeviceBuffer<bf16>,
+    k: DeviceBuffer<bf16>,
+    v: DeviceBuffer<bf16>,
+    o: DeviceBuffer<bf16>,
+    lse: DeviceBuffer<f32>,
+    /// Step 1's score workspace, allocated on its first run.
+    scores: Option<DeviceBuffer<f32>>,
+    host: [Vec<f32>; 3],
+    /// `(o, lse)` of [`checked_rows`], computed on first use.
+    reference: Option<(Vec<f64>, Vec<f64>)>,
+}
+
+impl AttentionCase {
+    fn new(gpu: &Gpu, shape: &Shape, inputs: [Vec<f32>; 3]) -> Result<Self> {
+        let dims = Dims::of(shape)?;
+        let round = |x: &[f32]| -> Vec<bf16> { x.iter().map(|&v| bf16::from_f32(v)).collect() };
+        let [q, k, v] = inputs.map(|x| round(&x));
+        let widen = |x: &[bf16]| -> Vec<f32> { x.iter().map(|v| v.to_f32()).collect() };
+        Ok(Self {
+            dims,
+            q: DeviceBuffer::from_host(gpu, &q)?,
+            k: DeviceBuffer::from_host(gpu, &k)?,
+            v: DeviceBuffer::from_host(gpu, &v)?,
+            o: DeviceBuffer::zeros(gpu, dims.numel())?,
+            lse: DeviceBuffer::zeros(gpu, dims.bh() * dims.seq)?,
+            scores: None,
+            host: [widen(&q), widen(&k), widen(&v)],
+            reference: None,
+        })
+    }
+
+    fn params(&mut self) -> AttentionParams {
+        let d = self.dims;
+        let scores = self.scores.as_ref().map_or(0, |s| s.addr());
+        launch_params(
+            (
+                self.q.addr(),
+                self.k.addr(),
+                self.v.addr(),
+                self.o.addr(),
+                self.lse.addr(),
+                scores,
+            ),
+            d.bh() as u32,
+            d.seq as u32,
+            d.seq as u32,
+            d.head_dim as u32,
+            d.scale(),
+            d.causal,
+        )
+        .expect("the shape was checked when the case was made")
+    }
+
+    fn reference(&mut self) -> &(Vec<f64>, Vec<f64>) {
+        let d = self.dims;
+        let [q, k, v] = &self.host;
+        self.reference.get_or_insert_with(|| {
+            let p = reference::Problem {
+                q,
+                k,
+                v,
+                bh: d.bh(),
+                seq: d.seq,
+                d: d.head_dim,
+                scale: d.scale() as f64,
+                causal: d.causal,
+            };
+            reference::rows(&p, &checked_rows(&d))
+        })
+    }
+}
+
+impl Case for AttentionCase {
+    fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
+        let Target::Step(step) = target else {
+            return Err(super::not_mine("attention", target));
+        };
+        if step.ladder != META.name {
+            return Err(super::not_mine("attention", target));
+        }
+        let grid = STEPS.grid(step);
+        if matches!(grid, Grid::Naive { .. }) && self.scores.is_none() {
+            let n = self.dims.bh() * self.dims.seq * self.dims.seq;
+            self.scores = Some(DeviceBuffer::zeros(gpu, n)?);
+        }
+        let p = self.params();
+        for (symbol, l) in launches(step, grid, &p) {
+            gpu.launch(symbol, l, p)?;
+        }
+        Ok(())
+    }
+    fn poison(&mut self, gpu: &Gpu) -> Result<()> {
+        self.o.poison(gpu)?;
+        self.lse.poison(gpu)
+    }
+    /// `O` and `lse` of [`checked_rows`]; the first that fails is reported (its shape says
+    /// whether the rows were all or a sample: `rows x d`).
+    fn check(&mut self, gpu: &Gpu) -> Result<Comparison> {
+        let d = self.dims;
+        let rows = checked_rows(&d);
+        let o = self.o.to_host(gpu)?;
+        let lse = self.lse.to_host(gpu)?;
+        let mut got_o = Vec::with_capacity(rows.len() * d.head_dim);
+        let mut got_l = Vec::with_capacity(rows.len());
+        for &(h, r) in &rows {
+            let at = h * d.seq + r;
+            got_o.extend_from_slice(&o[at * d.head_dim..][..d.head_dim]);
+            got_l.push(lse[at]);
+        }
+        let vmax = self.host[2]
+            .iter()
+            .fold(0.0f64, |m, &x| m.max(x.abs() as f64));
+        let sampled = rows.len() < d.bh() * d.seq;
+        let (ref_o, ref_l) = self.reference().clone();
+        let what = if sampled { SAMPLED_ROWS } else { rows.len() };
+        let co = compare(
+            &got_o,
+            &ref_o,
+            &Shape(vec![what, d.head_dim]),
+            o_tolerance(vmax),
+        );
+        let cl = compare(&got_l, &ref_l, &Shape(vec![what]), LSE_TOLERANCE);
+        Ok(if !co.passed() || cl.passed() { co } else { cl })
+    }
+    fn output(&mut self, gpu: &Gpu) -> Result<Output> {
+        let d = self.dims;
+        Ok(Output {
+            shape: vec![d.batch, d.heads, d.seq, d.head_dim],
+            dtype: DType::Bf16,
+            values: self.o.to_host(gpu)?.iter().map(|x| x.to_f32()).collect(),
+        })
+    }
+}
