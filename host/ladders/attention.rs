@@ -14,12 +14,13 @@
 //! checked — the check's message says which. `O` and `lse` are both compared; both are
 //! poisoned with NaN before every checked run.
 
+use super::TwinKernel;
 use crate::element::DType;
 use crate::error::{Error, Result};
 use crate::inputs;
 use crate::ladder::{
-    BaselineInfo, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
-    StepTable, Steps, Target, Work,
+    BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
+    StepInfo, StepTable, Steps, Target, Work,
 };
 use crate::reference::attention as reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
@@ -34,7 +35,21 @@ pub struct Attention;
 
 static STEPS: StepTable<Grid> = StepTable::new("attention", k::STEPS);
 
-static BASELINES: &[BaselineInfo] = &[];
+/// The step the CUDA C++ twin mirrors: the top mma.sync step.
+pub const TWIN_OF_STEP: u32 = 4;
+
+static BASELINES: &[BaselineInfo] = &[BaselineInfo {
+    kind: BaselineKind::CudaCppTwin,
+    of_step: TWIN_OF_STEP,
+    dtype: DType::Bf16,
+    description: "CUDA C++ twin of attention/4 (same tiles, swizzle, cp.async stages, online \
+                  softmax; mma.sync, ldmatrix, ex2 as inline PTX), NVRTC",
+}];
+
+/// The CUDA C++ twin of step 4 (host/ladders/twins/attention.cu).
+pub const TWIN_SOURCE: &str = include_str!("twins/attention.cu");
+/// The twin's kernels, `head_dim` 64 then 128 (the order of the step's symbols).
+pub const TWIN_SYMBOLS: [&str; 2] = ["attention_twin_s04", "attention_twin_s04_d128"];
 
 static META: LadderMeta = LadderMeta {
     name: "attention",
@@ -394,6 +409,8 @@ pub struct AttentionCase {
     host: [Vec<f32>; 3],
     /// `(o, lse)` of [`checked_rows`], computed on first use.
     reference: Option<(Vec<f64>, Vec<f64>)>,
+    /// The twin's kernels (`head_dim` 64, 128), compiled on first use.
+    twin: [TwinKernel; 2],
 }
 
 impl AttentionCase {
@@ -412,6 +429,7 @@ impl AttentionCase {
             scores: None,
             host: [widen(&q), widen(&k), widen(&v)],
             reference: None,
+            twin: TWIN_SYMBOLS.map(|sym| TwinKernel::new("attention_twin", TWIN_SOURCE, sym)),
         })
     }
 
@@ -458,18 +476,29 @@ impl AttentionCase {
 
 impl Case for AttentionCase {
     fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
-        let Target::Step(step) = target else {
-            return Err(super::not_mine("attention", target));
+        let (step, twin) = match target {
+            Target::Step(s) if s.ladder == META.name => (s, false),
+            Target::Baseline(b)
+                if b.kind == BaselineKind::CudaCppTwin && b.dtype == DType::Bf16 =>
+            {
+                (STEPS.by_id(b.of_step).expect("the twin's step"), true)
+            }
+            _ => return Err(super::not_mine("attention", target)),
         };
-        if step.ladder != META.name {
-            return Err(super::not_mine("attention", target));
-        }
         let grid = STEPS.grid(step);
         if matches!(grid, Grid::Naive { .. }) && self.scores.is_none() {
             let n = self.dims.bh() * self.dims.seq * self.dims.seq;
             self.scores = Some(DeviceBuffer::zeros(gpu, n)?);
         }
         let p = self.params();
+        if twin {
+            // The twin's step is fused: one launch, of its head_dim kernel.
+            let [(_, l)] = launches(step, grid, &p)[..] else {
+                unreachable!("a fused step launches one kernel")
+            };
+            let i = if p.head_dim == 64 { 0 } else { 1 };
+            return self.twin[i].launch(gpu, l, p);
+        }
         for (symbol, l) in launches(step, grid, &p) {
             gpu.launch(symbol, l, p)?;
         }
@@ -515,5 +544,166 @@ impl Case for AttentionCase {
             dtype: DType::Bf16,
             values: self.o.to_host(gpu)?.iter().map(|x| x.to_f32()).collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_parse_with_a_causal_suffix_and_print_as_five_dimensions() {
+        assert_eq!(parse("4x32x4096x128").unwrap().0, [4, 32, 4096, 128, 0]);
+        let c = parse("4x32x4096x128c").unwrap();
+        assert_eq!(c.0, [4, 32, 4096, 128, 1]);
+        assert_eq!(c.to_string(), "4x32x4096x128x1");
+        assert_eq!(parse(&c.to_string()).unwrap(), c);
+        assert_eq!(parse("1x2x4kx64").unwrap().0, [1, 2, 4096, 64, 0]);
+        for bad in [
+            "4x32x4096x96",
+            "4x32x4096",
+            "4x32x4096x128x2",
+            "0x1x1x64",
+            "1x1x1x64xc",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert!(Attention.parse_shape("8x16x2048x64c").is_ok());
+        assert!(Dims::of(&Shape(vec![65536, 1, 1, 64, 0])).is_err());
+    }
+
+    #[test]
+    fn work_is_four_bhs2d_halved_when_causal() {
+        let w = Attention.work(&Shape(vec![4, 32, 4096, 128, 0]), DType::Bf16);
+        assert_eq!(w.flops, 4.0 * 128.0 * 4096.0 * 4096.0 * 128.0);
+        let wc = Attention.work(&Shape(vec![4, 32, 4096, 128, 1]), DType::Bf16);
+        assert_eq!(wc.flops * 2.0, w.flops);
+        assert_eq!(
+            w.bytes,
+            8.0 * (128 * 4096 * 128) as f64 + 4.0 * (128 * 4096) as f64
+        );
+    }
+
+    #[test]
+    fn checks_cover_every_row_of_small_shapes_and_a_spread_sample_of_large_ones() {
+        let small = Dims::of(&Shape(vec![2, 1, 200, 128, 1])).unwrap();
+        assert_eq!(checked_rows(&small).len(), 400);
+        let big = Dims::of(&Shape(vec![4, 32, 4096, 128, 0])).unwrap();
+        let rows = checked_rows(&big);
+        assert_eq!(rows.len(), SAMPLED_ROWS);
+        assert_eq!(rows[0], (0, 0));
+        assert_eq!(*rows.last().unwrap(), (127, 4095));
+        assert!(
+            rows.iter()
+                .map(|r| r.0)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                > 100
+        );
+        // Every awkward shape is checked in full.
+        for s in Attention.awkward_shapes() {
+            let d = Dims::of(&s).unwrap();
+            assert_eq!(checked_rows(&d).len(), d.bh() * d.seq, "{s}");
+        }
+    }
+
+    #[test]
+    fn random_draws_become_valid_shapes() {
+        for draw in [[1, 1, 1, 1, 1], [1021, 600, 257, 33, 31], [2, 3, 4, 5, 6]] {
+            let s = Attention.shape_from_draw(Shape(draw.to_vec()));
+            assert!(Dims::of(&s).is_ok(), "{s}");
+            assert_eq!(s.0[2], draw[2]);
+        }
+    }
+
+    #[test]
+    fn launches_cover_the_queries_with_the_declared_tiles() {
+        let p = launch_params((0, 0, 0, 0, 0, 0), 6, 1000, 1000, 128, 0.1, true).unwrap();
+        for s in Attention.steps() {
+            let g = STEPS.grid(s);
+            let ls = launches(s, g, &p);
+            match *g {
+                Grid::Naive { threads } => {
+                    assert_eq!(ls.len(), 3);
+                    assert_eq!(ls[0].1.grid.0, 6000 * 1000u32.div_ceil(threads));
+                    assert!(ls[2].1.grid.0 * threads >= 6000 * 128);
+                }
+                Grid::Fused { d128, .. } => {
+                    let [(sym, l)] = ls[..] else {
+                        panic!("{}", s.symbol)
+                    };
+                    assert_eq!(sym, s.symbols[1]);
+                    assert_eq!((l.grid.0, l.grid.1), (1000u32.div_ceil(d128.bq), 6));
+                    assert_eq!((l.block.0, l.smem), (d128.threads(), d128.smem));
+                    assert!(d128.smem <= 227 * 1024);
+                    assert_eq!(Attention.dynamic_smem(sym), Some(d128.smem));
+                    assert_eq!(Attention.launch_block(sym).unwrap().launch, d128.threads());
+                }
+            }
+        }
+        assert!(launch_params((0, 0, 0, 0, 0, 0), 6, 100, 99, 128, 0.1, false).is_err());
+        assert!(launch_params((0, 0, 0, 0, 0, 0), 6, 100, 100, 96, 0.1, false).is_err());
+        assert!(launch_params((8, 0, 0, 0, 0, 0), 6, 100, 100, 64, 0.1, false).is_err());
+    }
+
+    #[test]
+    fn fused_kernels_keep_everything_in_registers_with_the_mma_counts_of_their_tiles() {
+        // Per key tile: Q·Kᵀ (d/16)·(bk/8) mmas and P·V (bk/16)·(d/8): 64 at d64, 128 at d128
+        // (bk = 64); ldmatrix: d/16 (Q, once) + (bk/16)·(d/16) (K) + (bk/16)·(d/16) (V).
+        // Barriers: step 2 one before the loop and two per tile, the pipelined steps one and one.
+        for s in Attention.steps() {
+            for (i, sym) in s.symbols.iter().enumerate() {
+                let text = crate::ptx::kernel_text(crate::ptx::PTX, sym).expect("in the PTX");
+                assert!(
+                    !text.contains(".local") && !text.contains("__local_depot"),
+                    "{sym}"
+                );
+                let count = |i: &str| {
+                    text.lines()
+                        .filter(|l| l.trim_start().starts_with(i))
+                        .count()
+                };
+                let mma = count("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32");
+                let ldm = count("ldmatrix.sync");
+                let bars = count("bar.sync") + count("barrier.sync");
+                match STEPS.grid(s) {
+                    Grid::Naive { .. } => assert_eq!((mma, ldm, bars), (0, 0, 0), "{sym}"),
+                    Grid::Fused { .. } => {
+                        let d = if i == 0 { 64 } else { 128 };
+                        assert_eq!(mma, 64 * d / 64, "{sym}");
+                        assert_eq!(ldm, d / 16 + 2 * 4 * (d / 16), "{sym}");
+                        assert_eq!(bars, if s.id == 2 { 3 } else { 2 }, "{sym}");
+                        assert_eq!(count("ex2.approx"), 34, "{sym}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_twin_is_of_step_4_and_declares_its_two_kernels() {
+        let [b] = BASELINES else { panic!("one twin") };
+        assert_eq!((b.kind, b.of_step), (BaselineKind::CudaCppTwin, 4));
+        let s = STEPS.by_id(4).unwrap();
+        assert_eq!(
+            s.symbols,
+            [
+                k::attention_s04_tuned::SYMBOL,
+                k::attention_s04_tuned_d128::SYMBOL
+            ]
+        );
+        for sym in TWIN_SYMBOLS {
+            assert!(
+                TWIN_SOURCE.contains(&format!(" {sym}(AttentionParams p)")),
+                "{sym}"
+            );
+        }
+        // The same tile as the step: 8 warps, 64-key tiles, both head dims.
+        assert!(TWIN_SOURCE.contains("pipelined<64, 8, 64>(p)"));
+        assert!(TWIN_SOURCE.contains("pipelined<128, 8, 64>(p)"));
+        let Grid::Fused { d64, d128 } = *STEPS.grid(s) else {
+            panic!()
+        };
+        assert_eq!((d64.warps, d64.bk, d128.warps, d128.bk), (8, 64, 8, 64));
     }
 }

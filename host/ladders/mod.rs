@@ -272,6 +272,14 @@ mod tests {
         assert_eq!(offset_of!(TransposeParams<Bf16>, output), 8);
         assert_eq!(offset_of!(TransposeParams<Bf16>, rows), 16);
         assert_eq!(offset_of!(TransposeParams<Bf16>, cols), 20);
+        // attention's twin: six 8-byte pointers, bh, seq_q, seq_k, head_dim, scale, causal.
+        use kernels_gpu::attention::AttentionParams;
+        assert_eq!(size_of::<AttentionParams>(), 72);
+        assert_eq!(offset_of!(AttentionParams, scores), 40);
+        assert_eq!(offset_of!(AttentionParams, bh), 48);
+        assert_eq!(offset_of!(AttentionParams, head_dim), 60);
+        assert_eq!(offset_of!(AttentionParams, scale), 64);
+        assert_eq!(offset_of!(AttentionParams, causal), 68);
     }
 
     #[test]
@@ -306,6 +314,11 @@ mod tests {
         assert!(transpose_bf16.contains("struct TransposeParams"));
         assert!(transpose_bf16.contains("__nv_bfloat16* output"));
         assert!(transpose_bf16.contains("void transpose_twin_bf16("));
+        let attention = include_str!("twins/attention.cu");
+        assert!(attention.contains("struct AttentionParams"));
+        assert!(attention.contains("    unsigned bh, seq_q, seq_k, head_dim;\n    float scale;"));
+        assert!(attention.contains(" attention_twin_s04(AttentionParams p)"));
+        assert!(attention.contains(" attention_twin_s04_d128(AttentionParams p)"));
     }
 
     #[test]
