@@ -701,6 +701,10 @@ mod tests {
         // The same tile as the step: 8 warps, 64-key tiles, both head dims.
         assert!(TWIN_SOURCE.contains("pipelined<64, 8, 64>(p)"));
         assert!(TWIN_SOURCE.contains("pipelined<128, 8, 64>(p)"));
+        // And the same launch bounds: (256, 2) on the d64 kernel, none on the d128 one.
+        assert!(TWIN_SOURCE.contains("__launch_bounds__(256, 2) attention_twin_s04(AttentionParams p)"));
+        assert_eq!(k::attention_s04_tuned::LAUNCH_BOUNDS, Some((256, 2)));
+        assert_eq!(k::attention_s04_tuned_d128::LAUNCH_BOUNDS, None);
         let Grid::Fused { d64, d128 } = *STEPS.grid(s) else {
             panic!()
         };

@@ -222,6 +222,9 @@ __device__ __forceinline__ void pipelined(const AttentionParams& p) {
 
 }  // namespace
 
-// head_dim 64 and 128 (the Rust step's two kernels).
-extern "C" __global__ void attention_twin_s04(AttentionParams p) { pipelined<64, 8, 64>(p); }
+// head_dim 64 and 128 (the Rust step's two kernels, with the same launch bounds: the d64
+// kernel at most 128 registers, two blocks of 256 per SM).
+extern "C" __global__ void __launch_bounds__(256, 2) attention_twin_s04(AttentionParams p) {
+    pipelined<64, 8, 64>(p);
+}
 extern "C" __global__ void attention_twin_s04_d128(AttentionParams p) { pipelined<128, 8, 64>(p); }
