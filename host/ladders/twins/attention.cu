@@ -1,6 +1,6 @@
 // CUDA C++ twin of the attention ladder's step 4 (kernels-gpu/src/attention/s04_tuned.rs,
-// s03_cp_async.rs and common.rs): the same block (8 warps of 16 query rows, 128 rows per block,
-// 64-key tiles), the same two cp.async stages of 128-byte XOR-swizzled K/V rows after the Q tile,
+// s03_cp_async.rs and common.rs): the same blocks (warps of 16 query rows: 8 warps, 128 rows at
+// head_dim 64; 4 warps, 64 rows at 128; 64-key tiles), the same two cp.async stages of 128-byte XOR-swizzled K/V rows after the Q tile,
 // the same ldmatrix offsets (plain for Q and K, .trans for V), the same online softmax
 // (ex2.approx of one FMA per score, the scale folded into c = scale * log2 e), the same masking
 // rule and causal tile count, the same epilogue, the same parameter struct. mma.sync, ldmatrix,
@@ -227,4 +227,4 @@ __device__ __forceinline__ void pipelined(const AttentionParams& p) {
 extern "C" __global__ void __launch_bounds__(256, 2) attention_twin_s04(AttentionParams p) {
     pipelined<64, 8, 64>(p);
 }
-extern "C" __global__ void attention_twin_s04_d128(AttentionParams p) { pipelined<128, 8, 64>(p); }
+extern "C" __global__ void attention_twin_s04_d128(AttentionParams p) { pipelined<128, 4, 64>(p); }

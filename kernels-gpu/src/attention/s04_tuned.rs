@@ -2,14 +2,16 @@
 use super::{AttentionParams, Grid, Tile};
 use super::s03_cp_async::{pipelined, pipelined_smem};
 
-/// Step 4's tile for head dimension `d`: 128 query rows per block (8 warps of 16), 64-key
-/// tiles, two K/V stages.
+/// Step 4's tile for head dimension `d`, chosen by the first H200 run (docs/perf-notes.md):
+/// at d64 128 query rows per block (8 warps of 16), at d128 step 3's 64 rows (4 warps), which
+/// ran at 300 TFLOP/s against 247 for 128 rows; 64-key tiles and two K/V stages at both.
 pub const fn s04_tile(d: u32) -> Tile {
+    let bq = if d == 64 { 128 } else { 64 };
     Tile {
-        bq: 128,
+        bq,
         bk: 64,
-        warps: 8,
-        smem: pipelined_smem(d, 128, 64),
+        warps: bq / 16,
+        smem: pipelined_smem(d, bq, 64),
     }
 }
 
@@ -29,18 +31,22 @@ kernel! {
 }
 
 kernel! {
-    /// Step 4 — tuned tile, `head_dim = 128`: 128 query rows, 8 warps, 64-key tiles, 96 KiB of
-    /// shared memory. 183 registers (the 64 f32 of `O`, 32 of `Q`, 32 of `S`): one block of
-    /// 256 threads per SM, 8 warps, as step 3's two blocks of 4; what changes is half the K/V
-    /// copies per FLOP. No launch bounds: at 128 registers it would spill.
+    /// Step 4 — tuned tile, `head_dim = 128`: step 3's 64 query rows, 4 warps, 64-key tiles,
+    /// 80 KiB of shared memory, 226 registers: 2 blocks (8 warps) per SM. Measured on the H200
+    /// against 128 rows and 8 warps (one block of 256 threads per SM, 183 registers, 96 KiB):
+    /// 3.66 ms against 4.45 at b4 h32 s4096 d128. ncu on the 128-row kernel: 12.5% occupancy (8
+    /// warps, limited by registers and shared memory), "no eligible warp" 68% of cycles, stalls
+    /// split between shared-memory (MIO) scoreboard waits and fixed-latency dependencies: with
+    /// one block per SM every barrier idles the whole SM, where two blocks of 4 warps overlap
+    /// one block's barrier and copies with the other's mmas.
     fn attention_s04_tuned_d128(p: AttentionParams) {
-        unsafe { pipelined::<128, 8, 256, 64, 8, 16, 8, 4, 8, 4>(&p) }
+        unsafe { pipelined::<128, 4, 128, 64, 8, 16, 8, 4, 8, 8>(&p) }
     }
 }
 
 step! {
     kernels: [attention_s04_tuned, attention_s04_tuned_d128],
-    technique: "tuned tiles: 128-row query tiles, 8 warps, two swizzled K/V stages",
+    technique: "tile by head_dim: 128 rows / 8 warps at d64 (launch bounds 256, 2), 64 / 4 at d128",
     dtype: Bf16,
     accepts: Exactly,
     grid: Grid::Fused { d64: s04_tile(64), d128: s04_tile(128) },
