@@ -67,6 +67,11 @@ __device__ __forceinline__ float lg2(float x) {
     asm("lg2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
     return r;
 }
+__device__ __forceinline__ float rcp(float x) {
+    float r;
+    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+    return r;
+}
 __device__ __forceinline__ unsigned pack(float lo, float hi) {
     __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);  // .x (low half) = lo
     return *reinterpret_cast<unsigned*>(&h);
@@ -208,7 +213,7 @@ __device__ __forceinline__ void pipelined(const AttentionParams& p) {
     for (unsigned r = 0; r < 2; ++r) {
         const unsigned row = row0 + g + 8 * r;
         if (row < p.seq_q) {
-            const float inv = 1.f / sums[r];
+            const float inv = rcp(sums[r]);
             const size_t base = ((size_t)bh * p.seq_q + row) * D;
 #pragma unroll
             for (unsigned j = 0; j < DT; ++j)

@@ -340,7 +340,7 @@ pub unsafe fn epilogue<const D: u32, const DT: usize>(
         |r| {
             let row = row0 + g + 8 * r as u32;
             if row < p.seq_q {
-                let inv = 1.0 / sums[r];
+                let inv = math::rcp_fast(sums[r]);
                 let base = (bh as usize * p.seq_q as usize + row as usize) * D as usize;
                 unroll::<DT>(
                     #[inline(always)]

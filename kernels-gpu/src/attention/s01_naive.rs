@@ -57,7 +57,7 @@ kernel! {
 kernel! {
     /// Step 1, kernel 2 of 3 — the row softmax, in place: one warp per query row (8 per
     /// block) reads its `seq_k` scores three times (max; sum of `e^(s − max)`; write
-    /// `P = e^(s − max) / sum`) and writes `lse = max + ln(sum)`.
+    /// `P = e^(s − lse)`) and writes `lse = max + ln(sum)`.
     fn attention_s01_naive_softmax(p: AttentionParams) {
         let rows = p.bh as usize * p.seq_q as usize;
         let row = (thread::block_idx_x() * (S01_THREADS / 32) + thread::warp_id()) as usize;
@@ -79,16 +79,16 @@ kernel! {
             l += math::exp_fast(unsafe { s.load(j as usize) } - m);
             j += 32;
         }
-        let l = warp::reduce_sum(l);
-        let inv = 1.0 / l;
+        // P = e^(s − lse), lse = max + ln(sum): no division.
+        let lse = m + math::log_fast(warp::reduce_sum(l));
         let mut j = lane;
         while j < p.seq_k {
-            let e = math::exp_fast(unsafe { s.load(j as usize) } - m);
-            unsafe { s.store(j as usize, e * inv) };
+            let e = math::exp_fast(unsafe { s.load(j as usize) } - lse);
+            unsafe { s.store(j as usize, e) };
             j += 32;
         }
         if lane == 0 {
-            unsafe { p.lse.store(row, m + math::log_fast(l)) };
+            unsafe { p.lse.store(row, lse) };
         }
     }
 }
