@@ -495,6 +495,14 @@ pub trait Ladder: Sync {
     fn op(&self) -> Option<&'static dyn crate::ops::Op> {
         None
     }
+
+    /// A shape of this ladder made from a random draw of [`Ladder::dims`] sizes (what the
+    /// random-shape tests run); default: the draw itself. A ladder whose dimensions are
+    /// constrained (attention: `head_dim` 64 or 128, a causal flag) maps the draw onto its
+    /// shapes.
+    fn shape_from_draw(&self, draw: Shape) -> Shape {
+        draw
+    }
     /// Parses a shape for this ladder.
     fn parse_shape(&self, text: &str) -> Result<Shape> {
         Shape::parse(text, self.dims(), self.name())

@@ -69,6 +69,21 @@ pub fn emulator_can_run(gpu: &Gpu, ladder: &dyn Ladder, shape: &Shape, dtype: DT
     w.bytes / dtype.size() as f64 <= (1u64 << 19) as f64 && w.flops <= (1u64 << 28) as f64
 }
 
+/// The ladders the per-ladder GPU tests cover: every registered one, or those named in
+/// `KLAB_LADDERS` (comma-separated, e.g. `KLAB_LADDERS=attention`: one ladder's GPU run).
+pub fn ladders_under_test() -> Vec<&'static dyn Ladder> {
+    let all = crate::registry::all_ladders();
+    match std::env::var("KLAB_LADDERS") {
+        Ok(names) if !names.trim().is_empty() => {
+            let wanted: Vec<&str> = names.split(',').map(str::trim).collect();
+            all.into_iter()
+                .filter(|l| wanted.contains(&l.name()))
+                .collect()
+        }
+        _ => all,
+    }
+}
+
 /// Whether a missing GPU must fail the tests (`KLAB_REQUIRE_GPU=1`).
 pub fn gpu_required() -> bool {
     std::env::var("KLAB_REQUIRE_GPU").is_ok_and(|v| v == "1")

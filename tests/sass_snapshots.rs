@@ -398,6 +398,50 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
             }
         }
     }
+    // attention/3 and /4 (both head dims): per key tile 4·(d/16)·(bk/8)/2 + (bk/16)·(d/8)
+    // HMMA.16816.F32.BF16 (Q·Kᵀ and P·V: 64 at d64, 128 at d128), K by LDSM.16.M88.4 and V by
+    // LDSM.16.MT88.4, cp.async (LDGSTS, zero-filling), one MUFU.EX2 per score plus two per
+    // tile (α), and every fragment and accumulator in registers: no spills, no local memory.
+    use kernels_gpu::attention as at;
+    for arch in ARCHES {
+        for (symbol, hmma) in [
+            (at::attention_s03_cp_async::SYMBOL, 64),
+            (at::attention_s03_cp_async_d128::SYMBOL, 128),
+            (at::attention_s04_tuned::SYMBOL, 64),
+            (at::attention_s04_tuned_d128::SYMBOL, 128),
+        ] {
+            let k = sass::kernel_sass(symbol, arch).unwrap_or_else(|e| panic!("{e}"));
+            let ops: Vec<String> = k.instructions().into_iter().map(|i| i.opcode).collect();
+            let count = |w: &str| ops.iter().filter(|o| o.as_str() == w).count();
+            let b = Summary::of(&k);
+            assert_eq!(
+                count("HMMA.16816.F32.BF16"),
+                hmma,
+                "{symbol} ({arch}):\n{b}"
+            );
+            assert!(
+                count("LDSM.16.M88.4") > 0 && count("LDSM.16.MT88.4") > 0,
+                "{symbol} ({arch}):\n{b}"
+            );
+            assert!(
+                ops.iter().any(|o| o.starts_with("LDGSTS")),
+                "{symbol} ({arch}):\n{b}"
+            );
+            assert!(count("MUFU.EX2") >= 34, "{symbol} ({arch}):\n{b}");
+            let local = ops
+                .iter()
+                .filter(|o| o.starts_with("LDL") || o.starts_with("STL"))
+                .count();
+            if *arch == "sm_80" && symbol == at::attention_s04_tuned::SYMBOL {
+                // Launch bounds (256, 2) hold it to 128 registers: ptxas for sm_80 spills one
+                // word (sm_90, the benchmarked target, none).
+                assert!(b.spill_stores <= 8 && local <= 2, "{symbol} ({arch}):\n{b}");
+                continue;
+            }
+            assert_eq!(b.spill_stores + b.stack_frame, 0, "{symbol} ({arch}):\n{b}");
+            assert_eq!(local, 0, "{symbol} ({arch}) uses local memory");
+        }
+    }
 }
 
 #[test]

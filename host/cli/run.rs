@@ -36,6 +36,9 @@ pub struct RunArgs {
     /// one (4099, 68x132, 128x256x8).
     #[arg(long)]
     pub emulate: bool,
+    /// Verifies only: one checked launch, no timing (what `compute-sanitizer` runs).
+    #[arg(long)]
+    pub no_timing: bool,
 }
 
 /// Verifies the kernel against its CPU reference, then times it. A step the device cannot
@@ -108,6 +111,10 @@ pub fn run(args: &RunArgs) -> Result<()> {
         "verified:  max |d| = {:.3e}, ||d||/||ref|| = {:.3e} (tolerance {:.1e} + {:.1e}*|ref|)",
         check.max_abs_err, check.rel_norm, check.tolerance.atol, check.tolerance.rtol
     );
+    if args.no_timing && !gpu.is_emulated() {
+        println!("no timing (--no-timing)");
+        return write_output(args, case.as_mut(), &gpu, step, &shape);
+    }
     if gpu.is_emulated() {
         println!(
             "emulated: no timing (seed of the interleaving {}; KLAB_EMU_SEED changes it)",

@@ -8,6 +8,7 @@ use crate::runtime::{DeviceBuffer, Gpu};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance, compare};
 
+pub mod attention;
 pub mod bias_gelu;
 pub mod gemm;
 pub mod gemm_bf16;
@@ -37,6 +38,7 @@ pub static ALL: &[&dyn Ladder] = &[
     &rmsnorm::RmsNorm,
     &softmax::Softmax,
     &softmax::SoftmaxBackward,
+    &attention::Attention,
 ];
 
 /// The awkward shapes of a ladder of `dims` dimensions (a ladder may override them).
@@ -312,6 +314,14 @@ mod tests {
         assert_eq!(offset_of!(LayerNormBackwardParams, ws_gamma), 64);
         assert_eq!(offset_of!(LayerNormBackwardParams<Bf16>, rows), 80);
         assert_eq!(offset_of!(LayerNormBackwardParams<Bf16>, slots), 88);
+        // attention's twin: six 8-byte pointers, bh, seq_q, seq_k, head_dim, scale, causal.
+        use kernels_gpu::attention::AttentionParams;
+        assert_eq!(size_of::<AttentionParams>(), 72);
+        assert_eq!(offset_of!(AttentionParams, scores), 40);
+        assert_eq!(offset_of!(AttentionParams, bh), 48);
+        assert_eq!(offset_of!(AttentionParams, head_dim), 60);
+        assert_eq!(offset_of!(AttentionParams, scale), 64);
+        assert_eq!(offset_of!(AttentionParams, causal), 68);
     }
 
     #[test]
@@ -416,6 +426,11 @@ mod tests {
         assert!(
             bwd.contains("block_kernel<F32Elem, 2>") && bwd.contains("block_kernel<Bf16Elem, 4>")
         );
+        let attention = include_str!("twins/attention.cu");
+        assert!(attention.contains("struct AttentionParams"));
+        assert!(attention.contains("    unsigned bh, seq_q, seq_k, head_dim;\n    float scale;"));
+        assert!(attention.contains(" attention_twin_s04(AttentionParams p)"));
+        assert!(attention.contains(" attention_twin_s04_d128(AttentionParams p)"));
     }
 
     #[test]

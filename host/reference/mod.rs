@@ -3,6 +3,8 @@
 //! them (already rounded to the step's element type, given as f32 values, which hold every
 //! bf16 and f16 exactly) and computes in f64.
 
+pub mod attention;
+
 /// `a + b`, elementwise.
 pub fn add(a: &[f32], b: &[f32]) -> Vec<f64> {
     a.iter()

@@ -64,6 +64,7 @@ pub mod gpu;
 #[cfg(not(target_arch = "nvptx64"))]
 pub mod emu;
 
+pub mod attention;
 pub mod bias_gelu;
 pub mod ceiling;
 pub mod exercises;

@@ -42,7 +42,8 @@ pub fn a_quick_bench_verifies_and_times_every_step(gpu: &Gpu) {
     // One awkward, modest size per ladder, by its number of dimensions.
     let mut plan = Vec::new();
     for l in registry::all_ladders() {
-        let size = ["100003", "317x211", "129x65x33"][l.dims() - 1];
+        // Five dimensions: attention (batch x heads x seq x head_dim, causal).
+        let size = ["100003", "317x211", "129x65x33", "", "2x3x129x64c"][l.dims() - 1];
         plan.extend(runner::plan(&[l.name().to_string()], None, Some(size)).unwrap());
     }
     let (rep, failures) = runner::run(gpu, &plan, &TimingOptions::quick(), true, &Quiet).unwrap();

@@ -2,12 +2,12 @@
 //! ladder's awkward shapes and on its benchmark shape.
 
 use crate::common::check;
-use kernel_lab::registry::{self, BaselineKind, Target};
+use kernel_lab::registry::{BaselineKind, Target};
 use kernel_lab::runtime::Gpu;
 
 pub fn every_cuda_cpp_twin_matches_the_reference(gpu: &Gpu) {
     let mut checked = 0;
-    for ladder in registry::all_ladders() {
+    for ladder in kernel_lab::testing::ladders_under_test() {
         let twins = ladder
             .baselines()
             .iter()

@@ -40,7 +40,7 @@ __device__ __forceinline__ float exp2_fast(float x) {
     asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
     return r;
 }
-// rcp.approx.ftz.f32, as the Rust gpu::rowwise::rcp_fast.
+// rcp.approx.ftz.f32, as the Rust gpu::math::rcp_fast.
 __device__ __forceinline__ float rcp_fast(float x) {
     float r;
     asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));

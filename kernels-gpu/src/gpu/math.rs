@@ -67,6 +67,17 @@ pub fn rsqrt_fast(x: f32) -> f32 {
     r
 }
 
+/// `rcp.approx.ftz.f32`: `1 / x` (about 1 ulp; no division subroutine, unlike `1.0 / x`,
+/// which is IEEE-rounded and calls ptxas's `rcp_rn` slow path).
+#[inline(always)]
+pub fn rcp_fast(x: f32) -> f32 {
+    let r: f32;
+    unsafe {
+        asm!("rcp.approx.ftz.f32 {r}, {x};", r = out(reg32) r, x = in(reg32) x, options(pure, nomem, nostack))
+    };
+    r
+}
+
 /// `tanh.approx.f32` (sm_75+): `tanh(x)`.
 #[inline(always)]
 pub fn tanh_fast(x: f32) -> f32 {

@@ -11,7 +11,7 @@
 //!
 //! `exp` is `ex2.approx.ftz.f32((x − m)·log2 e)` ([`exp_shifted`]): about 2 ulp relative, and
 //! results below 2⁻¹²⁶ flushed to zero (an element more than 87 below its row's maximum); the
-//! normalisation multiplies by `rcp.approx.ftz.f32(s)` (`gpu::rowwise::rcp_fast`, ≈ 1 ulp).
+//! normalisation multiplies by `rcp.approx.ftz.f32(s)` (`gpu::math::rcp_fast`, ≈ 1 ulp).
 
 steps! {
     s01_three_kernels,
@@ -22,7 +22,7 @@ steps! {
     s06_bf16_registers,
 }
 
-use crate::gpu::rowwise::rcp_fast;
+use crate::gpu::math::rcp_fast;
 use crate::gpu::{math, shared::SharedPtr, sync_threads, thread, unroll::unroll, warp};
 use crate::half::{Bf16, Bf16x8};
 use crate::ptr::{F32x4, GlobalPtr, GlobalPtrMut, KernelParams};

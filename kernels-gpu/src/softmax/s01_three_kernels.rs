@@ -63,7 +63,7 @@ kernel! {
             let r = i / cols;
             let (m, s) = unsafe { (p.max.load(r), p.sum.load(r)) };
             let e = super::exp_shifted(unsafe { p.x.load(i) }, m);
-            unsafe { p.y.store(i, e * crate::gpu::rowwise::rcp_fast(s)) };
+            unsafe { p.y.store(i, e * crate::gpu::math::rcp_fast(s)) };
         }
     }
 }

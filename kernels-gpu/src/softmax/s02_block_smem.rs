@@ -64,7 +64,7 @@ kernel! {
             sync_threads();
             s >>= 1;
         }
-        let inv = crate::gpu::rowwise::rcp_fast(unsafe { tile.load(0) });
+        let inv = crate::gpu::math::rcp_fast(unsafe { tile.load(0) });
         // Pass 3: write.
         let mut c = tid as usize;
         while c < cols {

@@ -33,7 +33,7 @@ kernel! {
                 s += super::exp_shifted(unsafe { x.load(c) }, m);
                 c += 32;
             }
-            let inv = crate::gpu::rowwise::rcp_fast(warp::reduce_sum(s));
+            let inv = crate::gpu::math::rcp_fast(warp::reduce_sum(s));
             let mut c = lane;
             while c < cols {
                 let e = super::exp_shifted(unsafe { x.load(c) }, m);

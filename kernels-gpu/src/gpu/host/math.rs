@@ -62,6 +62,12 @@ pub fn rsqrt_fast(x: f32) -> f32 {
     ftz(1.0 / ftz(x).sqrt())
 }
 
+/// `rcp.approx.ftz.f32`: `1 / x`.
+#[inline]
+pub fn rcp_fast(x: f32) -> f32 {
+    ftz(1.0 / ftz(x))
+}
+
 /// `tanh.approx.f32`: `tanh(x)`.
 #[inline]
 pub fn tanh_fast(x: f32) -> f32 {

@@ -16,7 +16,6 @@ pub mod ldmatrix;
 pub mod math;
 pub mod mma;
 pub mod norm_reduce;
-pub mod rowwise;
 pub mod shared;
 pub mod sync;
 pub mod thread;
