@@ -106,6 +106,10 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
                 .expect("a Rows grid");
             Launch::grid_2d((rows.div_ceil(ty as usize) as u32, 1), (tx, ty))
         }
+        Grid::Registers { chunks } => Launch::linear(
+            rows as u32,
+            kernels_gpu::softmax::register_block_threads(cols as u32, chunks),
+        ),
     }
 }
 
