@@ -492,10 +492,7 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
                 s += part;
             },
         );
-        crate::gpu::norm_reduce::div_full(
-            team.all_reduce::<crate::reduce::Sum>(s, 0),
-            cols as f32,
-        )
+        crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(s, 0), cols as f32)
     };
 
     // Σ(x − mean)² (RMS: Σx²) over the elements that exist.
@@ -515,10 +512,8 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
             q += part;
         },
     );
-    let var = crate::gpu::norm_reduce::div_full(
-        team.all_reduce::<crate::reduce::Sum>(q, 1),
-        cols as f32,
-    );
+    let var =
+        crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(q, 1), cols as f32);
     let rstd = crate::gpu::math::rsqrt_fast(var + eps);
 
     // y = (x − mean)·rstd·γ + β (RMS: x·rstd·γ), γ and β in the same layout (L2 resident).

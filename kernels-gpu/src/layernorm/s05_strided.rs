@@ -16,8 +16,9 @@ kernel! {
     /// `LDG.E.128` issued before the first use, then the mean, `Σ(x − mean)²` from the
     /// registers (two-pass variance) and y with γ, β loaded in the same layout; each block
     /// reduction is one barrier (`softmax::Team::all_reduce`, its own scratch). Launch bounds
-    /// 1024 cap the registers at 64, so at 4096 columns up to 16 blocks of 128 are resident
-    /// per SM (64 warps) and a 32000-column row still launches as one block of 1024.
+    /// 1024 cap the registers at 64, so at 4096 columns 8 blocks of 128 are resident per SM
+    /// (32 warps, the register file's limit) and a 32000-column row still launches as one
+    /// block of 1024.
     ///
     /// Rows that are not whole aligned chunks (`cols % 8 != 0`) or longer than 32768 take
     /// step 3's body with no register vectors ([`super::norm_rows`]`::<_, 0, _>`: three looped
