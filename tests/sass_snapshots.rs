@@ -310,6 +310,28 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
         assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
     }
+    // The strided register steps (layernorm/5–6, rmsnorm/3–4): per thread 4 chunks of x as
+    // 128-bit loads (f32: 8 `F32x4`, bf16: 4 `Bf16x8`), γ (and β) in the same layout, y as
+    // 128-bit stores, plus the looped fallback's few; one barrier per block reduction on the
+    // register path (2 for layernorm, 1 for rmsnorm) plus the fallback's `row_sum`s (4 / 2);
+    // at most 64 registers (launch bounds 1024: a 32000-column row is one block of 1024, and
+    // at 4096 columns ≥ 2 blocks of 128 per SM), nothing spilled, no generic or local memory.
+    for (symbol, wide_loads, wide_stores, bars) in [
+        ("layernorm_s05_strided", 24, 8, 6),
+        ("layernorm_s06_bf16_strided", 12, 4, 6),
+        ("rmsnorm_s03_strided", 16, 8, 3),
+        ("rmsnorm_s04_bf16_strided", 8, 4, 3),
+    ] {
+        let r = summary(symbol);
+        assert!(r.mix.get("LDG.128") >= wide_loads, "{symbol}: {r}");
+        assert!(r.mix.get("STG.128") >= wide_stores, "{symbol}: {r}");
+        assert_eq!(r.mix.get("BAR"), bars, "{symbol}: {r}");
+        assert!(r.mix.get("MUFU") >= 1, "{symbol}: {r}");
+        assert!(r.registers <= 64, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
+        assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
+    }
     let k = sass::kernel_sass("layernorm_s04_bf16_registers", SNAPSHOT_ARCH).unwrap();
     let packs = k
         .instructions()

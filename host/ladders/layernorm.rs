@@ -106,6 +106,10 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
                 .expect("a Rows grid");
             Launch::grid_2d((rows.div_ceil(ty as usize) as u32, 1), (tx, ty))
         }
+        Grid::Registers { chunks } => Launch::linear(
+            rows as u32,
+            kernels_gpu::softmax::register_block_threads(cols as u32, chunks),
+        ),
     }
 }
 
@@ -476,7 +480,27 @@ mod tests {
         assert_eq!(g.rows_block(1, 4), Some((32, 8)));
         let l = launch(&g, 32768, 128, DType::F32);
         assert_eq!((l.grid, l.block), ((4096, 1, 1), (32, 8, 1)));
-        let (step, _) = top_step(&STEPS, DType::Bf16, 4096, 4096).expect("a bf16 step");
-        assert_eq!(step.symbol, k::layernorm_s04_bf16_registers::SYMBOL);
+    }
+
+    /// The top steps are the strided register steps (layernorm/5 f32, /6 bf16; rmsnorm/3,
+    /// /4), launched a block per row of softmax's register width: 128 threads at 4096
+    /// columns, 1024 at 32000, 64 at least.
+    #[test]
+    fn top_steps_are_the_strided_register_steps_with_softmax_widths() {
+        let (step, l) = top_step(&STEPS, DType::Bf16, 4096, 4096).expect("a bf16 step");
+        assert_eq!(step.symbol, k::layernorm_s06_bf16_strided::SYMBOL);
+        assert_eq!((l.grid, l.block), ((4096, 1, 1), (128, 1, 1)));
+        let (step, l) = top_step(&STEPS, DType::F32, 8192, 32000).expect("an f32 step");
+        assert_eq!(step.symbol, k::layernorm_s05_strided::SYMBOL);
+        assert_eq!((l.grid, l.block), ((8192, 1, 1), (1024, 1, 1)));
+        let (_, l) = top_step(&STEPS, DType::F32, 17, 128).expect("an f32 step");
+        assert_eq!((l.grid, l.block), ((17, 1, 1), (64, 1, 1)));
+        use kernels_gpu::rmsnorm as r;
+        static RMS: StepTable<Grid> = StepTable::new("rmsnorm", r::STEPS);
+        let (step, l) = top_step(&RMS, DType::F32, 4096, 4096).expect("an f32 step");
+        assert_eq!(step.symbol, r::rmsnorm_s03_strided::SYMBOL);
+        assert_eq!(l.block, (128, 1, 1));
+        let (step, _) = top_step(&RMS, DType::Bf16, 4096, 4096).expect("a bf16 step");
+        assert_eq!(step.symbol, r::rmsnorm_s04_bf16_strided::SYMBOL);
     }
 }

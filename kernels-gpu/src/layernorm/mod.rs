@@ -16,6 +16,8 @@ steps! {
     s02_block_per_row,
     s03_registers,
     s04_bf16_registers,
+    s05_strided,
+    s06_bf16_strided,
 }
 
 use crate::gpu::shared::SharedPtr;
@@ -37,6 +39,11 @@ pub enum Grid {
     /// `lanes` is 4 for f32, 8 for bf16; the kernel holds up to its register capacity `R`
     /// vectors per thread and re-reads only what does not fit.
     Rows { vecs: u32, max_tx: u32, block: u32 },
+    /// One 1-D block per row of the fewest whole warps that hold the row at `chunks` chunks of
+    /// 8 elements a thread (`softmax::register_block_threads`, the softmax register steps'
+    /// rule: 128 threads at 4096 columns, 1024 at 32000), between 64 and 1024 threads; each
+    /// thread's vectors are strided by the block.
+    Registers { chunks: u32 },
 }
 
 impl crate::step::BlockThreads for Grid {
@@ -44,6 +51,8 @@ impl crate::step::BlockThreads for Grid {
         match *self {
             Grid::ThreadPerRow { threads } | Grid::BlockPerRow { threads } => threads,
             Grid::Rows { block, .. } => block,
+            // The largest launch (the kernels' launch bounds).
+            Grid::Registers { .. } => crate::softmax::MAX_THREADS,
         }
     }
 }
@@ -397,6 +406,147 @@ pub(crate) fn norm_rows<T: NormIo, const R: usize, const RMS: bool>(
         i += tx;
     }
     if live && t == 0 {
+        if !RMS {
+            unsafe { mean_out.store(row, mean) };
+        }
+        unsafe { rstd_out.store(row, rstd) };
+    }
+}
+
+/// The register body of layernorm steps 5 and 6 and rmsnorm steps 3 and 4: one row per block
+/// ([`Grid::Registers`]), softmax's layout ([`crate::softmax::registers_row`]). Thread `t` of
+/// a block of `B` holds `C` chunks of 8 elements, the row's 128-bit vectors `t + j·B`
+/// (`j < C·VPC`: f32 two `F32x4` per chunk, bf16 one `Bf16x8` kept packed), all loads issued
+/// before any is used, missing vectors read as 0: every warp instruction covers 32
+/// consecutive 16-byte vectors (whole sectors). Then the mean (one block reduction, skipped
+/// for RMS), `Σ(x − mean)²` over the vectors that exist, from the registers (the second
+/// reduction: the two-pass variance), and `y` with γ and β read per chunk in the same layout.
+/// Each reduction uses its own 32 floats of `scratch` (one barrier each, no reuse within the
+/// block). Rows that are not whole aligned chunks, or longer than `8·C·B` (32768 at C = 4),
+/// take [`norm_rows`] with no register vectors (three looped passes), the choice uniform
+/// over the block.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
+    x: GlobalPtr<T>,
+    gamma: GlobalPtr<T>,
+    beta: GlobalPtr<T>,
+    y: GlobalPtrMut<T>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    rows: u32,
+    cols: u32,
+    eps: f32,
+    scratch: [SharedPtr<f32>; 2],
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::softmax::RowElem;
+    let row = thread::block_idx_x() as usize;
+    // Uniform over the block (a launch over 0 rows still has one block).
+    if row >= rows as usize {
+        return;
+    }
+    let team = crate::softmax::block_team(scratch);
+    let n = cols as usize;
+    let fits = crate::softmax::chunked::<T>(x.addr(), y.addr(), n)
+        && aligned16(&[gamma.addr(), beta.addr()])
+        && n / 8 <= C * team.size;
+    if !fits {
+        norm_rows::<T, 0, RMS>(
+            x, gamma, beta, y, mean_out, rstd_out, rows, cols, eps, scratch[0],
+        );
+        return;
+    }
+    let (xr, yr) = (x.offset(row * n), y.offset(row * n));
+    let nvec = n / <T as RowElem>::VL;
+    let size = team.size;
+    let first = |k: usize| team.tid + k * T::VPC * size;
+    // Whether element `e` of chunk `k` exists (its vector is below `nvec`).
+    let exists = |k: usize, e: usize| first(k) + (e / <T as RowElem>::VL) * size < nvec;
+
+    let mut raw = [unsafe { T::load_chunk(xr, first(0), size, nvec, 0.0) }; C];
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k > 0 {
+                raw[k] = unsafe { T::load_chunk(xr, first(k), size, nvec, 0.0) };
+            }
+        },
+    );
+
+    // The mean: missing vectors are zeros, they add nothing.
+    let mean = if RMS {
+        0.0
+    } else {
+        let mut s = 0.0f32;
+        unroll::<C>(
+            #[inline(always)]
+            |k| {
+                let v = T::unpack(raw[k]);
+                let mut part = 0.0f32;
+                unroll::<8>(
+                    #[inline(always)]
+                    |e| part += v[e],
+                );
+                s += part;
+            },
+        );
+        crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(s, 0), cols as f32)
+    };
+
+    // Σ(x − mean)² (RMS: Σx²) over the elements that exist.
+    let mut q = 0.0f32;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let v = T::unpack(raw[k]);
+            let mut part = 0.0f32;
+            unroll::<8>(
+                #[inline(always)]
+                |e| {
+                    let d = if exists(k, e) { v[e] - mean } else { 0.0 };
+                    part = crate::gpu::math::fma(d, d, part);
+                },
+            );
+            q += part;
+        },
+    );
+    let var =
+        crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(q, 1), cols as f32);
+    let rstd = crate::gpu::math::rsqrt_fast(var + eps);
+
+    // y = (x − mean)·rstd·γ + β (RMS: x·rstd·γ), γ and β in the same layout (L2 resident).
+    // The vectors' indices again, from an opaque copy of threadIdx.x: recomputed here rather
+    // than kept live (as addresses) through both reductions.
+    let t3 = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+    let first = |k: usize| t3 + k * T::VPC * size;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let v = T::unpack(raw[k]);
+            let g = T::unpack(unsafe { T::load_chunk(gamma, first(k), size, nvec, 0.0) });
+            let b = if RMS {
+                [0.0f32; 8]
+            } else {
+                T::unpack(unsafe { T::load_chunk(beta, first(k), size, nvec, 0.0) })
+            };
+            let mut out = [0.0f32; 8];
+            unroll::<8>(
+                #[inline(always)]
+                |e| {
+                    let xhat = (v[e] - mean) * rstd;
+                    out[e] = if RMS {
+                        xhat * g[e]
+                    } else {
+                        crate::gpu::math::fma(xhat, g[e], b[e])
+                    };
+                },
+            );
+            unsafe { T::store_chunk(yr, first(k), size, nvec, out) };
+        },
+    );
+    if team.tid == 0 {
         if !RMS {
             unsafe { mean_out.store(row, mean) };
         }

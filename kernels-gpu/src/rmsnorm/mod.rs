@@ -6,6 +6,8 @@
 steps! {
     s01_registers,
     s02_bf16_registers,
+    s03_strided,
+    s04_bf16_strided,
 }
 
 pub use crate::layernorm::Grid;
