@@ -16,12 +16,14 @@ use crate::ladder::{Ladder, StepInfo};
 use crate::runtime::Gpu;
 
 /// One call of an op: the element type of its data, the problem's dimensions (the ladder's
-/// shape: `[n]`, `[rows, cols]`, `[m, n, k]`) and the device addresses of its arguments, in
-/// the order of [`Op::args`].
+/// shape: `[n]`, `[rows, cols]`, `[m, n, k]`), its scalar parameters (layernorm's `eps`,
+/// attention's `scale`: [`Op::scalars`] names them; empty for most ops) and the device
+/// addresses of its arguments, in the order of [`Op::args`].
 #[derive(Debug, Clone, Copy)]
 pub struct OpCall<'a> {
     pub dtype: DType,
     pub dims: &'a [usize],
+    pub scalars: &'a [f32],
     pub args: &'a [u64],
 }
 
@@ -55,6 +57,10 @@ pub trait Op: Sync {
     fn ladder(&self) -> &'static dyn Ladder;
     /// The names of its device arguments, in order: inputs, outputs, then workspaces.
     fn args(&self) -> &'static [&'static str];
+    /// The names of its scalar parameters, in the order of [`OpCall::scalars`] (default: none).
+    fn scalars(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Why the kernels cannot take a problem of `dims`, if they cannot (the caller computes
     /// the reference instead, or reports it).
     fn unsupported_dims(&self, dims: &[usize]) -> Option<String>;
@@ -128,6 +134,16 @@ pub fn top_step(
 /// Checks that `call` has one address per name of `op.args()`, none of them 0 except the
 /// workspaces that allow it: a caller's mistake is an error, not a fault.
 pub fn check_args(op: &dyn Op, call: &OpCall, may_be_null: &[&str]) -> Result<()> {
+    let scalars = op.scalars();
+    if call.scalars.len() != scalars.len() {
+        return Err(Error::Usage(format!(
+            "{} takes {} scalar(s) ({}), {} given",
+            op.name(),
+            scalars.len(),
+            scalars.join(", "),
+            call.scalars.len()
+        )));
+    }
     let names = op.args();
     if call.args.len() != names.len() {
         return Err(Error::Usage(format!(
@@ -184,6 +200,19 @@ pub fn run_on<T: crate::element::Element, O: crate::element::Element>(
     inputs: &[Vec<T>],
     outputs: &[usize],
 ) -> Result<Vec<Vec<O>>> {
+    run_on_with(gpu, stream, wait, op, (dims, &[]), inputs, outputs)
+}
+
+/// [`run_on`] for an op with scalar parameters: `problem` is `(dims, scalars)`.
+pub fn run_on_with<T: crate::element::Element, O: crate::element::Element>(
+    gpu: &Gpu,
+    stream: u64,
+    wait: &dyn Fn() -> Result<()>,
+    op: &dyn Op,
+    (dims, scalars): (&[usize], &[f32]),
+    inputs: &[Vec<T>],
+    outputs: &[usize],
+) -> Result<Vec<Vec<O>>> {
     use crate::runtime::DeviceBuffer;
     let dtype = T::DTYPE;
     let step = op
@@ -205,6 +234,7 @@ pub fn run_on<T: crate::element::Element, O: crate::element::Element>(
     let probe = OpCall {
         dtype,
         dims,
+        scalars,
         args: &args,
     };
     let ws = op.workspace(gpu, step, &probe)?;
@@ -227,6 +257,7 @@ pub fn run_on<T: crate::element::Element, O: crate::element::Element>(
     let call = OpCall {
         dtype,
         dims,
+        scalars,
         args: &args,
     };
     op.enqueue(gpu, stream, step, &call)?;
@@ -365,6 +396,7 @@ mod tests {
         let call = OpCall {
             dtype: DType::F32,
             dims: &[2, 2],
+            scalars: &[],
             args: &[1],
         };
         let e = op.enqueue(&gpu, 0, step, &call).unwrap_err().to_string();
@@ -372,6 +404,7 @@ mod tests {
         let call = OpCall {
             dtype: DType::F32,
             dims: &[2, 2],
+            scalars: &[],
             args: &[0, 64],
         };
         let e = op.enqueue(&gpu, 0, step, &call).unwrap_err().to_string();
