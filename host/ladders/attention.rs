@@ -276,8 +276,8 @@ pub fn checked_rows(d: &Dims) -> Vec<(usize, usize)> {
 /// `O = softmax(Q·Kᵀ·scale [causal])·V` and the row log-sum-exp on caller-owned memory:
 /// arguments `q`, `k`, `v`, `o` (bf16, `(batch·heads) × seq × head_dim`, densely packed),
 /// `lse` (`batch·heads × seq` f32), then the workspace `scores` (step 1's
-/// `bh·seq·seq` f32; 0 for the fused steps). Dims `[bh, seq, head_dim, causal]` (causal 0 or
-/// 1; `seq_q = seq_k = seq`), scalar `scale`.
+/// `bh·seq·seq` f32; 0 for the fused steps). Dims `[bh, seq, head_dim]` (`seq_q = seq_k =
+/// seq`), scalars `scale` and `causal` (0 or 1).
 pub struct AttentionOp;
 
 impl Op for AttentionOp {
@@ -291,12 +291,12 @@ impl Op for AttentionOp {
         &["q", "k", "v", "o", "lse", "scores"]
     }
     fn scalars(&self) -> &'static [&'static str] {
-        &["scale"]
+        &["scale", "causal"]
     }
     fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
-        let &[bh, seq, d, causal] = dims else {
+        let &[bh, seq, d] = dims else {
             return Some(format!(
-                "needs 4 dimensions [bh, seq, head_dim, causal], got {dims:?}"
+                "needs 3 dimensions [bh, seq, head_dim], got {dims:?}"
             ));
         };
         if d != 64 && d != 128 {
@@ -306,9 +306,6 @@ impl Op for AttentionOp {
             return Some(format!(
                 "batch x heads = {bh}: the grid takes at most 65535"
             ));
-        }
-        if causal > 1 {
-            return Some(format!("causal flag {causal}: 0 or 1"));
         }
         let numel = bh as u128 * seq as u128 * d as u128;
         (numel > u32::MAX as u128).then(|| {
@@ -345,7 +342,7 @@ impl Op for AttentionOp {
             seq,
             d,
             call.scalars[0],
-            call.dims[3] == 1,
+            call.scalars[1] != 0.0,
         )?;
         for (symbol, l) in launches(step, grid, &p) {
             gpu.launch_on(stream, symbol, l, p)?;

@@ -718,10 +718,10 @@ def _attention_check(q, k, v, causal, scale):
     elif q.shape != k.shape or q.shape != v.shape:
         why = f"q, k, v of shapes {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}: the kernels take one shape (seq_q = seq_k, no GQA)"
     if why:
-        return [q, k, v], [0, 0, 0, 0], why, 0.0
+        return [q, k, v], [0, 0, 0], why, (0.0, 0.0)
     b, h, s, d = q.shape
     sc = 1.0 / math.sqrt(d) if scale is None else float(scale)
-    return [q, k, v], [b * h, s, d, int(bool(causal))], None, sc
+    return [q, k, v], [b * h, s, d], None, (sc, float(bool(causal)))
 
 
 @torch.library.custom_op("kernel_lab::attention", mutates_args=())
@@ -734,7 +734,7 @@ def attention(q: Tensor, k: Tensor, v: Tensor, causal: bool = False, scale: floa
         (torch.bfloat16,),
         lambda: [_contig_like(q), q.new_empty(q.shape[:-1], dtype=torch.float32)],
         lambda: _attention_ref(q, k, v, causal, scale),
-        scalars=(sc,),
+        scalars=sc,
         why=why,
     )
 
@@ -1093,7 +1093,7 @@ def _explain_rms(s, x, ns, w=None, eps=None):
 
 def _explain_attention(s, q, k, v, causal=False, scale=None):
     inputs, dims, why, sc = _attention_check(q, k, v, causal, scale)
-    return explain_call(s.name, inputs, dims, s.dtypes, (sc,), why)
+    return explain_call(s.name, inputs, dims, s.dtypes, sc, why)
 
 
 # The ops whose call has scalars or its own fallback reasons (the others: check -> explain).
