@@ -16,12 +16,14 @@ use crate::ladder::{Ladder, StepInfo};
 use crate::runtime::Gpu;
 
 /// One call of an op: the element type of its data, the problem's dimensions (the ladder's
-/// shape: `[n]`, `[rows, cols]`, `[m, n, k]`) and the device addresses of its arguments, in
-/// the order of [`Op::args`].
+/// shape: `[n]`, `[rows, cols]`, `[m, n, k]`), its scalar parameters (layernorm's `eps`,
+/// attention's `scale`: [`Op::scalars`] names them; empty for most ops) and the device
+/// addresses of its arguments, in the order of [`Op::args`].
 #[derive(Debug, Clone, Copy)]
 pub struct OpCall<'a> {
     pub dtype: DType,
     pub dims: &'a [usize],
+    pub scalars: &'a [f32],
     pub args: &'a [u64],
 }
 
@@ -55,6 +57,10 @@ pub trait Op: Sync {
     fn ladder(&self) -> &'static dyn Ladder;
     /// The names of its device arguments, in order: inputs, outputs, then workspaces.
     fn args(&self) -> &'static [&'static str];
+    /// The names of its scalar parameters, in the order of [`OpCall::scalars`] (default: none).
+    fn scalars(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Why the kernels cannot take a problem of `dims`, if they cannot (the caller computes
     /// the reference instead, or reports it).
     fn unsupported_dims(&self, dims: &[usize]) -> Option<String>;
@@ -128,6 +134,16 @@ pub fn top_step(
 /// Checks that `call` has one address per name of `op.args()`, none of them 0 except the
 /// workspaces that allow it: a caller's mistake is an error, not a fault.
 pub fn check_args(op: &dyn Op, call: &OpCall, may_be_null: &[&str]) -> Result<()> {
+    let scalars = op.scalars();
+    if call.scalars.len() != scalars.len() {
+        return Err(Error::Usage(format!(
+            "{} takes {} scalar(s) ({}), {} given",
+            op.name(),
+            scalars.len(),
+            scalars.join(", "),
+            call.scalars.len()
+        )));
+    }
     let names = op.args();
     if call.args.len() != names.len() {
         return Err(Error::Usage(format!(
@@ -184,6 +200,19 @@ pub fn run_on<T: crate::element::Element, O: crate::element::Element>(
     inputs: &[Vec<T>],
     outputs: &[usize],
 ) -> Result<Vec<Vec<O>>> {
+    run_on_with(gpu, stream, wait, op, (dims, &[]), inputs, outputs)
+}
+
+/// [`run_on`] for an op with scalar parameters: `problem` is `(dims, scalars)`.
+pub fn run_on_with<T: crate::element::Element, O: crate::element::Element>(
+    gpu: &Gpu,
+    stream: u64,
+    wait: &dyn Fn() -> Result<()>,
+    op: &dyn Op,
+    (dims, scalars): (&[usize], &[f32]),
+    inputs: &[Vec<T>],
+    outputs: &[usize],
+) -> Result<Vec<Vec<O>>> {
     use crate::runtime::DeviceBuffer;
     let dtype = T::DTYPE;
     let step = op
@@ -205,6 +234,7 @@ pub fn run_on<T: crate::element::Element, O: crate::element::Element>(
     let probe = OpCall {
         dtype,
         dims,
+        scalars,
         args: &args,
     };
     let ws = op.workspace(gpu, step, &probe)?;
@@ -227,6 +257,7 @@ pub fn run_on<T: crate::element::Element, O: crate::element::Element>(
     let call = OpCall {
         dtype,
         dims,
+        scalars,
         args: &args,
     };
     op.enqueue(gpu, stream, step, &call)?;
@@ -358,6 +389,159 @@ mod tests {
     }
 
     #[test]
+    fn the_row_ops_launch_their_top_steps_in_the_emulator() {
+        let (rows, cols) = (5, 70);
+        let x: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i * 7919) % 613) as f32 / 613.0 * 6.0 - 3.0)
+            .collect();
+        let dy: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i * 104729) % 401) as f32 / 401.0 - 0.5)
+            .collect();
+        let gamma: Vec<f32> = (0..cols).map(|i| 0.5 + i as f32 / cols as f32).collect();
+        let beta: Vec<f32> = (0..cols).map(|i| i as f32 / cols as f32 - 0.5).collect();
+        let dims = [rows, cols];
+        let op = |n| find(n).unwrap();
+        let gpu = Gpu::emulator();
+        let run = |name, scalars: &[f32], inputs: &[Vec<f32>], outputs: &[usize]| {
+            run_on_with::<f32, f32>(
+                &gpu,
+                0,
+                &|| Ok(()),
+                op(name),
+                (&dims, scalars),
+                inputs,
+                outputs,
+            )
+            .unwrap()
+        };
+        let y = run("softmax", &[], std::slice::from_ref(&x), &[rows * cols]);
+        close(&y[0], &crate::reference::softmax_rows(&x, cols), 1e-5);
+        let dx = run(
+            "softmax_backward",
+            &[],
+            &[y[0].clone(), dy.clone()],
+            &[rows * cols],
+        );
+        let want = crate::reference::softmax_backward_rows(&y[0], &dy, cols);
+        close(&dx[0], &want, 1e-5);
+        let eps = 1e-5;
+        let ln = run(
+            "layer_norm",
+            &[eps],
+            &[x.clone(), gamma.clone(), beta.clone()],
+            &[rows * cols, rows, rows],
+        );
+        let (wy, wm, ws) = crate::reference::norm_rows(&x, &gamma, Some(&beta), eps as f64);
+        close(&ln[0], &wy, 1e-4);
+        close(&ln[1], &wm, 1e-5);
+        close(&ln[2], &ws, 1e-4);
+        let (mean, rstd) = (ln[1].clone(), ln[2].clone());
+        let g = run(
+            "layer_norm_backward",
+            &[],
+            &[
+                dy.clone(),
+                x.clone(),
+                gamma.clone(),
+                mean.clone(),
+                rstd.clone(),
+            ],
+            &[rows * cols, cols, cols],
+        );
+        let (wdx, wdg, wdb) = crate::reference::layer_norm_backward(&dy, &x, &mean, &rstd, &gamma);
+        close(&g[0], &wdx, 1e-4);
+        close(&g[1], &wdg, 1e-4);
+        close(&g[2], &wdb, 1e-4);
+        let rms = run(
+            "rms_norm",
+            &[eps],
+            &[x.clone(), gamma.clone()],
+            &[rows * cols, rows],
+        );
+        let (wy, _, ws) = crate::reference::norm_rows(&x, &gamma, None, eps as f64);
+        close(&rms[0], &wy, 1e-4);
+        close(&rms[1], &ws, 1e-4);
+        // A scalar missing is an error, not a read past the slice.
+        let e = run_on_with::<f32, f32>(
+            &gpu,
+            0,
+            &|| Ok(()),
+            op("layer_norm"),
+            (&dims, &[]),
+            &[x.clone(), gamma.clone(), beta.clone()],
+            &[rows * cols, rows, rows],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("takes 1 scalar(s) (eps)"), "{e}");
+    }
+
+    #[test]
+    fn attention_launches_its_top_step_in_the_emulator() {
+        use half::bf16;
+        let (bh, seq, d) = (2, 17, 64);
+        let n = bh * seq * d;
+        let mk = |m: usize| -> Vec<bf16> {
+            (0..n)
+                .map(|i| bf16::from_f32(((i * m) % 997) as f32 / 997.0 * 2.0 - 1.0))
+                .collect()
+        };
+        let (q, k, v) = (mk(7919), mk(104729), mk(15485863));
+        let scale = 1.0 / (d as f32).sqrt();
+        let op = find("attention").unwrap();
+        assert!(
+            op.unsupported_dims(&[bh, seq, 96])
+                .unwrap()
+                .contains("64 or 128")
+        );
+        for causal in [0usize, 1] {
+            let out: Vec<Vec<bf16>> = run_on_with(
+                &Gpu::emulator(),
+                0,
+                &|| Ok(()),
+                op,
+                (&[bh, seq, d], &[scale, causal as f32]),
+                &[q.clone(), k.clone(), v.clone()],
+                // O, then lse (bh·seq f32: the bytes of 2·bh·seq bf16, run_on's one output type).
+                &[n, 2 * bh * seq],
+            )
+            .unwrap();
+            let (qf, kf, vf): (Vec<f32>, Vec<f32>, Vec<f32>) = (
+                q.iter().map(|x| x.to_f32()).collect(),
+                k.iter().map(|x| x.to_f32()).collect(),
+                v.iter().map(|x| x.to_f32()).collect(),
+            );
+            // O in f64 per query row.
+            let mut want = vec![0.0f64; n];
+            for h in 0..bh {
+                for i in 0..seq {
+                    let last = if causal == 1 { i + 1 } else { seq };
+                    let s: Vec<f64> = (0..last)
+                        .map(|j| {
+                            (0..d)
+                                .map(|c| {
+                                    qf[(h * seq + i) * d + c] as f64
+                                        * kf[(h * seq + j) * d + c] as f64
+                                })
+                                .sum::<f64>()
+                                * scale as f64
+                        })
+                        .collect();
+                    let m = s.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                    let l: f64 = s.iter().map(|x| (x - m).exp()).sum();
+                    for c in 0..d {
+                        want[(h * seq + i) * d + c] = (0..last)
+                            .map(|j| (s[j] - m).exp() / l * vf[(h * seq + j) * d + c] as f64)
+                            .sum();
+                    }
+                }
+            }
+            let got: Vec<f32> = out[0].iter().map(|x| x.to_f32()).collect();
+            close(&got, &want, 1.0 / 128.0);
+        }
+    }
+
+    #[test]
     fn a_wrong_argument_count_or_a_null_address_is_an_error() {
         let gpu = Gpu::emulator();
         let op = find("transpose").unwrap();
@@ -365,6 +549,7 @@ mod tests {
         let call = OpCall {
             dtype: DType::F32,
             dims: &[2, 2],
+            scalars: &[],
             args: &[1],
         };
         let e = op.enqueue(&gpu, 0, step, &call).unwrap_err().to_string();
@@ -372,6 +557,7 @@ mod tests {
         let call = OpCall {
             dtype: DType::F32,
             dims: &[2, 2],
+            scalars: &[],
             args: &[0, 64],
         };
         let e = op.enqueue(&gpu, 0, step, &call).unwrap_err().to_string();

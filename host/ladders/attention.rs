@@ -22,6 +22,7 @@ use crate::ladder::{
     BaselineInfo, BaselineKind, BlockSize, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output,
     StepInfo, StepTable, Steps, Target, Work,
 };
+use crate::ops::{self, Init, Op, OpCall, Workspace};
 use crate::reference::attention as reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
@@ -272,9 +273,96 @@ pub fn checked_rows(d: &Dims) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// `O = softmax(Q·Kᵀ·scale [causal])·V` and the row log-sum-exp on caller-owned memory:
+/// arguments `q`, `k`, `v`, `o` (bf16, `(batch·heads) × seq × head_dim`, densely packed),
+/// `lse` (`batch·heads × seq` f32), then the workspace `scores` (step 1's
+/// `bh·seq·seq` f32; 0 for the fused steps). Dims `[bh, seq, head_dim]` (`seq_q = seq_k =
+/// seq`), scalars `scale` and `causal` (0 or 1).
+pub struct AttentionOp;
+
+impl Op for AttentionOp {
+    fn name(&self) -> &'static str {
+        "attention"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &Attention
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &["q", "k", "v", "o", "lse", "scores"]
+    }
+    fn scalars(&self) -> &'static [&'static str] {
+        &["scale", "causal"]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        let &[bh, seq, d] = dims else {
+            return Some(format!(
+                "needs 3 dimensions [bh, seq, head_dim], got {dims:?}"
+            ));
+        };
+        if d != 64 && d != 128 {
+            return Some(format!("head_dim {d}: the kernels take 64 or 128"));
+        }
+        if bh > 65535 {
+            return Some(format!(
+                "batch x heads = {bh}: the grid takes at most 65535"
+            ));
+        }
+        let numel = bh as u128 * seq as u128 * d as u128;
+        (numel > u32::MAX as u128).then(|| {
+            format!("{numel} elements per tensor; the kernels index with u32 (at most 2^32 - 1)")
+        })
+    }
+    fn workspace(&self, _gpu: &Gpu, step: &StepInfo, call: &OpCall) -> Result<Vec<Workspace>> {
+        Ok(match STEPS.grid(step) {
+            Grid::Naive { .. } => vec![Workspace {
+                name: "scores",
+                bytes: call.dims[0] * call.dims[1] * call.dims[1] * 4,
+                init: Init::Uninit,
+            }],
+            Grid::Fused { .. } => Vec::new(),
+        })
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        let grid = STEPS.grid(step);
+        let naive = matches!(grid, Grid::Naive { .. });
+        ops::check_args(self, call, if naive { &[] } else { &["scores"] })?;
+        if let Some(why) = self.unsupported_dims(call.dims) {
+            return Err(Error::Usage(format!("attention: {why}")));
+        }
+        let a = call.args;
+        let (bh, seq, d) = (
+            call.dims[0] as u32,
+            call.dims[1] as u32,
+            call.dims[2] as u32,
+        );
+        let p = launch_params(
+            (a[0], a[1], a[2], a[3], a[4], a[5]),
+            bh,
+            seq,
+            seq,
+            d,
+            call.scalars[0],
+            call.scalars[1] != 0.0,
+        )?;
+        for (symbol, l) in launches(step, grid, &p) {
+            gpu.launch_on(stream, symbol, l, p)?;
+        }
+        Ok(())
+    }
+    fn symbol_for(&self, _gpu: &Gpu, step: &StepInfo, call: &OpCall) -> &'static str {
+        match (STEPS.grid(step), call.dims.get(2)) {
+            (Grid::Fused { .. }, Some(128)) => step.symbols[1],
+            _ => step.symbols[0],
+        }
+    }
+}
+
 impl Ladder for Attention {
     fn meta(&self) -> &'static LadderMeta {
         &META
+    }
+    fn op(&self) -> Option<&'static dyn Op> {
+        Some(&AttentionOp)
     }
     fn table(&self) -> &'static dyn Steps {
         &STEPS

@@ -12,11 +12,13 @@ use crate::ladder::{
     BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
     StepTable, Steps, Target, Work,
 };
+use crate::ops::{self, Op, OpCall};
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance};
 use kernels_gpu::layernorm::{self as k, Grid, LayerNormParams};
+use kernels_gpu::{GlobalPtr, GlobalPtrMut};
 
 /// The layernorm forward ladder.
 pub struct LayerNorm;
@@ -203,9 +205,53 @@ pub fn first_failed(cs: Vec<Comparison>) -> Comparison {
     cs.into_iter().nth(i).expect("at least one comparison")
 }
 
+/// `y = (x − mean)·rstd·γ + β` per row on caller-owned memory: arguments `x` (`rows × cols`),
+/// `gamma`, `beta` (`cols`), `y` (`rows × cols`), `mean`, `rstd` (`rows` f32); scalar `eps`.
+pub struct LayerNormOp;
+
+impl Op for LayerNormOp {
+    fn name(&self) -> &'static str {
+        "layer_norm"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &LayerNorm
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &["x", "gamma", "beta", "y", "mean", "rstd"]
+    }
+    fn scalars(&self) -> &'static [&'static str] {
+        &["eps"]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        ops::dims_u32(dims, 2)
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        ops::check_args(self, call, &[])?;
+        let (rows, cols) = (call.dims[0], call.dims[1]);
+        let l = launch(STEPS.grid(step), rows, cols, call.dtype);
+        crate::with_element!(call.dtype, T => {
+            let p = LayerNormParams::<<T as Element>::Device> {
+                x: GlobalPtr::from_addr(call.args[0]),
+                gamma: GlobalPtr::from_addr(call.args[1]),
+                beta: GlobalPtr::from_addr(call.args[2]),
+                y: GlobalPtrMut::from_addr(call.args[3]),
+                mean: GlobalPtrMut::from_addr(call.args[4]),
+                rstd: GlobalPtrMut::from_addr(call.args[5]),
+                rows: rows as u32,
+                cols: cols as u32,
+                eps: call.scalars[0],
+            };
+            gpu.launch_on(stream, step.symbol, l, p)
+        })
+    }
+}
+
 impl Ladder for LayerNorm {
     fn meta(&self) -> &'static LadderMeta {
         &META
+    }
+    fn op(&self) -> Option<&'static dyn Op> {
+        Some(&LayerNormOp)
     }
     fn table(&self) -> &'static dyn Steps {
         &STEPS

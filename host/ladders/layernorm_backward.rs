@@ -12,11 +12,13 @@ use crate::ladder::{
     BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
     StepTable, Steps, Target, Work,
 };
+use crate::ops::{self, Init, Op, OpCall, Workspace};
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
 use crate::verify::{Comparison, Tolerance};
 use kernels_gpu::layernorm_backward::{self as k, Grid, LayerNormBackwardParams};
+use kernels_gpu::{GlobalPtr, GlobalPtrMut};
 
 /// The layernorm backward ladder.
 pub struct LayerNormBackward;
@@ -125,9 +127,82 @@ pub fn launch_backward<T: Element>(
     gpu.launch(step.symbols[1], b, p)
 }
 
+/// dx, dγ, dβ on caller-owned memory: arguments `dy`, `x` (`rows × cols`), `gamma` (`cols`),
+/// `mean`, `rstd` (`rows` f32, the forward's), `dx` (`rows × cols`), `dgamma`, `dbeta`
+/// (`cols`), then the workspaces `ws_gamma`, `ws_beta` (`slots × cols` f32 each, zeroed:
+/// [`launches`]' slot count on this device; the first step needs none and takes 0).
+pub struct LayerNormBackwardOp;
+
+impl Op for LayerNormBackwardOp {
+    fn name(&self) -> &'static str {
+        "layer_norm_backward"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &LayerNormBackward
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &[
+            "dy", "x", "gamma", "mean", "rstd", "dx", "dgamma", "dbeta", "ws_gamma", "ws_beta",
+        ]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        ops::dims_u32(dims, 2)
+    }
+    fn workspace(&self, gpu: &Gpu, step: &StepInfo, call: &OpCall) -> Result<Vec<Workspace>> {
+        let (rows, cols) = (call.dims[0], call.dims[1]);
+        let sm = gpu.info().sm_count as usize;
+        let slots = launches(STEPS.grid(step), rows, cols, call.dtype, sm).2;
+        if slots == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(["ws_gamma", "ws_beta"]
+            .into_iter()
+            .map(|name| Workspace {
+                name,
+                bytes: slots * cols * 4,
+                init: Init::Zeroed,
+            })
+            .collect())
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        let (rows, cols) = (call.dims.first().copied(), call.dims.get(1).copied());
+        let (rows, cols) = (rows.unwrap_or(0), cols.unwrap_or(0));
+        let sm = gpu.info().sm_count as usize;
+        let (a, b, slots) = launches(STEPS.grid(step), rows, cols, call.dtype, sm);
+        let no_ws: &[&str] = if slots == 0 {
+            &["ws_gamma", "ws_beta"]
+        } else {
+            &[]
+        };
+        ops::check_args(self, call, no_ws)?;
+        crate::with_element!(call.dtype, T => {
+            let p = LayerNormBackwardParams::<<T as Element>::Device> {
+                dy: GlobalPtr::from_addr(call.args[0]),
+                x: GlobalPtr::from_addr(call.args[1]),
+                gamma: GlobalPtr::from_addr(call.args[2]),
+                mean: GlobalPtr::from_addr(call.args[3]),
+                rstd: GlobalPtr::from_addr(call.args[4]),
+                dx: GlobalPtrMut::from_addr(call.args[5]),
+                dgamma: GlobalPtrMut::from_addr(call.args[6]),
+                dbeta: GlobalPtrMut::from_addr(call.args[7]),
+                ws_gamma: GlobalPtrMut::from_addr(call.args[8]),
+                ws_beta: GlobalPtrMut::from_addr(call.args[9]),
+                rows: rows as u32,
+                cols: cols as u32,
+                slots: slots as u32,
+            };
+            gpu.launch_on(stream, step.symbols[0], a, p)?;
+            gpu.launch_on(stream, step.symbols[1], b, p)
+        })
+    }
+}
+
 impl Ladder for LayerNormBackward {
     fn meta(&self) -> &'static LadderMeta {
         &META
+    }
+    fn op(&self) -> Option<&'static dyn Op> {
+        Some(&LayerNormBackwardOp)
     }
     fn table(&self) -> &'static dyn Steps {
         &STEPS

@@ -8,14 +8,16 @@ use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
 use crate::inputs;
 use crate::ladder::{
-    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepTable,
-    Steps, Target, Work,
+    BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
+    StepTable, Steps, Target, Work,
 };
+use crate::ops::{self, Op, OpCall};
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu};
 use crate::shape::Shape;
 use crate::verify::Comparison;
 use kernels_gpu::rmsnorm::{self as k, Grid, RmsNormParams};
+use kernels_gpu::{GlobalPtr, GlobalPtrMut};
 
 /// The rmsnorm forward ladder.
 pub struct RmsNorm;
@@ -57,9 +59,52 @@ pub fn launch_forward<T: Element>(gpu: &Gpu, p: RmsNormParams<T::Device>) -> Res
     gpu.launch(step.symbol, l, p)
 }
 
+/// `y = x·rstd·γ` per row on caller-owned memory: arguments `x` (`rows × cols`), `gamma`
+/// (`cols`), `y` (`rows × cols`), `rstd` (`rows` f32); scalar `eps`. Forward only (no
+/// rmsnorm backward kernel: the Python op's backward is a torch formula).
+pub struct RmsNormOp;
+
+impl Op for RmsNormOp {
+    fn name(&self) -> &'static str {
+        "rms_norm"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &RmsNorm
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &["x", "gamma", "y", "rstd"]
+    }
+    fn scalars(&self) -> &'static [&'static str] {
+        &["eps"]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        ops::dims_u32(dims, 2)
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        ops::check_args(self, call, &[])?;
+        let (rows, cols) = (call.dims[0], call.dims[1]);
+        let l = launch(STEPS.grid(step), rows, cols, call.dtype);
+        crate::with_element!(call.dtype, T => {
+            let p = RmsNormParams::<<T as Element>::Device> {
+                x: GlobalPtr::from_addr(call.args[0]),
+                gamma: GlobalPtr::from_addr(call.args[1]),
+                y: GlobalPtrMut::from_addr(call.args[2]),
+                rstd: GlobalPtrMut::from_addr(call.args[3]),
+                rows: rows as u32,
+                cols: cols as u32,
+                eps: call.scalars[0],
+            };
+            gpu.launch_on(stream, step.symbol, l, p)
+        })
+    }
+}
+
 impl Ladder for RmsNorm {
     fn meta(&self) -> &'static LadderMeta {
         &META
+    }
+    fn op(&self) -> Option<&'static dyn Op> {
+        Some(&RmsNormOp)
     }
     fn table(&self) -> &'static dyn Steps {
         &STEPS

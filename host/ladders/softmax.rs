@@ -13,6 +13,7 @@ use crate::ladder::{
     BaselineInfo, BaselineKind, Case, Ceiling, InputSpec, Ladder, LadderMeta, Output, StepInfo,
     StepTable, Steps, Target, Work,
 };
+use crate::ops::{self, Op, OpCall};
 use crate::reference;
 use crate::runtime::{DeviceBuffer, Gpu, Launch};
 use crate::shape::Shape;
@@ -21,6 +22,7 @@ use kernels_gpu::softmax::{
     self as k, Grid, SoftmaxParams, SoftmaxThreePassParams, register_block_threads,
 };
 use kernels_gpu::softmax_backward::{self as kb, SoftmaxBackwardParams};
+use kernels_gpu::{GlobalPtr, GlobalPtrMut};
 
 /// The softmax ladder.
 pub struct Softmax;
@@ -222,6 +224,9 @@ impl Ladder for Softmax {
     fn meta(&self) -> &'static LadderMeta {
         &META
     }
+    fn op(&self) -> Option<&'static dyn Op> {
+        Some(&SoftmaxOp)
+    }
     fn table(&self) -> &'static dyn Steps {
         &STEPS
     }
@@ -258,6 +263,96 @@ impl Ladder for Softmax {
     ) -> Result<Box<dyn Case>> {
         let [x] = super::take_inputs::<1>(self, shape, inputs)?;
         crate::with_element!(dtype, T => Ok(Box::new(SoftmaxCase::<T>::new(gpu, shape, &x)?)))
+    }
+}
+
+/// `y = softmax(x)` along rows on caller-owned memory: arguments `x`, `y` (`rows × cols`,
+/// densely packed). The step's kernel for the shape as [`launch`] picks it (the register
+/// steps: warp kernel up to their `warp_max_cols`, else a block per row); step 1's three
+/// kernels need per-row temporaries and are not offered (a top step is never step 1).
+pub struct SoftmaxOp;
+
+impl Op for SoftmaxOp {
+    fn name(&self) -> &'static str {
+        "softmax"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &Softmax
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &["x", "y"]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        ops::dims_u32(dims, 2)
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        ops::check_args(self, call, &[])?;
+        let (rows, cols) = (call.dims[0] as u32, call.dims[1] as u32);
+        let grid = STEPS.grid(step);
+        if matches!(grid, Grid::ThreePass { .. }) {
+            return Err(Error::Usage(format!(
+                "softmax: {} needs per-row temporaries; the op launches one-kernel steps",
+                step.handle()
+            )));
+        }
+        let (i, l) = launch(grid, rows, cols);
+        crate::with_element!(call.dtype, T => {
+            let p = SoftmaxParams::<<T as Element>::Device> {
+                x: GlobalPtr::from_addr(call.args[0]),
+                y: GlobalPtrMut::from_addr(call.args[1]),
+                rows,
+                cols,
+            };
+            gpu.launch_on(stream, step.symbols[i], l, p)
+        })
+    }
+    fn symbol_for(&self, _gpu: &Gpu, step: &StepInfo, call: &OpCall) -> &'static str {
+        let grid = STEPS.grid(step);
+        if matches!(grid, Grid::ThreePass { .. }) || call.dims.len() != 2 {
+            return step.symbol;
+        }
+        step.symbols[launch(grid, call.dims[0] as u32, call.dims[1] as u32).0]
+    }
+}
+
+/// `dx = y ⊙ (dy − Σ dy⊙y)` along rows on caller-owned memory: arguments `y`, `dy`, `dx`
+/// (`rows × cols`, densely packed).
+pub struct SoftmaxBackwardOp;
+
+impl Op for SoftmaxBackwardOp {
+    fn name(&self) -> &'static str {
+        "softmax_backward"
+    }
+    fn ladder(&self) -> &'static dyn Ladder {
+        &SoftmaxBackward
+    }
+    fn args(&self) -> &'static [&'static str] {
+        &["y", "dy", "dx"]
+    }
+    fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
+        ops::dims_u32(dims, 2)
+    }
+    fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
+        ops::check_args(self, call, &[])?;
+        let (rows, cols) = (call.dims[0] as u32, call.dims[1] as u32);
+        let (i, l) = backward_grid_launch(BACKWARD_STEPS.grid(step), rows, cols);
+        crate::with_element!(call.dtype, T => {
+            let p = SoftmaxBackwardParams::<<T as Element>::Device> {
+                y: GlobalPtr::from_addr(call.args[0]),
+                dy: GlobalPtr::from_addr(call.args[1]),
+                dx: GlobalPtrMut::from_addr(call.args[2]),
+                rows,
+                cols,
+            };
+            gpu.launch_on(stream, step.symbols[i], l, p)
+        })
+    }
+    fn symbol_for(&self, _gpu: &Gpu, step: &StepInfo, call: &OpCall) -> &'static str {
+        if call.dims.len() != 2 {
+            return step.symbol;
+        }
+        let grid = BACKWARD_STEPS.grid(step);
+        step.symbols[backward_grid_launch(grid, call.dims[0] as u32, call.dims[1] as u32).0]
     }
 }
 
@@ -404,6 +499,9 @@ pub fn backward_tolerance(dtype: DType, cols: usize, y_max: f64) -> Tolerance {
 impl Ladder for SoftmaxBackward {
     fn meta(&self) -> &'static LadderMeta {
         &BACKWARD_META
+    }
+    fn op(&self) -> Option<&'static dyn Op> {
+        Some(&SoftmaxBackwardOp)
     }
     fn table(&self) -> &'static dyn Steps {
         &BACKWARD_STEPS

@@ -34,6 +34,12 @@ __all__ = [
     "bias_gelu",
     "gemm",
     "gemm_bf16",
+    "softmax",
+    "softmax_backward",
+    "layer_norm",
+    "layer_norm_backward",
+    "rms_norm",
+    "attention",
 ]
 
 
@@ -71,10 +77,24 @@ def _back(out: torch.Tensor, kind: str | None):
     return out  # another framework: the torch tensor (zero-copy DLPack on its side)
 
 
+def _arg(a):
+    """A tensor argument (torch or __dlpack__) converted; None, numbers, bools and shapes
+    (lists of ints) as they are."""
+    if a is None or isinstance(a, (bool, int, float)) or (
+        isinstance(a, (list, tuple, torch.Size)) and all(isinstance(n, int) for n in a)
+    ):
+        return a, None
+    return _to_torch(a)
+
+
 def _public(spec: OpSpec):
-    def fn(*args):
-        converted = [_to_torch(a) for a in args]
-        out = spec.torch_op(*[t for t, _ in converted])
+    def fn(*args, **kwargs):
+        converted = [_to_torch(args[0])] + [_arg(a) for a in args[1:]] if args else []
+        out = spec.torch_op(*[t for t, _ in converted], **kwargs)
+        if spec.public_first:
+            out = out[0]
+        if isinstance(out, tuple):
+            return tuple(_back(o, converted[0][1]) for o in out)
         return _back(out, converted[0][1])
 
     fn.__name__ = spec.name
@@ -88,9 +108,15 @@ transpose = _public(BY_NAME["transpose"])
 bias_gelu = _public(BY_NAME["bias_gelu"])
 gemm = _public(BY_NAME["gemm"])
 gemm_bf16 = _public(BY_NAME["gemm_bf16"])
+softmax = _public(BY_NAME["softmax"])  # softmax(x, dim=-1)
+softmax_backward = _public(BY_NAME["softmax_backward"])  # (y, dy, dim=-1) -> dx
+layer_norm = _public(BY_NAME["layer_norm"])  # (x, normalized_shape, weight, bias, eps=1e-5) -> y
+layer_norm_backward = _public(BY_NAME["layer_norm_backward"])  # (dy, x, w, mean, rstd) -> dx, dw, db
+rms_norm = _public(BY_NAME["rms_norm"])  # (x, normalized_shape, weight, eps=None) -> y
+attention = _public(BY_NAME["attention"])  # (q, k, v, causal=False, scale=None) -> o
 
 
 def explain(op: str, *args) -> str:
     """What `kernel_lab.<op>(*args)` would run: "kernel: <step> (<symbol>)" or
     "torch reference: <reason>"."""
-    return _explain(op, *[_to_torch(a)[0] for a in args])
+    return _explain(op, *([_to_torch(args[0])[0]] + [_arg(a)[0] for a in args[1:]] if args else []))

@@ -53,6 +53,20 @@ class OpSpec:
     check: Callable | None = field(default=None, compare=False)
     # What a torch user writes for it (the benchmark's "torch" candidate); None: `reference`.
     torch_impl: Callable | None = field(default=None, compare=False)
+    # The accurate reference the tests and the benchmark check against, where it is not
+    # `reference` (attention: SDPA's math backend in f32; the fallback is SDPA itself).
+    check_reference: Callable | None = field(default=None, compare=False)
+    # More benchmark candidates: (name, callable on the inputs) (attention: SDPA's backends).
+    baselines: tuple = field(default=(), compare=False)
+    # Whether the op has a backward (register_autograd): the tests ask for gradients.
+    differentiable: bool = True
+    # The public function returns the op's first output only (the others are saved for the
+    # backward: layer_norm's mean and rstd).
+    public_first: bool = False
+
+    @property
+    def checked_reference(self) -> Callable:
+        return self.check_reference or self.reference
 
     @property
     def torch_fn(self) -> Callable[..., Tensor]:
@@ -76,40 +90,50 @@ def _same(name: str, tensors: list[Tensor]) -> None:
         raise _invalid(name, f"tensors on different devices {[str(t.device) for t in tensors]}")
 
 
-def decide(name: str, inputs: list[Tensor], dims: list[int], dtypes) -> str | None:
-    """The reason the call computes the reference (None: the kernel runs)."""
+def as_tuple(out) -> tuple:
+    """An op's outputs as a tuple (one tensor, or the tuple a multi-output op returns)."""
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+def decide(name: str, inputs: list[Tensor], dims: list[int], dtypes, why: str | None = None) -> str | None:
+    """The reason the call computes the reference (None: the kernel runs); `why`: a reason
+    the op's own check found (a dim, a missing weight), given after the forced mode."""
     if rt.fallback_mode() == "always":
         return f"forced by {rt.ENV_FALLBACK}=always"
+    if why is not None:
+        return why
     if inputs[0].dtype not in dtypes:
         names = ", ".join(str(d).replace("torch.", "") for d in dtypes)
         return f"no {str(inputs[0].dtype).replace('torch.', '')} kernel (kernels take {names})"
     return rt.no_kernel_reason(name, inputs, dims)
 
 
-def run(name, inputs, dims, dtypes, outputs, reference) -> Tensor:
-    """The kernel on contiguous copies of `inputs` into `outputs()`, or `reference(*inputs)`."""
-    why = decide(name, inputs, dims, dtypes)
+def run(name, inputs, dims, dtypes, outputs, reference, scalars=(), why=None, n_out=1):
+    """The kernel on contiguous copies of `inputs` into `outputs()`, or `reference()` (which
+    closes over the call's own arguments). Returns the first `n_out` outputs (one tensor for
+    1); outputs past them are the kernel's internal ones (attention's lse)."""
+    why = decide(name, inputs, dims, dtypes, why)
     if why is None:
         inputs = [t.contiguous() for t in inputs]
         why = rt.misaligned(inputs)
     if why is not None:
         if rt.fallback_mode() != "always":
             rt.fall_back(name, why)
-        return reference(*inputs)
+        return reference()
     outs = outputs()
-    rt.launch(name, inputs[0].dtype, dims, inputs + outs)
-    return outs[0]
+    rt.launch(name, inputs[0].dtype, dims, inputs + outs, scalars)
+    return outs[0] if n_out == 1 else tuple(outs[:n_out])
 
 
-def explain_call(name, inputs, dims, dtypes) -> str:
+def explain_call(name, inputs, dims, dtypes, scalars=(), why=None) -> str:
     """What a call would do: 'kernel: <step> (<symbol>)' or the fallback's reason."""
-    why = decide(name, inputs, dims, dtypes)
+    why = decide(name, inputs, dims, dtypes, why)
     if why is None:
         inputs = [t.contiguous() for t in inputs]
         why = rt.misaligned(inputs)
     if why is not None:
         return f"torch reference: {why}"
-    p = rt.plan(name, inputs[0].dtype, dims, inputs)
+    p = rt.plan(name, inputs[0].dtype, dims, inputs, scalars)
     return f"kernel: {p['step']} ({p['symbol']})"
 
 
@@ -137,7 +161,7 @@ def reduce_sum(x: Tensor) -> Tensor:
         dims,
         SUM_DTYPES,
         lambda: [torch.empty((), dtype=torch.float32, device=x.device)],
-        _sum_ref,
+        lambda: _sum_ref(*inputs),
     )
 
 
@@ -186,7 +210,7 @@ def transpose(x: Tensor) -> Tensor:
         dims,
         T_DTYPES,
         lambda: [x.new_empty((x.shape[1], x.shape[0]))],
-        _t_ref,
+        lambda: _t_ref(*inputs),
     )
 
 
@@ -227,7 +251,7 @@ def _gelu_check(x: Tensor, bias: Tensor):
 @torch.library.custom_op("kernel_lab::bias_gelu", mutates_args=())
 def bias_gelu(x: Tensor, bias: Tensor) -> Tensor:
     inputs, dims = _gelu_check(x, bias)
-    return run("bias_gelu", inputs, dims, GELU_DTYPES, lambda: [torch.empty_like(x, memory_format=torch.contiguous_format)], _gelu_ref)
+    return run("bias_gelu", inputs, dims, GELU_DTYPES, lambda: [torch.empty_like(x, memory_format=torch.contiguous_format)], lambda: _gelu_ref(*inputs))
 
 
 @bias_gelu.register_fake
@@ -280,7 +304,7 @@ def gemm(a: Tensor, b: Tensor) -> Tensor:
         dims,
         (torch.float32,),
         lambda: [a.new_empty((a.shape[0], b.shape[1]))],
-        _gemm_ref,
+        lambda: _gemm_ref(*inputs),
     )
 
 
@@ -326,7 +350,7 @@ def gemm_bf16(a: Tensor, b: Tensor) -> Tensor:
         dims,
         (torch.bfloat16,),
         lambda: [a.new_empty((a.shape[0], b.shape[1]), dtype=torch.float32)],
-        _gemm_bf16_ref,
+        lambda: _gemm_bf16_ref(*inputs),
     )
 
 
@@ -347,15 +371,408 @@ def _gemm_bf16_backward(ctx, grad):
 gemm_bf16.register_autograd(_gemm_bf16_backward, setup_context=_gemm_setup)
 
 # ---------------------------------------------------------------------------------------------
-# Bench-only until their ladders land: softmax over rows, layernorm over rows.
+# softmax along the last dim (f32 math), and its backward dx = y (dy - sum(dy y)) (the
+# softmax_backward kernel, from the saved output y).
+
+ROW_DTYPES = (torch.float32, torch.bfloat16)
 
 
-def _softmax_ref(x: Tensor) -> Tensor:
-    return torch.softmax(x.float(), dim=-1).to(x.dtype)
+def _last_dim(name: str, x: Tensor, dim: int) -> str | None:
+    """Why `dim` is not the last dimension of `x` (the kernels normalise rows), if it is not."""
+    if x.dim() == 0:
+        return "a 0-dim tensor (the kernels take rows)"
+    if dim not in (-1, x.dim() - 1):
+        return f"dim={dim}: the kernels normalise the last dimension only"
+    return None
 
 
-def _layernorm_ref(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
-    return F.layer_norm(x.float(), (x.shape[-1],), w.float(), b.float(), 1e-5).to(x.dtype)
+def _rows(x: Tensor) -> list[int]:
+    cols = x.shape[-1] if x.dim() else 1
+    return [x.numel() // cols if cols else 0, cols]
+
+
+def _softmax_ref(x: Tensor, dim: int = -1) -> Tensor:
+    return torch.softmax(x.float(), dim=dim).to(x.dtype)
+
+
+def _softmax_check(x: Tensor, dim: int = -1):
+    _same("softmax", [x])
+    if x.dim() and not -x.dim() <= dim < x.dim():
+        raise _invalid("softmax", f"dim {dim} out of range for shape {tuple(x.shape)}")
+    return [x], _rows(x), _last_dim("softmax", x, dim)
+
+
+def _contig_like(x: Tensor) -> Tensor:
+    return torch.empty_like(x, memory_format=torch.contiguous_format)
+
+
+@torch.library.custom_op("kernel_lab::softmax", mutates_args=())
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    inputs, dims, why = _softmax_check(x, dim)
+    return run("softmax", inputs, dims, ROW_DTYPES, lambda: [_contig_like(x)], lambda: _softmax_ref(x, dim), why=why)
+
+
+@softmax.register_fake
+def _(x, dim=-1):
+    _softmax_check(x, dim)
+    return _contig_like(x)
+
+
+def _softmax_setup(ctx, inputs, output):
+    ctx.dim = inputs[1]
+    ctx.save_for_backward(output)
+
+
+def _softmax_backward(ctx, grad):
+    """dx = y (dy - sum(dy y)) along the dim: the softmax_backward kernel on the saved y."""
+    (y,) = ctx.saved_tensors
+    return softmax_backward(y, grad.to(y.dtype), ctx.dim), None
+
+
+softmax.register_autograd(_softmax_backward, setup_context=_softmax_setup)
+
+
+def _softmax_bwd_ref(y: Tensor, dy: Tensor, dim: int = -1) -> Tensor:
+    yf, gf = y.float(), dy.float()
+    return (yf * (gf - (gf * yf).sum(dim, keepdim=True))).to(y.dtype)
+
+
+def _softmax_bwd_check(y: Tensor, dy: Tensor, dim: int = -1):
+    _same("softmax_backward", [y, dy])
+    if y.shape != dy.shape:
+        raise _invalid("softmax_backward", f"y and dy of one shape, got {tuple(y.shape)} and {tuple(dy.shape)}")
+    return [y, dy], _rows(y), _last_dim("softmax_backward", y, dim)
+
+
+@torch.library.custom_op("kernel_lab::softmax_backward", mutates_args=())
+def softmax_backward(y: Tensor, dy: Tensor, dim: int = -1) -> Tensor:
+    inputs, dims, why = _softmax_bwd_check(y, dy, dim)
+    return run(
+        "softmax_backward",
+        inputs,
+        dims,
+        ROW_DTYPES,
+        lambda: [_contig_like(y)],
+        lambda: _softmax_bwd_ref(y, dy, dim),
+        why=why,
+    )
+
+
+@softmax_backward.register_fake
+def _(y, dy, dim=-1):
+    _softmax_bwd_check(y, dy, dim)
+    return _contig_like(y)
+
+
+# ---------------------------------------------------------------------------------------------
+# layer_norm over the last dim: (y, mean, rstd) as aten's native_layer_norm (mean, rstd f32,
+# shape x.shape[:-1]); backward through the layernorm_backward kernel (dx, dweight, dbias).
+
+
+def _ln_stats(x: Tensor, k: int, eps: float):
+    dims = tuple(range(x.dim() - k, x.dim()))
+    var, mean = torch.var_mean(x.float(), dim=dims, unbiased=False)
+    return mean, torch.rsqrt(var + eps)
+
+
+def _layernorm_ref(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+    """torch's layer_norm in f32, y rounded to x's dtype; mean and rstd f32."""
+    ns = tuple(normalized_shape)
+    w = None if weight is None else weight.float()
+    b = None if bias is None else bias.float()
+    y = F.layer_norm(x.float(), ns, w, b, eps).to(x.dtype)
+    mean, rstd = _ln_stats(x, len(ns), eps)
+    return y, mean, rstd
+
+
+def _ln_check(x, normalized_shape, weight, bias):
+    ns = tuple(int(n) for n in normalized_shape)
+    _same("layer_norm", [t for t in (x, weight, bias) if t is not None])
+    if not ns or x.dim() < len(ns) or tuple(x.shape[x.dim() - len(ns) :]) != ns:
+        raise _invalid("layer_norm", f"normalized_shape {list(ns)} is not the end of the shape {tuple(x.shape)}")
+    for t in (weight, bias):
+        if t is not None and tuple(t.shape) != ns:
+            raise _invalid("layer_norm", f"weight and bias of shape {list(ns)}, got {tuple(t.shape)}")
+    why = None
+    if len(ns) != 1:
+        why = f"normalized_shape {list(ns)}: the kernels normalise the last dimension only"
+    elif weight is None or bias is None:
+        why = "the kernels need both weight and bias"
+    inputs = [x] if why else [x, weight, bias]
+    return inputs, _rows(x), why, ns
+
+
+def _ln_outputs(x, ns):
+    stats = x.shape[: x.dim() - len(ns)]
+    return [_contig_like(x), x.new_empty(stats, dtype=torch.float32), x.new_empty(stats, dtype=torch.float32)]
+
+
+@torch.library.custom_op("kernel_lab::layer_norm", mutates_args=())
+def layer_norm(
+    x: Tensor, normalized_shape: list[int], weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+) -> tuple[Tensor, Tensor, Tensor]:
+    inputs, dims, why, ns = _ln_check(x, normalized_shape, weight, bias)
+    return run(
+        "layer_norm",
+        inputs,
+        dims,
+        ROW_DTYPES,
+        lambda: _ln_outputs(x, ns),
+        lambda: _layernorm_ref(x, ns, weight, bias, eps),
+        scalars=(eps,),
+        why=why,
+        n_out=3,
+    )
+
+
+@layer_norm.register_fake
+def _(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    _, _, _, ns = _ln_check(x, normalized_shape, weight, bias)
+    return tuple(_ln_outputs(x, ns))
+
+
+def _ln_setup(ctx, inputs, output):
+    x, ns, w, b, eps = inputs
+    _, mean, rstd = output
+    ctx.ns, ctx.eps, ctx.has_w, ctx.has_b = tuple(ns), eps, w is not None, b is not None
+    ctx.save_for_backward(x, w, b, mean, rstd)
+
+
+def _ln_backward(ctx, gy, gmean, grstd):
+    """The layernorm_backward kernel on the saved x, weight, mean and rstd (one normalised dim,
+    weight and bias given); else torch's autograd of the f32 formula. The gradients of the
+    mean and rstd outputs are not propagated (they are statistics, as in aten)."""
+    x, w, b, mean, rstd = ctx.saved_tensors
+    if len(ctx.ns) == 1 and ctx.has_w and ctx.has_b:
+        dx, dw, db = layer_norm_backward(gy.to(x.dtype).contiguous(), x, w, mean, rstd)
+        return dx, None, dw, db, None
+    with torch.enable_grad():
+        xs = x.detach().requires_grad_()
+        ws = None if w is None else w.detach().requires_grad_()
+        bs = None if b is None else b.detach().requires_grad_()
+        y = F.layer_norm(xs.float(), ctx.ns, None if ws is None else ws.float(), None if bs is None else bs.float(), ctx.eps)
+        want = [t for t in (xs, ws, bs) if t is not None]
+        grads = list(torch.autograd.grad(y, want, gy.float()))
+    dx = grads.pop(0)
+    dw = grads.pop(0) if ws is not None else None
+    db = grads.pop(0) if bs is not None else None
+    return dx, None, dw, db, None
+
+
+layer_norm.register_autograd(_ln_backward, setup_context=_ln_setup)
+
+
+def _ln_bwd_ref(dy, x, weight, mean, rstd):
+    """dx = rstd (g - mean(g) - x^ mean(g x^)), g = dy w, x^ = (x - mean) rstd; dw = sum dy x^,
+    db = sum dy over rows; f32, rounded to the inputs' dtype."""
+    xf, gf, w = x.float(), dy.float(), weight.float()
+    xhat = (xf - mean[..., None]) * rstd[..., None]
+    g = gf * w
+    dx = rstd[..., None] * (g - g.mean(-1, keepdim=True) - xhat * (g * xhat).mean(-1, keepdim=True))
+    rows = tuple(range(x.dim() - 1))
+    return dx.to(x.dtype), (gf * xhat).sum(rows).to(weight.dtype), gf.sum(rows).to(weight.dtype)
+
+
+def _ln_bwd_check(dy, x, weight, mean, rstd):
+    name = "layer_norm_backward"
+    _same(name, [dy, x, weight])
+    if dy.shape != x.shape or x.dim() < 1 or tuple(weight.shape) != (x.shape[-1],):
+        raise _invalid(name, f"dy, x (..., cols) and weight (cols,), got {tuple(dy.shape)}, {tuple(x.shape)}, {tuple(weight.shape)}")
+    for t in (mean, rstd):
+        if t.dtype != torch.float32 or t.shape != x.shape[:-1] or t.device != x.device:
+            raise _invalid(name, f"mean and rstd f32 of shape {tuple(x.shape[:-1])}, got {t.dtype} {tuple(t.shape)}")
+    return [dy, x, weight, mean, rstd], _rows(x)
+
+
+@torch.library.custom_op("kernel_lab::layer_norm_backward", mutates_args=())
+def layer_norm_backward(dy: Tensor, x: Tensor, weight: Tensor, mean: Tensor, rstd: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    inputs, dims = _ln_bwd_check(dy, x, weight, mean, rstd)
+    return run(
+        "layer_norm_backward",
+        inputs,
+        dims,
+        ROW_DTYPES,
+        lambda: [_contig_like(x), _contig_like(weight), _contig_like(weight)],
+        lambda: _ln_bwd_ref(dy, x, weight, mean, rstd),
+        n_out=3,
+    )
+
+
+@layer_norm_backward.register_fake
+def _(dy, x, weight, mean, rstd):
+    _ln_bwd_check(dy, x, weight, mean, rstd)
+    return _contig_like(x), _contig_like(weight), _contig_like(weight)
+
+
+def _torch_ln_backward(dy, x, w, mean, rstd):
+    """What torch's autograd runs for layer_norm's backward: aten.native_layer_norm_backward."""
+    return torch.ops.aten.native_layer_norm_backward(
+        dy, x, [x.shape[-1]], mean[..., None], rstd[..., None], w, w, [True, True, True]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# rms_norm over the last dim: the rmsnorm kernel forward; backward a torch formula (there is
+# no rmsnorm backward kernel). eps None is torch's: torch.finfo(x.dtype).eps.
+
+
+def _rms_eps(x: Tensor, eps):
+    return torch.finfo(x.dtype).eps if eps is None else float(eps)
+
+
+def _rmsnorm_ref(x, normalized_shape, weight=None, eps: float | None = None):
+    ns = tuple(normalized_shape)
+    w = None if weight is None else weight.float()
+    return F.rms_norm(x.float(), ns, w, _rms_eps(x, eps)).to(x.dtype)
+
+
+def _rms_check(x, normalized_shape, weight):
+    ns = tuple(int(n) for n in normalized_shape)
+    _same("rms_norm", [t for t in (x, weight) if t is not None])
+    if not ns or x.dim() < len(ns) or tuple(x.shape[x.dim() - len(ns) :]) != ns:
+        raise _invalid("rms_norm", f"normalized_shape {list(ns)} is not the end of the shape {tuple(x.shape)}")
+    if weight is not None and tuple(weight.shape) != ns:
+        raise _invalid("rms_norm", f"weight of shape {list(ns)}, got {tuple(weight.shape)}")
+    why = None
+    if len(ns) != 1:
+        why = f"normalized_shape {list(ns)}: the kernels normalise the last dimension only"
+    elif weight is None:
+        why = "the kernels need a weight"
+    return ([x] if why else [x, weight]), _rows(x), why, ns
+
+
+@torch.library.custom_op("kernel_lab::rms_norm", mutates_args=())
+def rms_norm(x: Tensor, normalized_shape: list[int], weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    inputs, dims, why, ns = _rms_check(x, normalized_shape, weight)
+    e = _rms_eps(x, eps)
+    return run(
+        "rms_norm",
+        inputs,
+        dims,
+        ROW_DTYPES,
+        lambda: [_contig_like(x), x.new_empty(x.shape[:-1], dtype=torch.float32)],
+        lambda: _rmsnorm_ref(x, ns, weight, e),
+        scalars=(e,),
+        why=why,
+    )
+
+
+@rms_norm.register_fake
+def _(x, normalized_shape, weight=None, eps=None):
+    _rms_check(x, normalized_shape, weight)
+    return _contig_like(x)
+
+
+def _rms_setup(ctx, inputs, output):
+    x, ns, w, eps = inputs
+    ctx.ns, ctx.eps, ctx.has_w = tuple(ns), _rms_eps(x, eps), w is not None
+    ctx.save_for_backward(x, w)
+
+
+def _rms_backward(ctx, gy):
+    """In f32 by torch, rstd recomputed over the normalised dims D (n elements):
+    r = 1/sqrt(mean(x^2) + eps), x^ = x r, g = dy w; dx = r (g - x^ mean(g x^)),
+    dw = sum of dy x^ over the other dims."""
+    x, w = ctx.saved_tensors
+    dims = tuple(range(x.dim() - len(ctx.ns), x.dim()))
+    xf, gf = x.float(), gy.float()
+    r = torch.rsqrt(xf.square().mean(dims, keepdim=True) + ctx.eps)
+    xhat = xf * r
+    g = gf * w.float() if ctx.has_w else gf
+    dx = r * (g - xhat * (g * xhat).mean(dims, keepdim=True))
+    dw = None
+    if ctx.has_w:
+        dw = (gf * xhat).sum(tuple(range(x.dim() - len(ctx.ns)))).to(w.dtype)
+    return dx.to(x.dtype), None, dw, None
+
+
+rms_norm.register_autograd(_rms_backward, setup_context=_rms_setup)
+
+# ---------------------------------------------------------------------------------------------
+# attention: O = softmax(Q K^T scale [causal]) V, bf16 (batch, heads, seq, head_dim); the
+# kernel's lse is internal (not kept: the backward recomputes through SDPA under autograd).
+
+
+def _sdpa(q, k, v, causal=False, scale=None):
+    return F.scaled_dot_product_attention(q, k, v, is_causal=causal, scale=scale)
+
+
+def _attention_ref(q, k, v, causal: bool = False, scale: float | None = None):
+    """The fallback: torch's scaled_dot_product_attention (its own backend choice)."""
+    return _sdpa(q, k, v, causal, scale)
+
+
+def _attention_math_f32(q, k, v, causal: bool = False, scale: float | None = None):
+    """What the tests and the benchmark check against: SDPA's math backend in f32."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    with sdpa_kernel([SDPBackend.MATH]):
+        return _sdpa(q.float(), k.float(), v.float(), causal, scale).to(q.dtype)
+
+
+def _attention_check(q, k, v, causal, scale):
+    _same("attention", [q, k, v])
+    why = None
+    if q.dim() != 4:
+        why = f"q of shape {tuple(q.shape)}: the kernels take (batch, heads, seq, head_dim)"
+    elif q.shape != k.shape or q.shape != v.shape:
+        why = f"q, k, v of shapes {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}: the kernels take one shape (seq_q = seq_k, no GQA)"
+    if why:
+        return [q, k, v], [0, 0, 0], why, (0.0, 0.0)
+    b, h, s, d = q.shape
+    sc = 1.0 / math.sqrt(d) if scale is None else float(scale)
+    return [q, k, v], [b * h, s, d], None, (sc, float(bool(causal)))
+
+
+@torch.library.custom_op("kernel_lab::attention", mutates_args=())
+def attention(q: Tensor, k: Tensor, v: Tensor, causal: bool = False, scale: float | None = None) -> Tensor:
+    inputs, dims, why, sc = _attention_check(q, k, v, causal, scale)
+    return run(
+        "attention",
+        inputs,
+        dims,
+        (torch.bfloat16,),
+        lambda: [_contig_like(q), q.new_empty(q.shape[:-1], dtype=torch.float32)],
+        lambda: _attention_ref(q, k, v, causal, scale),
+        scalars=sc,
+        why=why,
+    )
+
+
+@attention.register_fake
+def _(q, k, v, causal=False, scale=None):
+    _attention_check(q, k, v, causal, scale)
+    return torch.empty_like(q, memory_format=torch.contiguous_format)
+
+
+def _attention_setup(ctx, inputs, output):
+    q, k, v, causal, scale = inputs
+    ctx.causal, ctx.scale = causal, scale
+    ctx.save_for_backward(q, k, v)
+
+
+def _attention_backward(ctx, grad):
+    """Recomputes the forward with torch's scaled_dot_product_attention under autograd (its
+    own backend: flash or memory-efficient on CUDA for bf16) and returns its dq, dk, dv."""
+    q, k, v = ctx.saved_tensors
+    with torch.enable_grad():
+        qs, ks, vs = (t.detach().requires_grad_() for t in (q, k, v))
+        o = _sdpa(qs, ks, vs, ctx.causal, ctx.scale)
+        dq, dk, dv = torch.autograd.grad(o, (qs, ks, vs), grad)
+    return dq, dk, dv, None, None
+
+
+attention.register_autograd(_attention_backward, setup_context=_attention_setup)
+
+
+def _sdpa_backend(backend_name):
+    def fn(q, k, v, causal=False, scale=None):
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+
+        with sdpa_kernel([getattr(SDPBackend, backend_name)]):
+            return _sdpa(q, k, v, causal, scale)
+
+    return fn
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,6 +805,49 @@ def _sum_tol(dtype, shape):
 def _mm_tol(dtype, shape):
     k = shape[2]
     return (2e-6 * k + 1e-5, 1e-4) if dtype == torch.float32 else (4e-6 * k + 1e-4, 1e-3)
+
+
+# The row ops' shapes: 1x1, 1xN, Nx1, primes, warp +- 1, a row longer than any block holds.
+ROW_TEST_SHAPES = ((1, 1), (1, 1023), (1023, 1), (31, 33), (65, 63), (7, 13, 257), (3, 100003))
+ROW_BENCH_SHAPES = ((4096, 1024), (4096, 4096), (8192, 32000), (32768, 128))
+
+
+def _softmax_tol(dtype, shape):
+    """The Rust ladder's: ex2.approx and the row sum's chains, rtol 1e-5 + 4 eps sqrt(cols);
+    bf16 adds its rounding. atol 1e-6 (f32) covers the flush of tiny values."""
+    r = 1e-5 + 4 * 1.1920929e-07 * math.sqrt(shape[-1])
+    return (1e-6, r) if dtype == torch.float32 else (2e-3, r + 1.6e-2)
+
+
+def _softmax_bwd_tol(dtype, shape):
+    """|dot| <= 1 off by ~4 eps sqrt(cols), reaching dx as y * that (y <= 1)."""
+    a = 4 * 1.1920929e-07 * math.sqrt(shape[-1]) + 1e-6
+    return (a, 1e-5) if dtype == torch.float32 else (a + 2e-3, 1.6e-2)
+
+
+def _norm_tol(dtype, shape):
+    """f32: the mean and variance sums of a row (log2 n + sqrt n) eps, times rstd |w| (~1 here);
+    bf16: y's rounding (two ulps) on |y| up to ~6."""
+    n = shape[-1]
+    a = 64 * 1.1920929e-07 * (math.log2(max(n, 2)) + math.sqrt(n)) + 1e-5
+    return (a, 1e-5) if dtype == torch.float32 else (a + 3e-2, 1.6e-2)
+
+
+def _ln_bwd_inputs(s, d, dev, g):
+    x = _rand(s, d, dev, g, -3.0, 3.0)
+    dy = _rand(s, d, dev, g)
+    w = _rand((s[-1],), d, dev, g, 0.5, 1.5)
+    mean, rstd = _ln_stats(x, 1, 1e-5)
+    return dy, x, w, mean, rstd
+
+
+def _ln_bwd_tol(dtype, shape):
+    """dx: f32 row sums (log2 n + sqrt n) eps relative to rstd |g| (1 + |x^|); dw, db: column
+    sums over `rows` terms of |dy x^| <= ~2, in another order: sqrt(rows) 8 eps per term.
+    bf16: the outputs' rounding (two ulps) and that of dy, x (the reference uses the same)."""
+    n, rows = shape[-1], math.prod(shape[:-1])
+    a = 64 * 1.1920929e-07 * (math.log2(max(n, 2)) + math.sqrt(n)) + 16 * 1.1920929e-07 * math.sqrt(rows) * 2 + 1e-5
+    return (a, 1e-4) if dtype == torch.float32 else (a + 3e-2, 1.6e-2)
 
 
 OPS: tuple[OpSpec, ...] = (
@@ -470,33 +930,120 @@ OPS: tuple[OpSpec, ...] = (
     ),
     OpSpec(
         name="softmax",
-        kernel=False,
+        kernel=True,
         reference=_softmax_ref,
-        dtypes=(torch.float32, torch.bfloat16),
+        dtypes=ROW_DTYPES,
         make_inputs=lambda s, d, dev, g: (_rand(s, d, dev, g, -5.0, 5.0),),
-        test_shapes=((1, 1), (31, 33), (1023, 1), (257, 4099)),
-        bench_shapes=((8192, 8192),),
-        tolerance=lambda d, s: (1e-6, 1e-5) if d == torch.float32 else (2e-3, 1.6e-2),
-        work=lambda s, d: (5.0 * math.prod(s), 2.0 * math.prod(s) * _esize(d)),
+        test_shapes=ROW_TEST_SHAPES,
+        bench_shapes=ROW_BENCH_SHAPES,
+        tolerance=_softmax_tol,
+        work=lambda s, d: (6.0 * math.prod(s), 2.0 * math.prod(s) * _esize(d)),
         triton="triton_softmax",
+        torch_op=torch.ops.kernel_lab.softmax,
         torch_impl=lambda x: torch.softmax(x, dim=-1),
+        check=lambda x, dim=-1: _softmax_check(x, dim)[:2],
     ),
     OpSpec(
-        name="layernorm",
-        kernel=False,
+        name="softmax_backward",
+        kernel=True,
+        reference=_softmax_bwd_ref,
+        dtypes=ROW_DTYPES,
+        make_inputs=lambda s, d, dev, g: (
+            torch.softmax(_rand(s, torch.float32, dev, g, -5.0, 5.0), -1).to(d),
+            _rand(s, d, dev, g),
+        ),
+        test_shapes=ROW_TEST_SHAPES,
+        bench_shapes=ROW_BENCH_SHAPES,
+        tolerance=_softmax_bwd_tol,
+        work=lambda s, d: (4.0 * math.prod(s), 3.0 * math.prod(s) * _esize(d)),
+        torch_op=torch.ops.kernel_lab.softmax_backward,
+        torch_impl=lambda y, dy: torch._softmax_backward_data(dy, y, -1, y.dtype),
+        check=lambda y, dy, dim=-1: _softmax_bwd_check(y, dy, dim)[:2],
+        differentiable=False,
+    ),
+    OpSpec(
+        name="layer_norm",
+        kernel=True,
         reference=_layernorm_ref,
-        dtypes=(torch.float32, torch.bfloat16),
+        dtypes=ROW_DTYPES,
         make_inputs=lambda s, d, dev, g: (
             _rand(s, d, dev, g, -3.0, 3.0),
-            _rand((s[1],), d, dev, g, 0.5, 1.5),
-            _rand((s[1],), d, dev, g),
+            [s[-1]],
+            _rand((s[-1],), d, dev, g, 0.5, 1.5),
+            _rand((s[-1],), d, dev, g),
         ),
-        test_shapes=((1, 1), (31, 33), (1023, 1), (257, 4099)),
-        bench_shapes=((8192, 8192),),
-        tolerance=lambda d, s: (2e-5, 1e-5) if d == torch.float32 else (2e-2, 1.6e-2),
-        work=lambda s, d: (8.0 * math.prod(s), (2.0 * math.prod(s) + 2 * s[1]) * _esize(d)),
+        test_shapes=ROW_TEST_SHAPES,
+        bench_shapes=ROW_BENCH_SHAPES,
+        tolerance=_norm_tol,
+        work=lambda s, d: (8.0 * math.prod(s), (2.0 * math.prod(s) + 2 * s[-1]) * _esize(d) + 8.0 * math.prod(s[:-1])),
         triton="triton_layernorm",
-        torch_impl=lambda x, w, b: F.layer_norm(x, (x.shape[-1],), w, b, 1e-5),
+        torch_op=torch.ops.kernel_lab.layer_norm,
+        torch_impl=lambda x, ns, w, b: F.layer_norm(x, ns, w, b, 1e-5),
+        check=lambda x, ns, w=None, b=None, eps=1e-5: _ln_check(x, ns, w, b)[:2],
+        public_first=True,
+    ),
+    OpSpec(
+        name="layer_norm_backward",
+        kernel=True,
+        reference=_ln_bwd_ref,
+        dtypes=ROW_DTYPES,
+        make_inputs=_ln_bwd_inputs,
+        test_shapes=ROW_TEST_SHAPES,
+        bench_shapes=ROW_BENCH_SHAPES,
+        tolerance=_ln_bwd_tol,
+        work=lambda s, d: (11.0 * math.prod(s), (3.0 * math.prod(s) + 3 * s[-1]) * _esize(d) + 8.0 * math.prod(s[:-1])),
+        torch_op=torch.ops.kernel_lab.layer_norm_backward,
+        torch_impl=_torch_ln_backward,
+        check=lambda dy, x, w, m, r: _ln_bwd_check(dy, x, w, m, r),
+        differentiable=False,
+    ),
+    OpSpec(
+        name="rms_norm",
+        kernel=True,
+        reference=_rmsnorm_ref,
+        dtypes=ROW_DTYPES,
+        make_inputs=lambda s, d, dev, g: (
+            _rand(s, d, dev, g, -3.0, 3.0),
+            [s[-1]],
+            _rand((s[-1],), d, dev, g, 0.5, 1.5),
+        ),
+        test_shapes=ROW_TEST_SHAPES,
+        bench_shapes=ROW_BENCH_SHAPES,
+        tolerance=_norm_tol,
+        work=lambda s, d: (4.0 * math.prod(s), (2.0 * math.prod(s) + s[-1]) * _esize(d) + 4.0 * math.prod(s[:-1])),
+        torch_op=torch.ops.kernel_lab.rms_norm,
+        torch_impl=lambda x, ns, w: F.rms_norm(x, ns, w),
+        check=lambda x, ns, w=None, eps=None: _rms_check(x, ns, w)[:2],
+    ),
+    OpSpec(
+        name="attention",
+        kernel=True,
+        reference=_attention_ref,
+        check_reference=_attention_math_f32,
+        dtypes=(torch.bfloat16,),
+        # shape (batch, heads, seq, head_dim, causal); inputs (q, k, v, causal)
+        make_inputs=lambda s, d, dev, g: (
+            *(_rand(s[:4], d, dev, g) for _ in range(3)),
+            bool(s[4]),
+        ),
+        test_shapes=(
+            (1, 1, 1, 64, 0),
+            (1, 2, 17, 64, 1),
+            (2, 2, 129, 128, 0),
+            (1, 2, 129, 64, 1),
+            (1, 1, 1000, 128, 1),
+            (1, 2, 1000, 64, 0),
+        ),
+        bench_shapes=((4, 32, 4096, 128, 1), (4, 32, 4096, 128, 0), (8, 16, 2048, 64, 1), (8, 16, 2048, 64, 0)),
+        tolerance=lambda d, s: (1.0 / 128, 1.0 / 128),
+        work=lambda s, d: (
+            4.0 * s[0] * s[1] * s[2] * s[2] * s[3] / (2.0 if s[4] else 1.0),
+            4.0 * math.prod(s[:4]) * _esize(d) + 4.0 * math.prod(s[:3]),
+        ),
+        torch_op=torch.ops.kernel_lab.attention,
+        torch_impl=_sdpa_backend("FLASH_ATTENTION"),
+        baselines=(("sdpa_cudnn", _sdpa_backend("CUDNN_ATTENTION")),),
+        check=lambda q, k, v, causal=False, scale=None: _attention_check(q, k, v, causal, scale)[:2],
     ),
 )
 
@@ -516,5 +1063,44 @@ def explain(name: str, *args: Tensor) -> str:
     s = spec(name)
     if not s.kernel:
         return f"torch reference: {name} has no kernel-lab kernel yet"
+    return _EXPLAIN.get(name, _explain_plain)(s, *args)
+
+
+def _explain_plain(s: OpSpec, *args) -> str:
     inputs, dims = s.check(*args)
-    return explain_call(name, inputs, dims, s.dtypes)
+    return explain_call(s.name, inputs, dims, s.dtypes)
+
+
+def _explain_softmax(s, x, dim=-1):
+    inputs, dims, why = _softmax_check(x, dim)
+    return explain_call(s.name, inputs, dims, s.dtypes, why=why)
+
+
+def _explain_softmax_bwd(s, y, dy, dim=-1):
+    inputs, dims, why = _softmax_bwd_check(y, dy, dim)
+    return explain_call(s.name, inputs, dims, s.dtypes, why=why)
+
+
+def _explain_ln(s, x, ns, w=None, b=None, eps=1e-5):
+    inputs, dims, why, _ = _ln_check(x, ns, w, b)
+    return explain_call(s.name, inputs, dims, s.dtypes, (eps,), why)
+
+
+def _explain_rms(s, x, ns, w=None, eps=None):
+    inputs, dims, why, _ = _rms_check(x, ns, w)
+    return explain_call(s.name, inputs, dims, s.dtypes, (_rms_eps(x, eps),), why)
+
+
+def _explain_attention(s, q, k, v, causal=False, scale=None):
+    inputs, dims, why, sc = _attention_check(q, k, v, causal, scale)
+    return explain_call(s.name, inputs, dims, s.dtypes, sc, why)
+
+
+# The ops whose call has scalars or its own fallback reasons (the others: check -> explain).
+_EXPLAIN = {
+    "softmax": _explain_softmax,
+    "softmax_backward": _explain_softmax_bwd,
+    "layer_norm": _explain_ln,
+    "rms_norm": _explain_rms,
+    "attention": _explain_attention,
+}

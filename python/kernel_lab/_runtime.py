@@ -130,20 +130,26 @@ def _bytes_tensor(device: torch.device, data: bytes) -> torch.Tensor | None:
     return t
 
 
-def plan(name: str, dtype: torch.dtype, dims: list[int], tensors: list[torch.Tensor]) -> dict:
-    """The native plan of one call (step, symbol, workspaces)."""
+def plan(name: str, dtype: torch.dtype, dims: list[int], tensors: list[torch.Tensor], scalars=()) -> dict:
+    """The native plan of one call (step, symbol, workspaces); `scalars`: the op's scalar
+    parameters (layer_norm's eps, attention's scale)."""
     dev = tensors[0].device
     return _native.plan(
-        name, DTYPE_NAMES[dtype], list(dims), [t.data_ptr() for t in tensors], dev.index or 0
+        name,
+        DTYPE_NAMES[dtype],
+        list(dims),
+        [t.data_ptr() for t in tensors],
+        dev.index or 0,
+        [float(v) for v in scalars],
     )
 
 
-def launch(name: str, dtype: torch.dtype, dims: list[int], tensors: list[torch.Tensor]) -> str:
+def launch(name: str, dtype: torch.dtype, dims: list[int], tensors: list[torch.Tensor], scalars=()) -> str:
     """Launches op `name`'s kernel on `tensors` (inputs then outputs, contiguous, on one CUDA
     device) on torch's current stream; allocates the workspaces with torch on that stream.
     Returns the step handle launched."""
     dev = tensors[0].device
-    p = plan(name, dtype, dims, tensors)
+    p = plan(name, dtype, dims, tensors, scalars)
     args = [t.data_ptr() for t in tensors]
     order = native_ops()[name]["args"][len(tensors) :]
     by_name: dict[str, int] = {}
@@ -160,5 +166,7 @@ def launch(name: str, dtype: torch.dtype, dims: list[int], tensors: list[torch.T
             by_name[wname] = t.data_ptr()
     args += [by_name.get(w, 0) for w in order]
     stream = torch.cuda.current_stream(dev).cuda_stream
-    _native.launch(name, p["step"], DTYPE_NAMES[dtype], list(dims), args, stream, dev.index or 0)
+    _native.launch(
+        name, p["step"], DTYPE_NAMES[dtype], list(dims), args, stream, dev.index or 0, [float(v) for v in scalars]
+    )
     return p["step"]

@@ -96,7 +96,7 @@ fn device(ordinal: usize) -> PyResult<(String, (i32, i32), i32)> {
     })
 }
 
-/// Every op: `{name, ladder, args, dtypes, steps}` (the registry's view; the Python package
+/// Every op: `{name, ladder, args, scalars, dtypes, steps}` (the registry's view; the Python package
 /// checks its op list against it).
 #[pyfunction]
 fn ops_info(py: Python<'_>) -> PyResult<Py<PyList>> {
@@ -106,6 +106,7 @@ fn ops_info(py: Python<'_>) -> PyResult<Py<PyList>> {
         d.set_item("name", o.name())?;
         d.set_item("ladder", o.ladder().name())?;
         d.set_item("args", o.args().to_vec())?;
+        d.set_item("scalars", o.scalars().to_vec())?;
         let dtypes: Vec<&str> = o.ladder().dtypes().iter().map(|t| t.name()).collect();
         d.set_item("dtypes", dtypes)?;
         let steps: Vec<String> = o.ladder().steps().iter().map(|s| s.handle()).collect();
@@ -136,8 +137,10 @@ fn unsupported(
 
 /// The plan of one call on device `ordinal`: `{step, symbol, workspace}`, where `workspace` is
 /// a list of `(name, bytes, init, data)` (`init` is "uninit", "zeroed" or "bytes" with `data`
-/// the bytes). `addrs`: the addresses of the inputs and outputs (the workspaces' are not read).
+/// the bytes). `addrs`: the addresses of the inputs and outputs (the workspaces' are not read);
+/// `scalars`: the op's scalar parameters (`ops_info()`'s `scalars` names them).
 #[pyfunction]
+#[pyo3(signature = (name, dtype_name, dims, addrs, ordinal, scalars = Vec::new()))]
 fn plan(
     py: Python<'_>,
     name: &str,
@@ -145,6 +148,7 @@ fn plan(
     dims: Vec<usize>,
     addrs: Vec<u64>,
     ordinal: usize,
+    scalars: Vec<f32>,
 ) -> PyResult<Py<PyDict>> {
     guarded("kernel_lab plan", || {
         let o = op(name)?;
@@ -158,6 +162,7 @@ fn plan(
         let call = OpCall {
             dtype: d,
             dims: &dims,
+            scalars: &scalars,
             args: &addrs,
         };
         let ws = o.workspace(&g, step, &call).map_err(|e| {
@@ -185,12 +190,13 @@ fn plan(
 
 /// Enqueues op `name`'s step `step` (a handle from [`plan`]) on `stream` (a raw `CUstream`
 /// as an integer, PyTorch's `cuda_stream`; 0 is the legacy default stream) of device
-/// `ordinal`, with `addrs` (inputs, outputs, workspaces, in the op's order). The GIL is
+/// `ordinal`, with `addrs` (inputs, outputs, workspaces, in the op's order) and `scalars`. The GIL is
 /// released during the launch. Asynchronous: a fault inside the kernel surfaces at PyTorch's
 /// next synchronisation.
 // The arguments are the Python call's (`_runtime.launch`), positional for a cheap call.
 #[allow(clippy::too_many_arguments)]
 #[pyfunction]
+#[pyo3(signature = (name, step, dtype_name, dims, addrs, stream, ordinal, scalars = Vec::new()))]
 fn launch(
     py: Python<'_>,
     name: &str,
@@ -200,6 +206,7 @@ fn launch(
     addrs: Vec<u64>,
     stream: u64,
     ordinal: usize,
+    scalars: Vec<f32>,
 ) -> PyResult<()> {
     guarded("kernel_lab launch", || {
         let o = op(name)?;
@@ -223,6 +230,7 @@ fn launch(
             let call = OpCall {
                 dtype: d,
                 dims: &dims,
+                scalars: &scalars,
                 args: &addrs,
             };
             o.enqueue(&g, stream, s, &call).map_err(|e| e.to_string())

@@ -9,8 +9,16 @@ import torch
 import kernel_lab
 from kernel_lab import OPS, KernelLabError
 from kernel_lab import _runtime as rt
+from kernel_lab._ops import as_tuple
 
 KERNEL_OPS = [o for o in OPS if o.kernel]
+
+
+def grad_if(a, op):
+    """`a` asking for its gradient where the op has a backward (a float tensor)."""
+    if isinstance(a, torch.Tensor) and op.differentiable and a.dtype.is_floating_point:
+        return a.requires_grad_()
+    return a
 
 
 def inputs_of(op, shape=None, dtype=None, device="cpu"):
@@ -59,7 +67,8 @@ def test_cpu_tensors_fall_back_to_the_reference_with_one_warning(op, fallback):
     args = inputs_of(op)
     with pytest.warns(RuntimeWarning, match=f"kernel_lab.{op.name}: computing the torch reference"):
         out = getattr(kernel_lab, op.name)(*args)
-    torch.testing.assert_close(out, op.reference(*args), rtol=0, atol=0)
+    for o, r in zip(as_tuple(out), as_tuple(op.reference(*args))):
+        torch.testing.assert_close(o, r, rtol=0, atol=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the same reason warns once
         getattr(kernel_lab, op.name)(*args)
@@ -81,7 +90,8 @@ def test_always_forces_the_reference(op, fallback):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # forced: no warning
         out = getattr(kernel_lab, op.name)(*args)
-    torch.testing.assert_close(out, op.reference(*args), rtol=0, atol=0)
+    for o, r in zip(as_tuple(out), as_tuple(op.reference(*args))):
+        torch.testing.assert_close(o, r, rtol=0, atol=0)
 
 
 def test_a_bad_mode_is_an_error(fallback):
@@ -118,22 +128,24 @@ def test_invalid_calls_raise_clear_errors_whatever_the_mode(call, match, fallbac
 @pytest.mark.parametrize("op", KERNEL_OPS, ids=lambda o: o.name)
 def test_fake_and_meta_tensors_get_the_shapes_of_the_reference(op):
     args = inputs_of(op)
-    want = op.reference(*args)
-    meta = [a.to("meta") for a in args]
-    out = op.torch_op(*meta)
-    assert out.device.type == "meta" and out.shape == want.shape and out.dtype == want.dtype
+    want = as_tuple(op.reference(*args))
+    meta = [a.to("meta") if isinstance(a, torch.Tensor) else a for a in args]
+    out = as_tuple(op.torch_op(*meta))
+    assert len(out) == len(want)
+    for o, w in zip(out, want):
+        assert o.device.type == "meta" and o.shape == w.shape and o.dtype == w.dtype
     from torch._subclasses.fake_tensor import FakeTensorMode
 
     with FakeTensorMode() as mode:
-        fake = [mode.from_tensor(a) for a in args]
-        out = op.torch_op(*fake)
-        assert out.shape == want.shape and out.dtype == want.dtype
+        fake = [mode.from_tensor(a) if isinstance(a, torch.Tensor) else a for a in args]
+        for o, w in zip(as_tuple(op.torch_op(*fake)), want):
+            assert o.shape == w.shape and o.dtype == w.dtype
 
 
 @pytest.mark.parametrize("op", KERNEL_OPS, ids=lambda o: o.name)
 def test_opcheck_on_cpu(op, fallback):
     fallback("always")
-    args = [a.requires_grad_(a.dtype.is_floating_point) for a in inputs_of(op)]
+    args = [grad_if(a, op) for a in inputs_of(op)]
     torch.library.opcheck(op.torch_op.default, tuple(args))
 
 
@@ -194,7 +206,10 @@ for o in OPS:
         for shape in o.test_shapes[:3]:
             args = o.make_inputs(shape, torch.float32, "cpu", torch.Generator().manual_seed(1))
             atol, rtol = o.tolerance(torch.float32, shape)
-            torch.testing.assert_close(twin.twin(*args), o.reference(*args), atol=atol, rtol=rtol)
+            ref = o.reference(*args)
+            ref = ref[0] if isinstance(ref, tuple) else ref
+            out = twin.twin(*[a for a in args if isinstance(a, torch.Tensor)])
+            torch.testing.assert_close(out, ref, atol=atol, rtol=rtol)
             n += 1
 print("checked", n)
 """
@@ -213,3 +228,112 @@ def test_triton_twins_match_torch_in_the_interpreter():
     r = subprocess.run([sys.executable, "-c", INTERPRETED_TWINS], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "checked 6" in r.stdout
+
+
+# The new ops' own rules on CPU (KERNEL_LAB_FALLBACK=always: the torch path).
+
+
+def test_softmax_other_dims_fall_back_with_the_reason(fallback):
+    fallback("auto")
+    x = torch.randn(4, 5)
+    assert "dim=0: the kernels normalise the last dimension only" in kernel_lab.explain("softmax", x, 0)
+    torch.testing.assert_close(kernel_lab.softmax(x, 0), torch.softmax(x, 0))
+    with pytest.raises(KernelLabError, match="out of range"):
+        kernel_lab.softmax(x, 2)
+
+
+def test_softmax_of_a_row_of_minus_inf_is_nan_as_torch(fallback):
+    fallback("always")
+    x = torch.full((2, 7), float("-inf"))
+    x[1] = torch.arange(7.0)
+    out = kernel_lab.softmax(x)
+    assert torch.isnan(out[0]).all() and torch.isnan(torch.softmax(x, -1)[0]).all()
+    torch.testing.assert_close(out[1], torch.softmax(x[1], -1))
+
+
+def test_norms_without_weight_or_over_two_dims_fall_back(fallback):
+    fallback("auto")
+    x = torch.randn(3, 4, 6)
+    assert "both weight and bias" in kernel_lab.explain("layer_norm", x, [6], None, None)
+    assert "last dimension only" in kernel_lab.explain("layer_norm", x, [4, 6], torch.ones(4, 6), torch.zeros(4, 6))
+    assert "need a weight" in kernel_lab.explain("rms_norm", x, [6])
+    torch.testing.assert_close(kernel_lab.layer_norm(x, [4, 6]), torch.nn.functional.layer_norm(x, [4, 6]))
+    torch.testing.assert_close(kernel_lab.rms_norm(x, [6]), torch.nn.functional.rms_norm(x, [6]))
+    with pytest.raises(KernelLabError, match="normalized_shape"):
+        kernel_lab.layer_norm(x, [5])
+
+
+def test_rms_norm_eps_none_is_torchs_finfo_eps(fallback):
+    fallback("always")
+    x = (torch.randn(4, 8) * 1e-2).bfloat16()
+    w = torch.ones(8, dtype=torch.bfloat16)
+    want = torch.nn.functional.rms_norm(x.float(), [8], w.float(), torch.finfo(torch.bfloat16).eps).bfloat16()
+    torch.testing.assert_close(kernel_lab.rms_norm(x, [8], w), want)
+
+
+def test_attention_shapes_the_kernels_do_not_take_fall_back_to_sdpa(fallback):
+    fallback("auto")
+    q = torch.randn(1, 2, 5, 64, dtype=torch.bfloat16)
+    k = torch.randn(1, 2, 7, 64, dtype=torch.bfloat16)
+    assert "seq_q = seq_k" in kernel_lab.explain("attention", q, k, k)
+    assert "(batch, heads, seq, head_dim)" in kernel_lab.explain("attention", q[0], k[0], k[0])
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    torch.testing.assert_close(kernel_lab.attention(q, k, k), sdpa(q, k, k))
+    q32 = q.float()
+    assert "no float32 kernel" in kernel_lab.explain("attention", q32, q32, q32)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_new_ops_gradients_match_torch_autograd_on_cpu(dtype, fallback):
+    """softmax and layer_norm backward (their kernels' torch references on CPU), rms_norm's
+    formula and attention's SDPA recompute vs torch's autograd: f32 rtol 1e-5 atol 1e-5,
+    bf16 rtol 2e-2 atol 2e-2 (bf16 gradients, f32 math in both)."""
+    fallback("always")
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == torch.float32 else dict(rtol=2e-2, atol=2e-2)
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(6, 37, generator=g).to(dtype)
+    w = (torch.rand(37, generator=g) + 0.5).to(dtype)
+    b = torch.randn(37, generator=g).to(dtype)
+    dy = torch.randn(6, 37, generator=g).to(dtype)
+
+    def grads(f, *ts):
+        ts = [t.detach().clone().requires_grad_() for t in ts]
+        f(*ts).float().backward(dy.float())
+        return [t.grad for t in ts]
+
+    f32 = lambda t: t.float()
+    for got, want in [
+        (grads(kernel_lab.softmax, x), grads(lambda a: torch.softmax(f32(a), -1).to(dtype), x)),
+        (
+            grads(lambda a, c, d: kernel_lab.layer_norm(a, [37], c, d), x, w, b),
+            grads(lambda a, c, d: torch.nn.functional.layer_norm(f32(a), [37], f32(c), f32(d)).to(dtype), x, w, b),
+        ),
+        (
+            grads(lambda a, c: kernel_lab.rms_norm(a, [37], c, 1e-6), x, w),
+            grads(lambda a, c: torch.nn.functional.rms_norm(f32(a), [37], f32(c), 1e-6).to(dtype), x, w),
+        ),
+    ]:
+        for a, e in zip(got, want):
+            torch.testing.assert_close(a, e, **tol)
+    if dtype == torch.bfloat16:
+        q, k, v = (torch.randn(1, 2, 9, 64, generator=g).bfloat16() for _ in range(3))
+        sdpa = torch.nn.functional.scaled_dot_product_attention
+        got = [t.detach().clone().requires_grad_() for t in (q, k, v)]
+        kernel_lab.attention(*got, True).sum().backward()
+        ref = [t.detach().clone().requires_grad_() for t in (q, k, v)]
+        sdpa(*ref, is_causal=True).sum().backward()
+        for a, e in zip(got, ref):
+            torch.testing.assert_close(a.grad, e.grad, rtol=0, atol=0)
+
+
+def test_new_ops_compile_fullgraph_on_cpu(fallback):
+    fallback("always")
+
+    @torch.compile(fullgraph=True, backend="eager")
+    def f(x, w, b):
+        return kernel_lab.layer_norm(kernel_lab.softmax(x), [16], w, b) + kernel_lab.rms_norm(x, [16], w)
+
+    x, w, b = torch.randn(8, 16), torch.rand(16) + 0.5, torch.randn(16)
+    F = torch.nn.functional
+    want = F.layer_norm(torch.softmax(x, -1), [16], w, b) + F.rms_norm(x, [16], w, torch.finfo(torch.float32).eps)
+    torch.testing.assert_close(f(x, w, b), want)

@@ -36,8 +36,14 @@ from kernel_lab import OPS
 SCHEMA = "kernel_lab.python_bench/1"
 
 
-def verify(out: torch.Tensor, ref: torch.Tensor, atol: float, rtol: float):
-    """(ok, max abs error): |out - ref| <= atol + rtol |ref| elementwise, NaN never passes."""
+def verify(out, ref, atol: float, rtol: float):
+    """(ok, max abs error): |out - ref| <= atol + rtol |ref| elementwise, NaN never passes;
+    for ops of several outputs every one the candidate returns (torch's layer_norm: y only)."""
+    if isinstance(out, tuple) or isinstance(ref, tuple):
+        outs = out if isinstance(out, tuple) else (out,)
+        refs = ref if isinstance(ref, tuple) else (ref,)
+        checks = [verify(o, r, atol, rtol) for o, r in zip(outs, refs)]
+        return all(c[0] for c in checks), max(c[1] for c in checks)
     if out.shape != ref.shape:
         return False, float("inf")
     o, r = out.double(), ref.double()
@@ -90,10 +96,13 @@ def candidates(op, inputs):
     if op.kernel:
         out.append(("kernel_lab", lambda: op.torch_op(*inputs)))
     out.append(("torch", lambda: op.torch_fn(*inputs)))
+    for name, fn in op.baselines:
+        out.append((name, lambda fn=fn: fn(*inputs)))
     if op.triton:
         try:
             twin = importlib.import_module(f"kernel_lab.bench.{op.triton}")
-            out.append(("triton", lambda: twin.twin(*inputs)))
+            tensors = [a for a in inputs if isinstance(a, torch.Tensor)]
+            out.append(("triton", lambda: twin.twin(*tensors)))
         except ImportError as e:
             print(f"  {op.name}: no Triton twin ({e})")
     return out
@@ -102,7 +111,7 @@ def candidates(op, inputs):
 def bench_one(op, shape, dtype, timer, reps, device):
     gen = torch.Generator().manual_seed(1234)
     inputs = op.make_inputs(shape, dtype, device, gen)
-    ref = op.reference(*inputs)
+    ref = op.checked_reference(*inputs)
     atol, rtol = op.tolerance(dtype, shape)
     flops, nbytes = op.work(shape, dtype)
     rows = []
@@ -125,6 +134,7 @@ def bench_one(op, shape, dtype, timer, reps, device):
             print(f"  {op.name} {shape} {row['dtype']} {name}: FAILED: {row['error']}")
             continue
         row.update(verified=ok, max_abs_err=err, atol=atol, rtol=rtol)
+        del out
         if not ok:
             rows.append(row)
             print(f"  {op.name} {shape} {row['dtype']} {name}: NOT VERIFIED (max err {err:.3g})")
@@ -153,7 +163,7 @@ def bench_one(op, shape, dtype, timer, reps, device):
         )
         rows.append(row)
         print(
-            f"  {op.name:<10} {'x'.join(map(str, shape)):<16} {row['dtype']:<9} {name:<10} "
+            f"  {op.name:<19} {'x'.join(map(str, shape)):<20} {row['dtype']:<9} {name:<10} "
             f"{method:<6} {med * 1e3:9.1f} us  {row['gbps']:8.1f} GB/s  {row['tflops']:7.2f} TFLOP/s"
         )
     by = {r["candidate"]: r for r in rows if r.get("median_ms")}
@@ -246,7 +256,7 @@ def _version(mod):
 
 
 def print_table(rows):
-    print("\nop         shape            dtype     kernel_lab/torch  triton/torch   (time ratio: >1 is faster than torch)")
+    print("\nop                  shape                dtype     kernel_lab/torch  triton/torch  sdpa_cudnn/torch   (time ratio: >1 is faster than torch)")
     keys = []
     for r in rows:
         k = (r["op"], tuple(r["shape"]), r["dtype"])
@@ -263,7 +273,10 @@ def print_table(rows):
                 return "FAILED"
             return f"{r['vs_torch']:.3f}" if "vs_torch" in r else "?"
 
-        print(f"{k[0]:<10} {'x'.join(map(str, k[1])):<16} {k[2]:<9} {cell('kernel_lab'):>16}  {cell('triton'):>12}")
+        print(
+            f"{k[0]:<19} {'x'.join(map(str, k[1])):<20} {k[2]:<9} {cell('kernel_lab'):>16}  {cell('triton'):>12}"
+            f"  {cell('sdpa_cudnn'):>16}"
+        )
 
 
 if __name__ == "__main__":
