@@ -359,6 +359,7 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         for (s, loads, stores) in [
             ("softmax_s05_registers", 8, 8),
             ("softmax_s06_bf16_registers", 4, 4),
+            ("softmax_s07_bf16_packed", 4, 4),
             ("softmax_backward_s02_registers", 8, 4),
             ("softmax_backward_s03_bf16_registers", 8, 4),
         ] {

@@ -20,6 +20,7 @@ steps! {
     s04_online,
     s05_registers,
     s06_bf16_registers,
+    s07_bf16_packed,
 }
 
 use crate::gpu::math::rcp_fast;
@@ -560,4 +561,86 @@ pub fn warp_team(cols: u32, chunks: u32) -> (Team<false>, usize, usize) {
         g / lanes,
         (g / 32) * (32 / lanes),
     )
+}
+
+/// Softmax of one bf16 row by a team with the row in registers **packed** (step 7): as
+/// [`registers_row`] (the same chunks `tid + k·size`, the same `−inf` fill, the same fallback
+/// and reductions), but each thread keeps its chunks as loaded — 4 registers of bf16 pairs a
+/// chunk instead of 8 f32 — and widens them (exactly) in each of its three passes: the maximum,
+/// the sum of `exp(x − m)`, and the output `exp(x − m)·(1/s)`. So `exp` is evaluated twice per
+/// element (the same `ex2.approx` of the same argument, so the sum and the output are
+/// bit-identical to step 6's), in exchange for half the row registers.
+#[inline(always)]
+pub fn registers_row_packed<const C: usize, const BLOCK: bool>(
+    x: GlobalPtr<Bf16>,
+    y: GlobalPtrMut<Bf16>,
+    cols: usize,
+    active: bool,
+    team: Team<BLOCK>,
+) {
+    let live = if active { cols } else { 0 };
+    if !chunked::<Bf16>(x.addr(), y.addr(), cols) || cols / 8 > C * team.size {
+        online_row(x, y, live, team);
+        return;
+    }
+    let nvec = live / <Bf16 as RowElem>::VL;
+    let first = |k: usize| team.tid + k * team.size;
+    let fill = f32::NEG_INFINITY;
+    let mut raw = [unsafe { <Bf16 as RowElem>::load_chunk(x, first(0), team.size, nvec, fill) }; C];
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k > 0 {
+                raw[k] =
+                    unsafe { <Bf16 as RowElem>::load_chunk(x, first(k), team.size, nvec, fill) };
+            }
+        },
+    );
+    let mut m = f32::NEG_INFINITY;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let [a, b, c, d, e, f, g, h] = <Bf16 as RowElem>::unpack(raw[k]);
+            let m4 = math::max_nan(math::max_nan(a, b), math::max_nan(c, d));
+            let m8 = math::max_nan(math::max_nan(e, f), math::max_nan(g, h));
+            m = math::max_nan(m, math::max_nan(m4, m8));
+        },
+    );
+    let m = team.all_reduce::<crate::reduce::Max>(m, 0);
+    let mut s = 0.0f32;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let v = <Bf16 as RowElem>::unpack(raw[k]);
+            let mut part = 0.0f32;
+            unroll::<8>(
+                #[inline(always)]
+                |e| part += exp_shifted(v[e], m),
+            );
+            s += part;
+        },
+    );
+    let s = team.all_reduce::<crate::reduce::Sum>(s, 1);
+    let inv = rcp_fast(s);
+    // The same maximum as `m + 0·s`, which neither LLVM nor ptxas folds (IEEE: `0·s` is NaN
+    // for an infinite or NaN `s`): otherwise both keep the second pass's 32 `exp` values from
+    // the first (the same expressions; an opaque `mov` is seen through by ptxas), and the row
+    // is unpacked in registers again (60 registers, one block per SM at 32000). `s` is finite
+    // or NaN, and a NaN `s` makes the output NaN anyway, so this is `m`.
+    let m = math::fma(0.0, s, m);
+    // The store indices from an opaque `tid` (as the normalisation kernels): recomputed here
+    // rather than kept live through both reductions.
+    let tid = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let mut out = <Bf16 as RowElem>::unpack(raw[k]);
+            unroll::<8>(
+                #[inline(always)]
+                |e| out[e] = exp_shifted(out[e], m) * inv,
+            );
+            let j = tid + k * team.size;
+            unsafe { <Bf16 as RowElem>::store_chunk(y, j, team.size, nvec, out) };
+        },
+    );
 }
