@@ -21,6 +21,7 @@ steps! {
     s05_registers,
     s06_bf16_registers,
     s07_bf16_packed,
+    s08_bf16_packed_512,
 }
 
 use crate::gpu::math::rcp_fast;
@@ -48,6 +49,14 @@ pub enum Grid {
         warp_max_cols: u32,
         chunks: u32,
     },
+    /// As `Registers`, with the block kernel's largest block `max_threads` (its launch
+    /// bounds) instead of [`MAX_THREADS`] ([`register_block_threads_max`]).
+    RegistersMax {
+        warp_threads: u32,
+        warp_max_cols: u32,
+        chunks: u32,
+        max_threads: u32,
+    },
 }
 
 impl crate::step::BlockThreads for Grid {
@@ -58,6 +67,7 @@ impl crate::step::BlockThreads for Grid {
             | Grid::WarpPerRow { threads } => threads,
             // The block kernel's largest launch (its launch bounds).
             Grid::Registers { .. } => MAX_THREADS,
+            Grid::RegistersMax { max_threads, .. } => max_threads,
         }
     }
 }
@@ -80,6 +90,18 @@ pub const fn register_block_threads(cols: u32, chunks: u32) -> u32 {
     } else {
         t
     }
+}
+
+/// Chunks of 8 a thread of step 8 holds, packed (32 registers): a row of 32768 columns at 512
+/// threads.
+pub const CHUNKS_8: usize = 8;
+/// Step 8's largest block (its launch bounds, with 2 blocks per SM: at most 64 registers).
+pub const MAX_THREADS_8: u32 = 512;
+
+/// [`register_block_threads`] with at most `max` threads (a multiple of 32, at least 64).
+pub const fn register_block_threads_max(cols: u32, chunks: u32, max: u32) -> u32 {
+    let t = register_block_threads(cols, chunks);
+    if t > max { max } else { t }
 }
 
 /// Arguments of the one-kernel softmax steps: `x` and `y` are `rows × cols`, row-major,
@@ -563,6 +585,19 @@ pub fn warp_team(cols: u32, chunks: u32) -> (Team<false>, usize, usize) {
     )
 }
 
+/// The packed chunk `r` with its bits XORed with `isnan(v)`: `r` itself unless `v` is NaN, in
+/// which case the row's output is NaN whatever the chunk holds (`v` is the row's maximum or
+/// sum). Widening it after a reduction is a new value to the compilers, so they widen the
+/// packed registers again in that pass instead of keeping the 32 f32 of an earlier widening
+/// live through the barrier (which ptxas does even through an opaque `mov`).
+#[inline(always)]
+fn salted(r: Bf16x8, v: f32) -> Bf16x8 {
+    let z = v.is_nan() as u32;
+    let [a, b, c, d] = r.0;
+    let f = |p: crate::half::Bf16x2| crate::half::Bf16x2::from_bits(p.to_bits() ^ z);
+    Bf16x8([f(a), f(b), f(c), f(d)])
+}
+
 /// Softmax of one bf16 row by a team with the row in registers **packed** (step 7): as
 /// [`registers_row`] (the same chunks `tid + k·size`, the same `−inf` fill, the same fallback
 /// and reductions), but each thread keeps its chunks as loaded — 4 registers of bf16 pairs a
@@ -611,7 +646,7 @@ pub fn registers_row_packed<const C: usize, const BLOCK: bool>(
     unroll::<C>(
         #[inline(always)]
         |k| {
-            let v = <Bf16 as RowElem>::unpack(raw[k]);
+            let v = <Bf16 as RowElem>::unpack(salted(raw[k], m));
             let mut part = 0.0f32;
             unroll::<8>(
                 #[inline(always)]
@@ -634,7 +669,7 @@ pub fn registers_row_packed<const C: usize, const BLOCK: bool>(
     unroll::<C>(
         #[inline(always)]
         |k| {
-            let mut out = <Bf16 as RowElem>::unpack(raw[k]);
+            let mut out = <Bf16 as RowElem>::unpack(salted(raw[k], s));
             unroll::<8>(
                 #[inline(always)]
                 |e| out[e] = exp_shifted(out[e], m) * inv,
