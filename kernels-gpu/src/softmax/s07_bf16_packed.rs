@@ -21,6 +21,9 @@ kernel! {
     /// an SM needs) overlap the other's `ex2` and stores. The second `ex2` doubles the MUFU
     /// work (≈ 2 µs a row against ≈ 4 µs of its traffic at 32 GB/s an SM): hidden if the two
     /// rows interleave. Bytes: `4·rows·cols`, as step 6.
+    ///
+    /// Outcome in ptxas: 64 registers under `launch_bounds(1024)` (it spills at
+    /// `(1024, 2)`), so still one row per SM: step 8 takes the idea to 512 × 8 chunks.
     fn softmax_s07_bf16_packed(p: SoftmaxParams<Bf16>) {
         let scratch = [
             shared_array!(softmax_s07_m: [f32; 32]),
