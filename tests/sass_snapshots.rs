@@ -381,9 +381,16 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         for (s, loads, stores) in [
             ("softmax_s05_registers", 8, 8),
             ("softmax_s06_bf16_registers", 4, 4),
+            ("softmax_s07_bf16_packed", 4, 4),
+            ("softmax_s08_bf16_packed_512", 8, 8),
             ("softmax_backward_s02_registers", 8, 4),
             ("softmax_backward_s03_bf16_registers", 8, 4),
         ] {
+            // softmax/8's `launch_bounds(512, 2)` caps it at 64 registers: ptxas fits that for
+            // sm_90 (the H200) but spills 40 B a thread for sm_80; promised for sm_90 only.
+            if s == "softmax_s08_bf16_packed_512" && *arch == "sm_80" {
+                continue;
+            }
             let k = sass::kernel_sass(s, arch).unwrap_or_else(|e| panic!("{e}"));
             let r = Summary::of(&k);
             let ins = k.instructions();

@@ -134,6 +134,20 @@ fn launch(grid: &Grid, rows: u32, cols: u32) -> (usize, Launch) {
             warp_max_cols,
             chunks,
         } => registers_launch(rows, cols, warp_threads, warp_max_cols, chunks),
+        Grid::RegistersMax {
+            warp_threads,
+            warp_max_cols,
+            chunks,
+            max_threads,
+        } => {
+            let (i, l) = registers_launch(rows, cols, warp_threads, warp_max_cols, chunks);
+            if i == 0 {
+                let t = k::register_block_threads_max(cols, chunks, max_threads);
+                (0, Launch::linear(rows, t))
+            } else {
+                (i, l)
+            }
+        }
     }
 }
 
@@ -161,13 +175,13 @@ fn registers_launch(
     }
 }
 
-/// The top forward step of `dtype` (`softmax/5` for f32, `softmax/6` for bf16): its kernel
+/// The top forward step of `dtype` (`softmax/5` for f32, `softmax/8` for bf16): its kernel
 /// symbol and launch for a `rows × cols` problem, to launch with a
 /// `SoftmaxParams { x, y, rows, cols }` of the caller's densely packed device pointers.
 pub fn forward_launch(dtype: DType, rows: u32, cols: u32) -> Result<(&'static str, Launch)> {
     let id = match dtype {
         DType::F32 => 5,
-        DType::Bf16 => 6,
+        DType::Bf16 => 8,
         DType::F16 => return Err(Error::Usage("softmax has no f16 steps".into())),
     };
     let step = STEPS.by_id(id).expect("the top step");
@@ -763,8 +777,19 @@ mod tests {
         );
         assert_eq!(
             f(DType::Bf16, 8192, 32000),
-            ("softmax_s06_bf16_registers", Launch::linear(8192, 1024))
+            ("softmax_s08_bf16_packed_512", Launch::linear(8192, 512))
         );
+        // bf16: 8 packed chunks a thread, blocks of at most 512 (its launch bounds); 64
+        // threads at 4096 columns, 2 lanes a row (16 rows a warp) at 128.
+        assert_eq!(
+            f(DType::Bf16, 4096, 4096),
+            ("softmax_s08_bf16_packed_512", Launch::linear(4096, 64))
+        );
+        assert_eq!(
+            f(DType::Bf16, 32768, 128),
+            ("softmax_s08_bf16_packed_512_warp", Launch::linear(256, 256))
+        );
+        assert_eq!(f(DType::Bf16, 1, 100_003).1, Launch::linear(1, 512));
         // Past 32768 columns: the most threads, and the kernel's looped fallback.
         assert_eq!(f(DType::F32, 1, 100_003).1, Launch::linear(1, 1024));
         assert!(forward_launch(DType::F16, 1, 1).is_err());

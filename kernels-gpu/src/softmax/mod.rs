@@ -20,6 +20,8 @@ steps! {
     s04_online,
     s05_registers,
     s06_bf16_registers,
+    s07_bf16_packed,
+    s08_bf16_packed_512,
 }
 
 use crate::gpu::math::rcp_fast;
@@ -47,6 +49,14 @@ pub enum Grid {
         warp_max_cols: u32,
         chunks: u32,
     },
+    /// As `Registers`, with the block kernel's largest block `max_threads` (its launch
+    /// bounds) instead of [`MAX_THREADS`] ([`register_block_threads_max`]).
+    RegistersMax {
+        warp_threads: u32,
+        warp_max_cols: u32,
+        chunks: u32,
+        max_threads: u32,
+    },
 }
 
 impl crate::step::BlockThreads for Grid {
@@ -57,6 +67,7 @@ impl crate::step::BlockThreads for Grid {
             | Grid::WarpPerRow { threads } => threads,
             // The block kernel's largest launch (its launch bounds).
             Grid::Registers { .. } => MAX_THREADS,
+            Grid::RegistersMax { max_threads, .. } => max_threads,
         }
     }
 }
@@ -79,6 +90,18 @@ pub const fn register_block_threads(cols: u32, chunks: u32) -> u32 {
     } else {
         t
     }
+}
+
+/// Chunks of 8 a thread of step 8 holds, packed (32 registers): a row of 32768 columns at 512
+/// threads.
+pub const CHUNKS_8: usize = 8;
+/// Step 8's largest block (its launch bounds, with 2 blocks per SM: at most 64 registers).
+pub const MAX_THREADS_8: u32 = 512;
+
+/// [`register_block_threads`] with at most `max` threads (a multiple of 32, at least 64).
+pub const fn register_block_threads_max(cols: u32, chunks: u32, max: u32) -> u32 {
+    let t = register_block_threads(cols, chunks);
+    if t > max { max } else { t }
 }
 
 /// Arguments of the one-kernel softmax steps: `x` and `y` are `rows × cols`, row-major,
@@ -560,4 +583,99 @@ pub fn warp_team(cols: u32, chunks: u32) -> (Team<false>, usize, usize) {
         g / lanes,
         (g / 32) * (32 / lanes),
     )
+}
+
+/// The packed chunk `r` with its bits XORed with `isnan(v)`: `r` itself unless `v` is NaN, in
+/// which case the row's output is NaN whatever the chunk holds (`v` is the row's maximum or
+/// sum). Widening it after a reduction is a new value to the compilers, so they widen the
+/// packed registers again in that pass instead of keeping the 32 f32 of an earlier widening
+/// live through the barrier (which ptxas does even through an opaque `mov`).
+#[inline(always)]
+fn salted(r: Bf16x8, v: f32) -> Bf16x8 {
+    let z = v.is_nan() as u32;
+    let [a, b, c, d] = r.0;
+    let f = |p: crate::half::Bf16x2| crate::half::Bf16x2::from_bits(p.to_bits() ^ z);
+    Bf16x8([f(a), f(b), f(c), f(d)])
+}
+
+/// Softmax of one bf16 row by a team with the row in registers **packed** (step 7): as
+/// [`registers_row`] (the same chunks `tid + k·size`, the same `−inf` fill, the same fallback
+/// and reductions), but each thread keeps its chunks as loaded — 4 registers of bf16 pairs a
+/// chunk instead of 8 f32 — and widens them (exactly) in each of its three passes: the maximum,
+/// the sum of `exp(x − m)`, and the output `exp(x − m)·(1/s)`. So `exp` is evaluated twice per
+/// element (the same `ex2.approx` of the same argument, so the sum and the output are
+/// bit-identical to step 6's), in exchange for half the row registers.
+#[inline(always)]
+pub fn registers_row_packed<const C: usize, const BLOCK: bool>(
+    x: GlobalPtr<Bf16>,
+    y: GlobalPtrMut<Bf16>,
+    cols: usize,
+    active: bool,
+    team: Team<BLOCK>,
+) {
+    let live = if active { cols } else { 0 };
+    if !chunked::<Bf16>(x.addr(), y.addr(), cols) || cols / 8 > C * team.size {
+        online_row(x, y, live, team);
+        return;
+    }
+    let nvec = live / <Bf16 as RowElem>::VL;
+    let first = |k: usize| team.tid + k * team.size;
+    let fill = f32::NEG_INFINITY;
+    let mut raw = [unsafe { <Bf16 as RowElem>::load_chunk(x, first(0), team.size, nvec, fill) }; C];
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k > 0 {
+                raw[k] =
+                    unsafe { <Bf16 as RowElem>::load_chunk(x, first(k), team.size, nvec, fill) };
+            }
+        },
+    );
+    let mut m = f32::NEG_INFINITY;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let [a, b, c, d, e, f, g, h] = <Bf16 as RowElem>::unpack(raw[k]);
+            let m4 = math::max_nan(math::max_nan(a, b), math::max_nan(c, d));
+            let m8 = math::max_nan(math::max_nan(e, f), math::max_nan(g, h));
+            m = math::max_nan(m, math::max_nan(m4, m8));
+        },
+    );
+    let m = team.all_reduce::<crate::reduce::Max>(m, 0);
+    let mut s = 0.0f32;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let v = <Bf16 as RowElem>::unpack(salted(raw[k], m));
+            let mut part = 0.0f32;
+            unroll::<8>(
+                #[inline(always)]
+                |e| part += exp_shifted(v[e], m),
+            );
+            s += part;
+        },
+    );
+    let s = team.all_reduce::<crate::reduce::Sum>(s, 1);
+    let inv = rcp_fast(s);
+    // The same maximum as `m + 0·s`, which neither LLVM nor ptxas folds (IEEE: `0·s` is NaN
+    // for an infinite or NaN `s`): otherwise both keep the second pass's 32 `exp` values from
+    // the first (the same expressions; an opaque `mov` is seen through by ptxas), and the row
+    // is unpacked in registers again (60 registers, one block per SM at 32000). `s` is finite
+    // or NaN, and a NaN `s` makes the output NaN anyway, so this is `m`.
+    let m = math::fma(0.0, s, m);
+    // The store indices from an opaque `tid` (as the normalisation kernels): recomputed here
+    // rather than kept live through both reductions.
+    let tid = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let mut out = <Bf16 as RowElem>::unpack(salted(raw[k], s));
+            unroll::<8>(
+                #[inline(always)]
+                |e| out[e] = exp_shifted(out[e], m) * inv,
+            );
+            let j = tid + k * team.size;
+            unsafe { <Bf16 as RowElem>::store_chunk(y, j, team.size, nvec, out) };
+        },
+    );
 }
