@@ -22,14 +22,16 @@ def _softmax_kernel(x_ptr, y_ptr, cols, stride, BLOCK: tl.constexpr):
 
 
 def softmax(x: torch.Tensor) -> torch.Tensor:
-    """Softmax over the last dimension of a contiguous 2-D tensor (f32 math)."""
-    x = x.contiguous()
+    """Softmax over the last dimension of a contiguous tensor (f32 math)."""
+    # Any leading dimensions are rows (the test shapes include 1-D and 3-D tensors).
+    shape = x.shape
+    x = x.contiguous().reshape(-1, shape[-1])
     rows, cols = x.shape
     y = torch.empty_like(x)
     block = triton.next_power_of_2(cols)
     warps = 4 if block <= 2048 else (8 if block <= 8192 else 16)
     _softmax_kernel[(rows,)](x, y, cols, x.stride(0), BLOCK=block, num_warps=warps)
-    return y
+    return y.reshape(shape)
 
 
 def twin(x: torch.Tensor) -> torch.Tensor:
