@@ -112,6 +112,14 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
             rows as u32,
             kernels_gpu::softmax::register_block_threads(cols as u32, chunks),
         ),
+        Grid::Pipelined {
+            chunks,
+            rows_per_block,
+            max_threads,
+        } => Launch::linear(
+            (rows as u32).div_ceil(rows_per_block),
+            kernels_gpu::softmax::register_block_threads_max(cols as u32, chunks, max_threads),
+        ),
     }
 }
 

@@ -148,6 +148,17 @@ fn launch(grid: &Grid, rows: u32, cols: u32) -> (usize, Launch) {
                 (i, l)
             }
         }
+        Grid::Pipelined {
+            chunks,
+            rows_per_block,
+            max_threads,
+        } => (
+            0,
+            Launch::linear(
+                rows.div_ceil(rows_per_block),
+                k::register_block_threads_max(cols, chunks, max_threads),
+            ),
+        ),
     }
 }
 

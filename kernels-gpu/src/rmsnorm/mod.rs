@@ -8,6 +8,7 @@ steps! {
     s02_bf16_registers,
     s03_strided,
     s04_bf16_strided,
+    s05_bf16_pipelined,
 }
 
 pub use crate::layernorm::Grid;
