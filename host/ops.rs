@@ -69,6 +69,17 @@ pub trait Op: Sync {
     fn step(&self, dtype: DType, cc: (i32, i32)) -> std::result::Result<&'static StepInfo, String> {
         top_step(self.ladder(), dtype, cc)
     }
+    /// The step it launches for a call of `dims`: the shape-aware choice of ops whose ladder
+    /// measured different winners at different shapes ([`Preferred`], [`preferred_step`]);
+    /// default: [`Op::step`].
+    fn step_for(
+        &self,
+        dtype: DType,
+        cc: (i32, i32),
+        _dims: &[usize],
+    ) -> std::result::Result<&'static StepInfo, String> {
+        self.step(dtype, cc)
+    }
     /// The workspaces `step` needs for `call` (whose workspace addresses are not read).
     fn workspace(&self, _gpu: &Gpu, _step: &StepInfo, _call: &OpCall) -> Result<Vec<Workspace>> {
         Ok(Vec::new())
@@ -216,7 +227,7 @@ pub fn run_on_with<T: crate::element::Element, O: crate::element::Element>(
     use crate::runtime::DeviceBuffer;
     let dtype = T::DTYPE;
     let step = op
-        .step(dtype, gpu.info().compute_capability)
+        .step_for(dtype, gpu.info().compute_capability, dims)
         .map_err(Error::Other)?;
     let ins = inputs
         .iter()
@@ -263,6 +274,49 @@ pub fn run_on_with<T: crate::element::Element, O: crate::element::Element>(
     op.enqueue(gpu, stream, step, &call)?;
     wait()?;
     outs.iter().map(|b| b.to_host(gpu)).collect()
+}
+
+/// A measured preference of a row-wise ladder (softmax, layernorm, rmsnorm): for data of
+/// `dtype` in rows of at most `max_cols` columns, step `step` was the fastest measured
+/// (`evidence`: the run and the times). A ladder lists its rules narrowest first; the chapter
+/// (docs/ladders/) tabulates the same numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct Preferred {
+    pub dtype: DType,
+    pub max_cols: usize,
+    pub step: u32,
+    pub evidence: &'static str,
+}
+
+/// The step of `ladder` for data of `dtype` in rows of `cols` columns on compute capability
+/// `cc`: the step of the first rule of `rules` of that dtype whose `max_cols` covers `cols`
+/// (if it exists, is of that dtype and runs on `cc`), else the top step ([`top_step`]).
+pub fn preferred_step(
+    ladder: &'static dyn Ladder,
+    rules: &[Preferred],
+    dtype: DType,
+    cc: (i32, i32),
+    cols: usize,
+) -> std::result::Result<&'static StepInfo, String> {
+    let top = top_step(ladder, dtype, cc)?;
+    let steps = ladder.steps();
+    Ok(rule_steps(rules, dtype, cols)
+        .find_map(|id| {
+            steps
+                .iter()
+                .find(|s| s.id == id && s.dtype == dtype && s.arch.runs_on(cc))
+                .copied()
+        })
+        .unwrap_or(top))
+}
+
+/// The step ids `rules` prefer for data of `dtype` in rows of `cols` columns, first choice
+/// first: the rules of that dtype whose `max_cols` covers `cols`, in order.
+pub fn rule_steps(rules: &[Preferred], dtype: DType, cols: usize) -> impl Iterator<Item = u32> {
+    rules
+        .iter()
+        .filter(move |r| r.dtype == dtype && cols <= r.max_cols)
+        .map(|r| r.step)
 }
 
 #[cfg(test)]
