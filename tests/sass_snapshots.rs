@@ -381,6 +381,10 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         ("softmax_s09_bf16_pipelined", 8, 72),
         ("layernorm_s07_bf16_pipelined", 16, 80),
         ("rmsnorm_s05_bf16_pipelined", 12, 72),
+        // The short-row steps (layernorm/8, rmsnorm/6): step 6's / 4's block body plus the
+        // sub-warp team path (its own 4 chunk loads, γ, β), within launch bounds 1024.
+        ("layernorm_s08_bf16_short_rows", 16, 64),
+        ("rmsnorm_s06_bf16_short_rows", 12, 64),
     ] {
         let r = summary(symbol);
         assert!(r.mix.get("LDG.128") >= wide_loads, "{symbol}: {r}");

@@ -120,6 +120,20 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
             (rows as u32).div_ceil(rows_per_block),
             kernels_gpu::softmax::register_block_threads_max(cols as u32, chunks, max_threads),
         ),
+        Grid::ShortRows {
+            chunks,
+            warp_threads,
+            warp_max_cols,
+        } if cols as u32 <= warp_max_cols => {
+            // `32 / lanes` rows per warp, as softmax's warp kernels.
+            let rows_per_warp =
+                (32 / kernels_gpu::softmax::lanes_per_row(cols as u32, chunks)) as usize;
+            Launch::cover(rows.div_ceil(rows_per_warp) * 32, warp_threads)
+        }
+        Grid::ShortRows { chunks, .. } => Launch::linear(
+            rows as u32,
+            kernels_gpu::softmax::register_block_threads(cols as u32, chunks),
+        ),
     }
 }
 
@@ -598,9 +612,28 @@ mod tests {
         assert_eq!((l.grid, l.block), ((8192, 1, 1), (1024, 1, 1)));
         let (_, l) = top_step(&STEPS, PREFERRED, DType::F32, 17, 128).expect("an f32 step");
         assert_eq!((l.grid, l.block), ((17, 1, 1), (64, 1, 1)));
-        // With no rules: the last step of the dtype (layernorm/7 for bf16), 6 rows a block.
+        // With no rules: the last step of the dtype (layernorm/8 for bf16, not measured yet):
+        // a block per row at 4096 columns, 4 lanes a row (8 rows a warp) at 128.
         let (step, l) = top_step(&STEPS, &[], DType::Bf16, 4096, 4096).expect("a bf16 step");
-        assert_eq!(step.symbol, k::layernorm_s07_bf16_pipelined::SYMBOL);
+        assert_eq!(step.symbol, k::layernorm_s08_bf16_short_rows::SYMBOL);
+        assert_eq!((l.grid, l.block), ((4096, 1, 1), (128, 1, 1)));
+        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 32768, 128).expect("a bf16 step");
+        assert_eq!((l.grid, l.block), ((512, 1, 1), (256, 1, 1)));
+        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 4096, 1024).expect("a bf16 step");
+        assert_eq!(
+            (l.grid, l.block),
+            ((512, 1, 1), (256, 1, 1)),
+            "32 lanes a row"
+        );
+        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 7, 1032).expect("a bf16 step");
+        assert_eq!(
+            (l.grid, l.block),
+            ((7, 1, 1), (64, 1, 1)),
+            "past 1024: a block a row"
+        );
+        // layernorm/7: 6 rows a block.
+        let s7 = STEPS.grid(STEPS.by_id(7).unwrap());
+        let l = launch(s7, 4096, 4096, DType::Bf16);
         assert_eq!((l.grid, l.block), ((683, 1, 1), (128, 1, 1)));
         use super::super::rmsnorm::PREFERRED as RMS_RULES;
         use kernels_gpu::rmsnorm as r;

@@ -19,6 +19,7 @@ steps! {
     s05_strided,
     s06_bf16_strided,
     s07_bf16_pipelined,
+    s08_bf16_short_rows,
 }
 
 use crate::gpu::shared::SharedPtr;
@@ -53,6 +54,14 @@ pub enum Grid {
         rows_per_block: u32,
         max_threads: u32,
     },
+    /// Layernorm step 8, rmsnorm step 6: rows of at most `warp_max_cols` columns a group of
+    /// `softmax::lanes_per_row(cols, chunks)` lanes each (blocks of `warp_threads`), longer
+    /// rows one block each as [`Grid::Registers`]; one kernel, which takes the path by `cols`.
+    ShortRows {
+        chunks: u32,
+        warp_threads: u32,
+        warp_max_cols: u32,
+    },
 }
 
 impl crate::step::BlockThreads for Grid {
@@ -63,6 +72,7 @@ impl crate::step::BlockThreads for Grid {
             // The largest launch (the kernels' launch bounds).
             Grid::Registers { .. } => crate::softmax::MAX_THREADS,
             Grid::Pipelined { max_threads, .. } => max_threads,
+            Grid::ShortRows { .. } => crate::softmax::MAX_THREADS,
         }
     }
 }
@@ -565,12 +575,14 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
 }
 
 /// One bf16 row's normalisation from its packed chunks `raw` (the vectors `tid + k·size` of a
-/// block team, loaded with 0 fill) — [`norm_strided`]'s arithmetic after its loads: the mean
-/// (reduced through `scratch[0]`, skipped for RMS), `Σ(x − mean)²` (through `scratch[1]`), `y`
-/// with γ and β read per chunk; thread 0 writes the row's mean and rstd.
+/// team, loaded with 0 fill) — [`norm_strided`]'s arithmetic after its loads: the mean
+/// (reduced through `scratch[0]` by a block team, skipped for RMS), `Σ(x − mean)²` (through
+/// `scratch[1]`), `y` with γ and β read per chunk; the team's thread 0 writes the row's mean
+/// and rstd. `live: false` (a warp team past the last row) stores nothing but takes part in
+/// the reductions.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn norm_packed_finish<const C: usize, const RMS: bool>(
+fn norm_packed_finish<const C: usize, const RMS: bool, const BLOCK: bool>(
     raw: [Bf16x8; C],
     gamma: GlobalPtr<Bf16>,
     beta: GlobalPtr<Bf16>,
@@ -580,10 +592,11 @@ fn norm_packed_finish<const C: usize, const RMS: bool>(
     row: usize,
     cols: usize,
     eps: f32,
-    team: crate::softmax::Team<true>,
+    live: bool,
+    team: crate::softmax::Team<BLOCK>,
 ) {
     use crate::softmax::RowElem;
-    let nvec = cols / 8;
+    let nvec = if live { cols / 8 } else { 0 };
     let size = team.size;
     let exists = |k: usize| team.tid + k * size < nvec;
     let mean = if RMS {
@@ -650,7 +663,7 @@ fn norm_packed_finish<const C: usize, const RMS: bool>(
             unsafe { Bf16::store_chunk(yr, first(k), size, nvec, out) };
         },
     );
-    if team.tid == 0 {
+    if live && team.tid == 0 {
         if !RMS {
             unsafe { mean_out.store(row, mean) };
         }
@@ -658,12 +671,13 @@ fn norm_packed_finish<const C: usize, const RMS: bool>(
     }
 }
 
-/// One row by a block team with scalar loads, any length and alignment (the fallback of
-/// [`norm_pipelined`]): three looped passes (mean through `scratch[0]`, skipped for RMS;
-/// `Σ(x − mean)²` through `scratch[1]`; `y`), the row re-read in each.
+/// One row by a team with scalar loads, any length and alignment (the fallback of
+/// [`norm_pipelined`] and [`norm_short_rows`]): three looped passes (mean through `scratch[0]`
+/// by a block team, skipped for RMS; `Σ(x − mean)²` through `scratch[1]`; `y`), the row
+/// re-read in each. `live: false`: no columns, no stores, the reductions still run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn norm_row_scalar<const RMS: bool>(
+fn norm_row_scalar<const RMS: bool, const BLOCK: bool>(
     xr: GlobalPtr<Bf16>,
     gamma: GlobalPtr<Bf16>,
     beta: GlobalPtr<Bf16>,
@@ -673,16 +687,18 @@ fn norm_row_scalar<const RMS: bool>(
     row: usize,
     cols: usize,
     eps: f32,
-    team: crate::softmax::Team<true>,
+    live: bool,
+    team: crate::softmax::Team<BLOCK>,
 ) {
     use crate::softmax::RowElem;
+    let n = if live { cols } else { 0 };
     let load = |p: GlobalPtr<Bf16>, c: usize| unsafe { Bf16::load_f32(p, c) };
     let mean = if RMS {
         0.0
     } else {
         let mut s = 0.0f32;
         let mut c = team.tid;
-        while c < cols {
+        while c < n {
             s += load(xr, c);
             c += team.size;
         }
@@ -690,7 +706,7 @@ fn norm_row_scalar<const RMS: bool>(
     };
     let mut q = 0.0f32;
     let mut c = team.tid;
-    while c < cols {
+    while c < n {
         let d = load(xr, c) - mean;
         q = crate::gpu::math::fma(d, d, q);
         c += team.size;
@@ -699,7 +715,7 @@ fn norm_row_scalar<const RMS: bool>(
         crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(q, 1), cols as f32);
     let rstd = crate::gpu::math::rsqrt_fast(var + eps);
     let mut c = team.tid;
-    while c < cols {
+    while c < n {
         let xhat = (load(xr, c) - mean) * rstd;
         let out = if RMS {
             xhat * load(gamma, c)
@@ -709,7 +725,7 @@ fn norm_row_scalar<const RMS: bool>(
         unsafe { Bf16::store_f32(yr, c, out) };
         c += team.size;
     }
-    if team.tid == 0 {
+    if live && team.tid == 0 {
         if !RMS {
             unsafe { mean_out.store(row, mean) };
         }
@@ -748,7 +764,7 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
         && n / 8 <= C * team.size;
     if !fits {
         while r < rows {
-            norm_row_scalar::<RMS>(
+            norm_row_scalar::<RMS, true>(
                 x.offset(r * n),
                 gamma,
                 beta,
@@ -758,6 +774,7 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
                 r,
                 n,
                 eps,
+                true,
                 team,
             );
             sync_threads();
@@ -789,7 +806,7 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
             x.offset(if more { next_r } else { r } * n),
             if more { nvec } else { 0 },
         );
-        norm_packed_finish::<C, RMS>(
+        norm_packed_finish::<C, RMS, true>(
             cur,
             gamma,
             beta,
@@ -799,6 +816,7 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
             r,
             n,
             eps,
+            true,
             team,
         );
         if !more {
@@ -811,3 +829,59 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
         r = next_r;
     }
 }
+
+/// Rows of at most [`SHORT_MAX_COLS`] columns of a bf16 matrix by sub-warp teams (layernorm
+/// step 8, rmsnorm step 6): softmax's warp kernels' layout ([`crate::softmax::warp_team`]) —
+/// the fewest lanes, a power of two, that hold the row at `C` chunks a lane (4 lanes at 128
+/// columns: 8 rows a warp) — shuffles only, no shared memory, no barrier. Each lane loads its
+/// `C` chunks (all issued before the first use), then [`norm_packed_finish`]; rows that are
+/// not whole aligned chunks take [`norm_row_scalar`]. A warp whose first row exists runs every
+/// shuffle with all its lanes (lanes past the last row with no columns).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn norm_short_rows<const C: usize, const RMS: bool>(
+    x: GlobalPtr<Bf16>,
+    gamma: GlobalPtr<Bf16>,
+    beta: GlobalPtr<Bf16>,
+    y: GlobalPtrMut<Bf16>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    rows: u32,
+    cols: u32,
+    eps: f32,
+) {
+    let (team, r, warp_first) = crate::softmax::warp_team(cols, C as u32);
+    if warp_first >= rows as usize {
+        return;
+    }
+    let live = r < rows as usize;
+    let r = if live { r } else { warp_first };
+    let n = cols as usize;
+    let (xr, yr) = (x.offset(r * n), y.offset(r * n));
+    let fits = crate::softmax::chunked::<Bf16>(x.addr(), y.addr(), n)
+        && aligned16(&[gamma.addr(), beta.addr()])
+        && n / 8 <= C * team.size;
+    if !fits {
+        norm_row_scalar::<RMS, false>(
+            xr, gamma, beta, yr, mean_out, rstd_out, r, n, eps, live, team,
+        );
+        return;
+    }
+    let nvec = if live { n / 8 } else { 0 };
+    let mut raw = [Bf16x8([Bf16x2::from_bits(0); 4]); C];
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            use crate::softmax::RowElem;
+            raw[k] =
+                unsafe { Bf16::load_chunk(xr, team.tid + k * team.size, team.size, nvec, 0.0) };
+        },
+    );
+    norm_packed_finish::<C, RMS, false>(
+        raw, gamma, beta, yr, mean_out, rstd_out, r, n, eps, live, team,
+    );
+}
+
+/// The longest rows [`norm_short_rows`] takes (1024 columns: 32 lanes of 4 chunks); longer rows
+/// take a block per row.
+pub const SHORT_MAX_COLS: u32 = 1024;
