@@ -286,14 +286,8 @@ impl Op for LayerNormOp {
     fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
         ops::dims_u32(dims, 2)
     }
-    fn step_for(
-        &self,
-        dtype: DType,
-        cc: (i32, i32),
-        dims: &[usize],
-    ) -> std::result::Result<&'static StepInfo, String> {
-        let cols = dims.last().copied().unwrap_or(0);
-        ops::preferred_step(&LayerNorm, PREFERRED, dtype, cc, cols)
+    fn preferred(&self) -> &'static [ops::Preferred] {
+        PREFERRED
     }
     fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
         ops::check_args(self, call, &[])?;
