@@ -69,6 +69,23 @@ pub trait Op: Sync {
     fn step(&self, dtype: DType, cc: (i32, i32)) -> std::result::Result<&'static StepInfo, String> {
         top_step(self.ladder(), dtype, cc)
     }
+    /// The measured preferences by row length of ops whose ladder measured different winners
+    /// at different shapes (softmax, layer_norm, rms_norm); default: none.
+    fn preferred(&self) -> &'static [Preferred] {
+        &[]
+    }
+    /// The step it launches for a call of `dims`: the first of [`Op::preferred`]'s rules that
+    /// covers the row length (the last dimension, [`preferred_step`]), else [`Op::step`].
+    fn step_for(
+        &self,
+        dtype: DType,
+        cc: (i32, i32),
+        dims: &[usize],
+    ) -> std::result::Result<&'static StepInfo, String> {
+        let top = self.step(dtype, cc)?;
+        let cols = dims.last().copied().unwrap_or(0);
+        Ok(preferred_step(self.ladder(), self.preferred(), dtype, cc, cols).unwrap_or(top))
+    }
     /// The workspaces `step` needs for `call` (whose workspace addresses are not read).
     fn workspace(&self, _gpu: &Gpu, _step: &StepInfo, _call: &OpCall) -> Result<Vec<Workspace>> {
         Ok(Vec::new())
@@ -216,7 +233,7 @@ pub fn run_on_with<T: crate::element::Element, O: crate::element::Element>(
     use crate::runtime::DeviceBuffer;
     let dtype = T::DTYPE;
     let step = op
-        .step(dtype, gpu.info().compute_capability)
+        .step_for(dtype, gpu.info().compute_capability, dims)
         .map_err(Error::Other)?;
     let ins = inputs
         .iter()
@@ -265,6 +282,46 @@ pub fn run_on_with<T: crate::element::Element, O: crate::element::Element>(
     outs.iter().map(|b| b.to_host(gpu)).collect()
 }
 
+/// A measured preference of a row-wise ladder (softmax, layernorm, rmsnorm): for data of
+/// `dtype` in rows of at most `max_cols` columns, step `step` was the fastest measured
+/// (`evidence`: the run and the times). A ladder lists its rules narrowest first; the chapter
+/// (docs/ladders/) tabulates the same numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct Preferred {
+    pub dtype: DType,
+    pub max_cols: usize,
+    pub step: u32,
+    pub evidence: &'static str,
+}
+
+/// The step of `ladder` for data of `dtype` in rows of `cols` columns on compute capability
+/// `cc` that `rules` prefer: the step of the first rule of that dtype whose `max_cols` covers
+/// `cols` and that exists, is of that dtype and runs on `cc`; None when no rule applies.
+pub fn preferred_step(
+    ladder: &'static dyn Ladder,
+    rules: &[Preferred],
+    dtype: DType,
+    cc: (i32, i32),
+    cols: usize,
+) -> Option<&'static StepInfo> {
+    let steps = ladder.steps();
+    rule_steps(rules, dtype, cols).find_map(|id| {
+        steps
+            .iter()
+            .find(|s| s.id == id && s.dtype == dtype && s.arch.runs_on(cc))
+            .copied()
+    })
+}
+
+/// The step ids `rules` prefer for data of `dtype` in rows of `cols` columns, first choice
+/// first: the rules of that dtype whose `max_cols` covers `cols`, in order.
+pub fn rule_steps(rules: &[Preferred], dtype: DType, cols: usize) -> impl Iterator<Item = u32> {
+    rules
+        .iter()
+        .filter(move |r| r.dtype == dtype && cols <= r.max_cols)
+        .map(|r| r.step)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +337,31 @@ mod tests {
             assert!(crate::registry::ladder(o.ladder().name()).is_some());
             assert!(!o.args().is_empty());
         }
+    }
+
+    /// A rule applies to its dtype and row lengths up to its `max_cols`, in order; a rule
+    /// naming a step that does not exist, is of another dtype or needs a newer device is
+    /// passed over.
+    #[test]
+    fn preferences_apply_in_order_to_their_dtype_and_row_lengths() {
+        let softmax = crate::registry::ladder("softmax").unwrap();
+        let rule = |dtype, max_cols, step| Preferred {
+            dtype,
+            max_cols,
+            step,
+            evidence: "test",
+        };
+        let rules = [
+            rule(DType::Bf16, 100, 99),
+            rule(DType::Bf16, 100, 5),
+            rule(DType::Bf16, 100, 7),
+            rule(DType::Bf16, usize::MAX, 6),
+        ];
+        let pick = |cols| preferred_step(softmax, &rules, DType::Bf16, (9, 0), cols).map(|s| s.id);
+        assert_eq!(pick(100), Some(7), "99 does not exist, 5 is f32");
+        assert_eq!(pick(101), Some(6));
+        assert!(preferred_step(softmax, &rules, DType::F32, (9, 0), 1).is_none());
+        assert!(preferred_step(softmax, &[], DType::Bf16, (9, 0), 1).is_none());
     }
 
     #[test]

@@ -372,6 +372,29 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
             );
         }
     }
+    // The software-pipelined bf16 forward steps (softmax/9, layernorm/7, rmsnorm/5): two rows of
+    // chunks in flight per thread (the current row's 4 `Bf16x8` and the next row's 4: ≥ 8
+    // 128-bit loads, plus γ and β's for the norms), 128-bit stores, within the registers their
+    // launch bounds leave (72 at 896 threads, 80 at 768 for layernorm/7: 7 and 6 blocks of 128
+    // per SM), nothing spilled, no generic or local memory.
+    for (symbol, wide_loads, max_registers) in [
+        ("softmax_s09_bf16_pipelined", 8, 72),
+        ("layernorm_s07_bf16_pipelined", 16, 80),
+        ("rmsnorm_s05_bf16_pipelined", 12, 72),
+        // The short-row steps (layernorm/8, rmsnorm/6): step 6's / 4's block body plus the
+        // sub-warp team path (its own 4 chunk loads, γ, β), within launch bounds 1024.
+        ("layernorm_s08_bf16_short_rows", 16, 64),
+        ("rmsnorm_s06_bf16_short_rows", 12, 64),
+    ] {
+        let r = summary(symbol);
+        assert!(r.mix.get("LDG.128") >= wide_loads, "{symbol}: {r}");
+        assert!(r.mix.get("STG.128") >= 4, "{symbol}: {r}");
+        assert!(r.mix.get("BAR") >= 2, "{symbol}: {r}");
+        assert!(r.registers <= max_registers, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
+        assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
+    }
     // The top softmax steps (row in registers): the chunks in 128-bit loads on the read-only
     // path (f32: 4 chunks of two; bf16: 4 of one) and 128-bit stores, every load of the register
     // path issued before the first MUFU.EX2 (one read, all in flight), ex2 on the MUFU for the

@@ -112,28 +112,82 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
             rows as u32,
             kernels_gpu::softmax::register_block_threads(cols as u32, chunks),
         ),
+        Grid::Pipelined {
+            chunks,
+            rows_per_block,
+            max_threads,
+        } => Launch::linear(
+            (rows as u32).div_ceil(rows_per_block),
+            kernels_gpu::softmax::register_block_threads_max(cols as u32, chunks, max_threads),
+        ),
+        Grid::ShortRows {
+            chunks,
+            warp_threads,
+            warp_max_cols,
+        } if cols as u32 <= warp_max_cols => {
+            // `32 / lanes` rows per warp, as softmax's warp kernels.
+            let rows_per_warp =
+                (32 / kernels_gpu::softmax::lanes_per_row(cols as u32, chunks)) as usize;
+            Launch::cover(rows.div_ceil(rows_per_warp) * 32, warp_threads)
+        }
+        Grid::ShortRows { chunks, .. } => Launch::linear(
+            rows as u32,
+            kernels_gpu::softmax::register_block_threads(cols as u32, chunks),
+        ),
     }
 }
 
-/// The top (last) step of `dtype` of a step table, and its launch over `rows × cols`: what a
-/// caller with its own device pointers launches (`gpu.launch(step.symbol, launch, params)`).
+/// Which layernorm step the op and [`launch_forward`] take, by element type and row length,
+/// from the H200 runs (klab bench, µs; docs/results/h200-2026-12-01-d17062e-norm-softmax.json
+/// and h200-2026-12-01-41cb9d6-fwd.json; the chapter's table "Which step for which shape"):
+/// layernorm/6 (bf16) and /5 (f32) won at every measured shape.
+pub const PREFERRED: &[ops::Preferred] = &[
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: usize::MAX,
+        step: 6,
+        evidence: "41cb9d6: 4096x4096 19.65 (6) / 19.84 (7); 4096x1024 9.12 / 10.46; \
+                   32768x128 34.30 / 34.50 / 37.57 (4); d17062e: 8192x32000 82.1% (6)",
+    },
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: usize::MAX,
+        step: 5,
+        evidence: "41cb9d6: 4096x1024 12.96 (5) / 18.82 (3); 32768x128 45.79 / 46.66; \
+                   d17062e: 4096x4096 94.0%, 8192x32000 87.9%",
+    },
+];
+
+/// The step of `dtype` of a step table that `rules` prefer for rows of `cols` columns (else
+/// its last step of `dtype`, the top step), and its launch over `rows × cols`: what a caller
+/// with its own device pointers launches (`gpu.launch(step.symbol, launch, params)`).
 pub fn top_step(
     table: &'static StepTable<Grid>,
+    rules: &[ops::Preferred],
     dtype: DType,
     rows: usize,
     cols: usize,
 ) -> Option<(&'static StepInfo, Launch)> {
-    let step = table.infos().iter().rev().find(|s| s.dtype == dtype)?;
+    let of_dtype = |s: &&StepInfo| s.dtype == dtype;
+    let step = ops::rule_steps(rules, dtype, cols)
+        .find_map(|id| table.infos().iter().filter(of_dtype).find(|s| s.id == id))
+        .or_else(|| table.infos().iter().rev().find(of_dtype))?;
     Some((step, launch(table.grid(step), rows, cols, dtype)))
 }
 
 /// Launches layernorm's top forward step of the element type `T` on a caller's device
 /// pointers (`p.rows`, `p.cols`, `p.eps` as given).
 pub fn launch_forward<T: Element>(gpu: &Gpu, p: LayerNormParams<T::Device>) -> Result<()> {
-    let (step, l) =
-        top_step(&STEPS, T::DTYPE, p.rows as usize, p.cols as usize).ok_or_else(|| {
-            crate::error::Error::Usage(format!("layernorm has no {} step", T::DTYPE.name()))
-        })?;
+    let (step, l) = top_step(
+        &STEPS,
+        PREFERRED,
+        T::DTYPE,
+        p.rows as usize,
+        p.cols as usize,
+    )
+    .ok_or_else(|| {
+        crate::error::Error::Usage(format!("layernorm has no {} step", T::DTYPE.name()))
+    })?;
     gpu.launch(step.symbol, l, p)
 }
 
@@ -231,6 +285,9 @@ impl Op for LayerNormOp {
     }
     fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
         ops::dims_u32(dims, 2)
+    }
+    fn preferred(&self) -> &'static [ops::Preferred] {
+        PREFERRED
     }
     fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
         ops::check_args(self, call, &[])?;
@@ -535,25 +592,90 @@ mod tests {
         assert_eq!((l.grid, l.block), ((4096, 1, 1), (32, 8, 1)));
     }
 
-    /// The top steps are the strided register steps (layernorm/5 f32, /6 bf16; rmsnorm/3,
-    /// /4), launched a block per row of softmax's register width: 128 threads at 4096
-    /// columns, 1024 at 32000, 64 at least.
+    /// The steps the measured rules pick (layernorm/5 f32, /6 bf16 everywhere; rmsnorm/3 f32,
+    /// /5 bf16 up to 8192 columns and /4 beyond), launched with their grids: a block per row
+    /// of softmax's register width (128 threads at 4096 columns, 1024 at 32000, 64 at least),
+    /// rmsnorm/5 a block per 5 rows.
     #[test]
-    fn top_steps_are_the_strided_register_steps_with_softmax_widths() {
-        let (step, l) = top_step(&STEPS, DType::Bf16, 4096, 4096).expect("a bf16 step");
+    fn the_rules_pick_the_measured_steps_with_their_grids() {
+        let (step, l) = top_step(&STEPS, PREFERRED, DType::Bf16, 4096, 4096).expect("a bf16 step");
         assert_eq!(step.symbol, k::layernorm_s06_bf16_strided::SYMBOL);
         assert_eq!((l.grid, l.block), ((4096, 1, 1), (128, 1, 1)));
-        let (step, l) = top_step(&STEPS, DType::F32, 8192, 32000).expect("an f32 step");
+        let (step, l) = top_step(&STEPS, PREFERRED, DType::F32, 8192, 32000).expect("an f32 step");
         assert_eq!(step.symbol, k::layernorm_s05_strided::SYMBOL);
         assert_eq!((l.grid, l.block), ((8192, 1, 1), (1024, 1, 1)));
-        let (_, l) = top_step(&STEPS, DType::F32, 17, 128).expect("an f32 step");
+        let (_, l) = top_step(&STEPS, PREFERRED, DType::F32, 17, 128).expect("an f32 step");
         assert_eq!((l.grid, l.block), ((17, 1, 1), (64, 1, 1)));
+        // With no rules: the last step of the dtype (layernorm/8 for bf16, not measured yet):
+        // a block per row at 4096 columns, 4 lanes a row (8 rows a warp) at 128.
+        let (step, l) = top_step(&STEPS, &[], DType::Bf16, 4096, 4096).expect("a bf16 step");
+        assert_eq!(step.symbol, k::layernorm_s08_bf16_short_rows::SYMBOL);
+        assert_eq!((l.grid, l.block), ((4096, 1, 1), (128, 1, 1)));
+        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 32768, 128).expect("a bf16 step");
+        assert_eq!((l.grid, l.block), ((512, 1, 1), (256, 1, 1)));
+        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 4096, 1024).expect("a bf16 step");
+        assert_eq!(
+            (l.grid, l.block),
+            ((512, 1, 1), (256, 1, 1)),
+            "32 lanes a row"
+        );
+        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 7, 1032).expect("a bf16 step");
+        assert_eq!(
+            (l.grid, l.block),
+            ((7, 1, 1), (64, 1, 1)),
+            "past 1024: a block a row"
+        );
+        // layernorm/7: 6 rows a block.
+        let s7 = STEPS.grid(STEPS.by_id(7).unwrap());
+        let l = launch(s7, 4096, 4096, DType::Bf16);
+        assert_eq!((l.grid, l.block), ((683, 1, 1), (128, 1, 1)));
+        use super::super::rmsnorm::PREFERRED as RMS_RULES;
         use kernels_gpu::rmsnorm as r;
         static RMS: StepTable<Grid> = StepTable::new("rmsnorm", r::STEPS);
-        let (step, l) = top_step(&RMS, DType::F32, 4096, 4096).expect("an f32 step");
+        let (step, l) = top_step(&RMS, RMS_RULES, DType::F32, 4096, 4096).expect("an f32 step");
         assert_eq!(step.symbol, r::rmsnorm_s03_strided::SYMBOL);
         assert_eq!(l.block, (128, 1, 1));
-        let (step, _) = top_step(&RMS, DType::Bf16, 4096, 4096).expect("a bf16 step");
+        let (step, l) = top_step(&RMS, RMS_RULES, DType::Bf16, 32768, 128).expect("a bf16 step");
+        assert_eq!(step.symbol, r::rmsnorm_s05_bf16_pipelined::SYMBOL);
+        assert_eq!((l.grid, l.block), ((6554, 1, 1), (64, 1, 1)));
+        let (step, _) = top_step(&RMS, RMS_RULES, DType::Bf16, 8192, 32000).expect("a bf16 step");
         assert_eq!(step.symbol, r::rmsnorm_s04_bf16_strided::SYMBOL);
+    }
+
+    /// The ops consult the same rules: `step_for` by the row length, for every dtype.
+    #[test]
+    fn the_ops_choose_their_step_by_the_row_length() {
+        use crate::ops::find;
+        let pick = |op: &str, d, dims: &[usize]| {
+            find(op)
+                .unwrap()
+                .step_for(d, (9, 0), dims)
+                .unwrap()
+                .handle()
+        };
+        assert_eq!(
+            pick("layer_norm", DType::Bf16, &[32768, 128]),
+            "layernorm/6"
+        );
+        assert_eq!(
+            pick("layer_norm", DType::F32, &[8192, 32000]),
+            "layernorm/5"
+        );
+        assert_eq!(pick("rms_norm", DType::Bf16, &[32768, 128]), "rmsnorm/5");
+        assert_eq!(pick("rms_norm", DType::Bf16, &[8192, 32000]), "rmsnorm/4");
+        assert_eq!(pick("rms_norm", DType::F32, &[32768, 128]), "rmsnorm/3");
+        assert_eq!(pick("softmax", DType::Bf16, &[32768, 128]), "softmax/6");
+        assert_eq!(pick("softmax", DType::Bf16, &[4096, 4096]), "softmax/6");
+        assert_eq!(pick("softmax", DType::Bf16, &[8192, 32000]), "softmax/8");
+        assert_eq!(pick("softmax", DType::F32, &[4096, 4096]), "softmax/5");
+        // Without dims an op still names its top (last) step.
+        assert_eq!(
+            find("softmax")
+                .unwrap()
+                .step(DType::Bf16, (9, 0))
+                .unwrap()
+                .handle(),
+            "softmax/9"
+        );
     }
 }

@@ -50,12 +50,45 @@ static META: LadderMeta = LadderMeta {
     chapter: "layernorm",
 };
 
+/// Which rmsnorm step the op and [`launch_forward`] take, by element type and row length, from
+/// the H200 runs (klab bench, µs; docs/results/h200-2026-12-01-d17062e-norm-softmax.json and
+/// h200-2026-12-01-41cb9d6-fwd.json; the chapter's table "Which step for which shape").
+/// rmsnorm/5's block kernel takes the looped fallback above 28672 columns: rmsnorm/4 there.
+pub const PREFERRED: &[ops::Preferred] = &[
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: 8192,
+        step: 5,
+        evidence: "41cb9d6: 32768x128 24.13 (5) / 25.79 (4) / 29.12 (2); \
+                   4096x1024 8.51 / 8.61 / 9.41; 4096x4096 18.53 / 18.59 / 25.18",
+    },
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: usize::MAX,
+        step: 4,
+        evidence: "d17062e: 8192x32000 91.4% (4) / 88.8% (2)",
+    },
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: usize::MAX,
+        step: 3,
+        evidence: "41cb9d6: 32768x128 29.79 (3) / 38.78 (1); 4096x1024 11.74 / 15.30; \
+                   4096x4096 32.78 / 50.34; d17062e: 8192x32000 98.5% / 77.1%",
+    },
+];
+
 /// Launches rmsnorm's top forward step of the element type `T` on a caller's device pointers.
 pub fn launch_forward<T: Element>(gpu: &Gpu, p: RmsNormParams<T::Device>) -> Result<()> {
-    let (step, l) =
-        top_step(&STEPS, T::DTYPE, p.rows as usize, p.cols as usize).ok_or_else(|| {
-            crate::error::Error::Usage(format!("rmsnorm has no {} step", T::DTYPE.name()))
-        })?;
+    let (step, l) = top_step(
+        &STEPS,
+        PREFERRED,
+        T::DTYPE,
+        p.rows as usize,
+        p.cols as usize,
+    )
+    .ok_or_else(|| {
+        crate::error::Error::Usage(format!("rmsnorm has no {} step", T::DTYPE.name()))
+    })?;
     gpu.launch(step.symbol, l, p)
 }
 
@@ -79,6 +112,9 @@ impl Op for RmsNormOp {
     }
     fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
         ops::dims_u32(dims, 2)
+    }
+    fn preferred(&self) -> &'static [ops::Preferred] {
+        PREFERRED
     }
     fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
         ops::check_args(self, call, &[])?;

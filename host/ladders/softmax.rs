@@ -148,6 +148,17 @@ fn launch(grid: &Grid, rows: u32, cols: u32) -> (usize, Launch) {
                 (i, l)
             }
         }
+        Grid::Pipelined {
+            chunks,
+            rows_per_block,
+            max_threads,
+        } => (
+            0,
+            Launch::linear(
+                rows.div_ceil(rows_per_block),
+                k::register_block_threads_max(cols, chunks, max_threads),
+            ),
+        ),
     }
 }
 
@@ -175,16 +186,44 @@ fn registers_launch(
     }
 }
 
-/// The top forward step of `dtype` (`softmax/5` for f32, `softmax/8` for bf16): its kernel
-/// symbol and launch for a `rows × cols` problem, to launch with a
-/// `SoftmaxParams { x, y, rows, cols }` of the caller's densely packed device pointers.
+/// Which softmax step the op and [`forward_launch`] take, by element type and row length,
+/// from the H200 runs (klab bench, µs; docs/results/h200-2026-12-01-d17062e-norm-softmax.json
+/// and h200-2026-12-01-41cb9d6-fwd.json; the chapter's table "Which step for which shape").
+/// bf16 between 4096 and 32000 columns is not measured: step 6 up to 8192 (where it still
+/// holds ≥ 4 rows an SM, as at 4096), step 8 beyond.
+pub const PREFERRED: &[ops::Preferred] = &[
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: 8192,
+        step: 6,
+        evidence: "41cb9d6: 4096x4096 17.95 (6) / 18.59 (7) / 18.62 (8) / 20.13 (9); \
+                   4096x1024 7.68 / 8.61 / 9.09 / 11.49; 32768x128 7.65 / 8.58 / 9.95 / 38.40",
+    },
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: usize::MAX,
+        step: 8,
+        evidence: "d17062e: 8192x32000 97.2% of copy (8) / 77.9% (6); 41cb9d6: 18.9% (9)",
+    },
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: usize::MAX,
+        step: 5,
+        evidence: "d17062e: 97.7% (4096x4096), 98.2% (8192x32000), 71.5% (32768x128)",
+    },
+];
+
+/// The forward step for `dtype` at rows of `cols` columns ([`PREFERRED`]; softmax/5 for f32,
+/// softmax/6 or /8 for bf16): its kernel symbol and launch for a `rows × cols` problem, to
+/// launch with a `SoftmaxParams { x, y, rows, cols }` of the caller's densely packed device
+/// pointers.
 pub fn forward_launch(dtype: DType, rows: u32, cols: u32) -> Result<(&'static str, Launch)> {
-    let id = match dtype {
-        DType::F32 => 5,
-        DType::Bf16 => 8,
-        DType::F16 => return Err(Error::Usage("softmax has no f16 steps".into())),
-    };
-    let step = STEPS.by_id(id).expect("the top step");
+    if dtype == DType::F16 {
+        return Err(Error::Usage("softmax has no f16 steps".into()));
+    }
+    let step = ops::rule_steps(PREFERRED, dtype, cols as usize)
+        .find_map(|id| STEPS.by_id(id).filter(|s| s.dtype == dtype))
+        .expect("a rule for every dtype");
     let (i, l) = launch(STEPS.grid(step), rows, cols);
     Ok((step.symbols[i], l))
 }
@@ -298,6 +337,9 @@ impl Op for SoftmaxOp {
     }
     fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
         ops::dims_u32(dims, 2)
+    }
+    fn preferred(&self) -> &'static [ops::Preferred] {
+        PREFERRED
     }
     fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
         ops::check_args(self, call, &[])?;
@@ -779,20 +821,36 @@ mod tests {
             f(DType::Bf16, 8192, 32000),
             ("softmax_s08_bf16_packed_512", Launch::linear(8192, 512))
         );
-        // bf16: 8 packed chunks a thread, blocks of at most 512 (its launch bounds); 64
-        // threads at 4096 columns, 2 lanes a row (16 rows a warp) at 128.
+        // bf16 by the measured rule (`PREFERRED`): step 6 up to 8192 columns (128 threads at
+        // 4096, 4 lanes a row at 128), step 8 beyond (512 threads × 8 packed chunks).
         assert_eq!(
             f(DType::Bf16, 4096, 4096),
-            ("softmax_s08_bf16_packed_512", Launch::linear(4096, 64))
+            ("softmax_s06_bf16_registers", Launch::linear(4096, 128))
         );
         assert_eq!(
             f(DType::Bf16, 32768, 128),
-            ("softmax_s08_bf16_packed_512_warp", Launch::linear(256, 256))
+            ("softmax_s06_bf16_registers_warp", Launch::linear(512, 256))
+        );
+        assert_eq!(
+            f(DType::Bf16, 4096, 8192).0,
+            "softmax_s06_bf16_registers",
+            "8192 columns: still step 6"
+        );
+        assert_eq!(
+            f(DType::Bf16, 4096, 8200).0,
+            "softmax_s08_bf16_packed_512",
+            "past 8192 columns: step 8"
         );
         assert_eq!(f(DType::Bf16, 1, 100_003).1, Launch::linear(1, 512));
         // Past 32768 columns: the most threads, and the kernel's looped fallback.
         assert_eq!(f(DType::F32, 1, 100_003).1, Launch::linear(1, 1024));
         assert!(forward_launch(DType::F16, 1, 1).is_err());
+        // Step 9 (no rule picks it): a block per 5 rows, `G = ⌈rows / 5⌉`, of the register
+        // width capped at its launch bounds (896).
+        let s9 = STEPS.grid(STEPS.by_id(9).unwrap());
+        assert_eq!(launch(s9, 4096, 4096), (0, Launch::linear(820, 128)));
+        assert_eq!(launch(s9, 8192, 32000), (0, Launch::linear(1639, 896)));
+        assert_eq!(launch(s9, 32768, 128), (0, Launch::linear(6554, 64)));
         let b = |d, r, c| backward_launch(d, r, c).unwrap();
         // 128 columns at 2 chunks a lane: 8 lanes a row, 4 rows a warp.
         assert_eq!(

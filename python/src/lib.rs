@@ -154,11 +154,13 @@ fn plan(
         let o = op(name)?;
         let d = dtype(dtype_name)?;
         let g = gpu(ordinal)?;
-        let step = o.step(d, g.info().compute_capability).map_err(|why| {
-            err(format!(
-                "kernel_lab.{name}: no kernel for {dtype_name} {dims:?}: {why}"
-            ))
-        })?;
+        let step = o
+            .step_for(d, g.info().compute_capability, &dims)
+            .map_err(|why| {
+                err(format!(
+                    "kernel_lab.{name}: no kernel for {dtype_name} {dims:?}: {why}"
+                ))
+            })?;
         let call = OpCall {
             dtype: d,
             dims: &dims,

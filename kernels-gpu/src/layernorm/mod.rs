@@ -18,6 +18,8 @@ steps! {
     s04_bf16_registers,
     s05_strided,
     s06_bf16_strided,
+    s07_bf16_pipelined,
+    s08_bf16_short_rows,
 }
 
 use crate::gpu::shared::SharedPtr;
@@ -44,6 +46,22 @@ pub enum Grid {
     /// rule: 128 threads at 4096 columns, 1024 at 32000), between 64 and 1024 threads; each
     /// thread's vectors are strided by the block.
     Registers { chunks: u32 },
+    /// As softmax's `Grid::Pipelined` (layernorm step 7, rmsnorm step 5): `⌈rows /
+    /// rows_per_block⌉` blocks of `register_block_threads_max(cols, chunks, max_threads)`
+    /// threads, block `b` taking rows `b, b + G, …`.
+    Pipelined {
+        chunks: u32,
+        rows_per_block: u32,
+        max_threads: u32,
+    },
+    /// Layernorm step 8, rmsnorm step 6: rows of at most `warp_max_cols` columns a group of
+    /// `softmax::lanes_per_row(cols, chunks)` lanes each (blocks of `warp_threads`), longer
+    /// rows one block each as [`Grid::Registers`]; one kernel, which takes the path by `cols`.
+    ShortRows {
+        chunks: u32,
+        warp_threads: u32,
+        warp_max_cols: u32,
+    },
 }
 
 impl crate::step::BlockThreads for Grid {
@@ -53,6 +71,8 @@ impl crate::step::BlockThreads for Grid {
             Grid::Rows { block, .. } => block,
             // The largest launch (the kernels' launch bounds).
             Grid::Registers { .. } => crate::softmax::MAX_THREADS,
+            Grid::Pipelined { max_threads, .. } => max_threads,
+            Grid::ShortRows { .. } => crate::softmax::MAX_THREADS,
         }
     }
 }
@@ -553,3 +573,315 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
         unsafe { rstd_out.store(row, rstd) };
     }
 }
+
+/// One bf16 row's normalisation from its packed chunks `raw` (the vectors `tid + k·size` of a
+/// team, loaded with 0 fill) — [`norm_strided`]'s arithmetic after its loads: the mean
+/// (reduced through `scratch[0]` by a block team, skipped for RMS), `Σ(x − mean)²` (through
+/// `scratch[1]`), `y` with γ and β read per chunk; the team's thread 0 writes the row's mean
+/// and rstd. `live: false` (a warp team past the last row) stores nothing but takes part in
+/// the reductions.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn norm_packed_finish<const C: usize, const RMS: bool, const BLOCK: bool>(
+    raw: [Bf16x8; C],
+    gamma: GlobalPtr<Bf16>,
+    beta: GlobalPtr<Bf16>,
+    yr: GlobalPtrMut<Bf16>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    row: usize,
+    cols: usize,
+    eps: f32,
+    live: bool,
+    team: crate::softmax::Team<BLOCK>,
+) {
+    use crate::softmax::RowElem;
+    let nvec = if live { cols / 8 } else { 0 };
+    let size = team.size;
+    let exists = |k: usize| team.tid + k * size < nvec;
+    let mean = if RMS {
+        0.0
+    } else {
+        let mut s = 0.0f32;
+        unroll::<C>(
+            #[inline(always)]
+            |k| {
+                let v = Bf16::unpack(raw[k]);
+                let mut part = 0.0f32;
+                unroll::<8>(
+                    #[inline(always)]
+                    |e| part += v[e],
+                );
+                s += part;
+            },
+        );
+        crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(s, 0), cols as f32)
+    };
+    let mut q = 0.0f32;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let v = Bf16::unpack(raw[k]);
+            let mut part = 0.0f32;
+            unroll::<8>(
+                #[inline(always)]
+                |e| {
+                    let d = if exists(k) { v[e] - mean } else { 0.0 };
+                    part = crate::gpu::math::fma(d, d, part);
+                },
+            );
+            q += part;
+        },
+    );
+    let var =
+        crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(q, 1), cols as f32);
+    let rstd = crate::gpu::math::rsqrt_fast(var + eps);
+    let t3 = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+    let first = |k: usize| t3 + k * size;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let v = Bf16::unpack(raw[k]);
+            let g = Bf16::unpack(unsafe { Bf16::load_chunk(gamma, first(k), size, nvec, 0.0) });
+            let b = if RMS {
+                [0.0f32; 8]
+            } else {
+                Bf16::unpack(unsafe { Bf16::load_chunk(beta, first(k), size, nvec, 0.0) })
+            };
+            let mut out = [0.0f32; 8];
+            unroll::<8>(
+                #[inline(always)]
+                |e| {
+                    let xhat = (v[e] - mean) * rstd;
+                    out[e] = if RMS {
+                        xhat * g[e]
+                    } else {
+                        crate::gpu::math::fma(xhat, g[e], b[e])
+                    };
+                },
+            );
+            unsafe { Bf16::store_chunk(yr, first(k), size, nvec, out) };
+        },
+    );
+    if live && team.tid == 0 {
+        if !RMS {
+            unsafe { mean_out.store(row, mean) };
+        }
+        unsafe { rstd_out.store(row, rstd) };
+    }
+}
+
+/// One row by a team with scalar loads, any length and alignment (the fallback of
+/// [`norm_pipelined`] and [`norm_short_rows`]): three looped passes (mean through `scratch[0]`
+/// by a block team, skipped for RMS; `Σ(x − mean)²` through `scratch[1]`; `y`), the row
+/// re-read in each. `live: false`: no columns, no stores, the reductions still run.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn norm_row_scalar<const RMS: bool, const BLOCK: bool>(
+    xr: GlobalPtr<Bf16>,
+    gamma: GlobalPtr<Bf16>,
+    beta: GlobalPtr<Bf16>,
+    yr: GlobalPtrMut<Bf16>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    row: usize,
+    cols: usize,
+    eps: f32,
+    live: bool,
+    team: crate::softmax::Team<BLOCK>,
+) {
+    use crate::softmax::RowElem;
+    let n = if live { cols } else { 0 };
+    let load = |p: GlobalPtr<Bf16>, c: usize| unsafe { Bf16::load_f32(p, c) };
+    let mean = if RMS {
+        0.0
+    } else {
+        let mut s = 0.0f32;
+        let mut c = team.tid;
+        while c < n {
+            s += load(xr, c);
+            c += team.size;
+        }
+        crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(s, 0), cols as f32)
+    };
+    let mut q = 0.0f32;
+    let mut c = team.tid;
+    while c < n {
+        let d = load(xr, c) - mean;
+        q = crate::gpu::math::fma(d, d, q);
+        c += team.size;
+    }
+    let var =
+        crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(q, 1), cols as f32);
+    let rstd = crate::gpu::math::rsqrt_fast(var + eps);
+    let mut c = team.tid;
+    while c < n {
+        let xhat = (load(xr, c) - mean) * rstd;
+        let out = if RMS {
+            xhat * load(gamma, c)
+        } else {
+            crate::gpu::math::fma(xhat, load(gamma, c), load(beta, c))
+        };
+        unsafe { Bf16::store_f32(yr, c, out) };
+        c += team.size;
+    }
+    if live && team.tid == 0 {
+        if !RMS {
+            unsafe { mean_out.store(row, mean) };
+        }
+        unsafe { rstd_out.store(row, rstd) };
+    }
+}
+
+/// The body of layernorm step 7 and rmsnorm step 5: rows `b, b + G, …` (`b` the block, `G`
+/// the grid) of a bf16 matrix by one block, software-pipelined as softmax step 9
+/// ([`crate::softmax::pipelined_rows_packed`]): the next row's packed chunks are loaded before
+/// the current row's reductions and stores. Layernorm's two reductions alternate `scratch[0]`
+/// and `scratch[1]` (no barrier between rows needed: a thread writes one array again only
+/// after the other's barrier, which follows every thread's last read of it); rmsnorm's one
+/// reduction swaps the two arrays each row for the same reason. Rows that are not whole
+/// aligned chunks or longer than `8·C·size` take [`norm_row_scalar`], a barrier after each.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
+    x: GlobalPtr<Bf16>,
+    gamma: GlobalPtr<Bf16>,
+    beta: GlobalPtr<Bf16>,
+    y: GlobalPtrMut<Bf16>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    rows: u32,
+    cols: u32,
+    eps: f32,
+    scratch: [SharedPtr<f32>; 2],
+) {
+    let mut team = crate::softmax::block_team(scratch);
+    let (rows, n) = (rows as usize, cols as usize);
+    let stride = thread::grid_dim_x() as usize;
+    let mut r = thread::block_idx_x() as usize;
+    let fits = crate::softmax::chunked::<Bf16>(x.addr(), y.addr(), n)
+        && aligned16(&[gamma.addr(), beta.addr()])
+        && n / 8 <= C * team.size;
+    if !fits {
+        while r < rows {
+            norm_row_scalar::<RMS, true>(
+                x.offset(r * n),
+                gamma,
+                beta,
+                y.offset(r * n),
+                mean_out,
+                rstd_out,
+                r,
+                n,
+                eps,
+                true,
+                team,
+            );
+            sync_threads();
+            r += stride;
+        }
+        return;
+    }
+    if r >= rows {
+        return;
+    }
+    let nvec = n / 8;
+    let (tid, size) = (team.tid, team.size);
+    let load = |xr: GlobalPtr<Bf16>, nvec: usize| {
+        let mut raw = [Bf16x8([Bf16x2::from_bits(0); 4]); C];
+        unroll::<C>(
+            #[inline(always)]
+            |k| {
+                use crate::softmax::RowElem;
+                raw[k] = unsafe { Bf16::load_chunk(xr, tid + k * size, size, nvec, 0.0) };
+            },
+        );
+        raw
+    };
+    let mut cur = load(x.offset(r * n), nvec);
+    loop {
+        let next_r = r + stride;
+        let more = next_r < rows;
+        let next = load(
+            x.offset(if more { next_r } else { r } * n),
+            if more { nvec } else { 0 },
+        );
+        norm_packed_finish::<C, RMS, true>(
+            cur,
+            gamma,
+            beta,
+            y.offset(r * n),
+            mean_out,
+            rstd_out,
+            r,
+            n,
+            eps,
+            true,
+            team,
+        );
+        if !more {
+            break;
+        }
+        if RMS {
+            team.scratch = [team.scratch[1], team.scratch[0]];
+        }
+        cur = next;
+        r = next_r;
+    }
+}
+
+/// Rows of at most [`SHORT_MAX_COLS`] columns of a bf16 matrix by sub-warp teams (layernorm
+/// step 8, rmsnorm step 6): softmax's warp kernels' layout ([`crate::softmax::warp_team`]) —
+/// the fewest lanes, a power of two, that hold the row at `C` chunks a lane (4 lanes at 128
+/// columns: 8 rows a warp) — shuffles only, no shared memory, no barrier. Each lane loads its
+/// `C` chunks (all issued before the first use), then [`norm_packed_finish`]; rows that are
+/// not whole aligned chunks take [`norm_row_scalar`]. A warp whose first row exists runs every
+/// shuffle with all its lanes (lanes past the last row with no columns).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn norm_short_rows<const C: usize, const RMS: bool>(
+    x: GlobalPtr<Bf16>,
+    gamma: GlobalPtr<Bf16>,
+    beta: GlobalPtr<Bf16>,
+    y: GlobalPtrMut<Bf16>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    rows: u32,
+    cols: u32,
+    eps: f32,
+) {
+    let (team, r, warp_first) = crate::softmax::warp_team(cols, C as u32);
+    if warp_first >= rows as usize {
+        return;
+    }
+    let live = r < rows as usize;
+    let r = if live { r } else { warp_first };
+    let n = cols as usize;
+    let (xr, yr) = (x.offset(r * n), y.offset(r * n));
+    let fits = crate::softmax::chunked::<Bf16>(x.addr(), y.addr(), n)
+        && aligned16(&[gamma.addr(), beta.addr()])
+        && n / 8 <= C * team.size;
+    if !fits {
+        norm_row_scalar::<RMS, false>(
+            xr, gamma, beta, yr, mean_out, rstd_out, r, n, eps, live, team,
+        );
+        return;
+    }
+    let nvec = if live { n / 8 } else { 0 };
+    let mut raw = [Bf16x8([Bf16x2::from_bits(0); 4]); C];
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            use crate::softmax::RowElem;
+            raw[k] =
+                unsafe { Bf16::load_chunk(xr, team.tid + k * team.size, team.size, nvec, 0.0) };
+        },
+    );
+    norm_packed_finish::<C, RMS, false>(
+        raw, gamma, beta, yr, mean_out, rstd_out, r, n, eps, live, team,
+    );
+}
+
+/// The longest rows [`norm_short_rows`] takes (1024 columns: 32 lanes of 4 chunks); longer rows
+/// take a block per row.
+pub const SHORT_MAX_COLS: u32 = 1024;

@@ -8,6 +8,8 @@ steps! {
     s02_bf16_registers,
     s03_strided,
     s04_bf16_strided,
+    s05_bf16_pipelined,
+    s06_bf16_short_rows,
 }
 
 pub use crate::layernorm::Grid;

@@ -22,6 +22,7 @@ steps! {
     s06_bf16_registers,
     s07_bf16_packed,
     s08_bf16_packed_512,
+    s09_bf16_pipelined,
 }
 
 use crate::gpu::math::rcp_fast;
@@ -57,6 +58,15 @@ pub enum Grid {
         chunks: u32,
         max_threads: u32,
     },
+    /// A block per `rows_per_block` rows (step 9): `⌈rows / rows_per_block⌉` blocks of
+    /// [`register_block_threads_max`]`(cols, chunks, max_threads)` threads, block `b` taking rows
+    /// `b, b + G, b + 2G, …` (`G` the grid), the next row's loads in flight while it finishes
+    /// the current one; every row length by blocks (no warp kernel).
+    Pipelined {
+        chunks: u32,
+        rows_per_block: u32,
+        max_threads: u32,
+    },
 }
 
 impl crate::step::BlockThreads for Grid {
@@ -67,7 +77,9 @@ impl crate::step::BlockThreads for Grid {
             | Grid::WarpPerRow { threads } => threads,
             // The block kernel's largest launch (its launch bounds).
             Grid::Registers { .. } => MAX_THREADS,
-            Grid::RegistersMax { max_threads, .. } => max_threads,
+            Grid::RegistersMax { max_threads, .. } | Grid::Pipelined { max_threads, .. } => {
+                max_threads
+            }
         }
     }
 }
@@ -678,4 +690,139 @@ pub fn registers_row_packed<const C: usize, const BLOCK: bool>(
             unsafe { <Bf16 as RowElem>::store_chunk(y, j, team.size, nvec, out) };
         },
     );
+}
+
+/// The `C` packed chunks of a bf16 row that thread `tid` of a team of `size` holds (the
+/// vectors `tid + k·size`, all loads issued before any is used, missing vectors `−inf`):
+/// [`registers_row_packed`]'s loads.
+#[inline(always)]
+pub fn load_packed<const C: usize>(
+    x: GlobalPtr<Bf16>,
+    tid: usize,
+    size: usize,
+    nvec: usize,
+) -> [Bf16x8; C] {
+    let first = |k: usize| tid + k * size;
+    let fill = f32::NEG_INFINITY;
+    let mut raw = [unsafe { <Bf16 as RowElem>::load_chunk(x, first(0), size, nvec, fill) }; C];
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k > 0 {
+                raw[k] = unsafe { <Bf16 as RowElem>::load_chunk(x, first(k), size, nvec, fill) };
+            }
+        },
+    );
+    raw
+}
+
+/// The rest of [`registers_row_packed`] once its chunks `raw` are loaded: the maximum, the sum
+/// of `exp(x − m)` and the output, each pass widening the packed chunks again; the team's
+/// reductions use `scratch[0]` then `scratch[1]`.
+#[inline(always)]
+pub fn finish_packed<const C: usize, const BLOCK: bool>(
+    raw: [Bf16x8; C],
+    y: GlobalPtrMut<Bf16>,
+    nvec: usize,
+    team: Team<BLOCK>,
+) {
+    let mut m = f32::NEG_INFINITY;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let [a, b, c, d, e, f, g, h] = <Bf16 as RowElem>::unpack(raw[k]);
+            let m4 = math::max_nan(math::max_nan(a, b), math::max_nan(c, d));
+            let m8 = math::max_nan(math::max_nan(e, f), math::max_nan(g, h));
+            m = math::max_nan(m, math::max_nan(m4, m8));
+        },
+    );
+    let m = team.all_reduce::<crate::reduce::Max>(m, 0);
+    let mut s = 0.0f32;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let v = <Bf16 as RowElem>::unpack(salted(raw[k], m));
+            let mut part = 0.0f32;
+            unroll::<8>(
+                #[inline(always)]
+                |e| part += exp_shifted(v[e], m),
+            );
+            s += part;
+        },
+    );
+    let s = team.all_reduce::<crate::reduce::Sum>(s, 1);
+    let inv = rcp_fast(s);
+    // The same maximum as `m + 0·s`, which neither LLVM nor ptxas folds (IEEE: `0·s` is NaN
+    // for an infinite or NaN `s`): otherwise both keep the second pass's 32 `exp` values from
+    // the first (the same expressions; an opaque `mov` is seen through by ptxas), and the row
+    // is unpacked in registers again (60 registers, one block per SM at 32000). `s` is finite
+    // or NaN, and a NaN `s` makes the output NaN anyway, so this is `m`.
+    let m = math::fma(0.0, s, m);
+    // The store indices from an opaque `tid` (as the normalisation kernels): recomputed here
+    // rather than kept live through both reductions.
+    let tid = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let mut out = <Bf16 as RowElem>::unpack(salted(raw[k], s));
+            unroll::<8>(
+                #[inline(always)]
+                |e| out[e] = exp_shifted(out[e], m) * inv,
+            );
+            let j = tid + k * team.size;
+            unsafe { <Bf16 as RowElem>::store_chunk(y, j, team.size, nvec, out) };
+        },
+    );
+}
+
+/// Rows `first_row, first_row + stride, …` below `rows` of a bf16 matrix by one block team,
+/// **software-pipelined** (step 9): the next row's packed chunks are loaded (all `C` 128-bit
+/// loads issued) before the current row's two reductions and its stores, so each block keeps
+/// a row's loads in flight while it reduces and writes the one before. Per row the same
+/// arithmetic as [`registers_row_packed`] (the same bits as steps 7 and 8). The reductions
+/// alternate `scratch[0]` (max) and `scratch[1]` (sum), one barrier each: a thread writes a
+/// scratch array again only after the barrier of the other one, which every thread reaches
+/// after its last read of it, so no extra barrier between rows. Rows that are not whole
+/// aligned chunks or longer than `8·C·size` take [`online_row`] per row, with a barrier after
+/// each (its merge writes both arrays before its one barrier). The loop bounds are uniform
+/// over the block.
+#[inline(always)]
+pub fn pipelined_rows_packed<const C: usize>(
+    x: GlobalPtr<Bf16>,
+    y: GlobalPtrMut<Bf16>,
+    rows: usize,
+    cols: usize,
+    first_row: usize,
+    stride: usize,
+    team: Team<true>,
+) {
+    if !chunked::<Bf16>(x.addr(), y.addr(), cols) || cols / 8 > C * team.size {
+        let mut r = first_row;
+        while r < rows {
+            online_row(x.offset(r * cols), y.offset(r * cols), cols, team);
+            sync_threads();
+            r += stride;
+        }
+        return;
+    }
+    let nvec = cols / <Bf16 as RowElem>::VL;
+    let mut r = first_row;
+    if r >= rows {
+        return;
+    }
+    let mut cur = load_packed::<C>(x.offset(r * cols), team.tid, team.size, nvec);
+    loop {
+        let next_r = r + stride;
+        let more = next_r < rows;
+        // The last row loads nothing more (`nvec = 0`: every chunk is the fill).
+        let next_nvec = if more { nvec } else { 0 };
+        let next_x = x.offset(if more { next_r } else { r } * cols);
+        let next = load_packed::<C>(next_x, team.tid, team.size, next_nvec);
+        finish_packed::<C, true>(cur, y.offset(r * cols), nvec, team);
+        if !more {
+            break;
+        }
+        cur = next;
+        r = next_r;
+    }
 }
