@@ -43,10 +43,10 @@ static BASELINES: &[BaselineInfo] = &[
     },
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
-        of_step: 6,
+        of_step: 8,
         dtype: DType::Bf16,
-        description: "CUDA C++ twin of softmax/6 (NVRTC, __nv_bfloat16): row in registers, \
-                      4 uint4 __ldg of 8 per thread, f32 math, warp per row up to 1024 columns",
+        description: "CUDA C++ twin of softmax/8 (NVRTC, __nv_bfloat16): row packed in \
+                      registers, 8 uint4 __ldg of 8 per thread, launch bounds (512, 2), ex2 twice",
     },
 ];
 /// The CUDA C++ twins of the top f32 and bf16 backward steps
@@ -187,6 +187,14 @@ pub fn forward_launch(dtype: DType, rows: u32, cols: u32) -> Result<(&'static st
     let step = STEPS.by_id(id).expect("the top step");
     let (i, l) = launch(STEPS.grid(step), rows, cols);
     Ok((step.symbols[i], l))
+}
+
+/// The CUDA C++ twin of `dtype`'s launch over `rows × cols`: its kernel (0 the block kernel,
+/// 1 the warp kernel) and the grid of the step it is of (what `SoftmaxCase::run` launches; the
+/// twins' CPU emulation takes it from here).
+pub fn twin_launch(dtype: DType, rows: u32, cols: u32) -> Option<(usize, Launch)> {
+    let b = BASELINES.iter().find(|b| b.dtype == dtype)?;
+    Some(launch(STEPS.grid(STEPS.by_id(b.of_step)?), rows, cols))
 }
 
 /// The top backward step of `dtype` (`softmax_backward/2` for f32, `/3` for bf16): its kernel
