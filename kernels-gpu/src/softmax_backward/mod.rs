@@ -8,6 +8,7 @@ steps! {
     s01_two_pass,
     s02_registers,
     s03_bf16_registers,
+    s04_y_registers,
 }
 
 use crate::gpu::{thread, unroll::unroll};
@@ -182,6 +183,78 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
         |k| {
             if first(k) < nvec {
                 let (a, b) = (T::unpack(ry[k]), T::unpack(rdy[k]));
+                let mut out = [0.0f32; 8];
+                unroll::<8>(
+                    #[inline(always)]
+                    |e| out[e] = a[e] * (b[e] - dot),
+                );
+                unsafe { T::store_chunk(dx, first(k), team.size, nvec, out) };
+            }
+        },
+    );
+}
+
+/// The backward pass of one row by a team holding only `y` in registers (step 4's long rows):
+/// each thread loads its chunks of `y` (at most `C`: the 128-bit vectors `tid + j·size`,
+/// missing ones 0) and streams the same chunks of `dy` into the dot, the team sums it, then
+/// each thread reads its `dy` chunks again — from L2, where the row's `dy` was read a moment
+/// before — and writes `y·(dy − dot)` from the registers: one DRAM read of each input, `dy`
+/// twice from L2, `y` held (32 f32 registers at `C = 4`: a row of `32 × size` columns). The
+/// second pass's indices come from an opaque `tid`, so neither compiler keeps the first pass's
+/// `dy` live through the reduction (that would be 64 values). The caller checks the row is
+/// whole aligned chunks (as [`registers_row`]) and at most `8·C·size` long; `C` is even.
+#[inline(always)]
+pub fn y_registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
+    y: GlobalPtr<T>,
+    dy: GlobalPtr<T>,
+    dx: GlobalPtrMut<T>,
+    cols: usize,
+    team: Team<BLOCK>,
+) {
+    let nvec = cols / T::VL;
+    let first = |k: usize| team.tid + k * T::VPC * team.size;
+    let mut ry = [unsafe { T::load_chunk(y, first(0), team.size, nvec, 0.0) }; C];
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k > 0 {
+                ry[k] = unsafe { T::load_chunk(y, first(k), team.size, nvec, 0.0) };
+            }
+        },
+    );
+    // `dy` two chunks at a time (4 loads in flight a thread, 16 registers), each pair loaded
+    // before either is used.
+    let mut acc = 0.0f32;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k % 2 == 0 {
+                let load = |k: usize| unsafe { T::load_chunk(dy, first(k), team.size, nvec, 0.0) };
+                let pair = [load(k), load(k + 1)];
+                unroll::<2>(
+                    #[inline(always)]
+                    |h| {
+                        let (a, b) = (T::unpack(ry[k + h]), T::unpack(pair[h]));
+                        let mut part = 0.0f32;
+                        unroll::<8>(
+                            #[inline(always)]
+                            |e| part = crate::gpu::math::fma(a[e], b[e], part),
+                        );
+                        acc += part;
+                    },
+                );
+            }
+        },
+    );
+    let dot = team.all_reduce::<Sum>(acc, 0);
+    let tid = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+    let first = |k: usize| tid + k * T::VPC * team.size;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if first(k) < nvec {
+                let a = T::unpack(ry[k]);
+                let b = T::unpack(unsafe { T::load_chunk(dy, first(k), team.size, nvec, 0.0) });
                 let mut out = [0.0f32; 8];
                 unroll::<8>(
                     #[inline(always)]
