@@ -312,8 +312,8 @@ fn emulate_bf16_twin(test: &str, twin: &str, harness: &str) -> Option<String> {
 }
 
 /// The twins of the softmax and normalisation top steps (host/ladders/twins/softmax.cu:
-/// softmax/5 and /8, block and warp kernels; layernorm.cu's forward kernels: layernorm/5–6,
-/// rmsnorm/3–4) in CPU emulation (`tests/emu/norm_softmax_twins_harness.cpp`), each launched
+/// softmax/5 and /8, block and warp kernels; softmax_backward.cu: softmax_backward/4 and /3;
+/// layernorm.cu's forward kernels: layernorm/5–6, rmsnorm/3–4) in CPU emulation (`tests/emu/norm_softmax_twins_harness.cpp`), each launched
 /// with the grid the host computes for its step (`twin_launch`): rows that take the 128-bit
 /// register path with and without missing vectors, rows of 32000 columns (a block of 512 or
 /// 1024), the fallbacks (`cols % 8 != 0`, rows longer than the registers hold, a misaligned
@@ -331,7 +331,11 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
     }
     let root = env!("CARGO_MANIFEST_DIR");
     let read = |file: &str| std::fs::read_to_string(format!("{root}/host/ladders/twins/{file}"));
-    let (Ok(sm), Ok(ln)) = (read("softmax.cu"), read("layernorm.cu")) else {
+    let (Ok(sm), Ok(sb), Ok(ln)) = (
+        read("softmax.cu"),
+        read("softmax_backward.cu"),
+        read("layernorm.cu"),
+    ) else {
         eprintln!("{name}: skipped: no source checkout at {root}");
         return;
     };
@@ -367,7 +371,11 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
         ),
     ];
     let dir = tempfile::tempdir().unwrap();
-    for (file, src) in [("softmax.inc", &sm), ("layernorm.inc", &ln)] {
+    for (file, src) in [
+        ("softmax.inc", &sm),
+        ("softmax_backward.inc", &sb),
+        ("layernorm.inc", &ln),
+    ] {
         let include = "#include <cuda_bf16.h>";
         assert!(src.contains(include), "{file}: the twin's include changed");
         let mut text = src.replace(include, "");
@@ -381,13 +389,15 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
         std::fs::write(dir.path().join(file), text).unwrap();
     }
     // (rows, cols, offset in elements): the register path (4096: whole warps of vectors; 4104
-    // and 1000: missing vectors), 32000 columns, the fallbacks (37 and 4099: cols % 8 != 0;
-    // 40000: longer than the registers hold; offset 8 / 1: a base not 16-byte aligned), short
-    // rows (the softmax warp kernels: 128, 64, 8 columns).
+    // and 1000: missing vectors), 32000 columns (softmax_backward/4's y-only path; 20000: with
+    // missing vectors), the fallbacks (37 and 4099: cols % 8 != 0; 40000: longer than the
+    // registers hold; offset 1: a base not 16-byte aligned), short rows (the softmax warp
+    // kernels: 128, 64, 8 columns).
     let shapes: &[(u32, u32, u32)] = &[
         (3, 4096, 0),
         (5, 4104, 0),
         (2, 32000, 0),
+        (3, 20000, 0),
         (4, 37, 0),
         (3, 4099, 0),
         (1, 40000, 0),
@@ -403,9 +413,16 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
         for dtype in [DType::F32, DType::Bf16] {
             let bf16 = dtype == DType::Bf16;
             let (i, l) = softmax::twin_launch(dtype, rows, cols).expect("a softmax twin");
-            let kernel = ["SOFTMAX_F32", "SOFTMAX_F32_WARP", "SOFTMAX_BF16", "SOFTMAX_BF16_WARP"]
-                [2 * bf16 as usize + i];
-            let mut row = vec![(kernel, l)];
+            let kernel = [
+                "SOFTMAX_F32",
+                "SOFTMAX_F32_WARP",
+                "SOFTMAX_BF16",
+                "SOFTMAX_BF16_WARP",
+            ][2 * bf16 as usize + i];
+            let (ib, lb) = softmax::backward_twin_launch(dtype, rows, cols).expect("a twin");
+            let backward =
+                ["SB_F32", "SB_F32_WARP", "SB_BF16", "SB_BF16_WARP"][2 * bf16 as usize + ib];
+            let mut row = vec![(kernel, l), (backward, lb)];
             let (r, c) = (rows as usize, cols as usize);
             let ln = layernorm::twin_launch(dtype, r, c).expect("a layernorm twin");
             let rms = rmsnorm::twin_launch(dtype, r, c).expect("an rmsnorm twin");

@@ -126,7 +126,12 @@ pub fn twin_launch_in(
     cols: usize,
 ) -> Option<Launch> {
     let b = baselines.iter().find(|b| b.dtype == dtype)?;
-    Some(launch(table.grid(table.by_id(b.of_step)?), rows, cols, dtype))
+    Some(launch(
+        table.grid(table.by_id(b.of_step)?),
+        rows,
+        cols,
+        dtype,
+    ))
 }
 
 /// [`twin_launch_in`] of layernorm's twins.

@@ -381,7 +381,10 @@ mod tests {
             "rmsnorm_twin(",
             "rmsnorm_twin_bf16(",
         ] {
-            assert!(norm.contains(&format!("__launch_bounds__(1024) {k}")), "{k}");
+            assert!(
+                norm.contains(&format!("__launch_bounds__(1024) {k}")),
+                "{k}"
+            );
         }
         assert_eq!(norm.matches("__launch_bounds__(512)").count(), 2);
         // The strided steps' chunk count, and their one-block-per-row body.
@@ -436,10 +439,13 @@ mod tests {
         // softmax/8's: 8 packed chunks, blocks of at most 512 (the bf16 twin's launch bounds).
         assert_eq!(kernels_gpu::softmax::CHUNKS_8, 8);
         assert_eq!(kernels_gpu::softmax::MAX_THREADS_8, 512);
-        assert!(fwd.contains("#define CHUNKS_8 8") && fwd.contains("registers_row_packed<CHUNKS_8"));
+        assert!(
+            fwd.contains("#define CHUNKS_8 8") && fwd.contains("registers_row_packed<CHUNKS_8")
+        );
         assert_eq!(kernels_gpu::softmax_backward::CHUNKS, 2);
         assert!(
-            bwd.contains("block_kernel<F32Elem, 2>") && bwd.contains("block_kernel<Bf16Elem, 4>")
+            bwd.contains("block_kernel_y<F32Elem, 2, 4>")
+                && bwd.contains("block_kernel<Bf16Elem, 4>")
         );
         let attention = include_str!("twins/attention.cu");
         assert!(attention.contains("struct AttentionParams"));

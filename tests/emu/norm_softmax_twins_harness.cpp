@@ -1,16 +1,18 @@
 // CPU emulation harness for the CUDA C++ twins of the softmax and normalisation top steps:
-// host/ladders/twins/softmax.cu (softmax/5 f32, softmax/8 bf16: block and warp kernels) and the
-// forward kernels of host/ladders/twins/layernorm.cu (layernorm/5–6, rmsnorm/3–4). The blocks of
+// host/ladders/twins/softmax.cu (softmax/5 f32, softmax/8 bf16: block and warp kernels),
+// host/ladders/twins/softmax_backward.cu (softmax_backward/4 f32, /3 bf16: block and warp
+// kernels) and the forward kernels of host/ladders/twins/layernorm.cu (layernorm/5–6,
+// rmsnorm/3–4). The blocks of
 // a launch run one after another on one std::thread per CUDA thread; __syncthreads() is a
 // block-wide std::barrier, a warp shuffle an exchange through a per-warp slot array between two
 // warp-wide barriers, __shared__ a static (one block at a time uses it). tests/twin_emulation.rs
-// writes the twin sources as softmax.inc and layernorm.inc (less their `#include <cuda_bf16.h>`,
+// writes the twin sources as softmax.inc, softmax_backward.inc and layernorm.inc (less their `#include <cuda_bf16.h>`,
 // their inline PTX replaced by the klab_* functions below, which follow the PTX ISA: ex2 and
 // rcp exact here, `max.NaN`, ftz, round-to-nearest-even bf16 pairs) and launches.inc: every
 // launch with the grid the Rust host computes for the twin's step (`forward_launch`,
 // `layernorm::launch`), so the twins' own grid arithmetic (lanes_per_row, the block-per-row
 // bounds) meets the host's. Each launch is checked against an f64 reference (softmax: the row's
-// exp / sum; layernorm: y, mean and rstd; rmsnorm: y and rstd), every load inside its buffer and
+// exp / sum; softmax_backward: y·(dy − Σ dy·y); layernorm: y, mean and rstd; rmsnorm: y and rstd), every load inside its buffer and
 // every 128-bit load 16-byte aligned, nothing written outside the output rows, and NaN rows
 // (softmax: a NaN, +inf or all −inf; the norms: a NaN) confined to their row.
 #include <atomic>
@@ -117,16 +119,26 @@ namespace sm {
 namespace ln {
 #include "layernorm.inc"
 }
+namespace sb {
+#include "softmax_backward.inc"
+}
 
 // The kernels launched, in launches.inc's numbering.
-enum Kernel { SOFTMAX_F32, SOFTMAX_F32_WARP, SOFTMAX_BF16, SOFTMAX_BF16_WARP, LN_F32, LN_BF16, RMS_F32, RMS_BF16 };
+enum Kernel {
+    SOFTMAX_F32, SOFTMAX_F32_WARP, SOFTMAX_BF16, SOFTMAX_BF16_WARP, LN_F32, LN_BF16, RMS_F32, RMS_BF16,
+    SB_F32, SB_F32_WARP, SB_BF16, SB_BF16_WARP
+};
 struct LaunchSpec { Kernel k; unsigned rows, cols, grid, block, off; };
 static const LaunchSpec LAUNCHES[] = {
 #include "launches.inc"
 };
 
-static bool is_bf16(Kernel k) { return k == SOFTMAX_BF16 || k == SOFTMAX_BF16_WARP || k == LN_BF16 || k == RMS_BF16; }
-static bool is_softmax(Kernel k) { return k <= SOFTMAX_BF16_WARP; }
+static bool is_bf16(Kernel k) {
+    return k == SOFTMAX_BF16 || k == SOFTMAX_BF16_WARP || k == LN_BF16 || k == RMS_BF16 || k == SB_BF16 ||
+           k == SB_BF16_WARP;
+}
+static bool is_backward(Kernel k) { return k >= SB_F32; }
+static bool is_softmax(Kernel k) { return k <= SOFTMAX_BF16_WARP || k >= SB_F32; }
 static bool is_rms(Kernel k) { return k == RMS_F32 || k == RMS_BF16; }
 
 // `grid` blocks of `block` threads, run one after another by the same std::threads (a barrier
@@ -201,18 +213,21 @@ static int check(const LaunchSpec& L, int special) {
     const Kernel k = L.k;
     const size_t rows = L.rows, cols = L.cols, n = rows * cols, es = is_bf16(k) ? 2 : 4;
     Buf x(n, es, L.off), y(n, es, L.off), gamma(cols, es, L.off), beta(cols, es, L.off);
-    Buf mean(rows, 4, 0), rstd(rows, 4, 0);
+    Buf mean(rows, 4, 0), rstd(rows, 4, 0), dy(n, es, L.off);
     std::mt19937 rng(L.rows * 131 + L.cols * 7 + L.off + 1000 * k + special);
     std::uniform_real_distribution<float> u(-4.0f, 4.0f), g(0.5f, 1.5f);
     for (size_t i = 0; i < n; ++i) x.set(i, u(rng) + ((i / cols) % 3 == 1 ? 1e4f * is_softmax(k) : 0.0f));
     for (size_t c = 0; c < cols; ++c) gamma.set(c, g(rng)), beta.set(c, u(rng));
+    // softmax_backward: x is the forward output y (positive, about 1/cols), dy in [−1, 1].
+    if (is_backward(k))
+        for (size_t i = 0; i < n; ++i) x.set(i, (u(rng) + 4.5f) / (4.0f * cols)), dy.set(i, u(rng) / 4);
     // special: 1 a NaN in the middle row, 2 (softmax) a +inf there, 3 (softmax) that row all −inf.
     const size_t sr = rows / 2;
     if (special == 1) x.set(sr * cols + cols / 2, NAN);
     if (special == 2) x.set(sr * cols + cols - 1, INFINITY);
     if (special == 3)
         for (size_t c = 0; c < cols; ++c) x.set(sr * cols + c, -INFINITY);
-    klab_inputs = {x.range(), gamma.range(), beta.range()};
+    klab_inputs = {x.range(), gamma.range(), beta.range(), dy.range()};
     const float eps = 1e-5f;
     switch (k) {
         case SOFTMAX_F32: {
@@ -252,6 +267,17 @@ static int check(const LaunchSpec& L, int special) {
                                                y.at<__nv_bfloat16>(), rstd.at<float>(), L.rows, L.cols, eps};
             run_grid(L.grid, L.block, [&] { ln::rmsnorm_twin_bf16(p); });
         } break;
+        case SB_F32: case SB_F32_WARP: {
+            sb::SoftmaxBackwardParams<float> p{x.at<float>(), dy.at<float>(), y.at<float>(), L.rows, L.cols};
+            if (k == SB_F32) run_grid(L.grid, L.block, [&] { sb::softmax_backward_twin_f32(p); });
+            else run_grid(L.grid, L.block, [&] { sb::softmax_backward_twin_f32_warp(p); });
+        } break;
+        case SB_BF16: case SB_BF16_WARP: {
+            sb::SoftmaxBackwardParams<__nv_bfloat16> p{x.at<__nv_bfloat16>(), dy.at<__nv_bfloat16>(),
+                                                       y.at<__nv_bfloat16>(), L.rows, L.cols};
+            if (k == SB_BF16) run_grid(L.grid, L.block, [&] { sb::softmax_backward_twin_bf16(p); });
+            else run_grid(L.grid, L.block, [&] { sb::softmax_backward_twin_bf16_warp(p); });
+        } break;
     }
     int bad = 0;
     auto fail = [&](const char* what, size_t r, size_t c, double got, double want) {
@@ -266,8 +292,15 @@ static int check(const LaunchSpec& L, int special) {
     for (size_t r = 0; r < rows; ++r) {
         const bool nan_row = special != 0 && r == sr && (special == 1 || is_softmax(k));
         std::vector<double> ref(cols);
-        double m = -INFINITY, s = 0, q = 0, mu = 0;
-        if (is_softmax(k)) {
+        double m = -INFINITY, s = 0, q = 0, mu = 0, tol = 0;
+        if (is_backward(k)) {
+            double dot = 0, ymax = 0;
+            for (size_t c = 0; c < cols; ++c) dot += (double)x.get(r * cols + c) * dy.get(r * cols + c);
+            for (size_t c = 0; c < cols; ++c) ref[c] = x.get(r * cols + c) * (dy.get(r * cols + c) - dot);
+            for (size_t c = 0; c < cols; ++c) ymax = std::fmax(ymax, std::fabs(x.get(r * cols + c)));
+            // The dot's rounding (its chains), reaching dx through y.
+            tol = ymax * 8 * 0x1p-23 * std::sqrt((double)cols);
+        } else if (is_softmax(k)) {
             for (size_t c = 0; c < cols; ++c) m = std::fmax(m, x.get(r * cols + c));
             for (size_t c = 0; c < cols; ++c) s += std::exp((double)x.get(r * cols + c) - m);
             for (size_t c = 0; c < cols; ++c) ref[c] = std::exp((double)x.get(r * cols + c) - m) / s;
@@ -292,7 +325,7 @@ static int check(const LaunchSpec& L, int special) {
             const double got = y.get(r * cols + c);
             if (nan_row) {
                 if (!std::isnan(got)) fail("y of a NaN row", r, c, got, NAN);
-            } else if (!(std::fabs(got - ref[c]) <= rel * std::fabs(ref[c]) + 4e-6 * top + 1e-30)) {
+            } else if (!(std::fabs(got - ref[c]) <= rel * std::fabs(ref[c]) + (is_backward(k) ? tol : 4e-6 * top) + 1e-30)) {
                 fail("y", r, c, got, ref[c]);
             }
         }
@@ -306,7 +339,7 @@ int main() {
         fails += check(L, 0), ++runs;
         // The special rows on the shorter shapes (time).
         if (L.rows >= 3 && (size_t)L.rows * L.cols <= 40000)
-            for (int sp = 1; sp <= (is_softmax(L.k) ? 3 : 1); ++sp) fails += check(L, sp), ++runs;
+            for (int sp = 1; sp <= (is_softmax(L.k) && !is_backward(L.k) ? 3 : 1); ++sp) fails += check(L, sp), ++runs;
     }
     if (klab_misaligned) printf("FAIL: %d misaligned 128-bit loads\n", klab_misaligned.load());
     if (klab_outside) printf("FAIL: %d loads outside their buffers\n", klab_outside.load());
