@@ -178,6 +178,27 @@ struct Team {
 };
 
 
+// Σ y·dy over a chunk of each (as loaded), one FMA chain (the Rust `dot_part`).
+template <typename E>
+__device__ __forceinline__ float dot_part(const typename E::Raw& ry, const typename E::Raw& rdy) {
+    float a[8], b[8], part = 0.0f;
+    E::unpack(ry, a);
+    E::unpack(rdy, b);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) part = fmaf(a[e], b[e], part);
+    return part;
+}
+
+// dx = y * (dy - dot) over a chunk, stored (the Rust `grad` and `store_chunk`).
+template <typename E>
+__device__ __forceinline__ void store_grad(typename E::T* dx, u64 first, u64 size, u64 nvec, const float* a,
+                                           const float* b, float dot) {
+    float out[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e) out[e] = a[e] * (b[e] - dot);
+    E::store_chunk(dx, first, size, nvec, out);
+}
+
 template <typename E, bool BLOCK>
 __device__ __forceinline__ void two_pass_row(const typename E::T* y, const typename E::T* dy, typename E::T* dx,
                                              u64 cols, Team<BLOCK> team) {
@@ -187,13 +208,8 @@ __device__ __forceinline__ void two_pass_row(const typename E::T* y, const typen
     float acc = 0.0f;
     if (vec) {
         for (u64 first = team.tid; first < nvec; first += step) {
-            float a[8], b[8];
-            E::unpack(E::load_chunk(y, first, team.size, nvec, 0.0f), a);
-            E::unpack(E::load_chunk(dy, first, team.size, nvec, 0.0f), b);
-            float part = 0.0f;
-#pragma unroll
-            for (int e = 0; e < 8; ++e) part = fmaf(a[e], b[e], part);
-            acc += part;
+            const typename E::Raw ry = E::load_chunk(y, first, team.size, nvec, 0.0f);
+            acc += dot_part<E>(ry, E::load_chunk(dy, first, team.size, nvec, 0.0f));
         }
     } else {
         for (u64 c = team.tid; c < cols; c += team.size) acc = fmaf(E::load(y, c), E::load(dy, c), acc);
@@ -201,12 +217,10 @@ __device__ __forceinline__ void two_pass_row(const typename E::T* y, const typen
     const float dot = team.all_sum(acc);
     if (vec) {
         for (u64 first = team.tid; first < nvec; first += step) {
-            float a[8], b[8], out[8];
+            float a[8], b[8];
             E::unpack(E::load_chunk(y, first, team.size, nvec, 0.0f), a);
             E::unpack(E::load_chunk(dy, first, team.size, nvec, 0.0f), b);
-#pragma unroll
-            for (int e = 0; e < 8; ++e) out[e] = a[e] * (b[e] - dot);
-            E::store_chunk(dx, first, team.size, nvec, out);
+            store_grad<E>(dx, first, team.size, nvec, a, b, dot);
         }
     } else {
         for (u64 c = team.tid; c < cols; c += team.size) E::store(dx, c, E::load(y, c) * (E::load(dy, c) - dot));
@@ -236,13 +250,7 @@ __device__ __forceinline__ void registers_row(const typename E::T* y, const type
 #pragma unroll
     for (int k = 0; k < C; ++k) {
         if (team.tid + k * E::VPC * team.size < nvec) {
-            float a[8], b[8];
-            E::unpack(ry[k], a);
-            E::unpack(rdy[k], b);
-            float part = 0.0f;
-#pragma unroll
-            for (int e = 0; e < 8; ++e) part = fmaf(a[e], b[e], part);
-            acc += part;
+            acc += dot_part<E>(ry[k], rdy[k]);
         }
     }
     const float dot = team.all_sum(acc);
@@ -250,12 +258,10 @@ __device__ __forceinline__ void registers_row(const typename E::T* y, const type
     for (int k = 0; k < C; ++k) {
         const u64 first = team.tid + k * E::VPC * team.size;
         if (first < nvec) {
-            float a[8], b[8], out[8];
+            float a[8], b[8];
             E::unpack(ry[k], a);
             E::unpack(rdy[k], b);
-#pragma unroll
-            for (int e = 0; e < 8; ++e) out[e] = a[e] * (b[e] - dot);
-            E::store_chunk(dx, first, team.size, nvec, out);
+            store_grad<E>(dx, first, team.size, nvec, a, b, dot);
         }
     }
 }
@@ -284,13 +290,7 @@ __device__ __forceinline__ void y_registers_row(const typename E::T* y, const ty
             E::load_chunk(dy, team.tid + (k + 1) * E::VPC * team.size, team.size, nvec, 0.0f)};
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-            float a[8], b[8];
-            E::unpack(ry[k + h], a);
-            E::unpack(pair[h], b);
-            float part = 0.0f;
-#pragma unroll
-            for (int e = 0; e < 8; ++e) part = fmaf(a[e], b[e], part);
-            acc += part;
+            acc += dot_part<E>(ry[k + h], pair[h]);
         }
     }
     const float dot = team.all_sum(acc);
@@ -299,12 +299,10 @@ __device__ __forceinline__ void y_registers_row(const typename E::T* y, const ty
     for (int k = 0; k < C; ++k) {
         const u64 first = tid + k * E::VPC * team.size;
         if (first < nvec) {
-            float a[8], b[8], out[8];
+            float a[8], b[8];
             E::unpack(ry[k], a);
             E::unpack(E::load_chunk(dy, first, team.size, nvec, 0.0f), b);
-#pragma unroll
-            for (int e = 0; e < 8; ++e) out[e] = a[e] * (b[e] - dot);
-            E::store_chunk(dx, first, team.size, nvec, out);
+            store_grad<E>(dx, first, team.size, nvec, a, b, dot);
         }
     }
 }

@@ -59,6 +59,28 @@ pub struct SoftmaxBackwardParams<T = f32> {
 }
 unsafe impl<T: Copy> KernelParams for SoftmaxBackwardParams<T> {}
 
+/// `Σ a[e]·b[e]` over a chunk, one FMA chain (a thread's share of the dot `Σ y·dy`).
+#[inline(always)]
+fn dot_part(a: [f32; 8], b: [f32; 8]) -> f32 {
+    let mut part = 0.0f32;
+    unroll::<8>(
+        #[inline(always)]
+        |e| part = crate::gpu::math::fma(a[e], b[e], part),
+    );
+    part
+}
+
+/// `dx = y·(dy − dot)` over a chunk.
+#[inline(always)]
+fn grad(y: [f32; 8], dy: [f32; 8], dot: f32) -> [f32; 8] {
+    let mut out = [0.0f32; 8];
+    unroll::<8>(
+        #[inline(always)]
+        |e| out[e] = y[e] * (dy[e] - dot),
+    );
+    out
+}
+
 /// The backward pass of one row by a team, two passes (step 1, and the register steps'
 /// fallback): `Σ dy·y` over the thread's share of the row — when the rows are whole aligned
 /// chunks, 128-bit vectors `tid + j·size` (each instruction of a warp 32 consecutive vectors),
@@ -83,12 +105,7 @@ pub fn two_pass_row<T: RowElem, const BLOCK: bool>(
         let mut first = team.tid;
         while first < nvec {
             let (a, b) = (load(y, first), load(dy, first));
-            let mut part = 0.0f32;
-            unroll::<8>(
-                #[inline(always)]
-                |e| part = crate::gpu::math::fma(a[e], b[e], part),
-            );
-            acc += part;
+            acc += dot_part(a, b);
             first += step;
         }
     } else {
@@ -107,12 +124,7 @@ pub fn two_pass_row<T: RowElem, const BLOCK: bool>(
         let mut first = team.tid;
         while first < nvec {
             let (a, b) = (load(y, first), load(dy, first));
-            let mut out = [0.0f32; 8];
-            unroll::<8>(
-                #[inline(always)]
-                |e| out[e] = a[e] * (b[e] - dot),
-            );
-            unsafe { T::store_chunk(dx, first, team.size, nvec, out) };
+            unsafe { T::store_chunk(dx, first, team.size, nvec, grad(a, b, dot)) };
             first += step;
         }
     } else {
@@ -168,12 +180,7 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
             // Chunks wholly past the row are skipped (their zeros add nothing).
             if first(k) < nvec {
                 let (a, b) = (T::unpack(ry[k]), T::unpack(rdy[k]));
-                let mut part = 0.0f32;
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| part = crate::gpu::math::fma(a[e], b[e], part),
-                );
-                acc += part;
+                acc += dot_part(a, b);
             }
         },
     );
@@ -183,12 +190,7 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
         |k| {
             if first(k) < nvec {
                 let (a, b) = (T::unpack(ry[k]), T::unpack(rdy[k]));
-                let mut out = [0.0f32; 8];
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| out[e] = a[e] * (b[e] - dot),
-                );
-                unsafe { T::store_chunk(dx, first(k), team.size, nvec, out) };
+                unsafe { T::store_chunk(dx, first(k), team.size, nvec, grad(a, b, dot)) };
             }
         },
     );
@@ -235,12 +237,7 @@ pub fn y_registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
                     #[inline(always)]
                     |h| {
                         let (a, b) = (T::unpack(ry[k + h]), T::unpack(pair[h]));
-                        let mut part = 0.0f32;
-                        unroll::<8>(
-                            #[inline(always)]
-                            |e| part = crate::gpu::math::fma(a[e], b[e], part),
-                        );
-                        acc += part;
+                        acc += dot_part(a, b);
                     },
                 );
             }
@@ -255,16 +252,36 @@ pub fn y_registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
             if first(k) < nvec {
                 let a = T::unpack(ry[k]);
                 let b = T::unpack(unsafe { T::load_chunk(dy, first(k), team.size, nvec, 0.0) });
-                let mut out = [0.0f32; 8];
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| out[e] = a[e] * (b[e] - dot),
-                );
-                unsafe { T::store_chunk(dx, first(k), team.size, nvec, out) };
+                unsafe { T::store_chunk(dx, first(k), team.size, nvec, grad(a, b, dot)) };
             }
         },
     );
 }
+
+/// A register step's warp kernel body (rows of at most its `warp_max_cols`): a sub-warp team
+/// of `lanes_per_row(cols, C)` lanes per row running [`registers_row`] at `C` chunks of `T`.
+/// A macro, not a function: the kernels' PTX is what it was when each wrote this out (an
+/// inlined function lays the branches out differently).
+macro_rules! warp_rows {
+    ($p:expr, $t:ty, $c:expr) => {{
+        let p = $p;
+        let (team, r, warp_first) = crate::softmax::warp_team(p.cols, $c as u32);
+        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
+        if warp_first < p.rows as usize {
+            let active = r < p.rows as usize;
+            let off = if active { r } else { warp_first } * p.cols as usize;
+            super::registers_row::<$t, { $c }, false>(
+                p.y.offset(off),
+                p.dy.offset(off),
+                p.dx.offset(off),
+                p.cols as usize,
+                active,
+                team,
+            );
+        }
+    }};
+}
+pub(crate) use warp_rows;
 
 /// The row of the calling block (block kernels) and its team.
 #[inline(always)]

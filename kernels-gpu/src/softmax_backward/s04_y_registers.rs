@@ -41,20 +41,7 @@ kernel! {
 kernel! {
     /// Step 4, short rows (at most 512 columns): step 2's sub-warp kernel.
     fn softmax_backward_s04_y_registers_warp(p: SoftmaxBackwardParams) {
-        let (team, r, warp_first) = crate::softmax::warp_team(p.cols, CHUNKS as u32);
-        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
-        if warp_first < p.rows as usize {
-            let active = r < p.rows as usize;
-            let off = if active { r } else { warp_first } * p.cols as usize;
-            super::registers_row::<f32, CHUNKS, false>(
-                p.y.offset(off),
-                p.dy.offset(off),
-                p.dx.offset(off),
-                p.cols as usize,
-                active,
-                team,
-            );
-        }
+        super::warp_rows!(p, f32, CHUNKS);
     }
 }
 
