@@ -1,7 +1,8 @@
 //! The softmax backward pass along the last dimension: `dx = y ⊙ (dy − Σ_c dy⊙y)` per row of
 //! row-major `rows × cols` matrices `y` (the forward output) and `dy`, f32 math whatever the
 //! element type: two passes over the row (step 1) → the row in registers, 128-bit loads
-//! (steps 2 and 3, f32 and bf16). NaN or ±inf in a row's `y ⊙ dy` make the row's dot NaN or
+//! (steps 2 and 3, f32 and bf16) → f32 rows past 16384 columns with `y` alone in registers
+//! (step 4). NaN or ±inf in a row's `y ⊙ dy` make the row's dot NaN or
 //! ±inf, which reaches every element of that row (as torch).
 
 steps! {
