@@ -379,10 +379,12 @@ __device__ __forceinline__ void norm_strided(const T* x, const T* gamma, const T
     const float var = div_full(block_sum(q, s1), (float)cols);
     const float rstd = rsqrt_approx(__fadd_rn(var, eps));
 
-    const u64 t3 = opaque((unsigned)tid);
+    // 32-bit indices here (u64 ones leave nvcc 13.5 one 64-bit address to spill, 8 B, at 64
+    // registers in the f32 kernel).
+    const unsigned t3 = opaque((unsigned)tid);
 #pragma unroll
     for (int k = 0; k < C; k++) {
-        const u64 first = t3 + k * K::VPC * size;
+        const u64 first = t3 + k * K::VPC * (unsigned)size;
         float v[8], g[8], b[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f}, out[8];
         K::unpack(raw[k], v);
         K::unpack(K::load(gamma, first, size, nvec), g);
