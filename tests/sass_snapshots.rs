@@ -407,6 +407,8 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
             ("softmax_s07_bf16_packed", 4, 4),
             ("softmax_s08_bf16_packed_512", 8, 8),
             ("softmax_backward_s02_registers", 8, 4),
+            // Step 2's 8 + 4 on short rows, and the long rows' 8 of y, 8 + 8 of dy, 8 stores.
+            ("softmax_backward_s04_y_registers", 32, 12),
             ("softmax_backward_s03_bf16_registers", 8, 4),
         ] {
             // softmax/8's `launch_bounds(512, 2)` caps it at 64 registers: ptxas fits that for

@@ -310,3 +310,144 @@ fn emulate_bf16_twin(test: &str, twin: &str, harness: &str) -> Option<String> {
     assert!(run.status.success(), "{stdout}");
     Some(stdout)
 }
+
+/// The twins of the softmax and normalisation top steps (host/ladders/twins/softmax.cu:
+/// softmax/5 and /8, block and warp kernels; softmax_backward.cu: softmax_backward/4 and /3;
+/// layernorm.cu's forward kernels: layernorm/5–6, rmsnorm/3–4) in CPU emulation (`tests/emu/norm_softmax_twins_harness.cpp`), each launched
+/// with the grid the host computes for its step (`twin_launch`): rows that take the 128-bit
+/// register path with and without missing vectors, rows of 32000 columns (a block of 512 or
+/// 1024), the fallbacks (`cols % 8 != 0`, rows longer than the registers hold, a misaligned
+/// base), the warp kernels' sub-warp rows; f64 references, loads inside their buffers, no
+/// store outside the outputs, NaN / +inf / all −inf rows confined to their row. Skips (with
+/// one line) without `g++`.
+#[test]
+fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
+    use kernel_lab::element::DType;
+    use kernel_lab::ladders::{layernorm, rmsnorm, softmax};
+    let name = "softmax_and_norm_twins_are_correct_in_cpu_emulation";
+    if Command::new("g++").arg("--version").output().is_err() {
+        eprintln!("{name}: skipped: no g++");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |file: &str| std::fs::read_to_string(format!("{root}/host/ladders/twins/{file}"));
+    let (Ok(sm), Ok(sb), Ok(ln)) = (
+        read("softmax.cu"),
+        read("softmax_backward.cu"),
+        read("layernorm.cu"),
+    ) else {
+        eprintln!("{name}: skipped: no source checkout at {root}");
+        return;
+    };
+    // The inline PTX, as the harness's functions of the same semantics.
+    let ptx = [
+        (
+            r#"asm("max.NaN.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));"#,
+            "r = klab_max_nan(a, b);",
+        ),
+        (
+            r#"asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));"#,
+            "r = klab_ex2(x);",
+        ),
+        (
+            r#"asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));"#,
+            "r = klab_rcp(x);",
+        ),
+        (
+            r#"asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));"#,
+            "r = klab_cvt_bf16x2(hi, lo);",
+        ),
+        (
+            r#"asm volatile("mov.b32 %0, %1;" : "=r"(r) : "r"(x));"#,
+            "r = x;",
+        ),
+        (
+            r#"asm("rsqrt.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));"#,
+            "r = klab_rsqrt(x);",
+        ),
+        (
+            r#"asm("div.full.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));"#,
+            "r = klab_div_full(a, b);",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (file, src) in [
+        ("softmax.inc", &sm),
+        ("softmax_backward.inc", &sb),
+        ("layernorm.inc", &ln),
+    ] {
+        let include = "#include <cuda_bf16.h>";
+        assert!(src.contains(include), "{file}: the twin's include changed");
+        let mut text = src.replace(include, "");
+        for (asm, cpp) in ptx {
+            text = text.replace(asm, cpp);
+        }
+        assert!(
+            !text.contains("asm"),
+            "{file}: inline PTX the emulation does not know"
+        );
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    // (rows, cols, offset in elements): the register path (4096: whole warps of vectors; 4104
+    // and 1000: missing vectors), 32000 columns (softmax_backward/4's y-only path; 20000: with
+    // missing vectors), the fallbacks (37 and 4099: cols % 8 != 0; 40000: longer than the
+    // registers hold; offset 1: a base not 16-byte aligned), short rows (the softmax warp
+    // kernels: 128, 64, 8 columns).
+    let shapes: &[(u32, u32, u32)] = &[
+        (3, 4096, 0),
+        (5, 4104, 0),
+        (2, 32000, 0),
+        (3, 20000, 0),
+        (4, 37, 0),
+        (3, 4099, 0),
+        (1, 40000, 0),
+        (3, 4096, 1),
+        (33, 128, 0),
+        (9, 1000, 0),
+        (5, 64, 0),
+        (7, 8, 0),
+        (3, 1024, 0),
+    ];
+    let mut launches = String::new();
+    for &(rows, cols, off) in shapes {
+        for dtype in [DType::F32, DType::Bf16] {
+            let bf16 = dtype == DType::Bf16;
+            let (i, l) = softmax::twin_launch(dtype, rows, cols).expect("a softmax twin");
+            let kernel = [
+                "SOFTMAX_F32",
+                "SOFTMAX_F32_WARP",
+                "SOFTMAX_BF16",
+                "SOFTMAX_BF16_WARP",
+            ][2 * bf16 as usize + i];
+            let (ib, lb) = softmax::backward_twin_launch(dtype, rows, cols).expect("a twin");
+            let backward =
+                ["SB_F32", "SB_F32_WARP", "SB_BF16", "SB_BF16_WARP"][2 * bf16 as usize + ib];
+            let mut row = vec![(kernel, l), (backward, lb)];
+            let (r, c) = (rows as usize, cols as usize);
+            let ln = layernorm::twin_launch(dtype, r, c).expect("a layernorm twin");
+            let rms = rmsnorm::twin_launch(dtype, r, c).expect("an rmsnorm twin");
+            row.push((["LN_F32", "LN_BF16"][bf16 as usize], ln));
+            row.push((["RMS_F32", "RMS_BF16"][bf16 as usize], rms));
+            for (kernel, l) in row {
+                assert_eq!((l.grid.1, l.grid.2, l.block.1, l.block.2), (1, 1, 1, 1));
+                // A bf16 offset of 1 is 2 bytes: misaligned too; f32 an offset of 1 is 4.
+                launches += &format!(
+                    "{{{kernel}, {rows}, {cols}, {}, {}, {off}}},\n",
+                    l.grid.0, l.block.0
+                );
+            }
+        }
+    }
+    std::fs::write(dir.path().join("launches.inc"), launches).unwrap();
+    let Some(exe) = compile(
+        name,
+        dir.path(),
+        &format!("{root}/tests/emu/norm_softmax_twins_harness.cpp"),
+    ) else {
+        return;
+    };
+    let run = Command::new(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}");
+    assert!(stdout.contains(", 0 failures"), "{stdout}");
+}

@@ -29,17 +29,17 @@ static STEPS: StepTable<Grid> = StepTable::new("layernorm", k::STEPS);
 static BASELINES: &[BaselineInfo] = &[
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
-        of_step: 3,
+        of_step: 5,
         dtype: DType::F32,
-        description: "CUDA C++ twin of layernorm/3 (NVRTC): the row in registers as float4 (up to \
-                      16 per thread, 512 threads per row), two-pass variance, the same grid",
+        description: "CUDA C++ twin of layernorm/5 (NVRTC): block per row by width, 4 chunks of \
+                      two float4 strided by the block, two-pass variance, launch bounds 1024",
     },
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
-        of_step: 4,
+        of_step: 6,
         dtype: DType::Bf16,
-        description: "CUDA C++ twin of layernorm/4 (NVRTC, __nv_bfloat16): uint4 vectors of 8 \
-                      (up to 8 per thread), f32 math, the same grid",
+        description: "CUDA C++ twin of layernorm/6 (NVRTC, __nv_bfloat16): block per row by \
+                      width, 4 uint4 of 8 strided by the block kept packed, f32 math",
     },
 ];
 
@@ -157,6 +157,30 @@ pub const PREFERRED: &[ops::Preferred] = &[
                    d17062e: 4096x4096 94.0%, 8192x32000 87.9%",
     },
 ];
+
+/// The launch of the CUDA C++ twin of `dtype` of `baselines` (a norm ladder's) over
+/// `rows × cols`: its step's grid (what the cases launch; the twins' CPU emulation takes it
+/// from here).
+pub fn twin_launch_in(
+    table: &'static StepTable<Grid>,
+    baselines: &[BaselineInfo],
+    dtype: DType,
+    rows: usize,
+    cols: usize,
+) -> Option<Launch> {
+    let b = baselines.iter().find(|b| b.dtype == dtype)?;
+    Some(launch(
+        table.grid(table.by_id(b.of_step)?),
+        rows,
+        cols,
+        dtype,
+    ))
+}
+
+/// [`twin_launch_in`] of layernorm's twins.
+pub fn twin_launch(dtype: DType, rows: usize, cols: usize) -> Option<Launch> {
+    twin_launch_in(&STEPS, BASELINES, dtype, rows, cols)
+}
 
 /// The step of `dtype` of a step table that `rules` prefer for rows of `cols` columns (else
 /// its last step of `dtype`, the top step), and its launch over `rows × cols`: what a caller

@@ -372,15 +372,29 @@ mod tests {
         ] {
             assert!(norm.contains(decl), "layernorm.cu lacks {decl}");
         }
-        // The same rsqrt as the Rust kernels, and their launch bounds (512) on the row kernels.
+        // The same rsqrt as the Rust kernels, and their launch bounds: the forward twins (of
+        // layernorm/5–6, rmsnorm/3–4) 1024 as the strided steps, the backward row kernels 512.
         assert!(norm.contains("rsqrt.approx.ftz.f32") && norm.contains("div.full.f32"));
-        assert_eq!(norm.matches("__launch_bounds__(512)").count(), 6);
+        for k in [
+            "layernorm_twin(",
+            "layernorm_twin_bf16(",
+            "rmsnorm_twin(",
+            "rmsnorm_twin_bf16(",
+        ] {
+            assert!(
+                norm.contains(&format!("__launch_bounds__(1024) {k}")),
+                "{k}"
+            );
+        }
+        assert_eq!(norm.matches("__launch_bounds__(512)").count(), 2);
+        // The strided steps' chunk count, and their one-block-per-row body.
+        assert!(norm.contains("#define CHUNKS 4") && norm.contains("norm_strided<float, CHUNKS"));
     }
 
     /// The softmax twins declare `SoftmaxParams<T>` (two 8-byte pointers, rows, cols) and
     /// `SoftmaxBackwardParams<T>` (three pointers, rows, cols), and the kernels the host
     /// launches: a block and a warp kernel per element type, the block ones with the Rust
-    /// steps' launch bounds (1024).
+    /// steps' launch bounds (1024; softmax/8's twin (512, 2)).
     #[test]
     fn softmax_twins_declare_the_structs_and_kernels_the_host_launches() {
         use kernels_gpu::softmax::SoftmaxParams;
@@ -400,7 +414,7 @@ mod tests {
         for k in [
             "__launch_bounds__(1024) softmax_twin_f32(SoftmaxParams<float> p)",
             " softmax_twin_f32_warp(SoftmaxParams<float> p)",
-            "__launch_bounds__(1024) softmax_twin_bf16(SoftmaxParams<__nv_bfloat16> p)",
+            "__launch_bounds__(512, 2) softmax_twin_bf16(SoftmaxParams<__nv_bfloat16> p)",
             " softmax_twin_bf16_warp(SoftmaxParams<__nv_bfloat16> p)",
         ] {
             assert!(fwd.contains(k), "{k}");
@@ -422,9 +436,16 @@ mod tests {
         // The chunk counts of the Rust steps.
         assert_eq!(kernels_gpu::softmax::CHUNKS, 4);
         assert!(fwd.contains("#define CHUNKS 4"));
+        // softmax/8's: 8 packed chunks, blocks of at most 512 (the bf16 twin's launch bounds).
+        assert_eq!(kernels_gpu::softmax::CHUNKS_8, 8);
+        assert_eq!(kernels_gpu::softmax::MAX_THREADS_8, 512);
+        assert!(
+            fwd.contains("#define CHUNKS_8 8") && fwd.contains("registers_row_packed<CHUNKS_8")
+        );
         assert_eq!(kernels_gpu::softmax_backward::CHUNKS, 2);
         assert!(
-            bwd.contains("block_kernel<F32Elem, 2>") && bwd.contains("block_kernel<Bf16Elem, 4>")
+            bwd.contains("block_kernel_y<F32Elem, 2, 4>")
+                && bwd.contains("block_kernel<Bf16Elem, 4>")
         );
         let attention = include_str!("twins/attention.cu");
         assert!(attention.contains("struct AttentionParams"));

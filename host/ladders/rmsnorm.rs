@@ -28,15 +28,16 @@ static STEPS: StepTable<Grid> = StepTable::new("rmsnorm", k::STEPS);
 static BASELINES: &[BaselineInfo] = &[
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
-        of_step: 1,
+        of_step: 3,
         dtype: DType::F32,
-        description: "CUDA C++ twin of rmsnorm/1 (NVRTC): layernorm/3's twin without the mean",
+        description: "CUDA C++ twin of rmsnorm/3 (NVRTC): layernorm/5's twin without the mean",
     },
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
-        of_step: 2,
+        of_step: 4,
         dtype: DType::Bf16,
-        description: "CUDA C++ twin of rmsnorm/2 (NVRTC, __nv_bfloat16)",
+        description: "CUDA C++ twin of rmsnorm/4 (NVRTC, __nv_bfloat16): layernorm/6's twin \
+                      without the mean",
     },
 ];
 
@@ -76,6 +77,11 @@ pub const PREFERRED: &[ops::Preferred] = &[
                    4096x4096 32.78 / 50.34; d17062e: 8192x32000 98.5% / 77.1%",
     },
 ];
+
+/// The launch of rmsnorm's CUDA C++ twin of `dtype` over `rows × cols` (its step's grid).
+pub fn twin_launch(dtype: DType, rows: usize, cols: usize) -> Option<crate::runtime::Launch> {
+    super::layernorm::twin_launch_in(&STEPS, BASELINES, dtype, rows, cols)
+}
 
 /// Launches rmsnorm's top forward step of the element type `T` on a caller's device pointers.
 pub fn launch_forward<T: Element>(gpu: &Gpu, p: RmsNormParams<T::Device>) -> Result<()> {

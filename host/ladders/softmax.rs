@@ -43,10 +43,10 @@ static BASELINES: &[BaselineInfo] = &[
     },
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
-        of_step: 6,
+        of_step: 8,
         dtype: DType::Bf16,
-        description: "CUDA C++ twin of softmax/6 (NVRTC, __nv_bfloat16): row in registers, \
-                      4 uint4 __ldg of 8 per thread, f32 math, warp per row up to 1024 columns",
+        description: "CUDA C++ twin of softmax/8 (NVRTC, __nv_bfloat16): row packed in \
+                      registers, 8 uint4 __ldg of 8 per thread, launch bounds (512, 2), ex2 twice",
     },
 ];
 /// The CUDA C++ twins of the top f32 and bf16 backward steps
@@ -54,10 +54,10 @@ static BASELINES: &[BaselineInfo] = &[
 static BACKWARD_BASELINES: &[BaselineInfo] = &[
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
-        of_step: 2,
+        of_step: 4,
         dtype: DType::F32,
-        description: "CUDA C++ twin of softmax_backward/2 (NVRTC): y and dy in registers \
-                      (2 chunks each), two-pass fallback past 16384 columns",
+        description: "CUDA C++ twin of softmax_backward/4 (NVRTC): y and dy in registers \
+                      (2 chunks each); 16384-32768 columns y only (4 chunks), dy re-read",
     },
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
@@ -228,17 +228,32 @@ pub fn forward_launch(dtype: DType, rows: u32, cols: u32) -> Result<(&'static st
     Ok((step.symbols[i], l))
 }
 
-/// The top backward step of `dtype` (`softmax_backward/2` for f32, `/3` for bf16): its kernel
+/// The CUDA C++ twin of `dtype`'s launch over `rows × cols`: its kernel (0 the block kernel,
+/// 1 the warp kernel) and the grid of the step it is of (what `SoftmaxCase::run` launches; the
+/// twins' CPU emulation takes it from here).
+pub fn twin_launch(dtype: DType, rows: u32, cols: u32) -> Option<(usize, Launch)> {
+    let b = BASELINES.iter().find(|b| b.dtype == dtype)?;
+    Some(launch(STEPS.grid(STEPS.by_id(b.of_step)?), rows, cols))
+}
+
+/// The top backward step of `dtype` (`softmax_backward/4` for f32, `/3` for bf16): its kernel
 /// symbol and launch, to launch with a `SoftmaxBackwardParams { y, dy, dx, rows, cols }`.
 pub fn backward_launch(dtype: DType, rows: u32, cols: u32) -> Result<(&'static str, Launch)> {
     let id = match dtype {
-        DType::F32 => 2,
+        DType::F32 => 4,
         DType::Bf16 => 3,
         DType::F16 => return Err(Error::Usage("softmax_backward has no f16 steps".into())),
     };
     let step = BACKWARD_STEPS.by_id(id).expect("the top step");
     let (i, l) = backward_grid_launch(BACKWARD_STEPS.grid(step), rows, cols);
     Ok((step.symbols[i], l))
+}
+
+/// [`twin_launch`] of the backward twins.
+pub fn backward_twin_launch(dtype: DType, rows: u32, cols: u32) -> Option<(usize, Launch)> {
+    let b = BACKWARD_BASELINES.iter().find(|b| b.dtype == dtype)?;
+    let step = BACKWARD_STEPS.by_id(b.of_step)?;
+    Some(backward_grid_launch(BACKWARD_STEPS.grid(step), rows, cols))
 }
 
 fn backward_grid_launch(grid: &kb::Grid, rows: u32, cols: u32) -> (usize, Launch) {
@@ -856,13 +871,24 @@ mod tests {
         assert_eq!(
             b(DType::F32, 32768, 128),
             (
-                "softmax_backward_s02_registers_warp",
+                "softmax_backward_s04_y_registers_warp",
                 Launch::linear(1024, 256)
             )
         );
         assert_eq!(
             b(DType::F32, 4096, 4096),
-            ("softmax_backward_s02_registers", Launch::linear(4096, 256))
+            (
+                "softmax_backward_s04_y_registers",
+                Launch::linear(4096, 256)
+            )
+        );
+        // 32000 columns: step 2's grid (1024 threads), y held at 4 chunks a thread.
+        assert_eq!(
+            b(DType::F32, 8192, 32000),
+            (
+                "softmax_backward_s04_y_registers",
+                Launch::linear(8192, 1024)
+            )
         );
         assert_eq!(
             b(DType::Bf16, 8192, 32000),

@@ -1,18 +1,24 @@
-// CUDA C++ twins of the normalisation ladders' top steps: layernorm/3 (f32) and /4 (bf16),
-// rmsnorm/1 (f32) and /2 (bf16) — kernels-gpu/src/layernorm/mod.rs `norm_rows` — and
-// layernorm_backward/2 (f32) and /3 (bf16), both kernels — kernels-gpu/src/layernorm_backward/
-// mod.rs `fused_rows` and `sum_slots`. The same algorithm line by line: blocks of (tx, ty), tx
-// threads per row, ty rows per block (the steps' Grid::Rows / Grid::Fused launches, which the
-// host uses for the twins too); each thread keeps up to R 128-bit vectors of its row in
-// registers (float4, or uint4 of eight __nv_bfloat16) when cols is a multiple of the lanes and
-// every pointer is 16-byte aligned, re-reads the rest (and the whole row on the scalar path);
-// row sums by a shuffle butterfly, one partial per warp in 32 floats of shared memory, then
-// every warp of the row adds its row's partials (two __syncthreads, outside any branch); the
-// two-pass variance; rsqrt.approx.ftz.f32 and div.full.f32 as inline PTX (what the Rust
-// kernels emit); no FMA
-// contraction beyond the Rust kernels' explicit fma (the adds and multiplies are __fadd_rn /
-// __fmul_rn). Same launch bounds (512). Same parameter structs (#[repr(C)]): LayerNormParams,
-// RmsNormParams, LayerNormBackwardParams. One module (it includes cuda_bf16.h).
+// CUDA C++ twins of the normalisation ladders' top steps: layernorm/5 (f32) and /6 (bf16),
+// rmsnorm/3 (f32) and /4 (bf16) — kernels-gpu/src/layernorm/mod.rs `norm_strided`, with
+// `norm_rows` (no register vectors) as its fallback — and layernorm_backward/2 (f32) and /3
+// (bf16), both kernels — kernels-gpu/src/layernorm_backward/mod.rs `fused_rows` and
+// `sum_slots`. The same algorithm line by line. Forward: one block per row (the steps'
+// Grid::Registers launch, softmax's register_block_threads(cols, 4): 128 threads at 4096
+// columns, 1024 at 32000, which the host uses for the twins too); thread t holds CHUNKS = 4
+// chunks of 8 elements, the row's 16-byte vectors t + j * B (f32: two float4 per chunk; bf16:
+// one uint4 of eight __nv_bfloat16, kept packed and widened in each pass), all loads issued
+// before any is used, missing vectors 0; the mean by one block reduction (warp butterfly, one
+// value per warp through its own 32 floats of shared memory, one __syncthreads, every warp
+// reducing the per-warp values), Σ(x − mean)² over the vectors that exist by a second one (the
+// two-pass variance; RMS: Σx², the only reduction), y with γ and β loaded per chunk in the same
+// layout; rows that are not whole aligned chunks or longer than 8 * CHUNKS * B take the looped
+// three-pass body with no register vectors. Backward: blocks of (tx, ty), tx threads per row,
+// ty rows per block (Grid::Fused), up to R 128-bit vectors per thread in registers, row sums
+// with two __syncthreads. rsqrt.approx.ftz.f32 and div.full.f32 as inline PTX (what the Rust
+// kernels emit); no FMA contraction beyond the Rust kernels' explicit fma (the adds and
+// multiplies are __fadd_rn / __fmul_rn). Same launch bounds (forward 1024, backward 512). Same
+// parameter structs (#[repr(C)]): LayerNormParams, RmsNormParams, LayerNormBackwardParams. One
+// module (it includes cuda_bf16.h).
 
 #include <cuda_bf16.h>
 
@@ -202,7 +208,7 @@ __device__ __forceinline__ void norm_rows(const T* x, const T* gamma, const T* b
     T* yr = y + r * cols;
     const u64 nreg = vec ? nvec : 0, rest = vec ? t + R * tx : t;
 
-    typename Io<T>::V v[R];
+    typename Io<T>::V v[R > 0 ? R : 1];
     float s = 0.0f;
 #pragma unroll
     for (int k = 0; k < R; k++) {
@@ -256,24 +262,166 @@ __device__ __forceinline__ void norm_rows(const T* x, const T* gamma, const T* b
     }
 }
 
-extern "C" __global__ void __launch_bounds__(512) layernorm_twin(LayerNormParams<float> p) {
-    __shared__ float warps[32];
-    norm_rows<float, 16, false>(p.x, p.gamma, p.beta, p.y, p.mean, p.rstd, p.rows, p.cols, p.eps, warps);
+// Chunks of 8 elements a thread of the strided kernels holds (softmax::CHUNKS).
+#define CHUNKS 4
+
+// A chunk of 8 elements (softmax's RowElem): f32 two float4 at vectors first and first + stride,
+// bf16 one uint4 at vector first; loaded (__ldg) when below nvec, else zeros.
+template <typename T>
+struct Chunk;
+
+template <>
+struct Chunk<float> {
+    static constexpr int VL = 4, VPC = 2;
+    struct Raw { float4 a, b; };
+    __device__ static Raw load(const float* p, u64 first, u64 stride, u64 nvec) {
+        const float4* v = reinterpret_cast<const float4*>(p);
+        Raw r;
+        r.a = make_float4(0.f, 0.f, 0.f, 0.f);
+        r.b = r.a;
+        if (first < nvec) r.a = __ldg(v + first);
+        if (first + stride < nvec) r.b = __ldg(v + first + stride);
+        return r;
+    }
+    __device__ static void unpack(const Raw& r, float* o) {
+        o[0] = r.a.x; o[1] = r.a.y; o[2] = r.a.z; o[3] = r.a.w;
+        o[4] = r.b.x; o[5] = r.b.y; o[6] = r.b.z; o[7] = r.b.w;
+    }
+    __device__ static void store(float* p, u64 first, u64 stride, u64 nvec, const float* f) {
+        float4* o = reinterpret_cast<float4*>(p);
+        if (first < nvec) o[first] = make_float4(f[0], f[1], f[2], f[3]);
+        if (first + stride < nvec) o[first + stride] = make_float4(f[4], f[5], f[6], f[7]);
+    }
+};
+
+template <>
+struct Chunk<__nv_bfloat16> {
+    static constexpr int VL = 8, VPC = 1;
+    typedef uint4 Raw;
+    __device__ static Raw load(const __nv_bfloat16* p, u64 first, u64, u64 nvec) {
+        Raw r = make_uint4(0, 0, 0, 0);
+        if (first < nvec) r = __ldg(reinterpret_cast<const uint4*>(p) + first);
+        return r;
+    }
+    __device__ static void unpack(const Raw& r, float* o) {
+#pragma unroll
+        for (int j = 0; j < 8; j++) o[j] = Io<__nv_bfloat16>::lane(r, j);
+    }
+    __device__ static void store(__nv_bfloat16* p, u64 first, u64, u64 nvec, const float* f) {
+        if (first < nvec) Io<__nv_bfloat16>::store(p, first, f);
+    }
+};
+
+// softmax's Team::all_reduce::<Sum> over the block: butterfly per warp, one value per warp in
+// `scratch` (a reduction's own 32 floats), one barrier, every warp adds the per-warp values.
+__device__ __forceinline__ float block_sum(float v, float* scratch) {
+    v = warp_sum(v);
+    const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+    if (lane == 0) scratch[w] = v;
+    __syncthreads();
+    float r = 0.0f;
+    if (lane < blockDim.x / 32) r = scratch[lane];
+    return warp_sum(r);
 }
 
-extern "C" __global__ void __launch_bounds__(512) layernorm_twin_bf16(LayerNormParams<__nv_bfloat16> p) {
-    __shared__ float warps[32];
-    norm_rows<__nv_bfloat16, 8, false>(p.x, p.gamma, p.beta, p.y, p.mean, p.rstd, p.rows, p.cols, p.eps, warps);
+// The Rust norm_strided: one row per block, the row's chunks in registers.
+template <typename T, int C, bool RMS>
+__device__ __forceinline__ void norm_strided(const T* x, const T* gamma, const T* beta, T* y,
+                                             float* mean_out, float* rstd_out, unsigned rows,
+                                             unsigned cols, float eps, float* s0, float* s1) {
+    typedef Chunk<T> K;
+    const u64 row = blockIdx.x;
+    if (row >= rows) return;  // uniform over the block
+    const u64 n = cols, size = blockDim.x, tid = threadIdx.x;
+    const bool fits = n % 8 == 0 && aligned16((u64)x | (u64)y | (u64)gamma | (u64)beta) &&
+                      n / 8 <= C * size;
+    if (!fits) {
+        norm_rows<T, 0, RMS>(x, gamma, beta, y, mean_out, rstd_out, rows, cols, eps, s0);
+        return;
+    }
+    const T* xr = x + row * n;
+    T* yr = y + row * n;
+    const u64 nvec = n / K::VL;
+    typename K::Raw raw[C];
+#pragma unroll
+    for (int k = 0; k < C; k++) raw[k] = K::load(xr, tid + k * K::VPC * size, size, nvec);
+
+    float mean = 0.0f;
+    if (!RMS) {
+        float s = 0.0f;
+#pragma unroll
+        for (int k = 0; k < C; k++) {
+            float v[8];
+            K::unpack(raw[k], v);
+            float part = 0.0f;
+#pragma unroll
+            for (int e = 0; e < 8; e++) part = __fadd_rn(part, v[e]);
+            s = __fadd_rn(s, part);
+        }
+        mean = div_full(block_sum(s, s0), (float)cols);
+    }
+
+    float q = 0.0f;
+#pragma unroll
+    for (int k = 0; k < C; k++) {
+        float v[8];
+        K::unpack(raw[k], v);
+        const u64 first = tid + k * K::VPC * size;
+        float part = 0.0f;
+#pragma unroll
+        for (int e = 0; e < 8; e++) {
+            const bool exists = first + (e / K::VL) * size < nvec;
+            const float d = exists ? __fsub_rn(v[e], mean) : 0.0f;
+            part = __fmaf_rn(d, d, part);
+        }
+        q = __fadd_rn(q, part);
+    }
+    const float var = div_full(block_sum(q, s1), (float)cols);
+    const float rstd = rsqrt_approx(__fadd_rn(var, eps));
+
+    // 32-bit indices here (u64 ones leave nvcc 13.5 one 64-bit address to spill, 8 B, at 64
+    // registers in the f32 kernel).
+    const unsigned t3 = opaque((unsigned)tid);
+#pragma unroll
+    for (int k = 0; k < C; k++) {
+        const u64 first = t3 + k * K::VPC * (unsigned)size;
+        float v[8], g[8], b[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f}, out[8];
+        K::unpack(raw[k], v);
+        K::unpack(K::load(gamma, first, size, nvec), g);
+        if (!RMS) K::unpack(K::load(beta, first, size, nvec), b);
+#pragma unroll
+        for (int e = 0; e < 8; e++) {
+            const float xhat = __fmul_rn(__fsub_rn(v[e], mean), rstd);
+            out[e] = RMS ? __fmul_rn(xhat, g[e]) : __fmaf_rn(xhat, g[e], b[e]);
+        }
+        K::store(yr, first, size, nvec, out);
+    }
+    if (tid == 0) {
+        if (!RMS) mean_out[row] = mean;
+        rstd_out[row] = rstd;
+    }
 }
 
-extern "C" __global__ void __launch_bounds__(512) rmsnorm_twin(RmsNormParams<float> p) {
-    __shared__ float warps[32];
-    norm_rows<float, 16, true>(p.x, p.gamma, p.gamma, p.y, p.rstd, p.rstd, p.rows, p.cols, p.eps, warps);
+extern "C" __global__ void __launch_bounds__(1024) layernorm_twin(LayerNormParams<float> p) {
+    __shared__ float s0[32], s1[32];
+    norm_strided<float, CHUNKS, false>(p.x, p.gamma, p.beta, p.y, p.mean, p.rstd, p.rows, p.cols, p.eps, s0, s1);
 }
 
-extern "C" __global__ void __launch_bounds__(512) rmsnorm_twin_bf16(RmsNormParams<__nv_bfloat16> p) {
-    __shared__ float warps[32];
-    norm_rows<__nv_bfloat16, 8, true>(p.x, p.gamma, p.gamma, p.y, p.rstd, p.rstd, p.rows, p.cols, p.eps, warps);
+extern "C" __global__ void __launch_bounds__(1024) layernorm_twin_bf16(LayerNormParams<__nv_bfloat16> p) {
+    __shared__ float s0[32], s1[32];
+    norm_strided<__nv_bfloat16, CHUNKS, false>(p.x, p.gamma, p.beta, p.y, p.mean, p.rstd, p.rows, p.cols, p.eps,
+                                               s0, s1);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) rmsnorm_twin(RmsNormParams<float> p) {
+    __shared__ float s0[32], s1[32];
+    norm_strided<float, CHUNKS, true>(p.x, p.gamma, p.gamma, p.y, p.rstd, p.rstd, p.rows, p.cols, p.eps, s0, s1);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) rmsnorm_twin_bf16(RmsNormParams<__nv_bfloat16> p) {
+    __shared__ float s0[32], s1[32];
+    norm_strided<__nv_bfloat16, CHUNKS, true>(p.x, p.gamma, p.gamma, p.y, p.rstd, p.rstd, p.rows, p.cols, p.eps,
+                                              s0, s1);
 }
 
 // The Rust fused_rows (backward kernel 1).

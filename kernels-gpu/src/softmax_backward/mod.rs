@@ -1,13 +1,15 @@
 //! The softmax backward pass along the last dimension: `dx = y ⊙ (dy − Σ_c dy⊙y)` per row of
 //! row-major `rows × cols` matrices `y` (the forward output) and `dy`, f32 math whatever the
 //! element type: two passes over the row (step 1) → the row in registers, 128-bit loads
-//! (steps 2 and 3, f32 and bf16). NaN or ±inf in a row's `y ⊙ dy` make the row's dot NaN or
+//! (steps 2 and 3, f32 and bf16) → f32 rows past 16384 columns with `y` alone in registers
+//! (step 4). NaN or ±inf in a row's `y ⊙ dy` make the row's dot NaN or
 //! ±inf, which reaches every element of that row (as torch).
 
 steps! {
     s01_two_pass,
     s02_registers,
     s03_bf16_registers,
+    s04_y_registers,
 }
 
 use crate::gpu::{thread, unroll::unroll};
@@ -58,6 +60,28 @@ pub struct SoftmaxBackwardParams<T = f32> {
 }
 unsafe impl<T: Copy> KernelParams for SoftmaxBackwardParams<T> {}
 
+/// `Σ a[e]·b[e]` over a chunk, one FMA chain (a thread's share of the dot `Σ y·dy`).
+#[inline(always)]
+fn dot_part(a: [f32; 8], b: [f32; 8]) -> f32 {
+    let mut part = 0.0f32;
+    unroll::<8>(
+        #[inline(always)]
+        |e| part = crate::gpu::math::fma(a[e], b[e], part),
+    );
+    part
+}
+
+/// `dx = y·(dy − dot)` over a chunk.
+#[inline(always)]
+fn grad(y: [f32; 8], dy: [f32; 8], dot: f32) -> [f32; 8] {
+    let mut out = [0.0f32; 8];
+    unroll::<8>(
+        #[inline(always)]
+        |e| out[e] = y[e] * (dy[e] - dot),
+    );
+    out
+}
+
 /// The backward pass of one row by a team, two passes (step 1, and the register steps'
 /// fallback): `Σ dy·y` over the thread's share of the row — when the rows are whole aligned
 /// chunks, 128-bit vectors `tid + j·size` (each instruction of a warp 32 consecutive vectors),
@@ -82,12 +106,7 @@ pub fn two_pass_row<T: RowElem, const BLOCK: bool>(
         let mut first = team.tid;
         while first < nvec {
             let (a, b) = (load(y, first), load(dy, first));
-            let mut part = 0.0f32;
-            unroll::<8>(
-                #[inline(always)]
-                |e| part = crate::gpu::math::fma(a[e], b[e], part),
-            );
-            acc += part;
+            acc += dot_part(a, b);
             first += step;
         }
     } else {
@@ -106,12 +125,7 @@ pub fn two_pass_row<T: RowElem, const BLOCK: bool>(
         let mut first = team.tid;
         while first < nvec {
             let (a, b) = (load(y, first), load(dy, first));
-            let mut out = [0.0f32; 8];
-            unroll::<8>(
-                #[inline(always)]
-                |e| out[e] = a[e] * (b[e] - dot),
-            );
-            unsafe { T::store_chunk(dx, first, team.size, nvec, out) };
+            unsafe { T::store_chunk(dx, first, team.size, nvec, grad(a, b, dot)) };
             first += step;
         }
     } else {
@@ -167,12 +181,7 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
             // Chunks wholly past the row are skipped (their zeros add nothing).
             if first(k) < nvec {
                 let (a, b) = (T::unpack(ry[k]), T::unpack(rdy[k]));
-                let mut part = 0.0f32;
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| part = crate::gpu::math::fma(a[e], b[e], part),
-                );
-                acc += part;
+                acc += dot_part(a, b);
             }
         },
     );
@@ -182,16 +191,98 @@ pub fn registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
         |k| {
             if first(k) < nvec {
                 let (a, b) = (T::unpack(ry[k]), T::unpack(rdy[k]));
-                let mut out = [0.0f32; 8];
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| out[e] = a[e] * (b[e] - dot),
-                );
-                unsafe { T::store_chunk(dx, first(k), team.size, nvec, out) };
+                unsafe { T::store_chunk(dx, first(k), team.size, nvec, grad(a, b, dot)) };
             }
         },
     );
 }
+
+/// The backward pass of one row by a team holding only `y` in registers (step 4's long rows):
+/// each thread loads its chunks of `y` (at most `C`: the 128-bit vectors `tid + j·size`,
+/// missing ones 0) and streams the same chunks of `dy` into the dot, the team sums it, then
+/// each thread reads its `dy` chunks again — from L2, where the row's `dy` was read a moment
+/// before — and writes `y·(dy − dot)` from the registers: one DRAM read of each input, `dy`
+/// twice from L2, `y` held (32 f32 registers at `C = 4`: a row of `32 × size` columns). The
+/// second pass's indices come from an opaque `tid`, so neither compiler keeps the first pass's
+/// `dy` live through the reduction (that would be 64 values). The caller checks the row is
+/// whole aligned chunks (as [`registers_row`]) and at most `8·C·size` long; `C` is even.
+#[inline(always)]
+pub fn y_registers_row<T: RowElem, const C: usize, const BLOCK: bool>(
+    y: GlobalPtr<T>,
+    dy: GlobalPtr<T>,
+    dx: GlobalPtrMut<T>,
+    cols: usize,
+    team: Team<BLOCK>,
+) {
+    let nvec = cols / T::VL;
+    let first = |k: usize| team.tid + k * T::VPC * team.size;
+    let mut ry = [unsafe { T::load_chunk(y, first(0), team.size, nvec, 0.0) }; C];
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k > 0 {
+                ry[k] = unsafe { T::load_chunk(y, first(k), team.size, nvec, 0.0) };
+            }
+        },
+    );
+    // `dy` two chunks at a time (4 loads in flight a thread, 16 registers), each pair loaded
+    // before either is used.
+    let mut acc = 0.0f32;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k % 2 == 0 {
+                let load = |k: usize| unsafe { T::load_chunk(dy, first(k), team.size, nvec, 0.0) };
+                let pair = [load(k), load(k + 1)];
+                unroll::<2>(
+                    #[inline(always)]
+                    |h| {
+                        let (a, b) = (T::unpack(ry[k + h]), T::unpack(pair[h]));
+                        acc += dot_part(a, b);
+                    },
+                );
+            }
+        },
+    );
+    let dot = team.all_reduce::<Sum>(acc, 0);
+    let tid = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+    let first = |k: usize| tid + k * T::VPC * team.size;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if first(k) < nvec {
+                let a = T::unpack(ry[k]);
+                let b = T::unpack(unsafe { T::load_chunk(dy, first(k), team.size, nvec, 0.0) });
+                unsafe { T::store_chunk(dx, first(k), team.size, nvec, grad(a, b, dot)) };
+            }
+        },
+    );
+}
+
+/// A register step's warp kernel body (rows of at most its `warp_max_cols`): a sub-warp team
+/// of `lanes_per_row(cols, C)` lanes per row running [`registers_row`] at `C` chunks of `T`.
+/// A macro, not a function: the kernels' PTX is what it was when each wrote this out (an
+/// inlined function lays the branches out differently).
+macro_rules! warp_rows {
+    ($p:expr, $t:ty, $c:expr) => {{
+        let p = $p;
+        let (team, r, warp_first) = crate::softmax::warp_team(p.cols, $c as u32);
+        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
+        if warp_first < p.rows as usize {
+            let active = r < p.rows as usize;
+            let off = if active { r } else { warp_first } * p.cols as usize;
+            super::registers_row::<$t, { $c }, false>(
+                p.y.offset(off),
+                p.dy.offset(off),
+                p.dx.offset(off),
+                p.cols as usize,
+                active,
+                team,
+            );
+        }
+    }};
+}
+pub(crate) use warp_rows;
 
 /// The row of the calling block (block kernels) and its team.
 #[inline(always)]

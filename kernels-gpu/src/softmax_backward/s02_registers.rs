@@ -33,20 +33,7 @@ kernel! {
     /// Step 2, short rows (at most 512 columns): a sub-warp team per row (the fewest lanes that
     /// hold it at 2 chunks each), shuffles only.
     fn softmax_backward_s02_registers_warp(p: SoftmaxBackwardParams) {
-        let (team, r, warp_first) = crate::softmax::warp_team(p.cols, CHUNKS as u32);
-        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
-        if warp_first < p.rows as usize {
-            let active = r < p.rows as usize;
-            let off = if active { r } else { warp_first } * p.cols as usize;
-            super::registers_row::<f32, CHUNKS, false>(
-                p.y.offset(off),
-                p.dy.offset(off),
-                p.dx.offset(off),
-                p.cols as usize,
-                active,
-                team,
-            );
-        }
+        super::warp_rows!(p, f32, CHUNKS);
     }
 }
 

@@ -34,20 +34,7 @@ kernel! {
 kernel! {
     /// Step 3, short rows (at most 1024 columns): a sub-warp team per row.
     fn softmax_backward_s03_bf16_registers_warp(p: SoftmaxBackwardParams<Bf16>) {
-        let (team, r, warp_first) = crate::softmax::warp_team(p.cols, BF16_CHUNKS as u32);
-        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
-        if warp_first < p.rows as usize {
-            let active = r < p.rows as usize;
-            let off = if active { r } else { warp_first } * p.cols as usize;
-            super::registers_row::<Bf16, BF16_CHUNKS, false>(
-                p.y.offset(off),
-                p.dy.offset(off),
-                p.dx.offset(off),
-                p.cols as usize,
-                active,
-                team,
-            );
-        }
+        super::warp_rows!(p, Bf16, BF16_CHUNKS);
     }
 }
 
