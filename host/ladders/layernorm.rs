@@ -79,7 +79,7 @@ static META: LadderMeta = LadderMeta {
     description: "y = (x - mean) * rstd * gamma + beta per row, with mean and rstd (f32), rows x cols",
     dims: 2,
     default_shape: &[4096, 4096],
-    bench_shapes: &[&[4096, 4096], &[8192, 32000]],
+    bench_shapes: super::softmax::BENCH_SHAPES,
     ceiling: Ceiling::CopyGbps,
     chapter: "layernorm",
 };

@@ -46,7 +46,7 @@ static META: LadderMeta = LadderMeta {
     description: "y = x * rstd * gamma per row, rstd = 1/sqrt(mean(x^2) + eps) (f32), rows x cols",
     dims: 2,
     default_shape: &[4096, 4096],
-    bench_shapes: &[&[4096, 4096], &[8192, 32000]],
+    bench_shapes: super::softmax::BENCH_SHAPES,
     ceiling: Ceiling::CopyGbps,
     chapter: "layernorm",
 };

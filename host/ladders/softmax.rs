@@ -70,8 +70,10 @@ static BACKWARD_BASELINES: &[BaselineInfo] = &[
 const TWIN_SRC: &str = include_str!("twins/softmax.cu");
 const BACKWARD_TWIN_SRC: &str = include_str!("twins/softmax_backward.cu");
 
-/// The benchmark's shapes: 4096 × 1024, 4096², a 32000-wide vocabulary and short rows.
-const BENCH_SHAPES: &[&[usize]] = &[&[4096, 1024], &[4096, 4096], &[8192, 32000], &[32768, 128]];
+/// The benchmark's shapes (issue 14's four, for every row-wise ladder: softmax, layernorm, rmsnorm
+/// and their backward): 4096 × 1024, 4096², a 32000-wide vocabulary and short rows.
+pub const BENCH_SHAPES: &[&[usize]] =
+    &[&[4096, 1024], &[4096, 4096], &[8192, 32000], &[32768, 128]];
 
 static META: LadderMeta = LadderMeta {
     name: "softmax",
