@@ -202,16 +202,24 @@ pub fn top_step(
 /// Launches layernorm's top forward step of the element type `T` on a caller's device
 /// pointers (`p.rows`, `p.cols`, `p.eps` as given).
 pub fn launch_forward<T: Element>(gpu: &Gpu, p: LayerNormParams<T::Device>) -> Result<()> {
-    let (step, l) = top_step(
-        &STEPS,
-        PREFERRED,
-        T::DTYPE,
-        p.rows as usize,
-        p.cols as usize,
-    )
-    .ok_or_else(|| {
-        crate::error::Error::Usage(format!("layernorm has no {} step", T::DTYPE.name()))
-    })?;
+    launch_preferred(gpu, &META, &STEPS, PREFERRED, T::DTYPE, (p.rows, p.cols), p)
+}
+
+/// Launches the step of `dtype` of a norm ladder's `table` that [`top_step`] picks for
+/// `rows × cols` (its `rules`, else the top step) with the parameters `p`.
+pub fn launch_preferred<P: kernels_gpu::KernelParams>(
+    gpu: &Gpu,
+    meta: &LadderMeta,
+    table: &'static StepTable<Grid>,
+    rules: &[ops::Preferred],
+    dtype: DType,
+    (rows, cols): (u32, u32),
+    p: P,
+) -> Result<()> {
+    let (step, l) =
+        top_step(table, rules, dtype, rows as usize, cols as usize).ok_or_else(|| {
+            crate::error::Error::Usage(format!("{} has no {} step", meta.name, dtype.name()))
+        })?;
     gpu.launch(step.symbol, l, p)
 }
 

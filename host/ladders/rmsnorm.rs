@@ -2,7 +2,7 @@
 //! `rstd = 1/√(mean(x²) + eps)` as an extra output (f32), `eps = 1e-5`. Launches, tolerances
 //! and awkward shapes are layernorm's.
 
-use super::layernorm::{EPS, first_failed, launch, norm_awkward_shapes, top_step, y_tolerance};
+use super::layernorm::{EPS, first_failed, launch, norm_awkward_shapes, y_tolerance};
 use super::{Checked, TwinKernel};
 use crate::element::{DType, Element, round_to, to_f32};
 use crate::error::Result;
@@ -85,17 +85,7 @@ pub fn twin_launch(dtype: DType, rows: usize, cols: usize) -> Option<crate::runt
 
 /// Launches rmsnorm's top forward step of the element type `T` on a caller's device pointers.
 pub fn launch_forward<T: Element>(gpu: &Gpu, p: RmsNormParams<T::Device>) -> Result<()> {
-    let (step, l) = top_step(
-        &STEPS,
-        PREFERRED,
-        T::DTYPE,
-        p.rows as usize,
-        p.cols as usize,
-    )
-    .ok_or_else(|| {
-        crate::error::Error::Usage(format!("rmsnorm has no {} step", T::DTYPE.name()))
-    })?;
-    gpu.launch(step.symbol, l, p)
+    super::layernorm::launch_preferred(gpu, &META, &STEPS, PREFERRED, T::DTYPE, (p.rows, p.cols), p)
 }
 
 /// `y = x·rstd·γ` per row on caller-owned memory: arguments `x` (`rows × cols`), `gamma`
