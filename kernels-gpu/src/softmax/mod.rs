@@ -631,65 +631,8 @@ pub fn registers_row_packed<const C: usize, const BLOCK: bool>(
         return;
     }
     let nvec = live / <Bf16 as RowElem>::VL;
-    let first = |k: usize| team.tid + k * team.size;
-    let fill = f32::NEG_INFINITY;
-    let mut raw = [unsafe { <Bf16 as RowElem>::load_chunk(x, first(0), team.size, nvec, fill) }; C];
-    unroll::<C>(
-        #[inline(always)]
-        |k| {
-            if k > 0 {
-                raw[k] =
-                    unsafe { <Bf16 as RowElem>::load_chunk(x, first(k), team.size, nvec, fill) };
-            }
-        },
-    );
-    let mut m = f32::NEG_INFINITY;
-    unroll::<C>(
-        #[inline(always)]
-        |k| {
-            let [a, b, c, d, e, f, g, h] = <Bf16 as RowElem>::unpack(raw[k]);
-            let m4 = math::max_nan(math::max_nan(a, b), math::max_nan(c, d));
-            let m8 = math::max_nan(math::max_nan(e, f), math::max_nan(g, h));
-            m = math::max_nan(m, math::max_nan(m4, m8));
-        },
-    );
-    let m = team.all_reduce::<crate::reduce::Max>(m, 0);
-    let mut s = 0.0f32;
-    unroll::<C>(
-        #[inline(always)]
-        |k| {
-            let v = <Bf16 as RowElem>::unpack(salted(raw[k], m));
-            let mut part = 0.0f32;
-            unroll::<8>(
-                #[inline(always)]
-                |e| part += exp_shifted(v[e], m),
-            );
-            s += part;
-        },
-    );
-    let s = team.all_reduce::<crate::reduce::Sum>(s, 1);
-    let inv = rcp_fast(s);
-    // The same maximum as `m + 0·s`, which neither LLVM nor ptxas folds (IEEE: `0·s` is NaN
-    // for an infinite or NaN `s`): otherwise both keep the second pass's 32 `exp` values from
-    // the first (the same expressions; an opaque `mov` is seen through by ptxas), and the row
-    // is unpacked in registers again (60 registers, one block per SM at 32000). `s` is finite
-    // or NaN, and a NaN `s` makes the output NaN anyway, so this is `m`.
-    let m = math::fma(0.0, s, m);
-    // The store indices from an opaque `tid` (as the normalisation kernels): recomputed here
-    // rather than kept live through both reductions.
-    let tid = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
-    unroll::<C>(
-        #[inline(always)]
-        |k| {
-            let mut out = <Bf16 as RowElem>::unpack(salted(raw[k], s));
-            unroll::<8>(
-                #[inline(always)]
-                |e| out[e] = exp_shifted(out[e], m) * inv,
-            );
-            let j = tid + k * team.size;
-            unsafe { <Bf16 as RowElem>::store_chunk(y, j, team.size, nvec, out) };
-        },
-    );
+    let raw = load_packed::<C>(x, team.tid, team.size, nvec);
+    finish_packed::<C, BLOCK>(raw, y, nvec, team);
 }
 
 /// The `C` packed chunks of a bf16 row that thread `tid` of a team of `size` holds (the
