@@ -482,9 +482,6 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
     let nvec = n / <T as RowElem>::VL;
     let size = team.size;
     let first = |k: usize| team.tid + k * T::VPC * size;
-    // Whether element `e` of chunk `k` exists (its vector is below `nvec`).
-    let exists = |k: usize, e: usize| first(k) + (e / <T as RowElem>::VL) * size < nvec;
-
     let mut raw = [unsafe { T::load_chunk(xr, first(0), size, nvec, 0.0) }; C];
     unroll::<C>(
         #[inline(always)]
@@ -495,7 +492,41 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
         },
     );
 
-    // The mean: missing vectors are zeros, they add nothing.
+    norm_row_finish::<T, C, RMS, true>(
+        raw, gamma, beta, yr, mean_out, rstd_out, row, n, eps, true, team,
+    );
+}
+
+/// One row's normalisation from its chunks `raw` (the vectors `tid + k·VPC·size` of a team,
+/// loaded with 0 fill; bf16 kept packed) — [`norm_strided`]'s arithmetic after its loads: the
+/// mean (reduced through `scratch[0]` by a block team, skipped for RMS; missing vectors are
+/// zeros, they add nothing), `Σ(x − mean)²` over the elements that exist (through
+/// `scratch[1]`), `y = (x − mean)·rstd·γ + β` with γ and β read per chunk in the same layout
+/// (L2 resident); the team's thread 0 writes the row's mean and rstd. `live: false` (a warp
+/// team past the last row) stores nothing but takes part in the reductions.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn norm_row_finish<T, const C: usize, const RMS: bool, const BLOCK: bool>(
+    raw: [<T as crate::softmax::RowElem>::Raw; C],
+    gamma: GlobalPtr<T>,
+    beta: GlobalPtr<T>,
+    yr: GlobalPtrMut<T>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    row: usize,
+    cols: usize,
+    eps: f32,
+    live: bool,
+    team: crate::softmax::Team<BLOCK>,
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::softmax::RowElem;
+    let nvec = if live { cols / <T as RowElem>::VL } else { 0 };
+    let size = team.size;
+    // Whether element `e` of chunk `k` exists (its vector is below `nvec`).
+    let exists =
+        |k: usize, e: usize| team.tid + k * T::VPC * size + (e / <T as RowElem>::VL) * size < nvec;
     let mean = if RMS {
         0.0
     } else {
@@ -514,8 +545,6 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
         );
         crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(s, 0), cols as f32)
     };
-
-    // Σ(x − mean)² (RMS: Σx²) over the elements that exist.
     let mut q = 0.0f32;
     unroll::<C>(
         #[inline(always)]
@@ -535,11 +564,9 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
     let var =
         crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(q, 1), cols as f32);
     let rstd = crate::gpu::math::rsqrt_fast(var + eps);
-
-    // y = (x − mean)·rstd·γ + β (RMS: x·rstd·γ), γ and β in the same layout (L2 resident).
+    let t3 = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
     // The vectors' indices again, from an opaque copy of threadIdx.x: recomputed here rather
     // than kept live (as addresses) through both reductions.
-    let t3 = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
     let first = |k: usize| t3 + k * T::VPC * size;
     unroll::<C>(
         #[inline(always)]
@@ -564,103 +591,6 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
                 },
             );
             unsafe { T::store_chunk(yr, first(k), size, nvec, out) };
-        },
-    );
-    if team.tid == 0 {
-        if !RMS {
-            unsafe { mean_out.store(row, mean) };
-        }
-        unsafe { rstd_out.store(row, rstd) };
-    }
-}
-
-/// One bf16 row's normalisation from its packed chunks `raw` (the vectors `tid + k·size` of a
-/// team, loaded with 0 fill) — [`norm_strided`]'s arithmetic after its loads: the mean
-/// (reduced through `scratch[0]` by a block team, skipped for RMS), `Σ(x − mean)²` (through
-/// `scratch[1]`), `y` with γ and β read per chunk; the team's thread 0 writes the row's mean
-/// and rstd. `live: false` (a warp team past the last row) stores nothing but takes part in
-/// the reductions.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn norm_packed_finish<const C: usize, const RMS: bool, const BLOCK: bool>(
-    raw: [Bf16x8; C],
-    gamma: GlobalPtr<Bf16>,
-    beta: GlobalPtr<Bf16>,
-    yr: GlobalPtrMut<Bf16>,
-    mean_out: GlobalPtrMut<f32>,
-    rstd_out: GlobalPtrMut<f32>,
-    row: usize,
-    cols: usize,
-    eps: f32,
-    live: bool,
-    team: crate::softmax::Team<BLOCK>,
-) {
-    use crate::softmax::RowElem;
-    let nvec = if live { cols / 8 } else { 0 };
-    let size = team.size;
-    let exists = |k: usize| team.tid + k * size < nvec;
-    let mean = if RMS {
-        0.0
-    } else {
-        let mut s = 0.0f32;
-        unroll::<C>(
-            #[inline(always)]
-            |k| {
-                let v = Bf16::unpack(raw[k]);
-                let mut part = 0.0f32;
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| part += v[e],
-                );
-                s += part;
-            },
-        );
-        crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(s, 0), cols as f32)
-    };
-    let mut q = 0.0f32;
-    unroll::<C>(
-        #[inline(always)]
-        |k| {
-            let v = Bf16::unpack(raw[k]);
-            let mut part = 0.0f32;
-            unroll::<8>(
-                #[inline(always)]
-                |e| {
-                    let d = if exists(k) { v[e] - mean } else { 0.0 };
-                    part = crate::gpu::math::fma(d, d, part);
-                },
-            );
-            q += part;
-        },
-    );
-    let var =
-        crate::gpu::norm_reduce::div_full(team.all_reduce::<crate::reduce::Sum>(q, 1), cols as f32);
-    let rstd = crate::gpu::math::rsqrt_fast(var + eps);
-    let t3 = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
-    let first = |k: usize| t3 + k * size;
-    unroll::<C>(
-        #[inline(always)]
-        |k| {
-            let v = Bf16::unpack(raw[k]);
-            let g = Bf16::unpack(unsafe { Bf16::load_chunk(gamma, first(k), size, nvec, 0.0) });
-            let b = if RMS {
-                [0.0f32; 8]
-            } else {
-                Bf16::unpack(unsafe { Bf16::load_chunk(beta, first(k), size, nvec, 0.0) })
-            };
-            let mut out = [0.0f32; 8];
-            unroll::<8>(
-                #[inline(always)]
-                |e| {
-                    let xhat = (v[e] - mean) * rstd;
-                    out[e] = if RMS {
-                        xhat * g[e]
-                    } else {
-                        crate::gpu::math::fma(xhat, g[e], b[e])
-                    };
-                },
-            );
-            unsafe { Bf16::store_chunk(yr, first(k), size, nvec, out) };
         },
     );
     if live && team.tid == 0 {
@@ -806,7 +736,7 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
             x.offset(if more { next_r } else { r } * n),
             if more { nvec } else { 0 },
         );
-        norm_packed_finish::<C, RMS, true>(
+        norm_row_finish::<Bf16, C, RMS, true>(
             cur,
             gamma,
             beta,
@@ -834,7 +764,7 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
 /// step 8, rmsnorm step 6): softmax's warp kernels' layout ([`crate::softmax::warp_team`]) —
 /// the fewest lanes, a power of two, that hold the row at `C` chunks a lane (4 lanes at 128
 /// columns: 8 rows a warp) — shuffles only, no shared memory, no barrier. Each lane loads its
-/// `C` chunks (all issued before the first use), then [`norm_packed_finish`]; rows that are
+/// `C` chunks (all issued before the first use), then [`norm_row_finish`]; rows that are
 /// not whole aligned chunks take [`norm_row_scalar`]. A warp whose first row exists runs every
 /// shuffle with all its lanes (lanes past the last row with no columns).
 #[inline(always)]
@@ -877,7 +807,7 @@ pub(crate) fn norm_short_rows<const C: usize, const RMS: bool>(
                 unsafe { Bf16::load_chunk(xr, team.tid + k * team.size, team.size, nvec, 0.0) };
         },
     );
-    norm_packed_finish::<C, RMS, false>(
+    norm_row_finish::<Bf16, C, RMS, false>(
         raw, gamma, beta, yr, mean_out, rstd_out, r, n, eps, live, team,
     );
 }
