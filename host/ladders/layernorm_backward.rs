@@ -78,6 +78,18 @@ pub fn launches(
                 slots,
             )
         }
+        Grid::Strided { .. } => {
+            let (b, _) = grid.rows_block(cols, lanes);
+            let slots = grid.slots(rows, cols, lanes, sm_count);
+            (
+                Launch::linear(slots as u32, b).with_smem(grid.smem(cols)),
+                Launch::grid_2d(
+                    (cols.div_ceil(k::SUM_COLUMNS as usize).max(1) as u32, 1),
+                    (k::SUM_COLUMNS, k::SUM_LANES),
+                ),
+                slots,
+            )
+        }
     }
 }
 
