@@ -464,8 +464,8 @@ fn team_sums(a: f32, b: f32, s: usize, scratch: [SharedPtr<f32>; 2]) -> (f32, f3
 /// lanes, f32 one), so the threads of a warp touch consecutive 16-byte words (`LDS.128`
 /// without bank conflicts).
 #[inline(always)]
-fn plane(h: usize, v: usize, nvec: usize) -> u32 {
-    ((h * nvec + v) * 4) as u32
+fn plane(h: usize, v: u32, nvec: u32) -> u32 {
+    (h as u32 * nvec + v) * 4
 }
 
 /// Kernel 1 of steps 4 and 5 ([`Grid::Strided`]): team `g` of the block (threads
@@ -491,24 +491,26 @@ pub(crate) fn strided_rows<T, const C: usize>(
     T: NormIo + crate::softmax::RowElem,
 {
     use crate::softmax::RowElem;
-    let cols = p.cols as usize;
+    let cols = p.cols;
     let plan = team_of(p.cols, C as u32, block);
     let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
-    let (s, g) = match plan {
-        Some((s, g)) if aligned => (s as usize, g as usize),
+    let s = match plan {
+        Some((s, _)) if aligned => s,
         _ => return fused_rows::<T, 0>(p, scratch[0][0]),
     };
+    // Index arithmetic in u32 (the element count fits: the host checks `rows·cols < 2³²`):
+    // half the registers of usize.
     let vl = <T as RowElem>::VL;
     let vpc = T::VPC;
     let halves = vl / 4;
-    let nvec = cols / vl;
-    let t = thread::thread_idx_x() as usize;
+    let nvec = cols / vl as u32;
+    let t = thread::thread_idx_x();
     let (team, tid) = (t / s, t % s);
     let smem = crate::gpu::shared::dynamic_shared::<f32>();
-    let acc_g = smem.offset((team * 2 * cols) as u32);
-    let acc_b = acc_g.offset(cols as u32);
+    let acc_g = smem.offset(team * 2 * cols);
+    let acc_b = acc_g.offset(cols);
     // Vector `q` of chunk `k` of this thread: `tid + (k·VPC + q)·S`.
-    let vec_of = |tid: usize, k: usize, q: usize| tid + (k * vpc + q) * s;
+    let vec_of = |tid: u32, k: usize, q: usize| tid + (k * vpc + q) as u32 * s;
 
     // The team's partials of this thread's vectors start at 0.
     let zero = crate::ptr::F32x4([0.0; 4]);
@@ -537,93 +539,114 @@ pub(crate) fn strided_rows<T, const C: usize>(
         },
     );
 
-    let rows = p.rows as usize;
-    let grid = thread::grid_dim_x() as usize;
-    let mut base = thread::block_idx_x() as usize * g;
-    let mut parity = 0usize;
+    let rows = p.rows;
+    let mut it = 0u32;
     // Block-uniform: every thread runs the same iterations (the team sums may hold a barrier).
-    while base < rows {
-        // The thread's index through an opaque move each row: its vectors' offsets are
-        // recomputed per row (a few integer ops) instead of hoisted out of the loop and kept
-        // (64-bit each, for dy, x, γ, dx and the partials: spills at 64 registers).
-        let tid = crate::gpu::norm_reduce::opaque_u32(tid as u32) as usize;
+    loop {
+        // The team, the thread's place in it and its vectors' offsets, recomputed each row
+        // from opaque copies of `cols` and `threadIdx.x` (a few dozen integer ops) instead of
+        // hoisted out of the loop and kept live beside the row's 32 registers (they spilled
+        // at 64 registers). Only the row counter `it` is carried.
+        let op = crate::gpu::norm_reduce::opaque_u32;
+        let (s, g) = match team_of(op(cols), C as u32, block) {
+            Some(sg) => sg,
+            None => (32, 1),
+        };
+        let base = (thread::block_idx_x() + it * thread::grid_dim_x()) * g;
+        if base >= rows {
+            break;
+        }
+        let parity = it & 1;
+        let t = op(thread::thread_idx_x());
+        let (team, tid) = (t / s, t % s);
+        let vec_of = |tid: u32, k: usize, q: usize| tid + (k * vpc + q) as u32 * s;
         let row = base + team;
         let live = row < rows;
         let r = if live { row } else { 0 };
         let nv = if live { nvec } else { 0 };
-        let (m, rs) = unsafe { (p.mean.load(r), p.rstd.load(r)) };
-        let (dyr, xr, dxr) = (
-            p.dy.offset(r * cols),
-            p.x.offset(r * cols),
-            p.dx.offset(r * cols),
-        );
-        let first = |k: usize| vec_of(tid, k, 0);
-        let mut dyv = [unsafe { T::load_chunk(dyr, first(0), s, nv, 0.0) }; C];
-        let mut xv = [unsafe { T::load_chunk(xr, first(0), s, nv, 0.0) }; C];
+        let (m, rs) = unsafe { (p.mean.load(r as usize), p.rstd.load(r as usize)) };
+        let at = (r * cols) as usize;
+        let (dyr, xr, dxr) = (p.dy.offset(at), p.x.offset(at), p.dx.offset(at));
+        let (su, nvu) = (s as usize, nv as usize);
+        let first = |k: usize| vec_of(tid, k, 0) as usize;
+        let mut dyv = [unsafe { T::load_chunk(dyr, first(0), su, nvu, 0.0) }; C];
+        let mut xv = [unsafe { T::load_chunk(xr, first(0), su, nvu, 0.0) }; C];
         unroll::<C>(
             #[inline(always)]
             |k| {
                 if k > 0 {
-                    dyv[k] = unsafe { T::load_chunk(dyr, first(k), s, nv, 0.0) };
-                    xv[k] = unsafe { T::load_chunk(xr, first(k), s, nv, 0.0) };
+                    dyv[k] = unsafe { T::load_chunk(dyr, first(k), su, nvu, 0.0) };
+                    xv[k] = unsafe { T::load_chunk(xr, first(k), su, nvu, 0.0) };
                 }
             },
         );
-        // Σg and Σg·x̂ (g = dy·γ); missing vectors are zeros in dy and γ and add nothing,
-        // but x̂ of a zero is finite only for a finite mean: they are masked.
+        // Σg and Σg·x̂ (g = dy·γ). Missing vectors are zeros in dy and γ, so g = 0 there; x̂
+        // of their zero x is finite unless mean or rstd is not (then every x̂ of the row is NaN
+        // and so are the sums anyway): no masks.
         let (mut a, mut b) = (0.0f32, 0.0f32);
         unroll::<C>(
             #[inline(always)]
             |k| {
                 let (d, xx) = (T::unpack(dyv[k]), T::unpack(xv[k]));
-                let gg = T::unpack(unsafe { T::load_chunk(p.gamma, first(k), s, nv, 0.0) });
+                let gg = T::unpack(unsafe { T::load_chunk(p.gamma, first(k), su, nvu, 0.0) });
                 unroll::<8>(
                     #[inline(always)]
                     |e| {
-                        if vec_of(tid, k, e / vl) < nv {
-                            let gv = d[e] * gg[e];
-                            a += gv;
-                            b = crate::gpu::math::fma(gv, (xx[e] - m) * rs, b);
-                        }
+                        let gv = d[e] * gg[e];
+                        a += gv;
+                        b = crate::gpu::math::fma(gv, (xx[e] - m) * rs, b);
                     },
                 );
             },
         );
-        let (a, b) = team_sums(a, b, s, scratch[parity]);
+        // A select, not an index (a runtime index into the array would put it on the stack).
+        let pair = if parity == 0 { scratch[0] } else { scratch[1] };
+        let (a, b) = team_sums(a, b, s as usize, pair);
         let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
         let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
 
         // dx, and the partials. The vectors' indices again, from an opaque copy of the
         // thread's index: recomputed here rather than kept live through the reduction.
-        let tid3 = crate::gpu::norm_reduce::opaque_u32(tid as u32) as usize;
+        // The team's layout again from opaque copies (not kept through the reduction).
+        let s = match team_of(op(cols), C as u32, block) {
+            Some((s, _)) => s,
+            None => 32,
+        };
+        let t3 = op(thread::thread_idx_x());
+        let tid3 = t3 % s;
+        let acc_g = smem.offset(t3 / s * 2 * cols);
+        let acc_b = acc_g.offset(cols);
+        let vec_of = |tid: u32, k: usize, q: usize| tid + (k * vpc + q) as u32 * s;
+        // One 128-bit vector at a time (f32: 4 lanes, bf16: 8), so only its γ, dx and
+        // partials are live beside the row's registers.
         unroll::<C>(
             #[inline(always)]
             |k| {
                 let (d, xx) = (T::unpack(dyv[k]), T::unpack(xv[k]));
-                let f0 = vec_of(tid3, k, 0);
-                let gg = T::unpack(unsafe { T::load_chunk(p.gamma, f0, s, nv, 0.0) });
-                let mut out = [0.0f32; 8];
-                let (mut pg, mut pb) = ([0.0f32; 8], [0.0f32; 8]);
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| {
-                        let xhat = (xx[e] - m) * rs;
-                        out[e] = rs * (d[e] * gg[e] - crate::gpu::math::fma(xhat, b, a));
-                        pg[e] = d[e] * xhat;
-                        pb[e] = d[e];
-                    },
-                );
-                unsafe { T::store_chunk(dxr, f0, s, nv, out) };
                 unroll::<2>(
                     #[inline(always)]
                     |q| {
                         let v = vec_of(tid3, k, q);
                         if q < vpc && v < nv {
+                            let gg = unsafe { <T as NormIo>::load(p.gamma, v as usize, vl, true) };
+                            let o = q * vl;
+                            let mut out = [0.0f32; 8];
+                            unroll::<8>(
+                                #[inline(always)]
+                                |j| {
+                                    if j < vl {
+                                        let xhat = (xx[o + j] - m) * rs;
+                                        out[j] = rs
+                                            * (d[o + j] * T::lane(gg, j)
+                                                - crate::gpu::math::fma(xhat, b, a));
+                                    }
+                                },
+                            );
+                            unsafe { <T as NormIo>::store(dxr, v as usize, out, vl, true) };
                             unroll::<2>(
                                 #[inline(always)]
                                 |h| {
                                     if h < halves {
-                                        let o = q * vl + 4 * h;
                                         let i = plane(h, v, nvec);
                                         unsafe {
                                             let mut cg = acc_g.load_f32x4(i);
@@ -631,8 +654,11 @@ pub(crate) fn strided_rows<T, const C: usize>(
                                             unroll::<4>(
                                                 #[inline(always)]
                                                 |j| {
-                                                    cg.0[j] += pg[o + j];
-                                                    cb.0[j] += pb[o + j];
+                                                    let e = o + 4 * h + j;
+                                                    let xhat = (xx[e] - m) * rs;
+                                                    cg.0[j] =
+                                                        crate::gpu::math::fma(d[e], xhat, cg.0[j]);
+                                                    cb.0[j] += d[e];
                                                 },
                                             );
                                             acc_g.store_f32x4(i, cg);
@@ -646,33 +672,36 @@ pub(crate) fn strided_rows<T, const C: usize>(
                 );
             },
         );
-        parity ^= 1;
-        base += grid * g;
+        it += 1;
     }
 
-    // The teams' partials added in team order, as the block's workspace row.
+    // The teams' partials added in team order, as the block's workspace row (what this needs
+    // recomputed, again not kept live through the loop).
     sync_threads();
-    let slot = thread::block_idx_x() as usize;
+    let op = crate::gpu::norm_reduce::opaque_u32;
+    let cols = op(cols);
+    let g = match team_of(cols, C as u32, block) {
+        Some((_, g)) => g,
+        None => 1,
+    };
+    let nvec = cols / vl as u32;
+    let t = op(thread::thread_idx_x());
+    let slot = thread::block_idx_x();
     let (wg, wb) = (
-        p.ws_gamma.offset(slot * cols),
-        p.ws_beta.offset(slot * cols),
+        p.ws_gamma.offset((slot * cols) as usize),
+        p.ws_beta.offset((slot * cols) as usize),
     );
-    let bt = thread::block_dim_x() as usize;
+    let bt = thread::block_dim_x();
     let mut i = t;
     while i < cols / 4 {
         // Word `i` of the planes: vector `v`, lanes `4·h ..`.
         let (h, v) = (i / nvec, i % nvec);
-        let c = v * vl + 4 * h;
+        let c = (v * vl as u32 + 4 * h) as usize;
         let (mut sg, mut sb) = (zero, zero);
         let mut k = 0;
         while k < g {
-            let tg = smem.offset((k * 2 * cols) as u32);
-            let (x, y) = unsafe {
-                (
-                    tg.load_f32x4(4 * i as u32),
-                    tg.offset(cols as u32).load_f32x4(4 * i as u32),
-                )
-            };
+            let tg = smem.offset(k * 2 * cols);
+            let (x, y) = unsafe { (tg.load_f32x4(4 * i), tg.offset(cols).load_f32x4(4 * i)) };
             unroll::<4>(
                 #[inline(always)]
                 |j| {
