@@ -290,7 +290,8 @@ __device__ __forceinline__ void fused_rows(const LayerNormBackwardParams<T>& p, 
     for (u64 i = rest; i < nvec; i += tx)
         for (int j = 0; j < L; j++)
             if (j < cols - L * i) wg[L * i + j] = 0.0f, wb[L * i + j] = 0.0f;
-    float acc_g[R][8], acc_b[R][8];
+    // At least one element (R = 0, steps 4 and 5's fallback: C++ has no empty arrays).
+    float acc_g[R > 0 ? R : 1][8], acc_b[R > 0 ? R : 1][8];
 #pragma unroll
     for (int k = 0; k < R; k++)
 #pragma unroll
@@ -305,7 +306,7 @@ __device__ __forceinline__ void fused_rows(const LayerNormBackwardParams<T>& p, 
         const T* dyr = p.dy + r * cols;
         const T* xr = p.x + r * cols;
         T* dxr = p.dx + r * cols;
-        typename Io<T>::V dyv[R], xv[R];
+        typename Io<T>::V dyv[R > 0 ? R : 1], xv[R > 0 ? R : 1];
         float a = 0.0f, b = 0.0f;
         auto sums = [&](const typename Io<T>::V& d, const typename Io<T>::V& xx,
                         const typename Io<T>::V& gg, u64 valid) {
@@ -403,4 +404,215 @@ extern "C" __global__ void __launch_bounds__(512) layernorm_backward_twin_bf16(L
 
 extern "C" __global__ void layernorm_backward_twin_bf16_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
     sum_slots<__nv_bfloat16>(p);
+}
+
+// layernorm_backward/4 (f32) and /5 (bf16) — kernels-gpu/src/layernorm_backward/mod.rs
+// `team_of`, `team_sums`, `strided_rows`, `sum_columns`: a team of S threads per row (G rows a
+// block of 512), thread tid holding the row's 128-bit vectors tid + j*S (j < 2 chunks of 8:
+// four float4, or two uint4 of bf16 kept packed) of dy and x, every load before any use; the
+// team's dgamma/dbeta partials in dynamic shared memory (G*cols*8 bytes, two planes of 4
+// floats per bf16 vector), owned per thread; persistent blocks walking row groups
+// b, b + grid, ...; one workspace row per block; rows the teams do not take run fused_rows
+// with no register vectors. The host launches these with the steps' own grids.
+
+constexpr unsigned BW_CHUNKS = 2, BW_BLOCK = 512, BW_MAX_TEAM = 1024;
+
+// The Rust team_of: S threads per row, G rows per block; false for the looped fallback.
+__device__ __forceinline__ bool team_of(unsigned cols, unsigned chunks, unsigned block, unsigned& s, unsigned& g) {
+    if (cols == 0 || cols % 8 != 0) return false;
+    const unsigned need = (cols / 8 + chunks - 1) / chunks;
+    if (need <= 32) {
+        s = 1;
+        while (s < need) s <<= 1;
+    } else {
+        s = (need + 31) / 32 * 32;
+    }
+    if (s > BW_MAX_TEAM) return false;
+    g = s >= block ? 1 : block / s;
+    return true;
+}
+
+// The Rust team_sums: both sums over a team of s threads (uniform over the block).
+__device__ __forceinline__ void team_sums(float& a, float& b, unsigned s, float* sa, float* sb) {
+    const unsigned w = s < 32 ? s : 32;
+    for (unsigned o = w / 2; o > 0; o >>= 1) {
+        a = __fadd_rn(a, __shfl_xor_sync(0xffffffffu, a, o));
+        b = __fadd_rn(b, __shfl_xor_sync(0xffffffffu, b, o));
+    }
+    if (s <= 32) return;
+    const unsigned lane = threadIdx.x % 32, wid = threadIdx.x / 32;
+    if (lane == 0) sa[wid] = a, sb[wid] = b;
+    __syncthreads();
+    const unsigned per = s / 32, first = wid / per * per;
+    float ra = 0.0f, rb = 0.0f;
+    if (lane < per) ra = sa[first + lane], rb = sb[first + lane];
+    a = warp_sum(ra);
+    b = warp_sum(rb);
+}
+
+template <typename T, int C>
+__device__ __forceinline__ void strided_rows(const LayerNormBackwardParams<T>& p, unsigned block, float (*sc)[2][32]) {
+    constexpr int VL = Io<T>::LANES, VPC = 8 / VL, NV = C * VPC, HALVES = VL / 4;
+    typedef typename Io<T>::V V;
+    const unsigned cols = p.cols, rows = p.rows;
+    unsigned s, g;
+    if (!team_of(cols, C, block, s, g) || !aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx)) {
+        fused_rows<T, 0>(p, sc[0][0]);
+        return;
+    }
+    extern __shared__ float4 bw_smem4[];
+    float* smem = reinterpret_cast<float*>(bw_smem4);
+    const unsigned nvec = cols / VL, t = threadIdx.x, team = t / s, tid = t % s;
+    float* acc_g = smem + team * 2 * cols;
+    float* acc_b = acc_g + cols;
+    const float4 zero = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll
+    for (int j = 0; j < NV; j++) {
+        const unsigned v = tid + j * s;
+        if (v < nvec)
+#pragma unroll
+            for (int h = 0; h < HALVES; h++) {
+                reinterpret_cast<float4*>(acc_g)[h * nvec + v] = zero;
+                reinterpret_cast<float4*>(acc_b)[h * nvec + v] = zero;
+            }
+    }
+    for (unsigned it = 0;; it++) {
+        const unsigned base = (blockIdx.x + it * gridDim.x) * g;
+        if (base >= rows) break;
+        const unsigned row = base + team;
+        const bool live = row < rows;
+        const unsigned r = live ? row : 0, nv = live ? nvec : 0;
+        const float m = __ldg(p.mean + r), rs = __ldg(p.rstd + r);
+        const u64 at = (u64)(r * cols);
+        const T* dyr = p.dy + at;
+        const T* xr = p.x + at;
+        T* dxr = p.dx + at;
+        V dyv[NV], xv[NV];
+#pragma unroll
+        for (int j = 0; j < NV; j++) {
+            const unsigned v = tid + j * s;
+            dyv[j] = v < nv ? Io<T>::load(dyr, v) : Io<T>::zero();
+            xv[j] = v < nv ? Io<T>::load(xr, v) : Io<T>::zero();
+        }
+        float a = 0.0f, b = 0.0f;
+#pragma unroll
+        for (int j = 0; j < NV; j++) {
+            const unsigned v = tid + j * s;
+            const V gg = v < nv ? Io<T>::load(p.gamma, v) : Io<T>::zero();
+#pragma unroll
+            for (int e = 0; e < VL; e++) {
+                const float gv = __fmul_rn(Io<T>::lane(dyv[j], e), Io<T>::lane(gg, e));
+                a = __fadd_rn(a, gv);
+                b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::lane(xv[j], e), m), rs), b);
+            }
+        }
+        team_sums(a, b, s, sc[it & 1][0], sc[it & 1][1]);
+        a = div_full(a, (float)cols);
+        b = div_full(b, (float)cols);
+        const unsigned tid3 = opaque(tid);
+#pragma unroll
+        for (int j = 0; j < NV; j++) {
+            const unsigned v = tid3 + j * s;
+            if (v < nv) {
+                const V gg = Io<T>::load(p.gamma, v);
+                float out[8];
+#pragma unroll
+                for (int e = 0; e < VL; e++) {
+                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(xv[j], e), m), rs);
+                    out[e] = __fmul_rn(rs, __fsub_rn(__fmul_rn(Io<T>::lane(dyv[j], e), Io<T>::lane(gg, e)),
+                                                     __fmaf_rn(xhat, b, a)));
+                }
+                Io<T>::store(dxr, v, out);
+#pragma unroll
+                for (int h = 0; h < HALVES; h++) {
+                    float4* pg = reinterpret_cast<float4*>(acc_g) + h * nvec + v;
+                    float4* pb = reinterpret_cast<float4*>(acc_b) + h * nvec + v;
+                    float4 cg = *pg, cb = *pb;
+                    float* fg = reinterpret_cast<float*>(&cg);
+                    float* fb = reinterpret_cast<float*>(&cb);
+#pragma unroll
+                    for (int q = 0; q < 4; q++) {
+                        const int e = 4 * h + q;
+                        const float d = Io<T>::lane(dyv[j], e);
+                        const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(xv[j], e), m), rs);
+                        fg[q] = __fmaf_rn(d, xhat, fg[q]);
+                        fb[q] = __fadd_rn(fb[q], d);
+                    }
+                    *pg = cg;
+                    *pb = cb;
+                }
+            }
+        }
+    }
+    // The teams' partials in team order, as the block's workspace row.
+    __syncthreads();
+    float* wg = p.ws_gamma + (u64)blockIdx.x * cols;
+    float* wb = p.ws_beta + (u64)blockIdx.x * cols;
+    for (unsigned i = t; i < cols / 4; i += blockDim.x) {
+        const unsigned h = i / nvec, v = i % nvec, c = v * VL + 4 * h;
+        float sg[4] = {0.f, 0.f, 0.f, 0.f}, sb[4] = {0.f, 0.f, 0.f, 0.f};
+        for (unsigned k = 0; k < g; k++) {
+            const float4 x = reinterpret_cast<const float4*>(smem + k * 2 * cols)[i];
+            const float4 y = reinterpret_cast<const float4*>(smem + k * 2 * cols + cols)[i];
+            sg[0] = __fadd_rn(sg[0], x.x), sg[1] = __fadd_rn(sg[1], x.y);
+            sg[2] = __fadd_rn(sg[2], x.z), sg[3] = __fadd_rn(sg[3], x.w);
+            sb[0] = __fadd_rn(sb[0], y.x), sb[1] = __fadd_rn(sb[1], y.y);
+            sb[2] = __fadd_rn(sb[2], y.z), sb[3] = __fadd_rn(sb[3], y.w);
+        }
+        for (int q = 0; q < 4; q++) wg[c + q] = sg[q], wb[c + q] = sb[q];
+    }
+}
+
+// The Rust sum_columns: blocks of 32 columns x 32 slot lanes, four loads in flight, the lanes'
+// sums added in lane order.
+template <typename T>
+__device__ __forceinline__ void sum_columns(const LayerNormBackwardParams<T>& p, float* red_g, float* red_b) {
+    const unsigned cx = threadIdx.x, y = threadIdx.y, nx = blockDim.x, ny = blockDim.y;
+    const u64 cols = p.cols, c = (u64)blockIdx.x * nx + cx, slots = p.slots;
+    float g = 0.0f, b = 0.0f;
+    if (c < cols) {
+        u64 s = y;
+        for (; s + 3 * ny < slots; s += 4 * ny) {
+            float gs[4], bs[4];
+#pragma unroll
+            for (int k = 0; k < 4; k++) gs[k] = p.ws_gamma[(s + k * ny) * cols + c];
+#pragma unroll
+            for (int k = 0; k < 4; k++) bs[k] = p.ws_beta[(s + k * ny) * cols + c];
+            g = __fadd_rn(__fadd_rn(__fadd_rn(__fadd_rn(g, gs[0]), gs[1]), gs[2]), gs[3]);
+            b = __fadd_rn(__fadd_rn(__fadd_rn(__fadd_rn(b, bs[0]), bs[1]), bs[2]), bs[3]);
+        }
+        for (; s < slots; s += ny) {
+            g = __fadd_rn(g, p.ws_gamma[s * cols + c]);
+            b = __fadd_rn(b, p.ws_beta[s * cols + c]);
+        }
+    }
+    red_g[y * nx + cx] = g;
+    red_b[y * nx + cx] = b;
+    __syncthreads();
+    if (y == 0 && c < cols) {
+        float sg = 0.0f, sb = 0.0f;
+        for (unsigned k = 0; k < ny; k++) sg = __fadd_rn(sg, red_g[k * nx + cx]), sb = __fadd_rn(sb, red_b[k * nx + cx]);
+        Io<T>::sstore(p.dgamma, c, sg);
+        Io<T>::sstore(p.dbeta, c, sb);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_strided(LayerNormBackwardParams<float> p) {
+    __shared__ float sc[2][2][32];
+    strided_rows<float, BW_CHUNKS>(p, BW_BLOCK, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_strided_columns(LayerNormBackwardParams<float> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<float>(p, red_g, red_b);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_strided(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float sc[2][2][32];
+    strided_rows<__nv_bfloat16, BW_CHUNKS>(p, BW_BLOCK, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_bf16_strided_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }
