@@ -548,10 +548,7 @@ pub(crate) fn strided_rows<T, const C: usize>(
         // hoisted out of the loop and kept live beside the row's 32 registers (they spilled
         // at 64 registers). Only the row counter `it` is carried.
         let op = crate::gpu::norm_reduce::opaque_u32;
-        let (s, g) = match team_of(op(cols), C as u32, block) {
-            Some(sg) => sg,
-            None => (32, 1),
-        };
+        let (s, g) = team_of(op(cols), C as u32, block).unwrap_or((32, 1));
         let base = (thread::block_idx_x() + it * thread::grid_dim_x()) * g;
         if base >= rows {
             break;
