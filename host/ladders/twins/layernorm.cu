@@ -290,8 +290,7 @@ __device__ __forceinline__ void fused_rows(const LayerNormBackwardParams<T>& p, 
     for (u64 i = rest; i < nvec; i += tx)
         for (int j = 0; j < L; j++)
             if (j < cols - L * i) wg[L * i + j] = 0.0f, wb[L * i + j] = 0.0f;
-    // At least one element (R = 0, steps 4 and 5's fallback: C++ has no empty arrays).
-    float acc_g[R > 0 ? R : 1][8], acc_b[R > 0 ? R : 1][8];
+    float acc_g[R][8], acc_b[R][8];
 #pragma unroll
     for (int k = 0; k < R; k++)
 #pragma unroll
@@ -306,7 +305,7 @@ __device__ __forceinline__ void fused_rows(const LayerNormBackwardParams<T>& p, 
         const T* dyr = p.dy + r * cols;
         const T* xr = p.x + r * cols;
         T* dxr = p.dx + r * cols;
-        typename Io<T>::V dyv[R > 0 ? R : 1], xv[R > 0 ? R : 1];
+        typename Io<T>::V dyv[R], xv[R];
         float a = 0.0f, b = 0.0f;
         auto sums = [&](const typename Io<T>::V& d, const typename Io<T>::V& xx,
                         const typename Io<T>::V& gg, u64 valid) {
@@ -412,8 +411,8 @@ extern "C" __global__ void layernorm_backward_twin_bf16_columns(LayerNormBackwar
 // four float4, or two uint4 of bf16 kept packed) of dy and x, every load before any use; the
 // team's dgamma/dbeta partials in dynamic shared memory (G*cols*8 bytes, two planes of 4
 // floats per bf16 vector), owned per thread; persistent blocks walking row groups
-// b, b + grid, ...; one workspace row per block; rows the teams do not take run fused_rows
-// with no register vectors. The host launches these with the steps' own grids.
+// b, b + grid, ...; one workspace row per block; rows the teams do not take run looped_rows
+// (the whole block per row, scalar). The host launches these with the steps' own grids.
 
 constexpr unsigned BW_CHUNKS = 2, BW_BLOCK = 512, BW_MAX_TEAM = 1024;
 
@@ -450,6 +449,41 @@ __device__ __forceinline__ void team_sums(float& a, float& b, unsigned s, float*
     b = warp_sum(rb);
 }
 
+// The Rust looped_rows (the fallback): the whole block per row, scalar loads, the partials of
+// the thread's columns read-modify-written in the block's workspace row.
+template <typename T>
+__device__ __forceinline__ void looped_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
+    const unsigned rows = p.rows, cols = p.cols, t = threadIdx.x, bt = blockDim.x;
+    float* wg = p.ws_gamma + (u64)blockIdx.x * cols;
+    float* wb = p.ws_beta + (u64)blockIdx.x * cols;
+    for (unsigned c = t; c < cols; c += bt) wg[c] = 0.0f, wb[c] = 0.0f;
+    unsigned parity = 0;
+    for (unsigned row = blockIdx.x; row < rows; row += gridDim.x) {
+        const float m = __ldg(p.mean + row), rs = __ldg(p.rstd + row);
+        const u64 at = (u64)row * cols;
+        const T* dyr = p.dy + at;
+        const T* xr = p.x + at;
+        T* dxr = p.dx + at;
+        float a = 0.0f, b = 0.0f;
+        for (unsigned c = t; c < cols; c += bt) {
+            const float gv = __fmul_rn(Io<T>::sload(dyr, c), Io<T>::sload(p.gamma, c));
+            a = __fadd_rn(a, gv);
+            b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::sload(xr, c), m), rs), b);
+        }
+        team_sums(a, b, bt, sc[parity][0], sc[parity][1]);
+        a = div_full(a, (float)cols);
+        b = div_full(b, (float)cols);
+        for (unsigned c = t; c < cols; c += bt) {
+            const float d = Io<T>::sload(dyr, c), g = Io<T>::sload(p.gamma, c);
+            const float xhat = __fmul_rn(__fsub_rn(Io<T>::sload(xr, c), m), rs);
+            Io<T>::sstore(dxr, c, __fmul_rn(rs, __fsub_rn(__fmul_rn(d, g), __fmaf_rn(xhat, b, a))));
+            wg[c] = __fmaf_rn(d, xhat, wg[c]);
+            wb[c] = __fadd_rn(wb[c], d);
+        }
+        parity ^= 1;
+    }
+}
+
 template <typename T, int C>
 __device__ __forceinline__ void strided_rows(const LayerNormBackwardParams<T>& p, unsigned block, float (*sc)[2][32]) {
     constexpr int VL = Io<T>::LANES, VPC = 8 / VL, NV = C * VPC, HALVES = VL / 4;
@@ -457,7 +491,7 @@ __device__ __forceinline__ void strided_rows(const LayerNormBackwardParams<T>& p
     const unsigned cols = p.cols, rows = p.rows;
     unsigned s, g;
     if (!team_of(cols, C, block, s, g) || !aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx)) {
-        fused_rows<T, 0>(p, sc[0][0]);
+        looped_rows<T>(p, sc);
         return;
     }
     extern __shared__ float4 bw_smem4[];

@@ -46,7 +46,7 @@ pub enum Grid {
     /// `⌈rows / G⌉` blocks but at most `slots_per_sm` per SM, block `b` walking the row groups
     /// `b, b + grid, …`; dynamic shared memory `G·cols·8` bytes (each team's dγ/dβ partials);
     /// every block writes one workspace row. Rows [`team_of`] does not take: blocks of
-    /// [`FALLBACK_THREADS`], one per SM, no dynamic shared memory (the looped body of step 2).
+    /// [`FALLBACK_THREADS`], one per SM, no dynamic shared memory ([`looped_rows`]).
     /// Kernel 2: blocks of 32 × 32 threads, 32 columns each ([`sum_columns`]).
     Strided {
         chunks: u32,
@@ -88,7 +88,20 @@ pub const fn team_of(cols: u32, chunks: u32, block: u32) -> Option<(u32, u32)> {
     if s > MAX_TEAM {
         return None;
     }
-    let g = if s >= block { 1 } else { block / s };
+    // `block / s` without a division (ptxas would call a 16-bit division subroutine, and the
+    // kernel's SASS would then depend on its module): a shift for a power of two, else a
+    // count of at most `block / 32` steps.
+    let g = if s >= block {
+        1
+    } else if s <= 32 {
+        block >> s.trailing_zeros()
+    } else {
+        let mut g = 1;
+        while (g + 1) * s <= block {
+            g += 1;
+        }
+        g
+    };
     Some((s, g))
 }
 
@@ -459,6 +472,83 @@ fn team_sums(a: f32, b: f32, s: usize, scratch: [SharedPtr<f32>; 2]) -> (f32, f3
     (warp::reduce_sum(ra), warp::reduce_sum(rb))
 }
 
+/// Steps 4 and 5's fallback (rows the teams do not take: longer than 16384 columns, not
+/// whole chunks of 8, or misaligned pointers): the whole 1-D block takes a row, block `b` rows
+/// `b, b + grid, …`; scalar loads of dy, x, γ (coalesced across the block; any length and
+/// alignment), the two row sums ([`team_sums`] over the block), then the row again (from
+/// L1/L2) for dx, the partials of thread `t`'s columns `t, t + B, …` read-modify-written in
+/// the block's workspace row (the thread owns them: no races). Light on registers, so the
+/// register path keeps its 64 without spills.
+#[inline(always)]
+fn looped_rows<T>(p: LayerNormBackwardParams<T>, scratch: [[SharedPtr<f32>; 2]; 2])
+where
+    T: NormIo + crate::softmax::RowElem,
+{
+    let (rows, cols) = (p.rows, p.cols);
+    let t = thread::thread_idx_x();
+    let bt = thread::block_dim_x();
+    let cu = cols as usize;
+    let slot = thread::block_idx_x();
+    let (wg, wb) = (
+        p.ws_gamma.offset(slot as usize * cu),
+        p.ws_beta.offset(slot as usize * cu),
+    );
+    let mut c = t;
+    while c < cols {
+        unsafe {
+            wg.store(c as usize, 0.0);
+            wb.store(c as usize, 0.0);
+        }
+        c += bt;
+    }
+    let mut row = slot;
+    let mut parity = 0u32;
+    // Block-uniform: every thread runs the same rows (the sums hold a barrier).
+    while row < rows {
+        let (m, rs) = unsafe { (p.mean.load(row as usize), p.rstd.load(row as usize)) };
+        let at = row as usize * cu;
+        let (dyr, xr, dxr) = (p.dy.offset(at), p.x.offset(at), p.dx.offset(at));
+        let (mut a, mut b) = (0.0f32, 0.0f32);
+        let mut c = t as usize;
+        while c < cu {
+            let (d, x, g) = unsafe {
+                (
+                    T::load_f32(dyr, c),
+                    T::load_f32(xr, c),
+                    T::load_f32(p.gamma, c),
+                )
+            };
+            let gv = d * g;
+            a += gv;
+            b = crate::gpu::math::fma(gv, (x - m) * rs, b);
+            c += bt as usize;
+        }
+        let pair = if parity == 0 { scratch[0] } else { scratch[1] };
+        let (a, b) = team_sums(a, b, bt as usize, pair);
+        let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
+        let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
+        let mut c = t as usize;
+        while c < cu {
+            let (d, x, g) = unsafe {
+                (
+                    T::load_f32(dyr, c),
+                    T::load_f32(xr, c),
+                    T::load_f32(p.gamma, c),
+                )
+            };
+            let xhat = (x - m) * rs;
+            unsafe {
+                T::store_f32(dxr, c, rs * (d * g - crate::gpu::math::fma(xhat, b, a)));
+                wg.store(c, crate::gpu::math::fma(d, xhat, wg.load(c)));
+                wb.store(c, wb.load(c) + d);
+            }
+            c += bt as usize;
+        }
+        parity ^= 1;
+        row += thread::grid_dim_x();
+    }
+}
+
 /// The shared-memory index (in f32, a multiple of 4) of lanes `4·h .. 4·h + 4` of vector `v`
 /// in a team's partials of `nvec` vectors: plane `h` (bf16 vectors have two planes of 4
 /// lanes, f32 one), so the threads of a warp touch consecutive 16-byte words (`LDS.128`
@@ -479,9 +569,8 @@ fn plane(h: usize, v: u32, nvec: u32) -> u32 {
 /// `STS.128`, no atomics and no barrier for them. At the end (one barrier) thread `t` adds
 /// the `G` teams' partials of columns `4t, 4t + 4B, …` in team order and writes the block's
 /// workspace row; [`sum_columns`] adds the rows. Rows [`team_of`] does not take, and
-/// pointers not 16-byte aligned, take [`fused_rows`] with no register vectors (every vector
-/// re-read, partials read-modify-written in the block's workspace row), uniformly over the
-/// block.
+/// pointers not 16-byte aligned, take [`looped_rows`] (the row read twice, scalar; partials
+/// read-modify-written in the block's workspace row), uniformly over the block.
 #[inline(always)]
 pub(crate) fn strided_rows<T, const C: usize>(
     p: LayerNormBackwardParams<T>,
@@ -496,7 +585,7 @@ pub(crate) fn strided_rows<T, const C: usize>(
     let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
     let s = match plan {
         Some((s, _)) if aligned => s,
-        _ => return fused_rows::<T, 0>(p, scratch[0][0]),
+        _ => return looped_rows::<T>(p, scratch),
     };
     // Index arithmetic in u32 (the element count fits: the host checks `rows·cols < 2³²`):
     // half the registers of usize.
@@ -504,7 +593,9 @@ pub(crate) fn strided_rows<T, const C: usize>(
     let vpc = T::VPC;
     let halves = vl / 4;
     let nvec = cols / vl as u32;
-    let t = thread::thread_idx_x();
+    // Through an opaque move: with `threadIdx.x < 1024` known, LLVM narrows `t / s` to a
+    // 16-bit division, which ptxas makes a subroutine call.
+    let t = crate::gpu::norm_reduce::opaque_u32(thread::thread_idx_x());
     let (team, tid) = (t / s, t % s);
     let smem = crate::gpu::shared::dynamic_shared::<f32>();
     let acc_g = smem.offset(team * 2 * cols);
