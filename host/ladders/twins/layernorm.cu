@@ -412,7 +412,8 @@ extern "C" __global__ void layernorm_backward_twin_bf16_columns(LayerNormBackwar
 // team's dgamma/dbeta partials in dynamic shared memory (G*cols*8 bytes, two planes of 4
 // floats per bf16 vector), owned per thread; persistent blocks walking row groups
 // b, b + grid, ...; one workspace row per block; rows the teams do not take run looped_rows
-// (the whole block per row, scalar). The host launches these with the steps' own grids.
+// (the whole block per row, the row read twice). The host launches these with the steps'
+// own grids.
 
 constexpr unsigned BW_CHUNKS = 2, BW_BLOCK = 512, BW_MAX_TEAM = 1024;
 
@@ -449,36 +450,54 @@ __device__ __forceinline__ void team_sums(float& a, float& b, unsigned s, float*
     b = warp_sum(rb);
 }
 
-// The Rust looped_rows (the fallback): the whole block per row, scalar loads, the partials of
-// the thread's columns read-modify-written in the block's workspace row.
+// The Rust looped_rows (the fallback): the whole block per row, vectors of LANES (128-bit
+// when cols is a multiple of LANES and the pointers are aligned, else scalars), the partials
+// of the thread's columns read-modify-written in the block's workspace row.
 template <typename T>
 __device__ __forceinline__ void looped_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
-    const unsigned rows = p.rows, cols = p.cols, t = threadIdx.x, bt = blockDim.x;
+    constexpr int L = Io<T>::LANES;
+    const u64 rows = p.rows, cols = p.cols, t = threadIdx.x, bt = blockDim.x, nvec = (cols + L - 1) / L;
+    const bool vec = cols % L == 0 && aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx);
     float* wg = p.ws_gamma + (u64)blockIdx.x * cols;
     float* wb = p.ws_beta + (u64)blockIdx.x * cols;
-    for (unsigned c = t; c < cols; c += bt) wg[c] = 0.0f, wb[c] = 0.0f;
+    for (u64 c = t; c < cols; c += bt) wg[c] = 0.0f, wb[c] = 0.0f;
     unsigned parity = 0;
-    for (unsigned row = blockIdx.x; row < rows; row += gridDim.x) {
+    for (u64 row = blockIdx.x; row < rows; row += gridDim.x) {
         const float m = __ldg(p.mean + row), rs = __ldg(p.rstd + row);
-        const u64 at = (u64)row * cols;
-        const T* dyr = p.dy + at;
-        const T* xr = p.x + at;
-        T* dxr = p.dx + at;
+        const T* dyr = p.dy + row * cols;
+        const T* xr = p.x + row * cols;
+        T* dxr = p.dx + row * cols;
         float a = 0.0f, b = 0.0f;
-        for (unsigned c = t; c < cols; c += bt) {
-            const float gv = __fmul_rn(Io<T>::sload(dyr, c), Io<T>::sload(p.gamma, c));
-            a = __fadd_rn(a, gv);
-            b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::sload(xr, c), m), rs), b);
+        for (u64 i = t; i < nvec; i += bt) {
+            const u64 valid = cols - L * i;
+            const typename Io<T>::V d = vload(dyr, i, valid, vec), x = vload(xr, i, valid, vec),
+                                    g = vload(p.gamma, i, valid, vec);
+#pragma unroll
+            for (int j = 0; j < L; j++)
+                if (j < valid) {
+                    const float gv = __fmul_rn(Io<T>::lane(d, j), Io<T>::lane(g, j));
+                    a = __fadd_rn(a, gv);
+                    b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::lane(x, j), m), rs), b);
+                }
         }
-        team_sums(a, b, bt, sc[parity][0], sc[parity][1]);
+        team_sums(a, b, (unsigned)bt, sc[parity][0], sc[parity][1]);
         a = div_full(a, (float)cols);
         b = div_full(b, (float)cols);
-        for (unsigned c = t; c < cols; c += bt) {
-            const float d = Io<T>::sload(dyr, c), g = Io<T>::sload(p.gamma, c);
-            const float xhat = __fmul_rn(__fsub_rn(Io<T>::sload(xr, c), m), rs);
-            Io<T>::sstore(dxr, c, __fmul_rn(rs, __fsub_rn(__fmul_rn(d, g), __fmaf_rn(xhat, b, a))));
-            wg[c] = __fmaf_rn(d, xhat, wg[c]);
-            wb[c] = __fadd_rn(wb[c], d);
+        for (u64 i = t; i < nvec; i += bt) {
+            const u64 valid = cols - L * i;
+            const typename Io<T>::V d = vload(dyr, i, valid, vec), x = vload(xr, i, valid, vec),
+                                    g = vload(p.gamma, i, valid, vec);
+            float f[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+            for (int j = 0; j < L; j++)
+                if (j < valid) {
+                    const float dj = Io<T>::lane(d, j);
+                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(x, j), m), rs);
+                    f[j] = __fmul_rn(rs, __fsub_rn(__fmul_rn(dj, Io<T>::lane(g, j)), __fmaf_rn(xhat, b, a)));
+                    wg[L * i + j] = __fmaf_rn(dj, xhat, wg[L * i + j]);
+                    wb[L * i + j] = __fadd_rn(wb[L * i + j], dj);
+                }
+            vstore(dxr, i, f, valid, vec);
         }
         parity ^= 1;
     }

@@ -474,30 +474,34 @@ fn team_sums(a: f32, b: f32, s: usize, scratch: [SharedPtr<f32>; 2]) -> (f32, f3
 
 /// Steps 4 and 5's fallback (rows the teams do not take: longer than 16384 columns, not
 /// whole chunks of 8, or misaligned pointers): the whole 1-D block takes a row, block `b` rows
-/// `b, b + grid, …`; scalar loads of dy, x, γ (coalesced across the block; any length and
-/// alignment), the two row sums ([`team_sums`] over the block), then the row again (from
-/// L1/L2) for dx, the partials of thread `t`'s columns `t, t + B, …` read-modify-written in
-/// the block's workspace row (the thread owns them: no races). Light on registers, so the
-/// register path keeps its 64 without spills.
+/// `b, b + grid, …`; thread `t` the vectors `t, t + B, …` of `LANES` elements (128-bit loads
+/// when `cols` is a multiple of `LANES` and the pointers are aligned, else scalars), the two
+/// row sums ([`team_sums`] over the block), then the row again (from L1/L2) for dx, the
+/// partials of the thread's columns read-modify-written in the block's workspace row (the
+/// thread owns them: no races). The loop's indices come from opaque copies each row: held
+/// across it, ptxas spilled them at 64 registers.
 #[inline(always)]
 fn looped_rows<T>(p: LayerNormBackwardParams<T>, scratch: [[SharedPtr<f32>; 2]; 2])
 where
     T: NormIo + crate::softmax::RowElem,
 {
+    let lanes = <T as NormIo>::LANES;
     let (rows, cols) = (p.rows, p.cols);
-    let t = thread::thread_idx_x();
-    let bt = thread::block_dim_x();
+    let t = thread::thread_idx_x() as usize;
+    let bt = thread::block_dim_x() as usize;
     let cu = cols as usize;
+    let vector =
+        cu % lanes == 0 && aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
     let slot = thread::block_idx_x();
     let (wg, wb) = (
         p.ws_gamma.offset(slot as usize * cu),
         p.ws_beta.offset(slot as usize * cu),
     );
     let mut c = t;
-    while c < cols {
+    while c < cu {
         unsafe {
-            wg.store(c as usize, 0.0);
-            wb.store(c as usize, 0.0);
+            wg.store(c, 0.0);
+            wb.store(c, 0.0);
         }
         c += bt;
     }
@@ -505,44 +509,69 @@ where
     let mut parity = 0u32;
     // Block-uniform: every thread runs the same rows (the sums hold a barrier).
     while row < rows {
+        // Recomputed per row from opaque copies, not held across the loop.
+        let op = crate::gpu::norm_reduce::opaque_u32;
+        let t = op(thread::thread_idx_x()) as usize;
+        let cu = op(cols) as usize;
+        let nvec = cu.div_ceil(lanes);
         let (m, rs) = unsafe { (p.mean.load(row as usize), p.rstd.load(row as usize)) };
         let at = row as usize * cu;
         let (dyr, xr, dxr) = (p.dy.offset(at), p.x.offset(at), p.dx.offset(at));
         let (mut a, mut b) = (0.0f32, 0.0f32);
-        let mut c = t as usize;
-        while c < cu {
+        // Vector `i` (`lanes` elements; 128-bit loads on the vector path, else scalars).
+        let mut i = t;
+        while i < nvec {
+            let valid = cu - lanes * i;
             let (d, x, g) = unsafe {
                 (
-                    T::load_f32(dyr, c),
-                    T::load_f32(xr, c),
-                    T::load_f32(p.gamma, c),
+                    <T as NormIo>::load(dyr, i, valid, vector),
+                    <T as NormIo>::load(xr, i, valid, vector),
+                    <T as NormIo>::load(p.gamma, i, valid, vector),
                 )
             };
-            let gv = d * g;
-            a += gv;
-            b = crate::gpu::math::fma(gv, (x - m) * rs, b);
-            c += bt as usize;
+            unroll::<8>(
+                #[inline(always)]
+                |j| {
+                    if j < lanes && j < valid {
+                        let gv = T::lane(d, j) * T::lane(g, j);
+                        a += gv;
+                        b = crate::gpu::math::fma(gv, (T::lane(x, j) - m) * rs, b);
+                    }
+                },
+            );
+            i += bt;
         }
         let pair = if parity == 0 { scratch[0] } else { scratch[1] };
-        let (a, b) = team_sums(a, b, bt as usize, pair);
+        let (a, b) = team_sums(a, b, bt, pair);
         let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
         let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
-        let mut c = t as usize;
-        while c < cu {
+        let mut i = t;
+        while i < nvec {
+            let valid = cu - lanes * i;
             let (d, x, g) = unsafe {
                 (
-                    T::load_f32(dyr, c),
-                    T::load_f32(xr, c),
-                    T::load_f32(p.gamma, c),
+                    <T as NormIo>::load(dyr, i, valid, vector),
+                    <T as NormIo>::load(xr, i, valid, vector),
+                    <T as NormIo>::load(p.gamma, i, valid, vector),
                 )
             };
-            let xhat = (x - m) * rs;
-            unsafe {
-                T::store_f32(dxr, c, rs * (d * g - crate::gpu::math::fma(xhat, b, a)));
-                wg.store(c, crate::gpu::math::fma(d, xhat, wg.load(c)));
-                wb.store(c, wb.load(c) + d);
-            }
-            c += bt as usize;
+            let mut f = [0.0f32; 8];
+            unroll::<8>(
+                #[inline(always)]
+                |j| {
+                    if j < lanes && j < valid {
+                        let (dj, c) = (T::lane(d, j), lanes * i + j);
+                        let xhat = (T::lane(x, j) - m) * rs;
+                        f[j] = rs * (dj * T::lane(g, j) - crate::gpu::math::fma(xhat, b, a));
+                        unsafe {
+                            wg.store(c, crate::gpu::math::fma(dj, xhat, wg.load(c)));
+                            wb.store(c, wb.load(c) + dj);
+                        }
+                    }
+                },
+            );
+            unsafe { <T as NormIo>::store(dxr, i, f, valid, vector) };
+            i += bt;
         }
         parity ^= 1;
         row += thread::grid_dim_x();
@@ -569,7 +598,7 @@ fn plane(h: usize, v: u32, nvec: u32) -> u32 {
 /// `STS.128`, no atomics and no barrier for them. At the end (one barrier) thread `t` adds
 /// the `G` teams' partials of columns `4t, 4t + 4B, …` in team order and writes the block's
 /// workspace row; [`sum_columns`] adds the rows. Rows [`team_of`] does not take, and
-/// pointers not 16-byte aligned, take [`looped_rows`] (the row read twice, scalar; partials
+/// pointers not 16-byte aligned, take [`looped_rows`] (the row read twice; partials
 /// read-modify-written in the block's workspace row), uniformly over the block.
 #[inline(always)]
 pub(crate) fn strided_rows<T, const C: usize>(

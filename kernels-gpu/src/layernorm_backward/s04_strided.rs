@@ -20,7 +20,7 @@ kernel! {
     /// of 4096 (128 KiB of dy and x) in flight per SM. Each block writes one workspace row
     /// (`slots` = blocks ≤ 2 per SM: 264 × cols × 8 B, L2-resident), kernel 2 adds them.
     /// Rows longer than 16384 columns (2 chunks × 8 × 1024 threads), not whole chunks of 8,
-    /// or misaligned pointers take a looped scalar body (`looped_rows`: the row read twice, the
+    /// or misaligned pointers take a looped body (`looped_rows`: the row read twice, the
     /// partials read-modify-written in the workspace).
     ///
     /// Bytes (DRAM minimum): `4·(3·rows·cols + cols + rows·2) + 2·4·slots·cols` (γ from L1,
