@@ -517,18 +517,21 @@ where
         let (m, rs) = unsafe { (p.mean.load(row as usize), p.rstd.load(row as usize)) };
         let at = row as usize * cu;
         let (dyr, xr, dxr) = (p.dy.offset(at), p.x.offset(at), p.dx.offset(at));
+        // Vector `i` of dy, x and γ (`lanes` elements; 128-bit loads on the vector path, else
+        // the `valid` leading ones as scalars).
+        let vectors = #[inline(always)]
+        |i: usize, valid: usize| unsafe {
+            (
+                <T as NormIo>::load(dyr, i, valid, vector),
+                <T as NormIo>::load(xr, i, valid, vector),
+                <T as NormIo>::load(p.gamma, i, valid, vector),
+            )
+        };
         let (mut a, mut b) = (0.0f32, 0.0f32);
-        // Vector `i` (`lanes` elements; 128-bit loads on the vector path, else scalars).
         let mut i = t;
         while i < nvec {
             let valid = cu - lanes * i;
-            let (d, x, g) = unsafe {
-                (
-                    <T as NormIo>::load(dyr, i, valid, vector),
-                    <T as NormIo>::load(xr, i, valid, vector),
-                    <T as NormIo>::load(p.gamma, i, valid, vector),
-                )
-            };
+            let (d, x, g) = vectors(i, valid);
             unroll::<8>(
                 #[inline(always)]
                 |j| {
@@ -548,13 +551,7 @@ where
         let mut i = t;
         while i < nvec {
             let valid = cu - lanes * i;
-            let (d, x, g) = unsafe {
-                (
-                    <T as NormIo>::load(dyr, i, valid, vector),
-                    <T as NormIo>::load(xr, i, valid, vector),
-                    <T as NormIo>::load(p.gamma, i, valid, vector),
-                )
-            };
+            let (d, x, g) = vectors(i, valid);
             let mut f = [0.0f32; 8];
             unroll::<8>(
                 #[inline(always)]
