@@ -332,6 +332,26 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
         assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
     }
+    // layernorm_backward/4–5, kernel 1: dy and x as 128-bit loads in the strided layout (f32:
+    // at least 8 `F32x4` each, bf16: 4 `Bf16x8` each; γ besides), dx as 128-bit stores, the
+    // partials as `LDS.128`/`STS.128`; 3 barriers (the team sums' one, the looped fallback's
+    // one, the final one); at most 64 registers (2 blocks of 512 per SM), nothing spilled, no
+    // generic or local memory.
+    for (symbol, wide_loads, wide_stores) in [
+        ("layernorm_backward_s04_strided", 16, 4),
+        ("layernorm_backward_s05_bf16_strided", 8, 2),
+    ] {
+        let r = summary(symbol);
+        assert!(r.mix.get("LDG.128") >= wide_loads, "{symbol}: {r}");
+        assert!(r.mix.get("STG.128") >= wide_stores, "{symbol}: {r}");
+        assert!(r.mix.get("LDS.128") >= 16, "{symbol}: {r}");
+        assert!(r.mix.get("STS.128") >= 16, "{symbol}: {r}");
+        assert_eq!(r.mix.get("BAR"), 3, "{symbol}: {r}");
+        assert!(r.registers <= 64, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
+        assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
+    }
     let k = sass::kernel_sass("layernorm_s04_bf16_registers", SNAPSHOT_ARCH).unwrap();
     let packs = k
         .instructions()

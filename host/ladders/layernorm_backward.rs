@@ -40,14 +40,50 @@ static BASELINES: &[BaselineInfo] = &[
         dtype: DType::Bf16,
         description: "CUDA C++ twin of layernorm_backward/3 (NVRTC, __nv_bfloat16)",
     },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 4,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm_backward/4 (NVRTC): a team per row, dy, x as \
+                      float4 strided by the team, dgamma/dbeta partials in dynamic shared \
+                      memory, a workspace row per block, the 32x32 column sum",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 5,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm_backward/5 (NVRTC, __nv_bfloat16)",
+    },
 ];
+
+/// The twin kernels (rows, then columns) of step `id`, if it has a twin.
+fn twin_of(id: u32) -> Option<[TwinKernel; 2]> {
+    use super::layernorm::twin_kernel;
+    let [a, b] = match id {
+        2 => ["layernorm_backward_twin", "layernorm_backward_twin_columns"],
+        3 => [
+            "layernorm_backward_twin_bf16",
+            "layernorm_backward_twin_bf16_columns",
+        ],
+        4 => [
+            "layernorm_backward_twin_strided",
+            "layernorm_backward_twin_strided_columns",
+        ],
+        5 => [
+            "layernorm_backward_twin_bf16_strided",
+            "layernorm_backward_twin_bf16_strided_columns",
+        ],
+        _ => return None,
+    };
+    Some([twin_kernel(a), twin_kernel(b)])
+}
 
 static META: LadderMeta = LadderMeta {
     name: "layernorm_backward",
     description: "dx, dgamma, dbeta of layernorm from dy, x, gamma, mean, rstd, rows x cols",
     dims: 2,
     default_shape: &[4096, 4096],
-    bench_shapes: &[&[4096, 4096], &[8192, 32000]],
+    bench_shapes: super::softmax::BENCH_SHAPES,
     ceiling: Ceiling::CopyGbps,
     chapter: "layernorm",
 };
@@ -75,6 +111,18 @@ pub fn launches(
             (
                 Launch::grid_2d(((slots / ty as usize) as u32, 1), (tx, ty)),
                 Launch::cover(cols, threads),
+                slots,
+            )
+        }
+        Grid::Strided { .. } => {
+            let (b, _) = grid.rows_block(cols, lanes);
+            let slots = grid.slots(rows, cols, lanes, sm_count);
+            (
+                Launch::linear(slots as u32, b).with_smem(grid.smem(cols)),
+                Launch::grid_2d(
+                    (cols.div_ceil(k::SUM_COLUMNS as usize).max(1) as u32, 1),
+                    (k::SUM_COLUMNS, k::SUM_LANES),
+                ),
                 slots,
             )
         }
@@ -210,6 +258,16 @@ impl Ladder for LayerNormBackward {
     fn baselines(&self) -> &'static [BaselineInfo] {
         BASELINES
     }
+    /// Kernel 1 of steps 4 and 5 at the default shape's 4096 columns (`G·cols·8`: 64 KiB).
+    fn dynamic_smem(&self, symbol: &str) -> Option<u32> {
+        let s = STEPS.step_of_symbol(symbol)?;
+        let cols = META.default_shape[1];
+        Some(if s.symbols[0] == symbol {
+            s.grid.smem(cols)
+        } else {
+            0
+        })
+    }
     fn awkward_shapes(&self) -> Vec<Shape> {
         norm_awkward_shapes()
     }
@@ -273,8 +331,8 @@ struct BackwardCase<T: Element> {
     dx: Checked<T>,
     dgamma: Checked<T>,
     dbeta: Checked<T>,
-    /// The twin's two kernels (rows, then columns).
-    twin: Option<[TwinKernel; 2]>,
+    /// The twins' two kernels (rows, then columns), by step id.
+    twins: Vec<(u32, [TwinKernel; 2])>,
 }
 
 /// The largest workspace any step needs over `rows × cols` of `dtype` on `sm_count` SMs.
@@ -353,20 +411,11 @@ impl<T: Element> BackwardCase<T> {
             dx: Checked::new(gpu, dx, shape.clone(), Tolerance { atol, rtol })?,
             dgamma: Checked::new(gpu, dgamma, Shape::n(cols), sum_tol(l2_g))?,
             dbeta: Checked::new(gpu, dbeta, Shape::n(cols), sum_tol(l2_b))?,
-            twin: {
-                use super::layernorm::twin_kernel;
-                match T::DTYPE {
-                    DType::F32 => Some([
-                        twin_kernel("layernorm_backward_twin"),
-                        twin_kernel("layernorm_backward_twin_columns"),
-                    ]),
-                    DType::Bf16 => Some([
-                        twin_kernel("layernorm_backward_twin_bf16"),
-                        twin_kernel("layernorm_backward_twin_bf16_columns"),
-                    ]),
-                    DType::F16 => None,
-                }
-            },
+            twins: BASELINES
+                .iter()
+                .filter(|b| b.dtype == T::DTYPE)
+                .filter_map(|b| Some((b.of_step, twin_of(b.of_step)?)))
+                .collect(),
         })
     }
 }
@@ -392,17 +441,17 @@ impl<T: Element> Case for BackwardCase<T> {
             cols: self.cols as u32,
             slots: slots as u32,
         };
-        match (&mut self.twin, is_twin) {
-            (_, false) => {
-                gpu.launch(step.symbols[0], a, p)?;
-                gpu.launch(step.symbols[1], b, p)
-            }
-            // The twin is launched with its step's own grids.
-            (Some([rows, columns]), true) => {
+        if !is_twin {
+            gpu.launch(step.symbols[0], a, p)?;
+            return gpu.launch(step.symbols[1], b, p);
+        }
+        // The twin is launched with its step's own grids.
+        match self.twins.iter_mut().find(|(id, _)| *id == step.id) {
+            Some((_, [rows, columns])) => {
                 rows.launch(gpu, a, p)?;
                 columns.launch(gpu, b, p)
             }
-            (None, true) => Err(super::not_mine("layernorm_backward", target)),
+            None => Err(super::not_mine("layernorm_backward", target)),
         }
     }
     fn poison(&mut self, gpu: &Gpu) -> Result<()> {
@@ -456,5 +505,59 @@ mod tests {
         assert_eq!((a.grid, a.block, slots), ((264, 1, 1), (256, 1, 1), 264));
         let (a, _, slots) = launches(&g, 3, 128, DType::F32, 132);
         assert_eq!((a.grid, a.block, slots), ((1, 1, 1), (32, 8, 1), 8));
+    }
+
+    /// Steps 4 and 5: a team per row (256 threads at 4096 columns, 64 at 1024, 8 at 128),
+    /// blocks of 512 threads (2 rows of 4096 at a time), at most 2 blocks per SM, one workspace
+    /// row per block, `G·cols·8` bytes of shared memory; rows longer than 16384 columns or not
+    /// whole chunks of 8 take blocks of 1024, one per SM, no shared memory.
+    #[test]
+    fn strided_steps_launch_teams_per_row_and_a_workspace_row_per_block() {
+        for id in [4, 5] {
+            let step = STEPS.by_id(id).expect("step");
+            let g = STEPS.grid(step);
+            let dt = step.dtype;
+            let (a, b, slots) = launches(g, 4096, 4096, dt, 132);
+            assert_eq!(
+                (a.grid, a.block, a.smem, slots),
+                ((264, 1, 1), (512, 1, 1), 65536, 264)
+            );
+            assert_eq!((b.grid, b.block), ((128, 1, 1), (32, 32, 1)));
+            let (a, _, slots) = launches(g, 4096, 1024, dt, 132);
+            assert_eq!(
+                (a.grid, a.block, a.smem, slots),
+                ((264, 1, 1), (512, 1, 1), 65536, 264)
+            );
+            let (a, b, slots) = launches(g, 32768, 128, dt, 132);
+            assert_eq!(
+                (a.grid, a.block, a.smem, slots),
+                ((264, 1, 1), (512, 1, 1), 65536, 264)
+            );
+            assert_eq!(b.grid, (4, 1, 1));
+            // Few rows: no more blocks than row groups.
+            let (a, _, slots) = launches(g, 3, 128, dt, 132);
+            assert_eq!((a.grid, a.block, slots), ((1, 1, 1), (512, 1, 1), 1));
+            let (a, _, slots) = launches(g, 100, 16384, dt, 132);
+            assert_eq!(
+                (a.grid, a.block, a.smem, slots),
+                ((100, 1, 1), (1024, 1, 1), 131072, 100)
+            );
+            for cols in [32000, 4099, 16392] {
+                let (a, _, slots) = launches(g, 8192, cols, dt, 132);
+                assert_eq!(
+                    (a.grid, a.block, a.smem, slots),
+                    ((132, 1, 1), (1024, 1, 1), 0, 132)
+                );
+            }
+        }
+        assert_eq!(k::team_of(4096, 2, 512), Some((256, 2)));
+        assert_eq!(k::team_of(1024, 2, 512), Some((64, 8)));
+        assert_eq!(k::team_of(128, 2, 512), Some((8, 64)));
+        assert_eq!(k::team_of(8, 2, 512), Some((1, 512)));
+        assert_eq!(k::team_of(800, 2, 512), Some((64, 8)));
+        assert_eq!(k::team_of(1608, 2, 512), Some((128, 4)));
+        assert_eq!(k::team_of(12296, 2, 512), Some((800, 1)));
+        assert_eq!(k::team_of(4100, 2, 512), None);
+        assert_eq!(k::team_of(0, 2, 512), None);
     }
 }

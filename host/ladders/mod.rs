@@ -369,6 +369,10 @@ mod tests {
             " layernorm_backward_twin_columns(LayerNormBackwardParams<float> p)",
             " layernorm_backward_twin_bf16(LayerNormBackwardParams<__nv_bfloat16> p)",
             " layernorm_backward_twin_bf16_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_strided(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_strided_columns(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_bf16_strided(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_bf16_strided_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
         ] {
             assert!(norm.contains(decl), "layernorm.cu lacks {decl}");
         }
@@ -389,6 +393,20 @@ mod tests {
         assert_eq!(norm.matches("__launch_bounds__(512)").count(), 2);
         // The strided steps' chunk count, and their one-block-per-row body.
         assert!(norm.contains("#define CHUNKS 4") && norm.contains("norm_strided<float, CHUNKS"));
+        // layernorm_backward/4–5's twins: the steps' launch bounds (1024, the largest team),
+        // chunks, block and team limit, the partials in dynamic shared memory.
+        assert_eq!(
+            norm.matches("__launch_bounds__(1024) layernorm_backward_twin")
+                .count(),
+            2
+        );
+        assert!(norm.contains(&format!(
+            "BW_CHUNKS = {}, BW_BLOCK = {}, BW_MAX_TEAM = {};",
+            kernels_gpu::layernorm_backward::CHUNKS,
+            kernels_gpu::layernorm_backward::BLOCK,
+            kernels_gpu::layernorm_backward::MAX_TEAM
+        )));
+        assert!(norm.contains("extern __shared__ float4 bw_smem4[];"));
     }
 
     /// The softmax twins declare `SoftmaxParams<T>` (two 8-byte pointers, rows, cols) and

@@ -552,3 +552,268 @@ extern "C" __global__ void __launch_bounds__(512) layernorm_backward_twin_bf16(L
 extern "C" __global__ void layernorm_backward_twin_bf16_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
     sum_slots<__nv_bfloat16>(p);
 }
+
+// layernorm_backward/4 (f32) and /5 (bf16) — kernels-gpu/src/layernorm_backward/mod.rs
+// `team_of`, `team_sums`, `strided_rows`, `sum_columns`: a team of S threads per row (G rows a
+// block of 512), thread tid holding the row's 128-bit vectors tid + j*S (j < 2 chunks of 8:
+// four float4, or two uint4 of bf16 kept packed) of dy and x, every load before any use; the
+// team's dgamma/dbeta partials in dynamic shared memory (G*cols*8 bytes, two planes of 4
+// floats per bf16 vector), owned per thread; persistent blocks walking row groups
+// b, b + grid, ...; one workspace row per block; rows the teams do not take run looped_rows
+// (the whole block per row, the row read twice). The host launches these with the steps'
+// own grids.
+
+constexpr unsigned BW_CHUNKS = 2, BW_BLOCK = 512, BW_MAX_TEAM = 1024;
+
+// The Rust team_of: S threads per row, G rows per block; false for the looped fallback.
+__device__ __forceinline__ bool team_of(unsigned cols, unsigned chunks, unsigned block, unsigned& s, unsigned& g) {
+    if (cols == 0 || cols % 8 != 0) return false;
+    const unsigned need = (cols / 8 + chunks - 1) / chunks;
+    if (need <= 32) {
+        s = 1;
+        while (s < need) s <<= 1;
+    } else {
+        s = (need + 31) / 32 * 32;
+    }
+    if (s > BW_MAX_TEAM) return false;
+    g = s >= block ? 1 : block / s;
+    return true;
+}
+
+// The Rust team_sums: both sums over a team of s threads (uniform over the block).
+__device__ __forceinline__ void team_sums(float& a, float& b, unsigned s, float* sa, float* sb) {
+    const unsigned w = s < 32 ? s : 32;
+    for (unsigned o = w / 2; o > 0; o >>= 1) {
+        a = __fadd_rn(a, __shfl_xor_sync(0xffffffffu, a, o));
+        b = __fadd_rn(b, __shfl_xor_sync(0xffffffffu, b, o));
+    }
+    if (s <= 32) return;
+    const unsigned lane = threadIdx.x % 32, wid = threadIdx.x / 32;
+    if (lane == 0) sa[wid] = a, sb[wid] = b;
+    __syncthreads();
+    const unsigned per = s / 32, first = wid / per * per;
+    float ra = 0.0f, rb = 0.0f;
+    if (lane < per) ra = sa[first + lane], rb = sb[first + lane];
+    a = warp_sum(ra);
+    b = warp_sum(rb);
+}
+
+// The Rust looped_rows (the fallback): the whole block per row, vectors of LANES (128-bit
+// when cols is a multiple of LANES and the pointers are aligned, else scalars), the partials
+// of the thread's columns read-modify-written in the block's workspace row.
+template <typename T>
+__device__ __forceinline__ void looped_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
+    constexpr int L = Io<T>::LANES;
+    const u64 rows = p.rows, cols = p.cols, t = threadIdx.x, bt = blockDim.x, nvec = (cols + L - 1) / L;
+    const bool vec = cols % L == 0 && aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx);
+    float* wg = p.ws_gamma + (u64)blockIdx.x * cols;
+    float* wb = p.ws_beta + (u64)blockIdx.x * cols;
+    for (u64 c = t; c < cols; c += bt) wg[c] = 0.0f, wb[c] = 0.0f;
+    unsigned parity = 0;
+    for (u64 row = blockIdx.x; row < rows; row += gridDim.x) {
+        const float m = __ldg(p.mean + row), rs = __ldg(p.rstd + row);
+        const T* dyr = p.dy + row * cols;
+        const T* xr = p.x + row * cols;
+        T* dxr = p.dx + row * cols;
+        float a = 0.0f, b = 0.0f;
+        for (u64 i = t; i < nvec; i += bt) {
+            const u64 valid = cols - L * i;
+            const typename Io<T>::V d = vload(dyr, i, valid, vec), x = vload(xr, i, valid, vec),
+                                    g = vload(p.gamma, i, valid, vec);
+#pragma unroll
+            for (int j = 0; j < L; j++)
+                if (j < valid) {
+                    const float gv = __fmul_rn(Io<T>::lane(d, j), Io<T>::lane(g, j));
+                    a = __fadd_rn(a, gv);
+                    b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::lane(x, j), m), rs), b);
+                }
+        }
+        team_sums(a, b, (unsigned)bt, sc[parity][0], sc[parity][1]);
+        a = div_full(a, (float)cols);
+        b = div_full(b, (float)cols);
+        for (u64 i = t; i < nvec; i += bt) {
+            const u64 valid = cols - L * i;
+            const typename Io<T>::V d = vload(dyr, i, valid, vec), x = vload(xr, i, valid, vec),
+                                    g = vload(p.gamma, i, valid, vec);
+            float f[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+            for (int j = 0; j < L; j++)
+                if (j < valid) {
+                    const float dj = Io<T>::lane(d, j);
+                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(x, j), m), rs);
+                    f[j] = __fmul_rn(rs, __fsub_rn(__fmul_rn(dj, Io<T>::lane(g, j)), __fmaf_rn(xhat, b, a)));
+                    wg[L * i + j] = __fmaf_rn(dj, xhat, wg[L * i + j]);
+                    wb[L * i + j] = __fadd_rn(wb[L * i + j], dj);
+                }
+            vstore(dxr, i, f, valid, vec);
+        }
+        parity ^= 1;
+    }
+}
+
+template <typename T, int C>
+__device__ __forceinline__ void strided_rows(const LayerNormBackwardParams<T>& p, unsigned block, float (*sc)[2][32]) {
+    constexpr int VL = Io<T>::LANES, VPC = 8 / VL, NV = C * VPC, HALVES = VL / 4;
+    typedef typename Io<T>::V V;
+    const unsigned cols = p.cols, rows = p.rows;
+    unsigned s, g;
+    if (!team_of(cols, C, block, s, g) || !aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx)) {
+        looped_rows<T>(p, sc);
+        return;
+    }
+    extern __shared__ float4 bw_smem4[];
+    float* smem = reinterpret_cast<float*>(bw_smem4);
+    const unsigned nvec = cols / VL, t = threadIdx.x, team = t / s, tid = t % s;
+    float* acc_g = smem + team * 2 * cols;
+    float* acc_b = acc_g + cols;
+    const float4 zero = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll
+    for (int j = 0; j < NV; j++) {
+        const unsigned v = tid + j * s;
+        if (v < nvec)
+#pragma unroll
+            for (int h = 0; h < HALVES; h++) {
+                reinterpret_cast<float4*>(acc_g)[h * nvec + v] = zero;
+                reinterpret_cast<float4*>(acc_b)[h * nvec + v] = zero;
+            }
+    }
+    for (unsigned it = 0;; it++) {
+        const unsigned base = (blockIdx.x + it * gridDim.x) * g;
+        if (base >= rows) break;
+        const unsigned row = base + team;
+        const bool live = row < rows;
+        const unsigned r = live ? row : 0, nv = live ? nvec : 0;
+        const float m = __ldg(p.mean + r), rs = __ldg(p.rstd + r);
+        const u64 at = (u64)(r * cols);
+        const T* dyr = p.dy + at;
+        const T* xr = p.x + at;
+        T* dxr = p.dx + at;
+        V dyv[NV], xv[NV];
+#pragma unroll
+        for (int j = 0; j < NV; j++) {
+            const unsigned v = tid + j * s;
+            dyv[j] = v < nv ? Io<T>::load(dyr, v) : Io<T>::zero();
+            xv[j] = v < nv ? Io<T>::load(xr, v) : Io<T>::zero();
+        }
+        float a = 0.0f, b = 0.0f;
+#pragma unroll
+        for (int j = 0; j < NV; j++) {
+            const unsigned v = tid + j * s;
+            const V gg = v < nv ? Io<T>::load(p.gamma, v) : Io<T>::zero();
+#pragma unroll
+            for (int e = 0; e < VL; e++) {
+                const float gv = __fmul_rn(Io<T>::lane(dyv[j], e), Io<T>::lane(gg, e));
+                a = __fadd_rn(a, gv);
+                b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::lane(xv[j], e), m), rs), b);
+            }
+        }
+        team_sums(a, b, s, sc[it & 1][0], sc[it & 1][1]);
+        a = div_full(a, (float)cols);
+        b = div_full(b, (float)cols);
+        const unsigned tid3 = opaque(tid);
+#pragma unroll
+        for (int j = 0; j < NV; j++) {
+            const unsigned v = tid3 + j * s;
+            if (v < nv) {
+                const V gg = Io<T>::load(p.gamma, v);
+                float out[8];
+#pragma unroll
+                for (int e = 0; e < VL; e++) {
+                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(xv[j], e), m), rs);
+                    out[e] = __fmul_rn(rs, __fsub_rn(__fmul_rn(Io<T>::lane(dyv[j], e), Io<T>::lane(gg, e)),
+                                                     __fmaf_rn(xhat, b, a)));
+                }
+                Io<T>::store(dxr, v, out);
+#pragma unroll
+                for (int h = 0; h < HALVES; h++) {
+                    float4* pg = reinterpret_cast<float4*>(acc_g) + h * nvec + v;
+                    float4* pb = reinterpret_cast<float4*>(acc_b) + h * nvec + v;
+                    float4 cg = *pg, cb = *pb;
+                    float* fg = reinterpret_cast<float*>(&cg);
+                    float* fb = reinterpret_cast<float*>(&cb);
+#pragma unroll
+                    for (int q = 0; q < 4; q++) {
+                        const int e = 4 * h + q;
+                        const float d = Io<T>::lane(dyv[j], e);
+                        const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(xv[j], e), m), rs);
+                        fg[q] = __fmaf_rn(d, xhat, fg[q]);
+                        fb[q] = __fadd_rn(fb[q], d);
+                    }
+                    *pg = cg;
+                    *pb = cb;
+                }
+            }
+        }
+    }
+    // The teams' partials in team order, as the block's workspace row.
+    __syncthreads();
+    float* wg = p.ws_gamma + (u64)blockIdx.x * cols;
+    float* wb = p.ws_beta + (u64)blockIdx.x * cols;
+    for (unsigned i = t; i < cols / 4; i += blockDim.x) {
+        const unsigned h = i / nvec, v = i % nvec, c = v * VL + 4 * h;
+        float sg[4] = {0.f, 0.f, 0.f, 0.f}, sb[4] = {0.f, 0.f, 0.f, 0.f};
+        for (unsigned k = 0; k < g; k++) {
+            const float4 x = reinterpret_cast<const float4*>(smem + k * 2 * cols)[i];
+            const float4 y = reinterpret_cast<const float4*>(smem + k * 2 * cols + cols)[i];
+            sg[0] = __fadd_rn(sg[0], x.x), sg[1] = __fadd_rn(sg[1], x.y);
+            sg[2] = __fadd_rn(sg[2], x.z), sg[3] = __fadd_rn(sg[3], x.w);
+            sb[0] = __fadd_rn(sb[0], y.x), sb[1] = __fadd_rn(sb[1], y.y);
+            sb[2] = __fadd_rn(sb[2], y.z), sb[3] = __fadd_rn(sb[3], y.w);
+        }
+        for (int q = 0; q < 4; q++) wg[c + q] = sg[q], wb[c + q] = sb[q];
+    }
+}
+
+// The Rust sum_columns: blocks of 32 columns x 32 slot lanes, four loads in flight, the lanes'
+// sums added in lane order.
+template <typename T>
+__device__ __forceinline__ void sum_columns(const LayerNormBackwardParams<T>& p, float* red_g, float* red_b) {
+    const unsigned cx = threadIdx.x, y = threadIdx.y, nx = blockDim.x, ny = blockDim.y;
+    const u64 cols = p.cols, c = (u64)blockIdx.x * nx + cx, slots = p.slots;
+    float g = 0.0f, b = 0.0f;
+    if (c < cols) {
+        u64 s = y;
+        for (; s + 3 * ny < slots; s += 4 * ny) {
+            float gs[4], bs[4];
+#pragma unroll
+            for (int k = 0; k < 4; k++) gs[k] = p.ws_gamma[(s + k * ny) * cols + c];
+#pragma unroll
+            for (int k = 0; k < 4; k++) bs[k] = p.ws_beta[(s + k * ny) * cols + c];
+            g = __fadd_rn(__fadd_rn(__fadd_rn(__fadd_rn(g, gs[0]), gs[1]), gs[2]), gs[3]);
+            b = __fadd_rn(__fadd_rn(__fadd_rn(__fadd_rn(b, bs[0]), bs[1]), bs[2]), bs[3]);
+        }
+        for (; s < slots; s += ny) {
+            g = __fadd_rn(g, p.ws_gamma[s * cols + c]);
+            b = __fadd_rn(b, p.ws_beta[s * cols + c]);
+        }
+    }
+    red_g[y * nx + cx] = g;
+    red_b[y * nx + cx] = b;
+    __syncthreads();
+    if (y == 0 && c < cols) {
+        float sg = 0.0f, sb = 0.0f;
+        for (unsigned k = 0; k < ny; k++) sg = __fadd_rn(sg, red_g[k * nx + cx]), sb = __fadd_rn(sb, red_b[k * nx + cx]);
+        Io<T>::sstore(p.dgamma, c, sg);
+        Io<T>::sstore(p.dbeta, c, sb);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_strided(LayerNormBackwardParams<float> p) {
+    __shared__ float sc[2][2][32];
+    strided_rows<float, BW_CHUNKS>(p, BW_BLOCK, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_strided_columns(LayerNormBackwardParams<float> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<float>(p, red_g, red_b);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_strided(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float sc[2][2][32];
+    strided_rows<__nv_bfloat16, BW_CHUNKS>(p, BW_BLOCK, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_bf16_strided_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<__nv_bfloat16>(p, red_g, red_b);
+}

@@ -3,17 +3,22 @@
 //! `dx = rstd·(g − (Σg + x̂·Σg·x̂)/cols)` per row (two row sums), and per column
 //! `dγ = Σ_rows dy·x̂`, `dβ = Σ_rows dy` (a reduction across rows). Step 1 is f32, thread per
 //! row and thread per column; step 2 (f32) and step 3 (bf16 dy, x, γ, dx, dγ, dβ; f32 math)
-//! fuse dγ/dβ partial sums into the dx pass and finish them with a small second kernel. Every
-//! step is deterministic: a fixed order of additions for a given launch.
+//! fuse dγ/dβ partial sums into the dx pass and finish them with a small second kernel. Steps
+//! 4 (f32) and 5 (bf16) put dy and x in the forward's strided register layout and the dγ/dβ
+//! partials in shared memory ([`strided_rows`], [`sum_columns`]). Every step is
+//! deterministic: a fixed order of additions for a given launch.
 
 steps! {
     s01_thread_per_row,
     s02_fused,
     s03_bf16_fused,
+    s04_strided,
+    s05_bf16_strided,
 }
 
-use crate::gpu::thread;
+use crate::gpu::shared::SharedPtr;
 use crate::gpu::unroll::unroll;
+use crate::gpu::{sync_threads, thread, warp};
 use crate::layernorm::{NormIo, aligned16, row_sum};
 use crate::ptr::{GlobalPtr, GlobalPtrMut, KernelParams};
 
@@ -35,6 +40,69 @@ pub enum Grid {
         slots_per_sm: u32,
         threads: u32,
     },
+    /// Steps 4 and 5. Kernel 1: 1-D blocks of `G` teams of `S` threads ([`team_of`]: a team
+    /// per row, `S` the fewest threads that hold the row at `chunks` chunks of 8 of dy and of
+    /// x each, a power of two up to 32, else whole warps up to 1024; `G = max(1, block / S)`),
+    /// `⌈rows / G⌉` blocks but at most `slots_per_sm` per SM, block `b` walking the row groups
+    /// `b, b + grid, …`; dynamic shared memory `G·cols·8` bytes (each team's dγ/dβ partials);
+    /// every block writes one workspace row. Rows [`team_of`] does not take: blocks of
+    /// [`FALLBACK_THREADS`], one per SM, no dynamic shared memory ([`looped_rows`]).
+    /// Kernel 2: blocks of 32 × 32 threads, 32 columns each ([`sum_columns`]).
+    Strided {
+        chunks: u32,
+        block: u32,
+        slots_per_sm: u32,
+    },
+}
+
+/// Chunks of 8 elements of dy and of x a thread of steps 4 and 5 holds (f32: 32 registers,
+/// bf16 packed: 16).
+pub const CHUNKS: usize = 2;
+/// Threads per block steps 4 and 5 aim at (`G = BLOCK / S` rows of short teams a block).
+pub const BLOCK: u32 = 512;
+/// Threads a team of steps 4 and 5 may have (a block of its own).
+pub const MAX_TEAM: u32 = 1024;
+/// Threads per block of steps 4 and 5 on rows they do not hold in registers.
+pub const FALLBACK_THREADS: u32 = 1024;
+/// Columns of the workspace kernel 2 of steps 4 and 5 adds per block (`blockDim.x`), and its
+/// slot lanes (`blockDim.y`).
+pub const SUM_COLUMNS: u32 = 32;
+pub const SUM_LANES: u32 = 32;
+
+/// The team of steps 4 and 5 for rows of `cols` columns at `chunks` chunks of 8 a thread and
+/// `block` threads a block: `(S, G)`, `S` threads per row (the fewest that hold `cols / 8`
+/// chunks at `chunks` each: a power of two up to 32, else a multiple of 32), `G` rows per
+/// block (`max(1, block / S)`). `None` when the row is not whole chunks of 8 or needs more
+/// than [`MAX_TEAM`] threads: those rows take the looped fallback. The kernels and the
+/// host's launch compute it alike.
+pub const fn team_of(cols: u32, chunks: u32, block: u32) -> Option<(u32, u32)> {
+    if cols == 0 || cols % 8 != 0 {
+        return None;
+    }
+    let need = (cols / 8).div_ceil(chunks);
+    let s = if need <= 32 {
+        need.next_power_of_two()
+    } else {
+        need.div_ceil(32) * 32
+    };
+    if s > MAX_TEAM {
+        return None;
+    }
+    // `block / s` without a division (ptxas would call a 16-bit division subroutine, and the
+    // kernel's SASS would then depend on its module): a shift for a power of two, else a
+    // count of at most `block / 32` steps.
+    let g = if s >= block {
+        1
+    } else if s <= 32 {
+        block >> s.trailing_zeros()
+    } else {
+        let mut g = 1;
+        while (g + 1) * s <= block {
+            g += 1;
+        }
+        g
+    };
+    Some((s, g))
 }
 
 impl crate::step::BlockThreads for Grid {
@@ -42,6 +110,8 @@ impl crate::step::BlockThreads for Grid {
         match *self {
             Grid::ThreadPerRowThenColumn { threads } => threads,
             Grid::Fused { block, .. } => block,
+            // The largest launch (the kernels' launch bounds).
+            Grid::Strided { .. } => MAX_TEAM,
         }
     }
 }
@@ -54,6 +124,10 @@ impl Grid {
     pub fn rows_block(&self, cols: usize, lanes: usize) -> (u32, u32) {
         match *self {
             Grid::ThreadPerRowThenColumn { threads } => (threads, 1),
+            Grid::Strided { chunks, block, .. } => match team_of(cols as u32, chunks, block) {
+                Some((s, g)) => (s * g, 1),
+                None => (FALLBACK_THREADS, 1),
+            },
             Grid::Fused {
                 vecs,
                 max_tx,
@@ -75,11 +149,34 @@ impl Grid {
     pub fn slots(&self, rows: usize, cols: usize, lanes: usize, sm_count: usize) -> usize {
         match *self {
             Grid::ThreadPerRowThenColumn { .. } => 0,
+            Grid::Strided {
+                chunks,
+                block,
+                slots_per_sm,
+            } => {
+                let (g, per_sm) = match team_of(cols as u32, chunks, block) {
+                    Some((_, g)) => (g as usize, slots_per_sm as usize),
+                    None => (1, 1),
+                };
+                rows.div_ceil(g).min(per_sm * sm_count.max(1)).max(1)
+            }
             Grid::Fused { slots_per_sm, .. } => {
                 let ty = self.rows_block(cols, lanes).1 as usize;
                 let cap = (slots_per_sm as usize * sm_count.max(1)).div_ceil(ty);
                 rows.div_ceil(ty).min(cap).max(1) * ty
             }
+        }
+    }
+
+    /// Dynamic shared memory of kernel 1 (bytes): steps 4 and 5 keep `G·cols` f32 partials of
+    /// dγ and of dβ; 0 for the other grids and for rows steps 4 and 5 do not hold.
+    pub fn smem(&self, cols: usize) -> u32 {
+        match *self {
+            Grid::Strided { chunks, block, .. } => match team_of(cols as u32, chunks, block) {
+                Some((_, g)) => g * cols as u32 * 8,
+                None => 0,
+            },
+            _ => 0,
         }
     }
 }
@@ -336,4 +433,463 @@ pub(crate) fn fused_rows<T: NormIo, const R: usize>(
             }
         },
     );
+}
+
+/// The sums of `a` and of `b` over this thread's team of `s` threads (aligned groups of
+/// lanes when `s ≤ 32`, else `s / 32` whole warps), every thread of the team getting both:
+/// shuffles within each warp; for teams of several warps one value pair per warp through
+/// `scratch` (two arrays of 32 floats), one `bar.sync`, and every warp adds its team's pairs
+/// in the same order (deterministic). `s` is uniform over the block, so every thread reaches
+/// the barrier or none does. The caller alternates two scratch pairs between consecutive
+/// rows: a warp may write the next row's pair only after the next barrier, which every warp
+/// reaches only after reading this row's.
+#[inline(always)]
+fn team_sums(a: f32, b: f32, s: usize, scratch: [SharedPtr<f32>; 2]) -> (f32, f32) {
+    use crate::reduce::Sum;
+    let w = if s < 32 { s as u32 } else { 32 };
+    let a = crate::softmax::sub_warp_reduce::<Sum>(a, w);
+    let b = crate::softmax::sub_warp_reduce::<Sum>(b, w);
+    if s <= 32 {
+        return (a, b);
+    }
+    let (lane, wid) = (thread::lane_id(), thread::warp_id());
+    if lane == 0 {
+        unsafe {
+            scratch[0].store(wid, a);
+            scratch[1].store(wid, b);
+        }
+    }
+    sync_threads();
+    let per = (s / 32) as u32;
+    let first = wid / per * per;
+    let (mut ra, mut rb) = (0.0f32, 0.0f32);
+    if lane < per {
+        unsafe {
+            ra = scratch[0].load(first + lane);
+            rb = scratch[1].load(first + lane);
+        }
+    }
+    (warp::reduce_sum(ra), warp::reduce_sum(rb))
+}
+
+/// Steps 4 and 5's fallback (rows the teams do not take: longer than 16384 columns, not
+/// whole chunks of 8, or misaligned pointers): the whole 1-D block takes a row, block `b` rows
+/// `b, b + grid, …`; thread `t` the vectors `t, t + B, …` of `LANES` elements (128-bit loads
+/// when `cols` is a multiple of `LANES` and the pointers are aligned, else scalars), the two
+/// row sums ([`team_sums`] over the block), then the row again (from L1/L2) for dx, the
+/// partials of the thread's columns read-modify-written in the block's workspace row (the
+/// thread owns them: no races). The loop's indices come from opaque copies each row: held
+/// across it, ptxas spilled them at 64 registers.
+#[inline(always)]
+fn looped_rows<T>(p: LayerNormBackwardParams<T>, scratch: [[SharedPtr<f32>; 2]; 2])
+where
+    T: NormIo + crate::softmax::RowElem,
+{
+    let lanes = <T as NormIo>::LANES;
+    let (rows, cols) = (p.rows, p.cols);
+    let t = thread::thread_idx_x() as usize;
+    let bt = thread::block_dim_x() as usize;
+    let cu = cols as usize;
+    let vector =
+        cu % lanes == 0 && aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
+    let slot = thread::block_idx_x();
+    let (wg, wb) = (
+        p.ws_gamma.offset(slot as usize * cu),
+        p.ws_beta.offset(slot as usize * cu),
+    );
+    let mut c = t;
+    while c < cu {
+        unsafe {
+            wg.store(c, 0.0);
+            wb.store(c, 0.0);
+        }
+        c += bt;
+    }
+    let mut row = slot;
+    let mut parity = 0u32;
+    // Block-uniform: every thread runs the same rows (the sums hold a barrier).
+    while row < rows {
+        // Recomputed per row from opaque copies, not held across the loop.
+        let op = crate::gpu::norm_reduce::opaque_u32;
+        let t = op(thread::thread_idx_x()) as usize;
+        let cu = op(cols) as usize;
+        let nvec = cu.div_ceil(lanes);
+        let (m, rs) = unsafe { (p.mean.load(row as usize), p.rstd.load(row as usize)) };
+        let at = row as usize * cu;
+        let (dyr, xr, dxr) = (p.dy.offset(at), p.x.offset(at), p.dx.offset(at));
+        // Vector `i` of dy, x and γ (`lanes` elements; 128-bit loads on the vector path, else
+        // the `valid` leading ones as scalars).
+        let vectors = #[inline(always)]
+        |i: usize, valid: usize| unsafe {
+            (
+                <T as NormIo>::load(dyr, i, valid, vector),
+                <T as NormIo>::load(xr, i, valid, vector),
+                <T as NormIo>::load(p.gamma, i, valid, vector),
+            )
+        };
+        let (mut a, mut b) = (0.0f32, 0.0f32);
+        let mut i = t;
+        while i < nvec {
+            let valid = cu - lanes * i;
+            let (d, x, g) = vectors(i, valid);
+            unroll::<8>(
+                #[inline(always)]
+                |j| {
+                    if j < lanes && j < valid {
+                        let gv = T::lane(d, j) * T::lane(g, j);
+                        a += gv;
+                        b = crate::gpu::math::fma(gv, (T::lane(x, j) - m) * rs, b);
+                    }
+                },
+            );
+            i += bt;
+        }
+        let pair = if parity == 0 { scratch[0] } else { scratch[1] };
+        let (a, b) = team_sums(a, b, bt, pair);
+        let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
+        let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
+        let mut i = t;
+        while i < nvec {
+            let valid = cu - lanes * i;
+            let (d, x, g) = vectors(i, valid);
+            let mut f = [0.0f32; 8];
+            unroll::<8>(
+                #[inline(always)]
+                |j| {
+                    if j < lanes && j < valid {
+                        let (dj, c) = (T::lane(d, j), lanes * i + j);
+                        let xhat = (T::lane(x, j) - m) * rs;
+                        f[j] = rs * (dj * T::lane(g, j) - crate::gpu::math::fma(xhat, b, a));
+                        unsafe {
+                            wg.store(c, crate::gpu::math::fma(dj, xhat, wg.load(c)));
+                            wb.store(c, wb.load(c) + dj);
+                        }
+                    }
+                },
+            );
+            unsafe { <T as NormIo>::store(dxr, i, f, valid, vector) };
+            i += bt;
+        }
+        parity ^= 1;
+        row += thread::grid_dim_x();
+    }
+}
+
+/// The shared-memory index (in f32, a multiple of 4) of lanes `4·h .. 4·h + 4` of vector `v`
+/// in a team's partials of `nvec` vectors: plane `h` (bf16 vectors have two planes of 4
+/// lanes, f32 one), so the threads of a warp touch consecutive 16-byte words (`LDS.128`
+/// without bank conflicts).
+#[inline(always)]
+fn plane(h: usize, v: u32, nvec: u32) -> u32 {
+    (h as u32 * nvec + v) * 4
+}
+
+/// Kernel 1 of steps 4 and 5 ([`Grid::Strided`]): team `g` of the block (threads
+/// `g·S .. g·S + S`, [`team_of`]) takes rows `(b + k·grid)·G + g`. Per row, thread `tid` of
+/// the team loads its `C` chunks of dy and of x — the row's 128-bit vectors `tid + j·S`
+/// (softmax's layout: f32 two `F32x4` a chunk, bf16 one `Bf16x8` kept packed), all loads
+/// before any use — and γ in the same layout; the team sums `Σg` and `Σg·x̂` ([`team_sums`],
+/// one barrier for teams of several warps), then writes dx and adds `dy·x̂`, `dy` into the
+/// team's partials in shared memory (`cols` f32 each for dγ and dβ, `dynamic_shared`):
+/// thread `tid` owns its vectors' partials across the block's rows, so plain `LDS.128` /
+/// `STS.128`, no atomics and no barrier for them. At the end (one barrier) thread `t` adds
+/// the `G` teams' partials of columns `4t, 4t + 4B, …` in team order and writes the block's
+/// workspace row; [`sum_columns`] adds the rows. Rows [`team_of`] does not take, and
+/// pointers not 16-byte aligned, take [`looped_rows`] (the row read twice; partials
+/// read-modify-written in the block's workspace row), uniformly over the block.
+#[inline(always)]
+pub(crate) fn strided_rows<T, const C: usize>(
+    p: LayerNormBackwardParams<T>,
+    block: u32,
+    scratch: [[SharedPtr<f32>; 2]; 2],
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::softmax::RowElem;
+    let cols = p.cols;
+    let plan = team_of(p.cols, C as u32, block);
+    let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
+    let s = match plan {
+        Some((s, _)) if aligned => s,
+        _ => return looped_rows::<T>(p, scratch),
+    };
+    // Index arithmetic in u32 (the element count fits: the host checks `rows·cols < 2³²`):
+    // half the registers of usize.
+    let vl = <T as RowElem>::VL;
+    let vpc = T::VPC;
+    let halves = vl / 4;
+    let nvec = cols / vl as u32;
+    // Through an opaque move: with `threadIdx.x < 1024` known, LLVM narrows `t / s` to a
+    // 16-bit division, which ptxas makes a subroutine call.
+    let t = crate::gpu::norm_reduce::opaque_u32(thread::thread_idx_x());
+    let (team, tid) = (t / s, t % s);
+    let smem = crate::gpu::shared::dynamic_shared::<f32>();
+    let acc_g = smem.offset(team * 2 * cols);
+    let acc_b = acc_g.offset(cols);
+    // Vector `q` of chunk `k` of this thread: `tid + (k·VPC + q)·S`.
+    let vec_of = |tid: u32, k: usize, q: usize| tid + (k * vpc + q) as u32 * s;
+
+    // The team's partials of this thread's vectors start at 0.
+    let zero = crate::ptr::F32x4([0.0; 4]);
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            unroll::<2>(
+                #[inline(always)]
+                |q| {
+                    let v = vec_of(tid, k, q);
+                    if q < vpc && v < nvec {
+                        unroll::<2>(
+                            #[inline(always)]
+                            |h| {
+                                if h < halves {
+                                    unsafe {
+                                        acc_g.store_f32x4(plane(h, v, nvec), zero);
+                                        acc_b.store_f32x4(plane(h, v, nvec), zero);
+                                    }
+                                }
+                            },
+                        );
+                    }
+                },
+            );
+        },
+    );
+
+    let rows = p.rows;
+    let mut it = 0u32;
+    // Block-uniform: every thread runs the same iterations (the team sums may hold a barrier).
+    loop {
+        // The team, the thread's place in it and its vectors' offsets, recomputed each row
+        // from opaque copies of `cols` and `threadIdx.x` (a few dozen integer ops) instead of
+        // hoisted out of the loop and kept live beside the row's 32 registers (they spilled
+        // at 64 registers). Only the row counter `it` is carried.
+        let op = crate::gpu::norm_reduce::opaque_u32;
+        let (s, g) = team_of(op(cols), C as u32, block).unwrap_or((32, 1));
+        let base = (thread::block_idx_x() + it * thread::grid_dim_x()) * g;
+        if base >= rows {
+            break;
+        }
+        let parity = it & 1;
+        let t = op(thread::thread_idx_x());
+        let (team, tid) = (t / s, t % s);
+        let vec_of = |tid: u32, k: usize, q: usize| tid + (k * vpc + q) as u32 * s;
+        let row = base + team;
+        let live = row < rows;
+        let r = if live { row } else { 0 };
+        let nv = if live { nvec } else { 0 };
+        let (m, rs) = unsafe { (p.mean.load(r as usize), p.rstd.load(r as usize)) };
+        let at = (r * cols) as usize;
+        let (dyr, xr, dxr) = (p.dy.offset(at), p.x.offset(at), p.dx.offset(at));
+        let (su, nvu) = (s as usize, nv as usize);
+        let first = |k: usize| vec_of(tid, k, 0) as usize;
+        let mut dyv = [unsafe { T::load_chunk(dyr, first(0), su, nvu, 0.0) }; C];
+        let mut xv = [unsafe { T::load_chunk(xr, first(0), su, nvu, 0.0) }; C];
+        unroll::<C>(
+            #[inline(always)]
+            |k| {
+                if k > 0 {
+                    dyv[k] = unsafe { T::load_chunk(dyr, first(k), su, nvu, 0.0) };
+                    xv[k] = unsafe { T::load_chunk(xr, first(k), su, nvu, 0.0) };
+                }
+            },
+        );
+        // Σg and Σg·x̂ (g = dy·γ). Missing vectors are zeros in dy and γ, so g = 0 there; x̂
+        // of their zero x is finite unless mean or rstd is not (then every x̂ of the row is NaN
+        // and so are the sums anyway): no masks.
+        let (mut a, mut b) = (0.0f32, 0.0f32);
+        unroll::<C>(
+            #[inline(always)]
+            |k| {
+                let (d, xx) = (T::unpack(dyv[k]), T::unpack(xv[k]));
+                let gg = T::unpack(unsafe { T::load_chunk(p.gamma, first(k), su, nvu, 0.0) });
+                unroll::<8>(
+                    #[inline(always)]
+                    |e| {
+                        let gv = d[e] * gg[e];
+                        a += gv;
+                        b = crate::gpu::math::fma(gv, (xx[e] - m) * rs, b);
+                    },
+                );
+            },
+        );
+        // A select, not an index (a runtime index into the array would put it on the stack).
+        let pair = if parity == 0 { scratch[0] } else { scratch[1] };
+        let (a, b) = team_sums(a, b, s as usize, pair);
+        let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
+        let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
+
+        // dx, and the partials. The vectors' indices again, from an opaque copy of the
+        // thread's index: recomputed here rather than kept live through the reduction.
+        // The team's layout again from opaque copies (not kept through the reduction).
+        let s = match team_of(op(cols), C as u32, block) {
+            Some((s, _)) => s,
+            None => 32,
+        };
+        let t3 = op(thread::thread_idx_x());
+        let tid3 = t3 % s;
+        let acc_g = smem.offset(t3 / s * 2 * cols);
+        let acc_b = acc_g.offset(cols);
+        let vec_of = |tid: u32, k: usize, q: usize| tid + (k * vpc + q) as u32 * s;
+        // One 128-bit vector at a time (f32: 4 lanes, bf16: 8), so only its γ, dx and
+        // partials are live beside the row's registers.
+        unroll::<C>(
+            #[inline(always)]
+            |k| {
+                let (d, xx) = (T::unpack(dyv[k]), T::unpack(xv[k]));
+                unroll::<2>(
+                    #[inline(always)]
+                    |q| {
+                        let v = vec_of(tid3, k, q);
+                        if q < vpc && v < nv {
+                            let gg = unsafe { <T as NormIo>::load(p.gamma, v as usize, vl, true) };
+                            let o = q * vl;
+                            let mut out = [0.0f32; 8];
+                            unroll::<8>(
+                                #[inline(always)]
+                                |j| {
+                                    if j < vl {
+                                        let xhat = (xx[o + j] - m) * rs;
+                                        out[j] = rs
+                                            * (d[o + j] * T::lane(gg, j)
+                                                - crate::gpu::math::fma(xhat, b, a));
+                                    }
+                                },
+                            );
+                            unsafe { <T as NormIo>::store(dxr, v as usize, out, vl, true) };
+                            unroll::<2>(
+                                #[inline(always)]
+                                |h| {
+                                    if h < halves {
+                                        let i = plane(h, v, nvec);
+                                        unsafe {
+                                            let mut cg = acc_g.load_f32x4(i);
+                                            let mut cb = acc_b.load_f32x4(i);
+                                            unroll::<4>(
+                                                #[inline(always)]
+                                                |j| {
+                                                    let e = o + 4 * h + j;
+                                                    let xhat = (xx[e] - m) * rs;
+                                                    cg.0[j] =
+                                                        crate::gpu::math::fma(d[e], xhat, cg.0[j]);
+                                                    cb.0[j] += d[e];
+                                                },
+                                            );
+                                            acc_g.store_f32x4(i, cg);
+                                            acc_b.store_f32x4(i, cb);
+                                        }
+                                    }
+                                },
+                            );
+                        }
+                    },
+                );
+            },
+        );
+        it += 1;
+    }
+
+    // The teams' partials added in team order, as the block's workspace row (what this needs
+    // recomputed, again not kept live through the loop).
+    sync_threads();
+    let op = crate::gpu::norm_reduce::opaque_u32;
+    let cols = op(cols);
+    let g = match team_of(cols, C as u32, block) {
+        Some((_, g)) => g,
+        None => 1,
+    };
+    let nvec = cols / vl as u32;
+    let t = op(thread::thread_idx_x());
+    let slot = thread::block_idx_x();
+    let (wg, wb) = (
+        p.ws_gamma.offset((slot * cols) as usize),
+        p.ws_beta.offset((slot * cols) as usize),
+    );
+    let bt = thread::block_dim_x();
+    let mut i = t;
+    while i < cols / 4 {
+        // Word `i` of the planes: vector `v`, lanes `4·h ..`.
+        let (h, v) = (i / nvec, i % nvec);
+        let c = (v * vl as u32 + 4 * h) as usize;
+        let (mut sg, mut sb) = (zero, zero);
+        let mut k = 0;
+        while k < g {
+            let tg = smem.offset(k * 2 * cols);
+            let (x, y) = unsafe { (tg.load_f32x4(4 * i), tg.offset(cols).load_f32x4(4 * i)) };
+            unroll::<4>(
+                #[inline(always)]
+                |j| {
+                    sg.0[j] += x.0[j];
+                    sb.0[j] += y.0[j];
+                },
+            );
+            k += 1;
+        }
+        unroll::<4>(
+            #[inline(always)]
+            |j| unsafe {
+                wg.store(c + j, sg.0[j]);
+                wb.store(c + j, sb.0[j]);
+            },
+        );
+        i += bt;
+    }
+}
+
+/// Kernel 2 of steps 4 and 5: blocks of [`SUM_COLUMNS`] × [`SUM_LANES`] threads; thread
+/// `(cx, y)` adds column `32·blockIdx.x + cx` of the workspace rows `y, y + 32, …` in
+/// order (four loads in flight), the block adds its 32 lanes' sums in lane order through
+/// shared memory, and lane 0 stores dγ, dβ (rounded to `T`): deterministic, and 32 times
+/// the threads of [`sum_slots`] on the same columns (a short row's 4 blocks, a 4096-column
+/// row's 128, each thread about `slots / 32` rows deep).
+#[inline(always)]
+pub(crate) fn sum_columns<T: NormIo>(p: LayerNormBackwardParams<T>, red: [SharedPtr<f32>; 2]) {
+    let (cx, y) = (thread::thread_idx_x(), thread::thread_idx_y());
+    let (nx, ny) = (thread::block_dim_x(), thread::block_dim_y() as usize);
+    let cols = p.cols as usize;
+    let c = (thread::block_idx_x() * nx + cx) as usize;
+    let slots = p.slots as usize;
+    let (mut g, mut b) = (0.0f32, 0.0f32);
+    if c < cols {
+        let mut s = y as usize;
+        while s + 3 * ny < slots {
+            let at = |k: usize| (s + k * ny) * cols + c;
+            unsafe {
+                let gs = [0, 1, 2, 3].map(|k| p.ws_gamma.load(at(k)));
+                let bs = [0, 1, 2, 3].map(|k| p.ws_beta.load(at(k)));
+                g = g + gs[0] + gs[1] + gs[2] + gs[3];
+                b = b + bs[0] + bs[1] + bs[2] + bs[3];
+            }
+            s += 4 * ny;
+        }
+        while s < slots {
+            unsafe {
+                g += p.ws_gamma.load(s * cols + c);
+                b += p.ws_beta.load(s * cols + c);
+            }
+            s += ny;
+        }
+    }
+    let at = y * nx + cx;
+    unsafe {
+        red[0].store(at, g);
+        red[1].store(at, b);
+    }
+    sync_threads();
+    if y == 0 && c < cols {
+        let (mut g, mut b) = (0.0f32, 0.0f32);
+        let mut k = 0;
+        while k < ny as u32 {
+            unsafe {
+                g += red[0].load(k * nx + cx);
+                b += red[1].load(k * nx + cx);
+            }
+            k += 1;
+        }
+        let mut f = [0.0f32; 8];
+        f[0] = g;
+        unsafe { T::store(p.dgamma.cast::<T>().offset(c), 0, f, 1, false) };
+        f[0] = b;
+        unsafe { T::store(p.dbeta.cast::<T>().offset(c), 0, f, 1, false) };
+    }
 }
