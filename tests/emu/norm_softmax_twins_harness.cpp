@@ -116,6 +116,9 @@ inline float __shfl_xor_sync(unsigned, float v, int o) {
 namespace sm {
 #include "softmax.inc"
 }
+// layernorm_backward's dynamic shared memory (its `extern __shared__` line is removed from the
+// source): the largest the host asks for, one block at a time.
+static float4 bw_smem4[(228 * 1024) / sizeof(float4)];
 namespace ln {
 #include "layernorm.inc"
 }
