@@ -140,8 +140,15 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
 /// Which layernorm step the op and [`launch_forward`] take, by element type and row length,
 /// from the H200 runs (klab bench, µs; docs/results/h200-2026-12-01-d17062e-norm-softmax.json
 /// and h200-2026-12-01-41cb9d6-fwd.json; the chapter's table "Which step for which shape"):
-/// layernorm/6 (bf16) and /5 (f32) won at every measured shape.
+/// layernorm/8 (bf16, sub-warp teams) for rows of at most 1024 columns (its short-row path),
+/// layernorm/6 for longer bf16 rows, /5 (f32) at every measured shape (a38c0a8: % of copy).
 pub const PREFERRED: &[ops::Preferred] = &[
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: 1024,
+        step: 8,
+        evidence: "a38c0a8: 4096x1024 48.5% (8) / 42.7% (6); 32768x128 50.8% / 11.6%",
+    },
     ops::Preferred {
         dtype: DType::Bf16,
         max_cols: usize::MAX,
@@ -638,8 +645,10 @@ mod tests {
         assert_eq!((l.grid, l.block), ((8192, 1, 1), (1024, 1, 1)));
         let (_, l) = top_step(&STEPS, PREFERRED, DType::F32, 17, 128).expect("an f32 step");
         assert_eq!((l.grid, l.block), ((17, 1, 1), (64, 1, 1)));
-        // With no rules: the last step of the dtype (layernorm/8 for bf16, not measured yet):
-        // a block per row at 4096 columns, 4 lanes a row (8 rows a warp) at 128.
+        // The rules' short rows, and with no rules the last step of the dtype (layernorm/8
+        // for bf16 either way): a block per row at 4096 columns, 4 lanes a row (8 rows a warp) at 128.
+        let (step, _) = top_step(&STEPS, PREFERRED, DType::Bf16, 32768, 128).expect("bf16");
+        assert_eq!(step.symbol, k::layernorm_s08_bf16_short_rows::SYMBOL);
         let (step, l) = top_step(&STEPS, &[], DType::Bf16, 4096, 4096).expect("a bf16 step");
         assert_eq!(step.symbol, k::layernorm_s08_bf16_short_rows::SYMBOL);
         assert_eq!((l.grid, l.block), ((4096, 1, 1), (128, 1, 1)));
@@ -668,8 +677,11 @@ mod tests {
         assert_eq!(step.symbol, r::rmsnorm_s03_strided::SYMBOL);
         assert_eq!(l.block, (128, 1, 1));
         let (step, l) = top_step(&RMS, RMS_RULES, DType::Bf16, 32768, 128).expect("a bf16 step");
+        assert_eq!(step.symbol, r::rmsnorm_s06_bf16_short_rows::SYMBOL);
+        assert_eq!((l.grid, l.block), ((512, 1, 1), (256, 1, 1)));
+        let (step, l) = top_step(&RMS, RMS_RULES, DType::Bf16, 4096, 4096).expect("a bf16 step");
         assert_eq!(step.symbol, r::rmsnorm_s05_bf16_pipelined::SYMBOL);
-        assert_eq!((l.grid, l.block), ((6554, 1, 1), (64, 1, 1)));
+        assert_eq!(l.block, (128, 1, 1));
         let (step, _) = top_step(&RMS, RMS_RULES, DType::Bf16, 8192, 32000).expect("a bf16 step");
         assert_eq!(step.symbol, r::rmsnorm_s04_bf16_strided::SYMBOL);
     }
@@ -687,13 +699,30 @@ mod tests {
         };
         assert_eq!(
             pick("layer_norm", DType::Bf16, &[32768, 128]),
+            "layernorm/8"
+        );
+        assert_eq!(
+            pick("layer_norm", DType::Bf16, &[4096, 4096]),
             "layernorm/6"
         );
         assert_eq!(
             pick("layer_norm", DType::F32, &[8192, 32000]),
             "layernorm/5"
         );
-        assert_eq!(pick("rms_norm", DType::Bf16, &[32768, 128]), "rmsnorm/5");
+        assert_eq!(pick("rms_norm", DType::Bf16, &[32768, 128]), "rmsnorm/6");
+        assert_eq!(pick("rms_norm", DType::Bf16, &[4096, 4096]), "rmsnorm/5");
+        assert_eq!(
+            pick("layer_norm_backward", DType::F32, &[4096, 4096]),
+            "layernorm_backward/4"
+        );
+        assert_eq!(
+            pick("layer_norm_backward", DType::F32, &[8192, 32000]),
+            "layernorm_backward/2"
+        );
+        assert_eq!(
+            pick("layer_norm_backward", DType::Bf16, &[8192, 32000]),
+            "layernorm_backward/3"
+        );
         assert_eq!(pick("rms_norm", DType::Bf16, &[8192, 32000]), "rmsnorm/4");
         assert_eq!(pick("rms_norm", DType::F32, &[32768, 128]), "rmsnorm/3");
         assert_eq!(pick("softmax", DType::Bf16, &[32768, 128]), "softmax/6");

@@ -129,7 +129,41 @@ pub fn launches(
     }
 }
 
-/// The top backward step of `dtype`, its two launches over `rows × cols` on `gpu`, and the
+/// Which backward step the op and [`launch_backward`] take, by element type and row length,
+/// from the H200 run of a38c0a8 (klab bench, % of copy; the chapter's "Which step for which
+/// shape"): steps 4–5 where their teams hold the row (at most 16384 columns), steps 2–3
+/// beyond (4–5's looped fallback measured slower at 8192 × 32000).
+pub const PREFERRED: &[ops::Preferred] = &[
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: 16384,
+        step: 4,
+        evidence: "a38c0a8: 4096x1024 48.5% (4) / 16.8% (2); 4096x4096 70.8% / 47.6%; \
+                   32768x128 55.8% / 4.3%",
+    },
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: usize::MAX,
+        step: 2,
+        evidence: "a38c0a8: 8192x32000 32.8% (2) / 21.1% (4)",
+    },
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: 16384,
+        step: 5,
+        evidence: "a38c0a8: 4096x1024 28.9% (5) / 10.1% (3); 4096x4096 39.8% / 28.7%; \
+                   32768x128 34.7% / 3.6%",
+    },
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: usize::MAX,
+        step: 3,
+        evidence: "a38c0a8: 8192x32000 10.5% (3) / 7.6% (5)",
+    },
+];
+
+/// The backward step of `dtype` that [`PREFERRED`] picks for rows of `cols` columns (else
+/// the top step), its two launches over `rows × cols` on `gpu`, and the
 /// workspace rows it needs: what a caller with its own device pointers launches (kernel 1
 /// `step.symbols[0]`, then kernel 2 `step.symbols[1]`, both with the same params, whose
 /// `slots` is the returned count and whose `ws_gamma`, `ws_beta` hold `slots × cols` f32).
@@ -139,7 +173,10 @@ pub fn top_step(
     rows: usize,
     cols: usize,
 ) -> Option<(&'static StepInfo, Launch, Launch, usize)> {
-    let step = STEPS.infos().iter().rev().find(|s| s.dtype == dtype)?;
+    let of_dtype = |s: &&StepInfo| s.dtype == dtype;
+    let step = ops::rule_steps(PREFERRED, dtype, cols)
+        .find_map(|id| STEPS.infos().iter().filter(of_dtype).find(|s| s.id == id))
+        .or_else(|| STEPS.infos().iter().rev().find(of_dtype))?;
     let (a, b, slots) = launches(
         STEPS.grid(step),
         rows,
@@ -150,7 +187,7 @@ pub fn top_step(
     Some((step, a, b, slots))
 }
 
-/// Launches the top backward step of `T` on a caller's pointers; `p.slots` is set here (the
+/// Launches the preferred backward step of `T` ([`top_step`]) on a caller's pointers; `p.slots` is set here (the
 /// workspaces must hold [`top_step`]'s count × cols f32 each, which this checks against
 /// `ws_len`, their length in f32 values).
 pub fn launch_backward<T: Element>(
@@ -195,6 +232,9 @@ impl Op for LayerNormBackwardOp {
     }
     fn unsupported_dims(&self, dims: &[usize]) -> Option<String> {
         ops::dims_u32(dims, 2)
+    }
+    fn preferred(&self) -> &'static [ops::Preferred] {
+        PREFERRED
     }
     fn workspace(&self, gpu: &Gpu, step: &StepInfo, call: &OpCall) -> Result<Vec<Workspace>> {
         let (rows, cols) = (call.dims[0], call.dims[1]);

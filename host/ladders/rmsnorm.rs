@@ -54,8 +54,16 @@ static META: LadderMeta = LadderMeta {
 /// Which rmsnorm step the op and [`launch_forward`] take, by element type and row length, from
 /// the H200 runs (klab bench, µs; docs/results/h200-2026-12-01-d17062e-norm-softmax.json and
 /// h200-2026-12-01-41cb9d6-fwd.json; the chapter's table "Which step for which shape").
-/// rmsnorm/5's block kernel takes the looped fallback above 28672 columns: rmsnorm/4 there.
+/// rmsnorm/6 (sub-warp teams) up to 1024 columns; rmsnorm/5's block kernel takes the looped
+/// fallback above 28672 columns: rmsnorm/4 there.
 pub const PREFERRED: &[ops::Preferred] = &[
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: 1024,
+        step: 6,
+        evidence: "a38c0a8: 4096x1024 50.9% (6) / 46.6% (5) / 45.9% (4); \
+                   32768x128 52.9% / 16.5% / 15.5%",
+    },
     ops::Preferred {
         dtype: DType::Bf16,
         max_cols: 8192,
