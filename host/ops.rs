@@ -313,6 +313,23 @@ pub fn preferred_step(
     })
 }
 
+/// The step of `steps` (a ladder's step table, in order) for data of `dtype` in rows of
+/// `cols` columns: the first step `rules` prefer that `steps` has with that dtype, else the
+/// last step of that dtype (the top step); None when `steps` has none of that dtype. What the
+/// launch helpers of callers with their own device pointers use (no device check: the
+/// row-wise ladders run everywhere).
+pub fn rule_or_top<'a>(
+    steps: &'a [StepInfo],
+    rules: &[Preferred],
+    dtype: DType,
+    cols: usize,
+) -> Option<&'a StepInfo> {
+    let of_dtype = |s: &&StepInfo| s.dtype == dtype;
+    rule_steps(rules, dtype, cols)
+        .find_map(|id| steps.iter().filter(of_dtype).find(|s| s.id == id))
+        .or_else(|| steps.iter().rev().find(of_dtype))
+}
+
 /// The step ids `rules` prefer for data of `dtype` in rows of `cols` columns, first choice
 /// first: the rules of that dtype whose `max_cols` covers `cols`, in order.
 pub fn rule_steps(rules: &[Preferred], dtype: DType, cols: usize) -> impl Iterator<Item = u32> {

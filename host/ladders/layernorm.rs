@@ -199,10 +199,7 @@ pub fn top_step(
     rows: usize,
     cols: usize,
 ) -> Option<(&'static StepInfo, Launch)> {
-    let of_dtype = |s: &&StepInfo| s.dtype == dtype;
-    let step = ops::rule_steps(rules, dtype, cols)
-        .find_map(|id| table.infos().iter().filter(of_dtype).find(|s| s.id == id))
-        .or_else(|| table.infos().iter().rev().find(of_dtype))?;
+    let step = ops::rule_or_top(table.infos(), rules, dtype, cols)?;
     Some((step, launch(table.grid(step), rows, cols, dtype)))
 }
 

@@ -173,10 +173,7 @@ pub fn top_step(
     rows: usize,
     cols: usize,
 ) -> Option<(&'static StepInfo, Launch, Launch, usize)> {
-    let of_dtype = |s: &&StepInfo| s.dtype == dtype;
-    let step = ops::rule_steps(PREFERRED, dtype, cols)
-        .find_map(|id| STEPS.infos().iter().filter(of_dtype).find(|s| s.id == id))
-        .or_else(|| STEPS.infos().iter().rev().find(of_dtype))?;
+    let step = ops::rule_or_top(STEPS.infos(), PREFERRED, dtype, cols)?;
     let (a, b, slots) = launches(
         STEPS.grid(step),
         rows,

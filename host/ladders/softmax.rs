@@ -223,9 +223,8 @@ pub fn forward_launch(dtype: DType, rows: u32, cols: u32) -> Result<(&'static st
     if dtype == DType::F16 {
         return Err(Error::Usage("softmax has no f16 steps".into()));
     }
-    let step = ops::rule_steps(PREFERRED, dtype, cols as usize)
-        .find_map(|id| STEPS.by_id(id).filter(|s| s.dtype == dtype))
-        .expect("a rule for every dtype");
+    let step = ops::rule_or_top(STEPS.infos(), PREFERRED, dtype, cols as usize)
+        .expect("softmax has f32 and bf16 steps");
     let (i, l) = launch(STEPS.grid(step), rows, cols);
     Ok((step.symbols[i], l))
 }
