@@ -20,6 +20,7 @@ steps! {
     s06_bf16_strided,
     s07_bf16_pipelined,
     s08_bf16_short_rows,
+    s09_short_rows,
 }
 
 use crate::gpu::shared::SharedPtr;
@@ -607,11 +608,11 @@ fn norm_row_finish<T, const C: usize, const RMS: bool, const BLOCK: bool>(
 /// re-read in each. `live: false`: no columns, no stores, the reductions still run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn norm_row_scalar<const RMS: bool, const BLOCK: bool>(
-    xr: GlobalPtr<Bf16>,
-    gamma: GlobalPtr<Bf16>,
-    beta: GlobalPtr<Bf16>,
-    yr: GlobalPtrMut<Bf16>,
+fn norm_row_scalar<T, const RMS: bool, const BLOCK: bool>(
+    xr: GlobalPtr<T>,
+    gamma: GlobalPtr<T>,
+    beta: GlobalPtr<T>,
+    yr: GlobalPtrMut<T>,
     mean_out: GlobalPtrMut<f32>,
     rstd_out: GlobalPtrMut<f32>,
     row: usize,
@@ -619,10 +620,11 @@ fn norm_row_scalar<const RMS: bool, const BLOCK: bool>(
     eps: f32,
     live: bool,
     team: crate::softmax::Team<BLOCK>,
-) {
-    use crate::softmax::RowElem;
+) where
+    T: crate::softmax::RowElem,
+{
     let n = if live { cols } else { 0 };
-    let load = |p: GlobalPtr<Bf16>, c: usize| unsafe { Bf16::load_f32(p, c) };
+    let load = |p: GlobalPtr<T>, c: usize| unsafe { T::load_f32(p, c) };
     let mean = if RMS {
         0.0
     } else {
@@ -652,7 +654,7 @@ fn norm_row_scalar<const RMS: bool, const BLOCK: bool>(
         } else {
             crate::gpu::math::fma(xhat, load(gamma, c), load(beta, c))
         };
-        unsafe { Bf16::store_f32(yr, c, out) };
+        unsafe { T::store_f32(yr, c, out) };
         c += team.size;
     }
     if live && team.tid == 0 {
@@ -694,7 +696,7 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
         && n / 8 <= C * team.size;
     if !fits {
         while r < rows {
-            norm_row_scalar::<RMS, true>(
+            norm_row_scalar::<Bf16, RMS, true>(
                 x.offset(r * n),
                 gamma,
                 beta,
@@ -760,8 +762,8 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
     }
 }
 
-/// Rows of at most [`SHORT_MAX_COLS`] columns of a bf16 matrix by sub-warp teams (layernorm
-/// step 8, rmsnorm step 6): softmax's warp kernels' layout ([`crate::softmax::warp_team`]) —
+/// Rows of at most [`SHORT_MAX_COLS`] columns by sub-warp teams (layernorm steps 8 (bf16) and
+/// 9 (f32), rmsnorm steps 6 and 7): softmax's warp kernels' layout ([`crate::softmax::warp_team`]) —
 /// the fewest lanes, a power of two, that hold the row at `C` chunks a lane (4 lanes at 128
 /// columns: 8 rows a warp) — shuffles only, no shared memory, no barrier. Each lane loads its
 /// `C` chunks (all issued before the first use), then [`norm_row_finish`]; rows that are
@@ -769,17 +771,20 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
 /// shuffle with all its lanes (lanes past the last row with no columns).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn norm_short_rows<const C: usize, const RMS: bool>(
-    x: GlobalPtr<Bf16>,
-    gamma: GlobalPtr<Bf16>,
-    beta: GlobalPtr<Bf16>,
-    y: GlobalPtrMut<Bf16>,
+pub(crate) fn norm_short_rows<T, const C: usize, const RMS: bool>(
+    x: GlobalPtr<T>,
+    gamma: GlobalPtr<T>,
+    beta: GlobalPtr<T>,
+    y: GlobalPtrMut<T>,
     mean_out: GlobalPtrMut<f32>,
     rstd_out: GlobalPtrMut<f32>,
     rows: u32,
     cols: u32,
     eps: f32,
-) {
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::softmax::RowElem;
     let (team, r, warp_first) = crate::softmax::warp_team(cols, C as u32);
     if warp_first >= rows as usize {
         return;
@@ -788,26 +793,27 @@ pub(crate) fn norm_short_rows<const C: usize, const RMS: bool>(
     let r = if live { r } else { warp_first };
     let n = cols as usize;
     let (xr, yr) = (x.offset(r * n), y.offset(r * n));
-    let fits = crate::softmax::chunked::<Bf16>(x.addr(), y.addr(), n)
+    let fits = crate::softmax::chunked::<T>(x.addr(), y.addr(), n)
         && aligned16(&[gamma.addr(), beta.addr()])
         && n / 8 <= C * team.size;
     if !fits {
-        norm_row_scalar::<RMS, false>(
+        norm_row_scalar::<T, RMS, false>(
             xr, gamma, beta, yr, mean_out, rstd_out, r, n, eps, live, team,
         );
         return;
     }
-    let nvec = if live { n / 8 } else { 0 };
-    let mut raw = [Bf16x8([Bf16x2::from_bits(0); 4]); C];
+    let nvec = if live { n / <T as RowElem>::VL } else { 0 };
+    let first = |k: usize| team.tid + k * T::VPC * team.size;
+    let mut raw = [unsafe { T::load_chunk(xr, first(0), team.size, nvec, 0.0) }; C];
     unroll::<C>(
         #[inline(always)]
         |k| {
-            use crate::softmax::RowElem;
-            raw[k] =
-                unsafe { Bf16::load_chunk(xr, team.tid + k * team.size, team.size, nvec, 0.0) };
+            if k > 0 {
+                raw[k] = unsafe { T::load_chunk(xr, first(k), team.size, nvec, 0.0) };
+            }
         },
     );
-    norm_row_finish::<Bf16, C, RMS, false>(
+    norm_row_finish::<T, C, RMS, false>(
         raw, gamma, beta, yr, mean_out, rstd_out, r, n, eps, live, team,
     );
 }
@@ -815,3 +821,12 @@ pub(crate) fn norm_short_rows<const C: usize, const RMS: bool>(
 /// The longest rows [`norm_short_rows`] takes (1024 columns: 32 lanes of 4 chunks); longer rows
 /// take a block per row.
 pub const SHORT_MAX_COLS: u32 = 1024;
+
+/// Chunks of 8 a lane or thread of the f32 short-row steps (layernorm/9, rmsnorm/7): 2, half
+/// the bf16 steps' 4, so that a lane's row (16 f32 in registers) and the reductions fit 64
+/// registers under launch bounds 1024 (at 4 chunks ptxas spilled 8–36 B).
+pub const SHORT_CHUNKS_F32: usize = 2;
+
+/// The longest rows the f32 short-row steps give a sub-warp team (512 columns: 32 lanes of
+/// [`SHORT_CHUNKS_F32`] chunks); longer rows take a block per row.
+pub const SHORT_MAX_COLS_F32: u32 = 512;

@@ -17,7 +17,7 @@ kernel! {
     /// 4096 × 1024 (32 lanes a row); step 6's times at 4096² and beyond.
     fn layernorm_s08_bf16_short_rows(p: LayerNormParams<Bf16>) {
         if p.cols <= super::SHORT_MAX_COLS {
-            super::norm_short_rows::<{ crate::softmax::CHUNKS }, false>(
+            super::norm_short_rows::<Bf16, { crate::softmax::CHUNKS }, false>(
                 p.x, p.gamma, p.beta, p.y, p.mean, p.rstd, p.rows, p.cols, p.eps,
             );
         } else {

@@ -10,6 +10,7 @@ steps! {
     s04_bf16_strided,
     s05_bf16_pipelined,
     s06_bf16_short_rows,
+    s07_short_rows,
 }
 
 pub use crate::layernorm::Grid;

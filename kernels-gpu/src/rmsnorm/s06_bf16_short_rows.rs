@@ -16,7 +16,7 @@ kernel! {
     /// 1025 columns on.
     fn rmsnorm_s06_bf16_short_rows(p: RmsNormParams<Bf16>) {
         if p.cols <= crate::layernorm::SHORT_MAX_COLS {
-            crate::layernorm::norm_short_rows::<{ crate::softmax::CHUNKS }, true>(
+            crate::layernorm::norm_short_rows::<Bf16, { crate::softmax::CHUNKS }, true>(
                 p.x, p.gamma, p.gamma, p.y, p.rstd, p.rstd, p.rows, p.cols, p.eps,
             );
         } else {
