@@ -427,7 +427,7 @@ mod tests {
         assert_eq!(offset_of!(SoftmaxBackwardParams<Bf16>, dx), 16);
         assert_eq!(offset_of!(SoftmaxBackwardParams<Bf16>, rows), 24);
         assert_eq!(offset_of!(SoftmaxBackwardParams, cols), 28);
-        let fwd = include_str!("twins/softmax.cu");
+        let fwd = super::softmax::TWIN_SRC;
         assert!(fwd.contains("struct SoftmaxParams {\n    const T* __restrict__ x;\n    T* y;"));
         for k in [
             "__launch_bounds__(1024) softmax_twin_f32(SoftmaxParams<float> p)",
@@ -439,7 +439,7 @@ mod tests {
         }
         // The same exp and max as the Rust kernels.
         assert!(fwd.contains("ex2.approx.ftz.f32") && fwd.contains("max.NaN.f32"));
-        let bwd = include_str!("twins/softmax_backward.cu");
+        let bwd = super::softmax::BACKWARD_TWIN_SRC;
         assert!(bwd.contains(
             "struct SoftmaxBackwardParams {\n    const T* __restrict__ y;\n    const T* __restrict__ dy;\n    T* dx;"
         ));

@@ -67,8 +67,18 @@ static BACKWARD_BASELINES: &[BaselineInfo] = &[
                       packed in registers (4 chunks each)",
     },
 ];
-const TWIN_SRC: &str = include_str!("twins/softmax.cu");
-const BACKWARD_TWIN_SRC: &str = include_str!("twins/softmax_backward.cu");
+/// The CUDA C++ source of the forward twins: the shared element and team helpers
+/// (twins/softmax_rows.cuh), then twins/softmax.cu.
+pub const TWIN_SRC: &str = concat!(
+    include_str!("twins/softmax_rows.cuh"),
+    include_str!("twins/softmax.cu")
+);
+/// The CUDA C++ source of the backward twins: the same helpers, then
+/// twins/softmax_backward.cu.
+pub const BACKWARD_TWIN_SRC: &str = concat!(
+    include_str!("twins/softmax_rows.cuh"),
+    include_str!("twins/softmax_backward.cu")
+);
 
 /// The benchmark's shapes (issue 14's four, for every row-wise ladder: softmax, layernorm, rmsnorm
 /// and their backward): 4096 × 1024, 4096², a 32000-wide vocabulary and short rows.
