@@ -597,6 +597,31 @@ pub fn warp_team(cols: u32, chunks: u32) -> (Team<false>, usize, usize) {
     )
 }
 
+/// A register step's warp kernel body (rows of at most its `warp_max_cols`): a sub-warp team
+/// of `lanes_per_row(cols, chunks)` lanes per row running `$row` (a row function taking the
+/// row's x, y, cols, whether the lane's row exists, and the team). A macro, not a function,
+/// as softmax_backward's: the kernels' PTX stays what it was when each wrote this out.
+macro_rules! warp_rows {
+    ($p:expr, $chunks:expr, $row:expr) => {{
+        let p = $p;
+        let (team, r, warp_first) = crate::softmax::warp_team(p.cols, $chunks as u32);
+        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
+        if warp_first < p.rows as usize {
+            let active = r < p.rows as usize;
+            let r = if active { r } else { warp_first };
+            let cols = p.cols as usize;
+            $row(
+                p.x.offset(r * cols),
+                p.y.offset(r * cols),
+                cols,
+                active,
+                team,
+            );
+        }
+    }};
+}
+pub(crate) use warp_rows;
+
 /// The packed chunk `r` with its bits XORed with `isnan(v)`: `r` itself unless `v` is NaN, in
 /// which case the row's output is NaN whatever the chunk holds (`v` is the row's maximum or
 /// sum). Widening it after a reduction is a new value to the compilers, so they widen the

@@ -47,20 +47,7 @@ kernel! {
     /// with 4 chunks, eight `LDG.E.128` in flight), shuffles within the group only, no barrier;
     /// blocks of 256.
     fn softmax_s05_registers_warp(p: SoftmaxParams) {
-        let (team, r, warp_first) = super::warp_team(p.cols, CHUNKS as u32);
-        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
-        if warp_first < p.rows as usize {
-            let active = r < p.rows as usize;
-            let r = if active { r } else { warp_first };
-            let cols = p.cols as usize;
-            super::registers_row::<f32, CHUNKS, false>(
-                p.x.offset(r * cols),
-                p.y.offset(r * cols),
-                cols,
-                active,
-                team,
-            );
-        }
+        super::warp_rows!(p, CHUNKS, super::registers_row::<f32, CHUNKS, false>);
     }
 }
 

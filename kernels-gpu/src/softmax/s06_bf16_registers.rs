@@ -36,20 +36,7 @@ kernel! {
     /// Step 6, short rows (at most 1024 columns): a sub-warp team per row, as step 5's second
     /// kernel.
     fn softmax_s06_bf16_registers_warp(p: SoftmaxParams<Bf16>) {
-        let (team, r, warp_first) = super::warp_team(p.cols, CHUNKS as u32);
-        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
-        if warp_first < p.rows as usize {
-            let active = r < p.rows as usize;
-            let r = if active { r } else { warp_first };
-            let cols = p.cols as usize;
-            super::registers_row::<Bf16, CHUNKS, false>(
-                p.x.offset(r * cols),
-                p.y.offset(r * cols),
-                cols,
-                active,
-                team,
-            );
-        }
+        super::warp_rows!(p, CHUNKS, super::registers_row::<Bf16, CHUNKS, false>);
     }
 }
 

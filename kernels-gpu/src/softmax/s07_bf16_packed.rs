@@ -45,20 +45,7 @@ kernel! {
     /// Step 7, short rows (at most 1024 columns): a sub-warp team per row, packed as the block
     /// kernel (fewer registers a thread: more warps resident).
     fn softmax_s07_bf16_packed_warp(p: SoftmaxParams<Bf16>) {
-        let (team, r, warp_first) = super::warp_team(p.cols, CHUNKS as u32);
-        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
-        if warp_first < p.rows as usize {
-            let active = r < p.rows as usize;
-            let r = if active { r } else { warp_first };
-            let cols = p.cols as usize;
-            super::registers_row_packed::<CHUNKS, false>(
-                p.x.offset(r * cols),
-                p.y.offset(r * cols),
-                cols,
-                active,
-                team,
-            );
-        }
+        super::warp_rows!(p, CHUNKS, super::registers_row_packed::<CHUNKS, false>);
     }
 }
 

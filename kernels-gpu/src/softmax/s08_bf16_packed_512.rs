@@ -38,20 +38,7 @@ kernel! {
     /// Step 8, short rows (at most 1024 columns): a sub-warp team per row
     /// (`lanes_per_row(cols, 8)`: 2 lanes at 128 columns, 16 rows per warp).
     fn softmax_s08_bf16_packed_512_warp(p: SoftmaxParams<Bf16>) {
-        let (team, r, warp_first) = super::warp_team(p.cols, CHUNKS_8 as u32);
-        // Warp-uniform: a warp whose first row exists runs every shuffle with all its lanes.
-        if warp_first < p.rows as usize {
-            let active = r < p.rows as usize;
-            let r = if active { r } else { warp_first };
-            let cols = p.cols as usize;
-            super::registers_row_packed::<CHUNKS_8, false>(
-                p.x.offset(r * cols),
-                p.y.offset(r * cols),
-                cols,
-                active,
-                team,
-            );
-        }
+        super::warp_rows!(p, CHUNKS_8, super::registers_row_packed::<CHUNKS_8, false>);
     }
 }
 
