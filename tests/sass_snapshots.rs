@@ -405,6 +405,11 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         // sub-warp team path (its own 4 chunk loads, γ, β), within launch bounds 1024.
         ("layernorm_s08_bf16_short_rows", 16, 64),
         ("rmsnorm_s06_bf16_short_rows", 12, 64),
+        // Their f32 counterparts (layernorm/9, rmsnorm/7) at 2 chunks of two `F32x4` a thread
+        // or lane: x, γ (and β) in 128-bit loads on both paths (4 + 4 + 4 a path for layernorm,
+        // 4 + 4 for rmsnorm), within launch bounds 1024.
+        ("layernorm_s09_short_rows", 24, 64),
+        ("rmsnorm_s07_short_rows", 16, 64),
     ] {
         let r = summary(symbol);
         assert!(r.mix.get("LDG.128") >= wide_loads, "{symbol}: {r}");
