@@ -141,7 +141,9 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
 /// from the H200 runs (klab bench, µs; docs/results/h200-2026-12-01-d17062e-norm-softmax.json
 /// and h200-2026-12-01-41cb9d6-fwd.json; the chapter's table "Which step for which shape"):
 /// layernorm/8 (bf16, sub-warp teams) for rows of at most 1024 columns (its short-row path),
-/// layernorm/6 for longer bf16 rows, /5 (f32) at every measured shape (a38c0a8: % of copy).
+/// layernorm/6 for longer bf16 rows; f32: layernorm/9 (sub-warp teams up to 512 columns,
+/// twice step 5's threads beyond) up to 1024 columns, /5 beyond (35288c1, a38c0a8: % of copy;
+/// h200-2026-12-01-35288c1-layernorm.json).
 pub const PREFERRED: &[ops::Preferred] = &[
     ops::Preferred {
         dtype: DType::Bf16,
@@ -155,6 +157,12 @@ pub const PREFERRED: &[ops::Preferred] = &[
         step: 6,
         evidence: "41cb9d6: 4096x4096 19.65 (6) / 19.84 (7); 4096x1024 9.12 / 10.46; \
                    32768x128 34.30 / 34.50 / 37.57 (4); d17062e: 8192x32000 82.1% (6)",
+    },
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: 1024,
+        step: 9,
+        evidence: "35288c1: 32768x128 68.6% (9) / 17.3% (5); 4096x1024 66.2% / 61.2%",
     },
     ops::Preferred {
         dtype: DType::F32,
@@ -628,20 +636,37 @@ mod tests {
         assert_eq!((l.grid, l.block), ((4096, 1, 1), (32, 8, 1)));
     }
 
-    /// The steps the measured rules pick (layernorm/5 f32, /6 bf16 everywhere; rmsnorm/3 f32,
-    /// /5 bf16 up to 8192 columns and /4 beyond), launched with their grids: a block per row
+    /// The steps the measured rules pick (layernorm f32 /9 up to 1024 columns and /5 beyond,
+    /// bf16 /8 up to 1024 and /6 beyond; rmsnorm f32 /7 up to 1024 and /3 beyond, bf16 /6, /5
+    /// up to 8192 and /4 beyond), launched with their grids: a block per row
     /// of softmax's register width (128 threads at 4096 columns, 1024 at 32000, 64 at least),
     /// rmsnorm/5 a block per 5 rows.
     #[test]
     fn the_rules_pick_the_measured_steps_with_their_grids() {
+        use super::super::rmsnorm::PREFERRED as RMS_RULES;
+        use kernels_gpu::rmsnorm as r;
+        static RMS: StepTable<Grid> = StepTable::new("rmsnorm", r::STEPS);
         let (step, l) = top_step(&STEPS, PREFERRED, DType::Bf16, 4096, 4096).expect("a bf16 step");
         assert_eq!(step.symbol, k::layernorm_s06_bf16_strided::SYMBOL);
         assert_eq!((l.grid, l.block), ((4096, 1, 1), (128, 1, 1)));
         let (step, l) = top_step(&STEPS, PREFERRED, DType::F32, 8192, 32000).expect("an f32 step");
         assert_eq!(step.symbol, k::layernorm_s05_strided::SYMBOL);
         assert_eq!((l.grid, l.block), ((8192, 1, 1), (1024, 1, 1)));
-        let (_, l) = top_step(&STEPS, PREFERRED, DType::F32, 17, 128).expect("an f32 step");
-        assert_eq!((l.grid, l.block), ((17, 1, 1), (64, 1, 1)));
+        // f32 up to 1024 columns: layernorm/9 (teams of 8 lanes at 128 columns, 32 rows a
+        // 256-thread block; past 512 columns a block of `norm_strided` at 2 chunks a row).
+        let (step, l) = top_step(&STEPS, PREFERRED, DType::F32, 17, 128).expect("an f32 step");
+        assert_eq!(step.symbol, k::layernorm_s09_short_rows::SYMBOL);
+        assert_eq!((l.grid, l.block), ((1, 1, 1), (256, 1, 1)));
+        let (_, l) = top_step(&STEPS, PREFERRED, DType::F32, 32768, 128).expect("an f32 step");
+        assert_eq!((l.grid, l.block), ((1024, 1, 1), (256, 1, 1)));
+        let (step, l) = top_step(&STEPS, PREFERRED, DType::F32, 4096, 1024).expect("an f32 step");
+        assert_eq!(step.symbol, k::layernorm_s09_short_rows::SYMBOL);
+        assert_eq!((l.grid, l.block), ((4096, 1, 1), (64, 1, 1)));
+        let (step, _) = top_step(&STEPS, PREFERRED, DType::F32, 4096, 1032).expect("an f32 step");
+        assert_eq!(step.symbol, k::layernorm_s05_strided::SYMBOL);
+        let (step, l) = top_step(&RMS, RMS_RULES, DType::F32, 32768, 128).expect("an f32 step");
+        assert_eq!(step.symbol, r::rmsnorm_s07_short_rows::SYMBOL);
+        assert_eq!((l.grid, l.block), ((1024, 1, 1), (256, 1, 1)));
         // The rules' short rows, and with no rules the last step of the dtype (layernorm/8
         // for bf16 either way): a block per row at 4096 columns, 4 lanes a row (8 rows a warp) at 128.
         let (step, _) = top_step(&STEPS, PREFERRED, DType::Bf16, 32768, 128).expect("bf16");
@@ -667,9 +692,6 @@ mod tests {
         let s7 = STEPS.grid(STEPS.by_id(7).unwrap());
         let l = launch(s7, 4096, 4096, DType::Bf16);
         assert_eq!((l.grid, l.block), ((683, 1, 1), (128, 1, 1)));
-        use super::super::rmsnorm::PREFERRED as RMS_RULES;
-        use kernels_gpu::rmsnorm as r;
-        static RMS: StepTable<Grid> = StepTable::new("rmsnorm", r::STEPS);
         let (step, l) = top_step(&RMS, RMS_RULES, DType::F32, 4096, 4096).expect("an f32 step");
         assert_eq!(step.symbol, r::rmsnorm_s03_strided::SYMBOL);
         assert_eq!(l.block, (128, 1, 1));
@@ -721,7 +743,9 @@ mod tests {
             "layernorm_backward/3"
         );
         assert_eq!(pick("rms_norm", DType::Bf16, &[8192, 32000]), "rmsnorm/4");
-        assert_eq!(pick("rms_norm", DType::F32, &[32768, 128]), "rmsnorm/3");
+        assert_eq!(pick("rms_norm", DType::F32, &[32768, 128]), "rmsnorm/7");
+        assert_eq!(pick("rms_norm", DType::F32, &[4096, 4096]), "rmsnorm/3");
+        assert_eq!(pick("layer_norm", DType::F32, &[4096, 1024]), "layernorm/9");
         assert_eq!(pick("softmax", DType::Bf16, &[32768, 128]), "softmax/6");
         assert_eq!(pick("softmax", DType::Bf16, &[4096, 4096]), "softmax/6");
         assert_eq!(pick("softmax", DType::Bf16, &[8192, 32000]), "softmax/8");

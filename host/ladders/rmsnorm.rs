@@ -55,7 +55,8 @@ static META: LadderMeta = LadderMeta {
 /// the H200 runs (klab bench, µs; docs/results/h200-2026-12-01-d17062e-norm-softmax.json and
 /// h200-2026-12-01-41cb9d6-fwd.json; the chapter's table "Which step for which shape").
 /// rmsnorm/6 (sub-warp teams) up to 1024 columns; rmsnorm/5's block kernel takes the looped
-/// fallback above 28672 columns: rmsnorm/4 there.
+/// fallback above 28672 columns: rmsnorm/4 there. f32: rmsnorm/7 (sub-warp teams up to 512
+/// columns) up to 1024 columns, rmsnorm/3 beyond (h200-2026-12-01-35288c1-rmsnorm.json).
 pub const PREFERRED: &[ops::Preferred] = &[
     ops::Preferred {
         dtype: DType::Bf16,
@@ -76,6 +77,12 @@ pub const PREFERRED: &[ops::Preferred] = &[
         max_cols: usize::MAX,
         step: 4,
         evidence: "d17062e: 8192x32000 91.4% (4) / 88.8% (2)",
+    },
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: 1024,
+        step: 7,
+        evidence: "35288c1: 32768x128 70.5% (7) / 26.4% (3); 4096x1024 70.1% / 66.5%",
     },
     ops::Preferred {
         dtype: DType::F32,

@@ -34,7 +34,7 @@ kernel! {
 
 step! {
     kernel: layernorm_s09_short_rows,
-    technique: "step 5 (f32) with a sub-warp team per row up to 1024 columns (no barrier)",
+    technique: "step 5 (f32) at 2 chunks, a sub-warp team per row up to 512 columns (no barrier)",
     dtype: F32,
     accepts: WarpMultiple,
     grid: Grid::ShortRows {

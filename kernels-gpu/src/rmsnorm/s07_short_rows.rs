@@ -31,7 +31,7 @@ kernel! {
 
 step! {
     kernel: rmsnorm_s07_short_rows,
-    technique: "step 3 (f32) with a sub-warp team per row up to 1024 columns (no barrier)",
+    technique: "step 3 (f32) at 2 chunks, a sub-warp team per row up to 512 columns (no barrier)",
     dtype: F32,
     accepts: WarpMultiple,
     grid: Grid::ShortRows {
