@@ -114,7 +114,8 @@ pub fn launches(
                 slots,
             )
         }
-        Grid::Strided { .. } => {
+        // Steps 6 and 7 (`Long`): blocks of 1024, one per SM, the same column sum.
+        Grid::Strided { .. } | Grid::Long { .. } => {
             let (b, _) = grid.rows_block(cols, lanes);
             let slots = grid.slots(rows, cols, lanes, sm_count);
             (
