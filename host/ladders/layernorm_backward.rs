@@ -598,4 +598,39 @@ mod tests {
         assert_eq!(k::team_of(4100, 2, 512), None);
         assert_eq!(k::team_of(0, 2, 512), None);
     }
+
+    /// Steps 6 and 7: blocks of 1024, one per SM (never more than the rows), one workspace
+    /// row per block, the dβ partials of `⌈cols / lanes / 1024⌉` rounds in shared memory
+    /// (128 KiB at 32000 columns for both element types); rows they do not hold (not whole
+    /// vectors, longer than 32768 columns) get the same blocks and no shared memory.
+    #[test]
+    fn long_row_steps_launch_a_block_per_sm_and_a_workspace_row_per_block() {
+        for (id, lanes) in [(6, 4), (7, 8)] {
+            let step = STEPS.by_id(id).expect("step");
+            let g = STEPS.grid(step);
+            let dt = step.dtype;
+            assert_eq!(16 / dt.size(), lanes);
+            let (a, b, slots) = launches(g, 8192, 32000, dt, 132);
+            assert_eq!(
+                (a.grid, a.block, a.smem, slots),
+                ((132, 1, 1), (1024, 1, 1), 131072, 132)
+            );
+            assert_eq!((b.grid, b.block), ((1000, 1, 1), (32, 32, 1)));
+            let (a, _, slots) = launches(g, 5, 16392, dt, 132);
+            let rounds = (16392 / lanes).div_ceil(1024) as u32;
+            assert_eq!(
+                (a.grid, a.block, a.smem, slots),
+                ((5, 1, 1), (1024, 1, 1), rounds * lanes as u32 * 4096, 5)
+            );
+            for cols in [20001, 32776] {
+                let (a, _, slots) = launches(g, 8192, cols, dt, 132);
+                assert_eq!(
+                    (a.grid, a.block, a.smem, slots),
+                    ((132, 1, 1), (1024, 1, 1), 0, 132)
+                );
+            }
+        }
+        assert!(k::long_fits(32768, 4) && k::long_fits(32768, 8));
+        assert!(!k::long_fits(32772, 4) && !k::long_fits(20004, 8) && !k::long_fits(0, 4));
+    }
 }
