@@ -132,8 +132,9 @@ pub fn launches(
 
 /// Which backward step the op and [`launch_backward`] take, by element type and row length,
 /// from the H200 run of a38c0a8 (klab bench, % of copy; the chapter's "Which step for which
-/// shape"): steps 4–5 where their teams hold the row (at most 16384 columns), steps 2–3
-/// beyond (4–5's looped fallback measured slower at 8192 × 32000).
+/// shape"): steps 4–5 where their teams hold the row (at most 16384 columns), steps 6–7 up to
+/// 32768 columns (the H200 run of 9f877d8), steps 2–3 beyond (4–5's looped fallback measured
+/// slower at 8192 × 32000).
 pub const PREFERRED: &[ops::Preferred] = &[
     ops::Preferred {
         dtype: DType::F32,
@@ -141,6 +142,15 @@ pub const PREFERRED: &[ops::Preferred] = &[
         step: 4,
         evidence: "a38c0a8: 4096x1024 48.5% (4) / 16.8% (2); 4096x4096 70.8% / 47.6%; \
                    32768x128 55.8% / 4.3%",
+    },
+    // Steps 6–7 (rows up to 32768 columns in a 1024-thread block, dγ partials in registers):
+    // docs/results/h200-2026-12-01-9f877d8-lnbl-*.json; longer rows stay with steps 2–3
+    // (steps 6–7 would take the looped fallback there).
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: 32768,
+        step: 6,
+        evidence: "9f877d8: 8192x32000 62.5% (6) / 32.8% (2); torch 1.77 ms vs 1.18 ms",
     },
     ops::Preferred {
         dtype: DType::F32,
@@ -154,6 +164,12 @@ pub const PREFERRED: &[ops::Preferred] = &[
         step: 5,
         evidence: "a38c0a8: 4096x1024 28.9% (5) / 10.1% (3); 4096x4096 39.8% / 28.7%; \
                    32768x128 34.7% / 3.6%",
+    },
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: 32768,
+        step: 7,
+        evidence: "9f877d8: 8192x32000 60.1% (7) / 10.5% (3); torch 1.04 ms vs 0.61 ms",
     },
     ops::Preferred {
         dtype: DType::Bf16,
@@ -629,6 +645,14 @@ mod tests {
                     ((132, 1, 1), (1024, 1, 1), 0, 132)
                 );
             }
+        }
+        // The rules: steps 4–5 up to 16384 columns, 6–7 up to 32768, 2–3 beyond.
+        let pick = |dt, cols| ops::rule_or_top(STEPS.infos(), PREFERRED, dt, cols).map(|s| s.id);
+        for (cols, f32_step, bf16_step) in
+            [(4096, 4, 5), (32000, 6, 7), (32768, 6, 7), (40000, 2, 3)]
+        {
+            assert_eq!(pick(DType::F32, cols), Some(f32_step), "{cols}");
+            assert_eq!(pick(DType::Bf16, cols), Some(bf16_step), "{cols}");
         }
         assert!(k::long_fits(32768, 4) && k::long_fits(32768, 8));
         assert!(!k::long_fits(32772, 4) && !k::long_fits(20004, 8) && !k::long_fits(0, 4));
