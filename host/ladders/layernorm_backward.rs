@@ -25,7 +25,8 @@ pub struct LayerNormBackward;
 
 static STEPS: StepTable<Grid> = StepTable::new("layernorm_backward", k::STEPS);
 
-/// The CUDA C++ twins of the fused steps, both kernels (host/ladders/twins/layernorm.cu).
+/// The CUDA C++ twins of the fused, strided and long-row steps, both kernels
+/// (host/ladders/twins/layernorm.cu).
 static BASELINES: &[BaselineInfo] = &[
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
@@ -54,6 +55,20 @@ static BASELINES: &[BaselineInfo] = &[
         dtype: DType::Bf16,
         description: "CUDA C++ twin of layernorm_backward/5 (NVRTC, __nv_bfloat16)",
     },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 6,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm_backward/6 (NVRTC): a 1024-thread block per \
+                      row and SM, dgamma partials in registers, dbeta partials in dynamic \
+                      shared memory, a workspace row per block, the 32x32 column sum",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 7,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm_backward/7 (NVRTC, __nv_bfloat16)",
+    },
 ];
 
 /// The twin kernels (rows, then columns) of step `id`, if it has a twin.
@@ -72,6 +87,14 @@ fn twin_of(id: u32) -> Option<[TwinKernel; 2]> {
         5 => [
             "layernorm_backward_twin_bf16_strided",
             "layernorm_backward_twin_bf16_strided_columns",
+        ],
+        6 => [
+            "layernorm_backward_twin_long_rows",
+            "layernorm_backward_twin_long_rows_columns",
+        ],
+        7 => [
+            "layernorm_backward_twin_bf16_long_rows",
+            "layernorm_backward_twin_bf16_long_rows_columns",
         ],
         _ => return None,
     };
