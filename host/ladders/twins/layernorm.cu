@@ -859,12 +859,17 @@ __device__ __forceinline__ void long_rows(const LayerNormBackwardParams<T>& p, f
         if (row >= p.rows) break;
         const float m = __ldg(p.mean + row), rs = __ldg(p.rstd + row);
         const unsigned at = row * nvec;
+        // dy and x's vector e (of the whole matrix) and gamma's vector v: 128-bit loads.
+        const auto vectors = [&](unsigned e, unsigned v, V& d, V& x, V& g) {
+            d = Io<T>::load(p.dy, e), x = Io<T>::load(p.x, e), g = Io<T>::load(p.gamma, v);
+        };
         float a = 0.0f, b = 0.0f;
 #pragma unroll
         for (int k = 0; k < K; k++) {
             const unsigned v = t + k * BW_LONG_THREADS;
             if (v < nvec) {
-                const V d = Io<T>::load(p.dy, at + v), x = Io<T>::load(p.x, at + v), g = Io<T>::load(p.gamma, v);
+                V d, x, g;
+                vectors(at + v, v, d, x, g);
 #pragma unroll
                 for (int j = 0; j < L; j++) {
                     const float gv = __fmul_rn(Io<T>::lane(d, j), Io<T>::lane(g, j));
@@ -880,7 +885,8 @@ __device__ __forceinline__ void long_rows(const LayerNormBackwardParams<T>& p, f
         for (int k = 0; k < K; k++) {
             const unsigned v = t + k * BW_LONG_THREADS;
             if (v < nvec) {
-                const V d = Io<T>::load(p.dy, at + v), x = Io<T>::load(p.x, at + v), g = Io<T>::load(p.gamma, v);
+                V d, x, g;
+                vectors(at + v, v, d, x, g);
                 float f[8];
 #pragma unroll
                 for (int j = 0; j < L; j++) {

@@ -1000,6 +1000,15 @@ pub(crate) fn long_rows<T, const K: usize>(
         // Vector indices into the rows in u32 (the host checks `rows·cols < 2³²`): one
         // register beside the parameters' bases, not three 64-bit row pointers.
         let at = row * nvec;
+        // dy and x's vector `e` (of the whole matrix) and γ's vector `v`: 128-bit loads.
+        let vectors = #[inline(always)]
+        |e: usize, v: usize| unsafe {
+            (
+                <T as NormIo>::load(p.dy, e, lanes, true),
+                <T as NormIo>::load(p.x, e, lanes, true),
+                <T as NormIo>::load(p.gamma, v, lanes, true),
+            )
+        };
         let (mut a, mut b) = (0.0f32, 0.0f32);
         unroll::<K>(
             #[inline(always)]
@@ -1007,13 +1016,7 @@ pub(crate) fn long_rows<T, const K: usize>(
                 let v = t + k as u32 * LONG_THREADS;
                 if v < nvec {
                     let e = (at + v) as usize;
-                    let (d, xx, gg) = unsafe {
-                        (
-                            <T as NormIo>::load(p.dy, e, lanes, true),
-                            <T as NormIo>::load(p.x, e, lanes, true),
-                            <T as NormIo>::load(p.gamma, v as usize, lanes, true),
-                        )
-                    };
+                    let (d, xx, gg) = vectors(e, v as usize);
                     unroll::<8>(
                         #[inline(always)]
                         |j| {
@@ -1038,13 +1041,7 @@ pub(crate) fn long_rows<T, const K: usize>(
                 let v = t + k as u32 * LONG_THREADS;
                 if v < nvec {
                     let e = (at + v) as usize;
-                    let (d, xx, gg) = unsafe {
-                        (
-                            <T as NormIo>::load(p.dy, e, lanes, true),
-                            <T as NormIo>::load(p.x, e, lanes, true),
-                            <T as NormIo>::load(p.gamma, v as usize, lanes, true),
-                        )
-                    };
+                    let (d, xx, gg) = vectors(e, v as usize);
                     let mut out = [0.0f32; 8];
                     unroll::<8>(
                         #[inline(always)]
