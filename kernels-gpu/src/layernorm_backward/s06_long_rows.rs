@@ -20,7 +20,9 @@ kernel! {
     /// 3.15 GB + 34 MB at 8192 × 32000 (1.1% over the 3-array minimum). Pass 2 re-reads the
     /// row's dy and x (256 KiB per SM, 33 MB over 132 SMs, within the 50 MB L2) and γ (128
     /// KiB, read twice per row; about 100 KiB of L1 is left beside the 128 KiB of partials):
-    /// L2→SM traffic ≈ 7 GB at 8192 × 32000, over 2× the DRAM bytes.
+    /// L2→SM traffic ≈ 7 GB at 8192 × 32000, over 2× the DRAM bytes. Measured (H200,
+    /// 9f877d8): 62.5% of copy at 8192 × 32000 (step 2: 32.8%), 53.5% at 4096² (ncu: DRAM
+    /// 70% of peak, L2 hits 52%, L1 1.5%; 72% of the issue gaps wait on global loads).
     fn layernorm_backward_s06_long_rows(p: LayerNormBackwardParams) {
         let scratch = [
             [
