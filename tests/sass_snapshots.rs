@@ -352,6 +352,26 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
         assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
     }
+    // layernorm_backward/6–7, kernel 1 (long rows, a 1024-thread block per row): dy, x and γ of
+    // every round as 128-bit loads in both passes (f32: 8 rounds × 3 × 2, bf16: 4 × 3 × 2), dx
+    // as 128-bit stores (one a round), the dβ partials as `LDS.128`/`STS.128` (16 each), the
+    // dγ partials in registers within launch bounds 1024 (at most 64): nothing spilled, no
+    // generic or local memory; 2 barriers (the row sums', the looped fallback's).
+    for (symbol, wide_loads, wide_stores) in [
+        ("layernorm_backward_s06_long_rows", 48, 8),
+        ("layernorm_backward_s07_bf16_long_rows", 24, 4),
+    ] {
+        let r = summary(symbol);
+        assert!(r.mix.get("LDG.128") >= wide_loads, "{symbol}: {r}");
+        assert!(r.mix.get("STG.128") >= wide_stores, "{symbol}: {r}");
+        assert!(r.mix.get("LDS.128") >= 16, "{symbol}: {r}");
+        assert!(r.mix.get("STS.128") >= 16, "{symbol}: {r}");
+        assert_eq!(r.mix.get("BAR"), 2, "{symbol}: {r}");
+        assert!(r.registers <= 64, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
+        assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
+    }
     let k = sass::kernel_sass("layernorm_s04_bf16_registers", SNAPSHOT_ARCH).unwrap();
     let packs = k
         .instructions()

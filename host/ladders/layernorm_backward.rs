@@ -25,7 +25,8 @@ pub struct LayerNormBackward;
 
 static STEPS: StepTable<Grid> = StepTable::new("layernorm_backward", k::STEPS);
 
-/// The CUDA C++ twins of the fused steps, both kernels (host/ladders/twins/layernorm.cu).
+/// The CUDA C++ twins of the fused, strided and long-row steps, both kernels
+/// (host/ladders/twins/layernorm.cu).
 static BASELINES: &[BaselineInfo] = &[
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
@@ -54,6 +55,20 @@ static BASELINES: &[BaselineInfo] = &[
         dtype: DType::Bf16,
         description: "CUDA C++ twin of layernorm_backward/5 (NVRTC, __nv_bfloat16)",
     },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 6,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm_backward/6 (NVRTC): a 1024-thread block per \
+                      row and SM, dgamma partials in registers, dbeta partials in dynamic \
+                      shared memory, a workspace row per block, the 32x32 column sum",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 7,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm_backward/7 (NVRTC, __nv_bfloat16)",
+    },
 ];
 
 /// The twin kernels (rows, then columns) of step `id`, if it has a twin.
@@ -72,6 +87,14 @@ fn twin_of(id: u32) -> Option<[TwinKernel; 2]> {
         5 => [
             "layernorm_backward_twin_bf16_strided",
             "layernorm_backward_twin_bf16_strided_columns",
+        ],
+        6 => [
+            "layernorm_backward_twin_long_rows",
+            "layernorm_backward_twin_long_rows_columns",
+        ],
+        7 => [
+            "layernorm_backward_twin_bf16_long_rows",
+            "layernorm_backward_twin_bf16_long_rows_columns",
         ],
         _ => return None,
     };
@@ -114,7 +137,8 @@ pub fn launches(
                 slots,
             )
         }
-        Grid::Strided { .. } => {
+        // Steps 6 and 7 (`Long`): blocks of 1024, one per SM, the same column sum.
+        Grid::Strided { .. } | Grid::Long { .. } => {
             let (b, _) = grid.rows_block(cols, lanes);
             let slots = grid.slots(rows, cols, lanes, sm_count);
             (
@@ -131,8 +155,9 @@ pub fn launches(
 
 /// Which backward step the op and [`launch_backward`] take, by element type and row length,
 /// from the H200 run of a38c0a8 (klab bench, % of copy; the chapter's "Which step for which
-/// shape"): steps 4–5 where their teams hold the row (at most 16384 columns), steps 2–3
-/// beyond (4–5's looped fallback measured slower at 8192 × 32000).
+/// shape"): steps 4–5 where their teams hold the row (at most 16384 columns), steps 6–7 up to
+/// 32768 columns (the H200 run of 9f877d8), steps 2–3 beyond (4–5's looped fallback measured
+/// slower at 8192 × 32000).
 pub const PREFERRED: &[ops::Preferred] = &[
     ops::Preferred {
         dtype: DType::F32,
@@ -140,6 +165,15 @@ pub const PREFERRED: &[ops::Preferred] = &[
         step: 4,
         evidence: "a38c0a8: 4096x1024 48.5% (4) / 16.8% (2); 4096x4096 70.8% / 47.6%; \
                    32768x128 55.8% / 4.3%",
+    },
+    // Steps 6–7 (rows up to 32768 columns in a 1024-thread block, dγ partials in registers):
+    // docs/results/h200-2026-12-01-9f877d8-lnbl-*.json; longer rows stay with steps 2–3
+    // (steps 6–7 would take the looped fallback there).
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: 32768,
+        step: 6,
+        evidence: "9f877d8: 8192x32000 62.5% (6) / 32.8% (2); torch 1.77 ms vs 1.18 ms",
     },
     ops::Preferred {
         dtype: DType::F32,
@@ -153,6 +187,12 @@ pub const PREFERRED: &[ops::Preferred] = &[
         step: 5,
         evidence: "a38c0a8: 4096x1024 28.9% (5) / 10.1% (3); 4096x4096 39.8% / 28.7%; \
                    32768x128 34.7% / 3.6%",
+    },
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: 32768,
+        step: 7,
+        evidence: "9f877d8: 8192x32000 60.1% (7) / 10.5% (3); torch 1.04 ms vs 0.61 ms",
     },
     ops::Preferred {
         dtype: DType::Bf16,
@@ -596,5 +636,48 @@ mod tests {
         assert_eq!(k::team_of(12296, 2, 512), Some((800, 1)));
         assert_eq!(k::team_of(4100, 2, 512), None);
         assert_eq!(k::team_of(0, 2, 512), None);
+    }
+
+    /// Steps 6 and 7: blocks of 1024, one per SM (never more than the rows), one workspace
+    /// row per block, the dβ partials of `⌈cols / lanes / 1024⌉` rounds in shared memory
+    /// (128 KiB at 32000 columns for both element types); rows they do not hold (not whole
+    /// vectors, longer than 32768 columns) get the same blocks and no shared memory.
+    #[test]
+    fn long_row_steps_launch_a_block_per_sm_and_a_workspace_row_per_block() {
+        for (id, lanes) in [(6, 4), (7, 8)] {
+            let step = STEPS.by_id(id).expect("step");
+            let g = STEPS.grid(step);
+            let dt = step.dtype;
+            assert_eq!(16 / dt.size(), lanes);
+            let (a, b, slots) = launches(g, 8192, 32000, dt, 132);
+            assert_eq!(
+                (a.grid, a.block, a.smem, slots),
+                ((132, 1, 1), (1024, 1, 1), 131072, 132)
+            );
+            assert_eq!((b.grid, b.block), ((1000, 1, 1), (32, 32, 1)));
+            let (a, _, slots) = launches(g, 5, 16392, dt, 132);
+            let rounds = (16392 / lanes).div_ceil(1024) as u32;
+            assert_eq!(
+                (a.grid, a.block, a.smem, slots),
+                ((5, 1, 1), (1024, 1, 1), rounds * lanes as u32 * 4096, 5)
+            );
+            for cols in [20001, 32776] {
+                let (a, _, slots) = launches(g, 8192, cols, dt, 132);
+                assert_eq!(
+                    (a.grid, a.block, a.smem, slots),
+                    ((132, 1, 1), (1024, 1, 1), 0, 132)
+                );
+            }
+        }
+        // The rules: steps 4–5 up to 16384 columns, 6–7 up to 32768, 2–3 beyond.
+        let pick = |dt, cols| ops::rule_or_top(STEPS.infos(), PREFERRED, dt, cols).map(|s| s.id);
+        for (cols, f32_step, bf16_step) in
+            [(4096, 4, 5), (32000, 6, 7), (32768, 6, 7), (40000, 2, 3)]
+        {
+            assert_eq!(pick(DType::F32, cols), Some(f32_step), "{cols}");
+            assert_eq!(pick(DType::Bf16, cols), Some(bf16_step), "{cols}");
+        }
+        assert!(k::long_fits(32768, 4) && k::long_fits(32768, 8));
+        assert!(!k::long_fits(32772, 4) && !k::long_fits(20004, 8) && !k::long_fits(0, 4));
     }
 }

@@ -373,6 +373,10 @@ mod tests {
             " layernorm_backward_twin_strided_columns(LayerNormBackwardParams<float> p)",
             " layernorm_backward_twin_bf16_strided(LayerNormBackwardParams<__nv_bfloat16> p)",
             " layernorm_backward_twin_bf16_strided_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_long_rows(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_long_rows_columns(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_bf16_long_rows(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_bf16_long_rows_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
         ] {
             assert!(norm.contains(decl), "layernorm.cu lacks {decl}");
         }
@@ -394,12 +398,18 @@ mod tests {
         // The strided steps' chunk count, and their one-block-per-row body.
         assert!(norm.contains("#define CHUNKS 4") && norm.contains("norm_strided<float, CHUNKS"));
         // layernorm_backward/4–5's twins: the steps' launch bounds (1024, the largest team),
-        // chunks, block and team limit, the partials in dynamic shared memory.
+        // chunks, block and team limit, the partials in dynamic shared memory; /6–7's (long
+        // rows) the same launch bounds, block and columns a thread.
         assert_eq!(
             norm.matches("__launch_bounds__(1024) layernorm_backward_twin")
                 .count(),
-            2
+            4
         );
+        assert!(norm.contains(&format!(
+            "BW_LONG_THREADS = {}, BW_LONG_COLS = {};",
+            kernels_gpu::layernorm_backward::LONG_THREADS,
+            kernels_gpu::layernorm_backward::LONG_COLS
+        )));
         assert!(norm.contains(&format!(
             "BW_CHUNKS = {}, BW_BLOCK = {}, BW_MAX_TEAM = {};",
             kernels_gpu::layernorm_backward::CHUNKS,

@@ -817,3 +817,130 @@ extern "C" __global__ void layernorm_backward_twin_bf16_strided_columns(LayerNor
     __shared__ float red_g[1024], red_b[1024];
     sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }
+
+// ---- layernorm_backward/6-7's twins (long rows) ----
+// The Rust long_rows: a block of BW_LONG_THREADS per row, one block per SM, block b rows
+// b, b + grid, ...; thread t owns the row's 128-bit vectors t + 1024*k (k < K, K*LANES =
+// BW_LONG_COLS); pass 1 sums g = dy*gamma and g*xhat (team_sums over the block), pass 2
+// re-reads dy, x, gamma, writes dx, adds dy*xhat into the thread's dgamma partials in
+// registers and dy into its dbeta partials in dynamic shared memory (plane k*LANES/4 + h, word
+// t); at the end the thread's columns of the block's workspace row. Rows it does not hold
+// (long_fits) and misaligned pointers take looped_rows.
+
+constexpr unsigned BW_LONG_THREADS = 1024, BW_LONG_COLS = 32;
+
+__device__ __forceinline__ bool long_fits(unsigned cols, unsigned lanes) {
+    return cols != 0 && cols % lanes == 0 && cols <= BW_LONG_COLS * BW_LONG_THREADS;
+}
+
+template <typename T>
+__device__ __forceinline__ void long_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
+    constexpr int L = Io<T>::LANES, K = BW_LONG_COLS / L, HALVES = L / 4;
+    typedef typename Io<T>::V V;
+    if (!long_fits(p.cols, L) || !aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx)) {
+        looped_rows<T>(p, sc);
+        return;
+    }
+    extern __shared__ float4 bw_smem4[];
+    const unsigned nvec = p.cols / L, t = threadIdx.x;
+    const float4 zero = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll
+    for (int k = 0; k < K; k++)
+        if (t + k * BW_LONG_THREADS < nvec)
+#pragma unroll
+            for (int h = 0; h < HALVES; h++) bw_smem4[(k * HALVES + h) * BW_LONG_THREADS + t] = zero;
+    float acc[K][L];
+#pragma unroll
+    for (int k = 0; k < K; k++)
+#pragma unroll
+        for (int j = 0; j < L; j++) acc[k][j] = 0.0f;
+    for (unsigned it = 0;; it++) {
+        const unsigned row = blockIdx.x + it * gridDim.x;
+        if (row >= p.rows) break;
+        const float m = __ldg(p.mean + row), rs = __ldg(p.rstd + row);
+        const unsigned at = row * nvec;
+        // dy and x's vector e (of the whole matrix) and gamma's vector v: 128-bit loads.
+        const auto vectors = [&](unsigned e, unsigned v, V& d, V& x, V& g) {
+            d = Io<T>::load(p.dy, e), x = Io<T>::load(p.x, e), g = Io<T>::load(p.gamma, v);
+        };
+        float a = 0.0f, b = 0.0f;
+#pragma unroll
+        for (int k = 0; k < K; k++) {
+            const unsigned v = t + k * BW_LONG_THREADS;
+            if (v < nvec) {
+                V d, x, g;
+                vectors(at + v, v, d, x, g);
+#pragma unroll
+                for (int j = 0; j < L; j++) {
+                    const float gv = __fmul_rn(Io<T>::lane(d, j), Io<T>::lane(g, j));
+                    a = __fadd_rn(a, gv);
+                    b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::lane(x, j), m), rs), b);
+                }
+            }
+        }
+        team_sums(a, b, BW_LONG_THREADS, sc[it & 1][0], sc[it & 1][1]);
+        a = div_full(a, (float)p.cols);
+        b = div_full(b, (float)p.cols);
+#pragma unroll
+        for (int k = 0; k < K; k++) {
+            const unsigned v = t + k * BW_LONG_THREADS;
+            if (v < nvec) {
+                V d, x, g;
+                vectors(at + v, v, d, x, g);
+                float f[8];
+#pragma unroll
+                for (int j = 0; j < L; j++) {
+                    const float dj = Io<T>::lane(d, j);
+                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(x, j), m), rs);
+                    f[j] = __fmul_rn(rs, __fsub_rn(__fmul_rn(dj, Io<T>::lane(g, j)), __fmaf_rn(xhat, b, a)));
+                    acc[k][j] = __fmaf_rn(dj, xhat, acc[k][j]);
+                }
+                Io<T>::store(p.dx, at + v, f);
+#pragma unroll
+                for (int h = 0; h < HALVES; h++) {
+                    float4& w = bw_smem4[(k * HALVES + h) * BW_LONG_THREADS + t];
+                    float4 cb = w;
+                    cb.x = __fadd_rn(cb.x, Io<T>::lane(d, 4 * h));
+                    cb.y = __fadd_rn(cb.y, Io<T>::lane(d, 4 * h + 1));
+                    cb.z = __fadd_rn(cb.z, Io<T>::lane(d, 4 * h + 2));
+                    cb.w = __fadd_rn(cb.w, Io<T>::lane(d, 4 * h + 3));
+                    w = cb;
+                }
+            }
+        }
+    }
+    float* wg = p.ws_gamma + (u64)blockIdx.x * p.cols;
+    float* wb = p.ws_beta + (u64)blockIdx.x * p.cols;
+#pragma unroll
+    for (int k = 0; k < K; k++) {
+        const unsigned v = t + k * BW_LONG_THREADS;
+        if (v < nvec)
+#pragma unroll
+            for (int h = 0; h < HALVES; h++) {
+                const u64 c = (u64)v * L + 4 * h;
+                const float4 cb = bw_smem4[(k * HALVES + h) * BW_LONG_THREADS + t];
+                wg[c] = acc[k][4 * h], wg[c + 1] = acc[k][4 * h + 1], wg[c + 2] = acc[k][4 * h + 2], wg[c + 3] = acc[k][4 * h + 3];
+                wb[c] = cb.x, wb[c + 1] = cb.y, wb[c + 2] = cb.z, wb[c + 3] = cb.w;
+            }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_long_rows(LayerNormBackwardParams<float> p) {
+    __shared__ float sc[2][2][32];
+    long_rows<float>(p, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_long_rows_columns(LayerNormBackwardParams<float> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<float>(p, red_g, red_b);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_long_rows(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float sc[2][2][32];
+    long_rows<__nv_bfloat16>(p, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_bf16_long_rows_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<__nv_bfloat16>(p, red_g, red_b);
+}

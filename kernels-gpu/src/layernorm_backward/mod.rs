@@ -14,6 +14,8 @@ steps! {
     s03_bf16_fused,
     s04_strided,
     s05_bf16_strided,
+    s06_long_rows,
+    s07_bf16_long_rows,
 }
 
 use crate::gpu::shared::SharedPtr;
@@ -53,6 +55,13 @@ pub enum Grid {
         block: u32,
         slots_per_sm: u32,
     },
+    /// Steps 6 and 7 (long rows). Kernel 1: blocks of [`LONG_THREADS`], one per SM (at most
+    /// one per row), block `b` walking rows `b, b + grid, …`; dynamic shared memory
+    /// [`long_smem`] bytes (the dβ partials of the columns the block's threads own); every
+    /// block writes one workspace row ([`long_rows`]). Rows it does not hold take the same
+    /// blocks without shared memory ([`looped_rows`]). Kernel 2: [`sum_columns`]. `lanes`:
+    /// elements per 128-bit vector (f32 4, bf16 8).
+    Long { lanes: u32 },
 }
 
 /// Chunks of 8 elements of dy and of x a thread of steps 4 and 5 holds (f32: 32 registers,
@@ -112,6 +121,7 @@ impl crate::step::BlockThreads for Grid {
             Grid::Fused { block, .. } => block,
             // The largest launch (the kernels' launch bounds).
             Grid::Strided { .. } => MAX_TEAM,
+            Grid::Long { .. } => LONG_THREADS,
         }
     }
 }
@@ -124,6 +134,7 @@ impl Grid {
     pub fn rows_block(&self, cols: usize, lanes: usize) -> (u32, u32) {
         match *self {
             Grid::ThreadPerRowThenColumn { threads } => (threads, 1),
+            Grid::Long { .. } => (LONG_THREADS, 1),
             Grid::Strided { chunks, block, .. } => match team_of(cols as u32, chunks, block) {
                 Some((s, g)) => (s * g, 1),
                 None => (FALLBACK_THREADS, 1),
@@ -149,6 +160,7 @@ impl Grid {
     pub fn slots(&self, rows: usize, cols: usize, lanes: usize, sm_count: usize) -> usize {
         match *self {
             Grid::ThreadPerRowThenColumn { .. } => 0,
+            Grid::Long { .. } => rows.min(sm_count.max(1)).max(1),
             Grid::Strided {
                 chunks,
                 block,
@@ -169,13 +181,15 @@ impl Grid {
     }
 
     /// Dynamic shared memory of kernel 1 (bytes): steps 4 and 5 keep `G·cols` f32 partials of
-    /// dγ and of dβ; 0 for the other grids and for rows steps 4 and 5 do not hold.
+    /// dγ and of dβ, steps 6 and 7 [`long_smem`]; 0 for the other grids and for rows the
+    /// steps do not hold.
     pub fn smem(&self, cols: usize) -> u32 {
         match *self {
             Grid::Strided { chunks, block, .. } => match team_of(cols as u32, chunks, block) {
                 Some((_, g)) => g * cols as u32 * 8,
                 None => 0,
             },
+            Grid::Long { lanes } => long_smem(cols as u32, lanes),
             _ => 0,
         }
     }
@@ -892,4 +906,207 @@ pub(crate) fn sum_columns<T: NormIo>(p: LayerNormBackwardParams<T>, red: [Shared
         f[0] = b;
         unsafe { T::store(p.dbeta.cast::<T>().offset(c), 0, f, 1, false) };
     }
+}
+
+// ---- Steps 6 and 7: rows longer than 16384 columns ----
+
+/// Threads per block of steps 6 and 7 (one block per SM at ≤ 64 registers).
+pub const LONG_THREADS: u32 = 1024;
+/// Columns a thread of steps 6 and 7 holds dγ partials of in registers (f32: 8 vectors of 4,
+/// bf16: 4 of 8): rows of up to `32·1024 = 32768` columns.
+pub const LONG_COLS: u32 = 32;
+
+/// Whether steps 6 and 7 hold rows of `cols` columns at `lanes` per 128-bit vector (whole
+/// vectors, at most [`LONG_COLS`] columns per thread); the kernel also needs 16-byte aligned
+/// pointers. The kernels and the host compute it alike.
+pub const fn long_fits(cols: u32, lanes: u32) -> bool {
+    cols != 0 && cols % lanes == 0 && cols <= LONG_COLS * LONG_THREADS
+}
+
+/// Dynamic shared memory of kernel 1 of steps 6 and 7 (bytes): the dβ partials of `k` rounds
+/// of vectors (`k = ⌈cols / lanes / 1024⌉`), every round `lanes / 4` planes of 1024 words of
+/// 16 bytes (word `t` thread `t`'s): `k·lanes·4096`, 128 KiB at 32000 columns (f32 and bf16).
+/// 0 for rows the steps do not hold ([`long_fits`]).
+pub const fn long_smem(cols: u32, lanes: u32) -> u32 {
+    if !long_fits(cols, lanes) {
+        return 0;
+    }
+    (cols / lanes).div_ceil(LONG_THREADS) * lanes * 4 * LONG_THREADS
+}
+
+/// Kernel 1 of steps 6 and 7 ([`Grid::Long`]): the whole block takes a row, block `b` rows
+/// `b, b + grid, …`; thread `t` owns the row's 128-bit vectors `t + 1024·k` (`k < K`,
+/// `K·LANES =` [`LONG_COLS`]). Per row: pass 1 loads its vectors of dy, x and γ and sums `Σg`,
+/// `Σg·x̂` ([`team_sums`] over the block, alternating scratch pairs, one barrier); pass 2
+/// re-reads them (the row was just read: from L2; γ from L1/L2), writes dx and adds `dy·x̂`
+/// into the thread's dγ partials in registers (`K` vectors: 32 f32) and `dy` into its dβ
+/// partials in dynamic shared memory (plane `k·LANES/4 + h`, word `t`: consecutive 16-byte
+/// words across a warp, `LDS.128`/`STS.128`, the thread's own: no atomics, no barrier). At
+/// the end every thread writes its columns of the block's workspace row; [`sum_columns`]
+/// adds the rows in slot order (deterministic). Rows [`long_fits`] does not take, and
+/// misaligned pointers, take [`looped_rows`] uniformly over the block.
+#[inline(always)]
+pub(crate) fn long_rows<T, const K: usize>(
+    p: LayerNormBackwardParams<T>,
+    scratch: [[SharedPtr<f32>; 2]; 2],
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    let lanes = <T as NormIo>::LANES;
+    let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
+    if !(aligned && long_fits(p.cols, lanes as u32)) {
+        return looped_rows::<T>(p, scratch);
+    }
+    let halves = lanes / 4;
+    let smem = crate::gpu::shared::dynamic_shared::<f32>();
+    let zero = crate::ptr::F32x4([0.0; 4]);
+    let nvec = p.cols / lanes as u32;
+    let t = thread::thread_idx_x();
+    // Word of plane `h` of round `k` of thread `t` (in f32).
+    let word = |k: usize, h: usize, t: u32| ((k * halves + h) as u32 * LONG_THREADS + t) * 4;
+    unroll::<K>(
+        #[inline(always)]
+        |k| {
+            if t + k as u32 * LONG_THREADS < nvec {
+                unroll::<2>(
+                    #[inline(always)]
+                    |h| {
+                        if h < halves {
+                            unsafe { smem.store_f32x4(word(k, h, t), zero) };
+                        }
+                    },
+                );
+            }
+        },
+    );
+    let mut acc = [[0.0f32; 8]; K];
+    let mut it = 0u32;
+    // Block-uniform: every thread runs the same rows (the sums hold a barrier). Only the
+    // row counter `it` is carried (the row and the scratch parity come from it): one more
+    // loop-carried register spilled at 64 beside the 32 of partials.
+    loop {
+        let row = thread::block_idx_x() + it * thread::grid_dim_x();
+        if row >= p.rows {
+            break;
+        }
+        let parity = it & 1;
+        // Recomputed per row from opaque copies, not held across the loop beside the
+        // 32 registers of partials.
+        let op = crate::gpu::norm_reduce::opaque_u32;
+        let t = op(thread::thread_idx_x());
+        let cols = op(p.cols);
+        let nvec = cols / lanes as u32;
+        let (m, rs) = unsafe { (p.mean.load(row as usize), p.rstd.load(row as usize)) };
+        // Vector indices into the rows in u32 (the host checks `rows·cols < 2³²`): one
+        // register beside the parameters' bases, not three 64-bit row pointers.
+        let at = row * nvec;
+        // dy and x's vector `e` (of the whole matrix) and γ's vector `v`: 128-bit loads.
+        let vectors = #[inline(always)]
+        |e: usize, v: usize| unsafe {
+            (
+                <T as NormIo>::load(p.dy, e, lanes, true),
+                <T as NormIo>::load(p.x, e, lanes, true),
+                <T as NormIo>::load(p.gamma, v, lanes, true),
+            )
+        };
+        let (mut a, mut b) = (0.0f32, 0.0f32);
+        unroll::<K>(
+            #[inline(always)]
+            |k| {
+                let v = t + k as u32 * LONG_THREADS;
+                if v < nvec {
+                    let e = (at + v) as usize;
+                    let (d, xx, gg) = vectors(e, v as usize);
+                    unroll::<8>(
+                        #[inline(always)]
+                        |j| {
+                            if j < lanes {
+                                let gv = T::lane(d, j) * T::lane(gg, j);
+                                a += gv;
+                                b = crate::gpu::math::fma(gv, (T::lane(xx, j) - m) * rs, b);
+                            }
+                        },
+                    );
+                }
+            },
+        );
+        let pair = if parity == 0 { scratch[0] } else { scratch[1] };
+        let (a, b) = team_sums(a, b, LONG_THREADS as usize, pair);
+        let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
+        let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
+        let t = op(thread::thread_idx_x());
+        unroll::<K>(
+            #[inline(always)]
+            |k| {
+                let v = t + k as u32 * LONG_THREADS;
+                if v < nvec {
+                    let e = (at + v) as usize;
+                    let (d, xx, gg) = vectors(e, v as usize);
+                    let mut out = [0.0f32; 8];
+                    unroll::<8>(
+                        #[inline(always)]
+                        |j| {
+                            if j < lanes {
+                                let dj = T::lane(d, j);
+                                let xhat = (T::lane(xx, j) - m) * rs;
+                                out[j] =
+                                    rs * (dj * T::lane(gg, j) - crate::gpu::math::fma(xhat, b, a));
+                                acc[k][j] = crate::gpu::math::fma(dj, xhat, acc[k][j]);
+                            }
+                        },
+                    );
+                    unsafe { <T as NormIo>::store(p.dx, e, out, lanes, true) };
+                    unroll::<2>(
+                        #[inline(always)]
+                        |h| {
+                            if h < halves {
+                                let i = word(k, h, t);
+                                unsafe {
+                                    let mut cb = smem.load_f32x4(i);
+                                    unroll::<4>(
+                                        #[inline(always)]
+                                        |j| cb.0[j] += T::lane(d, 4 * h + j),
+                                    );
+                                    smem.store_f32x4(i, cb);
+                                }
+                            }
+                        },
+                    );
+                }
+            },
+        );
+        it += 1;
+    }
+
+    // The thread's columns of the block's workspace row: dγ from registers, dβ from its own
+    // shared-memory words (no barrier).
+    let op = crate::gpu::norm_reduce::opaque_u32;
+    let (t, cols) = (op(thread::thread_idx_x()), op(p.cols));
+    let nvec = cols / lanes as u32;
+    let slot = (thread::block_idx_x() * cols) as usize;
+    let (wg, wb) = (p.ws_gamma.offset(slot), p.ws_beta.offset(slot));
+    unroll::<K>(
+        #[inline(always)]
+        |k| {
+            let v = t + k as u32 * LONG_THREADS;
+            if v < nvec {
+                unroll::<2>(
+                    #[inline(always)]
+                    |h| {
+                        if h < halves {
+                            let c = v as usize * lanes + 4 * h;
+                            let cb = unsafe { smem.load_f32x4(word(k, h, t)) };
+                            unroll::<4>(
+                                #[inline(always)]
+                                |j| unsafe {
+                                    wg.store(c + j, acc[k][4 * h + j]);
+                                    wb.store(c + j, cb.0[j]);
+                                },
+                            );
+                        }
+                    },
+                );
+            }
+        },
+    );
 }
