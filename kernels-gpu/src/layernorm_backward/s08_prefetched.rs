@@ -17,6 +17,9 @@ kernel! {
     /// per SM, 64 KiB of partials a block) and its loads then hit L2.
     ///
     /// Bytes (DRAM minimum): as step 4, `4·(3·rows·cols + cols + 2·rows) + 2·4·slots·cols`.
+    ///
+    /// Measured (H200, 0eac54f): 59.4% of copy at 4096² (step 4 in the same run: 70.8%),
+    /// 42.0% at 4096 × 1024 (47.4%), 50.1% at 32768 × 128 (55.9%): slower; no rule takes it.
     fn layernorm_backward_s08_prefetched(p: LayerNormBackwardParams) {
         let scratch = [
             [
