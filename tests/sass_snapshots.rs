@@ -337,9 +337,13 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
     // partials as `LDS.128`/`STS.128`; 3 barriers (the team sums' one, the looped fallback's
     // one, the final one); at most 64 registers (2 blocks of 512 per SM), nothing spilled, no
     // generic or local memory.
-    for (symbol, wide_loads, wide_stores) in [
-        ("layernorm_backward_s04_strided", 16, 4),
-        ("layernorm_backward_s05_bf16_strided", 8, 2),
+    // Steps 8–9 (4–5 with the next row group prefetched): the same, plus their `CCTL.E.PF2`
+    // L2 prefetches (f32: 4 vectors each of dy and x a thread, bf16: 2).
+    for (symbol, wide_loads, wide_stores, prefetches) in [
+        ("layernorm_backward_s04_strided", 16, 4, 0),
+        ("layernorm_backward_s05_bf16_strided", 8, 2, 0),
+        ("layernorm_backward_s08_prefetched", 16, 4, 8),
+        ("layernorm_backward_s09_bf16_prefetched", 8, 2, 4),
     ] {
         let r = summary(symbol);
         assert!(r.mix.get("LDG.128") >= wide_loads, "{symbol}: {r}");
@@ -351,6 +355,13 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{symbol}: {r}");
         assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
         assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
+        let k = sass::kernel_sass(symbol, SNAPSHOT_ARCH).unwrap();
+        let pf = k
+            .instructions()
+            .into_iter()
+            .filter(|i| i.opcode == "CCTL.E.PF2")
+            .count();
+        assert_eq!(pf, prefetches, "{symbol}: {pf} L2 prefetches");
     }
     // layernorm_backward/6–7, kernel 1 (long rows, a 1024-thread block per row): dy, x and γ of
     // every round as 128-bit loads in both passes (f32: 8 rounds × 3 × 2, bf16: 4 × 3 × 2), dx

@@ -370,6 +370,11 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
             r#"asm("div.full.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));"#,
             "r = klab_div_full(a, b);",
         ),
+        // layernorm_backward/8–9's L2 prefetch: a hint, nothing to emulate.
+        (
+            r#"asm volatile("prefetch.global.L2 [%0];" ::"l"(q));"#,
+            "(void)q;",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (file, src) in [

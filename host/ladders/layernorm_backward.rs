@@ -69,6 +69,19 @@ static BASELINES: &[BaselineInfo] = &[
         dtype: DType::Bf16,
         description: "CUDA C++ twin of layernorm_backward/7 (NVRTC, __nv_bfloat16)",
     },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 8,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm_backward/8 (NVRTC): the twin of step 4 with \
+                      the block's next row group prefetched into L2 (prefetch.global.L2)",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 9,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm_backward/9 (NVRTC, __nv_bfloat16)",
+    },
 ];
 
 /// The twin kernels (rows, then columns) of step `id`, if it has a twin.
@@ -95,6 +108,14 @@ fn twin_of(id: u32) -> Option<[TwinKernel; 2]> {
         7 => [
             "layernorm_backward_twin_bf16_long_rows",
             "layernorm_backward_twin_bf16_long_rows_columns",
+        ],
+        8 => [
+            "layernorm_backward_twin_prefetched",
+            "layernorm_backward_twin_prefetched_columns",
+        ],
+        9 => [
+            "layernorm_backward_twin_bf16_prefetched",
+            "layernorm_backward_twin_bf16_prefetched_columns",
         ],
         _ => return None,
     };
@@ -590,7 +611,7 @@ mod tests {
     /// whole chunks of 8 take blocks of 1024, one per SM, no shared memory.
     #[test]
     fn strided_steps_launch_teams_per_row_and_a_workspace_row_per_block() {
-        for id in [4, 5] {
+        for id in [4, 5, 8, 9] {
             let step = STEPS.by_id(id).expect("step");
             let g = STEPS.grid(step);
             let dt = step.dtype;

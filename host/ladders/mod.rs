@@ -377,6 +377,10 @@ mod tests {
             " layernorm_backward_twin_long_rows_columns(LayerNormBackwardParams<float> p)",
             " layernorm_backward_twin_bf16_long_rows(LayerNormBackwardParams<__nv_bfloat16> p)",
             " layernorm_backward_twin_bf16_long_rows_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_prefetched(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_prefetched_columns(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_bf16_prefetched(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_bf16_prefetched_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
         ] {
             assert!(norm.contains(decl), "layernorm.cu lacks {decl}");
         }
@@ -397,14 +401,16 @@ mod tests {
         assert_eq!(norm.matches("__launch_bounds__(512)").count(), 2);
         // The strided steps' chunk count, and their one-block-per-row body.
         assert!(norm.contains("#define CHUNKS 4") && norm.contains("norm_strided<float, CHUNKS"));
-        // layernorm_backward/4–5's twins: the steps' launch bounds (1024, the largest team),
-        // chunks, block and team limit, the partials in dynamic shared memory; /6–7's (long
-        // rows) the same launch bounds, block and columns a thread.
+        // layernorm_backward/4–5's and 8–9's twins: the steps' launch bounds (1024, the largest
+        // team), chunks, block and team limit, the partials in dynamic shared memory (8–9's
+        // prefetch of the next row group); /6–7's (long rows) the same launch bounds, block and
+        // columns a thread.
         assert_eq!(
             norm.matches("__launch_bounds__(1024) layernorm_backward_twin")
                 .count(),
-            4
+            6
         );
+        assert!(norm.contains("prefetch.global.L2") && norm.contains("BW_CHUNKS, true>"));
         assert!(norm.contains(&format!(
             "BW_LONG_THREADS = {}, BW_LONG_COLS = {};",
             kernels_gpu::layernorm_backward::LONG_THREADS,

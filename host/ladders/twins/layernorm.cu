@@ -651,7 +651,13 @@ __device__ __forceinline__ void looped_rows(const LayerNormBackwardParams<T>& p,
     }
 }
 
-template <typename T, int C>
+// prefetch.global.L2: the line of `q` asked of L2 (no register, nothing returned).
+__device__ __forceinline__ void prefetch_l2(const void* q) {
+    asm volatile("prefetch.global.L2 [%0];" ::"l"(q));
+}
+
+// PF: layernorm_backward/8–9's prefetch of the block's next row group into L2 (prefetched_rows).
+template <typename T, int C, bool PF = false>
 __device__ __forceinline__ void strided_rows(const LayerNormBackwardParams<T>& p, unsigned block, float (*sc)[2][32]) {
     constexpr int VL = Io<T>::LANES, VPC = 8 / VL, NV = C * VPC, HALVES = VL / 4;
     typedef typename Io<T>::V V;
@@ -680,6 +686,21 @@ __device__ __forceinline__ void strided_rows(const LayerNormBackwardParams<T>& p
     for (unsigned it = 0;; it++) {
         const unsigned base = (blockIdx.x + it * gridDim.x) * g;
         if (base >= rows) break;
+        if (PF) {
+            const unsigned ahead = base + gridDim.x * g + team;
+            if (ahead < rows) {
+                const T* dyn = p.dy + (u64)(ahead * cols);
+                const T* xn = p.x + (u64)(ahead * cols);
+#pragma unroll
+                for (int j = 0; j < NV; j++) {
+                    const unsigned v = tid + j * s;
+                    if (v < nvec) {
+                        prefetch_l2(dyn + (u64)v * VL);
+                        prefetch_l2(xn + (u64)v * VL);
+                    }
+                }
+            }
+        }
         const unsigned row = base + team;
         const bool live = row < rows;
         const unsigned r = live ? row : 0, nv = live ? nvec : 0;
@@ -935,12 +956,34 @@ extern "C" __global__ void layernorm_backward_twin_long_rows_columns(LayerNormBa
     sum_columns<float>(p, red_g, red_b);
 }
 
+// layernorm_backward/8–9: strided_rows with the next row group prefetched into L2, the same
+// column sum.
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_prefetched(LayerNormBackwardParams<float> p) {
+    __shared__ float sc[2][2][32];
+    strided_rows<float, BW_CHUNKS, true>(p, BW_BLOCK, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_prefetched_columns(LayerNormBackwardParams<float> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<float>(p, red_g, red_b);
+}
+
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_long_rows(LayerNormBackwardParams<__nv_bfloat16> p) {
     __shared__ float sc[2][2][32];
     long_rows<__nv_bfloat16>(p, sc);
 }
 
 extern "C" __global__ void layernorm_backward_twin_bf16_long_rows_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<__nv_bfloat16>(p, red_g, red_b);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_prefetched(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float sc[2][2][32];
+    strided_rows<__nv_bfloat16, BW_CHUNKS, true>(p, BW_BLOCK, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_bf16_prefetched_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
     __shared__ float red_g[1024], red_b[1024];
     sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }

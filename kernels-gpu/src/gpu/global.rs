@@ -67,6 +67,16 @@ global32!(f32, "f32");
 global32!(u32, "u32");
 global32!(i32, "s32");
 
+impl<T> GlobalPtr<T> {
+    /// Asks L2 for the line holding element `i` (`prefetch.global.L2`): no register, no
+    /// wait, nothing returned; a later load of the line hits L2 if it arrived and stayed.
+    #[inline(always)]
+    pub unsafe fn prefetch_l2(self, i: usize) {
+        let a = self.offset(i).addr();
+        unsafe { asm!("prefetch.global.L2 [{a}];", a = in(reg64) a, options(nostack, readonly)) };
+    }
+}
+
 impl<T: Global32> GlobalPtr<T> {
     /// Element `i`, read through the non-coherent (read-only) path.
     #[inline(always)]

@@ -5,8 +5,10 @@
 //! row and thread per column; step 2 (f32) and step 3 (bf16 dy, x, γ, dx, dγ, dβ; f32 math)
 //! fuse dγ/dβ partial sums into the dx pass and finish them with a small second kernel. Steps
 //! 4 (f32) and 5 (bf16) put dy and x in the forward's strided register layout and the dγ/dβ
-//! partials in shared memory ([`strided_rows`], [`sum_columns`]). Every step is
-//! deterministic: a fixed order of additions for a given launch.
+//! partials in shared memory ([`strided_rows`], [`sum_columns`]); steps 8 (f32) and 9
+//! (bf16) prefetch the next rows into L2 before the current rows' loads, sums and dx
+//! ([`prefetched_rows`]). Every step is deterministic: a fixed order of additions for a given
+//! launch.
 
 steps! {
     s01_thread_per_row,
@@ -16,6 +18,9 @@ steps! {
     s05_bf16_strided,
     s06_long_rows,
     s07_bf16_long_rows,
+    // Steps 8 and 9: steps 4 and 5 with the next rows prefetched into L2.
+    s08_prefetched,
+    s09_bf16_prefetched,
 }
 
 use crate::gpu::shared::SharedPtr;
@@ -456,9 +461,11 @@ pub(crate) fn fused_rows<T: NormIo, const R: usize>(
 /// in the same order (deterministic). `s` is uniform over the block, so every thread reaches
 /// the barrier or none does. The caller alternates two scratch pairs between consecutive
 /// rows: a warp may write the next row's pair only after the next barrier, which every warp
-/// reaches only after reading this row's.
+/// reaches only after reading this row's. `K` tells the instances apart: 0 for steps 4–7,
+/// 1 for steps 8 and 9 (with one instance for all four, LLVM compiled steps 4 and 5
+/// differently once steps 8 and 9 called it too; their PTX must stay as it was).
 #[inline(always)]
-fn team_sums(a: f32, b: f32, s: usize, scratch: [SharedPtr<f32>; 2]) -> (f32, f32) {
+fn team_sums<const K: u32>(a: f32, b: f32, s: usize, scratch: [SharedPtr<f32>; 2]) -> (f32, f32) {
     use crate::reduce::Sum;
     let w = if s < 32 { s as u32 } else { 32 };
     let a = crate::softmax::sub_warp_reduce::<Sum>(a, w);
@@ -493,9 +500,10 @@ fn team_sums(a: f32, b: f32, s: usize, scratch: [SharedPtr<f32>; 2]) -> (f32, f3
 /// row sums ([`team_sums`] over the block), then the row again (from L1/L2) for dx, the
 /// partials of the thread's columns read-modify-written in the block's workspace row (the
 /// thread owns them: no races). The loop's indices come from opaque copies each row: held
-/// across it, ptxas spilled them at 64 registers.
+/// across it, ptxas spilled them at 64 registers. Steps 8 and 9 take it too, with `K = 1`
+/// (steps 4 and 5: `K = 0`), the instance of [`team_sums`] it calls.
 #[inline(always)]
-fn looped_rows<T>(p: LayerNormBackwardParams<T>, scratch: [[SharedPtr<f32>; 2]; 2])
+fn looped_rows<T, const K: u32>(p: LayerNormBackwardParams<T>, scratch: [[SharedPtr<f32>; 2]; 2])
 where
     T: NormIo + crate::softmax::RowElem,
 {
@@ -559,7 +567,7 @@ where
             i += bt;
         }
         let pair = if parity == 0 { scratch[0] } else { scratch[1] };
-        let (a, b) = team_sums(a, b, bt, pair);
+        let (a, b) = team_sums::<K>(a, b, bt, pair);
         let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
         let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
         let mut i = t;
@@ -625,7 +633,7 @@ pub(crate) fn strided_rows<T, const C: usize>(
     let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
     let s = match plan {
         Some((s, _)) if aligned => s,
-        _ => return looped_rows::<T>(p, scratch),
+        _ => return looped_rows::<T, 0>(p, scratch),
     };
     // Index arithmetic in u32 (the element count fits: the host checks `rows·cols < 2³²`):
     // half the registers of usize.
@@ -729,7 +737,7 @@ pub(crate) fn strided_rows<T, const C: usize>(
         );
         // A select, not an index (a runtime index into the array would put it on the stack).
         let pair = if parity == 0 { scratch[0] } else { scratch[1] };
-        let (a, b) = team_sums(a, b, s as usize, pair);
+        let (a, b) = team_sums::<0>(a, b, s as usize, pair);
         let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
         let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
 
@@ -808,6 +816,226 @@ pub(crate) fn strided_rows<T, const C: usize>(
     sync_threads();
     let op = crate::gpu::norm_reduce::opaque_u32;
     let cols = op(cols);
+    let g = match team_of(cols, C as u32, block) {
+        Some((_, g)) => g,
+        None => 1,
+    };
+    let nvec = cols / vl as u32;
+    let t = op(thread::thread_idx_x());
+    let slot = thread::block_idx_x();
+    let (wg, wb) = (
+        p.ws_gamma.offset((slot * cols) as usize),
+        p.ws_beta.offset((slot * cols) as usize),
+    );
+    let bt = thread::block_dim_x();
+    let mut i = t;
+    while i < cols / 4 {
+        // Word `i` of the planes: vector `v`, lanes `4·h ..`.
+        let (h, v) = (i / nvec, i % nvec);
+        let c = (v * vl as u32 + 4 * h) as usize;
+        let (mut sg, mut sb) = (zero, zero);
+        let mut k = 0;
+        while k < g {
+            let tg = smem.offset(k * 2 * cols);
+            let (x, y) = unsafe { (tg.load_f32x4(4 * i), tg.offset(cols).load_f32x4(4 * i)) };
+            unroll::<4>(
+                #[inline(always)]
+                |j| {
+                    sg.0[j] += x.0[j];
+                    sb.0[j] += y.0[j];
+                },
+            );
+            k += 1;
+        }
+        unroll::<4>(
+            #[inline(always)]
+            |j| unsafe {
+                wg.store(c + j, sg.0[j]);
+                wb.store(c + j, sb.0[j]);
+            },
+        );
+        i += bt;
+    }
+}
+
+/// Zeroes this thread's vectors' partials (dγ and dβ) in its team's shared-memory planes:
+/// the vectors `tid + j·S` of its `C` chunks below `nvec` (the team of `S` threads: thread
+/// `threadIdx.x / S`'s rows' partials start at `2·cols` f32 per team).
+#[inline(always)]
+fn zero_partials<T: crate::softmax::RowElem, const C: usize>(cols: u32, s: u32, nvec: u32) {
+    let vpc = T::VPC;
+    let halves = T::VL / 4;
+    let t = crate::gpu::norm_reduce::opaque_u32(thread::thread_idx_x());
+    let (team, tid) = (t / s, t % s);
+    let acc_g = crate::gpu::shared::dynamic_shared::<f32>().offset(team * 2 * cols);
+    let acc_b = acc_g.offset(cols);
+    let zero = crate::ptr::F32x4([0.0; 4]);
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            unroll::<2>(
+                #[inline(always)]
+                |q| {
+                    let v = tid + (k * vpc + q) as u32 * s;
+                    if q < vpc && v < nvec {
+                        unroll::<2>(
+                            #[inline(always)]
+                            |h| {
+                                if h < halves {
+                                    unsafe {
+                                        acc_g.store_f32x4(plane(h, v, nvec), zero);
+                                        acc_b.store_f32x4(plane(h, v, nvec), zero);
+                                    }
+                                }
+                            },
+                        );
+                    }
+                },
+            );
+        },
+    );
+}
+
+/// This thread's shares of `Σg` and `Σg·x̂` (g = dy·γ) over its `C` chunks of dy and x,
+/// γ loaded in the same layout (`first(k)`, stride `su`, `nvu` vectors). Missing vectors are
+/// zeros in dy and γ, so g = 0 there; x̂ of their zero x is finite unless mean or rstd is
+/// not (then every x̂ of the row is NaN and so are the sums anyway): no masks.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn chunk_sums<T, const C: usize>(
+    dyv: &[T::Raw; C],
+    xv: &[T::Raw; C],
+    gamma: GlobalPtr<T>,
+    first: impl Fn(usize) -> usize,
+    su: usize,
+    nvu: usize,
+    m: f32,
+    rs: f32,
+) -> (f32, f32)
+where
+    T: crate::softmax::RowElem,
+{
+    let (mut a, mut b) = (0.0f32, 0.0f32);
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let (d, xx) = (T::unpack(dyv[k]), T::unpack(xv[k]));
+            let gg = T::unpack(unsafe { T::load_chunk(gamma, first(k), su, nvu, 0.0) });
+            unroll::<8>(
+                #[inline(always)]
+                |e| {
+                    let gv = d[e] * gg[e];
+                    a += gv;
+                    b = crate::gpu::math::fma(gv, (xx[e] - m) * rs, b);
+                },
+            );
+        },
+    );
+    (a, b)
+}
+
+/// dx of this thread's vectors of a row (`nv` of them: 0 for a row beyond `rows`), and their
+/// `dy·x̂`, `dy` added into its team's partials; `stats` is `[mean, rstd, Σg/n, Σg·x̂/n]`.
+/// The team's layout from opaque copies of `cols` and `threadIdx.x` (recomputed here, not
+/// kept live through the reduction). One 128-bit vector at a time (f32: 4 lanes, bf16: 8),
+/// so only its γ, dx and partials are live beside the row's registers.
+#[inline(always)]
+fn dx_and_partials<T, const C: usize>(
+    p: &LayerNormBackwardParams<T>,
+    block: u32,
+    dyv: &[T::Raw; C],
+    xv: &[T::Raw; C],
+    stats: [f32; 4],
+    nv: u32,
+    dxr: GlobalPtrMut<T>,
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::softmax::RowElem;
+    let [m, rs, a, b] = stats;
+    let op = crate::gpu::norm_reduce::opaque_u32;
+    let cols = p.cols;
+    let (vl, vpc) = (<T as RowElem>::VL, T::VPC);
+    let halves = vl / 4;
+    let nvec = cols / vl as u32;
+    let s = match team_of(op(cols), C as u32, block) {
+        Some((s, _)) => s,
+        None => 32,
+    };
+    let t3 = op(thread::thread_idx_x());
+    let tid3 = t3 % s;
+    let acc_g = crate::gpu::shared::dynamic_shared::<f32>().offset(t3 / s * 2 * cols);
+    let acc_b = acc_g.offset(cols);
+    let vec_of = |tid: u32, k: usize, q: usize| tid + (k * vpc + q) as u32 * s;
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let (d, xx) = (T::unpack(dyv[k]), T::unpack(xv[k]));
+            unroll::<2>(
+                #[inline(always)]
+                |q| {
+                    let v = vec_of(tid3, k, q);
+                    if q < vpc && v < nv {
+                        let gg = unsafe { <T as NormIo>::load(p.gamma, v as usize, vl, true) };
+                        let o = q * vl;
+                        let mut out = [0.0f32; 8];
+                        unroll::<8>(
+                            #[inline(always)]
+                            |j| {
+                                if j < vl {
+                                    let xhat = (xx[o + j] - m) * rs;
+                                    out[j] = rs
+                                        * (d[o + j] * T::lane(gg, j)
+                                            - crate::gpu::math::fma(xhat, b, a));
+                                }
+                            },
+                        );
+                        unsafe { <T as NormIo>::store(dxr, v as usize, out, vl, true) };
+                        unroll::<2>(
+                            #[inline(always)]
+                            |h| {
+                                if h < halves {
+                                    let i = plane(h, v, nvec);
+                                    unsafe {
+                                        let mut cg = acc_g.load_f32x4(i);
+                                        let mut cb = acc_b.load_f32x4(i);
+                                        unroll::<4>(
+                                            #[inline(always)]
+                                            |j| {
+                                                let e = o + 4 * h + j;
+                                                let xhat = (xx[e] - m) * rs;
+                                                cg.0[j] =
+                                                    crate::gpu::math::fma(d[e], xhat, cg.0[j]);
+                                                cb.0[j] += d[e];
+                                            },
+                                        );
+                                        acc_g.store_f32x4(i, cg);
+                                        acc_b.store_f32x4(i, cb);
+                                    }
+                                }
+                            },
+                        );
+                    }
+                },
+            );
+        },
+    );
+}
+
+/// The teams' partials added in team order, as the block's workspace row (one barrier
+/// first; what this needs recomputed from opaque copies, not kept live through the rows).
+#[inline(always)]
+fn block_partials_to_workspace<T, const C: usize>(p: &LayerNormBackwardParams<T>, block: u32)
+where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::softmax::RowElem;
+    sync_threads();
+    let vl = <T as RowElem>::VL;
+    let smem = crate::gpu::shared::dynamic_shared::<f32>();
+    let zero = crate::ptr::F32x4([0.0; 4]);
+    let op = crate::gpu::norm_reduce::opaque_u32;
+    let cols = op(p.cols);
     let g = match team_of(cols, C as u32, block) {
         Some((_, g)) => g,
         None => 1,
@@ -955,7 +1183,7 @@ pub(crate) fn long_rows<T, const K: usize>(
     let lanes = <T as NormIo>::LANES;
     let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
     if !(aligned && long_fits(p.cols, lanes as u32)) {
-        return looped_rows::<T>(p, scratch);
+        return looped_rows::<T, 0>(p, scratch);
     }
     let halves = lanes / 4;
     let smem = crate::gpu::shared::dynamic_shared::<f32>();
@@ -1031,7 +1259,7 @@ pub(crate) fn long_rows<T, const K: usize>(
             },
         );
         let pair = if parity == 0 { scratch[0] } else { scratch[1] };
-        let (a, b) = team_sums(a, b, LONG_THREADS as usize, pair);
+        let (a, b) = team_sums::<0>(a, b, LONG_THREADS as usize, pair);
         let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
         let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
         let t = op(thread::thread_idx_x());
@@ -1109,4 +1337,101 @@ pub(crate) fn long_rows<T, const K: usize>(
             }
         },
     );
+}
+
+/// Kernel 1 of steps 8 and 9 ([`Grid::Strided`], the team layout of steps 4 and 5):
+/// [`strided_rows`] with the next row group prefetched. Before loading its row of the
+/// current row group, every thread asks L2 for its vectors of dy and x in its team's row of
+/// the block's next row group (`prefetch.global.L2`: no registers, nothing to wait for), so
+/// DRAM serves the next rows while the block reduces and writes the current ones (steps 4
+/// and 5 ran load → team sums → dx one after the other, with nothing in flight during the
+/// last two), and the next rows' loads hit L2. The same registers, partials in shared
+/// memory, epilogue and fallback as [`strided_rows`].
+#[inline(always)]
+pub(crate) fn prefetched_rows<T, const C: usize>(
+    p: LayerNormBackwardParams<T>,
+    block: u32,
+    scratch: [[SharedPtr<f32>; 2]; 2],
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::softmax::RowElem;
+    let cols = p.cols;
+    let plan = team_of(p.cols, C as u32, block);
+    let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
+    let s = match plan {
+        Some((s, _)) if aligned => s,
+        _ => return looped_rows::<T, 1>(p, scratch),
+    };
+    let (vl, vpc) = (<T as RowElem>::VL, T::VPC);
+    let nvec = cols / vl as u32;
+    zero_partials::<T, C>(cols, s, nvec);
+
+    let rows = p.rows;
+    let mut it = 0u32;
+    // Block-uniform: every thread runs the same iterations (the team sums may hold a barrier).
+    loop {
+        // As [`strided_rows`]: the layout from opaque copies each row, only `it` carried.
+        let op = crate::gpu::norm_reduce::opaque_u32;
+        let (s, g) = team_of(op(cols), C as u32, block).unwrap_or((32, 1));
+        let base = (thread::block_idx_x() + it * thread::grid_dim_x()) * g;
+        if base >= rows {
+            break;
+        }
+        let t = op(thread::thread_idx_x());
+        let (team, tid) = (t / s, t % s);
+        let vec_of = |k: usize, q: usize| tid + (k * vpc + q) as u32 * s;
+        let ahead = base + thread::grid_dim_x() * g + team;
+        if ahead < rows {
+            let at = (ahead * cols) as usize;
+            let (dyn_, xn) = (p.dy.offset(at), p.x.offset(at));
+            unroll::<C>(
+                #[inline(always)]
+                |k| {
+                    unroll::<2>(
+                        #[inline(always)]
+                        |q| {
+                            let v = vec_of(k, q);
+                            if q < vpc && v < nvec {
+                                let e = v as usize * vl;
+                                unsafe {
+                                    dyn_.prefetch_l2(e);
+                                    xn.prefetch_l2(e);
+                                }
+                            }
+                        },
+                    );
+                },
+            );
+        }
+        let row = base + team;
+        let live = row < rows;
+        let r = if live { row } else { 0 };
+        let nv = if live { nvec } else { 0 };
+        let (m, rs) = unsafe { (p.mean.load(r as usize), p.rstd.load(r as usize)) };
+        let at = (r * cols) as usize;
+        let (dyr, xr, dxr) = (p.dy.offset(at), p.x.offset(at), p.dx.offset(at));
+        let (su, nvu) = (s as usize, nv as usize);
+        let first = |k: usize| vec_of(k, 0) as usize;
+        let mut dyv = [unsafe { T::load_chunk(dyr, first(0), su, nvu, 0.0) }; C];
+        let mut xv = [unsafe { T::load_chunk(xr, first(0), su, nvu, 0.0) }; C];
+        unroll::<C>(
+            #[inline(always)]
+            |k| {
+                if k > 0 {
+                    dyv[k] = unsafe { T::load_chunk(dyr, first(k), su, nvu, 0.0) };
+                    xv[k] = unsafe { T::load_chunk(xr, first(k), su, nvu, 0.0) };
+                }
+            },
+        );
+        let (a, b) = chunk_sums::<T, C>(&dyv, &xv, p.gamma, first, su, nvu, m, rs);
+        // A select, not an index (a runtime index into the array would put it on the stack).
+        let pair = if it & 1 == 0 { scratch[0] } else { scratch[1] };
+        let (a, b) = team_sums::<1>(a, b, s as usize, pair);
+        let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
+        let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
+        dx_and_partials::<T, C>(&p, block, &dyv, &xv, [m, rs, a, b], nv, dxr);
+        it += 1;
+    }
+    block_partials_to_workspace::<T, C>(&p, block);
 }

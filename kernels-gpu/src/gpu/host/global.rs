@@ -83,6 +83,14 @@ global32!(i32, 4, |b: u32| b as i32, |v: i32| v as u32);
 global32!(Bf16x2, 2, Bf16x2::from_bits, Bf16x2::to_bits);
 global32!(F16x2, 2, F16x2::from_bits, F16x2::to_bits);
 
+impl<T> GlobalPtr<T> {
+    /// A hint on the GPU (`prefetch.global.L2`); nothing to do here (no cache to fill).
+    #[inline]
+    pub unsafe fn prefetch_l2(self, i: usize) {
+        let _ = (self, i);
+    }
+}
+
 impl<T: Global32> GlobalPtr<T> {
     /// Element `i`, read through the non-coherent (read-only) path.
     #[inline]
