@@ -134,6 +134,15 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
             rows as u32,
             kernels_gpu::softmax::register_block_threads(cols as u32, chunks),
         ),
+        Grid::Streamed { chunks, sms } => {
+            let threads = kernels_gpu::softmax::register_block_threads(cols as u32, chunks);
+            let blocks = kernels_gpu::layernorm::streamed_blocks(rows as u32, threads, sms);
+            Launch::linear(blocks, threads).with_smem(kernels_gpu::layernorm::streamed_smem(
+                cols as u32,
+                chunks,
+                threads,
+            ))
+        }
     }
 }
 
