@@ -866,6 +866,88 @@ fn block_sum2(a: f32, b: f32, team: &crate::softmax::Team<true>) -> (f32, f32) {
     (warp::reduce_sum(ra), warp::reduce_sum(rb))
 }
 
+/// `(Σ(x − k), Σ(x − k)²)` over this thread's chunks `raw` of the elements that `exists(chunk,
+/// element)` says are in the row (layernorm steps 10–12).
+#[inline(always)]
+fn shifted_sums<T: crate::softmax::RowElem, const C: usize>(
+    raw: &[T::Raw; C],
+    shift: f32,
+    exists: impl Fn(usize, usize) -> bool,
+) -> (f32, f32) {
+    let (mut s, mut q) = (0.0f32, 0.0f32);
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let v = T::unpack(raw[k]);
+            let (mut ps, mut pq) = (0.0f32, 0.0f32);
+            unroll::<8>(
+                #[inline(always)]
+                |e| {
+                    let d = if exists(k, e) { v[e] - shift } else { 0.0 };
+                    ps += d;
+                    pq = crate::gpu::math::fma(d, d, pq);
+                },
+            );
+            s += ps;
+            q += pq;
+        },
+    );
+    (s, q)
+}
+
+/// `(mean − k, rstd)` of a row of `n` from its block sums `s = Σ(x − k)`, `q = Σ(x − k)²`:
+/// `var = max(q/n − (s/n)², 0)` (`m2 < 0` is false for NaN: a NaN row keeps its NaN variance).
+#[inline(always)]
+fn one_pass_stats(s: f32, q: f32, n: usize, eps: f32) -> (f32, f32) {
+    let dm = crate::gpu::norm_reduce::div_full(s, n as f32);
+    let m2 = crate::gpu::norm_reduce::div_full(q, n as f32) - dm * dm;
+    let var = if m2 < 0.0 { 0.0 } else { m2 };
+    (dm, crate::gpu::math::rsqrt_fast(var + eps))
+}
+
+/// `y = ((x − k) − dm)·rstd·γ + β` of this thread's chunks `raw`, chunk `k` at the vectors
+/// `first(k) + q·size` below `nvec`: γ and β of chunks `< P` are in `g`, `b` already, chunk 0's
+/// is loaded first when `P = 0`, chunk `j ≥ max(P, 1)`'s after chunk `max(j − L, 0)`'s store.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn one_pass_write<T: crate::softmax::RowElem, const C: usize, const P: usize, const L: usize>(
+    raw: &[T::Raw; C],
+    mut g: [T::Raw; C],
+    mut b: [T::Raw; C],
+    (gamma, beta, yr, size, nvec): (GlobalPtr<T>, GlobalPtr<T>, GlobalPtrMut<T>, usize, usize),
+    first: impl Fn(usize) -> usize,
+    (shift, dm, rstd): (f32, f32, f32),
+) {
+    if P == 0 {
+        g[0] = unsafe { T::load_chunk(gamma, first(0), size, nvec, 0.0) };
+        b[0] = unsafe { T::load_chunk(beta, first(0), size, nvec, 0.0) };
+    }
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let (v, gk, bk) = (T::unpack(raw[k]), T::unpack(g[k]), T::unpack(b[k]));
+            let mut out = [0.0f32; 8];
+            unroll::<8>(
+                #[inline(always)]
+                |e| {
+                    let xhat = ((v[e] - shift) - dm) * rstd;
+                    out[e] = crate::gpu::math::fma(xhat, gk[e], bk[e]);
+                },
+            );
+            unsafe { T::store_chunk(yr, first(k), size, nvec, out) };
+            unroll::<C>(
+                #[inline(always)]
+                |j| {
+                    if j >= P && j > k && j.saturating_sub(L) == k {
+                        g[j] = unsafe { T::load_chunk(gamma, first(j), size, nvec, 0.0) };
+                        b[j] = unsafe { T::load_chunk(beta, first(j), size, nvec, 0.0) };
+                    }
+                },
+            );
+        },
+    );
+}
+
 /// The body of layernorm steps 10 (f32) and 11 (bf16): [`norm_strided`]'s layout (a block per
 /// row, thread `t` holding the chunks `t + k·VPC·size`, `k < C`, all loads issued before the
 /// first use) with one block reduction instead of two and γ, β loaded ahead of their use.
@@ -877,10 +959,12 @@ fn block_sum2(a: f32, b: f32, team: &crate::softmax::Team<true>) -> (f32, f32) {
 ///   (x + 1e4: Sterbenz), a constant row gives 0; only a first element many σ from the mean
 ///   costs accuracy (100σ: ≈ 6e-4 relative in var, 3e-4 in rstd).
 /// - γ and β of the first `P` chunks are loaded right after x (their L2 latency under x's DRAM
-///   latency and the reduction); chunk `j ≥ P`'s after chunk `max(j − L, 0)`'s store, into the
-///   registers that store freed, so the stores wait on at most `⌈(C − P)/L⌉`-ish L2 round
-///   trips instead of one per 128-bit vector (step 5's SASS: 8 serial γ/β round trips at
-///   32000 columns, one block per SM, nothing else to hide them).
+///   latency and the reduction; `P = 0`: chunk 0's right after the reduction); chunk
+///   `j ≥ max(P, 1)`'s after chunk `max(j − L, 0)`'s store, into the registers that store
+///   freed, instead of one 128-bit vector's after the previous vector's store (step 5's SASS:
+///   8 serial γ/β round trips at 32000 columns, one block per SM, nothing else to hide them).
+///   ptxas has the last word: under 64 registers it sinks prefetches it cannot hold, and with
+///   f32's `P = 1` it issued x's loads in four groups instead (layernorm/10 uses `P = 0`).
 /// - `y = ((x − k) − S/n)·rstd·γ + β`.
 ///
 /// Rows that are not whole aligned chunks or longer than `8·C·size` take [`norm_rows`] with no
@@ -902,7 +986,7 @@ pub(crate) fn norm_one_pass<T, const C: usize, const P: usize, const L: usize>(
     T: NormIo + crate::softmax::RowElem,
 {
     use crate::softmax::RowElem;
-    const { assert!(P >= 1 && P <= C && L >= 1) };
+    const { assert!(P <= C && L >= 1) };
     let row = thread::block_idx_x() as usize;
     // Uniform over the block (a launch over 0 rows still has one block).
     if row >= rows as usize {
@@ -947,58 +1031,15 @@ pub(crate) fn norm_one_pass<T, const C: usize, const P: usize, const L: usize>(
 
     // Whether element `e` of chunk `k` exists (its vector is below `nvec`).
     let exists = |k: usize, e: usize| first(k) + (e / <T as RowElem>::VL) * size < nvec;
-    let (mut s, mut q) = (0.0f32, 0.0f32);
-    unroll::<C>(
-        #[inline(always)]
-        |k| {
-            let v = T::unpack(raw[k]);
-            let (mut ps, mut pq) = (0.0f32, 0.0f32);
-            unroll::<8>(
-                #[inline(always)]
-                |e| {
-                    let d = if exists(k, e) { v[e] - shift } else { 0.0 };
-                    ps += d;
-                    pq = crate::gpu::math::fma(d, d, pq);
-                },
-            );
-            s += ps;
-            q += pq;
-        },
-    );
+    let (s, q) = shifted_sums::<T, C>(&raw, shift, exists);
     let (s, q) = block_sum2(s, q, &team);
-    let dm = crate::gpu::norm_reduce::div_full(s, n as f32);
-    let m2 = crate::gpu::norm_reduce::div_full(q, n as f32) - dm * dm;
-    // `m2 < 0` is false for NaN: a NaN row keeps its NaN variance.
-    let var = if m2 < 0.0 { 0.0 } else { m2 };
-    let rstd = crate::gpu::math::rsqrt_fast(var + eps);
+    let (dm, rstd) = one_pass_stats(s, q, n, eps);
 
     // The vectors' indices again, from an opaque copy of threadIdx.x (as norm_row_finish).
     let t3 = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
     let first = |k: usize| t3 + k * T::VPC * size;
-    unroll::<C>(
-        #[inline(always)]
-        |k| {
-            let (v, gk, bk) = (T::unpack(raw[k]), T::unpack(g[k]), T::unpack(b[k]));
-            let mut out = [0.0f32; 8];
-            unroll::<8>(
-                #[inline(always)]
-                |e| {
-                    let xhat = ((v[e] - shift) - dm) * rstd;
-                    out[e] = crate::gpu::math::fma(xhat, gk[e], bk[e]);
-                },
-            );
-            unsafe { T::store_chunk(yr, first(k), size, nvec, out) };
-            unroll::<C>(
-                #[inline(always)]
-                |j| {
-                    if j >= P && j > k && j.saturating_sub(L) == k {
-                        g[j] = unsafe { T::load_chunk(gamma, first(j), size, nvec, 0.0) };
-                        b[j] = unsafe { T::load_chunk(beta, first(j), size, nvec, 0.0) };
-                    }
-                },
-            );
-        },
-    );
+    let io = (gamma, beta, yr, size, nvec);
+    one_pass_write::<T, C, P, L>(&raw, g, b, io, first, (shift, dm, rstd));
     if team.tid == 0 {
         unsafe {
             mean_out.store(row, shift + dm);
@@ -1068,7 +1109,6 @@ pub(crate) fn norm_streamed<const C: usize>(
     scratch: [SharedPtr<f32>; 4],
 ) {
     use crate::gpu::cp_async;
-    use crate::softmax::RowElem;
     let mut team = crate::softmax::block_team([scratch[0], scratch[1]]);
     let (rows, n) = (rows as usize, cols as usize);
     let stride = thread::grid_dim_x() as usize;
@@ -1150,24 +1190,7 @@ pub(crate) fn norm_streamed<const C: usize>(
                 );
             },
         );
-        let (mut s, mut q) = (0.0f32, 0.0f32);
-        unroll::<C>(
-            #[inline(always)]
-            |k| {
-                let v = f32::unpack(raw[k]);
-                let (mut ps, mut pq) = (0.0f32, 0.0f32);
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| {
-                        let d = if exists(k, e) { v[e] - shift } else { 0.0 };
-                        ps += d;
-                        pq = crate::gpu::math::fma(d, d, pq);
-                    },
-                );
-                s += ps;
-                q += pq;
-            },
-        );
+        let (s, q) = shifted_sums::<f32, C>(&raw, shift, exists);
         let next = r + stride;
         let more = next < rows;
         let mut next_shift = 0.0f32;
@@ -1176,36 +1199,12 @@ pub(crate) fn norm_streamed<const C: usize>(
             next_shift = unsafe { x.load(next * n) };
         }
         let (s, q) = block_sum2(s, q, &team);
-        let dm = crate::gpu::norm_reduce::div_full(s, n as f32);
-        let m2 = crate::gpu::norm_reduce::div_full(q, n as f32) - dm * dm;
-        // `m2 < 0` is false for NaN: a NaN row keeps its NaN variance.
-        let var = if m2 < 0.0 { 0.0 } else { m2 };
-        let rstd = crate::gpu::math::rsqrt_fast(var + eps);
+        let (dm, rstd) = one_pass_stats(s, q, n, eps);
         let t3 = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
         let first = |k: usize| t3 + 2 * k * size;
-        let yr = y.offset(r * n);
-        let g0 = unsafe { f32::load_chunk(gamma, first(0), size, nvec, 0.0) };
-        let b0 = unsafe { f32::load_chunk(beta, first(0), size, nvec, 0.0) };
-        let (mut g, mut b) = ([g0; C], [b0; C]);
-        unroll::<C>(
-            #[inline(always)]
-            |k| {
-                let (v, gk, bk) = (f32::unpack(raw[k]), f32::unpack(g[k]), f32::unpack(b[k]));
-                let mut out = [0.0f32; 8];
-                unroll::<8>(
-                    #[inline(always)]
-                    |e| {
-                        let xhat = ((v[e] - shift) - dm) * rstd;
-                        out[e] = crate::gpu::math::fma(xhat, gk[e], bk[e]);
-                    },
-                );
-                unsafe { f32::store_chunk(yr, first(k), size, nvec, out) };
-                if k + 1 < C {
-                    g[k + 1] = unsafe { f32::load_chunk(gamma, first(k + 1), size, nvec, 0.0) };
-                    b[k + 1] = unsafe { f32::load_chunk(beta, first(k + 1), size, nvec, 0.0) };
-                }
-            },
-        );
+        // γ and β chunk by chunk, each one chunk ahead (chunk 0's after the reduction).
+        let io = (gamma, beta, y.offset(r * n), size, nvec);
+        one_pass_write::<f32, C, 0, 1>(&raw, raw, raw, io, first, (shift, dm, rstd));
         if t3 == 0 {
             unsafe {
                 mean_out.store(r, shift + dm);

@@ -27,8 +27,9 @@ kernel! {
     /// chunk after the previous chunk's store, 4 serial L2 round trips per row after two
     /// barriers, with DRAM idle for this block meanwhile.
     ///
-    /// Bytes: `2·(2·rows·cols + 2·cols) + 8·rows`, as step 6. Expected: ≈ 92% of copy at
-    /// 8192 × 32000 and ≈ 85% at 4096² (the practical top of a 32 MiB → 32 MiB copy ≈ 86%).
+    /// Bytes: `2·(2·rows·cols + 2·cols) + 8·rows`, as step 6. Predicted: 87% of copy at
+    /// 8192 × 32000, 83% at 4096². Measured (bundle 04e9dd3, H200): 78.6% at 4096² (step 6
+    /// 79.9%); ncu at 8192 × 32000 322.6 µs against step 6's 338.9 (no bench there).
     fn layernorm_s11_bf16_one_pass(p: LayerNormParams<Bf16>) {
         let scratch = [
             shared_array!(layernorm_s11_s: [f32; 32]),
