@@ -3,10 +3,13 @@
 //! `native_layer_norm`), outputs `y` and the per-row `mean` and `rstd` (f32 whatever the
 //! element type). Steps 1–3 are f32; step 4 is bf16 in memory (x, γ, β, y) with f32 math.
 //!
-//! Every step computes the variance in **two passes** (`Σ(x − mean)²` after the mean), never
+//! Steps 1–9 compute the variance in **two passes** (`Σ(x − mean)²` after the mean), never
 //! as `Σx² − (Σx)²/n`: that single-pass formula cancels catastrophically on rows with a large
 //! offset (x + 1e4: `Σx²/n ≈ 1e8`, its f32 rounding error ≈ 6 is larger than a variance of
 //! 1/3). Two passes over a row held in registers (steps 3, 4) cost no extra memory traffic.
+//! Steps 10–12 take one pass of sums **shifted by the row's first element** (`Σ(x − x₀)`,
+//! `Σ(x − x₀)²`: one block reduction, [`norm_one_pass`]), which keeps that offset out of the
+//! sums (`x − x₀` is exact there); only a first element far from the mean costs accuracy.
 //!
 //! The register body ([`norm_rows`]) is shared with the rmsnorm ladder (`RMS = true`: no mean,
 //! `rstd = 1/√(mean(x²) + eps)`, no β).
