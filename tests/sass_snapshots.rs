@@ -332,6 +332,57 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
         assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
     }
+    // layernorm/10–11 (one-pass statistics, γ/β loaded ahead): step 5's / 6's 128-bit loads
+    // and stores, one barrier on the register path (one reduction of two sums) plus the
+    // fallback's 4, at most 64 registers, nothing spilled, no generic or local memory.
+    for (symbol, wide_loads, wide_stores) in [
+        ("layernorm_s10_one_pass", 24, 8),
+        ("layernorm_s11_bf16_one_pass", 12, 4),
+    ] {
+        let r = summary(symbol);
+        assert!(r.mix.get("LDG.128") >= wide_loads, "{symbol}: {r}");
+        assert!(r.mix.get("STG.128") >= wide_stores, "{symbol}: {r}");
+        assert_eq!(r.mix.get("BAR"), 5, "{symbol}: {r}");
+        assert!(r.mix.get("MUFU") >= 1, "{symbol}: {r}");
+        assert!(r.registers <= 64, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
+        assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
+        // x's chunks all in flight at once: the row's 128-bit loads (f32 8, bf16 4) issued
+        // with no FADD between them (bundle 04e9dd3's layernorm/10 issued them in four groups,
+        // each after the previous group's data had arrived).
+        let k = sass::kernel_sass(symbol, SNAPSHOT_ARCH).unwrap();
+        let (mut run, mut longest) = (0, 0);
+        for i in k.instructions() {
+            if i.base() == "LDG" && i.opcode.split('.').any(|m| m == "128") {
+                run += 1;
+                longest = longest.max(run);
+            } else if i.base() == "FADD" {
+                run = 0;
+            }
+        }
+        // As many of x's 128-bit loads as the row has 128-bit stores (f32 8, bf16 4).
+        let x_loads = wide_stores;
+        assert!(
+            longest >= x_loads,
+            "{symbol}: at most {longest} 128-bit loads without an FADD between them"
+        );
+    }
+    // layernorm/12 (the next row streamed into shared memory): the row's 8 vectors a thread
+    // copied by `cp.async` twice (the first row, then each next one: `LDGSTS`, no registers)
+    // and read back as `LDS.128`, γ and β in 128-bit loads, y in 128-bit stores; one barrier on
+    // the register path plus the fallback's 3; at most 64 registers; ptxas keeps one value a
+    // row in local memory (4 B: one STL and one LDL), no more.
+    let r = summary("layernorm_s12_streamed");
+    assert!(r.mix.get("LDGSTS") >= 16, "{r}");
+    assert!(r.mix.get("LDS.128") >= 8, "{r}");
+    assert!(r.mix.get("LDG.128") >= 16, "{r}");
+    assert!(r.mix.get("STG.128") >= 8, "{r}");
+    assert_eq!(r.mix.get("BAR"), 4, "{r}");
+    assert!(r.registers <= 64, "{r}");
+    assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{r}");
+    assert!(r.mix.get("LDL") + r.mix.get("STL") <= 2, "{r}");
+    assert!(r.spill_stores <= 4, "{r}");
     // layernorm_backward/4–5, kernel 1: dy and x as 128-bit loads in the strided layout (f32:
     // at least 8 `F32x4` each, bf16: 4 `Bf16x8` each; γ besides), dx as 128-bit stores, the
     // partials as `LDS.128`/`STS.128`; 3 barriers (the team sums' one, the looped fallback's
@@ -661,10 +712,18 @@ fn bounded_kernels_fit_their_launch_bounds_without_spills() {
                 "{arch}: {symbol}: {} registers, launch bounds ({threads}, {blocks}) allow {cap}",
                 r.registers
             );
+            // layernorm/12 keeps one value a row in local memory (4 B, one STL and one LDL a
+            // row; measured as the fastest f32 step at 8192 × 32000 with it, docs/perf-notes.md
+            // "layernorm forward long rows"): no more than that.
+            let allowed = if symbol == "layernorm_s12_streamed" {
+                (8, 4, 4)
+            } else {
+                (0, 0, 0)
+            };
             if *arch == SNAPSHOT_ARCH {
-                assert_eq!(
-                    (r.stack_frame, r.spill_stores, r.spill_loads),
-                    (0, 0, 0),
+                let got = (r.stack_frame, r.spill_stores, r.spill_loads);
+                assert!(
+                    got.0 <= allowed.0 && got.1 <= allowed.1 && got.2 <= allowed.2,
                     "{arch}: {symbol} spills under its launch bounds: {r:?}"
                 );
             }

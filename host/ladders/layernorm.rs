@@ -134,6 +134,15 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
             rows as u32,
             kernels_gpu::softmax::register_block_threads(cols as u32, chunks),
         ),
+        Grid::Streamed { chunks, sms } => {
+            let threads = kernels_gpu::softmax::register_block_threads(cols as u32, chunks);
+            let blocks = kernels_gpu::layernorm::streamed_blocks(rows as u32, threads, sms);
+            Launch::linear(blocks, threads).with_smem(kernels_gpu::layernorm::streamed_smem(
+                cols as u32,
+                chunks,
+                threads,
+            ))
+        }
     }
 }
 
@@ -667,22 +676,25 @@ mod tests {
         let (step, l) = top_step(&RMS, RMS_RULES, DType::F32, 32768, 128).expect("an f32 step");
         assert_eq!(step.symbol, r::rmsnorm_s07_short_rows::SYMBOL);
         assert_eq!((l.grid, l.block), ((1024, 1, 1), (256, 1, 1)));
-        // The rules' short rows, and with no rules the last step of the dtype (layernorm/8
-        // for bf16 either way): a block per row at 4096 columns, 4 lanes a row (8 rows a warp) at 128.
+        // The rules' short rows (layernorm/8), and with no rules the last step of the dtype
+        // (layernorm/11 for bf16). layernorm/8's grid: a block per row at 4096 columns, 4
+        // lanes a row (8 rows a warp) at 128.
         let (step, _) = top_step(&STEPS, PREFERRED, DType::Bf16, 32768, 128).expect("bf16");
         assert_eq!(step.symbol, k::layernorm_s08_bf16_short_rows::SYMBOL);
-        let (step, l) = top_step(&STEPS, &[], DType::Bf16, 4096, 4096).expect("a bf16 step");
-        assert_eq!(step.symbol, k::layernorm_s08_bf16_short_rows::SYMBOL);
+        let (step, _) = top_step(&STEPS, &[], DType::Bf16, 4096, 4096).expect("a bf16 step");
+        assert_eq!(step.symbol, k::layernorm_s11_bf16_one_pass::SYMBOL);
+        let s8 = STEPS.grid(STEPS.by_id(8).unwrap());
+        let l = launch(s8, 4096, 4096, DType::Bf16);
         assert_eq!((l.grid, l.block), ((4096, 1, 1), (128, 1, 1)));
-        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 32768, 128).expect("a bf16 step");
+        let l = launch(s8, 32768, 128, DType::Bf16);
         assert_eq!((l.grid, l.block), ((512, 1, 1), (256, 1, 1)));
-        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 4096, 1024).expect("a bf16 step");
+        let l = launch(s8, 4096, 1024, DType::Bf16);
         assert_eq!(
             (l.grid, l.block),
             ((512, 1, 1), (256, 1, 1)),
             "32 lanes a row"
         );
-        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 7, 1032).expect("a bf16 step");
+        let l = launch(s8, 7, 1032, DType::Bf16);
         assert_eq!(
             (l.grid, l.block),
             ((7, 1, 1), (64, 1, 1)),
@@ -703,6 +715,30 @@ mod tests {
         assert_eq!(l.block, (128, 1, 1));
         let (step, _) = top_step(&RMS, RMS_RULES, DType::Bf16, 8192, 32000).expect("a bf16 step");
         assert_eq!(step.symbol, r::rmsnorm_s04_bf16_strided::SYMBOL);
+    }
+
+    /// layernorm/12's persistent grid: every SM of an H200 full at 64 registers a thread (132
+    /// blocks of 1024 at 32000 columns, 8 × 132 of 128 at 4096), at most a block a row, and
+    /// the row's bytes of dynamic shared memory only where the 128-bit path takes the row.
+    #[test]
+    fn the_streamed_grid_fills_the_sms_and_stages_one_row() {
+        let g = STEPS.grid(STEPS.by_id(12).unwrap());
+        let l = launch(g, 8192, 32000, DType::F32);
+        assert_eq!(
+            (l.grid, l.block, l.smem),
+            ((132, 1, 1), (1024, 1, 1), 128_000)
+        );
+        let l = launch(g, 4096, 4096, DType::F32);
+        assert_eq!(
+            (l.grid, l.block, l.smem),
+            ((1056, 1, 1), (128, 1, 1), 16_384)
+        );
+        let l = launch(g, 7, 1032, DType::F32);
+        assert_eq!((l.grid, l.block, l.smem), ((7, 1, 1), (64, 1, 1), 4128));
+        // Not whole chunks of 8, or longer than 32768: the looped fallback, nothing staged.
+        assert_eq!(launch(g, 33, 4099, DType::F32).smem, 0);
+        assert_eq!(launch(g, 2, 40_008, DType::F32).smem, 0);
+        assert_eq!(launch(g, 0, 128, DType::F32).grid, (1, 1, 1));
     }
 
     /// The ops consult the same rules: `step_for` by the row length, for every dtype.

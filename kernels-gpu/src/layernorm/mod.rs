@@ -3,10 +3,13 @@
 //! `native_layer_norm`), outputs `y` and the per-row `mean` and `rstd` (f32 whatever the
 //! element type). Steps 1–3 are f32; step 4 is bf16 in memory (x, γ, β, y) with f32 math.
 //!
-//! Every step computes the variance in **two passes** (`Σ(x − mean)²` after the mean), never
+//! Steps 1–9 compute the variance in **two passes** (`Σ(x − mean)²` after the mean), never
 //! as `Σx² − (Σx)²/n`: that single-pass formula cancels catastrophically on rows with a large
 //! offset (x + 1e4: `Σx²/n ≈ 1e8`, its f32 rounding error ≈ 6 is larger than a variance of
 //! 1/3). Two passes over a row held in registers (steps 3, 4) cost no extra memory traffic.
+//! Steps 10–12 take one pass of sums **shifted by the row's first element** (`Σ(x − x₀)`,
+//! `Σ(x − x₀)²`: one block reduction, [`norm_one_pass`]), which keeps that offset out of the
+//! sums (`x − x₀` is exact there); only a first element far from the mean costs accuracy.
 //!
 //! The register body ([`norm_rows`]) is shared with the rmsnorm ladder (`RMS = true`: no mean,
 //! `rstd = 1/√(mean(x²) + eps)`, no β).
@@ -21,6 +24,9 @@ steps! {
     s07_bf16_pipelined,
     s08_bf16_short_rows,
     s09_short_rows,
+    s10_one_pass,
+    s11_bf16_one_pass,
+    s12_streamed,
 }
 
 use crate::gpu::shared::SharedPtr;
@@ -63,6 +69,11 @@ pub enum Grid {
         warp_threads: u32,
         warp_max_cols: u32,
     },
+    /// Layernorm step 12: persistent blocks of `register_block_threads(cols, chunks)` threads,
+    /// as many as [`streamed_blocks`] (`sms` SMs full at 64 registers a thread, at most
+    /// `rows`), block `b` taking rows `b, b + G, …`, with `cols` elements of dynamic shared
+    /// memory (the next row's staging buffer; 0 when the row takes the looped fallback).
+    Streamed { chunks: u32, sms: u32 },
 }
 
 impl crate::step::BlockThreads for Grid {
@@ -74,6 +85,7 @@ impl crate::step::BlockThreads for Grid {
             Grid::Registers { .. } => crate::softmax::MAX_THREADS,
             Grid::Pipelined { max_threads, .. } => max_threads,
             Grid::ShortRows { .. } => crate::softmax::MAX_THREADS,
+            Grid::Streamed { .. } => crate::softmax::MAX_THREADS,
         }
     }
 }
@@ -830,3 +842,387 @@ pub const SHORT_CHUNKS_F32: usize = 2;
 /// The longest rows the f32 short-row steps give a sub-warp team (512 columns: 32 lanes of
 /// [`SHORT_CHUNKS_F32`] chunks); longer rows take a block per row.
 pub const SHORT_MAX_COLS_F32: u32 = 512;
+
+/// `(Σa, Σb)` over a block team in one barrier: both values shuffled down each warp, one pair
+/// per warp through `team.scratch[0]` and `[1]`, then every warp reduces the pairs itself (in
+/// the same order: every thread gets the same bits). What [`norm_one_pass`]'s two sums share
+/// instead of two [`crate::softmax::Team::all_reduce`] (two barriers). Every thread of the
+/// block must call it.
+#[inline(always)]
+fn block_sum2(a: f32, b: f32, team: &crate::softmax::Team<true>) -> (f32, f32) {
+    let (a, b) = (warp::reduce_sum(a), warp::reduce_sum(b));
+    let (lane, w) = (thread::lane_id(), thread::warp_id());
+    if lane == 0 {
+        unsafe {
+            team.scratch[0].store(w, a);
+            team.scratch[1].store(w, b);
+        }
+    }
+    sync_threads();
+    let (mut ra, mut rb) = (0.0f32, 0.0f32);
+    if (lane as usize) < team.size / 32 {
+        unsafe {
+            ra = team.scratch[0].load(lane);
+            rb = team.scratch[1].load(lane);
+        }
+    }
+    (warp::reduce_sum(ra), warp::reduce_sum(rb))
+}
+
+/// `(Σ(x − k), Σ(x − k)²)` over this thread's chunks `raw` of the elements that `exists(chunk,
+/// element)` says are in the row (layernorm steps 10–12).
+#[inline(always)]
+fn shifted_sums<T: crate::softmax::RowElem, const C: usize>(
+    raw: &[T::Raw; C],
+    shift: f32,
+    exists: impl Fn(usize, usize) -> bool,
+) -> (f32, f32) {
+    let (mut s, mut q) = (0.0f32, 0.0f32);
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let v = T::unpack(raw[k]);
+            let (mut ps, mut pq) = (0.0f32, 0.0f32);
+            unroll::<8>(
+                #[inline(always)]
+                |e| {
+                    let d = if exists(k, e) { v[e] - shift } else { 0.0 };
+                    ps += d;
+                    pq = crate::gpu::math::fma(d, d, pq);
+                },
+            );
+            s += ps;
+            q += pq;
+        },
+    );
+    (s, q)
+}
+
+/// `(mean − k, rstd)` of a row of `n` from its block sums `s = Σ(x − k)`, `q = Σ(x − k)²`:
+/// `var = max(q/n − (s/n)², 0)` (`m2 < 0` is false for NaN: a NaN row keeps its NaN variance).
+#[inline(always)]
+fn one_pass_stats(s: f32, q: f32, n: usize, eps: f32) -> (f32, f32) {
+    let dm = crate::gpu::norm_reduce::div_full(s, n as f32);
+    let m2 = crate::gpu::norm_reduce::div_full(q, n as f32) - dm * dm;
+    let var = if m2 < 0.0 { 0.0 } else { m2 };
+    (dm, crate::gpu::math::rsqrt_fast(var + eps))
+}
+
+/// `y = ((x − k) − dm)·rstd·γ + β` of this thread's chunks `raw`, chunk `k` at the vectors
+/// `first(k) + q·size` below `nvec`: γ and β of chunks `< P` are in `g`, `b` already, chunk 0's
+/// is loaded first when `P = 0`, chunk `j ≥ max(P, 1)`'s after chunk `max(j − L, 0)`'s store.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn one_pass_write<T: crate::softmax::RowElem, const C: usize, const P: usize, const L: usize>(
+    raw: &[T::Raw; C],
+    mut g: [T::Raw; C],
+    mut b: [T::Raw; C],
+    (gamma, beta, yr, size, nvec): (GlobalPtr<T>, GlobalPtr<T>, GlobalPtrMut<T>, usize, usize),
+    first: impl Fn(usize) -> usize,
+    (shift, dm, rstd): (f32, f32, f32),
+) {
+    if P == 0 {
+        g[0] = unsafe { T::load_chunk(gamma, first(0), size, nvec, 0.0) };
+        b[0] = unsafe { T::load_chunk(beta, first(0), size, nvec, 0.0) };
+    }
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let (v, gk, bk) = (T::unpack(raw[k]), T::unpack(g[k]), T::unpack(b[k]));
+            let mut out = [0.0f32; 8];
+            unroll::<8>(
+                #[inline(always)]
+                |e| {
+                    let xhat = ((v[e] - shift) - dm) * rstd;
+                    out[e] = crate::gpu::math::fma(xhat, gk[e], bk[e]);
+                },
+            );
+            unsafe { T::store_chunk(yr, first(k), size, nvec, out) };
+            unroll::<C>(
+                #[inline(always)]
+                |j| {
+                    if j >= P && j > k && j.saturating_sub(L) == k {
+                        g[j] = unsafe { T::load_chunk(gamma, first(j), size, nvec, 0.0) };
+                        b[j] = unsafe { T::load_chunk(beta, first(j), size, nvec, 0.0) };
+                    }
+                },
+            );
+        },
+    );
+}
+
+/// The body of layernorm steps 10 (f32) and 11 (bf16): [`norm_strided`]'s layout (a block per
+/// row, thread `t` holding the chunks `t + k·VPC·size`, `k < C`, all loads issued before the
+/// first use) with one block reduction instead of two and γ, β loaded ahead of their use.
+///
+/// - Statistics in one pass, shifted: `k = x[row, 0]` (one scalar load beside the row's), the
+///   block sums `S = Σ(x − k)` and `Q = Σ(x − k)²` in one reduction ([`block_sum2`], one
+///   barrier), `mean = k + S/n`, `var = max(Q/n − (S/n)², 0)` (NaN kept). The shift keeps the
+///   cancellation to `ε·(var + (mean − k)²)/var`: `x − k` is exact for rows of a large offset
+///   (x + 1e4: Sterbenz), a constant row gives 0; only a first element many σ from the mean
+///   costs accuracy (100σ: ≈ 6e-4 relative in var, 3e-4 in rstd).
+/// - γ and β of the first `P` chunks are loaded right after x (their L2 latency under x's DRAM
+///   latency and the reduction; `P = 0`: chunk 0's right after the reduction); chunk
+///   `j ≥ max(P, 1)`'s after chunk `max(j − L, 0)`'s store, into the registers that store
+///   freed, instead of one 128-bit vector's after the previous vector's store (step 5's SASS:
+///   8 serial γ/β round trips at 32000 columns, one block per SM, nothing else to hide them).
+///   ptxas has the last word: under 64 registers it sinks prefetches it cannot hold, and with
+///   f32's `P = 1` it issued x's loads in four groups instead (layernorm/10 uses `P = 0`).
+/// - `y = ((x − k) − S/n)·rstd·γ + β`.
+///
+/// Rows that are not whole aligned chunks or longer than `8·C·size` take [`norm_rows`] with no
+/// register vectors (three looped passes, two-pass variance), uniformly over the block.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn norm_one_pass<T, const C: usize, const P: usize, const L: usize>(
+    x: GlobalPtr<T>,
+    gamma: GlobalPtr<T>,
+    beta: GlobalPtr<T>,
+    y: GlobalPtrMut<T>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    rows: u32,
+    cols: u32,
+    eps: f32,
+    scratch: [SharedPtr<f32>; 2],
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::softmax::RowElem;
+    const { assert!(P <= C && L >= 1) };
+    let row = thread::block_idx_x() as usize;
+    // Uniform over the block (a launch over 0 rows still has one block).
+    if row >= rows as usize {
+        return;
+    }
+    let team = crate::softmax::block_team(scratch);
+    let n = cols as usize;
+    let fits = crate::softmax::chunked::<T>(x.addr(), y.addr(), n)
+        && aligned16(&[gamma.addr(), beta.addr()])
+        && n / 8 <= C * team.size;
+    if !fits {
+        norm_rows::<T, 0, false>(
+            x, gamma, beta, y, mean_out, rstd_out, rows, cols, eps, scratch[0],
+        );
+        return;
+    }
+    let (xr, yr) = (x.offset(row * n), y.offset(row * n));
+    let nvec = n / <T as RowElem>::VL;
+    let size = team.size;
+    let first = |k: usize| team.tid + k * T::VPC * size;
+    let mut raw = [unsafe { T::load_chunk(xr, first(0), size, nvec, 0.0) }; C];
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k > 0 {
+                raw[k] = unsafe { T::load_chunk(xr, first(k), size, nvec, 0.0) };
+            }
+        },
+    );
+    let shift = unsafe { T::load_f32(xr, 0) };
+    // γ and β by chunk; slots P.. are placeholders until their loads below.
+    let (mut g, mut b) = ([raw[0]; C], [raw[0]; C]);
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            if k < P {
+                g[k] = unsafe { T::load_chunk(gamma, first(k), size, nvec, 0.0) };
+                b[k] = unsafe { T::load_chunk(beta, first(k), size, nvec, 0.0) };
+            }
+        },
+    );
+
+    // Whether element `e` of chunk `k` exists (its vector is below `nvec`).
+    let exists = |k: usize, e: usize| first(k) + (e / <T as RowElem>::VL) * size < nvec;
+    let (s, q) = shifted_sums::<T, C>(&raw, shift, exists);
+    let (s, q) = block_sum2(s, q, &team);
+    let (dm, rstd) = one_pass_stats(s, q, n, eps);
+
+    // The vectors' indices again, from an opaque copy of threadIdx.x (as norm_row_finish).
+    let t3 = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+    let first = |k: usize| t3 + k * T::VPC * size;
+    let io = (gamma, beta, yr, size, nvec);
+    one_pass_write::<T, C, P, L>(&raw, g, b, io, first, (shift, dm, rstd));
+    if team.tid == 0 {
+        unsafe {
+            mean_out.store(row, shift + dm);
+            rstd_out.store(row, rstd);
+        }
+    }
+}
+
+/// The H200's SM count: what layernorm step 12's grid ([`Grid::Streamed`]) is sized for. On a
+/// GPU of fewer SMs the same grid is simply more than one wave (every block still loops over
+/// its rows); of more, some SMs idle.
+pub const STREAMED_SMS: u32 = 132;
+
+/// Blocks of a [`Grid::Streamed`] launch of `threads` a block over `rows`: every SM of `sms`
+/// full at 64 registers a thread (`65536 / (64·threads)` blocks each: 1 of 1024, 8 of 128),
+/// at most `rows`, at least 1.
+pub const fn streamed_blocks(rows: u32, threads: u32, sms: u32) -> u32 {
+    let per_sm = 65536 / (64 * threads);
+    let per_sm = if per_sm == 0 { 1 } else { per_sm };
+    let b = sms * per_sm;
+    let b = if b > rows { rows } else { b };
+    if b == 0 { 1 } else { b }
+}
+
+/// The dynamic shared memory (bytes) of layernorm step 12 over rows of `cols` f32 at `chunks`
+/// chunks a thread of `threads`: the row's `4·cols` bytes when the 128-bit path takes it
+/// (`cols % 8 == 0`, `cols / 8 ≤ chunks·threads`), else 0 (the looped fallback stages
+/// nothing).
+pub const fn streamed_smem(cols: u32, chunks: u32, threads: u32) -> u32 {
+    if cols % 8 == 0 && cols / 8 <= chunks * threads {
+        4 * cols
+    } else {
+        0
+    }
+}
+
+/// The body of layernorm step 12 (f32): [`norm_one_pass`]'s arithmetic (one-pass shifted
+/// statistics, one barrier; γ, β one chunk ahead) by persistent blocks, rows `b, b + G, …`,
+/// with the **next row streamed into shared memory** (`cp.async.cg`, 16 bytes a vector, no
+/// registers) while the current one is reduced and written: each thread copies the vectors it
+/// will read itself (`tid + j·size`, at their row offsets in the block's `4·cols` bytes of
+/// dynamic shared memory), so only its own `cp.async.wait_all` orders them — no barrier. The
+/// copy of row `r + G` is issued after row `r`'s vectors are read back into registers and
+/// summed (the same thread's reads of the same addresses come first). Row `r`'s first element
+/// (the shift) is loaded with its copy. The two reductions of consecutive rows use two pairs
+/// of `scratch` arrays in turn: a warp writes a pair again only after the other pair's barrier,
+/// which every warp reaches after reading this pair.
+///
+/// Why: at 32000 columns one block of 1024 threads fills an SM, so while it reduces and
+/// writes a row (γ and β from L2, a barrier) nothing of the next row is asked of DRAM; here
+/// 128 KB of it is in flight meanwhile.
+///
+/// Rows that are not whole aligned chunks or longer than `8·C·size` take [`norm_row_scalar`]
+/// row by row (a barrier after each), uniformly over the block.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn norm_streamed<const C: usize>(
+    x: GlobalPtr<f32>,
+    gamma: GlobalPtr<f32>,
+    beta: GlobalPtr<f32>,
+    y: GlobalPtrMut<f32>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    rows: u32,
+    cols: u32,
+    eps: f32,
+    scratch: [SharedPtr<f32>; 4],
+) {
+    use crate::gpu::cp_async;
+    let mut team = crate::softmax::block_team([scratch[0], scratch[1]]);
+    let (rows, n) = (rows as usize, cols as usize);
+    let stride = thread::grid_dim_x() as usize;
+    let mut r = thread::block_idx_x() as usize;
+    let fits = crate::softmax::chunked::<f32>(x.addr(), y.addr(), n)
+        && aligned16(&[gamma.addr(), beta.addr()])
+        && n / 8 <= C * team.size;
+    if !fits {
+        while r < rows {
+            norm_row_scalar::<f32, false, true>(
+                x.offset(r * n),
+                gamma,
+                beta,
+                y.offset(r * n),
+                mean_out,
+                rstd_out,
+                r,
+                n,
+                eps,
+                true,
+                team,
+            );
+            sync_threads();
+            r += stride;
+        }
+        return;
+    }
+    if r >= rows {
+        return;
+    }
+    let nvec = n / 4;
+    let size = team.size;
+    let stage = crate::gpu::shared::dynamic_shared::<f32>();
+    // This thread's vectors of a row: `tid + (2k + q)·size` (chunk k, half q), f32's
+    // `RowElem::load_chunk` layout. Each use takes `tid` from its own opaque copy of
+    // threadIdx.x: the vectors' addresses are recomputed there (an integer multiply-add each),
+    // not hoisted out of the row loop and kept live across it (at 64 registers they spilled).
+    let copy_row = |xr: GlobalPtr<f32>| {
+        let tid = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+        unroll::<C>(
+            #[inline(always)]
+            |k| {
+                unroll::<2>(
+                    #[inline(always)]
+                    |q| {
+                        let i = tid + (2 * k + q) * size;
+                        if i < nvec {
+                            unsafe {
+                                cp_async::copy_cg_16(
+                                    stage.offset((4 * i) as u32),
+                                    xr.offset(4 * i).addr(),
+                                )
+                            };
+                        }
+                    },
+                );
+            },
+        );
+        cp_async::commit_group();
+    };
+    copy_row(x.offset(r * n));
+    let mut shift = unsafe { x.load(r * n) };
+    loop {
+        cp_async::wait_all();
+        let tid = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+        let exists = |k: usize, e: usize| tid + (2 * k + e / 4) * size < nvec;
+        let mut raw = [[F32x4([0.0; 4]); 2]; C];
+        unroll::<C>(
+            #[inline(always)]
+            |k| {
+                unroll::<2>(
+                    #[inline(always)]
+                    |q| {
+                        let i = tid + (2 * k + q) * size;
+                        if i < nvec {
+                            raw[k][q] = unsafe { stage.load_f32x4((4 * i) as u32) };
+                        }
+                    },
+                );
+            },
+        );
+        let (s, q) = shifted_sums::<f32, C>(&raw, shift, exists);
+        let next = r + stride;
+        let more = next < rows;
+        let mut next_shift = 0.0f32;
+        if more {
+            copy_row(x.offset(next * n));
+            next_shift = unsafe { x.load(next * n) };
+        }
+        let (s, q) = block_sum2(s, q, &team);
+        let (dm, rstd) = one_pass_stats(s, q, n, eps);
+        let t3 = crate::gpu::norm_reduce::opaque_u32(team.tid as u32) as usize;
+        let first = |k: usize| t3 + 2 * k * size;
+        // γ and β chunk by chunk, each one chunk ahead (chunk 0's after the reduction).
+        let io = (gamma, beta, y.offset(r * n), size, nvec);
+        one_pass_write::<f32, C, 0, 1>(&raw, raw, raw, io, first, (shift, dm, rstd));
+        if t3 == 0 {
+            unsafe {
+                mean_out.store(r, shift + dm);
+                rstd_out.store(r, rstd);
+            }
+        }
+        if !more {
+            break;
+        }
+        team.scratch = if team.scratch[0].addr() == scratch[0].addr() {
+            [scratch[2], scratch[3]]
+        } else {
+            [scratch[0], scratch[1]]
+        };
+        r = next;
+        shift = next_shift;
+    }
+}
