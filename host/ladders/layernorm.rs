@@ -150,9 +150,10 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
 /// from the H200 runs (klab bench, µs; docs/results/h200-2026-12-01-d17062e-norm-softmax.json
 /// and h200-2026-12-01-41cb9d6-fwd.json; the chapter's table "Which step for which shape"):
 /// layernorm/8 (bf16, sub-warp teams) for rows of at most 1024 columns (its short-row path),
-/// layernorm/6 for longer bf16 rows; f32: layernorm/9 (sub-warp teams up to 512 columns,
-/// twice step 5's threads beyond) up to 1024 columns, /5 beyond (35288c1, a38c0a8: % of copy;
-/// h200-2026-12-01-35288c1-layernorm.json).
+/// layernorm/6 for bf16 rows up to 16384 columns and /11 (one-pass statistics) beyond; f32:
+/// layernorm/9 (sub-warp teams up to 512 columns, twice step 5's threads beyond) up to 1024
+/// columns, /5 up to 16384, /10 (one-pass statistics) beyond (35288c1, a38c0a8, a4328c4: % of
+/// copy; h200-2026-12-01-35288c1-layernorm.json, h200-2026-12-01-a4328c4-layernorm-s*.json).
 pub const PREFERRED: &[ops::Preferred] = &[
     ops::Preferred {
         dtype: DType::Bf16,
@@ -162,10 +163,16 @@ pub const PREFERRED: &[ops::Preferred] = &[
     },
     ops::Preferred {
         dtype: DType::Bf16,
-        max_cols: usize::MAX,
+        max_cols: 16384,
         step: 6,
         evidence: "41cb9d6: 4096x4096 19.65 (6) / 19.84 (7); 4096x1024 9.12 / 10.46; \
-                   32768x128 34.30 / 34.50 / 37.57 (4); d17062e: 8192x32000 82.1% (6)",
+                   32768x128 34.30 / 34.50 / 37.57 (4); a4328c4: 2048x16384 83.0% (6) / 83.2% (11)",
+    },
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: usize::MAX,
+        step: 11,
+        evidence: "a4328c4: 8192x32000 86.5% (11) / 82.1% (6)",
     },
     ops::Preferred {
         dtype: DType::F32,
@@ -175,10 +182,18 @@ pub const PREFERRED: &[ops::Preferred] = &[
     },
     ops::Preferred {
         dtype: DType::F32,
-        max_cols: usize::MAX,
+        max_cols: 16384,
         step: 5,
         evidence: "41cb9d6: 4096x1024 12.96 (5) / 18.82 (3); 32768x128 45.79 / 46.66; \
-                   d17062e: 4096x4096 94.0%, 8192x32000 87.9%",
+                   d17062e: 4096x4096 94.0%; a4328c4: 4096x4096 93.7% (10); \
+                   2048x16384 92.1% (5) / 89.0% (12)",
+    },
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: usize::MAX,
+        step: 10,
+        evidence: "a4328c4: 8192x32000 91.6% (10) / 91.8% (12) / 88.1% (5): 10 and 12 tie, \
+                   10 is the simpler kernel (no persistent blocks, no spill)",
     },
 ];
 
@@ -659,8 +674,14 @@ mod tests {
         assert_eq!(step.symbol, k::layernorm_s06_bf16_strided::SYMBOL);
         assert_eq!((l.grid, l.block), ((4096, 1, 1), (128, 1, 1)));
         let (step, l) = top_step(&STEPS, PREFERRED, DType::F32, 8192, 32000).expect("an f32 step");
-        assert_eq!(step.symbol, k::layernorm_s05_strided::SYMBOL);
+        assert_eq!(step.symbol, k::layernorm_s10_one_pass::SYMBOL);
         assert_eq!((l.grid, l.block), ((8192, 1, 1), (1024, 1, 1)));
+        let (step, _) = top_step(&STEPS, PREFERRED, DType::F32, 2048, 16384).expect("an f32 step");
+        assert_eq!(step.symbol, k::layernorm_s05_strided::SYMBOL);
+        let (step, _) = top_step(&STEPS, PREFERRED, DType::Bf16, 8192, 32000).expect("bf16");
+        assert_eq!(step.symbol, k::layernorm_s11_bf16_one_pass::SYMBOL);
+        let (step, _) = top_step(&STEPS, PREFERRED, DType::Bf16, 2048, 16384).expect("bf16");
+        assert_eq!(step.symbol, k::layernorm_s06_bf16_strided::SYMBOL);
         // f32 up to 1024 columns: layernorm/9 (teams of 8 lanes at 128 columns, 32 rows a
         // 256-thread block; past 512 columns a block of `norm_strided` at 2 chunks a row).
         let (step, l) = top_step(&STEPS, PREFERRED, DType::F32, 17, 128).expect("an f32 step");
@@ -762,7 +783,11 @@ mod tests {
         );
         assert_eq!(
             pick("layer_norm", DType::F32, &[8192, 32000]),
-            "layernorm/5"
+            "layernorm/10"
+        );
+        assert_eq!(
+            pick("layer_norm", DType::Bf16, &[8192, 32000]),
+            "layernorm/11"
         );
         assert_eq!(pick("rms_norm", DType::Bf16, &[32768, 128]), "rmsnorm/6");
         assert_eq!(pick("rms_norm", DType::Bf16, &[4096, 4096]), "rmsnorm/5");
