@@ -630,14 +630,26 @@ pub fn summary_block(rep: &BenchReport, prov: &Provenance) -> String {
             (_, Some(t), _) => format!("{t:.1} TFLOP/s"),
             _ => "-".into(),
         };
-        let twin = baseline(BaselineKind::CudaCppTwin).map(|(of, ms)| {
-            let r = best.median_ms / ms;
-            if of == best.step {
-                format!("{r:.3}")
-            } else {
-                format!("{r:.3} (twin of step {of})")
-            }
-        });
+        // The twin of the best step where the ladder has one (layernorm_backward has a twin
+        // per step of several), else the dtype's first twin, named.
+        let own_twin = at
+            .iter()
+            .find(|b| {
+                is_baseline(b, BaselineKind::CudaCppTwin)
+                    && b.step == best.step
+                    && b.median_ms > 0.0
+            })
+            .map(|b| (b.step, b.median_ms));
+        let twin = own_twin
+            .or_else(|| baseline(BaselineKind::CudaCppTwin))
+            .map(|(of, ms)| {
+                let r = best.median_ms / ms;
+                if of == best.step {
+                    format!("{r:.3}")
+                } else {
+                    format!("{r:.3} (twin of step {of})")
+                }
+            });
         let cublas = baseline(BaselineKind::Cublas).map(|(_, ms)| 100.0 * ms / best.median_ms);
         lines.push(format!(
             "| {ladder} | {shape} | {dtype} | `{}/{}` | {result} | {} | {} | {} |",
