@@ -861,6 +861,34 @@ mod tests {
         assert_eq!(rewrite(&out, &rep, &NoTools, &prov()).unwrap().0, out);
     }
 
+    /// A ladder with a twin per step (layernorm_backward: twins of 2, 4, 6 and 8 for f32):
+    /// the summary's Rust/C++ column divides by the best step's own twin (H200 run a4328c4 at
+    /// 8192 × 32000: step 6 1.1771 ms, its twin 1.1702 ms), not the dtype's first one.
+    #[test]
+    fn the_summary_compares_the_best_step_with_its_own_twin() {
+        let rep = BenchReport::from_json(include_str!(
+            "../../docs/results/h200-2026-12-01-a4328c4-layernorm_backward-8192x32000.json"
+        ))
+        .unwrap();
+        let out = summary_block(&rep, &prov());
+        let row = |dtype: &str| {
+            out.lines()
+                .find(|l| l.starts_with(&format!("| layernorm_backward | 8192x32000 | {dtype} |")))
+                .unwrap_or_else(|| panic!("no {dtype} row in {out}"))
+                .to_string()
+        };
+        let f32 = row("f32");
+        assert!(
+            f32.contains("`layernorm_backward/6`") && f32.contains("| 1.006 |"),
+            "{f32}"
+        );
+        let bf16 = row("bf16");
+        assert!(
+            bf16.contains("`layernorm_backward/7`") && bf16.contains("| 1.019 |"),
+            "{bf16}"
+        );
+    }
+
     fn prov() -> Provenance {
         Provenance {
             results: "h100.json".into(),
