@@ -435,6 +435,8 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
             let ln = layernorm::twin_launch(dtype, r, c).expect("a layernorm twin");
             let rms = rmsnorm::twin_launch(dtype, r, c).expect("an rmsnorm twin");
             row.push((["LN_F32", "LN_BF16"][bf16 as usize], ln));
+            // layernorm/10–11's twins (one-pass statistics) launch with steps 5–6's grid.
+            row.push((["LN1P_F32", "LN1P_BF16"][bf16 as usize], ln));
             row.push((["RMS_F32", "RMS_BF16"][bf16 as usize], rms));
             for (kernel, l) in row {
                 assert_eq!((l.grid.1, l.grid.2, l.block.1, l.block.2), (1, 1, 1, 1));

@@ -41,7 +41,32 @@ static BASELINES: &[BaselineInfo] = &[
         description: "CUDA C++ twin of layernorm/6 (NVRTC, __nv_bfloat16): block per row by \
                       width, 4 uint4 of 8 strided by the block kept packed, f32 math",
     },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 10,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm/10 (NVRTC): layernorm/5's layout, one-pass \
+                      shifted statistics (one barrier), gamma/beta one chunk ahead",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 11,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm/11 (NVRTC, __nv_bfloat16): layernorm/6's \
+                      layout, one-pass shifted statistics, gamma/beta two chunks ahead",
+    },
 ];
+
+/// The twin kernel of layernorm step `id` (the [`BASELINES`] entry of that step), if any.
+fn twin_symbol(id: u32) -> Option<&'static str> {
+    Some(match id {
+        5 => "layernorm_twin",
+        6 => "layernorm_twin_bf16",
+        10 => "layernorm_twin_one_pass",
+        11 => "layernorm_twin_bf16_one_pass",
+        _ => return None,
+    })
+}
 
 /// The one source of the normalisation twins (it includes `cuda_bf16.h`: a module of its own).
 pub const TWIN_SRC: &str = include_str!("twins/layernorm.cu");
@@ -449,7 +474,8 @@ struct LayerNormCase<T: Element> {
     y: Checked<T>,
     mean: Checked<f32>,
     rstd: Checked<f32>,
-    twin: Option<TwinKernel>,
+    /// The twins of the element type's steps, by step (compiled at their first launch).
+    twins: Vec<(u32, TwinKernel)>,
 }
 
 impl<T: Element> LayerNormCase<T> {
@@ -470,11 +496,11 @@ impl<T: Element> LayerNormCase<T> {
             y: Checked::new(gpu, y, shape.clone(), tol)?,
             mean: Checked::new(gpu, mean, Shape::n(rows), mean_tolerance(&xv, cols))?,
             rstd: Checked::new(gpu, rstd, Shape::n(rows), rtol)?,
-            twin: match T::DTYPE {
-                DType::F32 => Some(twin_kernel("layernorm_twin")),
-                DType::Bf16 => Some(twin_kernel("layernorm_twin_bf16")),
-                DType::F16 => None,
-            },
+            twins: BASELINES
+                .iter()
+                .filter(|b| b.dtype == T::DTYPE)
+                .filter_map(|b| Some((b.of_step, twin_kernel(twin_symbol(b.of_step)?))))
+                .collect(),
         })
     }
 }
@@ -495,10 +521,12 @@ impl<T: Element> Case for LayerNormCase<T> {
         };
         // The twin is launched with its step's own grid.
         let l = launch(STEPS.grid(step), self.rows, self.cols, T::DTYPE);
-        match (&mut self.twin, is_twin) {
-            (_, false) => gpu.launch(step.symbol, l, p),
-            (Some(kernel), true) => kernel.launch(gpu, l, p),
-            (None, true) => Err(super::not_mine("layernorm", target)),
+        if !is_twin {
+            return gpu.launch(step.symbol, l, p);
+        }
+        match self.twins.iter_mut().find(|(id, _)| *id == step.id) {
+            Some((_, kernel)) => kernel.launch(gpu, l, p),
+            None => Err(super::not_mine("layernorm", target)),
         }
     }
     fn poison(&mut self, gpu: &Gpu) -> Result<()> {

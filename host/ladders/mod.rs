@@ -365,6 +365,8 @@ mod tests {
             " layernorm_twin_bf16(LayerNormParams<__nv_bfloat16> p)",
             " rmsnorm_twin(RmsNormParams<float> p)",
             " rmsnorm_twin_bf16(RmsNormParams<__nv_bfloat16> p)",
+            " layernorm_twin_one_pass(LayerNormParams<float> p)",
+            " layernorm_twin_bf16_one_pass(LayerNormParams<__nv_bfloat16> p)",
             " layernorm_backward_twin(LayerNormBackwardParams<float> p)",
             " layernorm_backward_twin_columns(LayerNormBackwardParams<float> p)",
             " layernorm_backward_twin_bf16(LayerNormBackwardParams<__nv_bfloat16> p)",
@@ -385,11 +387,21 @@ mod tests {
             assert!(norm.contains(decl), "layernorm.cu lacks {decl}");
         }
         // The same rsqrt as the Rust kernels, and their launch bounds: the forward twins (of
-        // layernorm/5–6, rmsnorm/3–4) 1024 as the strided steps, the backward row kernels 512.
+        // layernorm/5–6, 10–11, rmsnorm/3–4) 1024 as the strided steps, the backward row
+        // kernels 512; layernorm/10–11's prefetch schedules (P, L) as the steps'.
         assert!(norm.contains("rsqrt.approx.ftz.f32") && norm.contains("div.full.f32"));
+        use kernels_gpu::layernorm::{AHEAD_10, AHEAD_11, PREFETCH_10, PREFETCH_11};
+        assert!(norm.contains(&format!(
+            "norm_one_pass<float, CHUNKS, {PREFETCH_10}, {AHEAD_10}>"
+        )));
+        assert!(norm.contains(&format!(
+            "norm_one_pass<__nv_bfloat16, CHUNKS, {PREFETCH_11}, {AHEAD_11}>"
+        )));
         for k in [
             "layernorm_twin(",
             "layernorm_twin_bf16(",
+            "layernorm_twin_one_pass(",
+            "layernorm_twin_bf16_one_pass(",
             "rmsnorm_twin(",
             "rmsnorm_twin_bf16(",
         ] {

@@ -129,7 +129,7 @@ namespace sb {
 // The kernels launched, in launches.inc's numbering.
 enum Kernel {
     SOFTMAX_F32, SOFTMAX_F32_WARP, SOFTMAX_BF16, SOFTMAX_BF16_WARP, LN_F32, LN_BF16, RMS_F32, RMS_BF16,
-    SB_F32, SB_F32_WARP, SB_BF16, SB_BF16_WARP
+    LN1P_F32, LN1P_BF16, SB_F32, SB_F32_WARP, SB_BF16, SB_BF16_WARP
 };
 struct LaunchSpec { Kernel k; unsigned rows, cols, grid, block, off; };
 static const LaunchSpec LAUNCHES[] = {
@@ -137,7 +137,7 @@ static const LaunchSpec LAUNCHES[] = {
 };
 
 static bool is_bf16(Kernel k) {
-    return k == SOFTMAX_BF16 || k == SOFTMAX_BF16_WARP || k == LN_BF16 || k == RMS_BF16 || k == SB_BF16 ||
+    return k == SOFTMAX_BF16 || k == SOFTMAX_BF16_WARP || k == LN_BF16 || k == LN1P_BF16 || k == RMS_BF16 || k == SB_BF16 ||
            k == SB_BF16_WARP;
 }
 static bool is_backward(Kernel k) { return k >= SB_F32; }
@@ -259,6 +259,17 @@ static int check(const LaunchSpec& L, int special) {
                                                  beta.at<__nv_bfloat16>(), y.at<__nv_bfloat16>(),
                                                  mean.at<float>(), rstd.at<float>(), L.rows, L.cols, eps};
             run_grid(L.grid, L.block, [&] { ln::layernorm_twin_bf16(p); });
+        } break;
+        case LN1P_F32: {
+            ln::LayerNormParams<float> p{x.at<float>(), gamma.at<float>(), beta.at<float>(), y.at<float>(),
+                                         mean.at<float>(), rstd.at<float>(), L.rows, L.cols, eps};
+            run_grid(L.grid, L.block, [&] { ln::layernorm_twin_one_pass(p); });
+        } break;
+        case LN1P_BF16: {
+            ln::LayerNormParams<__nv_bfloat16> p{x.at<__nv_bfloat16>(), gamma.at<__nv_bfloat16>(),
+                                                 beta.at<__nv_bfloat16>(), y.at<__nv_bfloat16>(),
+                                                 mean.at<float>(), rstd.at<float>(), L.rows, L.cols, eps};
+            run_grid(L.grid, L.block, [&] { ln::layernorm_twin_bf16_one_pass(p); });
         } break;
         case RMS_F32: {
             ln::RmsNormParams<float> p{x.at<float>(), gamma.at<float>(), y.at<float>(), rstd.at<float>(),

@@ -424,6 +424,118 @@ extern "C" __global__ void __launch_bounds__(1024) rmsnorm_twin_bf16(RmsNormPara
                                               s0, s1);
 }
 
+// layernorm/10 (f32) and /11 (bf16): the Rust norm_one_pass. norm_strided's layout, the mean
+// and variance from one reduction of sums shifted by the row's first element (S = Σ(x − k),
+// Q = Σ(x − k)², one __syncthreads: block_sum2), var = max(Q/n − (S/n)², 0), y = ((x − k) − S/n)
+// · rstd · γ + β; γ and β of the first P chunks loaded right after x, chunk 0's right after the
+// reduction when P = 0, chunk j ≥ max(P, 1)'s after chunk max(j − L, 0)'s store.
+__device__ __forceinline__ float first_f32(const float* p) { return __ldg(p); }
+__device__ __forceinline__ float first_f32(const __nv_bfloat16* p) { return __bfloat162float(p[0]); }
+
+__device__ __forceinline__ void block_sum2(float& a, float& b, float* s0, float* s1) {
+    a = warp_sum(a);
+    b = warp_sum(b);
+    const unsigned lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+    if (lane == 0) s0[w] = a, s1[w] = b;
+    __syncthreads();
+    float ra = 0.0f, rb = 0.0f;
+    if (lane < blockDim.x / 32) ra = s0[lane], rb = s1[lane];
+    a = warp_sum(ra);
+    b = warp_sum(rb);
+}
+
+template <typename T, int C, int P, int L>
+__device__ __forceinline__ void norm_one_pass(const T* x, const T* gamma, const T* beta, T* y,
+                                              float* mean_out, float* rstd_out, unsigned rows,
+                                              unsigned cols, float eps, float* s0, float* s1) {
+    typedef Chunk<T> K;
+    static_assert(P <= C && L >= 1, "P <= C, L >= 1");
+    const u64 row = blockIdx.x;
+    if (row >= rows) return;  // uniform over the block
+    const u64 n = cols, size = blockDim.x, tid = threadIdx.x;
+    const bool fits = n % 8 == 0 && aligned16((u64)x | (u64)y | (u64)gamma | (u64)beta) &&
+                      n / 8 <= C * size;
+    if (!fits) {
+        norm_rows<T, 0, false>(x, gamma, beta, y, mean_out, rstd_out, rows, cols, eps, s0);
+        return;
+    }
+    const T* xr = x + row * n;
+    T* yr = y + row * n;
+    const u64 nvec = n / K::VL;
+    typename K::Raw raw[C], g[C], b[C];
+#pragma unroll
+    for (int k = 0; k < C; k++) raw[k] = K::load(xr, tid + k * K::VPC * size, size, nvec);
+    const float shift = first_f32(xr);
+#pragma unroll
+    for (int k = 0; k < P; k++) {
+        g[k] = K::load(gamma, tid + k * K::VPC * size, size, nvec);
+        b[k] = K::load(beta, tid + k * K::VPC * size, size, nvec);
+    }
+    float s = 0.0f, q = 0.0f;
+#pragma unroll
+    for (int k = 0; k < C; k++) {
+        float v[8];
+        K::unpack(raw[k], v);
+        const u64 first = tid + k * K::VPC * size;
+        float ps = 0.0f, pq = 0.0f;
+#pragma unroll
+        for (int e = 0; e < 8; e++) {
+            const bool exists = first + (e / K::VL) * size < nvec;
+            const float d = exists ? __fsub_rn(v[e], shift) : 0.0f;
+            ps = __fadd_rn(ps, d);
+            pq = __fmaf_rn(d, d, pq);
+        }
+        s = __fadd_rn(s, ps);
+        q = __fadd_rn(q, pq);
+    }
+    block_sum2(s, q, s0, s1);
+    const float dm = div_full(s, (float)cols);
+    const float m2 = __fsub_rn(div_full(q, (float)cols), __fmul_rn(dm, dm));
+    const float rstd = rsqrt_approx(__fadd_rn(m2 < 0.0f ? 0.0f : m2, eps));
+
+    const unsigned t3 = opaque((unsigned)tid);
+    if (P == 0) {
+        g[0] = K::load(gamma, t3, size, nvec);
+        b[0] = K::load(beta, t3, size, nvec);
+    }
+#pragma unroll
+    for (int k = 0; k < C; k++) {
+        const u64 first = t3 + k * K::VPC * (unsigned)size;
+        float v[8], gk[8], bk[8], out[8];
+        K::unpack(raw[k], v);
+        K::unpack(g[k], gk);
+        K::unpack(b[k], bk);
+#pragma unroll
+        for (int e = 0; e < 8; e++) {
+            const float xhat = __fmul_rn(__fsub_rn(__fsub_rn(v[e], shift), dm), rstd);
+            out[e] = __fmaf_rn(xhat, gk[e], bk[e]);
+        }
+        K::store(yr, first, size, nvec, out);
+#pragma unroll
+        for (int j = 0; j < C; j++) {
+            if (j >= P && j > k && (j - L > 0 ? j - L : 0) == k) {
+                g[j] = K::load(gamma, t3 + j * K::VPC * (unsigned)size, size, nvec);
+                b[j] = K::load(beta, t3 + j * K::VPC * (unsigned)size, size, nvec);
+            }
+        }
+    }
+    if (tid == 0) {
+        mean_out[row] = __fadd_rn(shift, dm);
+        rstd_out[row] = rstd;
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_twin_one_pass(LayerNormParams<float> p) {
+    __shared__ float s0[32], s1[32];
+    norm_one_pass<float, CHUNKS, 0, 1>(p.x, p.gamma, p.beta, p.y, p.mean, p.rstd, p.rows, p.cols, p.eps, s0, s1);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_twin_bf16_one_pass(LayerNormParams<__nv_bfloat16> p) {
+    __shared__ float s0[32], s1[32];
+    norm_one_pass<__nv_bfloat16, CHUNKS, 2, 2>(p.x, p.gamma, p.beta, p.y, p.mean, p.rstd, p.rows, p.cols,
+                                               p.eps, s0, s1);
+}
+
 // The Rust fused_rows (backward kernel 1).
 template <typename T, int R>
 __device__ __forceinline__ void fused_rows(const LayerNormBackwardParams<T>& p, float* warps) {
