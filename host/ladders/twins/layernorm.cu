@@ -1068,6 +1068,16 @@ extern "C" __global__ void layernorm_backward_twin_long_rows_columns(LayerNormBa
     sum_columns<float>(p, red_g, red_b);
 }
 
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_long_rows(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float sc[2][2][32];
+    long_rows<__nv_bfloat16>(p, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_bf16_long_rows_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<__nv_bfloat16>(p, red_g, red_b);
+}
+
 // layernorm_backward/8–9: strided_rows with the next row group prefetched into L2, the same
 // column sum.
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_prefetched(LayerNormBackwardParams<float> p) {
@@ -1078,16 +1088,6 @@ extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_prefe
 extern "C" __global__ void layernorm_backward_twin_prefetched_columns(LayerNormBackwardParams<float> p) {
     __shared__ float red_g[1024], red_b[1024];
     sum_columns<float>(p, red_g, red_b);
-}
-
-extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_long_rows(LayerNormBackwardParams<__nv_bfloat16> p) {
-    __shared__ float sc[2][2][32];
-    long_rows<__nv_bfloat16>(p, sc);
-}
-
-extern "C" __global__ void layernorm_backward_twin_bf16_long_rows_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
-    __shared__ float red_g[1024], red_b[1024];
-    sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }
 
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_prefetched(LayerNormBackwardParams<__nv_bfloat16> p) {
