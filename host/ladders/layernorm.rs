@@ -475,7 +475,7 @@ struct LayerNormCase<T: Element> {
     mean: Checked<f32>,
     rstd: Checked<f32>,
     /// The twins of the element type's steps, by step (compiled at their first launch).
-    twins: Vec<(u32, TwinKernel)>,
+    twins: super::StepTwins<TwinKernel>,
 }
 
 impl<T: Element> LayerNormCase<T> {
@@ -496,11 +496,9 @@ impl<T: Element> LayerNormCase<T> {
             y: Checked::new(gpu, y, shape.clone(), tol)?,
             mean: Checked::new(gpu, mean, Shape::n(rows), mean_tolerance(&xv, cols))?,
             rstd: Checked::new(gpu, rstd, Shape::n(rows), rtol)?,
-            twins: BASELINES
-                .iter()
-                .filter(|b| b.dtype == T::DTYPE)
-                .filter_map(|b| Some((b.of_step, twin_kernel(twin_symbol(b.of_step)?))))
-                .collect(),
+            twins: super::StepTwins::new(BASELINES, T::DTYPE, |id| {
+                twin_symbol(id).map(twin_kernel)
+            }),
         })
     }
 }
@@ -524,8 +522,8 @@ impl<T: Element> Case for LayerNormCase<T> {
         if !is_twin {
             return gpu.launch(step.symbol, l, p);
         }
-        match self.twins.iter_mut().find(|(id, _)| *id == step.id) {
-            Some((_, kernel)) => kernel.launch(gpu, l, p),
+        match self.twins.of_step(step.id) {
+            Some(kernel) => kernel.launch(gpu, l, p),
             None => Err(super::not_mine("layernorm", target)),
         }
     }

@@ -430,7 +430,7 @@ struct BackwardCase<T: Element> {
     dgamma: Checked<T>,
     dbeta: Checked<T>,
     /// The twins' two kernels (rows, then columns), by step id.
-    twins: Vec<(u32, [TwinKernel; 2])>,
+    twins: super::StepTwins<[TwinKernel; 2]>,
 }
 
 /// The largest workspace any step needs over `rows × cols` of `dtype` on `sm_count` SMs.
@@ -509,11 +509,7 @@ impl<T: Element> BackwardCase<T> {
             dx: Checked::new(gpu, dx, shape.clone(), Tolerance { atol, rtol })?,
             dgamma: Checked::new(gpu, dgamma, Shape::n(cols), sum_tol(l2_g))?,
             dbeta: Checked::new(gpu, dbeta, Shape::n(cols), sum_tol(l2_b))?,
-            twins: BASELINES
-                .iter()
-                .filter(|b| b.dtype == T::DTYPE)
-                .filter_map(|b| Some((b.of_step, twin_of(b.of_step)?)))
-                .collect(),
+            twins: super::StepTwins::new(BASELINES, T::DTYPE, twin_of),
         })
     }
 }
@@ -544,8 +540,8 @@ impl<T: Element> Case for BackwardCase<T> {
             return gpu.launch(step.symbols[1], b, p);
         }
         // The twin is launched with its step's own grids.
-        match self.twins.iter_mut().find(|(id, _)| *id == step.id) {
-            Some((_, [rows, columns])) => {
+        match self.twins.of_step(step.id) {
+            Some([rows, columns]) => {
                 rows.launch(gpu, a, p)?;
                 columns.launch(gpu, b, p)
             }

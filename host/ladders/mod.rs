@@ -118,6 +118,35 @@ impl TwinKernel {
     }
 }
 
+/// The CUDA C++ twins a case launches, one entry per twin of its element type in the
+/// ladder's baselines, found by the step it is the twin of (ladders with a twin per step of
+/// several: layernorm, layernorm_backward). `K` is what one twin launches (one kernel, or a
+/// row and a column kernel).
+pub struct StepTwins<K>(Vec<(u32, K)>);
+
+impl<K> StepTwins<K> {
+    /// The twins of `dtype` among `baselines`, each made by `kernels(of_step)` (steps it
+    /// gives `None` for have no twin here).
+    pub fn new(
+        baselines: &[crate::ladder::BaselineInfo],
+        dtype: crate::element::DType,
+        kernels: impl Fn(u32) -> Option<K>,
+    ) -> Self {
+        Self(
+            baselines
+                .iter()
+                .filter(|b| b.dtype == dtype && b.kind == crate::ladder::BaselineKind::CudaCppTwin)
+                .filter_map(|b| Some((b.of_step, kernels(b.of_step)?)))
+                .collect(),
+        )
+    }
+
+    /// The twin of step `id`, if the case has one.
+    pub fn of_step(&mut self, id: u32) -> Option<&mut K> {
+        self.0.iter_mut().find(|(s, _)| *s == id).map(|(_, k)| k)
+    }
+}
+
 /// A case's one output buffer, with its float64 reference, the shape mismatches are reported
 /// in, and the tolerance: what a ladder with one output poisons, checks and returns.
 pub struct Checked<T: Element> {
