@@ -660,6 +660,36 @@ pub fn check_special_values(gpu: &Gpu) -> std::result::Result<(), String> {
 mod tests {
     use super::*;
 
+    /// The cases' twin tables: each element type finds the twin of each of its steps that
+    /// has one (5 and 10 for f32, 6 and 11 for bf16), and no other step's.
+    #[test]
+    fn each_step_with_a_twin_finds_its_own_kernel() {
+        let mut f32 = super::super::StepTwins::new(BASELINES, DType::F32, twin_symbol);
+        assert_eq!(f32.of_step(5).copied(), Some("layernorm_twin"));
+        assert_eq!(f32.of_step(10).copied(), Some("layernorm_twin_one_pass"));
+        assert_eq!(f32.of_step(6), None);
+        assert_eq!(f32.of_step(9), None);
+        let mut bf16 = super::super::StepTwins::new(BASELINES, DType::Bf16, twin_symbol);
+        assert_eq!(bf16.of_step(6).copied(), Some("layernorm_twin_bf16"));
+        assert_eq!(
+            bf16.of_step(11).copied(),
+            Some("layernorm_twin_bf16_one_pass")
+        );
+        assert_eq!(bf16.of_step(10), None);
+        // layernorm_backward: a twin for each of steps 2–9, by element type.
+        use super::super::layernorm_backward as lb;
+        for (dtype, ids) in [(DType::F32, [2, 4, 6, 8]), (DType::Bf16, [3, 5, 7, 9])] {
+            let mut t = lb::step_twins_of(dtype, Some);
+            for id in 1..=9 {
+                assert_eq!(
+                    t.of_step(id).copied(),
+                    ids.contains(&id).then_some(id),
+                    "{id}"
+                );
+            }
+        }
+    }
+
     /// The register steps' block shapes: about 4 vectors per thread, a warp per row for short
     /// rows (8 rows per block), 1024 threads at most.
     #[test]

@@ -84,6 +84,11 @@ static BASELINES: &[BaselineInfo] = &[
     },
 ];
 
+/// The twin table of `dtype` over [`BASELINES`], each twin made by `kernels(step id)`.
+pub fn step_twins_of<K>(dtype: DType, kernels: impl Fn(u32) -> Option<K>) -> super::StepTwins<K> {
+    super::StepTwins::new(BASELINES, dtype, kernels)
+}
+
 /// The twin kernels (rows, then columns) of step `id`, if it has a twin.
 fn twin_of(id: u32) -> Option<[TwinKernel; 2]> {
     use super::layernorm::twin_kernel;
@@ -509,7 +514,7 @@ impl<T: Element> BackwardCase<T> {
             dx: Checked::new(gpu, dx, shape.clone(), Tolerance { atol, rtol })?,
             dgamma: Checked::new(gpu, dgamma, Shape::n(cols), sum_tol(l2_g))?,
             dbeta: Checked::new(gpu, dbeta, Shape::n(cols), sum_tol(l2_b))?,
-            twins: super::StepTwins::new(BASELINES, T::DTYPE, twin_of),
+            twins: step_twins_of(T::DTYPE, twin_of),
         })
     }
 }
