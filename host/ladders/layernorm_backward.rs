@@ -164,7 +164,7 @@ pub fn launches(
             )
         }
         // Steps 6 and 7 (`Long`): blocks of 1024, one per SM, the same column sum.
-        Grid::Strided { .. } | Grid::Long { .. } => {
+        Grid::Strided { .. } | Grid::Long { .. } | Grid::Streamed { .. } => {
             let (b, _) = grid.rows_block(cols, lanes);
             let slots = grid.slots(rows, cols, lanes, sm_count);
             (

@@ -172,6 +172,8 @@ pub(crate) trait NormIo: Copy {
     /// Writes `f[0..LANES]` as vector `i` of `p` (rounded to the element type): one 128-bit
     /// store when `vector`, else its `valid` leading elements as scalars.
     unsafe fn store(p: GlobalPtrMut<Self>, i: usize, f: [f32; 8], valid: usize, vector: bool);
+    /// The vector at f32 word `w` of shared memory (16-byte aligned): one `LDS.128`.
+    unsafe fn load_shared(s: SharedPtr<f32>, w: u32) -> Self::V;
 }
 
 impl NormIo for f32 {
@@ -198,6 +200,10 @@ impl NormIo for f32 {
     #[inline(always)]
     fn lane(v: F32x4, j: usize) -> f32 {
         v.0[j]
+    }
+    #[inline(always)]
+    unsafe fn load_shared(s: SharedPtr<f32>, w: u32) -> F32x4 {
+        unsafe { s.load_f32x4(w) }
     }
     #[inline(always)]
     unsafe fn store(p: GlobalPtrMut<f32>, i: usize, f: [f32; 8], valid: usize, vector: bool) {
@@ -241,6 +247,10 @@ impl NormIo for Bf16 {
     fn lane(v: Bf16x8, j: usize) -> f32 {
         let (lo, hi) = v.0[j / 2].to_f32_lo_hi();
         if j % 2 == 0 { lo } else { hi }
+    }
+    #[inline(always)]
+    unsafe fn load_shared(s: SharedPtr<f32>, w: u32) -> Bf16x8 {
+        unsafe { s.cast::<Bf16>().load_bf16x8(2 * w) }
     }
     #[inline(always)]
     unsafe fn store(p: GlobalPtrMut<Bf16>, i: usize, f: [f32; 8], valid: usize, vector: bool) {
