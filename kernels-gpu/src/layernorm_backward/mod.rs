@@ -71,12 +71,13 @@ pub enum Grid {
     /// elements per 128-bit vector (f32 4, bf16 8).
     Long { lanes: u32 },
     /// Steps 10 and 11 (rows of up to 8192 columns). Kernel 1: 1-D blocks of `G` teams of
-    /// `S` threads ([`streamed_team`]: a team per row, one chunk of 8 columns a thread),
-    /// `⌈rows / G⌉` blocks but at most one per SM, block `b` walking the row groups
-    /// `b, b + grid, …`; dynamic shared memory [`streamed_smem`] (`stages` stages of dy, x,
-    /// mean and rstd); every block writes one workspace row ([`streamed_rows`]). Rows it does
-    /// not hold: blocks of [`STREAMED_THREADS`], one per SM, no shared memory
-    /// ([`looped_rows`]). Kernel 2: [`sum_columns`]. `lanes`: elements per 128-bit vector.
+    /// `S` threads ([`streamed_team`]: a team per row, one chunk of 8 columns a thread, `S` a
+    /// power of two, `S·G` = 512 or one team of 1024), `⌈rows / G⌉` blocks but at most two per
+    /// SM (one for teams of 1024), block `b` walking the row groups `b, b + grid, …`; dynamic
+    /// shared memory [`streamed_smem`] (`stages` stages of dy, x, mean and rstd); every block
+    /// writes one workspace row ([`streamed_rows`]). Rows it does not hold: blocks of
+    /// [`STREAMED_MAX_TEAM`], one per SM, no shared memory ([`looped_rows`]). Kernel 2:
+    /// [`sum_columns`]. `lanes`: elements per 128-bit vector.
     Streamed { lanes: u32, stages: u32 },
 }
 
@@ -138,7 +139,7 @@ impl crate::step::BlockThreads for Grid {
             // The largest launch (the kernels' launch bounds).
             Grid::Strided { .. } => MAX_TEAM,
             Grid::Long { .. } => LONG_THREADS,
-            Grid::Streamed { .. } => STREAMED_THREADS,
+            Grid::Streamed { .. } => STREAMED_MAX_TEAM,
         }
     }
 }
@@ -152,9 +153,9 @@ impl Grid {
         match *self {
             Grid::ThreadPerRowThenColumn { threads } => (threads, 1),
             Grid::Long { .. } => (LONG_THREADS, 1),
-            Grid::Streamed { .. } => match streamed_team(cols as u32) {
-                Some((s, g)) => (s * g, 1),
-                None => (STREAMED_THREADS, 1),
+            Grid::Streamed { lanes, .. } => match streamed_team(cols as u32) {
+                Some((s, g, _)) if streamed_fits(cols as u32, lanes) => (s * g, 1),
+                _ => (STREAMED_MAX_TEAM, 1),
             },
             Grid::Strided { chunks, block, .. } => match team_of(cols as u32, chunks, block) {
                 Some((s, g)) => (s * g, 1),
@@ -182,10 +183,15 @@ impl Grid {
         match *self {
             Grid::ThreadPerRowThenColumn { .. } => 0,
             Grid::Long { .. } => rows.min(sm_count.max(1)).max(1),
-            Grid::Streamed { .. } => {
-                let g = streamed_team(cols as u32).map_or(1, |(_, g)| g as usize);
-                rows.div_ceil(g).min(sm_count.max(1)).max(1)
-            }
+            Grid::Streamed { lanes, .. } => match streamed_team(cols as u32) {
+                Some((s, g, _)) if streamed_fits(cols as u32, lanes) => {
+                    let per_sm = if s * g <= STREAMED_BLOCK { 2 } else { 1 };
+                    rows.div_ceil(g as usize)
+                        .min(per_sm * sm_count.max(1))
+                        .max(1)
+                }
+                _ => rows.min(sm_count.max(1)).max(1),
+            },
             Grid::Strided {
                 chunks,
                 block,
@@ -1050,17 +1056,29 @@ fn block_partials_to_workspace<T, const C: usize>(p: &LayerNormBackwardParams<T>
 where
     T: NormIo + crate::softmax::RowElem,
 {
-    use crate::softmax::RowElem;
     sync_threads();
-    let vl = <T as RowElem>::VL;
-    let smem = crate::gpu::shared::dynamic_shared::<f32>();
-    let zero = crate::ptr::F32x4([0.0; 4]);
     let op = crate::gpu::norm_reduce::opaque_u32;
     let cols = op(p.cols);
     let g = match team_of(cols, C as u32, block) {
         Some((_, g)) => g,
         None => 1,
     };
+    teams_to_workspace(p, cols, g);
+}
+
+/// The partials of `g` teams (each `2·cols` f32 of dynamic shared memory, dγ then dβ, in
+/// [`plane`] order) added in team order, as the block's workspace row. The caller has passed
+/// a barrier since the teams wrote them.
+#[inline(always)]
+fn teams_to_workspace<T>(p: &LayerNormBackwardParams<T>, cols: u32, g: u32)
+where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::softmax::RowElem;
+    let vl = <T as RowElem>::VL;
+    let smem = crate::gpu::shared::dynamic_shared::<f32>();
+    let zero = crate::ptr::F32x4([0.0; 4]);
+    let op = crate::gpu::norm_reduce::opaque_u32;
     let nvec = cols / vl as u32;
     let t = op(thread::thread_idx_x());
     let slot = thread::block_idx_x();
@@ -1457,31 +1475,50 @@ pub(crate) fn prefetched_rows<T, const C: usize>(
     block_partials_to_workspace::<T, C>(&p, block);
 }
 
-/// Threads per block of steps 10 and 11 (one block per SM).
-pub const STREAMED_THREADS: u32 = 1024;
-/// Chunks of 8 columns a thread of steps 10 and 11 owns (f32: two 128-bit vectors, bf16:
-/// one): its 8 dγ and 8 dβ partials are 16 registers, and rows of up to 8192 columns fit.
-pub const STREAMED_CHUNKS: u32 = 1;
+/// Threads per block steps 10 and 11 aim at (two blocks per SM); a team of more (rows of
+/// more than 4096 columns) is a block of its own, one per SM.
+pub const STREAMED_BLOCK: u32 = 512;
+/// Threads a team of steps 10 and 11 may have: 8 columns each, rows of up to 8192 columns.
+pub const STREAMED_MAX_TEAM: u32 = 1024;
 
-/// The team of steps 10 and 11 for rows of `cols` columns: [`team_of`] at one chunk of 8 a
-/// thread and [`STREAMED_THREADS`] a block. The kernels and the host compute it alike.
-pub const fn streamed_team(cols: u32) -> Option<(u32, u32)> {
-    team_of(cols, STREAMED_CHUNKS, STREAMED_THREADS)
+/// The team of steps 10 and 11 for rows of `cols` columns: `(S, G, log₂S)`, `S` the power of
+/// two of threads that holds the row at one chunk of 8 columns a thread, `G = max(1, 512 / S)`
+/// rows a block. A power of two, so a thread's team and place in it are a shift and a mask.
+/// `None` for empty rows and rows of more than 8192 columns. The kernels and the host compute
+/// it alike.
+pub const fn streamed_team(cols: u32) -> Option<(u32, u32, u32)> {
+    if cols == 0 || cols > 8 * STREAMED_MAX_TEAM {
+        return None;
+    }
+    let need = cols.div_ceil(8);
+    let lg = 32 - (need - 1).leading_zeros();
+    let g = if (1 << lg) >= STREAMED_BLOCK {
+        1
+    } else {
+        STREAMED_BLOCK >> lg
+    };
+    Some((1 << lg, g, lg))
 }
 
 /// f32 words of one stage of steps 10 and 11 for teams of `s` threads, `g` a block, vectors
-/// of `lanes` elements: each team's dy then x (`s` threads × 8 elements each, padded to the
-/// team), then two words per thread (its row's mean and rstd). A multiple of 4 (16 bytes).
+/// of `lanes` elements: each team's dy then x (`s` threads × 8 elements, the team's padded
+/// row), then two words per thread (its row's mean and rstd). A multiple of 4 (16 bytes).
 pub const fn stage_words(s: u32, g: u32, lanes: u32) -> u32 {
     g * 2 * s * 8 * (16 / lanes) / 4 + 2 * s * g
 }
 
+/// Whether steps 10 and 11 hold rows of `cols` columns at `lanes` per 128-bit vector
+/// ([`streamed_team`], whole vectors); the kernels also need 16-byte aligned pointers.
+pub const fn streamed_fits(cols: u32, lanes: u32) -> bool {
+    streamed_team(cols).is_some() && cols % lanes == 0
+}
+
 /// Dynamic shared memory of kernel 1 of steps 10 and 11 (bytes): `stages` stages
 /// ([`stage_words`]), or the teams' partials at the end (`G·cols·8`) if more; 0 for rows the
-/// steps do not hold. f32 at 4096 columns: 3 × 72 KiB; bf16: 4 × 40 KiB.
+/// steps do not hold. At 4096 columns: f32 3 × 36 KiB, bf16 4 × 20 KiB a block.
 pub const fn streamed_smem(cols: u32, lanes: u32, stages: u32) -> u32 {
     match streamed_team(cols) {
-        Some((s, g)) if cols % lanes == 0 => {
+        Some((s, g, _)) if cols % lanes == 0 => {
             let staged = stages * stage_words(s, g, lanes) * 4;
             let partials = g * cols * 8;
             if staged > partials { staged } else { partials }
@@ -1490,22 +1527,23 @@ pub const fn streamed_smem(cols: u32, lanes: u32, stages: u32) -> u32 {
     }
 }
 
-/// Kernel 1 of steps 10 and 11 ([`Grid::Streamed`]): persistent blocks (one per SM) of `G`
-/// teams of `S` threads ([`streamed_team`]), team `g` taking rows `(b + k·grid)·G + g`, thread
-/// `tid` of a team owning the row's 128-bit vectors `tid + q·S` (one chunk of 8 columns: f32
-/// `q < 2`, bf16 `q < 1`). dy and x never pass through registers on their way in: each
-/// thread copies its own vectors of the row group `AHEAD` groups ahead into a stage of
-/// dynamic shared memory (`cp.async.cg`, 16 bytes each), and its row's mean and rstd into its
-/// own two words of the stage (`cp.async.ca`, 4 bytes), then waits for the oldest group
+/// Kernel 1 of steps 10 and 11 ([`Grid::Streamed`]): persistent blocks (two per SM, one for
+/// rows of more than 4096 columns) of `G` teams of `S` threads ([`streamed_team`]), team `g`
+/// taking rows `(b + k·grid)·G + g`, thread `tid` of a team owning the row's 128-bit vectors
+/// `tid + q·S` (one chunk of 8 columns: f32 `q < 2`, bf16 `q < 1`), γ of them in registers
+/// for all rows. dy and x never pass through registers on their way in: each thread copies
+/// its own vectors of the row group `AHEAD` groups ahead into a stage of dynamic shared
+/// memory (`cp.async.cg`, 16 bytes each), and its row's mean and rstd into its own two words
+/// of the stage (`cp.async.ca`, 4 bytes), then waits for the oldest group
 /// (`cp.async.wait_group AHEAD`) and reads its vectors back (`LDS.128`). A thread reads only
 /// what it copied, so the stages need no barrier; the only one per row group is the team sum
 /// of `Σg`, `Σg·x̂` ([`team_sums`], teams of several warps, alternating scratch pairs). The
 /// stage a thread refills is the one it read the previous group from. dx is stored from
 /// registers; `dy·x̂` and `dy` go into the thread's 16 f32 partials in registers. At the end
 /// the partials go through shared memory in the teams' planes and are added in team order
-/// into the block's workspace row ([`block_partials_to_workspace`]); [`sum_columns`] adds the
-/// rows. Rows it does not hold (longer than 8192 columns, not whole chunks of 8) and
-/// misaligned pointers take [`looped_rows`], uniformly over the block.
+/// into the block's workspace row ([`teams_to_workspace`]); [`sum_columns`] adds the rows.
+/// Rows it does not hold ([`streamed_fits`]) and misaligned pointers take [`looped_rows`],
+/// uniformly over the block.
 #[inline(always)]
 pub(crate) fn streamed_rows<T, const AHEAD: u32>(
     p: LayerNormBackwardParams<T>,
@@ -1517,59 +1555,58 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
     let lanes = <T as NormIo>::LANES;
     let vpc = 8 / lanes;
     let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
-    match streamed_team(p.cols) {
-        Some(_) if aligned => {}
-        _ => return looped_rows::<T, 0>(p, scratch),
+    if !(aligned && streamed_fits(p.cols, lanes as u32)) {
+        return looped_rows::<T, 0>(p, scratch);
     }
     let stages = AHEAD + 1;
     let smem = crate::gpu::shared::dynamic_shared::<f32>();
-    let op = crate::gpu::norm_reduce::opaque_u32;
-    // Where group `it`'s stage keeps this thread's vectors (its team's dy and x, in f32
-    // words) and its two statistics words; the row, and whether it exists. Recomputed at
-    // each use from opaque copies of `cols` and `threadIdx.x`, not held through the rows
-    // beside the partials.
-    let place = #[inline(always)]
-    |it: u32| {
-        let cols = op(p.cols);
-        let (s, g) = streamed_team(cols).unwrap_or((32, 1));
-        let t = op(thread::thread_idx_x());
-        let (team, tid) = (t / s, t % s);
-        let row = (thread::block_idx_x() + it * thread::grid_dim_x()) * g + team;
-        let words = stage_words(s, g, lanes as u32);
-        let st = smem.offset(it % stages * words);
-        let dyw = st.offset(team * 2 * s * vpc as u32 * 4);
-        let stats = st.offset(words - 2 * s * g + 2 * t);
-        (
-            row,
-            s,
-            tid,
-            cols / lanes as u32,
-            dyw,
-            dyw.offset(s * vpc as u32 * 4),
-            stats,
-        )
-    };
+    // The thread's place, fixed for all rows: its team and vectors, where a stage keeps them
+    // (f32 words from the stage's start: dy, then x `xo` further) and its statistics words.
+    let (cols, rows) = (p.cols, p.rows);
+    let (s, g, lg) = streamed_team(cols).unwrap_or((32, 1, 5));
+    let t = thread::thread_idx_x();
+    let (team, tid) = (t >> lg, t & (s - 1));
+    let nvec = cols / lanes as u32;
+    let words = stage_words(s, g, lanes as u32);
+    let dyo = team * 2 * s * vpc as u32 * 4 + 4 * tid;
+    let xo = s * vpc as u32 * 4;
+    let so = words - 2 * s * g + 2 * t;
+    let row0 = thread::block_idx_x() * g + team;
+    let stride = thread::grid_dim_x() * g;
+    let has = |q: usize| q < vpc && tid + q as u32 * s < nvec;
+    let mut gam = [T::ZERO; 2];
+    unroll::<2>(
+        #[inline(always)]
+        |q| {
+            if has(q) {
+                let v = (tid + q as u32 * s) as usize;
+                gam[q] = unsafe { <T as NormIo>::load(p.gamma, v, lanes, true) };
+            }
+        },
+    );
     // Group `it`'s copies (an empty group past the last row: the count stays uniform).
     let copy = #[inline(always)]
     |it: u32| {
-        let (row, s, tid, nvec, dyw, xw, stats) = place(it);
-        if row < p.rows {
+        let row = row0 + it * stride;
+        if row < rows {
+            let st = smem.offset(it % stages * words);
             unroll::<2>(
                 #[inline(always)]
                 |q| {
-                    let v = tid + q as u32 * s;
-                    if q < vpc && v < nvec {
+                    if has(q) {
+                        let v = tid + q as u32 * s;
                         let e = ((row * nvec + v) as usize) * lanes;
+                        let w = dyo + q as u32 * 4 * s;
                         unsafe {
-                            cp_async::copy_cg_16(dyw.offset(4 * v), p.dy.offset(e).addr());
-                            cp_async::copy_cg_16(xw.offset(4 * v), p.x.offset(e).addr());
+                            cp_async::copy_cg_16(st.offset(w), p.dy.offset(e).addr());
+                            cp_async::copy_cg_16(st.offset(w + xo), p.x.offset(e).addr());
                         }
                     }
                 },
             );
             unsafe {
-                cp_async::copy_ca::<4, f32>(stats, p.mean.offset(row as usize).addr());
-                cp_async::copy_ca::<4, f32>(stats.offset(1), p.rstd.offset(row as usize).addr());
+                cp_async::copy_ca::<4, f32>(st.offset(so), p.mean.offset(row as usize).addr());
+                cp_async::copy_ca::<4, f32>(st.offset(so + 1), p.rstd.offset(row as usize).addr());
             }
         }
         cp_async::commit_group();
@@ -1584,18 +1621,14 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
     let mut acc = [[0.0f32; 8]; 2];
     let mut it = 0u32;
     // Block-uniform: every thread runs the same groups (the team sums may hold a barrier).
-    loop {
-        let (s, g) = streamed_team(op(p.cols)).unwrap_or((32, 1));
-        if (thread::block_idx_x() + it * thread::grid_dim_x()) * g >= p.rows {
-            break;
-        }
+    while (thread::block_idx_x() + it * thread::grid_dim_x()) * g < rows {
         copy(it + AHEAD);
         cp_async::wait_group::<AHEAD>();
-        let (row, s2, tid, nvec, dyw, xw, stats) = place(it);
-        let live = row < p.rows;
-        let nv = if live { nvec } else { 0 };
+        let row = row0 + it * stride;
+        let live = row < rows;
+        let st = smem.offset(it % stages * words);
         let (m, rs) = if live {
-            unsafe { (stats.load(0), stats.load(1)) }
+            unsafe { (st.load(so), st.load(so + 1)) }
         } else {
             (0.0, 0.0)
         };
@@ -1605,18 +1638,17 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
         unroll::<2>(
             #[inline(always)]
             |q| {
-                let v = tid + q as u32 * s2;
-                if q < vpc && v < nv {
+                if live && has(q) {
+                    let w = dyo + q as u32 * 4 * s;
                     unsafe {
-                        dyv[q] = T::load_shared(dyw, 4 * v);
-                        xv[q] = T::load_shared(xw, 4 * v);
+                        dyv[q] = T::load_shared(st, w);
+                        xv[q] = T::load_shared(st, w + xo);
                     }
-                    let gg = unsafe { <T as NormIo>::load(p.gamma, v as usize, lanes, true) };
                     unroll::<8>(
                         #[inline(always)]
                         |j| {
                             if j < lanes {
-                                let gv = T::lane(dyv[q], j) * T::lane(gg, j);
+                                let gv = T::lane(dyv[q], j) * T::lane(gam[q], j);
                                 a += gv;
                                 b = crate::gpu::math::fma(gv, (T::lane(xv[q], j) - m) * rs, b);
                             }
@@ -1628,17 +1660,12 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
         // A select, not an index (a runtime index into the array would put it on the stack).
         let pair = if it & 1 == 0 { scratch[0] } else { scratch[1] };
         let (a, b) = team_sums::<0>(a, b, s as usize, pair);
-        let cols = op(p.cols);
         let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
         let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
-        let (row, s, tid, nvec, ..) = place(it);
-        let nv = if row < p.rows { nvec } else { 0 };
         unroll::<2>(
             #[inline(always)]
             |q| {
-                let v = tid + q as u32 * s;
-                if q < vpc && v < nv {
-                    let gg = unsafe { <T as NormIo>::load(p.gamma, v as usize, lanes, true) };
+                if live && has(q) {
                     let mut out = [0.0f32; 8];
                     unroll::<8>(
                         #[inline(always)]
@@ -1646,15 +1673,15 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
                             if j < lanes {
                                 let d = T::lane(dyv[q], j);
                                 let xhat = (T::lane(xv[q], j) - m) * rs;
-                                out[j] =
-                                    rs * (d * T::lane(gg, j) - crate::gpu::math::fma(xhat, b, a));
+                                out[j] = rs
+                                    * (d * T::lane(gam[q], j) - crate::gpu::math::fma(xhat, b, a));
                                 let c = q * lanes + j;
                                 acc[0][c] = crate::gpu::math::fma(d, xhat, acc[0][c]);
                                 acc[1][c] += d;
                             }
                         },
                     );
-                    let e = (row * nvec + v) as usize;
+                    let e = (row * nvec + tid + q as u32 * s) as usize;
                     unsafe { <T as NormIo>::store(p.dx, e, out, lanes, true) };
                 }
             },
@@ -1666,18 +1693,13 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
     // every thread has read its last one), then added in team order into the workspace row.
     cp_async::wait_all();
     sync_threads();
-    let cols = op(p.cols);
-    let (s, _) = streamed_team(cols).unwrap_or((32, 1));
-    let t = op(thread::thread_idx_x());
-    let (team, tid) = (t / s, t % s);
-    let nvec = cols / lanes as u32;
     let acc_g = smem.offset(team * 2 * cols);
     let acc_b = acc_g.offset(cols);
     unroll::<2>(
         #[inline(always)]
         |q| {
-            let v = tid + q as u32 * s;
-            if q < vpc && v < nvec {
+            if has(q) {
+                let v = tid + q as u32 * s;
                 unroll::<2>(
                     #[inline(always)]
                     |h| {
@@ -1696,5 +1718,6 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
             }
         },
     );
-    block_partials_to_workspace::<T, { STREAMED_CHUNKS as usize }>(&p, STREAMED_THREADS);
+    sync_threads();
+    teams_to_workspace::<T>(&p, p.cols, g);
 }

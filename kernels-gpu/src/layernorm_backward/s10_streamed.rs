@@ -2,7 +2,7 @@
 use super::LayerNormBackwardParams;
 
 kernel! {
-    #[launch_bounds(crate::layernorm_backward::STREAMED_THREADS)]
+    #[launch_bounds(crate::layernorm_backward::STREAMED_MAX_TEAM)]
     /// Step 10, kernel 1 — dy and x streamed into shared memory by `cp.async` two row groups
     /// ahead, the dγ/dβ partials in registers ([`super::streamed_rows`]).
     ///

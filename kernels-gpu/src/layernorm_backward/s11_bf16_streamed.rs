@@ -4,7 +4,7 @@ use super::LayerNormBackwardParams;
 use crate::half::Bf16;
 
 kernel! {
-    #[launch_bounds(crate::layernorm_backward::STREAMED_THREADS)]
+    #[launch_bounds(crate::layernorm_backward::STREAMED_MAX_TEAM)]
     /// Step 11, kernel 1 — step 10 over bf16: a thread owns one `Bf16x8` of the row, its 16
     /// partials f32 registers; three row groups ahead (4 stages of 40 KiB).
     ///
