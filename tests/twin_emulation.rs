@@ -375,6 +375,23 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
             r#"asm volatile("prefetch.global.L2 [%0];" ::"l"(q));"#,
             "(void)q;",
         ),
+        // layernorm_backward/10–11's cp.async: a copy that has landed by the wait.
+        (
+            r#"asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src) : "memory");"#,
+            "*(float4*)dst = *(const float4*)src;",
+        ),
+        (
+            r#"asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src) : "memory");"#,
+            "*(float*)dst = *(const float*)src;",
+        ),
+        (
+            r#"asm volatile("cp.async.commit_group;" ::: "memory");"#,
+            "(void)0;",
+        ),
+        (
+            r#"asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");"#,
+            "(void)0;",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (file, src) in [

@@ -82,6 +82,20 @@ static BASELINES: &[BaselineInfo] = &[
         dtype: DType::Bf16,
         description: "CUDA C++ twin of layernorm_backward/9 (NVRTC, __nv_bfloat16)",
     },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 10,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm_backward/10 (NVRTC): dy, x, mean, rstd \
+                      cp.async-copied into shared-memory stages two row groups ahead, \
+                      dgamma/dbeta partials in registers, the 32x32 column sum",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 11,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm_backward/11 (NVRTC, __nv_bfloat16)",
+    },
 ];
 
 /// The twin table of `dtype` over [`BASELINES`], each twin made by `kernels(step id)`.
@@ -121,6 +135,14 @@ fn twin_of(id: u32) -> Option<[TwinKernel; 2]> {
         9 => [
             "layernorm_backward_twin_bf16_prefetched",
             "layernorm_backward_twin_bf16_prefetched_columns",
+        ],
+        10 => [
+            "layernorm_backward_twin_streamed",
+            "layernorm_backward_twin_streamed_columns",
+        ],
+        11 => [
+            "layernorm_backward_twin_bf16_streamed",
+            "layernorm_backward_twin_bf16_streamed_columns",
         ],
         _ => return None,
     };

@@ -412,6 +412,10 @@ mod tests {
             " layernorm_backward_twin_prefetched_columns(LayerNormBackwardParams<float> p)",
             " layernorm_backward_twin_bf16_prefetched(LayerNormBackwardParams<__nv_bfloat16> p)",
             " layernorm_backward_twin_bf16_prefetched_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_streamed(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_streamed_columns(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_bf16_streamed(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_bf16_streamed_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
         ] {
             assert!(norm.contains(decl), "layernorm.cu lacks {decl}");
         }
@@ -445,12 +449,21 @@ mod tests {
         // layernorm_backward/4–5's and 8–9's twins: the steps' launch bounds (1024, the largest
         // team), chunks, block and team limit, the partials in dynamic shared memory (8–9's
         // prefetch of the next row group); /6–7's (long rows) the same launch bounds, block and
-        // columns a thread.
+        // columns a thread; /10–11's (streamed) the same launch bounds, block, team limit and
+        // row groups ahead (AHEAD) as the steps.
         assert_eq!(
             norm.matches("__launch_bounds__(1024) layernorm_backward_twin")
                 .count(),
-            6
+            8
         );
+        assert!(norm.contains(&format!(
+            "BW_STREAMED_BLOCK = {}, BW_STREAMED_MAX_TEAM = {};",
+            kernels_gpu::layernorm_backward::STREAMED_BLOCK,
+            kernels_gpu::layernorm_backward::STREAMED_MAX_TEAM
+        )));
+        use kernels_gpu::layernorm_backward::{AHEAD_10, AHEAD_11};
+        assert!(norm.contains(&format!("streamed_rows<float, {AHEAD_10}>(p, sc)")));
+        assert!(norm.contains(&format!("streamed_rows<__nv_bfloat16, {AHEAD_11}>(p, sc)")));
         assert!(norm.contains("prefetch.global.L2") && norm.contains("BW_CHUNKS, true>"));
         assert!(norm.contains(&format!(
             "BW_LONG_THREADS = {}, BW_LONG_COLS = {};",

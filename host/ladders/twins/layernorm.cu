@@ -1099,3 +1099,201 @@ extern "C" __global__ void layernorm_backward_twin_bf16_prefetched_columns(Layer
     __shared__ float red_g[1024], red_b[1024];
     sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }
+
+// ---- layernorm_backward/10-11's twins (dy and x streamed into shared memory) ----
+// The Rust streamed_rows: persistent blocks of G teams of S threads (streamed_team: S the power
+// of two >= ceil(cols / 8), G = max(1, 512 / S)), team g rows (b + k*grid)*G + g; thread tid of a
+// team owns the row's 128-bit vectors tid + q*S (8 columns: f32 q < 2, bf16 q < 1), gamma of them
+// in registers. Each thread cp.async-copies its own vectors of dy and x (the first lane of each
+// warp's share of the row also the row's mean and rstd, shuffled to the others) of the row group
+// AHEAD groups ahead into a stage of dynamic shared memory, waits for the
+// oldest group (cp.async.wait_group AHEAD) and reads them back; team_sums is the one barrier per
+// row group; dx is stored, the 16 partials kept in registers; at the end the partials go into the
+// teams' planes and are added in team order into the block's workspace row.
+
+constexpr unsigned BW_STREAMED_BLOCK = 512, BW_STREAMED_MAX_TEAM = 1024;
+
+__device__ __forceinline__ bool streamed_team(unsigned cols, unsigned lanes, unsigned& s, unsigned& g, unsigned& lg) {
+    if (cols == 0 || cols > 8 * BW_STREAMED_MAX_TEAM || cols % lanes != 0) return false;
+    const unsigned need = (cols + 7) / 8;
+    lg = 32 - __clz(need - 1);
+    s = 1u << lg;
+    g = s >= BW_STREAMED_BLOCK ? 1 : BW_STREAMED_BLOCK >> lg;
+    return true;
+}
+
+// cp.async of 16 bytes (.cg) and of 4 (.ca) from global `src` to shared `dst`; commit, wait.
+__device__ __forceinline__ void cp_async16(void* dst, const void* src) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src) : "memory");
+}
+__device__ __forceinline__ void cp_async4(void* dst, const void* src) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src) : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() {
+    asm volatile("cp.async.commit_group;" ::: "memory");
+}
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+    asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
+}
+
+// The Rust teams_to_workspace: g teams' partials (2*cols floats each, dgamma then dbeta, plane
+// order) added in team order into the block's workspace row.
+template <int VL>
+__device__ __forceinline__ void teams_to_workspace(const float* smem, float* wg, float* wb, unsigned cols, unsigned g) {
+    const unsigned nvec = cols / VL;
+    for (unsigned i = threadIdx.x; i < cols / 4; i += blockDim.x) {
+        const unsigned h = i / nvec, v = i % nvec, c = v * VL + 4 * h;
+        float sg[4] = {0.f, 0.f, 0.f, 0.f}, sb[4] = {0.f, 0.f, 0.f, 0.f};
+        for (unsigned k = 0; k < g; k++) {
+            const float4 x = reinterpret_cast<const float4*>(smem + k * 2 * cols)[i];
+            const float4 y = reinterpret_cast<const float4*>(smem + k * 2 * cols + cols)[i];
+            sg[0] = __fadd_rn(sg[0], x.x), sg[1] = __fadd_rn(sg[1], x.y);
+            sg[2] = __fadd_rn(sg[2], x.z), sg[3] = __fadd_rn(sg[3], x.w);
+            sb[0] = __fadd_rn(sb[0], y.x), sb[1] = __fadd_rn(sb[1], y.y);
+            sb[2] = __fadd_rn(sb[2], y.z), sb[3] = __fadd_rn(sb[3], y.w);
+        }
+        for (int q = 0; q < 4; q++) wg[c + q] = sg[q], wb[c + q] = sb[q];
+    }
+}
+
+template <typename T> struct SharedVec;
+template <> struct SharedVec<float> {
+    __device__ static float4 load(const float* w) { return *reinterpret_cast<const float4*>(w); }
+};
+template <> struct SharedVec<__nv_bfloat16> {
+    __device__ static typename Io<__nv_bfloat16>::V load(const float* w) {
+        return *reinterpret_cast<const typename Io<__nv_bfloat16>::V*>(w);
+    }
+};
+
+template <typename T, int AHEAD>
+__device__ __forceinline__ void streamed_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
+    constexpr int L = Io<T>::LANES, VPC = 8 / L, HALVES = L / 4;
+    constexpr unsigned STAGES = AHEAD + 1;
+    typedef typename Io<T>::V V;
+    const unsigned cols = p.cols, rows = p.rows;
+    unsigned s, g, lg;
+    if (!streamed_team(cols, L, s, g, lg) || !aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx)) {
+        looped_rows<T>(p, sc);
+        return;
+    }
+    extern __shared__ float4 bw_smem4[];
+    float* smem = reinterpret_cast<float*>(bw_smem4);
+    const unsigned t = threadIdx.x, team = t >> lg, tid = t & (s - 1), nvec = cols / L;
+    const unsigned words = g * 2 * s * 8 * (16 / L) / 4 + 2 * s * g;
+    const unsigned dyo = team * 2 * s * VPC * 4 + 4 * tid, xo = s * VPC * 4, so = words - 2 * s * g + 2 * t;
+    const unsigned row0 = blockIdx.x * g + team, stride = gridDim.x * g;
+    const unsigned w = s < 32 ? s : 32;
+    const bool lead = (t & (w - 1)) == 0;
+    V gam[VPC];
+#pragma unroll
+    for (int q = 0; q < VPC; q++)
+        if (tid + q * s < nvec) gam[q] = Io<T>::load(p.gamma, tid + q * s);
+    const auto copy = [&](unsigned it) {
+        const unsigned row = row0 + it * stride;
+        if (row < rows) {
+            const unsigned st = it % STAGES * words;
+#pragma unroll
+            for (int q = 0; q < VPC; q++) {
+                const unsigned v = tid + q * s;
+                if (v < nvec) {
+                    const u64 e = (u64)(row * nvec + v) * L;
+                    const unsigned w = st + dyo + q * 4 * s;
+                    cp_async16(smem + w, p.dy + e);
+                    cp_async16(smem + w + xo, p.x + e);
+                }
+            }
+            if (lead) {
+                cp_async4(smem + st + so, p.mean + row);
+                cp_async4(smem + st + so + 1, p.rstd + row);
+            }
+        }
+        cp_async_commit();
+    };
+    for (unsigned k = 0; k < AHEAD; k++) copy(k);
+    float acc[2][8];
+#pragma unroll
+    for (int c = 0; c < 8; c++) acc[0][c] = 0.0f, acc[1][c] = 0.0f;
+    for (unsigned it = 0; (blockIdx.x + it * gridDim.x) * g < rows; it++) {
+        copy(it + AHEAD);
+        cp_async_wait<AHEAD>();
+        const unsigned row = row0 + it * stride;
+        const bool live = row < rows;
+        const float* st = smem + it % STAGES * words;
+        float m = 0.0f, rs = 0.0f;
+        if (live && lead) m = st[so], rs = st[so + 1];
+        const unsigned first = (threadIdx.x % 32) & ~(w - 1);
+        m = __shfl_sync(0xffffffffu, m, first);
+        rs = __shfl_sync(0xffffffffu, rs, first);
+        V dyv[VPC], xv[VPC];
+        float a = 0.0f, b = 0.0f;
+#pragma unroll
+        for (int q = 0; q < VPC; q++)
+            if (live && tid + q * s < nvec) {
+                const unsigned w = dyo + q * 4 * s;
+                dyv[q] = SharedVec<T>::load(st + w);
+                xv[q] = SharedVec<T>::load(st + w + xo);
+#pragma unroll
+                for (int j = 0; j < L; j++) {
+                    const float gv = __fmul_rn(Io<T>::lane(dyv[q], j), Io<T>::lane(gam[q], j));
+                    a = __fadd_rn(a, gv);
+                    b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::lane(xv[q], j), m), rs), b);
+                }
+            }
+        team_sums(a, b, s, sc[it & 1][0], sc[it & 1][1]);
+        a = div_full(a, (float)cols);
+        b = div_full(b, (float)cols);
+#pragma unroll
+        for (int q = 0; q < VPC; q++)
+            if (live && tid + q * s < nvec) {
+                float f[8];
+#pragma unroll
+                for (int j = 0; j < L; j++) {
+                    const float d = Io<T>::lane(dyv[q], j);
+                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(xv[q], j), m), rs);
+                    f[j] = __fmul_rn(rs, __fsub_rn(__fmul_rn(d, Io<T>::lane(gam[q], j)), __fmaf_rn(xhat, b, a)));
+                    acc[0][q * L + j] = __fmaf_rn(d, xhat, acc[0][q * L + j]);
+                    acc[1][q * L + j] = __fadd_rn(acc[1][q * L + j], d);
+                }
+                Io<T>::store(p.dx, (u64)row * nvec + tid + q * s, f);
+            }
+    }
+    cp_async_wait<0>();
+    __syncthreads();
+    float* acc_g = smem + team * 2 * cols;
+    float* acc_b = acc_g + cols;
+#pragma unroll
+    for (int q = 0; q < VPC; q++) {
+        const unsigned v = tid + q * s;
+        if (v < nvec)
+#pragma unroll
+            for (int h = 0; h < HALVES; h++) {
+                const int c = q * L + 4 * h;
+                reinterpret_cast<float4*>(acc_g)[h * nvec + v] = make_float4(acc[0][c], acc[0][c + 1], acc[0][c + 2], acc[0][c + 3]);
+                reinterpret_cast<float4*>(acc_b)[h * nvec + v] = make_float4(acc[1][c], acc[1][c + 1], acc[1][c + 2], acc[1][c + 3]);
+            }
+    }
+    __syncthreads();
+    teams_to_workspace<L>(smem, p.ws_gamma + (u64)blockIdx.x * cols, p.ws_beta + (u64)blockIdx.x * cols, cols, g);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_streamed(LayerNormBackwardParams<float> p) {
+    __shared__ float sc[2][2][32];
+    streamed_rows<float, 2>(p, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_streamed_columns(LayerNormBackwardParams<float> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<float>(p, red_g, red_b);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_streamed(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float sc[2][2][32];
+    streamed_rows<__nv_bfloat16, 3>(p, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_bf16_streamed_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<__nv_bfloat16>(p, red_g, red_b);
+}

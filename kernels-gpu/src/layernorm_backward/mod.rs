@@ -1481,6 +1481,11 @@ pub const STREAMED_BLOCK: u32 = 512;
 /// Threads a team of steps 10 and 11 may have: 8 columns each, rows of up to 8192 columns.
 pub const STREAMED_MAX_TEAM: u32 = 1024;
 
+/// Row groups steps 10 (f32) and 11 (bf16) copy ahead of the one they reduce (their stages:
+/// one more): 2 × 36 KiB and 3 × 20 KiB in flight a block at 4096 columns.
+pub const AHEAD_10: u32 = 2;
+pub const AHEAD_11: u32 = 3;
+
 /// The team of steps 10 and 11 for rows of `cols` columns: `(S, G, log₂S)`, `S` the power of
 /// two of threads that holds the row at one chunk of 8 columns a thread, `G = max(1, 512 / S)`
 /// rows a block. A power of two, so a thread's team and place in it are a shift and a mask.
@@ -1533,10 +1538,11 @@ pub const fn streamed_smem(cols: u32, lanes: u32, stages: u32) -> u32 {
 /// `tid + q·S` (one chunk of 8 columns: f32 `q < 2`, bf16 `q < 1`), γ of them in registers
 /// for all rows. dy and x never pass through registers on their way in: each thread copies
 /// its own vectors of the row group `AHEAD` groups ahead into a stage of dynamic shared
-/// memory (`cp.async.cg`, 16 bytes each), and its row's mean and rstd into its own two words
-/// of the stage (`cp.async.ca`, 4 bytes), then waits for the oldest group
-/// (`cp.async.wait_group AHEAD`) and reads its vectors back (`LDS.128`). A thread reads only
-/// what it copied, so the stages need no barrier; the only one per row group is the team sum
+/// memory (`cp.async.cg`, 16 bytes each) — the first lane of each warp's share of the row
+/// also the row's mean and rstd into its two words of the stage (`cp.async.ca`, 4 bytes) —
+/// then waits for the oldest group (`cp.async.wait_group AHEAD`) and reads its vectors back
+/// (`LDS.128`; the statistics through a shuffle from that lane). A thread reads only what it
+/// copied, so the stages need no barrier; the only one per row group is the team sum
 /// of `Σg`, `Σg·x̂` ([`team_sums`], teams of several warps, alternating scratch pairs). The
 /// stage a thread refills is the one it read the previous group from. dx is stored from
 /// registers; `dy·x̂` and `dy` go into the thread's 16 f32 partials in registers. At the end
@@ -1574,6 +1580,11 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
     let row0 = thread::block_idx_x() * g + team;
     let stride = thread::grid_dim_x() * g;
     let has = |q: usize| q < vpc && tid + q as u32 * s < nvec;
+    // The lanes of a warp that share a row (the team, or the whole warp), and whether this
+    // thread is their first: it alone copies the row's mean and rstd, and shuffles them to the
+    // others (32 lanes copying the same word made the copies a third of the loop's `LDGSTS`).
+    let w = if s < 32 { s } else { 32 };
+    let lead = t & (w - 1) == 0;
     let mut gam = [T::ZERO; 2];
     unroll::<2>(
         #[inline(always)]
@@ -1604,9 +1615,14 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
                     }
                 },
             );
-            unsafe {
-                cp_async::copy_ca::<4, f32>(st.offset(so), p.mean.offset(row as usize).addr());
-                cp_async::copy_ca::<4, f32>(st.offset(so + 1), p.rstd.offset(row as usize).addr());
+            if lead {
+                unsafe {
+                    cp_async::copy_ca::<4, f32>(st.offset(so), p.mean.offset(row as usize).addr());
+                    cp_async::copy_ca::<4, f32>(
+                        st.offset(so + 1),
+                        p.rstd.offset(row as usize).addr(),
+                    );
+                }
             }
         }
         cp_async::commit_group();
@@ -1627,11 +1643,13 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
         let row = row0 + it * stride;
         let live = row < rows;
         let st = smem.offset(it % stages * words);
-        let (m, rs) = if live {
+        let (m, rs) = if live && lead {
             unsafe { (st.load(so), st.load(so + 1)) }
         } else {
             (0.0, 0.0)
         };
+        let first = thread::lane_id() & !(w - 1);
+        let (m, rs) = (warp::shuffle_idx(m, first), warp::shuffle_idx(rs, first));
         let mut dyv = [T::ZERO; 2];
         let mut xv = [T::ZERO; 2];
         let (mut a, mut b) = (0.0f32, 0.0f32);

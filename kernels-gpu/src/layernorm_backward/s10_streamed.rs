@@ -29,7 +29,7 @@ kernel! {
                 shared_array!(layernorm_backward_s10_b1: [f32; 32]),
             ],
         ];
-        super::streamed_rows::<f32, 2>(p, scratch);
+        super::streamed_rows::<f32, { super::AHEAD_10 }>(p, scratch);
     }
 }
 
@@ -50,5 +50,5 @@ step! {
     technique: "dy and x streamed into shared memory by cp.async two row groups ahead, dgamma/dbeta partials in registers, one block per SM",
     dtype: F32,
     accepts: WarpMultiple,
-    grid: Grid::Streamed { lanes: 4, stages: 3 },
+    grid: Grid::Streamed { lanes: 4, stages: super::AHEAD_10 + 1 },
 }

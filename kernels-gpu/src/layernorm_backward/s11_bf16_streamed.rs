@@ -26,7 +26,7 @@ kernel! {
                 shared_array!(layernorm_backward_s11_b1: [f32; 32]),
             ],
         ];
-        super::streamed_rows::<Bf16, 3>(p, scratch);
+        super::streamed_rows::<Bf16, { super::AHEAD_11 }>(p, scratch);
     }
 }
 
@@ -46,5 +46,5 @@ step! {
     technique: "step 10 over bf16: one Bf16x8 a thread, f32 partials in registers, three row groups ahead",
     dtype: Bf16,
     accepts: WarpMultiple,
-    grid: Grid::Streamed { lanes: 8, stages: 4 },
+    grid: Grid::Streamed { lanes: 8, stages: super::AHEAD_11 + 1 },
 }
