@@ -434,6 +434,23 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
         assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
         assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
     }
+    // layernorm_backward/10–11, kernel 1 (streamed): dy and x reach shared memory by
+    // `cp.async` (`LDGSTS`: each row group's copy f32 4 vectors and bf16 2, plus the two
+    // statistics words, in the loop and the prologue's copies ahead), are read back as
+    // `LDS.128` (f32 4 a row group, bf16 2) and dx leaves as `STG.128` (2 / 1); the partials
+    // and γ in registers within launch bounds 1024 (at most 64): no spills, no local memory.
+    for (symbol, copies, reads, stores) in [
+        ("layernorm_backward_s10_streamed", 6, 4, 2),
+        ("layernorm_backward_s11_bf16_streamed", 4, 2, 1),
+    ] {
+        let r = summary(symbol);
+        assert!(r.mix.get("LDGSTS") >= 2 * copies, "{symbol}: {r}");
+        assert!(r.mix.get("LDS.128") >= reads, "{symbol}: {r}");
+        assert!(r.mix.get("STG.128") >= stores, "{symbol}: {r}");
+        assert!(r.registers <= 64, "{symbol}: {r}");
+        assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{symbol}: {r}");
+        assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{symbol}: {r}");
+    }
     let k = sass::kernel_sass("layernorm_s04_bf16_registers", SNAPSHOT_ARCH).unwrap();
     let packs = k
         .instructions()

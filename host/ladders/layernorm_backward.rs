@@ -724,4 +724,63 @@ mod tests {
         assert!(k::long_fits(32768, 4) && k::long_fits(32768, 8));
         assert!(!k::long_fits(32772, 4) && !k::long_fits(20004, 8) && !k::long_fits(0, 4));
     }
+
+    #[test]
+    fn streamed_steps_launch_two_blocks_of_512_per_sm_with_their_stages() {
+        for (id, lanes, stages) in [(10, 4, k::AHEAD_10 + 1), (11, 8, k::AHEAD_11 + 1)] {
+            let step = STEPS.by_id(id).expect("step");
+            let g = STEPS.grid(step);
+            let dt = step.dtype;
+            assert_eq!(16 / dt.size(), lanes);
+            // (rows, cols) -> (blocks, threads, S, G): a power-of-two team per row, 512
+            // threads a block (one team of 1024 beyond 4096 columns, one block per SM).
+            for (rows, cols, blocks, threads, s, gg) in [
+                (4096, 4096, 264, 512, 512, 1),
+                (32768, 128, 264, 512, 16, 32),
+                (4096, 1024, 264, 512, 128, 4),
+                (9, 1200, 5, 512, 256, 2),
+                (100, 8192, 100, 1024, 1024, 1),
+                (3, 8, 1, 512, 1, 512),
+            ] {
+                if cols % lanes != 0 {
+                    continue;
+                }
+                assert_eq!(
+                    k::streamed_team(cols as u32).map(|t| (t.0, t.1)),
+                    Some((s, gg))
+                );
+                let (a, b, slots) = launches(g, rows, cols, dt, 132);
+                let words = k::stage_words(s, gg, lanes as u32);
+                let smem = (stages * words * 4).max(gg * cols as u32 * 8);
+                assert_eq!(
+                    (a.grid, a.block, a.smem, slots),
+                    ((blocks, 1, 1), (threads, 1, 1), smem, blocks as usize),
+                    "{rows}x{cols}"
+                );
+                assert_eq!(b.block, (32, 32, 1));
+                // Two blocks fit an SM's 227 KiB where the team is 512 threads or fewer.
+                assert!(
+                    smem <= if threads <= 512 {
+                        113 * 1024
+                    } else {
+                        227 * 1024
+                    }
+                );
+            }
+            // Rows the steps do not hold: the looped fallback, one block of 1024 per SM.
+            for cols in [8200, 32000, 4098] {
+                let (a, _, slots) = launches(g, 8192, cols, dt, 132);
+                assert_eq!(
+                    (a.grid, a.block, a.smem, slots),
+                    ((132, 1, 1), (1024, 1, 1), 0, 132),
+                    "{cols}"
+                );
+            }
+        }
+        assert_eq!(k::streamed_team(0), None);
+        assert_eq!(k::streamed_team(8193), None);
+        assert!(
+            k::streamed_fits(8192, 8) && !k::streamed_fits(4098, 4) && k::streamed_fits(4100, 4)
+        );
+    }
 }

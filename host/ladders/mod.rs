@@ -461,9 +461,12 @@ mod tests {
             kernels_gpu::layernorm_backward::STREAMED_BLOCK,
             kernels_gpu::layernorm_backward::STREAMED_MAX_TEAM
         )));
-        use kernels_gpu::layernorm_backward::{AHEAD_10, AHEAD_11};
-        assert!(norm.contains(&format!("streamed_rows<float, {AHEAD_10}>(p, sc)")));
-        assert!(norm.contains(&format!("streamed_rows<__nv_bfloat16, {AHEAD_11}>(p, sc)")));
+        use kernels_gpu::layernorm_backward as lnb;
+        assert!(norm.contains(&format!("streamed_rows<float, {}>(p, sc)", lnb::AHEAD_10)));
+        assert!(norm.contains(&format!(
+            "streamed_rows<__nv_bfloat16, {}>(p, sc)",
+            lnb::AHEAD_11
+        )));
         assert!(norm.contains("prefetch.global.L2") && norm.contains("BW_CHUNKS, true>"));
         assert!(norm.contains(&format!(
             "BW_LONG_THREADS = {}, BW_LONG_COLS = {};",
