@@ -1137,13 +1137,14 @@ __device__ __forceinline__ void cp_async_wait() {
     asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
 }
 
-// The Rust teams_to_workspace: g teams' partials (2*cols floats each, dgamma then dbeta, plane
-// order) added in team order into the block's workspace row.
+// The Rust teams_to_workspace_by_columns: g teams' partials (2*cols floats each, dgamma then
+// dbeta, plane order) added in team order, thread t columns 4t.. (then + 4*blockDim), stored as
+// float4 into the block's workspace row.
 template <int VL>
-__device__ __forceinline__ void teams_to_workspace(const float* smem, float* wg, float* wb, unsigned cols, unsigned g) {
+__device__ __forceinline__ void teams_to_workspace_by_columns(const float* smem, float* wg, float* wb, unsigned cols, unsigned g) {
     const unsigned nvec = cols / VL;
-    for (unsigned i = threadIdx.x; i < cols / 4; i += blockDim.x) {
-        const unsigned h = i / nvec, v = i % nvec, c = v * VL + 4 * h;
+    for (unsigned q = threadIdx.x; q < cols / 4; q += blockDim.x) {
+        const unsigned v = 4 * q / VL, h = 4 * q % VL / 4, i = h * nvec + v;
         float sg[4] = {0.f, 0.f, 0.f, 0.f}, sb[4] = {0.f, 0.f, 0.f, 0.f};
         for (unsigned k = 0; k < g; k++) {
             const float4 x = reinterpret_cast<const float4*>(smem + k * 2 * cols)[i];
@@ -1153,7 +1154,8 @@ __device__ __forceinline__ void teams_to_workspace(const float* smem, float* wg,
             sb[0] = __fadd_rn(sb[0], y.x), sb[1] = __fadd_rn(sb[1], y.y);
             sb[2] = __fadd_rn(sb[2], y.z), sb[3] = __fadd_rn(sb[3], y.w);
         }
-        for (int q = 0; q < 4; q++) wg[c + q] = sg[q], wb[c + q] = sb[q];
+        reinterpret_cast<float4*>(wg)[q] = make_float4(sg[0], sg[1], sg[2], sg[3]);
+        reinterpret_cast<float4*>(wb)[q] = make_float4(sb[0], sb[1], sb[2], sb[3]);
     }
 }
 
@@ -1275,7 +1277,7 @@ __device__ __forceinline__ void streamed_rows(const LayerNormBackwardParams<T>& 
             }
     }
     __syncthreads();
-    teams_to_workspace<L>(smem, p.ws_gamma + (u64)blockIdx.x * cols, p.ws_beta + (u64)blockIdx.x * cols, cols, g);
+    teams_to_workspace_by_columns<L>(smem, p.ws_gamma + (u64)blockIdx.x * cols, p.ws_beta + (u64)blockIdx.x * cols, cols, g);
 }
 
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_streamed(LayerNormBackwardParams<float> p) {
