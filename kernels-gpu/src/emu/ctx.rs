@@ -502,7 +502,8 @@ pub(crate) fn check_rank(rank: u32, what: &str, loc: &'static Location<'static>)
         fault(
             ErrorKind::SharedOutOfBounds,
             format!(
-                "{what} (at {loc}) names rank {rank} of a cluster of {c} block{}: ranks are                  0..{c} (cluster_nctarank())",
+                "{what} (at {loc}) names rank {rank} of a cluster of {c} block{}: ranks are \
+                 0..{c} (cluster_nctarank())",
                 if c == 1 { "" } else { "s" }
             ),
         );
@@ -512,7 +513,9 @@ pub(crate) fn check_rank(rank: u32, what: &str, loc: &'static Location<'static>)
         fault(
             ErrorKind::SharedOutOfBounds,
             format!(
-                "{what} (at {loc}) reaches the shared memory of block {} (rank {rank}), which                  has exited: a block's shared memory is gone when it exits, so a block whose                  memory peers access must not exit before them (end with a cluster_sync())",
+                "{what} (at {loc}) reaches the shared memory of block {} (rank {rank}), which \
+                 has exited: a block's shared memory is gone when it exits, so a block whose \
+                 memory peers access must not exit before them (end with a cluster_sync())",
                 xyz(b)
             ),
         );
@@ -620,7 +623,11 @@ fn shared_ptr_in(
                 fault(
                     ErrorKind::Race,
                     format!(
-                        "thread {} of {} {} `{name}` byte {} (element {}) of {} at {loc}, which                          thread {} of {} {}{} with no cluster barrier in between; accesses of                          different blocks to one block's shared memory (DSMEM) are ordered only                          by cluster_sync() (or cluster_arrive() then cluster_wait()): put one                          between the two accesses",
+                        "thread {} of {} {} `{name}` byte {} (element {}) of {} at {loc}, which \
+                         thread {} of {} {}{} with no cluster barrier in between; accesses of \
+                         different blocks to one block's shared memory (DSMEM) are ordered only \
+                         by cluster_sync() (or cluster_arrive() then cluster_wait()): put one \
+                         between the two accesses",
                         xyz(t.tid),
                         whose(t.rank),
                         what(kind),
