@@ -5,14 +5,19 @@
 //!
 //! | call | PTX | SASS |
 //! | --- | --- | --- |
-//! | `cluster_ctarank()` / `cluster_nctarank()` | `mov.u32 %cluster_ctarank` / `%cluster_nctarank` | `S2R` / `S2UR` |
-//! | `cluster_id_x()` / `cluster_nclusterid_x()` | `mov.u32 %clusterid.x` / `%nclusterid.x` | `S2R` |
-//! | `cluster_ctaid_x()` / `cluster_nctaid_x()` | `mov.u32 %cluster_ctaid.x` / `%cluster_nctaid.x` | `S2R` |
-//! | `map_shared_rank(p, rank)` | `mapa.shared::cluster.u32` | `MAPA` |
-//! | `DsmemPtr::<f32>::load` / `store` (and `u32`) | `ld.shared::cluster.f32` / `st.shared::cluster.f32` | `LD` / `ST` (generic, to the peer's SM) |
-//! | `cluster_sync()` | `barrier.cluster.arrive.release.aligned; barrier.cluster.wait.acquire.aligned;` | `UCGABAR_ARV`, `UCGABAR_WAIT` |
-//! | `cluster_arrive()` / `cluster_arrive_relaxed()` | `barrier.cluster.arrive.release.aligned` / `.relaxed.aligned` | `UCGABAR_ARV` |
-//! | `cluster_wait()` | `barrier.cluster.wait.acquire.aligned` | `UCGABAR_WAIT` |
+//! | `cluster_ctarank()` / `cluster_nctarank()` | `mov.u32 %cluster_ctarank` / `%cluster_nctarank` | `S2R SR_CgaCtaId` / a constant-bank load |
+//! | `cluster_id_x()` / `cluster_nclusterid_x()` | `mov.u32 %clusterid.x` / `%nclusterid.x` | `S2R` / arithmetic |
+//! | `cluster_ctaid_x()` / `cluster_nctaid_x()` | `mov.u32 %cluster_ctaid.x` / `%cluster_nctaid.x` | `S2R` / arithmetic |
+//! | `map_shared_rank(p, rank)` | `mapa.shared::cluster.u32` | address arithmetic (`SR_SWINHI`, `PRMT`) |
+//! | `DsmemPtr::<f32>::load` / `store` (and `u32`) | `ld.shared::cluster.f32` / `st.shared::cluster.f32` | `LD.E` / `ST.E` (generic, to the peer's SM) |
+//! | `cluster_arrive()` | `barrier.cluster.arrive.release.aligned` | `MEMBAR.ALL.GPU; ERRBAR; CGAERRBAR; UCGABAR_ARV` |
+//! | `cluster_arrive_relaxed()` | `barrier.cluster.arrive.relaxed.aligned` | `UCGABAR_ARV` |
+//! | `cluster_wait()` | `barrier.cluster.wait.acquire.aligned` | `UCGABAR_WAIT; CCTL.IVALL` |
+//! | `cluster_sync()` | the release arrive, then the acquire wait | both |
+//!
+//! (SASS of ptxas 13 for sm_90a, `selftest_cluster`; ptxas also emits a `BAR.SYNC` path that
+//! runs when the launch has no cluster. The release is a GPU-scope `MEMBAR` on sm_90: a
+//! barrier per row of a kernel waits for the block's outstanding global stores each time.)
 //!
 //! **Rank.** A block's rank in its cluster is `cluster_ctaid.x + cluster_ctaid.y·nx +
 //! cluster_ctaid.z·nx·ny`; for a cluster of `(c, 1, 1)` it is `blockIdx.x % c`. A launch
