@@ -321,6 +321,55 @@ mod planted_cluster {
         }
     }
 
+    /// Rows of `row_exchange`.
+    pub const ROWS: u32 = 5;
+
+    /// The row-split pattern (a row over the cluster's blocks, one barrier per row): for each
+    /// of [`ROWS`] rows, every block stores its part of the row's sum into its slot of every
+    /// peer's buffer `row % BUFFERS`, `cluster_sync()`, and thread 0 adds the buffer's slots:
+    /// `output[row · gridDim + block] = Σ input[row · gridDim + cluster's blocks]`.
+    fn row_exchange<const BUFFERS: u32>(p: ReduceParams) {
+        let slots = shared_array!(planted_row_slots: [f32; 16]);
+        let tid = thread::thread_idx_x();
+        let (rank, c) = (cluster_ctarank(), cluster::cluster_nctarank());
+        let (b, g) = (thread::block_idx_x(), thread::grid_dim_x());
+        let mut row = 0;
+        while row < ROWS {
+            let buf = slots.offset(8 * (row % BUFFERS));
+            if tid < c {
+                let part = unsafe { p.input.load((row * g + b) as usize) };
+                unsafe { map_shared_rank(buf, tid).store(rank, part) };
+            }
+            cluster_sync();
+            if tid == 0 {
+                let mut sum = 0.0;
+                let mut k = 0;
+                while k < c {
+                    sum += unsafe { buf.load(k) };
+                    k += 1;
+                }
+                unsafe { p.output.store((row * g + b) as usize, sum) };
+            }
+            row += 1;
+        }
+        cluster_sync();
+    }
+
+    kernel! {
+        /// [`row_exchange`] with two buffers (row parity): race-free with one barrier per row.
+        fn planted_cluster_rows_double_buffered(p: ReduceParams) {
+            row_exchange::<2>(p)
+        }
+    }
+
+    kernel! {
+        /// [`row_exchange`] with one buffer: a fast peer's store of row `r + 1` races with
+        /// this block's read of row `r` (one barrier per row is not enough).
+        fn planted_cluster_rows_one_buffer(p: ReduceParams) {
+            row_exchange::<1>(p)
+        }
+    }
+
     kernel! {
         /// `mapa` to rank `c` (one past the last) of a cluster of `c`.
         fn planted_cluster_rank_past_the_end(p: ReduceParams) {
@@ -365,8 +414,10 @@ fn run_cluster(
     threads: u32,
     c: u32,
 ) -> Option<kernels_gpu::emu::Error> {
-    let input = DeviceBuffer::from_host(gpu, &vec![1.0f32; blocks as usize]).unwrap();
-    let mut out = DeviceBuffer::<f32>::zeros(gpu, blocks as usize).unwrap();
+    // Room for `planted_cluster::ROWS` rows of one value per block.
+    let len = (blocks * planted_cluster::ROWS) as usize;
+    let input = DeviceBuffer::from_host(gpu, &vec![1.0f32; len]).unwrap();
+    let mut out = DeviceBuffer::<f32>::zeros(gpu, len).unwrap();
     let p = kernels_gpu::reduce::ReduceParams {
         input: input.ptr(),
         output: out.ptr_mut(),
@@ -473,6 +524,53 @@ fn reading_the_memory_of_an_exited_peer_is_out_of_bounds() -> Result<(), String>
         e,
         ErrorKind::SharedOutOfBounds,
         &["block (1, 0, 0) (rank 1), which has exited"],
+    )
+}
+
+/// The row-split pattern with double-buffered slots, under both interleavings: no race, and
+/// every row's sum is its cluster's.
+fn a_row_exchange_with_two_buffers_and_one_barrier_per_row_is_race_free() -> Result<(), String> {
+    let (c, clusters, threads) = (4u32, 3u32, 64u32);
+    let g = c * clusters;
+    let n = (planted_cluster::ROWS * g) as usize;
+    let x: Vec<f32> = (0..n).map(|i| (i % 17) as f32).collect();
+    for opts in schedules() {
+        let gpu = Gpu::emulated(opts);
+        let input = DeviceBuffer::from_host(&gpu, &x).unwrap();
+        let mut out = DeviceBuffer::<f32>::zeros(&gpu, n).unwrap();
+        let p = kernels_gpu::reduce::ReduceParams {
+            input: input.ptr(),
+            output: out.ptr_mut(),
+            n: n as u32,
+        };
+        let kernel = &planted_cluster::planted_cluster_rows_double_buffered::EMULATED;
+        gpu.launch_emulated(kernel, Launch::linear(g, threads).with_cluster(c), p)
+            .map_err(|e| e.to_string())?;
+        let got = out.to_host(&gpu).unwrap();
+        for (i, &v) in got.iter().enumerate() {
+            let first = i / c as usize * c as usize;
+            let want: f32 = x[first..first + c as usize].iter().sum();
+            if v != want {
+                return Err(format!("row·grid + block {i}: {v}, expected {want}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn a_row_exchange_with_one_buffer_races() -> Result<(), String> {
+    let gpu = Gpu::emulator();
+    let e = run_cluster(
+        &gpu,
+        &planted_cluster::planted_cluster_rows_one_buffer::EMULATED,
+        8,
+        64,
+        4,
+    );
+    expect(
+        e,
+        ErrorKind::Race,
+        &["`planted_row_slots`", "with no cluster barrier in between"],
     )
 }
 
@@ -846,6 +944,14 @@ fn main() -> std::process::ExitCode {
         (
             "planted::cluster::reading_the_memory_of_an_exited_peer_is_out_of_bounds",
             reading_the_memory_of_an_exited_peer_is_out_of_bounds,
+        ),
+        (
+            "cluster::a_row_exchange_with_two_buffers_and_one_barrier_per_row_is_race_free",
+            a_row_exchange_with_two_buffers_and_one_barrier_per_row_is_race_free,
+        ),
+        (
+            "planted::cluster::a_row_exchange_with_one_buffer_races",
+            a_row_exchange_with_one_buffer_races,
         ),
         (
             "planted::cluster::a_grid_that_is_not_a_multiple_of_the_cluster_is_refused",
