@@ -268,3 +268,31 @@ unsafe fn launch_clustered(
     // SAFETY: the caller's promise; `config` and `attr` outlive the call.
     unsafe { sys::cuLaunchKernelEx(&config, f, args.as_mut_ptr(), std::ptr::null_mut()) }.result()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Launch;
+    use crate::bench::results::LaunchRecord;
+
+    #[test]
+    fn a_cluster_is_part_of_the_launch_and_of_its_record() {
+        let plain = Launch::linear(8, 128).with_smem(1024);
+        assert_eq!((plain.cluster, plain.cluster_blocks()), ((1, 1, 1), 1));
+        let clustered = plain.with_cluster(4);
+        assert_eq!(
+            (clustered.cluster, clustered.cluster_blocks()),
+            ((4, 1, 1), 4)
+        );
+        assert_eq!((clustered.grid, clustered.smem), (plain.grid, 1024));
+        let r = LaunchRecord::of(&clustered, "k", "k");
+        assert_eq!(r.cluster, Some([4, 1, 1]));
+        assert!(
+            serde_json::to_string(&r)
+                .unwrap()
+                .contains("\"cluster\":[4,1,1]")
+        );
+        // A launch without a cluster records none: the benchmark JSON is unchanged.
+        let json = serde_json::to_string(&LaunchRecord::of(&plain, "k", "k")).unwrap();
+        assert!(!json.contains("cluster"), "{json}");
+    }
+}
