@@ -604,7 +604,7 @@ fn shared_ptr_in(
         Err(c) => {
             let name = region.name;
             let elem = op.elem.max(1) as u32;
-            let other = st.thread_of(c.earlier.tid);
+            let other = st.thread_of(c.earlier.tid as u32);
             let what = |k: Kind| match k {
                 Kind::Read => "reads",
                 Kind::Write => "writes",
@@ -616,8 +616,8 @@ fn shared_ptr_in(
                 (false, _) => "read",
             };
             let at = |a: &Access| a.loc.map(|l| format!(" at {l}")).unwrap_or_default();
-            let same_warp = c.earlier.tid / 32 == warp;
-            if c.earlier.rank != t.rank || slot != t.rank {
+            let same_warp = c.earlier.tid as u32 / 32 == warp;
+            if c.earlier.rank as u32 != t.rank || slot != t.rank {
                 let whose =
                     |r: u32| format!("block {} (rank {r})", xyz(st.blocks[r as usize].block_idx));
                 fault(
@@ -635,7 +635,7 @@ fn shared_ptr_in(
                         c.offset / elem,
                         whose(slot),
                         xyz(other),
-                        whose(c.earlier.rank),
+                        whose(c.earlier.rank as u32),
                         earlier,
                         at(&c.earlier),
                     ),

@@ -37,15 +37,15 @@ const FIRST: u32 = 0x400;
 const REDZONE: u32 = 256;
 /// What unwritten shared memory holds at the start of each block.
 const POISON: u8 = 0xFF;
-const NO_THREAD: u32 = u32::MAX;
+const NO_THREAD: u16 = u16::MAX;
 
 /// One access recorded in a shadow byte.
 #[derive(Clone, Copy)]
 pub(crate) struct Access {
-    /// Linear thread index in the block, or [`NO_THREAD`].
-    pub tid: u32,
-    /// The rank in its cluster of the thread's block (0 without a cluster).
-    pub rank: u32,
+    /// Linear thread index in the block (at most 1024 threads), or [`NO_THREAD`].
+    pub tid: u16,
+    /// The rank in its cluster of the thread's block (0 without a cluster; at most 8).
+    pub rank: u8,
     /// Cluster barriers completed in the cluster at the access.
     pub cepoch: u32,
     /// The block's barrier count at the access.
@@ -55,6 +55,9 @@ pub(crate) struct Access {
     pub atomic: bool,
     pub loc: Option<&'static Location<'static>>,
 }
+
+// A shadow byte is 80 bytes, as before clusters: the thread's rank fits beside its index.
+const _: () = assert!(core::mem::size_of::<Shadow>() == 80);
 
 const NONE: Access = Access {
     tid: NO_THREAD,
@@ -137,10 +140,10 @@ impl Region {
         a.tid == NO_THREAD
             || (a.atomic && atomic)
             || a.cepoch < who.cepoch
-            || (a.rank == who.rank
-                && (a.tid == who.tid
+            || (a.rank as u32 == who.rank
+                && (a.tid as u32 == who.tid
                     || a.epoch < who.epoch
-                    || (a.tid / 32 == who.warp && a.wepoch < who.wepoch)))
+                    || (a.tid as u32 / 32 == who.warp && a.wepoch < who.wepoch)))
     }
 
     /// Records an access to `[off, off + n)` of rank `slot`'s copy and checks it against the
@@ -155,8 +158,8 @@ impl Region {
         races: bool,
     ) -> Result<Checked, Conflict> {
         let me = Access {
-            tid: who.tid,
-            rank: who.rank,
+            tid: who.tid as u16,
+            rank: who.rank as u8,
             cepoch: who.cepoch,
             epoch: who.epoch,
             wepoch: who.wepoch,
@@ -184,7 +187,7 @@ impl Region {
             }
             match kind {
                 Kind::Read => {
-                    if s.read1.tid != who.tid || s.read1.rank != who.rank {
+                    if s.read1.tid as u32 != who.tid || s.read1.rank as u32 != who.rank {
                         s.read2 = s.read1;
                     }
                     s.read1 = me;
