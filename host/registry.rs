@@ -67,6 +67,7 @@ fn aux_tables() -> (&'static [(&'static str, Arch)], &'static [HostKernel]) {
         t::selftest_tc_chain,
         t::selftest_wgmma,
         t::selftest_tma,
+        t::selftest_cluster,
     ]
 }
 

@@ -239,6 +239,44 @@ fn the_tensor_core_selftests_emit_exactly_the_promised_collectives() {
     }
 }
 
+#[test]
+fn the_cluster_selftest_emits_one_instruction_per_call() {
+    // The cluster barrier is inline asm (`.aligned`: the whole warp executes it); a copy in
+    // both arms of a branch would show as an extra arrive or wait here. In the sm_90a module.
+    let symbol = kernels_gpu::selftest::selftest_cluster::SYMBOL;
+    let text = kernel_lab::ptx::kernel_text(kernel_lab::ptx::PTX_SM90A, symbol)
+        .unwrap_or_else(|| panic!("{symbol} is not in the sm_90a PTX"));
+    let exact: &[(&str, usize)] = &[
+        ("mapa.shared::cluster.u32", 4),
+        ("st.shared::cluster.f32", 1),
+        ("st.shared::cluster.u32", 1),
+        ("ld.shared::cluster.f32", 1),
+        ("ld.shared::cluster.u32", 1),
+        ("barrier.cluster.arrive.release.aligned;", 2),
+        ("barrier.cluster.wait.acquire.aligned;", 2),
+    ];
+    for &(i, want) in exact {
+        let n = text
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| *l == i || (l.starts_with(i) && l[i.len()..].starts_with([' ', '\t'])))
+            .count();
+        assert_eq!(n, want, "{symbol}: {n} × `{i}`, promised {want}:\n{text}");
+    }
+    for sreg in [
+        "%cluster_ctarank",
+        "%cluster_nctarank",
+        "%clusterid.x",
+        "%cluster_ctaid.x",
+    ] {
+        assert!(text.contains(sreg), "{symbol}: no {sreg}");
+    }
+    assert!(
+        !text.contains(".local") && !text.contains("__local_depot"),
+        "{symbol} uses local memory:\n{text}"
+    );
+}
+
 #[path = "../build/launch_bounds.rs"]
 mod launch_bounds;
 

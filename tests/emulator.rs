@@ -273,6 +273,323 @@ mod planted {
     }
 }
 
+// ---- Clusters: the selftest's exchange, and planted mistakes of cluster kernels. ----
+
+#[path = "gpu/device_api/cluster.rs"]
+mod cluster_selftest;
+
+mod planted_cluster {
+    use kernels_gpu::gpu::cluster::{self, cluster_ctarank, cluster_sync, map_shared_rank};
+    use kernels_gpu::gpu::thread;
+    use kernels_gpu::reduce::ReduceParams;
+    use kernels_gpu::{kernel, shared_array};
+
+    kernel! {
+        /// A cluster barrier that the block of rank 1 never reaches (it returns first): its
+        /// peers wait for it forever.
+        fn planted_cluster_rank_1_skips_the_barrier(p: ReduceParams) {
+            let slots = shared_array!(planted_skip_slots: [f32; 8]);
+            let tid = thread::thread_idx_x();
+            let rank = cluster_ctarank();
+            if rank == 1 {
+                return;
+            }
+            if tid < 8 {
+                unsafe { slots.store(tid, rank as f32) };
+            }
+            cluster_sync();
+            if tid == 0 {
+                unsafe { p.output.store(thread::block_idx_x() as usize, slots.load(0)) };
+            }
+        }
+    }
+
+    kernel! {
+        /// Each block stores into the next rank's slot and reads its own without a cluster
+        /// barrier in between (the `cluster_sync()` is missing): a DSMEM race.
+        fn planted_cluster_dsmem_without_a_barrier(p: ReduceParams) {
+            let slot = shared_array!(planted_race_slot: [f32; 1]);
+            let tid = thread::thread_idx_x();
+            let (rank, c) = (cluster_ctarank(), cluster::cluster_nctarank());
+            if tid == 0 {
+                let next = (rank + 1) % c;
+                unsafe { map_shared_rank(slot, next).store(0, 1.0) };
+                let v = unsafe { slot.load(0) };
+                unsafe { p.output.store(thread::block_idx_x() as usize, v) };
+            }
+            cluster_sync();
+        }
+    }
+
+    /// Rows of `row_exchange`.
+    pub const ROWS: u32 = 5;
+
+    /// The row-split pattern (a row over the cluster's blocks, one barrier per row): for each
+    /// of [`ROWS`] rows, every block stores its part of the row's sum into its slot of every
+    /// peer's buffer `row % BUFFERS`, `cluster_sync()`, and thread 0 adds the buffer's slots:
+    /// `output[row · gridDim + block] = Σ input[row · gridDim + cluster's blocks]`.
+    fn row_exchange<const BUFFERS: u32>(p: ReduceParams) {
+        let slots = shared_array!(planted_row_slots: [f32; 16]);
+        let tid = thread::thread_idx_x();
+        let (rank, c) = (cluster_ctarank(), cluster::cluster_nctarank());
+        let (b, g) = (thread::block_idx_x(), thread::grid_dim_x());
+        let mut row = 0;
+        while row < ROWS {
+            let buf = slots.offset(8 * (row % BUFFERS));
+            if tid < c {
+                let part = unsafe { p.input.load((row * g + b) as usize) };
+                unsafe { map_shared_rank(buf, tid).store(rank, part) };
+            }
+            cluster_sync();
+            if tid == 0 {
+                let mut sum = 0.0;
+                let mut k = 0;
+                while k < c {
+                    sum += unsafe { buf.load(k) };
+                    k += 1;
+                }
+                unsafe { p.output.store((row * g + b) as usize, sum) };
+            }
+            row += 1;
+        }
+        cluster_sync();
+    }
+
+    kernel! {
+        /// [`row_exchange`] with two buffers (row parity): race-free with one barrier per row.
+        fn planted_cluster_rows_double_buffered(p: ReduceParams) {
+            row_exchange::<2>(p)
+        }
+    }
+
+    kernel! {
+        /// [`row_exchange`] with one buffer: a fast peer's store of row `r + 1` races with
+        /// this block's read of row `r` (one barrier per row is not enough).
+        fn planted_cluster_rows_one_buffer(p: ReduceParams) {
+            row_exchange::<1>(p)
+        }
+    }
+
+    kernel! {
+        /// `mapa` to rank `c` (one past the last) of a cluster of `c`.
+        fn planted_cluster_rank_past_the_end(p: ReduceParams) {
+            let slot = shared_array!(planted_rank_slot: [f32; 1]);
+            let c = cluster::cluster_nctarank();
+            cluster_sync();
+            if thread::thread_idx_x() == 0 {
+                let v = unsafe { map_shared_rank(slot, c).load(0) };
+                unsafe { p.output.store(thread::block_idx_x() as usize, v) };
+            }
+        }
+    }
+
+    kernel! {
+        /// The block of rank 0 reads rank 1's slot after the exchange, but rank 1 does not wait
+        /// for it (no barrier at the end) and has exited.
+        fn planted_cluster_reads_an_exited_peer(p: ReduceParams) {
+            let slot = shared_array!(planted_exited_slot: [f32; 1]);
+            let tid = thread::thread_idx_x();
+            let rank = cluster_ctarank();
+            if tid == 0 {
+                unsafe { slot.store(0, rank as f32) };
+            }
+            cluster_sync();
+            if rank == 0 {
+                // The block's own barrier: its threads wait while rank 1's run to their end.
+                kernels_gpu::gpu::sync_threads();
+                if tid == 0 {
+                    let v = unsafe { map_shared_rank(slot, 1).load(0) };
+                    unsafe { p.output.store(0, v) };
+                }
+            }
+        }
+    }
+}
+
+/// The emulator's error for `kernel` over `blocks` blocks of `threads` in clusters of `c`.
+fn run_cluster(
+    gpu: &Gpu,
+    kernel: &kernels_gpu::emu::HostKernel,
+    blocks: u32,
+    threads: u32,
+    c: u32,
+) -> Option<kernels_gpu::emu::Error> {
+    // Room for `planted_cluster::ROWS` rows of one value per block.
+    let len = (blocks * planted_cluster::ROWS) as usize;
+    let input = DeviceBuffer::from_host(gpu, &vec![1.0f32; len]).unwrap();
+    let mut out = DeviceBuffer::<f32>::zeros(gpu, len).unwrap();
+    let p = kernels_gpu::reduce::ReduceParams {
+        input: input.ptr(),
+        output: out.ptr_mut(),
+        n: blocks,
+    };
+    let launch = Launch::linear(blocks, threads).with_cluster(c);
+    match gpu.launch_emulated(kernel, launch, p) {
+        Ok(()) => None,
+        Err(Error::Emulation(e)) => Some(e),
+        Err(e) => panic!("{}: not an emulation error: {e}", kernel.symbol),
+    }
+}
+
+/// selftest_cluster in clusters of 1 to 8 (3 and 5 too), under both interleavings, exact.
+fn clusters_exchange_through_dsmem() -> Result<(), String> {
+    for opts in schedules() {
+        let gpu = Gpu::emulated(opts);
+        for c in [1, 2, 3, 4, 5, 8] {
+            for threads in [32, 96] {
+                cluster_selftest::exchange(&gpu, c, 3, threads, inputs::fresh_seed())?;
+            }
+        }
+        let w = gpu.as_emulator().unwrap().take_warnings();
+        if !w.is_empty() {
+            return Err(format!("warnings: {w:?}"));
+        }
+    }
+    Ok(())
+}
+
+fn a_block_that_skips_the_cluster_barrier_is_diagnosed() -> Result<(), String> {
+    let gpu = Gpu::emulator();
+    let e = run_cluster(
+        &gpu,
+        &planted_cluster::planted_cluster_rank_1_skips_the_barrier::EMULATED,
+        8,
+        64,
+        4,
+    );
+    expect(
+        e,
+        ErrorKind::DivergentBarrier,
+        &[
+            "planted_cluster_rank_1_skips_the_barrier",
+            "block (1, 0, 0)",
+            "the cluster barrier at tests/emulator.rs:",
+            "all 256 threads of the cluster's 4 blocks, but only 192 arrived",
+            "block (1, 0, 0) (rank 1): threads 0..=63 exited without arriving",
+        ],
+    )
+}
+
+fn a_dsmem_store_without_a_cluster_barrier_races() -> Result<(), String> {
+    let gpu = Gpu::emulator();
+    let e = run_cluster(
+        &gpu,
+        &planted_cluster::planted_cluster_dsmem_without_a_barrier::EMULATED,
+        4,
+        32,
+        2,
+    );
+    expect(
+        e,
+        ErrorKind::Race,
+        &[
+            "planted_cluster_dsmem_without_a_barrier",
+            "`planted_race_slot`",
+            "with no cluster barrier in between",
+            "(rank 1)",
+            "tests/emulator.rs:",
+        ],
+    )
+}
+
+fn a_rank_outside_the_cluster_is_out_of_bounds() -> Result<(), String> {
+    let gpu = Gpu::emulator();
+    let e = run_cluster(
+        &gpu,
+        &planted_cluster::planted_cluster_rank_past_the_end::EMULATED,
+        4,
+        32,
+        2,
+    );
+    expect(
+        e,
+        ErrorKind::SharedOutOfBounds,
+        &[
+            "map_shared_rank (mapa)",
+            "names rank 2 of a cluster of 2 blocks",
+        ],
+    )
+}
+
+fn reading_the_memory_of_an_exited_peer_is_out_of_bounds() -> Result<(), String> {
+    let gpu = Gpu::emulator();
+    let e = run_cluster(
+        &gpu,
+        &planted_cluster::planted_cluster_reads_an_exited_peer::EMULATED,
+        2,
+        32,
+        2,
+    );
+    expect(
+        e,
+        ErrorKind::SharedOutOfBounds,
+        &["block (1, 0, 0) (rank 1), which has exited"],
+    )
+}
+
+/// The row-split pattern with double-buffered slots, under both interleavings: no race, and
+/// every row's sum is its cluster's.
+fn a_row_exchange_with_two_buffers_and_one_barrier_per_row_is_race_free() -> Result<(), String> {
+    let (c, clusters, threads) = (4u32, 3u32, 64u32);
+    let g = c * clusters;
+    let n = (planted_cluster::ROWS * g) as usize;
+    let x: Vec<f32> = (0..n).map(|i| (i % 17) as f32).collect();
+    for opts in schedules() {
+        let gpu = Gpu::emulated(opts);
+        let input = DeviceBuffer::from_host(&gpu, &x).unwrap();
+        let mut out = DeviceBuffer::<f32>::zeros(&gpu, n).unwrap();
+        let p = kernels_gpu::reduce::ReduceParams {
+            input: input.ptr(),
+            output: out.ptr_mut(),
+            n: n as u32,
+        };
+        let kernel = &planted_cluster::planted_cluster_rows_double_buffered::EMULATED;
+        gpu.launch_emulated(kernel, Launch::linear(g, threads).with_cluster(c), p)
+            .map_err(|e| e.to_string())?;
+        let got = out.to_host(&gpu).unwrap();
+        for (i, &v) in got.iter().enumerate() {
+            let first = i / c as usize * c as usize;
+            let want: f32 = x[first..first + c as usize].iter().sum();
+            if v != want {
+                return Err(format!("row·grid + block {i}: {v}, expected {want}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn a_row_exchange_with_one_buffer_races() -> Result<(), String> {
+    let gpu = Gpu::emulator();
+    let e = run_cluster(
+        &gpu,
+        &planted_cluster::planted_cluster_rows_one_buffer::EMULATED,
+        8,
+        64,
+        4,
+    );
+    expect(
+        e,
+        ErrorKind::Race,
+        &["`planted_row_slots`", "with no cluster barrier in between"],
+    )
+}
+
+fn a_grid_that_is_not_a_multiple_of_the_cluster_is_refused() -> Result<(), String> {
+    let gpu = Gpu::emulator();
+    let e = run_cluster(
+        &gpu,
+        &planted_cluster::planted_cluster_rank_past_the_end::EMULATED,
+        6,
+        32,
+        4,
+    );
+    expect(
+        e,
+        ErrorKind::Launch,
+        &["grid (6, 1, 1) is not a multiple of the cluster (4, 1, 1)"],
+    )
+}
+
 /// The emulator's error for launching `kernel` over `n` random inputs with `threads` per
 /// block, one output per thread (none: it ran clean).
 fn run_planted(
@@ -607,6 +924,38 @@ fn main() -> std::process::ExitCode {
         (
             "softmax::every_step_follows_torch_on_special_values",
             softmax_special_values,
+        ),
+        (
+            "cluster::selftest_exchanges_through_dsmem",
+            clusters_exchange_through_dsmem,
+        ),
+        (
+            "planted::cluster::a_block_that_skips_the_cluster_barrier_is_diagnosed",
+            a_block_that_skips_the_cluster_barrier_is_diagnosed,
+        ),
+        (
+            "planted::cluster::a_dsmem_store_without_a_cluster_barrier_races",
+            a_dsmem_store_without_a_cluster_barrier_races,
+        ),
+        (
+            "planted::cluster::a_rank_outside_the_cluster_is_out_of_bounds",
+            a_rank_outside_the_cluster_is_out_of_bounds,
+        ),
+        (
+            "planted::cluster::reading_the_memory_of_an_exited_peer_is_out_of_bounds",
+            reading_the_memory_of_an_exited_peer_is_out_of_bounds,
+        ),
+        (
+            "cluster::a_row_exchange_with_two_buffers_and_one_barrier_per_row_is_race_free",
+            a_row_exchange_with_two_buffers_and_one_barrier_per_row_is_race_free,
+        ),
+        (
+            "planted::cluster::a_row_exchange_with_one_buffer_races",
+            a_row_exchange_with_one_buffer_races,
+        ),
+        (
+            "planted::cluster::a_grid_that_is_not_a_multiple_of_the_cluster_is_refused",
+            a_grid_that_is_not_a_multiple_of_the_cluster_is_refused,
         ),
     ];
     let mut trials: Vec<Trial> = planted

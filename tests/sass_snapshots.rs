@@ -954,7 +954,8 @@ fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
     // kernel registered for it; each kernel assembled alone has the module's resources; the
     // wgmma kernels issue HGMMA.64x256x16.F32.BF16 (B transposed: `tnspB`) after a
     // WARPGROUP.ARRIVE, the TMA kernels UTMALDG.2D and mbarrier SYNCS, step 6 both
-    // setmaxnreg (USETMAXREG); none has a stack frame, spills or local memory.
+    // setmaxnreg (USETMAXREG), the cluster self-test the cluster barrier (UCGABAR) and DSMEM
+    // accesses; none has a stack frame, spills or local memory.
     if !tools_or_skip("the_sm90a_module_assembles_and_its_kernels_use_wgmma") {
         return;
     }
@@ -1003,6 +1004,17 @@ fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
                 "UTMALDG.2D",
                 "SYNCS.PHASECHK.TRANS64.TRYWAIT",
                 "SYNCS.ARRIVE.TRANS64",
+            ]);
+        }
+        if symbol == st::selftest_cluster::SYMBOL {
+            // The cluster barrier (the release arrive is a MEMBAR.ALL.GPU before it), the
+            // block's rank, and DSMEM as generic stores and loads to `mapa`'s addresses.
+            promised.extend([
+                "UCGABAR_ARV",
+                "UCGABAR_WAIT",
+                "SR_CgaCtaId",
+                "ST.E [",
+                "LD.E R",
             ]);
         }
         if symbol == g::gemm_bf16_s06_tma_warpspecialized::SYMBOL {

@@ -766,6 +766,7 @@ mod tests {
                     block: [512, 1, 1],
                     smem: 0,
                     symbol: None,
+                    cluster: None,
                 });
             }
             if r.kernel == "gemm_s09_autotuned" && r.shape == "1024x1024x1024" {
@@ -774,6 +775,7 @@ mod tests {
                     block: [128, 1, 1],
                     smem: 0,
                     symbol: Some("gemm_s09_autotuned_128x64x8_w64x32".into()),
+                    cluster: None,
                 });
             }
         }

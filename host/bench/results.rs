@@ -132,6 +132,10 @@ pub struct LaunchRecord {
     /// of step 9, a twin's C++ kernel); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
+    /// The thread-block cluster, for a launch in clusters (`Launch::with_cluster`); absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<[u32; 3]>,
 }
 
 impl LaunchRecord {
@@ -143,6 +147,7 @@ impl LaunchRecord {
             block: t(launch.block),
             smem: launch.smem,
             symbol: (symbol != kernel).then(|| symbol.to_string()),
+            cluster: (launch.cluster != (1, 1, 1)).then(|| t(launch.cluster)),
         }
     }
 

@@ -106,6 +106,7 @@ impl Emulator {
             grid: launch.grid,
             block: launch.block,
             smem: launch.smem,
+            cluster: launch.cluster,
         };
         // A launch a GPU refuses is `ErrorKind::Launch` here (not `Error::Launch`, whose
         // `DriverError` needs the driver to print itself).

@@ -12,12 +12,14 @@ pub struct ParamBlock<P>(pub P);
 // SAFETY: `KernelParams` promises `#[repr(C)]` plain data.
 unsafe impl<P: KernelParams> DeviceRepr for ParamBlock<P> {}
 
-/// Launch geometry: grid, block, dynamic shared memory.
+/// Launch geometry: grid, block, dynamic shared memory, and the thread-block cluster
+/// (`(1, 1, 1)`: none; sm_90 and later, [`Launch::with_cluster`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Launch {
     pub grid: (u32, u32, u32),
     pub block: (u32, u32, u32),
     pub smem: u32,
+    pub cluster: (u32, u32, u32),
 }
 
 impl Launch {
@@ -27,6 +29,7 @@ impl Launch {
             grid: (blocks.max(1), 1, 1),
             block: (threads, 1, 1),
             smem: 0,
+            cluster: (1, 1, 1),
         }
     }
 
@@ -50,7 +53,28 @@ impl Launch {
             grid: (grid.0.max(1), grid.1.max(1), 1),
             block: (block.0, block.1, 1),
             smem: 0,
+            cluster: (1, 1, 1),
         }
+    }
+
+    /// The same launch in clusters of `blocks` blocks along x (`cuLaunchKernelEx` with
+    /// `CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION`): the grid's x must be a multiple of it, and
+    /// the device of compute capability 9.0 or later (the launch says so otherwise).
+    pub fn with_cluster(self, blocks: u32) -> Self {
+        self.with_cluster_dims((blocks, 1, 1))
+    }
+
+    /// The same launch in clusters of `dims` blocks.
+    pub fn with_cluster_dims(self, dims: (u32, u32, u32)) -> Self {
+        Self {
+            cluster: dims,
+            ..self
+        }
+    }
+
+    /// Blocks per cluster (1 without a cluster).
+    pub fn cluster_blocks(&self) -> u32 {
+        self.cluster.0 * self.cluster.1 * self.cluster.2
     }
 
     /// The same launch with `bytes` of dynamic shared memory.
@@ -161,9 +185,17 @@ impl Gpu {
             source,
         };
         self.record_launch(name, launch);
+        if launch.cluster != (1, 1, 1) {
+            self.check_cluster(name, launch)?;
+        }
         self.ensure_dyn_smem(f, launch.smem).map_err(err)?;
         let block = ParamBlock(params);
         let mut args = [&block as *const ParamBlock<P> as *mut std::ffi::c_void];
+        if launch.cluster != (1, 1, 1) {
+            // SAFETY: as below; the config and its one attribute live across the call.
+            return unsafe { launch_clustered(f.cu_function(), launch, stream, &mut args) }
+                .map_err(err);
+        }
         // SAFETY: the kernel's one parameter is a `P` (the same struct, defined once in
         // kernels-gpu); the pointers in it are the caller's to keep alive until the stream syncs.
         unsafe {
@@ -177,5 +209,90 @@ impl Gpu {
             )
         }
         .map_err(err)
+    }
+}
+
+impl Gpu {
+    /// A cluster launch the device can run: compute capability 9.0 or later, and a grid that
+    /// is a multiple of the cluster in every dimension.
+    fn check_cluster(&self, name: &str, launch: Launch) -> Result<()> {
+        let (major, minor) = self.info().compute_capability;
+        let (g, c) = (launch.grid, launch.cluster);
+        if major < 9 {
+            return Err(Error::Other(format!(
+                "kernel {name}: a launch in clusters of {c:?} blocks needs compute capability \
+                 9.0 or later (thread-block clusters); {} is sm_{major}{minor}",
+                self.info().name
+            )));
+        }
+        if [c.0, c.1, c.2].contains(&0) || g.0 % c.0 != 0 || g.1 % c.1 != 0 || g.2 % c.2 != 0 {
+            return Err(Error::Other(format!(
+                "kernel {name}: grid {g:?} is not a multiple of the cluster {c:?}: each grid \
+                 dimension must be a multiple of the cluster's"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// `cuLaunchKernelEx` with one attribute, `CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION`.
+///
+/// # Safety
+/// As `cuLaunchKernel`: `args` are the kernel's parameters, alive until the stream syncs.
+unsafe fn launch_clustered(
+    f: cudarc::driver::sys::CUfunction,
+    launch: Launch,
+    stream: cudarc::driver::sys::CUstream,
+    args: &mut [*mut std::ffi::c_void],
+) -> std::result::Result<(), cudarc::driver::DriverError> {
+    use cudarc::driver::sys;
+    let (x, y, z) = launch.cluster;
+    let mut attr = sys::CUlaunchAttribute {
+        id: sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION,
+        pad: [0; 4],
+        value: sys::CUlaunchAttributeValue { pad: [0; 64] },
+    };
+    attr.value.clusterDim = sys::CUlaunchAttributeValue_union__bindgen_ty_1 { x, y, z };
+    let config = sys::CUlaunchConfig {
+        gridDimX: launch.grid.0,
+        gridDimY: launch.grid.1,
+        gridDimZ: launch.grid.2,
+        blockDimX: launch.block.0,
+        blockDimY: launch.block.1,
+        blockDimZ: launch.block.2,
+        sharedMemBytes: launch.smem,
+        hStream: stream,
+        attrs: &mut attr,
+        numAttrs: 1,
+    };
+    // SAFETY: the caller's promise; `config` and `attr` outlive the call.
+    unsafe { sys::cuLaunchKernelEx(&config, f, args.as_mut_ptr(), std::ptr::null_mut()) }.result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Launch;
+    use crate::bench::results::LaunchRecord;
+
+    #[test]
+    fn a_cluster_is_part_of_the_launch_and_of_its_record() {
+        let plain = Launch::linear(8, 128).with_smem(1024);
+        assert_eq!((plain.cluster, plain.cluster_blocks()), ((1, 1, 1), 1));
+        let clustered = plain.with_cluster(4);
+        assert_eq!(
+            (clustered.cluster, clustered.cluster_blocks()),
+            ((4, 1, 1), 4)
+        );
+        assert_eq!((clustered.grid, clustered.smem), (plain.grid, 1024));
+        let r = LaunchRecord::of(&clustered, "k", "k");
+        assert_eq!(r.cluster, Some([4, 1, 1]));
+        assert!(
+            serde_json::to_string(&r)
+                .unwrap()
+                .contains("\"cluster\":[4,1,1]")
+        );
+        // A launch without a cluster records none: the benchmark JSON is unchanged.
+        let json = serde_json::to_string(&LaunchRecord::of(&plain, "k", "k")).unwrap();
+        assert!(!json.contains("cluster"), "{json}");
     }
 }

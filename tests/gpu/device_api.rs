@@ -4,6 +4,7 @@
 //! checked bit for bit against the `half` crate and `kernel_lab::half_ref`; and tensor cores:
 //! mma.sync, ldmatrix, cp.async and the swizzled chain of the bf16 GEMM).
 
+pub mod cluster;
 pub mod half_precision;
 pub mod tensor_core;
 
@@ -207,6 +208,69 @@ pub fn dynamic_shared_memory_with_128_bit_accesses(gpu: &Gpu) {
     }
 }
 
+/// Thread-block clusters (sm_90): `selftest_cluster` in clusters of 1, 2, 3, 4 and 8 blocks
+/// of 32 and 128 threads, each block storing into every peer's shared memory through `mapa`,
+/// a cluster barrier, then reading its own slots and a peer's (exact). Skipped (one line) on
+/// devices below compute capability 9.0, where a cluster launch must be a clear error.
+pub fn cluster_blocks_exchange_through_distributed_shared_memory(gpu: &Gpu) {
+    use kernel_lab::registry::Arch;
+    let name = "cluster_blocks_exchange_through_distributed_shared_memory";
+    if !gpu.supports(Arch::Sm90a) {
+        let (major, minor) = gpu.info().compute_capability;
+        if major < 9 {
+            // Any kernel: the cluster is refused before the launch.
+            let x = vec![0.0f32; 64];
+            let input = DeviceBuffer::from_host(gpu, &x).unwrap();
+            let mut out = DeviceBuffer::from_host(gpu, &x).unwrap();
+            let mut out_u32 = DeviceBuffer::<u32>::zeros(gpu, 64).unwrap();
+            let p = SelftestParams {
+                input: input.ptr(),
+                out: out.ptr_mut(),
+                out_u32: out_u32.ptr_mut(),
+                n: 0,
+            };
+            let launch = Launch::linear(2, 32).with_cluster(2);
+            let e = gpu
+                .launch(st::selftest_math::SYMBOL, launch, p)
+                .unwrap_err();
+            assert!(
+                e.to_string().contains("needs compute capability 9.0"),
+                "a cluster launch on sm_{major}{minor}: {e}"
+            );
+        }
+        eprintln!(
+            "{name}: skipped: needs sm_90a (compute capability 9.0), {} is sm_{major}{minor}",
+            gpu.info().name
+        );
+        return;
+    }
+    let seed = inputs::fresh_seed();
+    for c in [1, 2, 3, 4, 8] {
+        for threads in [32, 128] {
+            cluster::exchange(gpu, c, 5, threads, seed).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    // A grid that is not a multiple of the cluster is refused, with the reason.
+    let input = DeviceBuffer::from_host(gpu, &[0.0f32; 6]).unwrap();
+    let mut out = DeviceBuffer::from_host(gpu, &[0.0f32; 12]).unwrap();
+    let mut out_u32 = DeviceBuffer::<u32>::zeros(gpu, 48).unwrap();
+    let p = SelftestParams {
+        input: input.ptr(),
+        out: out.ptr_mut(),
+        out_u32: out_u32.ptr_mut(),
+        n: 6,
+    };
+    let launch = Launch::linear(6, 32).with_cluster(4);
+    let e = gpu
+        .launch(st::selftest_cluster::SYMBOL, launch, p)
+        .expect_err("a grid of 6 blocks in clusters of 4 launched");
+    assert!(
+        e.to_string()
+            .contains("is not a multiple of the cluster (4, 1, 1)"),
+        "the refusal does not say why: {e}"
+    );
+}
+
 /// The GPU tests of this module, run by the harness in main.rs.
 pub const TESTS: &[crate::GpuTest] = &[
     (
@@ -224,5 +288,9 @@ pub const TESTS: &[crate::GpuTest] = &[
     (
         "dynamic_shared_memory_with_128_bit_accesses",
         dynamic_shared_memory_with_128_bit_accesses,
+    ),
+    (
+        "cluster_blocks_exchange_through_distributed_shared_memory",
+        cluster_blocks_exchange_through_distributed_shared_memory,
     ),
 ];

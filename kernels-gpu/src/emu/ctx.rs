@@ -3,7 +3,7 @@
 //! coroutine until the scheduler releases them), and checked global and shared accesses.
 //!
 //! One OS thread runs one launch at a time; its coroutines (one per GPU thread of the current
-//! block) run on it one after another, so the state they share needs no locks. [`CURRENT`]
+//! block, or of the current cluster's blocks) run on it one after another, so the state they share needs no locks. [`CURRENT`]
 //! points at the running thread's context while the scheduler resumes it.
 
 use super::error::{Error, ErrorKind, Warning, xyz};
@@ -24,6 +24,10 @@ pub(crate) enum Event {
     Warp(WarpOp),
     /// Pre-empted at a memory access (a seeded interleaving, `Options::preempt`).
     Yield,
+    /// At `cluster_arrive()` (the scheduler records the arrival and resumes the thread).
+    ClusterArrive(&'static Location<'static>),
+    /// At `cluster_wait()`.
+    ClusterWait(&'static Location<'static>),
     /// Stopped by an error, recorded in the launch state.
     Fault,
 }
@@ -77,6 +81,9 @@ pub(crate) struct WarpOp {
 /// An emulated GPU thread.
 pub(crate) struct ThreadCtx {
     pub tid: [u32; 3],
+    /// Its block's rank in the cluster (0 without a cluster): its index in
+    /// `LaunchState::blocks`.
+    pub rank: u32,
     /// `x + y·blockDim.x + z·blockDim.x·blockDim.y`; warp = linear / 32.
     pub linear: u32,
     pub launch: *mut LaunchState,
@@ -108,22 +115,34 @@ impl Rng {
 /// Largest shared memory of one block (sm_90's opt-in limit, 227 KiB).
 pub(crate) const MAX_SHARED: usize = 227 * 1024;
 
-/// The state of a launch and of the block that runs now.
-pub(crate) struct LaunchState {
-    pub kernel: &'static str,
-    pub grid: [u32; 3],
-    pub block: [u32; 3],
-    pub smem: u32,
-    pub memory: *mut Memory,
-    cache: Option<Resolved>,
-    pub window: Window,
+/// One block of the cluster that runs now (a cluster of one without a cluster launch).
+pub(crate) struct BlockState {
     pub block_idx: [u32; 3],
-    /// The running block's number in the launch, from 1.
+    /// The block's number in the launch, from 1.
     pub serial: u32,
     /// `sync_threads()` completed in this block.
     pub epoch: u32,
     /// `sync_warp()` completed per warp of this block.
     pub warp_epoch: Vec<u32>,
+    /// Every thread of the block finished: its shared memory is gone for its peers.
+    pub exited: bool,
+}
+
+/// The state of a launch and of the blocks (one cluster) that run now.
+pub(crate) struct LaunchState {
+    pub kernel: &'static str,
+    pub grid: [u32; 3],
+    pub block: [u32; 3],
+    /// The cluster dimensions (`(1, 1, 1)` without a cluster).
+    pub cluster: [u32; 3],
+    pub smem: u32,
+    pub memory: *mut Memory,
+    cache: Option<Resolved>,
+    pub window: Window,
+    /// The running cluster's blocks, by rank.
+    pub blocks: Vec<BlockState>,
+    /// Cluster barriers completed in the running cluster.
+    pub cepoch: u32,
     pub error: Option<Error>,
     pub warnings: Vec<(String, Warning)>,
     pub rng: Rng,
@@ -141,6 +160,7 @@ impl LaunchState {
         kernel: &'static str,
         grid: [u32; 3],
         block: [u32; 3],
+        cluster: [u32; 3],
         smem: u32,
         memory: *mut Memory,
         seed: u64,
@@ -151,14 +171,13 @@ impl LaunchState {
             kernel,
             grid,
             block,
+            cluster,
             smem,
             memory,
             cache: None,
-            window: Window::new(),
-            block_idx: [0; 3],
-            serial: 0,
-            epoch: 0,
-            warp_epoch: Vec::new(),
+            window: Window::new(cluster[0] * cluster[1] * cluster[2]),
+            blocks: Vec::new(),
+            cepoch: 0,
             error: None,
             warnings: Vec::new(),
             rng: Rng::new(seed ^ 0x5eed_0fe4_u64),
@@ -243,7 +262,20 @@ pub(crate) fn indices() -> ([u32; 3], [u32; 3], [u32; 3], [u32; 3]) {
     let t = thread();
     // SAFETY: see `thread()`.
     let st = unsafe { &*t.launch };
-    (t.tid, st.block_idx, st.block, st.grid)
+    (
+        t.tid,
+        st.blocks[t.rank as usize].block_idx,
+        st.block,
+        st.grid,
+    )
+}
+
+/// The cluster's dimensions and this block's rank in it.
+pub(crate) fn cluster_of_thread() -> ([u32; 3], u32) {
+    let t = thread();
+    // SAFETY: see `thread()`.
+    let st = unsafe { &*t.launch };
+    (st.cluster, t.rank)
 }
 
 /// Stops the launch with an error of the running thread.
@@ -254,7 +286,7 @@ pub(crate) fn fault(kind: ErrorKind, message: String) -> ! {
     st.error = Some(Error {
         kernel: st.kernel.into(),
         kind,
-        block: Some(st.block_idx),
+        block: Some(st.blocks[t.rank as usize].block_idx),
         thread: Some(t.tid),
         message,
     });
@@ -276,6 +308,16 @@ pub fn not_emulated(what: &str) -> ! {
 /// `sync_threads()`: waits until every thread of the block is here.
 pub(crate) fn barrier(loc: &'static Location<'static>) {
     suspend(Event::Barrier(loc));
+}
+
+/// `cluster_arrive()`: registers this thread's arrival at the cluster barrier.
+pub(crate) fn cluster_arrive(loc: &'static Location<'static>) {
+    suspend(Event::ClusterArrive(loc));
+}
+
+/// `cluster_wait()`: waits until every thread of the cluster arrived.
+pub(crate) fn cluster_wait(loc: &'static Location<'static>) {
+    suspend(Event::ClusterWait(loc));
 }
 
 /// A warp collective: waits until every lane of `op.mask` is here, returns this lane's result.
@@ -447,6 +489,48 @@ pub(crate) fn global_atomic(
 }
 
 fn shared_ptr(addr: u32, n: usize, kind: Kind, op: Op, loc: &'static Location<'static>) -> *mut u8 {
+    let slot = thread().rank;
+    shared_ptr_in(slot, addr, n, kind, op, loc)
+}
+
+/// Checks that `rank` names a block of this cluster whose shared memory is still there.
+pub(crate) fn check_rank(rank: u32, what: &str, loc: &'static Location<'static>) {
+    let t = thread();
+    let st = launch();
+    let c = st.blocks.len() as u32;
+    if rank >= c {
+        fault(
+            ErrorKind::SharedOutOfBounds,
+            format!(
+                "{what} (at {loc}) names rank {rank} of a cluster of {c} block{}: ranks are \
+                 0..{c} (cluster_nctarank())",
+                if c == 1 { "" } else { "s" }
+            ),
+        );
+    }
+    if rank != t.rank && st.blocks[rank as usize].exited {
+        let b = st.blocks[rank as usize].block_idx;
+        fault(
+            ErrorKind::SharedOutOfBounds,
+            format!(
+                "{what} (at {loc}) reaches the shared memory of block {} (rank {rank}), which \
+                 has exited: a block's shared memory is gone when it exits, so a block whose \
+                 memory peers access must not exit before them (end with a cluster_sync())",
+                xyz(b)
+            ),
+        );
+    }
+}
+
+/// The shared byte `addr` of the copy of rank `slot` (this block's own, or a peer's: DSMEM).
+fn shared_ptr_in(
+    slot: u32,
+    addr: u32,
+    n: usize,
+    kind: Kind,
+    op: Op,
+    loc: &'static Location<'static>,
+) -> *mut u8 {
     check_aligned(addr as u64, n, op, "shared", loc);
     let t = thread();
     let st = launch();
@@ -480,23 +564,26 @@ fn shared_ptr(addr: u32, n: usize, kind: Kind, op: Op, loc: &'static Location<'s
         }
     };
     let warp = t.linear / 32;
+    let me = &st.blocks[t.rank as usize];
     let who = Who {
         tid: t.linear,
+        rank: t.rank,
+        cepoch: st.cepoch,
         warp,
-        epoch: st.epoch,
-        wepoch: st.warp_epoch[warp as usize],
-        serial: st.serial,
+        epoch: me.epoch,
+        wepoch: me.warp_epoch[warp as usize],
+        serial: st.blocks[slot as usize].serial,
         loc,
     };
     let races = st.races;
     let region = &mut st.window.regions[i];
-    match region.check(off, n as u32, kind, &who, races) {
+    match region.check(slot, off, n as u32, kind, &who, races) {
         Ok(c) => {
             if let Some(b) = c.unwritten {
                 let name = region.name;
                 let key = format!("{name}@{loc}");
                 let tid = t.tid;
-                let block = st.block_idx;
+                let block = st.blocks[t.rank as usize].block_idx;
                 let elem = op.elem.max(1) as u32;
                 st.warn(key, || {
                     format!(
@@ -510,13 +597,14 @@ fn shared_ptr(addr: u32, n: usize, kind: Kind, op: Op, loc: &'static Location<'s
                 });
             }
             let region = &mut st.window.regions[i];
-            // SAFETY: `off + n <= region.len`.
-            unsafe { region.data.as_mut_ptr().add(off as usize) }
+            let at = (slot * region.len + off) as usize;
+            // SAFETY: `off + n <= region.len`, and the data holds `len` bytes per rank.
+            unsafe { region.data.as_mut_ptr().add(at) }
         }
         Err(c) => {
             let name = region.name;
             let elem = op.elem.max(1) as u32;
-            let other = st.thread_of(c.earlier.tid);
+            let other = st.thread_of(c.earlier.tid as u32);
             let what = |k: Kind| match k {
                 Kind::Read => "reads",
                 Kind::Write => "writes",
@@ -528,7 +616,31 @@ fn shared_ptr(addr: u32, n: usize, kind: Kind, op: Op, loc: &'static Location<'s
                 (false, _) => "read",
             };
             let at = |a: &Access| a.loc.map(|l| format!(" at {l}")).unwrap_or_default();
-            let same_warp = c.earlier.tid / 32 == warp;
+            let same_warp = c.earlier.tid as u32 / 32 == warp;
+            if c.earlier.rank as u32 != t.rank || slot != t.rank {
+                let whose =
+                    |r: u32| format!("block {} (rank {r})", xyz(st.blocks[r as usize].block_idx));
+                fault(
+                    ErrorKind::Race,
+                    format!(
+                        "thread {} of {} {} `{name}` byte {} (element {}) of {} at {loc}, which \
+                         thread {} of {} {}{} with no cluster barrier in between; accesses of \
+                         different blocks to one block's shared memory (DSMEM) are ordered only \
+                         by cluster_sync() (or cluster_arrive() then cluster_wait()): put one \
+                         between the two accesses",
+                        xyz(t.tid),
+                        whose(t.rank),
+                        what(kind),
+                        c.offset,
+                        c.offset / elem,
+                        whose(slot),
+                        xyz(other),
+                        whose(c.earlier.rank as u32),
+                        earlier,
+                        at(&c.earlier),
+                    ),
+                )
+            }
             fault(
                 ErrorKind::Race,
                 format!(
@@ -577,6 +689,37 @@ pub(crate) fn shared_store<const N: usize>(
     preempt();
     let p = shared_ptr(addr, N, Kind::Write, op, loc);
     // SAFETY: `N` bytes inside the region.
+    unsafe { core::ptr::write_unaligned(p as *mut [u8; N], bytes) }
+}
+
+/// A DSMEM load of `N` bytes from the shared memory of the block of `rank` in this cluster.
+#[inline]
+pub(crate) fn dsmem_load<const N: usize>(
+    rank: u32,
+    addr: u32,
+    op: Op,
+    loc: &'static Location<'static>,
+) -> [u8; N] {
+    preempt();
+    check_rank(rank, op.call, loc);
+    let p = shared_ptr_in(rank, addr, N, Kind::Read, op, loc);
+    // SAFETY: `N` bytes inside the region's copy of `rank`.
+    unsafe { core::ptr::read_unaligned(p as *const [u8; N]) }
+}
+
+/// A DSMEM store of `N` bytes to the shared memory of the block of `rank` in this cluster.
+#[inline]
+pub(crate) fn dsmem_store<const N: usize>(
+    rank: u32,
+    addr: u32,
+    bytes: [u8; N],
+    op: Op,
+    loc: &'static Location<'static>,
+) {
+    preempt();
+    check_rank(rank, op.call, loc);
+    let p = shared_ptr_in(rank, addr, N, Kind::Write, op, loc);
+    // SAFETY: `N` bytes inside the region's copy of `rank`.
     unsafe { core::ptr::write_unaligned(p as *mut [u8; N], bytes) }
 }
 

@@ -5,9 +5,16 @@
 //!
 //! Determinism: the order of blocks and the choice of the next thread to run come from
 //! [`Options::seed`] (0: blocks in order, threads in index order), so a run replays exactly.
+//!
+//! Clusters ([`LaunchConfig::cluster`]): the blocks of one cluster run together in one
+//! scheduler, their threads interleaved as coroutines; `sync_threads()` and warp collectives
+//! stay rendezvous of one block, `cluster_arrive()` registers an arrival and `cluster_wait()`
+//! suspends until every thread of the cluster arrived. Clusters run one after another (in
+//! order, or shuffled by the seed, as blocks are without clusters); a cluster of one block
+//! is exactly a block of a launch without clusters.
 
-use super::ctx::{self, Event, LaunchState, ThreadCtx, WarpKind, WarpOp};
-use super::error::{Error, ErrorKind, Warning, ranges};
+use super::ctx::{self, BlockState, Event, LaunchState, ThreadCtx, WarpKind, WarpOp};
+use super::error::{Error, ErrorKind, Warning, ranges, xyz};
 use super::kernel::HostKernel;
 use super::memory::Memory;
 use crate::ptr::KernelParams;
@@ -21,13 +28,19 @@ use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-/// Grid and block dimensions and dynamic shared memory, as `cuLaunchKernel` takes them.
+/// Grid and block dimensions and dynamic shared memory, as `cuLaunchKernel` takes them, and
+/// the cluster dimensions, as `cuLaunchKernelEx`'s `CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION`
+/// takes them (`(1, 1, 1)`: no cluster).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LaunchConfig {
     pub grid: (u32, u32, u32),
     pub block: (u32, u32, u32),
     pub smem: u32,
+    pub cluster: (u32, u32, u32),
 }
+
+/// Blocks per cluster a launch may ask for without the non-portable attribute (sm_90).
+pub const MAX_CLUSTER_BLOCKS: u32 = 8;
 
 /// How the emulator runs a launch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +110,8 @@ enum Status {
     Runnable,
     Barrier(&'static Location<'static>),
     Warp(WarpOp),
+    /// At `cluster_wait()`, for the rest of the cluster to arrive.
+    ClusterWait(&'static Location<'static>),
     Done,
 }
 
@@ -182,10 +197,25 @@ pub fn launch<P: KernelParams>(
             ),
         ));
     }
-    let (g, b) = (cfg.grid, cfg.block);
+    let (g, b, c) = (cfg.grid, cfg.block, cfg.cluster);
     let threads = b.0 as u64 * b.1 as u64 * b.2 as u64;
+    let cluster_blocks = c.0 as u64 * c.1 as u64 * c.2 as u64;
     let bad = if [g.0, g.1, g.2, b.0, b.1, b.2].contains(&0) {
         Some("a grid or block dimension is 0".to_string())
+    } else if [c.0, c.1, c.2].contains(&0) {
+        Some(format!(
+            "cluster {c:?}: a cluster dimension is 0 (no cluster is (1, 1, 1))"
+        ))
+    } else if cluster_blocks > MAX_CLUSTER_BLOCKS as u64 {
+        Some(format!(
+            "a cluster of {cluster_blocks} blocks ({c:?}): at most {MAX_CLUSTER_BLOCKS} blocks \
+             per cluster (the portable limit)"
+        ))
+    } else if g.0 % c.0 != 0 || g.1 % c.1 != 0 || g.2 % c.2 != 0 {
+        Some(format!(
+            "grid {g:?} is not a multiple of the cluster {c:?}: each grid dimension must be a \
+             multiple of the cluster's"
+        ))
     } else if threads > 1024 {
         Some(format!(
             "a block of {threads} threads ({b:?}): at most 1024 threads per block"
@@ -217,6 +247,7 @@ pub fn launch<P: KernelParams>(
         name,
         [g.0, g.1, g.2],
         [b.0, b.1, b.2],
+        [c.0, c.1, c.2],
         cfg.smem,
         memory,
         opts.seed,
@@ -224,7 +255,10 @@ pub fn launch<P: KernelParams>(
         opts.races,
     ));
     let nblocks = g.0 as u64 * g.1 as u64 * g.2 as u64;
-    let mut order: Vec<u64> = (0..nblocks).collect();
+    // The grid of clusters (of blocks without clusters).
+    let nc = (g.0 / c.0, g.1 / c.1, g.2 / c.2);
+    let nclusters = nblocks / cluster_blocks;
+    let mut order: Vec<u64> = (0..nclusters).collect();
     if opts.seed != 0 {
         for i in (1..order.len()).rev() {
             let j = st.rng.below(i + 1);
@@ -232,13 +266,24 @@ pub fn launch<P: KernelParams>(
         }
     }
     let params_ptr = params as *const P as *const u8;
-    for (serial, &lin) in order.iter().enumerate() {
-        let idx = [
-            (lin % g.0 as u64) as u32,
-            ((lin / g.0 as u64) % g.1 as u64) as u32,
-            (lin / (g.0 as u64 * g.1 as u64)) as u32,
+    for (k, &lin) in order.iter().enumerate() {
+        let id = [
+            (lin % nc.0 as u64) as u32,
+            ((lin / nc.0 as u64) % nc.1 as u64) as u32,
+            (lin / (nc.0 as u64 * nc.1 as u64)) as u32,
         ];
-        run_block(&mut st, kernel, idx, serial as u32 + 1, params_ptr, opts)?;
+        // Rank r is (r % cx, r / cx % cy, r / (cx·cy)) in the cluster (`%cluster_ctarank`).
+        let blocks: Vec<[u32; 3]> = (0..cluster_blocks as u32)
+            .map(|r| {
+                [
+                    id[0] * c.0 + r % c.0,
+                    id[1] * c.1 + (r / c.0) % c.1,
+                    id[2] * c.2 + r / (c.0 * c.1),
+                ]
+            })
+            .collect();
+        let serial = (k as u64 * cluster_blocks) as u32 + 1;
+        run_cluster(&mut st, kernel, &blocks, serial, params_ptr, opts)?;
     }
     Ok(Report {
         warnings: core::mem::take(&mut st.warnings)
@@ -250,17 +295,28 @@ pub fn launch<P: KernelParams>(
     })
 }
 
-/// The scheduler of one block.
+/// The scheduler of one cluster of blocks (one block without a cluster). Thread `g` is thread
+/// `g % n` (linear) of the block of rank `g / n`.
 struct Block {
     st: *mut LaunchState,
+    /// Threads per block.
     n: u32,
+    /// Blocks in the cluster.
+    c: u32,
     /// One context per thread; never resized, so the coroutines' pointers stay valid.
     ctxs: Vec<ThreadCtx>,
     cos: Vec<Option<Co>>,
     status: Vec<Status>,
     runnable: VecDeque<u32>,
-    done: u32,
-    at_barrier: u32,
+    /// Finished threads, per block.
+    done: Vec<u32>,
+    /// Threads at `sync_threads()`, per block.
+    at_barrier: Vec<u32>,
+    /// Per thread: where it arrived at the cluster barrier and has not waited yet, with the
+    /// phase (`LaunchState::cepoch`) it arrived in.
+    arrived: Vec<Option<(u32, &'static Location<'static>)>>,
+    /// Arrivals in the current phase of the cluster barrier.
+    arrivals: u32,
     random: bool,
 }
 
@@ -270,12 +326,13 @@ impl Block {
         unsafe { &mut *self.st }
     }
 
-    fn err(&mut self, kind: ErrorKind, thread: Option<u32>, message: String) -> Error {
+    /// An error in the block of `rank` (of thread `thread`, linear in that block).
+    fn err(&mut self, kind: ErrorKind, rank: u32, thread: Option<u32>, message: String) -> Error {
         let st = self.st();
         Error {
             kernel: st.kernel.into(),
             kind,
-            block: Some(st.block_idx),
+            block: Some(st.blocks[rank as usize].block_idx),
             thread: thread.map(|t| st.thread_of(t)),
             message,
         }
@@ -302,10 +359,11 @@ impl Block {
     }
 
     fn run(&mut self) -> Result<(), Error> {
-        while let Some(t) = self.pick() {
-            let ctx: *mut ThreadCtx = &mut self.ctxs[t as usize];
+        while let Some(g) = self.pick() {
+            let (rank, t) = (g / self.n, g % self.n);
+            let ctx: *mut ThreadCtx = &mut self.ctxs[g as usize];
             ctx::set_current(ctx);
-            let co = self.cos[t as usize]
+            let co = self.cos[g as usize]
                 .as_mut()
                 .expect("a runnable thread has a coroutine");
             let r = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| co.resume(())));
@@ -319,53 +377,116 @@ impl Block {
                             .or_else(|| payload.downcast_ref::<String>().cloned())
                             .unwrap_or_else(|| "a panic".into())
                     });
-                    self.cos[t as usize] = None;
+                    self.cos[g as usize] = None;
                     return Err(self.err(
                         ErrorKind::Panic,
+                        rank,
                         Some(t),
                         format!("the kernel's Rust code panicked: {msg}"),
                     ));
                 }
                 Ok(CoroutineResult::Return(())) => {
-                    self.status[t as usize] = Status::Done;
-                    self.done += 1;
-                    if let Some(co) = self.cos[t as usize].take() {
+                    self.status[g as usize] = Status::Done;
+                    self.done[rank as usize] += 1;
+                    if self.done[rank as usize] == self.n {
+                        self.st().blocks[rank as usize].exited = true;
+                    }
+                    if let Some(co) = self.cos[g as usize].take() {
                         give_stack(co.into_stack());
                     }
                     // A lane that exits may be the last one a warp collective waited for.
-                    self.try_warp(t / 32)?;
+                    self.try_warp(rank, t / 32)?;
                 }
                 Ok(CoroutineResult::Yield(ev)) => match ev {
-                    Event::Yield => self.runnable.push_back(t),
+                    Event::Yield => self.runnable.push_back(g),
                     Event::Fault => {
                         return Err(self.st().error.take().expect("a fault records its error"));
                     }
                     Event::Barrier(loc) => {
-                        self.status[t as usize] = Status::Barrier(loc);
-                        self.at_barrier += 1;
-                        if self.at_barrier == self.n {
-                            self.release_barrier()?;
+                        self.status[g as usize] = Status::Barrier(loc);
+                        self.at_barrier[rank as usize] += 1;
+                        if self.at_barrier[rank as usize] == self.n {
+                            self.release_barrier(rank)?;
                         }
                     }
                     Event::Warp(op) => {
-                        self.status[t as usize] = Status::Warp(op);
-                        self.try_warp(t / 32)?;
+                        self.status[g as usize] = Status::Warp(op);
+                        self.try_warp(rank, t / 32)?;
                     }
+                    Event::ClusterArrive(loc) => self.cluster_arrive(g, loc)?,
+                    Event::ClusterWait(loc) => self.cluster_wait(g, loc)?,
                 },
             }
         }
-        if self.done == self.n {
+        if self.done.iter().all(|&d| d == self.n) {
             Ok(())
         } else {
             Err(self.stalled())
         }
     }
 
-    /// Every thread is at a barrier: the same one releases them all.
-    fn release_barrier(&mut self) -> Result<(), Error> {
+    /// Thread `g` arrives at the cluster barrier: the phase completes when it is the last of
+    /// the cluster's threads; the thread runs on either way.
+    fn cluster_arrive(&mut self, g: u32, loc: &'static Location<'static>) -> Result<(), Error> {
+        let (rank, t) = (g / self.n, g % self.n);
+        if let Some((_, earlier)) = self.arrived[g as usize] {
+            let msg = format!(
+                "the thread arrives at the cluster barrier at {loc} again before waiting for \
+                 its arrival at {earlier}: every cluster_arrive() must be followed by a \
+                 cluster_wait() before the next one"
+            );
+            return Err(self.err(ErrorKind::DivergentBarrier, rank, Some(t), msg));
+        }
+        let phase = self.st().cepoch;
+        self.arrived[g as usize] = Some((phase, loc));
+        self.arrivals += 1;
+        self.runnable.push_front(g);
+        if self.arrivals == self.n * self.c {
+            let st = self.st();
+            st.cepoch += 1;
+            self.arrivals = 0;
+            for w in 0..self.n * self.c {
+                if let Status::ClusterWait(_) = self.status[w as usize] {
+                    self.arrived[w as usize] = None;
+                    self.status[w as usize] = Status::Runnable;
+                    self.runnable.push_back(w);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Thread `g` waits at the cluster barrier: it goes on once the phase it arrived in is
+    /// complete.
+    fn cluster_wait(&mut self, g: u32, loc: &'static Location<'static>) -> Result<(), Error> {
+        let (rank, t) = (g / self.n, g % self.n);
+        let phase_now = self.st().cepoch;
+        match self.arrived[g as usize] {
+            None => {
+                let msg = format!(
+                    "cluster_wait() at {loc} without an arrival: a thread waits at the cluster \
+                     barrier only after its cluster_arrive() (or use cluster_sync())"
+                );
+                Err(self.err(ErrorKind::DivergentBarrier, rank, Some(t), msg))
+            }
+            Some((phase, _)) if phase < phase_now => {
+                self.arrived[g as usize] = None;
+                self.runnable.push_front(g);
+                Ok(())
+            }
+            Some(_) => {
+                self.status[g as usize] = Status::ClusterWait(loc);
+                Ok(())
+            }
+        }
+    }
+
+    /// Every thread of the block of `rank` is at a barrier: the same one releases them all.
+    fn release_barrier(&mut self, rank: u32) -> Result<(), Error> {
+        let base = rank * self.n;
         let mut sites: Vec<(&'static Location<'static>, Vec<u32>)> = Vec::new();
         for t in 0..self.n {
-            if let Status::Barrier(loc) = self.status[t as usize] {
+            if let Status::Barrier(loc) = self.status[(base + t) as usize] {
                 match sites.iter_mut().find(|(l, _)| *l == loc) {
                     Some((_, ids)) => ids.push(t),
                     None => sites.push((loc, [t].into())),
@@ -384,28 +505,29 @@ impl Block {
                  inside an `if` is only valid when the condition is the same for the whole block)",
                 parts.join("; ")
             );
-            return Err(self.err(ErrorKind::DivergentBarrier, None, msg));
+            return Err(self.err(ErrorKind::DivergentBarrier, rank, None, msg));
         }
         let st = self.st();
-        st.epoch += 1;
-        self.at_barrier = 0;
+        st.blocks[rank as usize].epoch += 1;
+        self.at_barrier[rank as usize] = 0;
         for t in 0..self.n {
-            self.status[t as usize] = Status::Runnable;
-            self.runnable.push_back(t);
+            self.status[(base + t) as usize] = Status::Runnable;
+            self.runnable.push_back(base + t);
         }
         Ok(())
     }
 
-    /// Completes the collective that lanes of warp `w` wait at, if every lane of its mask is
-    /// there (exited lanes excluded).
-    fn try_warp(&mut self, w: u32) -> Result<(), Error> {
+    /// Completes the collective that lanes of warp `w` of the block of `rank` wait at, if
+    /// every lane of its mask is there (exited lanes excluded).
+    fn try_warp(&mut self, rank: u32, w: u32) -> Result<(), Error> {
+        let base = rank * self.n;
         let first = w * 32;
         let last = (first + 32).min(self.n);
-        let Some(l0) = (first..last).find(|&t| matches!(self.status[t as usize], Status::Warp(_)))
-        else {
+        let status = |b: &Self, t: u32| b.status[(base + t) as usize];
+        let Some(l0) = (first..last).find(|&t| matches!(status(self, t), Status::Warp(_))) else {
             return Ok(());
         };
-        let Status::Warp(op0) = self.status[l0 as usize] else {
+        let Status::Warp(op0) = status(self, l0) else {
             unreachable!()
         };
         let mut members: Vec<u32> = Vec::new();
@@ -413,7 +535,7 @@ impl Block {
             if op0.mask & (1 << (t - first)) == 0 {
                 continue;
             }
-            match self.status[t as usize] {
+            match status(self, t) {
                 Status::Warp(op) => {
                     if op.kind != op0.kind
                         || op.loc != op0.loc
@@ -433,12 +555,12 @@ impl Block {
                             op.loc,
                             op.mask
                         );
-                        return Err(self.err(ErrorKind::WarpCollective, Some(t), msg));
+                        return Err(self.err(ErrorKind::WarpCollective, rank, Some(t), msg));
                     }
                     members.push(t);
                 }
                 Status::Done => {}
-                Status::Runnable | Status::Barrier(_) => return Ok(()),
+                Status::Runnable | Status::Barrier(_) | Status::ClusterWait(_) => return Ok(()),
             }
         }
         let present = last - first;
@@ -446,7 +568,7 @@ impl Block {
             let expected = (0..present).filter(|l| op0.mask & (1 << l) != 0).count();
             if members.len() != expected {
                 let gone: Vec<u32> = (first..last)
-                    .filter(|t| matches!(self.status[*t as usize], Status::Done))
+                    .filter(|t| matches!(status(self, *t), Status::Done))
                     .map(|t| t - first)
                     .collect();
                 let msg = format!(
@@ -455,15 +577,15 @@ impl Block {
                     op0.kind.name(),
                     op0.loc
                 );
-                return Err(self.err(ErrorKind::WarpCollective, Some(l0), msg));
+                return Err(self.err(ErrorKind::WarpCollective, rank, Some(l0), msg));
             }
             let words = op0.arg as usize;
             for &t in &members {
-                let Status::Warp(dst) = self.status[t as usize] else {
+                let Status::Warp(dst) = status(self, t) else {
                     unreachable!()
                 };
                 for &s in &members {
-                    let Status::Warp(src) = self.status[s as usize] else {
+                    let Status::Warp(src) = status(self, s) else {
                         unreachable!()
                     };
                     let at = (s - first) as usize * words;
@@ -475,15 +597,15 @@ impl Block {
                 }
             }
             for &t in &members {
-                self.status[t as usize] = Status::Runnable;
-                self.runnable.push_back(t);
+                self.status[(base + t) as usize] = Status::Runnable;
+                self.runnable.push_back(base + t);
             }
             return Ok(());
         }
         let taking_part = |lane: u32| members.contains(&(first + lane));
         let mut results: Vec<(u32, u32)> = Vec::with_capacity(members.len());
         let value = |lane: u32| -> u32 {
-            match self.status[(first + lane) as usize] {
+            match status(self, first + lane) {
                 Status::Warp(op) => op.value,
                 _ => 0,
             }
@@ -495,7 +617,7 @@ impl Block {
         let member_bits: u32 = members.iter().fold(0, |b, &t| b | 1 << (t - first));
         for &t in &members {
             let lane = t - first;
-            let Status::Warp(op) = self.status[t as usize] else {
+            let Status::Warp(op) = status(self, t) else {
                 unreachable!()
             };
             let src = match op.kind {
@@ -528,7 +650,7 @@ impl Block {
                             op.kind.name(),
                             op.loc
                         );
-                        return Err(self.err(ErrorKind::WarpCollective, Some(t), msg));
+                        return Err(self.err(ErrorKind::WarpCollective, rank, Some(t), msg));
                     }
                     value(s)
                 }
@@ -547,37 +669,133 @@ impl Block {
                 (1 << present) - 1
             };
             if op0.mask & all_lanes == all_lanes {
-                self.st().warp_epoch[w as usize] += 1;
+                self.st().blocks[rank as usize].warp_epoch[w as usize] += 1;
             }
         }
         for (t, r) in results {
-            self.ctxs[t as usize].result = r;
-            self.status[t as usize] = Status::Runnable;
-            self.runnable.push_back(t);
+            self.ctxs[(base + t) as usize].result = r;
+            self.status[(base + t) as usize] = Status::Runnable;
+            self.runnable.push_back(base + t);
         }
         Ok(())
     }
 
     /// Nothing can run and not every thread finished: says who waits where, and for whom.
     fn stalled(&mut self) -> Error {
+        let waiting =
+            (0..self.n * self.c).any(|g| matches!(self.status[g as usize], Status::ClusterWait(_)));
+        if waiting {
+            return self.stalled_cluster();
+        }
+        let rank = (0..self.c)
+            .find(|&r| self.done[r as usize] != self.n)
+            .expect("a stalled cluster has a block with unfinished threads");
+        self.stalled_block(rank)
+    }
+
+    /// Threads wait at the cluster barrier for threads that cannot arrive.
+    fn stalled_cluster(&mut self) -> Error {
+        let (n, c) = (self.n, self.c);
+        let loc = (0..n * c)
+            .find_map(|g| match self.status[g as usize] {
+                Status::ClusterWait(l) => Some(l),
+                _ => None,
+            })
+            .expect("a thread waits at the cluster barrier");
+        let mut parts: Vec<String> = Vec::new();
+        let mut first_missing: Option<u32> = None;
+        let mut stuck = false;
+        for rank in 0..c {
+            let base = rank * n;
+            let mut exited: Vec<u32> = Vec::new();
+            let mut barrier: Vec<(&'static Location<'static>, Vec<u32>)> = Vec::new();
+            let mut warp: Vec<u32> = Vec::new();
+            for t in 0..n {
+                let g = (base + t) as usize;
+                if self.arrived[g].is_some() {
+                    continue;
+                }
+                match self.status[g] {
+                    Status::Done => exited.push(t),
+                    Status::Barrier(l) => match barrier.iter_mut().find(|(x, _)| *x == l) {
+                        Some((_, ids)) => ids.push(t),
+                        None => barrier.push((l, [t].into())),
+                    },
+                    Status::Warp(_) => warp.push(t),
+                    Status::Runnable | Status::ClusterWait(_) => {}
+                }
+            }
+            if exited.is_empty() && barrier.is_empty() && warp.is_empty() {
+                continue;
+            }
+            first_missing.get_or_insert(rank);
+            let b = xyz(self.st().blocks[rank as usize].block_idx);
+            let mut what: Vec<String> = Vec::new();
+            if !exited.is_empty() {
+                what.push(format!(
+                    "threads {} exited without arriving",
+                    self.who(&exited)
+                ));
+            }
+            for (l, ids) in &barrier {
+                stuck = true;
+                what.push(format!(
+                    "threads {} wait at the sync_threads() at {l}",
+                    self.who(ids)
+                ));
+            }
+            if !warp.is_empty() {
+                stuck = true;
+                what.push(format!(
+                    "threads {} wait at a warp collective",
+                    self.who(&warp)
+                ));
+            }
+            parts.push(format!("block {b} (rank {rank}): {}", what.join(", ")));
+        }
+        let arrived = self.arrivals;
+        let msg = format!(
+            "the cluster barrier at {loc} (cluster_sync() or cluster_wait()) waits for all {} \
+             threads of the cluster's {c} blocks, but only {arrived} arrived; {}; every thread \
+             of every block of the cluster must arrive (a block that skips cluster_sync(), e.g. \
+             under `if cluster_ctarank() == …`, leaves its peers waiting forever)",
+            n * c,
+            parts.join("; ")
+        );
+        let kind = if stuck {
+            ErrorKind::Deadlock
+        } else {
+            ErrorKind::DivergentBarrier
+        };
+        self.err(kind, first_missing.unwrap_or(0), None, msg)
+    }
+
+    /// The block of `rank` cannot go on (no cluster barrier involved).
+    fn stalled_block(&mut self, rank: u32) -> Error {
+        let base = rank * self.n;
         let mut barrier: Vec<(&'static Location<'static>, Vec<u32>)> = Vec::new();
         let mut warp: Vec<u32> = Vec::new();
         let mut done: Vec<u32> = Vec::new();
         for t in 0..self.n {
-            match self.status[t as usize] {
+            match self.status[(base + t) as usize] {
                 Status::Barrier(loc) => match barrier.iter_mut().find(|(l, _)| *l == loc) {
                     Some((_, ids)) => ids.push(t),
                     None => barrier.push((loc, [t].into())),
                 },
                 Status::Warp(_) => warp.push(t),
                 Status::Done => done.push(t),
-                Status::Runnable => {}
+                Status::Runnable | Status::ClusterWait(_) => {}
             }
         }
         let n = self.n;
         if warp.is_empty() {
             let Some((loc, ids)) = barrier.first().cloned() else {
-                return self.err(ErrorKind::Deadlock, None, "no thread can go on".into());
+                return self.err(
+                    ErrorKind::Deadlock,
+                    rank,
+                    None,
+                    "no thread can go on".into(),
+                );
             };
             let exited = self.who(&done);
             let reached = self.who(&ids);
@@ -589,10 +807,10 @@ impl Block {
                  tid < …`)",
                 ids.len()
             );
-            return self.err(ErrorKind::DivergentBarrier, None, msg);
+            return self.err(ErrorKind::DivergentBarrier, rank, None, msg);
         }
         let t = warp[0];
-        let Status::Warp(op) = self.status[t as usize] else {
+        let Status::Warp(op) = self.status[(base + t) as usize] else {
             unreachable!()
         };
         let first = t / 32 * 32;
@@ -630,30 +848,41 @@ impl Block {
                 waits.join("; ")
             }
         );
-        self.err(ErrorKind::Deadlock, None, msg)
+        self.err(ErrorKind::Deadlock, rank, None, msg)
     }
 }
 
-fn run_block(
+/// Runs the blocks `blocks` (one cluster, by rank; one block without a cluster) together,
+/// numbered from `serial`.
+fn run_cluster(
     st: &mut LaunchState,
     kernel: &HostKernel,
-    idx: [u32; 3],
+    blocks: &[[u32; 3]],
     serial: u32,
     params: *const u8,
     opts: &Options,
 ) -> Result<(), Error> {
     let n = st.block[0] * st.block[1] * st.block[2];
-    st.block_idx = idx;
-    st.serial = serial;
-    st.epoch = 0;
-    st.warp_epoch.clear();
-    st.warp_epoch.resize(n.div_ceil(32) as usize, 0);
+    let c = blocks.len() as u32;
+    st.blocks = blocks
+        .iter()
+        .enumerate()
+        .map(|(r, &idx)| BlockState {
+            block_idx: idx,
+            serial: serial + r as u32,
+            epoch: 0,
+            warp_epoch: [0].repeat(n.div_ceil(32) as usize),
+            exited: false,
+        })
+        .collect();
+    st.cepoch = 0;
     st.window.begin_block();
     let stp: *mut LaunchState = st;
-    let mut ctxs: Vec<ThreadCtx> = (0..n)
-        .map(|l| ThreadCtx {
-            tid: st.thread_of(l),
-            linear: l,
+    let mut ctxs: Vec<ThreadCtx> = (0..n * c)
+        .map(|g| ThreadCtx {
+            tid: st.thread_of(g % n),
+            rank: g / n,
+            linear: g % n,
             launch: stp,
             yielder: core::ptr::null(),
             result: 0,
@@ -677,12 +906,15 @@ fn run_block(
     let mut block = Block {
         st: stp,
         n,
+        c,
         ctxs,
         cos,
-        status: [Status::Runnable].repeat(n as usize),
-        runnable: (0..n).collect(),
-        done: 0,
-        at_barrier: 0,
+        status: [Status::Runnable].repeat((n * c) as usize),
+        runnable: (0..n * c).collect(),
+        done: [0].repeat(c as usize),
+        at_barrier: [0].repeat(c as usize),
+        arrived: [None].repeat((n * c) as usize),
+        arrivals: 0,
         random: opts.seed != 0,
     };
     let result = block.run();

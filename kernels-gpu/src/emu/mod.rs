@@ -26,7 +26,7 @@ pub use error::{Error, ErrorKind, Warning};
 pub use kernel::HostKernel;
 #[doc(hidden)]
 pub use kernel::{params_size_of, params_type_of};
-pub use launch::{LaunchConfig, Options, Report, launch};
+pub use launch::{LaunchConfig, MAX_CLUSTER_BLOCKS, Options, Report, launch};
 pub use memory::Memory;
 #[doc(hidden)]
 pub use shared::SharedDecl;

@@ -13,6 +13,12 @@
 //! `sync_threads()` came between them, or when both threads are in one warp and a `sync_warp()`
 //! came between them; otherwise they race. Atomics do not race with each other. Keeping two
 //! readers (not all) can miss a race whose only unordered reader was a third, earlier one.
+//!
+//! **Clusters.** A launch with a cluster of `c` blocks keeps `c` copies of every region (one
+//! per rank, same window addresses: every block of a kernel has the same shared layout); a
+//! DSMEM access lands in its target rank's copy. Accesses record the accessing thread's rank
+//! and the cluster barrier count: two accesses by threads of different blocks are ordered only
+//! when a cluster barrier (`cluster_sync()`, or an arrive/wait pair) completed between them.
 
 use core::panic::Location;
 use std::vec;
@@ -31,13 +37,17 @@ const FIRST: u32 = 0x400;
 const REDZONE: u32 = 256;
 /// What unwritten shared memory holds at the start of each block.
 const POISON: u8 = 0xFF;
-const NO_THREAD: u32 = u32::MAX;
+const NO_THREAD: u16 = u16::MAX;
 
 /// One access recorded in a shadow byte.
 #[derive(Clone, Copy)]
 pub(crate) struct Access {
-    /// Linear thread index in the block, or [`NO_THREAD`].
-    pub tid: u32,
+    /// Linear thread index in the block (at most 1024 threads), or [`NO_THREAD`].
+    pub tid: u16,
+    /// The rank in its cluster of the thread's block (0 without a cluster; at most 8).
+    pub rank: u8,
+    /// Cluster barriers completed in the cluster at the access.
+    pub cepoch: u32,
     /// The block's barrier count at the access.
     pub epoch: u32,
     /// The thread's warp's `sync_warp` count at the access.
@@ -46,8 +56,13 @@ pub(crate) struct Access {
     pub loc: Option<&'static Location<'static>>,
 }
 
+// A shadow byte is 80 bytes, as before clusters: the thread's rank fits beside its index.
+const _: () = assert!(core::mem::size_of::<Shadow>() == 80);
+
 const NONE: Access = Access {
     tid: NO_THREAD,
+    rank: 0,
+    cepoch: 0,
     epoch: 0,
     wepoch: 0,
     atomic: false,
@@ -84,9 +99,12 @@ pub(crate) enum Kind {
 /// The accessing thread, at its access.
 pub(crate) struct Who {
     pub tid: u32,
+    pub rank: u32,
+    pub cepoch: u32,
     pub warp: u32,
     pub epoch: u32,
     pub wepoch: u32,
+    /// The serial number of the block whose shared memory is accessed.
     pub serial: u32,
     pub loc: &'static Location<'static>,
 }
@@ -112,6 +130,7 @@ pub(crate) struct Region {
     key: usize,
     pub base: u32,
     pub len: u32,
+    /// `len` bytes per rank of the cluster, rank after rank.
     pub data: Vec<u8>,
     shadow: Vec<Shadow>,
 }
@@ -119,15 +138,19 @@ pub(crate) struct Region {
 impl Region {
     fn ordered(a: &Access, who: &Who, atomic: bool) -> bool {
         a.tid == NO_THREAD
-            || a.tid == who.tid
-            || a.epoch < who.epoch
-            || (a.tid / 32 == who.warp && a.wepoch < who.wepoch)
             || (a.atomic && atomic)
+            || a.cepoch < who.cepoch
+            || (a.rank as u32 == who.rank
+                && (a.tid as u32 == who.tid
+                    || a.epoch < who.epoch
+                    || (a.tid as u32 / 32 == who.warp && a.wepoch < who.wepoch)))
     }
 
-    /// Records an access to `[off, off + n)` and checks it against the earlier ones.
+    /// Records an access to `[off, off + n)` of rank `slot`'s copy and checks it against the
+    /// earlier ones.
     pub fn check(
         &mut self,
+        slot: u32,
         off: u32,
         n: u32,
         kind: Kind,
@@ -135,7 +158,9 @@ impl Region {
         races: bool,
     ) -> Result<Checked, Conflict> {
         let me = Access {
-            tid: who.tid,
+            tid: who.tid as u16,
+            rank: who.rank as u8,
+            cepoch: who.cepoch,
             epoch: who.epoch,
             wepoch: who.wepoch,
             atomic: kind == Kind::Atomic,
@@ -143,8 +168,9 @@ impl Region {
         };
         let atomic = kind == Kind::Atomic;
         let mut unwritten = None;
+        let base = (slot * self.len) as usize;
         for b in off..off + n {
-            let s = &mut self.shadow[b as usize];
+            let s = &mut self.shadow[base + b as usize];
             if s.serial != who.serial {
                 *s = FRESH;
                 s.serial = who.serial;
@@ -161,7 +187,7 @@ impl Region {
             }
             match kind {
                 Kind::Read => {
-                    if s.read1.tid != who.tid {
+                    if s.read1.tid as u32 != who.tid || s.read1.rank as u32 != who.rank {
                         s.read2 = s.read1;
                     }
                     s.read1 = me;
@@ -201,14 +227,17 @@ pub(crate) struct Window {
     pub regions: Vec<Region>,
     next: u32,
     last: usize,
+    /// Blocks per cluster: copies of each region.
+    slots: u32,
 }
 
 impl Window {
-    pub fn new() -> Self {
+    pub fn new(slots: u32) -> Self {
         Self {
             regions: Vec::new(),
             next: FIRST,
             last: 0,
+            slots,
         }
     }
 
@@ -229,13 +258,14 @@ impl Window {
             key,
             base,
             len,
-            data: vec![POISON; len as usize],
-            shadow: vec![FRESH; len as usize],
+            data: vec![POISON; (len * self.slots) as usize],
+            shadow: vec![FRESH; (len * self.slots) as usize],
         });
         base
     }
 
-    /// A new block: every array holds poison again (the shadows are per block by serial).
+    /// A new block (or cluster of blocks): every array holds poison again (the shadows are
+    /// per block by serial).
     pub fn begin_block(&mut self) {
         for r in &mut self.regions {
             r.data.fill(POISON);

@@ -5,6 +5,8 @@
 //! emits. Only compiled for `nvptx64`.
 
 pub mod atomic;
+#[cfg(target_feature = "sm_90a")]
+pub mod cluster;
 pub mod cp_async;
 pub mod global;
 pub mod half;

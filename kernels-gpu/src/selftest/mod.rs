@@ -2,9 +2,11 @@
 //! and checked against a CPU model in `tests/gpu/device_api.rs`. The half-precision ones are
 //! in [`half`].
 
+mod cluster;
 mod half;
 mod hopper;
 mod tensor_core;
+pub use cluster::*;
 pub use half::*;
 pub use hopper::*;
 pub use tensor_core::*;

@@ -9,6 +9,7 @@
 //! cannot model calls [`crate::emu::not_emulated`].
 
 pub mod atomic;
+pub mod cluster;
 pub mod cp_async;
 pub mod global;
 pub mod half;
