@@ -186,6 +186,20 @@ pub fn launches(
             )
         }
         // Steps 6 and 7 (`Long`): blocks of 1024, one per SM, the same column sum.
+        Grid::Clustered { .. } => {
+            let (b, _) = grid.rows_block(cols, lanes);
+            let slots = grid.slots(rows, cols, lanes, sm_count);
+            (
+                Launch::linear((slots * k::CLUSTER as usize) as u32, b)
+                    .with_smem(grid.smem(cols))
+                    .with_cluster(k::CLUSTER),
+                Launch::grid_2d(
+                    (cols.div_ceil(k::SUM_COLUMNS as usize).max(1) as u32, 1),
+                    (k::SUM_COLUMNS, k::SUM_LANES),
+                ),
+                slots,
+            )
+        }
         Grid::Strided { .. } | Grid::Long { .. } | Grid::Streamed { .. } => {
             let (b, _) = grid.rows_block(cols, lanes);
             let slots = grid.slots(rows, cols, lanes, sm_count);
@@ -198,6 +212,22 @@ pub fn launches(
                 slots,
             )
         }
+    }
+}
+
+/// The SM count [`launches`] takes for `step` over rows of `cols` on `gpu`: for the clustered
+/// steps (12–13) the clusters the device holds at once ([`Gpu::resident_clusters`] for their
+/// launch) times [`k::CLUSTER`], so the persistent grid is one wave; else the SMs.
+pub fn grid_sms(gpu: &Gpu, step: &StepInfo, cols: usize) -> usize {
+    let sm = gpu.info().sm_count as usize;
+    let g = STEPS.grid(step);
+    if !matches!(g, Grid::Clustered { .. }) {
+        return sm;
+    }
+    let (a, _, _) = launches(g, sm, cols, step.dtype, sm);
+    match gpu.resident_clusters(step.symbols[0], a) {
+        Ok(n) => (n * k::CLUSTER as usize).min(sm),
+        Err(_) => sm,
     }
 }
 
@@ -267,7 +297,7 @@ pub fn top_step(
         rows,
         cols,
         dtype,
-        gpu.info().sm_count as usize,
+        grid_sms(gpu, step, cols),
     );
     Some((step, a, b, slots))
 }
@@ -323,7 +353,7 @@ impl Op for LayerNormBackwardOp {
     }
     fn workspace(&self, gpu: &Gpu, step: &StepInfo, call: &OpCall) -> Result<Vec<Workspace>> {
         let (rows, cols) = (call.dims[0], call.dims[1]);
-        let sm = gpu.info().sm_count as usize;
+        let sm = grid_sms(gpu, step, cols);
         let slots = launches(STEPS.grid(step), rows, cols, call.dtype, sm).2;
         if slots == 0 {
             return Ok(Vec::new());
@@ -340,7 +370,7 @@ impl Op for LayerNormBackwardOp {
     fn enqueue(&self, gpu: &Gpu, stream: u64, step: &StepInfo, call: &OpCall) -> Result<()> {
         let (rows, cols) = (call.dims.first().copied(), call.dims.get(1).copied());
         let (rows, cols) = (rows.unwrap_or(0), cols.unwrap_or(0));
-        let sm = gpu.info().sm_count as usize;
+        let sm = grid_sms(gpu, step, cols);
         let (a, b, slots) = launches(STEPS.grid(step), rows, cols, call.dtype, sm);
         let no_ws: &[&str] = if slots == 0 {
             &["ws_gamma", "ws_beta"]
@@ -545,7 +575,7 @@ impl<T: Element> Case for BackwardCase<T> {
     fn run(&mut self, gpu: &Gpu, target: Target<'_>) -> Result<()> {
         let (step, is_twin) =
             super::layernorm::step_of(&STEPS, "layernorm_backward", T::DTYPE, target)?;
-        let sm_count = gpu.info().sm_count as usize;
+        let sm_count = grid_sms(gpu, step, self.cols);
         let (a, b, slots) = launches(STEPS.grid(step), self.rows, self.cols, T::DTYPE, sm_count);
         let p = LayerNormBackwardParams {
             dy: self.dy.elems(),

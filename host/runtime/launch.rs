@@ -213,6 +213,52 @@ impl Gpu {
 }
 
 impl Gpu {
+    /// How many clusters of `launch` (its block, dynamic shared memory and cluster size) of
+    /// kernel `symbol` the device holds at once (`cuOccupancyMaxActiveClusters`): what a
+    /// persistent grid of clusters may launch without a second wave. On the emulator the SMs
+    /// divided by the cluster's blocks.
+    pub fn resident_clusters(&self, symbol: &str, launch: Launch) -> Result<usize> {
+        let per = launch.cluster_blocks().max(1) as usize;
+        if self.is_emulated() {
+            return Ok((self.info().sm_count as usize / per).max(1));
+        }
+        let f = self.function(symbol)?;
+        let err = |source| Error::Launch {
+            kernel: symbol.to_string(),
+            grid: launch.grid,
+            block: launch.block,
+            smem: launch.smem,
+            source,
+        };
+        self.ensure_dyn_smem(&f, launch.smem).map_err(err)?;
+        use cudarc::driver::sys;
+        let (x, y, z) = launch.cluster;
+        let mut attr = sys::CUlaunchAttribute {
+            id: sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION,
+            pad: [0; 4],
+            value: sys::CUlaunchAttributeValue { pad: [0; 64] },
+        };
+        attr.value.clusterDim = sys::CUlaunchAttributeValue_union__bindgen_ty_1 { x, y, z };
+        let config = sys::CUlaunchConfig {
+            gridDimX: launch.grid.0,
+            gridDimY: launch.grid.1,
+            gridDimZ: launch.grid.2,
+            blockDimX: launch.block.0,
+            blockDimY: launch.block.1,
+            blockDimZ: launch.block.2,
+            sharedMemBytes: launch.smem,
+            hStream: std::ptr::null_mut(),
+            attrs: &mut attr,
+            numAttrs: 1,
+        };
+        let mut n: std::ffi::c_int = 0;
+        // SAFETY: `config` and `attr` outlive the call; `n` is written by it.
+        unsafe { sys::cuOccupancyMaxActiveClusters(&mut n, f.cu_function(), &config) }
+            .result()
+            .map_err(err)?;
+        Ok((n.max(0) as usize).max(1))
+    }
+
     /// A cluster launch the device can run: compute capability 9.0 or later, and a grid that
     /// is a multiple of the cluster in every dimension.
     fn check_cluster(&self, name: &str, launch: Launch) -> Result<()> {

@@ -24,6 +24,9 @@ steps! {
     // Steps 10 and 11: dy and x streamed into shared memory by cp.async, partials in registers.
     s10_streamed,
     s11_bf16_streamed,
+    // Steps 12 and 13: steps 10 and 11 with a row split over a cluster of 4 CTAs (sm_90).
+    s12_clustered,
+    s13_bf16_clustered,
 }
 
 use crate::gpu::shared::SharedPtr;
@@ -79,6 +82,15 @@ pub enum Grid {
     /// [`STREAMED_MAX_TEAM`], one per SM, no shared memory ([`looped_rows`]). Kernel 2:
     /// [`sum_columns`]. `lanes`: elements per 128-bit vector.
     Streamed { lanes: u32, stages: u32 },
+    /// Steps 12 and 13 (rows of up to 32768 columns, sm_90). Kernel 1: clusters of
+    /// [`CLUSTER`] 1-D blocks of `S` threads ([`cluster_team`]), one cluster per row at a time,
+    /// as many clusters as the device holds at once (at most one block per SM: the caller
+    /// passes that count times [`CLUSTER`] as the SM count), cluster `k` walking rows
+    /// `k, k + clusters, …`; dynamic shared memory [`cluster_smem`]; every cluster writes one
+    /// workspace row ([`cluster_rows`]). Rows it does not hold: the same clusters of blocks of
+    /// [`STREAMED_MAX_TEAM`], rank 0 of each taking the cluster's rows ([`looped_rows_of`]).
+    /// Kernel 2: [`sum_columns`].
+    Clustered { lanes: u32, stages: u32 },
 }
 
 /// Chunks of 8 elements of dy and of x a thread of steps 4 and 5 holds (f32: 32 registers,
@@ -139,7 +151,7 @@ impl crate::step::BlockThreads for Grid {
             // The largest launch (the kernels' launch bounds).
             Grid::Strided { .. } => MAX_TEAM,
             Grid::Long { .. } => LONG_THREADS,
-            Grid::Streamed { .. } => STREAMED_MAX_TEAM,
+            Grid::Streamed { .. } | Grid::Clustered { .. } => STREAMED_MAX_TEAM,
         }
     }
 }
@@ -157,6 +169,10 @@ impl Grid {
                 Some((s, g, _)) if streamed_fits(cols as u32, lanes) => (s * g, 1),
                 _ => (STREAMED_MAX_TEAM, 1),
             },
+            Grid::Clustered { lanes, .. } if cluster_fits(cols as u32, lanes) => {
+                (cluster_team(cols as u32).0, 1)
+            }
+            Grid::Clustered { .. } => (STREAMED_MAX_TEAM, 1),
             Grid::Strided { chunks, block, .. } => match team_of(cols as u32, chunks, block) {
                 Some((s, g)) => (s * g, 1),
                 None => (FALLBACK_THREADS, 1),
@@ -192,6 +208,8 @@ impl Grid {
                 }
                 _ => rows.min(sm_count.max(1)).max(1),
             },
+            // One workspace row a cluster; `sm_count` is the resident clusters × CLUSTER.
+            Grid::Clustered { .. } => rows.min(sm_count / CLUSTER as usize).max(1),
             Grid::Strided {
                 chunks,
                 block,
@@ -222,6 +240,7 @@ impl Grid {
             },
             Grid::Long { lanes } => long_smem(cols as u32, lanes),
             Grid::Streamed { lanes, stages } => streamed_smem(cols as u32, lanes, stages),
+            Grid::Clustered { lanes, stages } => cluster_smem(cols as u32, lanes, stages),
             _ => 0,
         }
     }
@@ -534,6 +553,22 @@ fn looped_rows<T, const K: u32>(p: LayerNormBackwardParams<T>, scratch: [[Shared
 where
     T: NormIo + crate::softmax::RowElem,
 {
+    looped_rows_of::<T, K, false>(p, scratch)
+}
+
+/// [`looped_rows`] over the blocks' own rows (`CLUSTERED = false`), or (`true`, steps 12–13's
+/// fallback) over one block per cluster: the block of rank 0 of cluster `k` takes rows
+/// `k, k + clusters, …` and writes workspace row `k`; the other ranks return at once.
+#[inline(always)]
+fn looped_rows_of<T, const K: u32, const CLUSTERED: bool>(
+    p: LayerNormBackwardParams<T>,
+    scratch: [[SharedPtr<f32>; 2]; 2],
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    if CLUSTERED && thread::block_idx_x() % CLUSTER != 0 {
+        return;
+    }
     let lanes = <T as NormIo>::LANES;
     let (rows, cols) = (p.rows, p.cols);
     let t = thread::thread_idx_x() as usize;
@@ -541,7 +576,11 @@ where
     let cu = cols as usize;
     let vector =
         cu % lanes == 0 && aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
-    let slot = thread::block_idx_x();
+    let slot = if CLUSTERED {
+        thread::block_idx_x() / CLUSTER
+    } else {
+        thread::block_idx_x()
+    };
     let (wg, wb) = (
         p.ws_gamma.offset(slot as usize * cu),
         p.ws_beta.offset(slot as usize * cu),
@@ -620,7 +659,11 @@ where
             i += bt;
         }
         parity ^= 1;
-        row += thread::grid_dim_x();
+        row += if CLUSTERED {
+            thread::grid_dim_x() / CLUSTER
+        } else {
+            thread::grid_dim_x()
+        };
     }
 }
 
@@ -1782,4 +1825,284 @@ where
         }
         q += thread::block_dim_x();
     }
+}
+
+// ---- Steps 12 and 13: a cluster of CTAs per row (sm_90) ----
+
+/// CTAs per row of steps 12 and 13: a thread-block cluster of 4 along x, each CTA a quarter of
+/// the row (8000 of 32000 columns: 64 KiB of f32 dy and x a stage).
+pub const CLUSTER: u32 = 4;
+/// Row groups steps 12 (f32) and 13 (bf16) copy ahead of the one they reduce.
+pub const AHEAD_12: u32 = 2;
+pub const AHEAD_13: u32 = 3;
+
+/// The columns each CTA of steps 12 and 13 takes: `⌈cols / CLUSTER⌉` rounded up to whole
+/// chunks of 8 (rank `r` columns `r·w .. min(cols, (r + 1)·w)`, the last ranks fewer or none).
+pub const fn slice_cols(cols: u32) -> u32 {
+    cols.div_ceil(CLUSTER).div_ceil(8) * 8
+}
+
+/// Whether steps 12 and 13 hold rows of `cols` columns at `lanes` per vector: whole vectors,
+/// slices of at most 8192 columns (rows up to 32768); the kernels also need 16-byte aligned
+/// pointers.
+pub const fn cluster_fits(cols: u32, lanes: u32) -> bool {
+    cols != 0 && cols % lanes == 0 && slice_cols(cols) <= 8 * STREAMED_MAX_TEAM
+}
+
+/// The CTA of steps 12 and 13: `(S, log₂S)`, the power of two of threads (at least 32) that
+/// holds a slice at 8 columns a thread (one team, `G = 1`). Rows of no columns take 32.
+pub const fn cluster_team(cols: u32) -> (u32, u32) {
+    let need = slice_cols(cols).div_ceil(8);
+    let lg = 32 - (need - 1).leading_zeros();
+    // At least a warp (and at least `CLUSTER` threads: thread `j` writes CTA `j`'s slot).
+    let lg = if lg < 5 { 5 } else { lg };
+    (1 << lg, lg)
+}
+
+/// Dynamic shared memory of kernel 1 of steps 12 and 13 (bytes): `stages` stages of one team
+/// ([`stage_words`]); 0 for rows they do not hold. 32000 columns: f32 3 × 72 KiB, bf16
+/// 4 × 40 KiB.
+pub const fn cluster_smem(cols: u32, lanes: u32, stages: u32) -> u32 {
+    if !cluster_fits(cols, lanes) {
+        return 0;
+    }
+    stages * stage_words(cluster_team(cols).0, 1, lanes) * 4
+}
+
+/// Kernel 1 of steps 12 and 13 ([`Grid::Clustered`]): [`streamed_rows`] with a row split over a
+/// cluster of [`CLUSTER`] CTAs (one per SM). Cluster `k` takes rows `k, k + clusters, …`; its
+/// CTA of rank `r` owns the slice `r·w ..` ([`slice_cols`]), one team of `S` threads
+/// ([`cluster_team`]), thread `tid` the slice's vectors `tid + q·S`, γ and its 16 partials in
+/// registers, dy and x streamed into its stages `AHEAD` row groups ahead as in steps 10–11.
+/// Per row, after the CTA's sums ([`team_sums`]) thread `j < CLUSTER` stores the pair into
+/// slot `r` of CTA `j`'s exchange array (`st.shared::cluster`; two buffers by row parity), the
+/// cluster arrives, every thread adds `dy·x̂`, `dy` into its partials (they do not need the
+/// sums), waits, and adds the `CLUSTER` pairs in rank order (the same order in every CTA: the
+/// same sums), then writes dx. At the end each thread writes its columns of the cluster's
+/// workspace row (`slots` = clusters) as 128-bit stores. Nothing of the row is read twice and
+/// no CTA holds more than a quarter of it. Rows it does not hold ([`cluster_fits`]) and
+/// misaligned pointers take [`looped_rows_of`] on one CTA per cluster.
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
+#[inline(always)]
+pub(crate) fn cluster_rows<T, const AHEAD: u32>(
+    p: LayerNormBackwardParams<T>,
+    scratch: [[SharedPtr<f32>; 2]; 2],
+    xchg: SharedPtr<f32>,
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::gpu::{cluster, cp_async};
+    let lanes = <T as NormIo>::LANES;
+    let vpc = 8 / lanes;
+    let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
+    if !(aligned && cluster_fits(p.cols, lanes as u32)) {
+        return looped_rows_of::<T, 0, true>(p, scratch);
+    }
+    let stages = AHEAD + 1;
+    let smem = crate::gpu::shared::dynamic_shared::<f32>();
+    let (cols, rows) = (p.cols, p.rows);
+    let (s, _) = cluster_team(cols);
+    let rank = cluster::cluster_ctarank();
+    let w = slice_cols(cols);
+    let first = rank * w;
+    // This CTA's vectors of a row (0 for ranks past the row's end) and their first's index.
+    let mine = if first < cols {
+        (if cols - first < w { cols - first } else { w }) / lanes as u32
+    } else {
+        0
+    };
+    let at = first / lanes as u32;
+    let t = thread::thread_idx_x();
+    let tid = t;
+    let nvec = cols / lanes as u32;
+    let words = stage_words(s, 1, lanes as u32);
+    let dyo = 4 * tid;
+    let xo = s * vpc as u32 * 4;
+    let so = words - 2 * s + 2 * t;
+    let cl = thread::block_idx_x() / CLUSTER;
+    let stride = thread::grid_dim_x() / CLUSTER;
+    let has = |q: usize| q < vpc && tid + q as u32 * s < mine;
+    let lw = if s < 32 { s } else { 32 };
+    let lead = t & (lw - 1) == 0;
+    let mut gam = [T::ZERO; 2];
+    unroll::<2>(
+        #[inline(always)]
+        |q| {
+            if has(q) {
+                let v = (at + tid + q as u32 * s) as usize;
+                gam[q] = unsafe { <T as NormIo>::load(p.gamma, v, lanes, true) };
+            }
+        },
+    );
+    let copy = #[inline(always)]
+    |it: u32| {
+        let row = cl + it * stride;
+        if row < rows {
+            let st = smem.offset(it % stages * words);
+            unroll::<2>(
+                #[inline(always)]
+                |q| {
+                    if has(q) {
+                        let e = ((row * nvec + at + tid + q as u32 * s) as usize) * lanes;
+                        let w = dyo + q as u32 * 4 * s;
+                        unsafe {
+                            cp_async::copy_cg_16(st.offset(w), p.dy.offset(e).addr());
+                            cp_async::copy_cg_16(st.offset(w + xo), p.x.offset(e).addr());
+                        }
+                    }
+                },
+            );
+            if lead {
+                unsafe {
+                    cp_async::copy_ca::<4, f32>(st.offset(so), p.mean.offset(row as usize).addr());
+                    cp_async::copy_ca::<4, f32>(
+                        st.offset(so + 1),
+                        p.rstd.offset(row as usize).addr(),
+                    );
+                }
+            }
+        }
+        cp_async::commit_group();
+    };
+    let mut k = 0;
+    while k < AHEAD {
+        copy(k);
+        k += 1;
+    }
+    let mut acc = [[0.0f32; 8]; 2];
+    let mut it = 0u32;
+    // Cluster-uniform: every thread of every CTA runs the same rows (barriers inside).
+    while cl + it * stride < rows {
+        copy(it + AHEAD);
+        cp_async::wait_group::<AHEAD>();
+        let row = cl + it * stride;
+        let st = smem.offset(it % stages * words);
+        let (m, rs) = if lead {
+            unsafe { (st.load(so), st.load(so + 1)) }
+        } else {
+            (0.0, 0.0)
+        };
+        let src = thread::lane_id() & !(lw - 1);
+        let (m, rs) = (warp::shuffle_idx(m, src), warp::shuffle_idx(rs, src));
+        let mut dyv = [T::ZERO; 2];
+        let mut xv = [T::ZERO; 2];
+        let (mut a, mut b) = (0.0f32, 0.0f32);
+        unroll::<2>(
+            #[inline(always)]
+            |q| {
+                if has(q) {
+                    let w = dyo + q as u32 * 4 * s;
+                    unsafe {
+                        dyv[q] = T::load_shared(st, w);
+                        xv[q] = T::load_shared(st, w + xo);
+                    }
+                    unroll::<8>(
+                        #[inline(always)]
+                        |j| {
+                            if j < lanes {
+                                let gv = T::lane(dyv[q], j) * T::lane(gam[q], j);
+                                a += gv;
+                                b = crate::gpu::math::fma(gv, (T::lane(xv[q], j) - m) * rs, b);
+                            }
+                        },
+                    );
+                }
+            },
+        );
+        let pair = if it & 1 == 0 { scratch[0] } else { scratch[1] };
+        let (a, b) = team_sums::<0>(a, b, s as usize, pair);
+        // The CTA's pair into slot `rank` of every CTA's exchange buffer of this parity.
+        let buf = (it & 1) * 2 * CLUSTER;
+        if t < CLUSTER {
+            unsafe {
+                let peer = cluster::map_shared_rank(xchg, t);
+                peer.store(buf + 2 * rank, a);
+                peer.store(buf + 2 * rank + 1, b);
+            }
+        }
+        cluster::cluster_arrive();
+        // The partials need no row sums: added while the cluster's pairs arrive.
+        unroll::<2>(
+            #[inline(always)]
+            |q| {
+                if has(q) {
+                    unroll::<8>(
+                        #[inline(always)]
+                        |j| {
+                            if j < lanes {
+                                let d = T::lane(dyv[q], j);
+                                let xhat = (T::lane(xv[q], j) - m) * rs;
+                                let c = q * lanes + j;
+                                acc[0][c] = crate::gpu::math::fma(d, xhat, acc[0][c]);
+                                acc[1][c] += d;
+                            }
+                        },
+                    );
+                }
+            },
+        );
+        cluster::cluster_wait();
+        let (mut a, mut b) = (0.0f32, 0.0f32);
+        unroll::<8>(
+            #[inline(always)]
+            |j| {
+                if (j as u32) < CLUSTER {
+                    unsafe {
+                        a += xchg.load(buf + 2 * j as u32);
+                        b += xchg.load(buf + 2 * j as u32 + 1);
+                    }
+                }
+            },
+        );
+        let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
+        let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
+        unroll::<2>(
+            #[inline(always)]
+            |q| {
+                if has(q) {
+                    let mut out = [0.0f32; 8];
+                    unroll::<8>(
+                        #[inline(always)]
+                        |j| {
+                            if j < lanes {
+                                let d = T::lane(dyv[q], j);
+                                let xhat = (T::lane(xv[q], j) - m) * rs;
+                                out[j] = rs
+                                    * (d * T::lane(gam[q], j) - crate::gpu::math::fma(xhat, b, a));
+                            }
+                        },
+                    );
+                    let e = (row * nvec + at + tid + q as u32 * s) as usize;
+                    unsafe { <T as NormIo>::store(p.dx, e, out, lanes, true) };
+                }
+            },
+        );
+        it += 1;
+    }
+    // The thread's columns of the cluster's workspace row, as 128-bit stores.
+    let base = (cl * cols) as usize;
+    let (wg, wb) = (p.ws_gamma.offset(base), p.ws_beta.offset(base));
+    unroll::<2>(
+        #[inline(always)]
+        |q| {
+            if has(q) {
+                let c0 = ((at + tid + q as u32 * s) as usize) * lanes;
+                unroll::<2>(
+                    #[inline(always)]
+                    |h| {
+                        if 4 * h < lanes {
+                            let c = q * lanes + 4 * h;
+                            let part = |a: &[f32; 8]| {
+                                crate::ptr::F32x4([a[c], a[c + 1], a[c + 2], a[c + 3]])
+                            };
+                            unsafe {
+                                wg.store_f32x4(c0 / 4 + h, part(&acc[0]));
+                                wb.store_f32x4(c0 / 4 + h, part(&acc[1]));
+                            }
+                        }
+                    },
+                );
+            }
+        },
+    );
 }
