@@ -96,6 +96,20 @@ static BASELINES: &[BaselineInfo] = &[
         dtype: DType::Bf16,
         description: "CUDA C++ twin of layernorm_backward/11 (NVRTC, __nv_bfloat16)",
     },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 12,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm_backward/12 (NVRTC, sm_90): a row split over \
+                      a cluster of 4 CTAs, each streaming its quarter by cp.async, the row sums \
+                      exchanged through st.shared::cluster and one cluster barrier a row",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 13,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm_backward/13 (NVRTC, sm_90, __nv_bfloat16)",
+    },
 ];
 
 /// The twin table of `dtype` over [`BASELINES`], each twin made by `kernels(step id)`.
@@ -143,6 +157,14 @@ fn twin_of(id: u32) -> Option<[TwinKernel; 2]> {
         11 => [
             "layernorm_backward_twin_bf16_streamed",
             "layernorm_backward_twin_bf16_streamed_columns",
+        ],
+        12 => [
+            "layernorm_backward_twin_clustered",
+            "layernorm_backward_twin_clustered_columns",
+        ],
+        13 => [
+            "layernorm_backward_twin_bf16_clustered",
+            "layernorm_backward_twin_bf16_clustered_columns",
         ],
         _ => return None,
     };
@@ -812,5 +834,44 @@ mod tests {
         assert!(
             k::streamed_fits(8192, 8) && !k::streamed_fits(4098, 4) && k::streamed_fits(4100, 4)
         );
+    }
+
+    #[test]
+    fn clustered_steps_launch_a_cluster_of_four_per_row_and_a_workspace_row_per_cluster() {
+        for (id, lanes, stages) in [(12, 4, k::AHEAD_12 + 1), (13, 8, k::AHEAD_13 + 1)] {
+            let step = STEPS.by_id(id).expect("step");
+            let g = STEPS.grid(step);
+            let dt = step.dtype;
+            assert_eq!(16 / dt.size(), lanes);
+            // 32 clusters of 4 resident (the caller's SM count: 128): 8000 columns a CTA.
+            let (a, b, slots) = launches(g, 8192, 32000, dt, 128);
+            let words = k::stage_words(1024, 1, lanes as u32);
+            assert_eq!(k::slice_cols(32000), 8000);
+            assert_eq!(
+                (a.grid, a.block, a.smem, a.cluster, slots),
+                ((128, 1, 1), (1024, 1, 1), stages * words * 4, (4, 1, 1), 32)
+            );
+            assert!(a.smem <= 227 * 1024, "{}", a.smem);
+            assert_eq!((b.grid, b.block), ((1000, 1, 1), (32, 32, 1)));
+            // Fewer rows than clusters: a cluster a row. Short rows: a warp a CTA at least.
+            let (a, _, slots) = launches(g, 5, 96, dt, 132);
+            assert_eq!(
+                (a.grid, a.block, a.cluster, slots),
+                ((20, 1, 1), (32, 1, 1), (4, 1, 1), 5)
+            );
+            assert_eq!(k::cluster_team(96), (32, 5));
+            assert_eq!(k::cluster_team(32768), (1024, 10));
+            // Rows they do not hold: the same clusters of 1024, rank 0 taking the rows.
+            for cols in [32776, 4098] {
+                let (a, _, slots) = launches(g, 8192, cols, dt, 132);
+                assert_eq!(
+                    (a.grid, a.block, a.smem, a.cluster, slots),
+                    ((132, 1, 1), (1024, 1, 1), 0, (4, 1, 1), 33),
+                    "{cols}"
+                );
+            }
+        }
+        assert!(k::cluster_fits(32768, 4) && k::cluster_fits(32000, 8));
+        assert!(!k::cluster_fits(32776, 4) && !k::cluster_fits(0, 4) && !k::cluster_fits(36, 8));
     }
 }

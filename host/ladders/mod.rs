@@ -416,6 +416,10 @@ mod tests {
             " layernorm_backward_twin_streamed_columns(LayerNormBackwardParams<float> p)",
             " layernorm_backward_twin_bf16_streamed(LayerNormBackwardParams<__nv_bfloat16> p)",
             " layernorm_backward_twin_bf16_streamed_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_clustered(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_clustered_columns(LayerNormBackwardParams<float> p)",
+            " layernorm_backward_twin_bf16_clustered(LayerNormBackwardParams<__nv_bfloat16> p)",
+            " layernorm_backward_twin_bf16_clustered_columns(LayerNormBackwardParams<__nv_bfloat16> p)",
         ] {
             assert!(norm.contains(decl), "layernorm.cu lacks {decl}");
         }
@@ -454,7 +458,7 @@ mod tests {
         assert_eq!(
             norm.matches("__launch_bounds__(1024) layernorm_backward_twin")
                 .count(),
-            8
+            10
         );
         assert!(norm.contains(&format!(
             "BW_STREAMED_BLOCK = {}, BW_STREAMED_MAX_TEAM = {};",
@@ -462,6 +466,15 @@ mod tests {
             kernels_gpu::layernorm_backward::STREAMED_MAX_TEAM
         )));
         use kernels_gpu::layernorm_backward as lnb;
+        assert!(norm.contains(&format!("BW_CLUSTER = {};", lnb::CLUSTER)));
+        assert!(norm.contains(&format!(
+            "cluster_rows<float, {}>(p, sc, xchg)",
+            lnb::AHEAD_12
+        )));
+        assert!(norm.contains(&format!(
+            "cluster_rows<__nv_bfloat16, {}>(p, sc, xchg)",
+            lnb::AHEAD_13
+        )));
         assert!(norm.contains(&format!("streamed_rows<float, {}>(p, sc)", lnb::AHEAD_10)));
         assert!(norm.contains(&format!(
             "streamed_rows<__nv_bfloat16, {}>(p, sc)",

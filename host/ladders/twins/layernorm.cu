@@ -1299,3 +1299,251 @@ extern "C" __global__ void layernorm_backward_twin_bf16_streamed_columns(LayerNo
     __shared__ float red_g[1024], red_b[1024];
     sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }
+
+// ---- layernorm_backward/12-13's twins (a row split over a cluster of 4 CTAs, sm_90) ----
+// The Rust cluster_rows: cluster k rows k, k + clusters, ...; its CTA of rank r owns columns
+// r*w .. min(cols, (r + 1)*w) (w = ceil(cols / 4) rounded up to 8), one team of S threads (the
+// power of two >= w / 8, at least 32), streamed as streamed_rows; per row the CTA's sums go
+// through team_sums, thread j < 4 stores them into slot r of CTA j's exchange buffer of the row's
+// parity (st.shared::cluster), the cluster arrives, the partials are added, the cluster waits, and
+// every thread adds the 4 pairs in rank order. Rows it does not hold take looped_rows on rank 0 of
+// each cluster (the cluster's rows, workspace row k).
+
+constexpr unsigned BW_CLUSTER = 4;
+
+// Cluster PTX needs sm_90: on older devices (the module is compiled for the device) these trap,
+// and the host never launches steps 12-13's twins there.
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 900
+#define BW_HAS_CLUSTERS 1
+#endif
+__device__ __forceinline__ unsigned cluster_rank() {
+    unsigned r = 0;
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
+#else
+    __trap();
+#endif
+    return r;
+}
+__device__ __forceinline__ void dsmem_store(float* local, unsigned rank, float v) {
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("{ .reg .b32 a; mapa.shared::cluster.u32 a, %0, %1; st.shared::cluster.f32 [a], %2; }" ::"r"((unsigned)__cvta_generic_to_shared(local)), "r"(rank), "f"(v) : "memory");
+#else
+    __trap();
+#endif
+}
+__device__ __forceinline__ void cluster_arrive() {
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void cluster_wait() {
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ unsigned slice_cols(unsigned cols) { return ((cols + BW_CLUSTER - 1) / BW_CLUSTER + 7) / 8 * 8; }
+
+// looped_rows over the cluster's rows by its rank-0 CTA (workspace row k), the others idle.
+template <typename T>
+__device__ __forceinline__ void looped_rows_clustered(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
+    if (blockIdx.x % BW_CLUSTER != 0) return;
+    LayerNormBackwardParams<T> q = p;
+    const unsigned k = blockIdx.x / BW_CLUSTER, n = gridDim.x / BW_CLUSTER;
+    constexpr int L = Io<T>::LANES;
+    const u64 rows = p.rows, cols = p.cols, t = threadIdx.x, bt = blockDim.x, nvec = (cols + L - 1) / L;
+    const bool vec = cols % L == 0 && aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx);
+    float* wg = q.ws_gamma + (u64)k * cols;
+    float* wb = q.ws_beta + (u64)k * cols;
+    for (u64 c = t; c < cols; c += bt) wg[c] = 0.0f, wb[c] = 0.0f;
+    unsigned parity = 0;
+    for (u64 row = k; row < rows; row += n) {
+        const float m = __ldg(p.mean + row), rs = __ldg(p.rstd + row);
+        const T* dyr = p.dy + row * cols;
+        const T* xr = p.x + row * cols;
+        T* dxr = p.dx + row * cols;
+        float a = 0.0f, b = 0.0f;
+        for (u64 i = t; i < nvec; i += bt) {
+            const u64 valid = cols - L * i;
+            const typename Io<T>::V d = vload(dyr, i, valid, vec), x = vload(xr, i, valid, vec), g = vload(p.gamma, i, valid, vec);
+#pragma unroll
+            for (int j = 0; j < L; j++)
+                if (j < valid) {
+                    const float gv = __fmul_rn(Io<T>::lane(d, j), Io<T>::lane(g, j));
+                    a = __fadd_rn(a, gv);
+                    b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::lane(x, j), m), rs), b);
+                }
+        }
+        team_sums(a, b, (unsigned)bt, sc[parity][0], sc[parity][1]);
+        a = div_full(a, (float)cols);
+        b = div_full(b, (float)cols);
+        for (u64 i = t; i < nvec; i += bt) {
+            const u64 valid = cols - L * i;
+            const typename Io<T>::V d = vload(dyr, i, valid, vec), x = vload(xr, i, valid, vec), g = vload(p.gamma, i, valid, vec);
+            float f[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+            for (int j = 0; j < L; j++)
+                if (j < valid) {
+                    const float dj = Io<T>::lane(d, j);
+                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(x, j), m), rs);
+                    f[j] = __fmul_rn(rs, __fsub_rn(__fmul_rn(dj, Io<T>::lane(g, j)), __fmaf_rn(xhat, b, a)));
+                    wg[L * i + j] = __fmaf_rn(dj, xhat, wg[L * i + j]);
+                    wb[L * i + j] = __fadd_rn(wb[L * i + j], dj);
+                }
+            vstore(dxr, i, f, valid, vec);
+        }
+        parity ^= 1;
+    }
+}
+
+template <typename T, int AHEAD>
+__device__ __forceinline__ void cluster_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32], float* xchg) {
+    constexpr int L = Io<T>::LANES, VPC = 8 / L;
+    constexpr unsigned STAGES = AHEAD + 1;
+    typedef typename Io<T>::V V;
+    const unsigned cols = p.cols, rows = p.rows;
+    if (cols == 0 || cols % L != 0 || slice_cols(cols) > 8 * BW_STREAMED_MAX_TEAM ||
+        !aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx)) {
+        looped_rows_clustered<T>(p, sc);
+        return;
+    }
+    extern __shared__ float4 bw_smem4[];
+    float* smem = reinterpret_cast<float*>(bw_smem4);
+    const unsigned w = slice_cols(cols), need = (w + 7) / 8;
+    unsigned lg = 32 - __clz(need - 1);
+    if (lg < 5) lg = 5;
+    const unsigned s = 1u << lg, rank = cluster_rank(), first = rank * w;
+    const unsigned mine = first < cols ? ((cols - first < w ? cols - first : w) / L) : 0, at = first / L;
+    const unsigned t = threadIdx.x, tid = t, nvec = cols / L;
+    const unsigned words = 2 * s * 8 * (16 / L) / 4 + 2 * s;
+    const unsigned dyo = 4 * tid, xo = s * VPC * 4, so = words - 2 * s + 2 * t;
+    const unsigned cl = blockIdx.x / BW_CLUSTER, stride = gridDim.x / BW_CLUSTER;
+    const unsigned lw = s < 32 ? s : 32;
+    const bool lead = (t & (lw - 1)) == 0;
+    V gam[VPC];
+#pragma unroll
+    for (int q = 0; q < VPC; q++)
+        if (tid + q * s < mine) gam[q] = Io<T>::load(p.gamma, at + tid + q * s);
+    const auto copy = [&](unsigned it) {
+        const unsigned row = cl + it * stride;
+        if (row < rows) {
+            const unsigned st = it % STAGES * words;
+#pragma unroll
+            for (int q = 0; q < VPC; q++) {
+                const unsigned v = tid + q * s;
+                if (v < mine) {
+                    const u64 e = (u64)(row * nvec + at + v) * L;
+                    const unsigned wd = st + dyo + q * 4 * s;
+                    cp_async16(smem + wd, p.dy + e);
+                    cp_async16(smem + wd + xo, p.x + e);
+                }
+            }
+            if (lead) {
+                cp_async4(smem + st + so, p.mean + row);
+                cp_async4(smem + st + so + 1, p.rstd + row);
+            }
+        }
+        cp_async_commit();
+    };
+    for (unsigned k = 0; k < AHEAD; k++) copy(k);
+    float acc[2][8];
+#pragma unroll
+    for (int c = 0; c < 8; c++) acc[0][c] = 0.0f, acc[1][c] = 0.0f;
+    for (unsigned it = 0; cl + it * stride < rows; it++) {
+        copy(it + AHEAD);
+        cp_async_wait<AHEAD>();
+        const unsigned row = cl + it * stride;
+        const float* st = smem + it % STAGES * words;
+        float m = 0.0f, rs = 0.0f;
+        if (lead) m = st[so], rs = st[so + 1];
+        const unsigned src = (threadIdx.x % 32) & ~(lw - 1);
+        m = __shfl_sync(0xffffffffu, m, src);
+        rs = __shfl_sync(0xffffffffu, rs, src);
+        V dyv[VPC], xv[VPC];
+        float a = 0.0f, b = 0.0f;
+#pragma unroll
+        for (int q = 0; q < VPC; q++)
+            if (tid + q * s < mine) {
+                const unsigned wd = dyo + q * 4 * s;
+                dyv[q] = SharedVec<T>::load(st + wd);
+                xv[q] = SharedVec<T>::load(st + wd + xo);
+#pragma unroll
+                for (int j = 0; j < L; j++) {
+                    const float gv = __fmul_rn(Io<T>::lane(dyv[q], j), Io<T>::lane(gam[q], j));
+                    a = __fadd_rn(a, gv);
+                    b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::lane(xv[q], j), m), rs), b);
+                }
+            }
+        team_sums(a, b, s, sc[it & 1][0], sc[it & 1][1]);
+        const unsigned buf = (it & 1) * 2 * BW_CLUSTER;
+        if (t < BW_CLUSTER) {
+            dsmem_store(xchg + buf + 2 * rank, t, a);
+            dsmem_store(xchg + buf + 2 * rank + 1, t, b);
+        }
+        cluster_arrive();
+#pragma unroll
+        for (int q = 0; q < VPC; q++)
+            if (tid + q * s < mine)
+#pragma unroll
+                for (int j = 0; j < L; j++) {
+                    const float d = Io<T>::lane(dyv[q], j);
+                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(xv[q], j), m), rs);
+                    acc[0][q * L + j] = __fmaf_rn(d, xhat, acc[0][q * L + j]);
+                    acc[1][q * L + j] = __fadd_rn(acc[1][q * L + j], d);
+                }
+        cluster_wait();
+        a = 0.0f, b = 0.0f;
+#pragma unroll
+        for (unsigned j = 0; j < BW_CLUSTER; j++) a = __fadd_rn(a, xchg[buf + 2 * j]), b = __fadd_rn(b, xchg[buf + 2 * j + 1]);
+        a = div_full(a, (float)cols);
+        b = div_full(b, (float)cols);
+#pragma unroll
+        for (int q = 0; q < VPC; q++)
+            if (tid + q * s < mine) {
+                float f[8];
+#pragma unroll
+                for (int j = 0; j < L; j++) {
+                    const float d = Io<T>::lane(dyv[q], j);
+                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(xv[q], j), m), rs);
+                    f[j] = __fmul_rn(rs, __fsub_rn(__fmul_rn(d, Io<T>::lane(gam[q], j)), __fmaf_rn(xhat, b, a)));
+                }
+                Io<T>::store(p.dx, (u64)row * nvec + at + tid + q * s, f);
+            }
+    }
+    float* wg = p.ws_gamma + (u64)cl * cols;
+    float* wb = p.ws_beta + (u64)cl * cols;
+#pragma unroll
+    for (int q = 0; q < VPC; q++)
+        if (tid + q * s < mine) {
+            const u64 c0 = (u64)(at + tid + q * s) * L;
+#pragma unroll
+            for (int h = 0; h < L / 4; h++) {
+                const int c = q * L + 4 * h;
+                reinterpret_cast<float4*>(wg + c0)[h] = make_float4(acc[0][c], acc[0][c + 1], acc[0][c + 2], acc[0][c + 3]);
+                reinterpret_cast<float4*>(wb + c0)[h] = make_float4(acc[1][c], acc[1][c + 1], acc[1][c + 2], acc[1][c + 3]);
+            }
+        }
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_clustered(LayerNormBackwardParams<float> p) {
+    __shared__ float sc[2][2][32];
+    __shared__ float xchg[4 * BW_CLUSTER];
+    cluster_rows<float, 2>(p, sc, xchg);
+}
+
+extern "C" __global__ void layernorm_backward_twin_clustered_columns(LayerNormBackwardParams<float> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<float>(p, red_g, red_b);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_clustered(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float sc[2][2][32];
+    __shared__ float xchg[4 * BW_CLUSTER];
+    cluster_rows<__nv_bfloat16, 3>(p, sc, xchg);
+}
+
+extern "C" __global__ void layernorm_backward_twin_bf16_clustered_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<__nv_bfloat16>(p, red_g, red_b);
+}
