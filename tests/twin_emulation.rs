@@ -410,6 +410,10 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
             r#"asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");"#,
             "(void)0;",
         ),
+        (
+            r#"asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");"#,
+            "(void)0;",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (file, src) in [

@@ -259,12 +259,29 @@ pub fn grid_sms(gpu: &Gpu, step: &StepInfo, cols: usize) -> usize {
 /// 32768 columns (the H200 run of 9f877d8), steps 2–3 beyond (4–5's looped fallback measured
 /// slower at 8192 × 32000).
 pub const PREFERRED: &[ops::Preferred] = &[
+    // Steps 10–11 (dy and x streamed by cp.async, partials in registers; rows up to 8192):
+    // docs/results/h200-2026-12-01-1a24c3b-*.json (the same run timed steps 4–5).
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: 8192,
+        step: 10,
+        evidence: "1a24c3b: 4096x1024 56.7% (10) / 46.8% (4); 4096x4096 80.5% / 71.0%; \
+                   32768x128 59.1% / 53.5%",
+    },
     ops::Preferred {
         dtype: DType::F32,
         max_cols: 16384,
         step: 4,
         evidence: "a38c0a8: 4096x1024 48.5% (4) / 16.8% (2); 4096x4096 70.8% / 47.6%; \
                    32768x128 55.8% / 4.3%",
+    },
+    // Step 12 (a cluster of 4 CTAs a row, sm_90; the op skips it on other devices and takes
+    // the next rule): docs/results/h200-2026-12-01-0fe428a-*.json.
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: 32768,
+        step: 12,
+        evidence: "0fe428a: 8192x32000 77.4% (12) / 62.6% (6)",
     },
     // Steps 6–7 (rows up to 32768 columns in a 1024-thread block, dγ partials in registers):
     // docs/results/h200-2026-12-01-9f877d8-lnbl-*.json; longer rows stay with steps 2–3
@@ -281,6 +298,19 @@ pub const PREFERRED: &[ops::Preferred] = &[
         step: 2,
         evidence: "a38c0a8: 8192x32000 32.8% (2) / 21.1% (4)",
     },
+    // bf16 rows of 128: step 5 and 11 tie (16.3 / 16.7 µs, 1a24c3b); 5 as before.
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: 128,
+        step: 5,
+        evidence: "1a24c3b: 32768x128 36.6% (5) / 35.8% (11)",
+    },
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: 8192,
+        step: 11,
+        evidence: "1a24c3b: 4096x1024 32.5% (11) / 28.8% (5); 4096x4096 59.6% / 39.7%",
+    },
     ops::Preferred {
         dtype: DType::Bf16,
         max_cols: 16384,
@@ -288,6 +318,7 @@ pub const PREFERRED: &[ops::Preferred] = &[
         evidence: "a38c0a8: 4096x1024 28.9% (5) / 10.1% (3); 4096x4096 39.8% / 28.7%; \
                    32768x128 34.7% / 3.6%",
     },
+    // Step 13 measured slower than 7 at 8192 x 32000 (53.2% / 60.1%, 0fe428a): no rule.
     ops::Preferred {
         dtype: DType::Bf16,
         max_cols: 32768,
@@ -313,7 +344,11 @@ pub fn top_step(
     rows: usize,
     cols: usize,
 ) -> Option<(&'static StepInfo, Launch, Launch, usize)> {
-    let step = ops::rule_or_top(STEPS.infos(), PREFERRED, dtype, cols)?;
+    // The first rule whose step runs on this device (step 12 needs sm_90), else the rules'
+    // first choice or the top step.
+    let cc = gpu.info().compute_capability;
+    let step = ops::preferred_step(&LayerNormBackward, PREFERRED, dtype, cc, cols)
+        .or_else(|| ops::rule_or_top(STEPS.infos(), PREFERRED, dtype, cols))?;
     let (a, b, slots) = launches(
         STEPS.grid(step),
         rows,
@@ -765,13 +800,23 @@ mod tests {
                 );
             }
         }
-        // The rules: steps 4–5 up to 16384 columns, 6–7 up to 32768, 2–3 beyond.
-        let pick = |dt, cols| ops::rule_or_top(STEPS.infos(), PREFERRED, dt, cols).map(|s| s.id);
-        for (cols, f32_step, bf16_step) in
-            [(4096, 4, 5), (32000, 6, 7), (32768, 6, 7), (40000, 2, 3)]
-        {
-            assert_eq!(pick(DType::F32, cols), Some(f32_step), "{cols}");
-            assert_eq!(pick(DType::Bf16, cols), Some(bf16_step), "{cols}");
+        // The rules on an sm_90 device: 10–11 up to 8192 columns (bf16 rows of 128: 5), 4–5 up
+        // to 16384, 12 (f32) / 7 (bf16) up to 32768, 2–3 beyond; on sm_80 step 12's rows take 6.
+        let pick = |dt, cc, cols| {
+            ops::preferred_step(&LayerNormBackward, PREFERRED, dt, cc, cols).map(|s| s.id)
+        };
+        for (cols, f32_step, bf16_step, f32_sm80) in [
+            (128, 10, 5, 10),
+            (4096, 10, 11, 10),
+            (8192, 10, 11, 10),
+            (16384, 4, 5, 4),
+            (32000, 12, 7, 6),
+            (32768, 12, 7, 6),
+            (40000, 2, 3, 2),
+        ] {
+            assert_eq!(pick(DType::F32, (9, 0), cols), Some(f32_step), "{cols}");
+            assert_eq!(pick(DType::Bf16, (9, 0), cols), Some(bf16_step), "{cols}");
+            assert_eq!(pick(DType::F32, (8, 0), cols), Some(f32_sm80), "{cols}");
         }
         assert!(k::long_fits(32768, 4) && k::long_fits(32768, 8));
         assert!(!k::long_fits(32772, 4) && !k::long_fits(20004, 8) && !k::long_fits(0, 4));

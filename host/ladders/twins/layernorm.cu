@@ -1337,6 +1337,11 @@ __device__ __forceinline__ void cluster_arrive() {
     asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory");
 #endif
 }
+__device__ __forceinline__ void cluster_arrive_relaxed() {
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
+#endif
+}
 __device__ __forceinline__ void cluster_wait() {
 #ifdef BW_HAS_CLUSTERS
     asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
@@ -1447,6 +1452,9 @@ __device__ __forceinline__ void cluster_rows(const LayerNormBackwardParams<T>& p
         cp_async_commit();
     };
     for (unsigned k = 0; k < AHEAD; k++) copy(k);
+    // Every CTA of the cluster has started before any writes a peer's exchange buffer.
+    cluster_arrive_relaxed();
+    cluster_wait();
     float acc[2][8];
 #pragma unroll
     for (int c = 0; c < 8; c++) acc[0][c] = 0.0f, acc[1][c] = 0.0f;

@@ -1879,7 +1879,8 @@ pub const fn cluster_smem(cols: u32, lanes: u32, stages: u32) -> u32 {
 /// cluster arrives, every thread adds `dy·x̂`, `dy` into its partials (they do not need the
 /// sums), waits, and adds the `CLUSTER` pairs in rank order (the same order in every CTA: the
 /// same sums), then writes dx. At the end each thread writes its columns of the cluster's
-/// workspace row (`slots` = clusters) as 128-bit stores. Nothing of the row is read twice and
+/// workspace row (`slots` = clusters) as 128-bit stores; one cluster barrier before the first
+/// row, so no CTA writes a peer that has not started. Nothing of the row is read twice and
 /// no CTA holds more than a quarter of it. Rows it does not hold ([`cluster_fits`]) and
 /// misaligned pointers take [`looped_rows_of`] on one CTA per cluster.
 #[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
@@ -1969,6 +1970,11 @@ pub(crate) fn cluster_rows<T, const AHEAD: u32>(
         copy(k);
         k += 1;
     }
+    // Every CTA of the cluster has started before any writes a peer's exchange buffer (a
+    // CTA's shared memory exists only once it runs: compute-sanitizer's racecheck flagged the
+    // first row's DSMEM stores without this).
+    cluster::cluster_arrive_relaxed();
+    cluster::cluster_wait();
     let mut acc = [[0.0f32; 8]; 2];
     let mut it = 0u32;
     // Cluster-uniform: every thread of every CTA runs the same rows (barriers inside).
