@@ -891,6 +891,37 @@ mod tests {
         );
     }
 
+    /// Merged runs keep every twin of a ladder with a twin per step: a run's rows share the
+    /// kernel label `layernorm_backward_cuda_cpp_twin` and differ by step (H200 runs 1a24c3b at
+    /// 4096²: step 10 0.0586 ms, its twin 0.0588 ms; a38c0a8 older, with twins of 2–5 only).
+    #[test]
+    fn merged_runs_keep_each_twin_and_the_summary_takes_the_best_steps_own() {
+        let read = |json: &str| BenchReport::from_json(json).unwrap();
+        let newer = read(include_str!(
+            "../../docs/results/h200-2026-12-01-1a24c3b-dirty-layernorm_backward-4096x4096.json"
+        ));
+        let older = read(include_str!(
+            "../../docs/results/h200-2026-12-01-a38c0a8-layernorm_backward.json"
+        ));
+        let rep = crate::cli::compare::merge_runs(vec![older, newer]);
+        let twins: Vec<u32> = rep
+            .results
+            .iter()
+            .filter(|r| r.kind == RowKind::Baseline && r.shape == "4096x4096" && r.dtype == "f32")
+            .map(|r| r.step)
+            .collect();
+        assert_eq!(twins, [2, 4, 6, 8, 10], "the newer run's twins, each kept");
+        let out = summary_block(&rep, &prov());
+        let f32 = out
+            .lines()
+            .find(|l| l.starts_with("| layernorm_backward | 4096x4096 | f32 |"))
+            .unwrap();
+        assert!(
+            f32.contains("`layernorm_backward/10`") && f32.contains("| 0.998 |"),
+            "{f32}"
+        );
+    }
+
     fn prov() -> Provenance {
         Provenance {
             results: "h100.json".into(),

@@ -163,9 +163,11 @@ impl LaunchRecord {
 }
 
 impl ResultRow {
-    /// `ladder kernel shape`: how [`crate::bench::compare`] matches rows between runs.
-    pub fn key(&self) -> (String, String, String) {
-        (self.ladder.clone(), self.kernel.clone(), self.shape.clone())
+    /// `ladder kernel shape step`: how [`crate::bench::compare`] matches rows between runs and
+    /// `klab report` merges them. The step tells apart the baselines that share a kernel label
+    /// (layernorm_backward's CUDA C++ twins, one per step: `layernorm_backward_cuda_cpp_twin`).
+    pub fn key(&self) -> (String, String, String, u32) {
+        (self.ladder.clone(), self.kernel.clone(), self.shape.clone(), self.step)
     }
 }
 

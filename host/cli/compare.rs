@@ -74,7 +74,7 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
     }
 }
 
-/// Runs of one device merged: each kernel (ladder, kernel, shape) from the newest run (by its
+/// Runs of one device merged: each row (ladder, kernel, shape, step) from the newest run (by its
 /// recorded start time) that has it, in the order of the runs, newest first; the device record
 /// and ceilings are the newest run's (each row keeps the percentages of its own run).
 pub fn merge_runs(mut runs: Vec<BenchReport>) -> BenchReport {

@@ -3,7 +3,7 @@
 //! doing it; [`EXIT_STATUS`] is the rule as `klab --help` states it).
 
 mod bench;
-mod compare;
+pub(crate) mod compare;
 mod doctor;
 mod grade;
 mod info;
