@@ -167,7 +167,12 @@ impl ResultRow {
     /// `klab report` merges them. The step tells apart the baselines that share a kernel label
     /// (layernorm_backward's CUDA C++ twins, one per step: `layernorm_backward_cuda_cpp_twin`).
     pub fn key(&self) -> (String, String, String, u32) {
-        (self.ladder.clone(), self.kernel.clone(), self.shape.clone(), self.step)
+        (
+            self.ladder.clone(),
+            self.kernel.clone(),
+            self.shape.clone(),
+            self.step,
+        )
     }
 }
 
