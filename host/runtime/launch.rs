@@ -232,25 +232,8 @@ impl Gpu {
         };
         self.ensure_dyn_smem(&f, launch.smem).map_err(err)?;
         use cudarc::driver::sys;
-        let (x, y, z) = launch.cluster;
-        let mut attr = sys::CUlaunchAttribute {
-            id: sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION,
-            pad: [0; 4],
-            value: sys::CUlaunchAttributeValue { pad: [0; 64] },
-        };
-        attr.value.clusterDim = sys::CUlaunchAttributeValue_union__bindgen_ty_1 { x, y, z };
-        let config = sys::CUlaunchConfig {
-            gridDimX: launch.grid.0,
-            gridDimY: launch.grid.1,
-            gridDimZ: launch.grid.2,
-            blockDimX: launch.block.0,
-            blockDimY: launch.block.1,
-            blockDimZ: launch.block.2,
-            sharedMemBytes: launch.smem,
-            hStream: std::ptr::null_mut(),
-            attrs: &mut attr,
-            numAttrs: 1,
-        };
+        let mut attr = cluster_attribute(launch);
+        let config = launch_config(launch, std::ptr::null_mut(), &mut attr);
         let mut n: std::ffi::c_int = 0;
         // SAFETY: `config` and `attr` outlive the call; `n` is written by it.
         unsafe { sys::cuOccupancyMaxActiveClusters(&mut n, f.cu_function(), &config) }
@@ -292,6 +275,15 @@ unsafe fn launch_clustered(
     args: &mut [*mut std::ffi::c_void],
 ) -> std::result::Result<(), cudarc::driver::DriverError> {
     use cudarc::driver::sys;
+    let mut attr = cluster_attribute(launch);
+    let config = launch_config(launch, stream, &mut attr);
+    // SAFETY: the caller's promise; `config` and `attr` outlive the call.
+    unsafe { sys::cuLaunchKernelEx(&config, f, args.as_mut_ptr(), std::ptr::null_mut()) }.result()
+}
+
+/// `CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION` of `launch`'s cluster.
+fn cluster_attribute(launch: Launch) -> cudarc::driver::sys::CUlaunchAttribute {
+    use cudarc::driver::sys;
     let (x, y, z) = launch.cluster;
     let mut attr = sys::CUlaunchAttribute {
         id: sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION,
@@ -299,7 +291,17 @@ unsafe fn launch_clustered(
         value: sys::CUlaunchAttributeValue { pad: [0; 64] },
     };
     attr.value.clusterDim = sys::CUlaunchAttributeValue_union__bindgen_ty_1 { x, y, z };
-    let config = sys::CUlaunchConfig {
+    attr
+}
+
+/// The `CUlaunchConfig` of `launch` on `stream` with the one attribute `attr` (which must
+/// outlive the config's use): what `cuLaunchKernelEx` and `cuOccupancyMaxActiveClusters` take.
+fn launch_config(
+    launch: Launch,
+    stream: cudarc::driver::sys::CUstream,
+    attr: &mut cudarc::driver::sys::CUlaunchAttribute,
+) -> cudarc::driver::sys::CUlaunchConfig {
+    cudarc::driver::sys::CUlaunchConfig {
         gridDimX: launch.grid.0,
         gridDimY: launch.grid.1,
         gridDimZ: launch.grid.2,
@@ -308,11 +310,9 @@ unsafe fn launch_clustered(
         blockDimZ: launch.block.2,
         sharedMemBytes: launch.smem,
         hStream: stream,
-        attrs: &mut attr,
+        attrs: attr,
         numAttrs: 1,
-    };
-    // SAFETY: the caller's promise; `config` and `attr` outlive the call.
-    unsafe { sys::cuLaunchKernelEx(&config, f, args.as_mut_ptr(), std::ptr::null_mut()) }.result()
+    }
 }
 
 #[cfg(test)]
