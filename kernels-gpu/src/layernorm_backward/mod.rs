@@ -1575,9 +1575,6 @@ pub const fn streamed_smem(cols: u32, lanes: u32, stages: u32) -> u32 {
     }
 }
 
-/// A thread's vectors of one array of a row (dy, x or γ; f32 two, bf16 one used).
-type Vecs<T> = [<T as NormIo>::V; 2];
-
 /// A thread's place in the stages of steps 10–13: its vectors `tid + q·S` (`q < 8 / LANES`)
 /// below `limit`, the stage words of its first dy vector (`dyo`; x `xo` further) and of its two
 /// statistics words (`so`), and whether it is the first lane of its warp's share of the row
@@ -1716,7 +1713,7 @@ impl Stage {
         &self,
         p: &LayerNormBackwardParams<T>,
         live: bool,
-        (dyv, xv, gam): (&Vecs<T>, &Vecs<T>, &Vecs<T>),
+        (dyv, xv, gam): (&[T::V; 2], &[T::V; 2], &[T::V; 2]),
         (m, rs, a, b): (f32, f32, f32, f32),
         base: u32,
         acc: &mut [[f32; 8]; 2],
