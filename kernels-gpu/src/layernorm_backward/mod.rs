@@ -1575,179 +1575,6 @@ pub const fn streamed_smem(cols: u32, lanes: u32, stages: u32) -> u32 {
     }
 }
 
-/// A thread's place in the stages of steps 10–13: its vectors `tid + q·S` (`q < 8 / LANES`)
-/// below `limit`, the stage words of its first dy vector (`dyo`; x `xo` further) and of its two
-/// statistics words (`so`), and whether it is the first lane of its warp's share of the row
-/// (`lead`: it alone copies the row's mean and rstd).
-#[derive(Clone, Copy)]
-struct Stage {
-    tid: u32,
-    s: u32,
-    limit: u32,
-    dyo: u32,
-    xo: u32,
-    so: u32,
-    lead: bool,
-}
-
-impl Stage {
-    /// Whether vector `q` of the thread exists.
-    #[inline(always)]
-    fn has<T: NormIo>(&self, q: usize) -> bool {
-        q < 8 / T::LANES && self.tid + q as u32 * self.s < self.limit
-    }
-
-    /// Copies (`cp.async`) row `row`'s vectors of this thread into stage `st`: dy and x from
-    /// the matrix's vectors `base + tid + q·S`, and (the lead) the row's mean and rstd.
-    #[inline(always)]
-    fn copy<T: NormIo>(
-        &self,
-        p: &LayerNormBackwardParams<T>,
-        st: SharedPtr<f32>,
-        row: u32,
-        base: u32,
-    ) {
-        use crate::gpu::cp_async;
-        let lanes = T::LANES;
-        unroll::<2>(
-            #[inline(always)]
-            |q| {
-                if self.has::<T>(q) {
-                    let v = self.tid + q as u32 * self.s;
-                    let e = ((base + v) as usize) * lanes;
-                    let w = self.dyo + q as u32 * 4 * self.s;
-                    unsafe {
-                        cp_async::copy_cg_16(st.offset(w), p.dy.offset(e).addr());
-                        cp_async::copy_cg_16(st.offset(w + self.xo), p.x.offset(e).addr());
-                    }
-                }
-            },
-        );
-        if self.lead {
-            unsafe {
-                cp_async::copy_ca::<4, f32>(st.offset(self.so), p.mean.offset(row as usize).addr());
-                cp_async::copy_ca::<4, f32>(
-                    st.offset(self.so + 1),
-                    p.rstd.offset(row as usize).addr(),
-                );
-            }
-        }
-    }
-
-    /// The thread's dy and x of stage `st` (where `live`), and its shares of `Σg`, `Σg·x̂`.
-    #[inline(always)]
-    fn shares<T: NormIo>(
-        &self,
-        st: SharedPtr<f32>,
-        live: bool,
-        gam: &[T::V; 2],
-        m: f32,
-        rs: f32,
-    ) -> ([T::V; 2], [T::V; 2], f32, f32) {
-        let lanes = T::LANES;
-        let mut dyv = [T::ZERO; 2];
-        let mut xv = [T::ZERO; 2];
-        let (mut a, mut b) = (0.0f32, 0.0f32);
-        unroll::<2>(
-            #[inline(always)]
-            |q| {
-                if live && self.has::<T>(q) {
-                    let w = self.dyo + q as u32 * 4 * self.s;
-                    unsafe {
-                        dyv[q] = T::load_shared(st, w);
-                        xv[q] = T::load_shared(st, w + self.xo);
-                    }
-                    unroll::<8>(
-                        #[inline(always)]
-                        |j| {
-                            if j < lanes {
-                                let gv = T::lane(dyv[q], j) * T::lane(gam[q], j);
-                                a += gv;
-                                b = crate::gpu::math::fma(gv, (T::lane(xv[q], j) - m) * rs, b);
-                            }
-                        },
-                    );
-                }
-            },
-        );
-        (dyv, xv, a, b)
-    }
-
-    /// Adds `dy·x̂` and `dy` of the thread's vectors into its partials (lane `q·LANES + j`).
-    #[inline(always)]
-    fn partials<T: NormIo>(
-        &self,
-        dyv: &[T::V; 2],
-        xv: &[T::V; 2],
-        m: f32,
-        rs: f32,
-        acc: &mut [[f32; 8]; 2],
-    ) {
-        let lanes = T::LANES;
-        unroll::<2>(
-            #[inline(always)]
-            |q| {
-                if self.has::<T>(q) {
-                    unroll::<8>(
-                        #[inline(always)]
-                        |j| {
-                            if j < lanes {
-                                let d = T::lane(dyv[q], j);
-                                let xhat = (T::lane(xv[q], j) - m) * rs;
-                                let c = q * lanes + j;
-                                acc[0][c] = crate::gpu::math::fma(d, xhat, acc[0][c]);
-                                acc[1][c] += d;
-                            }
-                        },
-                    );
-                }
-            },
-        );
-    }
-
-    /// Stores dx of the thread's vectors (where `live`) at the matrix's vectors
-    /// `base + tid + q·S`, from the row sums `a`, `b` (already divided by cols); with `ACC`
-    /// also adds `dy·x̂` and `dy` into its partials (as [`Stage::partials`]).
-    #[inline(always)]
-    fn dx<T: NormIo, const ACC: bool>(
-        &self,
-        p: &LayerNormBackwardParams<T>,
-        live: bool,
-        (dyv, xv, gam): (&[T::V; 2], &[T::V; 2], &[T::V; 2]),
-        (m, rs, a, b): (f32, f32, f32, f32),
-        base: u32,
-        acc: &mut [[f32; 8]; 2],
-    ) {
-        let lanes = T::LANES;
-        unroll::<2>(
-            #[inline(always)]
-            |q| {
-                if live && self.has::<T>(q) {
-                    let mut out = [0.0f32; 8];
-                    unroll::<8>(
-                        #[inline(always)]
-                        |j| {
-                            if j < lanes {
-                                let d = T::lane(dyv[q], j);
-                                let xhat = (T::lane(xv[q], j) - m) * rs;
-                                out[j] = rs
-                                    * (d * T::lane(gam[q], j) - crate::gpu::math::fma(xhat, b, a));
-                                if ACC {
-                                    let c = q * lanes + j;
-                                    acc[0][c] = crate::gpu::math::fma(d, xhat, acc[0][c]);
-                                    acc[1][c] += d;
-                                }
-                            }
-                        },
-                    );
-                    let e = (base + self.tid + q as u32 * self.s) as usize;
-                    unsafe { <T as NormIo>::store(p.dx, e, out, lanes, true) };
-                }
-            },
-        );
-    }
-}
-
 /// Kernel 1 of steps 10 and 11 ([`Grid::Streamed`]): persistent blocks (two per SM, one for
 /// rows of more than 4096 columns) of `G` teams of `S` threads ([`streamed_team`]), team `g`
 /// taking rows `(b + k·grid)·G + g`, thread `tid` of a team owning the row's 128-bit vectors
@@ -1811,21 +1638,35 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
             }
         },
     );
-    let place = Stage {
-        tid,
-        s,
-        limit: nvec,
-        dyo,
-        xo,
-        so,
-        lead,
-    };
     // Group `it`'s copies (an empty group past the last row: the count stays uniform).
     let copy = #[inline(always)]
     |it: u32| {
         let row = row0 + it * stride;
         if row < rows {
-            place.copy(&p, smem.offset(it % stages * words), row, row * nvec);
+            let st = smem.offset(it % stages * words);
+            unroll::<2>(
+                #[inline(always)]
+                |q| {
+                    if has(q) {
+                        let v = tid + q as u32 * s;
+                        let e = ((row * nvec + v) as usize) * lanes;
+                        let w = dyo + q as u32 * 4 * s;
+                        unsafe {
+                            cp_async::copy_cg_16(st.offset(w), p.dy.offset(e).addr());
+                            cp_async::copy_cg_16(st.offset(w + xo), p.x.offset(e).addr());
+                        }
+                    }
+                },
+            );
+            if lead {
+                unsafe {
+                    cp_async::copy_ca::<4, f32>(st.offset(so), p.mean.offset(row as usize).addr());
+                    cp_async::copy_ca::<4, f32>(
+                        st.offset(so + 1),
+                        p.rstd.offset(row as usize).addr(),
+                    );
+                }
+            }
         }
         cp_async::commit_group();
     };
@@ -1852,19 +1693,59 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
         };
         let first = thread::lane_id() & !(w - 1);
         let (m, rs) = (warp::shuffle_idx(m, first), warp::shuffle_idx(rs, first));
-        let (dyv, xv, a, b) = place.shares::<T>(st, live, &gam, m, rs);
+        let mut dyv = [T::ZERO; 2];
+        let mut xv = [T::ZERO; 2];
+        let (mut a, mut b) = (0.0f32, 0.0f32);
+        unroll::<2>(
+            #[inline(always)]
+            |q| {
+                if live && has(q) {
+                    let w = dyo + q as u32 * 4 * s;
+                    unsafe {
+                        dyv[q] = T::load_shared(st, w);
+                        xv[q] = T::load_shared(st, w + xo);
+                    }
+                    unroll::<8>(
+                        #[inline(always)]
+                        |j| {
+                            if j < lanes {
+                                let gv = T::lane(dyv[q], j) * T::lane(gam[q], j);
+                                a += gv;
+                                b = crate::gpu::math::fma(gv, (T::lane(xv[q], j) - m) * rs, b);
+                            }
+                        },
+                    );
+                }
+            },
+        );
         // A select, not an index (a runtime index into the array would put it on the stack).
         let pair = if it & 1 == 0 { scratch[0] } else { scratch[1] };
         let (a, b) = team_sums::<0>(a, b, s as usize, pair);
         let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
         let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
-        place.dx::<T, true>(
-            &p,
-            live,
-            (&dyv, &xv, &gam),
-            (m, rs, a, b),
-            row * nvec,
-            &mut acc,
+        unroll::<2>(
+            #[inline(always)]
+            |q| {
+                if live && has(q) {
+                    let mut out = [0.0f32; 8];
+                    unroll::<8>(
+                        #[inline(always)]
+                        |j| {
+                            if j < lanes {
+                                let d = T::lane(dyv[q], j);
+                                let xhat = (T::lane(xv[q], j) - m) * rs;
+                                out[j] = rs
+                                    * (d * T::lane(gam[q], j) - crate::gpu::math::fma(xhat, b, a));
+                                let c = q * lanes + j;
+                                acc[0][c] = crate::gpu::math::fma(d, xhat, acc[0][c]);
+                                acc[1][c] += d;
+                            }
+                        },
+                    );
+                    let e = (row * nvec + tid + q as u32 * s) as usize;
+                    unsafe { <T as NormIo>::store(p.dx, e, out, lanes, true) };
+                }
+            },
         );
         it += 1;
     }
@@ -2054,20 +1935,33 @@ pub(crate) fn cluster_rows<T, const AHEAD: u32>(
             }
         },
     );
-    let place = Stage {
-        tid,
-        s,
-        limit: mine,
-        dyo,
-        xo,
-        so,
-        lead,
-    };
     let copy = #[inline(always)]
     |it: u32| {
         let row = cl + it * stride;
         if row < rows {
-            place.copy(&p, smem.offset(it % stages * words), row, row * nvec + at);
+            let st = smem.offset(it % stages * words);
+            unroll::<2>(
+                #[inline(always)]
+                |q| {
+                    if has(q) {
+                        let e = ((row * nvec + at + tid + q as u32 * s) as usize) * lanes;
+                        let w = dyo + q as u32 * 4 * s;
+                        unsafe {
+                            cp_async::copy_cg_16(st.offset(w), p.dy.offset(e).addr());
+                            cp_async::copy_cg_16(st.offset(w + xo), p.x.offset(e).addr());
+                        }
+                    }
+                },
+            );
+            if lead {
+                unsafe {
+                    cp_async::copy_ca::<4, f32>(st.offset(so), p.mean.offset(row as usize).addr());
+                    cp_async::copy_ca::<4, f32>(
+                        st.offset(so + 1),
+                        p.rstd.offset(row as usize).addr(),
+                    );
+                }
+            }
         }
         cp_async::commit_group();
     };
@@ -2096,7 +1990,31 @@ pub(crate) fn cluster_rows<T, const AHEAD: u32>(
         };
         let src = thread::lane_id() & !(lw - 1);
         let (m, rs) = (warp::shuffle_idx(m, src), warp::shuffle_idx(rs, src));
-        let (dyv, xv, a, b) = place.shares::<T>(st, true, &gam, m, rs);
+        let mut dyv = [T::ZERO; 2];
+        let mut xv = [T::ZERO; 2];
+        let (mut a, mut b) = (0.0f32, 0.0f32);
+        unroll::<2>(
+            #[inline(always)]
+            |q| {
+                if has(q) {
+                    let w = dyo + q as u32 * 4 * s;
+                    unsafe {
+                        dyv[q] = T::load_shared(st, w);
+                        xv[q] = T::load_shared(st, w + xo);
+                    }
+                    unroll::<8>(
+                        #[inline(always)]
+                        |j| {
+                            if j < lanes {
+                                let gv = T::lane(dyv[q], j) * T::lane(gam[q], j);
+                                a += gv;
+                                b = crate::gpu::math::fma(gv, (T::lane(xv[q], j) - m) * rs, b);
+                            }
+                        },
+                    );
+                }
+            },
+        );
         let pair = if it & 1 == 0 { scratch[0] } else { scratch[1] };
         let (a, b) = team_sums::<0>(a, b, s as usize, pair);
         // The CTA's pair into slot `rank` of every CTA's exchange buffer of this parity.
@@ -2110,7 +2028,25 @@ pub(crate) fn cluster_rows<T, const AHEAD: u32>(
         }
         cluster::cluster_arrive();
         // The partials need no row sums: added while the cluster's pairs arrive.
-        place.partials::<T>(&dyv, &xv, m, rs, &mut acc);
+        unroll::<2>(
+            #[inline(always)]
+            |q| {
+                if has(q) {
+                    unroll::<8>(
+                        #[inline(always)]
+                        |j| {
+                            if j < lanes {
+                                let d = T::lane(dyv[q], j);
+                                let xhat = (T::lane(xv[q], j) - m) * rs;
+                                let c = q * lanes + j;
+                                acc[0][c] = crate::gpu::math::fma(d, xhat, acc[0][c]);
+                                acc[1][c] += d;
+                            }
+                        },
+                    );
+                }
+            },
+        );
         cluster::cluster_wait();
         let (mut a, mut b) = (0.0f32, 0.0f32);
         unroll::<8>(
@@ -2126,8 +2062,27 @@ pub(crate) fn cluster_rows<T, const AHEAD: u32>(
         );
         let a = crate::gpu::norm_reduce::div_full(a, cols as f32);
         let b = crate::gpu::norm_reduce::div_full(b, cols as f32);
-        let at_row = row * nvec + at;
-        place.dx::<T, false>(&p, true, (&dyv, &xv, &gam), (m, rs, a, b), at_row, &mut acc);
+        unroll::<2>(
+            #[inline(always)]
+            |q| {
+                if has(q) {
+                    let mut out = [0.0f32; 8];
+                    unroll::<8>(
+                        #[inline(always)]
+                        |j| {
+                            if j < lanes {
+                                let d = T::lane(dyv[q], j);
+                                let xhat = (T::lane(xv[q], j) - m) * rs;
+                                out[j] = rs
+                                    * (d * T::lane(gam[q], j) - crate::gpu::math::fma(xhat, b, a));
+                            }
+                        },
+                    );
+                    let e = (row * nvec + at + tid + q as u32 * s) as usize;
+                    unsafe { <T as NormIo>::store(p.dx, e, out, lanes, true) };
+                }
+            },
+        );
         it += 1;
     }
     // The thread's columns of the cluster's workspace row, as 128-bit stores.
