@@ -849,10 +849,23 @@ mod tests {
         assert_eq!(pick("rms_norm", DType::Bf16, &[4096, 4096]), "rmsnorm/5");
         assert_eq!(
             pick("layer_norm_backward", DType::F32, &[4096, 4096]),
-            "layernorm_backward/4"
+            "layernorm_backward/10"
         );
         assert_eq!(
+            pick("layer_norm_backward", DType::Bf16, &[4096, 4096]),
+            "layernorm_backward/11"
+        );
+        // Step 12 (a cluster per row) on sm_90; on sm_80 the next rule, step 6.
+        assert_eq!(
             pick("layer_norm_backward", DType::F32, &[8192, 32000]),
+            "layernorm_backward/12"
+        );
+        assert_eq!(
+            find("layer_norm_backward")
+                .unwrap()
+                .step_for(DType::F32, (8, 0), &[8192, 32000])
+                .unwrap()
+                .handle(),
             "layernorm_backward/6"
         );
         assert_eq!(
