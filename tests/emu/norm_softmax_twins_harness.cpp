@@ -112,6 +112,15 @@ inline float __shfl_xor_sync(unsigned, float v, int o) {
     klab_warp_bar->arrive_and_wait();
     return r;
 }
+inline float __shfl_sync(unsigned, float v, int src) {
+    const unsigned lane = threadIdx.x & 31;
+    klab_warp_slots[lane] = v;
+    klab_warp_bar->arrive_and_wait();
+    const float r = klab_warp_slots[src & 31];
+    klab_warp_bar->arrive_and_wait();
+    return r;
+}
+inline int __clz(unsigned x) { return x == 0 ? 32 : __builtin_clz(x); }
 
 namespace sm {
 #include "softmax.inc"
