@@ -1017,6 +1017,34 @@ fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
                 "LD.E R",
             ]);
         }
+        use kernels_gpu::layernorm_backward as lnb;
+        if [
+            lnb::layernorm_backward_s12_clustered::SYMBOL,
+            lnb::layernorm_backward_s13_bf16_clustered::SYMBOL,
+        ]
+        .contains(&symbol)
+        {
+            // A row split over a cluster: dy and x by cp.async, the block's rank, the row sums
+            // to the peers as DSMEM (generic) stores, the cluster barrier (before the first row
+            // and at each row).
+            promised.extend([
+                "LDGSTS.E.BYPASS.128",
+                "SR_CgaCtaId",
+                "ST.E [",
+                "UCGABAR_ARV",
+                "UCGABAR_WAIT",
+            ]);
+        }
+        if [
+            lnb::layernorm_backward_s12_clustered_columns::SYMBOL,
+            lnb::layernorm_backward_s13_bf16_clustered_columns::SYMBOL,
+        ]
+        .contains(&symbol)
+        {
+            // Kernel 2 of steps 12–13 (in the sm_90a module with its step): the workspace
+            // rows' loads and the block's one barrier.
+            promised.extend(["LDG.E", "BAR.SYNC"]);
+        }
         if symbol == g::gemm_bf16_s06_tma_warpspecialized::SYMBOL {
             // setmaxnreg took effect (ptxas knew the entry count from the launch bounds).
             promised.extend([
