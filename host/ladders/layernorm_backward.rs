@@ -207,26 +207,19 @@ pub fn launches(
                 slots,
             )
         }
-        // Steps 6 and 7 (`Long`): blocks of 1024, one per SM, the same column sum.
-        Grid::Clustered { .. } => {
+        // Steps 4–13: one workspace row per block (steps 12–13: per cluster of blocks), the
+        // same column sum.
+        Grid::Strided { .. }
+        | Grid::Long { .. }
+        | Grid::Streamed { .. }
+        | Grid::Clustered { .. } => {
             let (b, _) = grid.rows_block(cols, lanes);
             let slots = grid.slots(rows, cols, lanes, sm_count);
+            let c = grid.cluster();
             (
-                Launch::linear((slots * k::CLUSTER as usize) as u32, b)
+                Launch::linear(slots as u32 * c, b)
                     .with_smem(grid.smem(cols))
-                    .with_cluster(k::CLUSTER),
-                Launch::grid_2d(
-                    (cols.div_ceil(k::SUM_COLUMNS as usize).max(1) as u32, 1),
-                    (k::SUM_COLUMNS, k::SUM_LANES),
-                ),
-                slots,
-            )
-        }
-        Grid::Strided { .. } | Grid::Long { .. } | Grid::Streamed { .. } => {
-            let (b, _) = grid.rows_block(cols, lanes);
-            let slots = grid.slots(rows, cols, lanes, sm_count);
-            (
-                Launch::linear(slots as u32, b).with_smem(grid.smem(cols)),
+                    .with_cluster(c),
                 Launch::grid_2d(
                     (cols.div_ceil(k::SUM_COLUMNS as usize).max(1) as u32, 1),
                     (k::SUM_COLUMNS, k::SUM_LANES),
@@ -243,21 +236,21 @@ pub fn launches(
 pub fn grid_sms(gpu: &Gpu, step: &StepInfo, cols: usize) -> usize {
     let sm = gpu.info().sm_count as usize;
     let g = STEPS.grid(step);
-    if !matches!(g, Grid::Clustered { .. }) {
+    if g.cluster() == 1 {
         return sm;
     }
     let (a, _, _) = launches(g, sm, cols, step.dtype, sm);
     match gpu.resident_clusters(step.symbols[0], a) {
-        Ok(n) => (n * k::CLUSTER as usize).min(sm),
+        Ok(n) => (n * g.cluster() as usize).min(sm),
         Err(_) => sm,
     }
 }
 
 /// Which backward step the op and [`launch_backward`] take, by element type and row length,
-/// from the H200 run of a38c0a8 (klab bench, % of copy; the chapter's "Which step for which
-/// shape"): steps 4–5 where their teams hold the row (at most 16384 columns), steps 6–7 up to
-/// 32768 columns (the H200 run of 9f877d8), steps 2–3 beyond (4–5's looped fallback measured
-/// slower at 8192 × 32000).
+/// from the H200 runs named in each rule (klab bench, % of copy; the chapter's "Which backward
+/// step for which shape"): steps 10–11 up to 8192 columns (bf16 rows of 128: 5), 4–5 up to
+/// 16384, f32 12 (sm_90; below it the next rule, 6) and bf16 7 up to 32768, 2–3 beyond.
+/// The first rule whose step runs on the device wins ([`ops::preferred_step`]).
 pub const PREFERRED: &[ops::Preferred] = &[
     // Steps 10–11 (dy and x streamed by cp.async, partials in registers; rows up to 8192):
     // docs/results/h200-2026-12-01-1a24c3b-*.json (the same run timed steps 4–5).
@@ -344,11 +337,11 @@ pub fn top_step(
     rows: usize,
     cols: usize,
 ) -> Option<(&'static StepInfo, Launch, Launch, usize)> {
-    // The first rule whose step runs on this device (step 12 needs sm_90), else the rules'
-    // first choice or the top step.
+    // The op's choice: the first rule whose step runs on this device (step 12 needs sm_90).
     let cc = gpu.info().compute_capability;
-    let step = ops::preferred_step(&LayerNormBackward, PREFERRED, dtype, cc, cols)
-        .or_else(|| ops::rule_or_top(STEPS.infos(), PREFERRED, dtype, cols))?;
+    let step = LayerNormBackwardOp
+        .step_for(dtype, cc, &[rows, cols])
+        .ok()?;
     let (a, b, slots) = launches(
         STEPS.grid(step),
         rows,

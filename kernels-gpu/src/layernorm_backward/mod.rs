@@ -159,6 +159,15 @@ impl crate::step::BlockThreads for Grid {
 // Host launch arithmetic: not compiled into the PTX modules.
 #[cfg(not(target_arch = "nvptx64"))]
 impl Grid {
+    /// Blocks per thread-block cluster of kernel 1: [`CLUSTER`] for steps 12–13, else 1 (no
+    /// cluster).
+    pub fn cluster(&self) -> u32 {
+        match self {
+            Grid::Clustered { .. } => CLUSTER,
+            _ => 1,
+        }
+    }
+
     /// Kernel 1's block `(tx, ty)` over rows of `cols` elements of `lanes` per vector (the
     /// forward's rule).
     pub fn rows_block(&self, cols: usize, lanes: usize) -> (u32, u32) {
