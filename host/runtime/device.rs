@@ -72,7 +72,14 @@ struct Cuda {
     functions: Mutex<HashMap<String, CudaFunction>>,
     extra_modules: Mutex<HashMap<String, Arc<CudaModule>>>,
     smem_limits: Mutex<SmemLimits>,
+    /// `cuOccupancyMaxActiveClusters` answers, by `CUfunction` handle, block, dynamic shared
+    /// memory and cluster ([`Gpu::resident_clusters`]): asked once per kernel and geometry,
+    /// not on every launch of an op.
+    resident_clusters: Mutex<HashMap<ClusterQuery, usize>>,
 }
+
+/// What [`Gpu::resident_clusters`]'s answer depends on.
+pub(super) type ClusterQuery = (usize, (u32, u32, u32), u32, (u32, u32, u32));
 
 /// The dynamic shared-memory limit (`CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES`) set so
 /// far on each kernel, keyed by its `CUfunction` handle (the attribute belongs to the
@@ -173,6 +180,7 @@ impl Gpu {
                 functions: Mutex::new(HashMap::new()),
                 extra_modules: Mutex::new(HashMap::new()),
                 smem_limits: Mutex::new(SmemLimits::default()),
+                resident_clusters: Mutex::new(HashMap::new()),
             })),
             launches: Mutex::new(LaunchLog::default()),
             info,
@@ -370,6 +378,29 @@ impl Gpu {
             limits.raised(key, bytes);
         }
         Ok(())
+    }
+
+    /// The cached answer for `key`, else `ask()`'s, then cached.
+    pub(super) fn resident_clusters_cached(
+        &self,
+        key: ClusterQuery,
+        ask: impl FnOnce() -> Result<usize>,
+    ) -> Result<usize> {
+        let cuda = self.cuda("a resident-cluster count");
+        if let Some(&n) = cuda
+            .resident_clusters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return Ok(n);
+        }
+        let n = ask()?;
+        cuda.resident_clusters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, n);
+        Ok(n)
     }
 
     /// The first launch of `symbol` since [`Gpu::forget_launches`]: for a kernel launched

@@ -177,13 +177,7 @@ impl Gpu {
         launch: Launch,
         params: P,
     ) -> Result<()> {
-        let err = |source| Error::Launch {
-            kernel: name.to_string(),
-            grid: launch.grid,
-            block: launch.block,
-            smem: launch.smem,
-            source,
-        };
+        let err = launch_error(name, launch);
         self.record_launch(name, launch);
         if launch.cluster != (1, 1, 1) {
             self.check_cluster(name, launch)?;
@@ -223,23 +217,25 @@ impl Gpu {
             return Ok((self.info().sm_count as usize / per).max(1));
         }
         let f = self.function(symbol)?;
-        let err = |source| Error::Launch {
-            kernel: symbol.to_string(),
-            grid: launch.grid,
-            block: launch.block,
-            smem: launch.smem,
-            source,
-        };
-        self.ensure_dyn_smem(&f, launch.smem).map_err(err)?;
-        use cudarc::driver::sys;
-        let mut attr = cluster_attribute(launch);
-        let config = launch_config(launch, std::ptr::null_mut(), &mut attr);
-        let mut n: std::ffi::c_int = 0;
-        // SAFETY: `config` and `attr` outlive the call; `n` is written by it.
-        unsafe { sys::cuOccupancyMaxActiveClusters(&mut n, f.cu_function(), &config) }
-            .result()
-            .map_err(err)?;
-        Ok((n.max(0) as usize).max(1))
+        let key = (
+            f.cu_function() as usize,
+            launch.block,
+            launch.smem,
+            launch.cluster,
+        );
+        self.resident_clusters_cached(key, || {
+            let err = launch_error(symbol, launch);
+            self.ensure_dyn_smem(&f, launch.smem).map_err(err)?;
+            use cudarc::driver::sys;
+            let mut attr = cluster_attribute(launch);
+            let config = launch_config(launch, std::ptr::null_mut(), &mut attr);
+            let mut n: std::ffi::c_int = 0;
+            // SAFETY: `config` and `attr` outlive the call; `n` is written by it.
+            unsafe { sys::cuOccupancyMaxActiveClusters(&mut n, f.cu_function(), &config) }
+                .result()
+                .map_err(err)?;
+            Ok((n.max(0) as usize).max(1))
+        })
     }
 
     /// A cluster launch the device can run: compute capability 9.0 or later, and a grid that
@@ -261,6 +257,20 @@ impl Gpu {
             )));
         }
         Ok(())
+    }
+}
+
+/// The [`Error::Launch`] of kernel `name`'s `launch` for a driver error.
+fn launch_error(
+    name: &str,
+    launch: Launch,
+) -> impl Fn(cudarc::driver::DriverError) -> Error + Copy + '_ {
+    move |source| Error::Launch {
+        kernel: name.to_string(),
+        grid: launch.grid,
+        block: launch.block,
+        smem: launch.smem,
+        source,
     }
 }
 
