@@ -710,19 +710,27 @@ __device__ __forceinline__ void team_sums(float& a, float& b, unsigned s, float*
     b = warp_sum(rb);
 }
 
+// CTAs per cluster of layernorm_backward/12-13 (the Rust CLUSTER).
+constexpr unsigned BW_CLUSTER = 4;
+
 // The Rust looped_rows (the fallback): the whole block per row, vectors of LANES (128-bit
 // when cols is a multiple of LANES and the pointers are aligned, else scalars), the partials
 // of the thread's columns read-modify-written in the block's workspace row.
-template <typename T>
+// CLUSTERED (layernorm_backward/12-13's fallback, the Rust looped_rows_of): only the rank-0 CTA
+// of cluster k works, on the cluster's rows k, k + clusters, ... and workspace row k.
+template <typename T, bool CLUSTERED = false>
 __device__ __forceinline__ void looped_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
+    if (CLUSTERED && blockIdx.x % BW_CLUSTER != 0) return;
+    const unsigned slot = CLUSTERED ? blockIdx.x / BW_CLUSTER : blockIdx.x;
+    const unsigned stride = CLUSTERED ? gridDim.x / BW_CLUSTER : gridDim.x;
     constexpr int L = Io<T>::LANES;
     const u64 rows = p.rows, cols = p.cols, t = threadIdx.x, bt = blockDim.x, nvec = (cols + L - 1) / L;
     const bool vec = cols % L == 0 && aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx);
-    float* wg = p.ws_gamma + (u64)blockIdx.x * cols;
-    float* wb = p.ws_beta + (u64)blockIdx.x * cols;
+    float* wg = p.ws_gamma + (u64)slot * cols;
+    float* wb = p.ws_beta + (u64)slot * cols;
     for (u64 c = t; c < cols; c += bt) wg[c] = 0.0f, wb[c] = 0.0f;
     unsigned parity = 0;
-    for (u64 row = blockIdx.x; row < rows; row += gridDim.x) {
+    for (u64 row = slot; row < rows; row += stride) {
         const float m = __ldg(p.mean + row), rs = __ldg(p.rstd + row);
         const T* dyr = p.dy + row * cols;
         const T* xr = p.x + row * cols;
@@ -1309,8 +1317,6 @@ extern "C" __global__ void layernorm_backward_twin_bf16_streamed_columns(LayerNo
 // every thread adds the 4 pairs in rank order. Rows it does not hold take looped_rows on rank 0 of
 // each cluster (the cluster's rows, workspace row k).
 
-constexpr unsigned BW_CLUSTER = 4;
-
 // Cluster PTX needs sm_90: on older devices (the module is compiled for the device) these trap,
 // and the host never launches steps 12-13's twins there.
 #if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 900
@@ -1350,58 +1356,6 @@ __device__ __forceinline__ void cluster_wait() {
 
 __device__ __forceinline__ unsigned slice_cols(unsigned cols) { return ((cols + BW_CLUSTER - 1) / BW_CLUSTER + 7) / 8 * 8; }
 
-// looped_rows over the cluster's rows by its rank-0 CTA (workspace row k), the others idle.
-template <typename T>
-__device__ __forceinline__ void looped_rows_clustered(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
-    if (blockIdx.x % BW_CLUSTER != 0) return;
-    LayerNormBackwardParams<T> q = p;
-    const unsigned k = blockIdx.x / BW_CLUSTER, n = gridDim.x / BW_CLUSTER;
-    constexpr int L = Io<T>::LANES;
-    const u64 rows = p.rows, cols = p.cols, t = threadIdx.x, bt = blockDim.x, nvec = (cols + L - 1) / L;
-    const bool vec = cols % L == 0 && aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx);
-    float* wg = q.ws_gamma + (u64)k * cols;
-    float* wb = q.ws_beta + (u64)k * cols;
-    for (u64 c = t; c < cols; c += bt) wg[c] = 0.0f, wb[c] = 0.0f;
-    unsigned parity = 0;
-    for (u64 row = k; row < rows; row += n) {
-        const float m = __ldg(p.mean + row), rs = __ldg(p.rstd + row);
-        const T* dyr = p.dy + row * cols;
-        const T* xr = p.x + row * cols;
-        T* dxr = p.dx + row * cols;
-        float a = 0.0f, b = 0.0f;
-        for (u64 i = t; i < nvec; i += bt) {
-            const u64 valid = cols - L * i;
-            const typename Io<T>::V d = vload(dyr, i, valid, vec), x = vload(xr, i, valid, vec), g = vload(p.gamma, i, valid, vec);
-#pragma unroll
-            for (int j = 0; j < L; j++)
-                if (j < valid) {
-                    const float gv = __fmul_rn(Io<T>::lane(d, j), Io<T>::lane(g, j));
-                    a = __fadd_rn(a, gv);
-                    b = __fmaf_rn(gv, __fmul_rn(__fsub_rn(Io<T>::lane(x, j), m), rs), b);
-                }
-        }
-        team_sums(a, b, (unsigned)bt, sc[parity][0], sc[parity][1]);
-        a = div_full(a, (float)cols);
-        b = div_full(b, (float)cols);
-        for (u64 i = t; i < nvec; i += bt) {
-            const u64 valid = cols - L * i;
-            const typename Io<T>::V d = vload(dyr, i, valid, vec), x = vload(xr, i, valid, vec), g = vload(p.gamma, i, valid, vec);
-            float f[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-#pragma unroll
-            for (int j = 0; j < L; j++)
-                if (j < valid) {
-                    const float dj = Io<T>::lane(d, j);
-                    const float xhat = __fmul_rn(__fsub_rn(Io<T>::lane(x, j), m), rs);
-                    f[j] = __fmul_rn(rs, __fsub_rn(__fmul_rn(dj, Io<T>::lane(g, j)), __fmaf_rn(xhat, b, a)));
-                    wg[L * i + j] = __fmaf_rn(dj, xhat, wg[L * i + j]);
-                    wb[L * i + j] = __fadd_rn(wb[L * i + j], dj);
-                }
-            vstore(dxr, i, f, valid, vec);
-        }
-        parity ^= 1;
-    }
-}
-
 template <typename T, int AHEAD>
 __device__ __forceinline__ void cluster_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32], float* xchg) {
     constexpr int L = Io<T>::LANES, VPC = 8 / L;
@@ -1410,7 +1364,7 @@ __device__ __forceinline__ void cluster_rows(const LayerNormBackwardParams<T>& p
     const unsigned cols = p.cols, rows = p.rows;
     if (cols == 0 || cols % L != 0 || slice_cols(cols) > 8 * BW_STREAMED_MAX_TEAM ||
         !aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx)) {
-        looped_rows_clustered<T>(p, sc);
+        looped_rows<T, true>(p, sc);
         return;
     }
     extern __shared__ float4 bw_smem4[];
