@@ -120,7 +120,14 @@ pub fn step_twins_of<K>(dtype: DType, kernels: impl Fn(u32) -> Option<K>) -> sup
 /// The twin kernels (rows, then columns) of step `id`, if it has a twin.
 fn twin_of(id: u32) -> Option<[TwinKernel; 2]> {
     use super::layernorm::twin_kernel;
-    let [a, b] = match id {
+    let [a, b] = twin_symbols(id)?;
+    Some([twin_kernel(a), twin_kernel(b)])
+}
+
+/// The symbols of step `id`'s twin kernels in host/ladders/twins/layernorm.cu (rows, then
+/// columns), if it has a twin.
+fn twin_symbols(id: u32) -> Option<[&'static str; 2]> {
+    Some(match id {
         2 => ["layernorm_backward_twin", "layernorm_backward_twin_columns"],
         3 => [
             "layernorm_backward_twin_bf16",
@@ -167,8 +174,7 @@ fn twin_of(id: u32) -> Option<[TwinKernel; 2]> {
             "layernorm_backward_twin_bf16_clustered_columns",
         ],
         _ => return None,
-    };
-    Some([twin_kernel(a), twin_kernel(b)])
+    })
 }
 
 static META: LadderMeta = LadderMeta {
@@ -911,5 +917,23 @@ mod tests {
         }
         assert!(k::cluster_fits(32768, 4) && k::cluster_fits(32000, 8));
         assert!(!k::cluster_fits(32776, 4) && !k::cluster_fits(0, 4) && !k::cluster_fits(36, 8));
+    }
+
+    /// Every twin in [`BASELINES`] names two kernels that layernorm.cu declares with the
+    /// params of its element type.
+    #[test]
+    fn every_twin_in_the_baselines_is_declared_in_the_twin_source() {
+        let src = super::super::layernorm::TWIN_SRC;
+        for b in BASELINES {
+            let [rows, columns] = twin_symbols(b.of_step).expect("a twin's kernels");
+            let t = match b.dtype {
+                DType::F32 => "float",
+                _ => "__nv_bfloat16",
+            };
+            for k in [rows, columns] {
+                let decl = format!(" {k}(LayerNormBackwardParams<{t}> p)");
+                assert!(src.contains(&decl), "layernorm.cu lacks {decl}");
+            }
+        }
     }
 }
