@@ -632,16 +632,11 @@ pub fn summary_block(rep: &BenchReport, prov: &Provenance) -> String {
         };
         // The twin of the best step where the ladder has one (layernorm_backward has a twin
         // per step of several), else the dtype's first twin, named.
-        let own_twin = at
+        let twin = at
             .iter()
-            .find(|b| {
-                is_baseline(b, BaselineKind::CudaCppTwin)
-                    && b.step == best.step
-                    && b.median_ms > 0.0
-            })
-            .map(|b| (b.step, b.median_ms));
-        let twin = own_twin
-            .or_else(|| baseline(BaselineKind::CudaCppTwin))
+            .filter(|b| is_baseline(b, BaselineKind::CudaCppTwin) && b.median_ms > 0.0)
+            .min_by_key(|b| b.step != best.step)
+            .map(|b| (b.step, b.median_ms))
             .map(|(of, ms)| {
                 let r = best.median_ms / ms;
                 if of == best.step {
