@@ -1036,12 +1036,32 @@ fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
             ]);
         }
         if [
-            lnb::layernorm_backward_s12_clustered_columns::SYMBOL,
-            lnb::layernorm_backward_s13_bf16_clustered_columns::SYMBOL,
+            lnb::layernorm_backward_s14_cluster_summed::SYMBOL,
+            lnb::layernorm_backward_s15_bf16_cluster_summed::SYMBOL,
         ]
         .contains(&symbol)
         {
-            // Kernel 2 of steps 12–13 (in the sm_90a module with its step): the workspace
+            // Steps 10–11 in clusters: dy and x by cp.async, the block's rank, the peers'
+            // partials as 128-bit DSMEM (generic) loads between two cluster barriers, the
+            // cluster's workspace row as 128-bit stores.
+            promised.extend([
+                "LDGSTS.E.BYPASS.128",
+                "SR_CgaCtaId",
+                "LD.E.128",
+                "UCGABAR_ARV",
+                "UCGABAR_WAIT",
+                "STG.E.128",
+            ]);
+        }
+        if [
+            lnb::layernorm_backward_s12_clustered_columns::SYMBOL,
+            lnb::layernorm_backward_s13_bf16_clustered_columns::SYMBOL,
+            lnb::layernorm_backward_s14_cluster_summed_columns::SYMBOL,
+            lnb::layernorm_backward_s15_bf16_cluster_summed_columns::SYMBOL,
+        ]
+        .contains(&symbol)
+        {
+            // Kernel 2 of steps 12–15 (in the sm_90a module with its step): the workspace
             // rows' loads and the block's one barrier.
             promised.extend(["LDG.E", "BAR.SYNC"]);
         }

@@ -392,7 +392,7 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
             r#"asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");"#,
             "(void)0;",
         ),
-        // layernorm_backward/12–13's cluster PTX (their twins are not run here: stubs that
+        // layernorm_backward/12–15's cluster PTX (their twins are not run here: stubs that
         // compile).
         (
             r#"asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));"#,
@@ -401,6 +401,13 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
         (
             r#"asm volatile("{ .reg .b32 a; mapa.shared::cluster.u32 a, %0, %1; st.shared::cluster.f32 [a], %2; }" ::"r"((unsigned)__cvta_generic_to_shared(local)), "r"(rank), "f"(v) : "memory");"#,
             "(void)rank, *local = v;",
+        ),
+        (
+            r#"asm volatile("{ .reg .b32 a; mapa.shared::cluster.u32 a, %4, %5; ld.shared::cluster.v4.f32 {%0, %1, %2, %3}, [a]; }"
+                 : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w)
+                 : "r"((unsigned)__cvta_generic_to_shared(local)), "r"(rank)
+                 : "memory");"#,
+            "(void)rank, v = *(const float4*)local;",
         ),
         (
             r#"asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory");"#,

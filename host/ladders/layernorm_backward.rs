@@ -110,6 +110,18 @@ static BASELINES: &[BaselineInfo] = &[
         dtype: DType::Bf16,
         description: "CUDA C++ twin of layernorm_backward/13 (NVRTC, sm_90, __nv_bfloat16)",
     },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 14,
+        dtype: DType::F32,
+        description: "CUDA C++ twin of layernorm_backward/14 (NVRTC, sm_90): the twin of step                       10 in clusters of 4 CTAs, the partials added across the cluster through                       ld.shared::cluster, a workspace row per cluster",
+    },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 15,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm_backward/15 (NVRTC, sm_90, __nv_bfloat16)",
+    },
 ];
 
 /// The twin table of `dtype` over [`BASELINES`], each twin made by `kernels(step id)`.
@@ -173,6 +185,14 @@ fn twin_symbols(id: u32) -> Option<[&'static str; 2]> {
             "layernorm_backward_twin_bf16_clustered",
             "layernorm_backward_twin_bf16_clustered_columns",
         ],
+        14 => [
+            "layernorm_backward_twin_cluster_summed",
+            "layernorm_backward_twin_cluster_summed_columns",
+        ],
+        15 => [
+            "layernorm_backward_twin_bf16_cluster_summed",
+            "layernorm_backward_twin_bf16_cluster_summed_columns",
+        ],
         _ => return None,
     })
 }
@@ -213,7 +233,7 @@ pub fn launches(
                 slots,
             )
         }
-        // Steps 4–13: one workspace row per block (steps 12–13: per cluster of blocks), the
+        // Steps 4–15: one workspace row per block (steps 12–15: per cluster of blocks), the
         // same column sum.
         Grid::Strided { .. }
         | Grid::Long { .. }
@@ -236,9 +256,10 @@ pub fn launches(
     }
 }
 
-/// The SM count [`launches`] takes for `step` over rows of `cols` on `gpu`: for the clustered
-/// steps (12–13) the clusters the device holds at once ([`Gpu::resident_clusters`] for their
-/// launch) times [`k::CLUSTER`], so the persistent grid is one wave; else the SMs.
+/// The SM count [`launches`] takes for `step` over rows of `cols` on `gpu`: for the steps in
+/// clusters (12–15) the clusters the device holds at once ([`Gpu::resident_clusters`] for
+/// their launch) times [`k::CLUSTER`] over the blocks an SM holds ([`Grid::blocks_per_sm`]),
+/// so the persistent grid is one wave; else the SMs.
 pub fn grid_sms(gpu: &Gpu, step: &StepInfo, cols: usize) -> usize {
     let sm = gpu.info().sm_count as usize;
     let g = STEPS.grid(step);
@@ -247,7 +268,7 @@ pub fn grid_sms(gpu: &Gpu, step: &StepInfo, cols: usize) -> usize {
     }
     let (a, _, _) = launches(g, sm, cols, step.dtype, sm);
     match gpu.resident_clusters(step.symbols[0], a) {
-        Ok(n) => (n * g.cluster() as usize).min(sm),
+        Ok(n) => (n * g.cluster() as usize / g.blocks_per_sm(cols)).min(sm),
         Err(_) => sm,
     }
 }
@@ -917,6 +938,44 @@ mod tests {
         }
         assert!(k::cluster_fits(32768, 4) && k::cluster_fits(32000, 8));
         assert!(!k::cluster_fits(32776, 4) && !k::cluster_fits(0, 4) && !k::cluster_fits(36, 8));
+    }
+
+    /// Steps 14–15: steps 10–11's blocks in clusters of 4, one workspace row per cluster.
+    #[test]
+    fn cluster_summed_steps_launch_steps_10_11s_blocks_in_clusters_and_a_workspace_row_each() {
+        for (id, of, lanes) in [(14, 10, 4usize), (15, 11, 8)] {
+            let step = STEPS.by_id(id).expect("step");
+            let base = STEPS.by_id(of).expect("step");
+            let (g, gb) = (STEPS.grid(step), STEPS.grid(base));
+            let dt = step.dtype;
+            assert_eq!((16 / dt.size(), dt), (lanes, base.dtype));
+            assert_eq!((g.cluster(), gb.cluster()), (k::CLUSTER, 1));
+            // 4096 columns: a team of 512 a block, two blocks an SM. The caller's SM count
+            // for 66 resident clusters of 4 is 132 (grid_sms: 66 · 4 / 2).
+            assert_eq!(g.blocks_per_sm(4096), 2);
+            let (a, b, slots) = launches(g, 4096, 4096, dt, 132);
+            let (a10, b10, slots10) = launches(gb, 4096, 4096, dt, 132);
+            assert_eq!(
+                (a.grid, a.block, a.smem, a.cluster, slots),
+                (a10.grid, a10.block, a10.smem, (4, 1, 1), 66)
+            );
+            assert_eq!((a10.grid, slots10), ((264, 1, 1), 264));
+            assert_eq!((b.grid, b.block), (b10.grid, b10.block));
+            // Fewer row groups than a cluster: one cluster, its blocks past the rows idle.
+            let (a, _, slots) = launches(g, 3, 4096, dt, 132);
+            assert_eq!((a.grid, a.cluster, slots), ((4, 1, 1), (4, 1, 1), 1));
+            // Rows of 128: teams of 16, 32 rows a block; 1024 row groups, the blocks
+            // capped at 264, in 66 clusters.
+            let (a, _, slots) = launches(g, 32768, 128, dt, 132);
+            assert_eq!((a.grid, a.block, slots), ((264, 1, 1), (512, 1, 1), 66));
+            // Rows they do not hold: one block of 1024 an SM, rank 0 of each cluster working.
+            assert_eq!(g.blocks_per_sm(8200), 1);
+            let (a, _, slots) = launches(g, 8192, 8200, dt, 132);
+            assert_eq!(
+                (a.grid, a.block, a.smem, a.cluster, slots),
+                ((132, 1, 1), (1024, 1, 1), 0, (4, 1, 1), 33)
+            );
+        }
     }
 
     /// Every twin in [`BASELINES`] names two kernels that layernorm.cu declares with the

@@ -432,11 +432,11 @@ mod tests {
         // team), chunks, block and team limit, the partials in dynamic shared memory (8–9's
         // prefetch of the next row group); /6–7's (long rows) the same launch bounds, block and
         // columns a thread; /10–11's (streamed) the same launch bounds, block, team limit and
-        // row groups ahead (AHEAD) as the steps.
+        // row groups ahead (AHEAD) as the steps, /14–15's (in clusters) those of 10–11.
         assert_eq!(
             norm.matches("__launch_bounds__(1024) layernorm_backward_twin")
                 .count(),
-            10
+            12
         );
         assert!(norm.contains(&format!(
             "BW_STREAMED_BLOCK = {}, BW_STREAMED_MAX_TEAM = {};",
@@ -452,6 +452,14 @@ mod tests {
         assert!(norm.contains(&format!(
             "cluster_rows<__nv_bfloat16, {}>(p, sc, xchg)",
             lnb::AHEAD_13
+        )));
+        assert!(norm.contains(&format!(
+            "streamed_rows<float, {}, true>(p, sc)",
+            lnb::AHEAD_10
+        )));
+        assert!(norm.contains(&format!(
+            "streamed_rows<__nv_bfloat16, {}, true>(p, sc)",
+            lnb::AHEAD_11
         )));
         assert!(norm.contains(&format!("streamed_rows<float, {}>(p, sc)", lnb::AHEAD_10)));
         assert!(norm.contains(&format!(

@@ -1108,6 +1108,43 @@ extern "C" __global__ void layernorm_backward_twin_bf16_prefetched_columns(Layer
     sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }
 
+// Cluster PTX needs sm_90: on older devices (the module is compiled for the device) these trap,
+// and the host never launches steps 12-15's twins there.
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 900
+#define BW_HAS_CLUSTERS 1
+#endif
+__device__ __forceinline__ unsigned cluster_rank() {
+    unsigned r = 0;
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
+#else
+    __trap();
+#endif
+    return r;
+}
+__device__ __forceinline__ void dsmem_store(float* local, unsigned rank, float v) {
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("{ .reg .b32 a; mapa.shared::cluster.u32 a, %0, %1; st.shared::cluster.f32 [a], %2; }" ::"r"((unsigned)__cvta_generic_to_shared(local)), "r"(rank), "f"(v) : "memory");
+#else
+    __trap();
+#endif
+}
+__device__ __forceinline__ void cluster_arrive() {
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void cluster_arrive_relaxed() {
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void cluster_wait() {
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
+#endif
+}
+
 // ---- layernorm_backward/10-11's twins (dy and x streamed into shared memory) ----
 // The Rust streamed_rows: persistent blocks of G teams of S threads (streamed_team: S the power
 // of two >= ceil(cols / 8), G = max(1, 512 / S)), team g rows (b + k*grid)*G + g; thread tid of a
@@ -1167,6 +1204,48 @@ __device__ __forceinline__ void teams_to_workspace_by_columns(const float* smem,
     }
 }
 
+__device__ __forceinline__ float4 dsmem_load4(const float* local, unsigned rank) {
+    float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("{ .reg .b32 a; mapa.shared::cluster.u32 a, %4, %5; ld.shared::cluster.v4.f32 {%0, %1, %2, %3}, [a]; }"
+                 : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w)
+                 : "r"((unsigned)__cvta_generic_to_shared(local)), "r"(rank)
+                 : "memory");
+#else
+    __trap();
+#endif
+    return v;
+}
+
+// layernorm_backward/14-15's epilogue (the Rust cluster_teams_to_workspace): a cluster barrier,
+// then CTA r of the cluster adds quads r*per .. (per = ceil(cols / 4 / BW_CLUSTER)) of every
+// CTA's teams (rank, then team order) read through ld.shared::cluster, stores them as float4 into
+// the cluster's workspace row, and meets its peers at a second barrier before it exits.
+template <int VL>
+__device__ __forceinline__ void cluster_teams_to_workspace(const float* smem, float* wg, float* wb, unsigned cols, unsigned g) {
+    cluster_arrive();
+    cluster_wait();
+    const unsigned nvec = cols / VL, quads = cols / 4, per = (quads + BW_CLUSTER - 1) / BW_CLUSTER;
+    const unsigned rank = cluster_rank(), end = (rank + 1) * per < quads ? (rank + 1) * per : quads;
+    for (unsigned q = rank * per + threadIdx.x; q < end; q += blockDim.x) {
+        const unsigned v = 4 * q / VL, h = 4 * q % VL / 4, i = h * nvec + v;
+        float sg[4] = {0.f, 0.f, 0.f, 0.f}, sb[4] = {0.f, 0.f, 0.f, 0.f};
+        for (unsigned r = 0; r < BW_CLUSTER; r++)
+            for (unsigned k = 0; k < g; k++) {
+                const float4 x = dsmem_load4(smem + k * 2 * cols + 4 * i, r);
+                const float4 y = dsmem_load4(smem + k * 2 * cols + cols + 4 * i, r);
+                sg[0] = __fadd_rn(sg[0], x.x), sg[1] = __fadd_rn(sg[1], x.y);
+                sg[2] = __fadd_rn(sg[2], x.z), sg[3] = __fadd_rn(sg[3], x.w);
+                sb[0] = __fadd_rn(sb[0], y.x), sb[1] = __fadd_rn(sb[1], y.y);
+                sb[2] = __fadd_rn(sb[2], y.z), sb[3] = __fadd_rn(sb[3], y.w);
+            }
+        reinterpret_cast<float4*>(wg)[q] = make_float4(sg[0], sg[1], sg[2], sg[3]);
+        reinterpret_cast<float4*>(wb)[q] = make_float4(sb[0], sb[1], sb[2], sb[3]);
+    }
+    cluster_arrive();
+    cluster_wait();
+}
+
 template <typename T> struct SharedVec;
 template <> struct SharedVec<float> {
     __device__ static float4 load(const float* w) { return *reinterpret_cast<const float4*>(w); }
@@ -1177,7 +1256,9 @@ template <> struct SharedVec<__nv_bfloat16> {
     }
 };
 
-template <typename T, int AHEAD>
+// CLUSTERED (layernorm_backward/14-15): the blocks in clusters of BW_CLUSTER, one workspace row
+// per cluster (cluster_teams_to_workspace); the fallback on rank 0 of each cluster.
+template <typename T, int AHEAD, bool CLUSTERED = false>
 __device__ __forceinline__ void streamed_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
     constexpr int L = Io<T>::LANES, VPC = 8 / L, HALVES = L / 4;
     constexpr unsigned STAGES = AHEAD + 1;
@@ -1185,7 +1266,7 @@ __device__ __forceinline__ void streamed_rows(const LayerNormBackwardParams<T>& 
     const unsigned cols = p.cols, rows = p.rows;
     unsigned s, g, lg;
     if (!streamed_team(cols, L, s, g, lg) || !aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx)) {
-        looped_rows<T>(p, sc);
+        looped_rows<T, CLUSTERED>(p, sc);
         return;
     }
     extern __shared__ float4 bw_smem4[];
@@ -1285,7 +1366,12 @@ __device__ __forceinline__ void streamed_rows(const LayerNormBackwardParams<T>& 
             }
     }
     __syncthreads();
-    teams_to_workspace_by_columns<L>(smem, p.ws_gamma + (u64)blockIdx.x * cols, p.ws_beta + (u64)blockIdx.x * cols, cols, g);
+    if (CLUSTERED) {
+        const u64 row = (u64)(blockIdx.x / BW_CLUSTER) * cols;
+        cluster_teams_to_workspace<L>(smem, p.ws_gamma + row, p.ws_beta + row, cols, g);
+    } else {
+        teams_to_workspace_by_columns<L>(smem, p.ws_gamma + (u64)blockIdx.x * cols, p.ws_beta + (u64)blockIdx.x * cols, cols, g);
+    }
 }
 
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_streamed(LayerNormBackwardParams<float> p) {
@@ -1316,43 +1402,6 @@ extern "C" __global__ void layernorm_backward_twin_bf16_streamed_columns(LayerNo
 // parity (st.shared::cluster), the cluster arrives, the partials are added, the cluster waits, and
 // every thread adds the 4 pairs in rank order. Rows it does not hold take looped_rows on rank 0 of
 // each cluster (the cluster's rows, workspace row k).
-
-// Cluster PTX needs sm_90: on older devices (the module is compiled for the device) these trap,
-// and the host never launches steps 12-13's twins there.
-#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 900
-#define BW_HAS_CLUSTERS 1
-#endif
-__device__ __forceinline__ unsigned cluster_rank() {
-    unsigned r = 0;
-#ifdef BW_HAS_CLUSTERS
-    asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
-#else
-    __trap();
-#endif
-    return r;
-}
-__device__ __forceinline__ void dsmem_store(float* local, unsigned rank, float v) {
-#ifdef BW_HAS_CLUSTERS
-    asm volatile("{ .reg .b32 a; mapa.shared::cluster.u32 a, %0, %1; st.shared::cluster.f32 [a], %2; }" ::"r"((unsigned)__cvta_generic_to_shared(local)), "r"(rank), "f"(v) : "memory");
-#else
-    __trap();
-#endif
-}
-__device__ __forceinline__ void cluster_arrive() {
-#ifdef BW_HAS_CLUSTERS
-    asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory");
-#endif
-}
-__device__ __forceinline__ void cluster_arrive_relaxed() {
-#ifdef BW_HAS_CLUSTERS
-    asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
-#endif
-}
-__device__ __forceinline__ void cluster_wait() {
-#ifdef BW_HAS_CLUSTERS
-    asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
-#endif
-}
 
 __device__ __forceinline__ unsigned slice_cols(unsigned cols) { return ((cols + BW_CLUSTER - 1) / BW_CLUSTER + 7) / 8 * 8; }
 
@@ -1506,6 +1555,29 @@ extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_
 }
 
 extern "C" __global__ void layernorm_backward_twin_bf16_clustered_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<__nv_bfloat16>(p, red_g, red_b);
+}
+
+// ---- layernorm_backward/14-15's twins (steps 10-11 in clusters of 4, the partials added across
+// the cluster through DSMEM, sm_90) ----
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_cluster_summed(LayerNormBackwardParams<float> p) {
+    __shared__ float sc[2][2][32];
+    streamed_rows<float, 2, true>(p, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_cluster_summed_columns(LayerNormBackwardParams<float> p) {
+    __shared__ float red_g[1024], red_b[1024];
+    sum_columns<float>(p, red_g, red_b);
+}
+
+extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_cluster_summed(LayerNormBackwardParams<__nv_bfloat16> p) {
+    __shared__ float sc[2][2][32];
+    streamed_rows<__nv_bfloat16, 3, true>(p, sc);
+}
+
+extern "C" __global__ void layernorm_backward_twin_bf16_cluster_summed_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
     __shared__ float red_g[1024], red_b[1024];
     sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }

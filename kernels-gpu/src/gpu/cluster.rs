@@ -10,6 +10,7 @@
 //! | `cluster_ctaid_x()` / `cluster_nctaid_x()` | `mov.u32 %cluster_ctaid.x` / `%cluster_nctaid.x` | `S2R` / arithmetic |
 //! | `map_shared_rank(p, rank)` | `mapa.shared::cluster.u32` | address arithmetic (`SR_SWINHI`, `PRMT`) |
 //! | `DsmemPtr::<f32>::load` / `store` (and `u32`) | `ld.shared::cluster.f32` / `st.shared::cluster.f32` | `LD.E` / `ST.E` (generic, to the peer's SM) |
+//! | `DsmemPtr::<f32>::load_f32x4` | `ld.shared::cluster.v4.f32` | `LD.E.128` |
 //! | `cluster_arrive()` | `barrier.cluster.arrive.release.aligned` | `MEMBAR.ALL.GPU; ERRBAR; CGAERRBAR; UCGABAR_ARV` |
 //! | `cluster_arrive_relaxed()` | `barrier.cluster.arrive.relaxed.aligned` | `UCGABAR_ARV` |
 //! | `cluster_wait()` | `barrier.cluster.wait.acquire.aligned` | `UCGABAR_WAIT; CCTL.IVALL` |
@@ -161,6 +162,22 @@ impl<T: Dsmem32> DsmemPtr<T> {
     #[inline(always)]
     pub unsafe fn store(self, i: u32, v: T) {
         unsafe { T::stc(self.offset(i).addr, v) }
+    }
+}
+
+impl DsmemPtr<f32> {
+    /// Elements `i .. i+4` of the peer's array in one `ld.shared::cluster.v4.f32`. Unsafe: as
+    /// [`DsmemPtr::load`], and `i` a multiple of 4 from a 16-byte aligned array.
+    #[inline(always)]
+    pub unsafe fn load_f32x4(self, i: u32) -> crate::ptr::F32x4 {
+        let a = self.offset(i).addr;
+        let (x, y, z, w): (f32, f32, f32, f32);
+        unsafe {
+            asm!("ld.shared::cluster.v4.f32 {{{x}, {y}, {z}, {w}}}, [{a}];",
+                x = out(reg32) x, y = out(reg32) y, z = out(reg32) z, w = out(reg32) w,
+                a = in(reg32) a, options(pure, readonly, nostack))
+        };
+        crate::ptr::F32x4([x, y, z, w])
     }
 }
 

@@ -27,6 +27,9 @@ steps! {
     // Steps 12 and 13: steps 10 and 11 with a row split over a cluster of 4 CTAs (sm_90).
     s12_clustered,
     s13_bf16_clustered,
+    // Steps 14 and 15: steps 10 and 11 with the partials added across a cluster of 4 (sm_90).
+    s14_cluster_summed,
+    s15_bf16_cluster_summed,
 }
 
 use crate::gpu::shared::SharedPtr;
@@ -80,8 +83,15 @@ pub enum Grid {
     /// shared memory [`streamed_smem`] (`stages` stages of dy, x, mean and rstd); every block
     /// writes one workspace row ([`streamed_rows`]). Rows it does not hold: blocks of
     /// [`STREAMED_MAX_TEAM`], one per SM, no shared memory ([`looped_rows`]). Kernel 2:
-    /// [`sum_columns`]. `lanes`: elements per 128-bit vector.
-    Streamed { lanes: u32, stages: u32 },
+    /// [`sum_columns`]. `lanes`: elements per 128-bit vector. Steps 14–15 (`cluster` =
+    /// [`CLUSTER`], sm_90): the same blocks launched in clusters of `cluster`, as many as the
+    /// device holds at once, one workspace row per cluster ([`streamed_cluster_rows`]); 1 for
+    /// steps 10–11 (no cluster).
+    Streamed {
+        lanes: u32,
+        stages: u32,
+        cluster: u32,
+    },
     /// Steps 12 and 13 (rows of up to 32768 columns, sm_90). Kernel 1: clusters of
     /// [`CLUSTER`] 1-D blocks of `S` threads ([`cluster_team`]), one cluster per row at a time,
     /// as many clusters as the device holds at once (at most one block per SM: the caller
@@ -162,8 +172,23 @@ impl Grid {
     /// Blocks per thread-block cluster of kernel 1: [`CLUSTER`] for steps 12–13, else 1 (no
     /// cluster).
     pub fn cluster(&self) -> u32 {
-        match self {
+        match *self {
             Grid::Clustered { .. } => CLUSTER,
+            Grid::Streamed { cluster, .. } => cluster,
+            _ => 1,
+        }
+    }
+
+    /// Blocks of kernel 1 per SM that [`Grid::slots`] assumes over rows of `cols` (two for
+    /// steps 10–11 and 14–15's teams of up to 512 threads, else one).
+    pub fn blocks_per_sm(&self, cols: usize) -> usize {
+        match *self {
+            Grid::Streamed { lanes, .. } => match streamed_team(cols as u32) {
+                Some((s, g, _)) if streamed_fits(cols as u32, lanes) && s * g <= STREAMED_BLOCK => {
+                    2
+                }
+                _ => 1,
+            },
             _ => 1,
         }
     }
@@ -208,14 +233,16 @@ impl Grid {
         match *self {
             Grid::ThreadPerRowThenColumn { .. } => 0,
             Grid::Long { .. } => rows.min(sm_count.max(1)).max(1),
-            Grid::Streamed { lanes, .. } => match streamed_team(cols as u32) {
-                Some((s, g, _)) if streamed_fits(cols as u32, lanes) => {
-                    let per_sm = if s * g <= STREAMED_BLOCK { 2 } else { 1 };
+            // Steps 14–15: one workspace row per cluster of `cluster` blocks.
+            Grid::Streamed { lanes, cluster, .. } => match streamed_team(cols as u32) {
+                Some((_, g, _)) if streamed_fits(cols as u32, lanes) => {
+                    let per_sm = self.blocks_per_sm(cols);
                     rows.div_ceil(g as usize)
                         .min(per_sm * sm_count.max(1))
                         .max(1)
+                        .div_ceil(cluster as usize)
                 }
-                _ => rows.min(sm_count.max(1)).max(1),
+                _ => rows.min((sm_count / cluster as usize).max(1)).max(1),
             },
             // One workspace row a cluster; `sm_count` is the resident clusters × CLUSTER.
             Grid::Clustered { .. } => rows.min(sm_count / CLUSTER as usize).max(1),
@@ -248,7 +275,7 @@ impl Grid {
                 None => 0,
             },
             Grid::Long { lanes } => long_smem(cols as u32, lanes),
-            Grid::Streamed { lanes, stages } => streamed_smem(cols as u32, lanes, stages),
+            Grid::Streamed { lanes, stages, .. } => streamed_smem(cols as u32, lanes, stages),
             Grid::Clustered { lanes, stages } => cluster_smem(cols as u32, lanes, stages),
             _ => 0,
         }
@@ -1609,12 +1636,35 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
 ) where
     T: NormIo + crate::softmax::RowElem,
 {
+    streamed_rows_then::<T, AHEAD>(
+        p,
+        scratch,
+        #[inline(always)]
+        |p, scratch| looped_rows::<T, 0>(p, scratch),
+        #[inline(always)]
+        |p, cols, g| teams_to_workspace_by_columns::<T>(p, cols, g),
+    )
+}
+
+/// [`streamed_rows`] with its fallback (rows it does not hold, misaligned pointers) and its
+/// epilogue (the teams' partials, in their planes of shared memory, into the workspace:
+/// `epilogue(&p, cols, G)`) given: steps 10–11 write a workspace row per block, steps 14–15
+/// one per cluster ([`cluster_teams_to_workspace`]).
+#[inline(always)]
+fn streamed_rows_then<T, const AHEAD: u32>(
+    p: LayerNormBackwardParams<T>,
+    scratch: [[SharedPtr<f32>; 2]; 2],
+    fallback: impl FnOnce(LayerNormBackwardParams<T>, [[SharedPtr<f32>; 2]; 2]),
+    epilogue: impl FnOnce(&LayerNormBackwardParams<T>, u32, u32),
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
     use crate::gpu::cp_async;
     let lanes = <T as NormIo>::LANES;
     let vpc = 8 / lanes;
     let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
     if !(aligned && streamed_fits(p.cols, lanes as u32)) {
-        return looped_rows::<T, 0>(p, scratch);
+        return fallback(p, scratch);
     }
     let stages = AHEAD + 1;
     let smem = crate::gpu::shared::dynamic_shared::<f32>();
@@ -1789,7 +1839,7 @@ pub(crate) fn streamed_rows<T, const AHEAD: u32>(
         },
     );
     sync_threads();
-    teams_to_workspace_by_columns::<T>(&p, cols, g);
+    epilogue(&p, cols, g);
 }
 
 /// [`teams_to_workspace`] walking the row's columns rather than the planes' words: thread `t`
@@ -1834,6 +1884,94 @@ where
         }
         q += thread::block_dim_x();
     }
+}
+
+// ---- Steps 14 and 15: steps 10 and 11 with the partials added across a cluster (sm_90) ----
+
+/// Kernel 1 of steps 14 and 15 ([`Grid::Streamed`] with `cluster` = [`CLUSTER`]): the rows of
+/// [`streamed_rows`], block by block as in steps 10–11, but the blocks launched in clusters of
+/// [`CLUSTER`], and the partials of a cluster's blocks added together through distributed
+/// shared memory before they leave the SM ([`cluster_teams_to_workspace`]): one workspace row
+/// per cluster, a quarter of steps 10–11's (264 → 66 rows at 4096 columns on the H200: 8.7 →
+/// 2.2 MB written here and read by [`sum_columns`]). Rows it does not hold and misaligned
+/// pointers take [`looped_rows_of`] on one block per cluster (the same workspace rows).
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
+#[inline(always)]
+pub(crate) fn streamed_cluster_rows<T, const AHEAD: u32>(
+    p: LayerNormBackwardParams<T>,
+    scratch: [[SharedPtr<f32>; 2]; 2],
+) where
+    T: NormIo + crate::softmax::RowElem,
+{
+    streamed_rows_then::<T, AHEAD>(
+        p,
+        scratch,
+        #[inline(always)]
+        |p, scratch| looped_rows_of::<T, 0, true>(p, scratch),
+        #[inline(always)]
+        |p, cols, g| cluster_teams_to_workspace::<T>(p, cols, g),
+    )
+}
+
+/// The epilogue of steps 14 and 15: [`teams_to_workspace_by_columns`] over the `CLUSTER·G`
+/// teams of a cluster. A cluster barrier (release/acquire) makes every block's planes visible
+/// to its peers; block `r` then takes the `r`-th quarter of the row's column quads, adds
+/// quad `q` of every block's teams — block by rank, then team, the same order for every
+/// launch — through `ld.shared::cluster.v4.f32`, and stores it to the cluster's workspace row
+/// as one 128-bit store; a second cluster barrier keeps every block's shared memory alive
+/// until its peers have read it.
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
+#[inline(always)]
+fn cluster_teams_to_workspace<T>(p: &LayerNormBackwardParams<T>, cols: u32, g: u32)
+where
+    T: NormIo + crate::softmax::RowElem,
+{
+    use crate::gpu::cluster;
+    use crate::softmax::RowElem;
+    cluster::cluster_sync();
+    let vl = <T as RowElem>::VL as u32;
+    let smem = crate::gpu::shared::dynamic_shared::<f32>();
+    let nvec = cols / vl;
+    let row = ((thread::block_idx_x() / CLUSTER) * cols) as usize;
+    let (wg, wb) = (p.ws_gamma.offset(row), p.ws_beta.offset(row));
+    let quads = cols / 4;
+    let per = quads.div_ceil(CLUSTER);
+    let rank = cluster::cluster_ctarank();
+    let end = if (rank + 1) * per < quads {
+        (rank + 1) * per
+    } else {
+        quads
+    };
+    let mut q = rank * per + thread::thread_idx_x();
+    while q < end {
+        let (v, h) = (4 * q / vl, 4 * q % vl / 4);
+        let i = plane(h as usize, v, nvec);
+        let (mut sg, mut sb) = (crate::ptr::F32x4([0.0; 4]), crate::ptr::F32x4([0.0; 4]));
+        let mut r = 0;
+        while r < CLUSTER {
+            let peer = cluster::map_shared_rank(smem, r);
+            let mut k = 0;
+            while k < g {
+                let tg = peer.offset(k * 2 * cols);
+                let (x, y) = unsafe { (tg.load_f32x4(i), tg.offset(cols).load_f32x4(i)) };
+                unroll::<4>(
+                    #[inline(always)]
+                    |j| {
+                        sg.0[j] += x.0[j];
+                        sb.0[j] += y.0[j];
+                    },
+                );
+                k += 1;
+            }
+            r += 1;
+        }
+        unsafe {
+            wg.store_f32x4(q as usize, sg);
+            wb.store_f32x4(q as usize, sb);
+        }
+        q += thread::block_dim_x();
+    }
+    cluster::cluster_sync();
 }
 
 // ---- Steps 12 and 13: a cluster of CTAs per row (sm_90) ----

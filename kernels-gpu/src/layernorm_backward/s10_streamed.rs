@@ -50,5 +50,5 @@ step! {
     technique: "dy and x streamed into shared memory by cp.async two row groups ahead, dgamma/dbeta partials in registers, one block per SM",
     dtype: F32,
     accepts: WarpMultiple,
-    grid: Grid::Streamed { lanes: 4, stages: super::AHEAD_10 + 1 },
+    grid: Grid::Streamed { lanes: 4, stages: super::AHEAD_10 + 1, cluster: 1 },
 }

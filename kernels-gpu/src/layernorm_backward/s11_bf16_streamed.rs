@@ -46,5 +46,5 @@ step! {
     technique: "step 10 over bf16: one Bf16x8 a thread, f32 partials in registers, three row groups ahead",
     dtype: Bf16,
     accepts: WarpMultiple,
-    grid: Grid::Streamed { lanes: 8, stages: super::AHEAD_11 + 1 },
+    grid: Grid::Streamed { lanes: 8, stages: super::AHEAD_11 + 1, cluster: 1 },
 }

@@ -155,6 +155,23 @@ impl<T: Dsmem32> DsmemPtr<T> {
     }
 }
 
+impl DsmemPtr<f32> {
+    /// Elements `i .. i+4` of the peer's array (`ld.shared::cluster.v4.f32`), checked (16-byte
+    /// aligned).
+    #[inline]
+    #[track_caller]
+    pub unsafe fn load_f32x4(self, i: u32) -> crate::ptr::F32x4 {
+        let p = self.offset(i);
+        let b = ctx::dsmem_load::<16>(
+            p.rank,
+            p.addr,
+            op::<f32>("DsmemPtr::load_f32x4"),
+            Location::caller(),
+        );
+        crate::ptr::F32x4(super::shared::words(b).map(f32::from_bits))
+    }
+}
+
 /// `barrier.cluster.arrive.release.aligned`: registers the arrival; the thread runs on.
 #[inline]
 #[track_caller]
