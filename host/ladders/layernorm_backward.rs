@@ -940,7 +940,7 @@ mod tests {
         assert!(!k::cluster_fits(32776, 4) && !k::cluster_fits(0, 4) && !k::cluster_fits(36, 8));
     }
 
-    /// Steps 14–15: steps 10–11's blocks in clusters of 4, one workspace row per cluster.
+    /// Steps 14–15: steps 10–11's blocks in clusters of 2, one workspace row per cluster.
     #[test]
     fn cluster_summed_steps_launch_steps_10_11s_blocks_in_clusters_and_a_workspace_row_each() {
         for (id, of, lanes) in [(14, 10, 4usize), (15, 11, 8)] {
@@ -949,31 +949,31 @@ mod tests {
             let (g, gb) = (STEPS.grid(step), STEPS.grid(base));
             let dt = step.dtype;
             assert_eq!((16 / dt.size(), dt), (lanes, base.dtype));
-            assert_eq!((g.cluster(), gb.cluster()), (k::CLUSTER, 1));
+            assert_eq!((g.cluster(), gb.cluster()), (k::SUM_CLUSTER, 1));
             // 4096 columns: a team of 512 a block, two blocks an SM. The caller's SM count
-            // for 66 resident clusters of 4 is 132 (grid_sms: 66 · 4 / 2).
+            // for 132 resident clusters of 2 is 132 (grid_sms: 132 · 2 / 2).
             assert_eq!(g.blocks_per_sm(4096), 2);
             let (a, b, slots) = launches(g, 4096, 4096, dt, 132);
             let (a10, b10, slots10) = launches(gb, 4096, 4096, dt, 132);
             assert_eq!(
                 (a.grid, a.block, a.smem, a.cluster, slots),
-                (a10.grid, a10.block, a10.smem, (4, 1, 1), 66)
+                (a10.grid, a10.block, a10.smem, (2, 1, 1), 132)
             );
             assert_eq!((a10.grid, slots10), ((264, 1, 1), 264));
             assert_eq!((b.grid, b.block), (b10.grid, b10.block));
-            // Fewer row groups than a cluster: one cluster, its blocks past the rows idle.
-            let (a, _, slots) = launches(g, 3, 4096, dt, 132);
-            assert_eq!((a.grid, a.cluster, slots), ((4, 1, 1), (4, 1, 1), 1));
+            // One row: one cluster, its second block idle.
+            let (a, _, slots) = launches(g, 1, 4096, dt, 132);
+            assert_eq!((a.grid, a.cluster, slots), ((2, 1, 1), (2, 1, 1), 1));
             // Rows of 128: teams of 16, 32 rows a block; 1024 row groups, the blocks
-            // capped at 264, in 66 clusters.
+            // capped at 264, in 132 clusters.
             let (a, _, slots) = launches(g, 32768, 128, dt, 132);
-            assert_eq!((a.grid, a.block, slots), ((264, 1, 1), (512, 1, 1), 66));
+            assert_eq!((a.grid, a.block, slots), ((264, 1, 1), (512, 1, 1), 132));
             // Rows they do not hold: one block of 1024 an SM, rank 0 of each cluster working.
             assert_eq!(g.blocks_per_sm(8200), 1);
             let (a, _, slots) = launches(g, 8192, 8200, dt, 132);
             assert_eq!(
                 (a.grid, a.block, a.smem, a.cluster, slots),
-                ((132, 1, 1), (1024, 1, 1), 0, (4, 1, 1), 33)
+                ((132, 1, 1), (1024, 1, 1), 0, (2, 1, 1), 66)
             );
         }
     }

@@ -444,7 +444,11 @@ mod tests {
             kernels_gpu::layernorm_backward::STREAMED_MAX_TEAM
         )));
         use kernels_gpu::layernorm_backward as lnb;
-        assert!(norm.contains(&format!("BW_CLUSTER = {};", lnb::CLUSTER)));
+        assert!(norm.contains(&format!(
+            "BW_CLUSTER = {}, BW_SUM_CLUSTER = {};",
+            lnb::CLUSTER,
+            lnb::SUM_CLUSTER
+        )));
         assert!(norm.contains(&format!(
             "cluster_rows<float, {}>(p, sc, xchg)",
             lnb::AHEAD_12
@@ -454,11 +458,11 @@ mod tests {
             lnb::AHEAD_13
         )));
         assert!(norm.contains(&format!(
-            "streamed_rows<float, {}, true>(p, sc)",
+            "streamed_rows<float, {}, BW_SUM_CLUSTER>(p, sc)",
             lnb::AHEAD_10
         )));
         assert!(norm.contains(&format!(
-            "streamed_rows<__nv_bfloat16, {}, true>(p, sc)",
+            "streamed_rows<__nv_bfloat16, {}, BW_SUM_CLUSTER>(p, sc)",
             lnb::AHEAD_11
         )));
         assert!(norm.contains(&format!("streamed_rows<float, {}>(p, sc)", lnb::AHEAD_10)));

@@ -710,19 +710,20 @@ __device__ __forceinline__ void team_sums(float& a, float& b, unsigned s, float*
     b = warp_sum(rb);
 }
 
-// CTAs per cluster of layernorm_backward/12-13 (the Rust CLUSTER).
-constexpr unsigned BW_CLUSTER = 4;
+// CTAs per cluster of layernorm_backward/12-13 (the Rust CLUSTER) and of 14-15 (SUM_CLUSTER).
+constexpr unsigned BW_CLUSTER = 4, BW_SUM_CLUSTER = 2;
 
 // The Rust looped_rows (the fallback): the whole block per row, vectors of LANES (128-bit
 // when cols is a multiple of LANES and the pointers are aligned, else scalars), the partials
 // of the thread's columns read-modify-written in the block's workspace row.
-// CLUSTERED (layernorm_backward/12-13's fallback, the Rust looped_rows_of): only the rank-0 CTA
-// of cluster k works, on the cluster's rows k, k + clusters, ... and workspace row k.
-template <typename T, bool CLUSTERED = false>
+// CLUSTER_OF > 1 (layernorm_backward/12-15's fallback, the Rust looped_rows_of): only the rank-0
+// CTA of cluster k (of CLUSTER_OF CTAs) works, on the cluster's rows k, k + clusters, ... and
+// workspace row k.
+template <typename T, unsigned CLUSTER_OF = 1>
 __device__ __forceinline__ void looped_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
-    if (CLUSTERED && blockIdx.x % BW_CLUSTER != 0) return;
-    const unsigned slot = CLUSTERED ? blockIdx.x / BW_CLUSTER : blockIdx.x;
-    const unsigned stride = CLUSTERED ? gridDim.x / BW_CLUSTER : gridDim.x;
+    if (CLUSTER_OF > 1 && blockIdx.x % CLUSTER_OF != 0) return;
+    const unsigned slot = CLUSTER_OF > 1 ? blockIdx.x / CLUSTER_OF : blockIdx.x;
+    const unsigned stride = CLUSTER_OF > 1 ? gridDim.x / CLUSTER_OF : gridDim.x;
     constexpr int L = Io<T>::LANES;
     const u64 rows = p.rows, cols = p.cols, t = threadIdx.x, bt = blockDim.x, nvec = (cols + L - 1) / L;
     const bool vec = cols % L == 0 && aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx);
@@ -1217,28 +1218,42 @@ __device__ __forceinline__ float4 dsmem_load4(const float* local, unsigned rank)
     return v;
 }
 
-// layernorm_backward/14-15's epilogue (the Rust cluster_teams_to_workspace): a cluster barrier,
-// then CTA r of the cluster adds quads r*per .. (per = ceil(cols / 4 / BW_CLUSTER)) of every
-// CTA's teams (rank, then team order) read through ld.shared::cluster, stores them as float4 into
-// the cluster's workspace row, and meets its peers at a second barrier before it exits.
-template <int VL>
-__device__ __forceinline__ void cluster_teams_to_workspace(const float* smem, float* wg, float* wb, unsigned cols, unsigned g) {
+// layernorm_backward/14-15's epilogue (the Rust cluster_teams_to_workspace): with several teams a
+// block, thread t first adds quads t, t + blockDim, ... of the g teams into team 0's planes; a
+// cluster barrier; CTA r of the cluster adds quads r*per .. (per = ceil(cols / 4 / CL)) of the
+// CL CTAs' sums (rank order) read through ld.shared::cluster, stores them as float4 into the
+// cluster's workspace row, and meets its peers at a second barrier before it exits.
+template <int VL, unsigned CL>
+__device__ __forceinline__ void cluster_teams_to_workspace(float* smem, float* wg, float* wb, unsigned cols, unsigned g) {
+    const unsigned nvec = cols / VL, quads = cols / 4;
+    float4* s4 = reinterpret_cast<float4*>(smem);
+    if (g > 1)
+        for (unsigned q = threadIdx.x; q < quads; q += blockDim.x) {
+            const unsigned i = (4 * q % VL / 4) * nvec + 4 * q / VL;
+            float4 sg = s4[i], sb = s4[cols / 4 + i];
+            for (unsigned k = 1; k < g; k++) {
+                const float4 x = s4[k * 2 * cols / 4 + i], y = s4[k * 2 * cols / 4 + cols / 4 + i];
+                sg.x = __fadd_rn(sg.x, x.x), sg.y = __fadd_rn(sg.y, x.y), sg.z = __fadd_rn(sg.z, x.z), sg.w = __fadd_rn(sg.w, x.w);
+                sb.x = __fadd_rn(sb.x, y.x), sb.y = __fadd_rn(sb.y, y.y), sb.z = __fadd_rn(sb.z, y.z), sb.w = __fadd_rn(sb.w, y.w);
+            }
+            s4[i] = sg, s4[cols / 4 + i] = sb;
+        }
     cluster_arrive();
     cluster_wait();
-    const unsigned nvec = cols / VL, quads = cols / 4, per = (quads + BW_CLUSTER - 1) / BW_CLUSTER;
-    const unsigned rank = cluster_rank(), end = (rank + 1) * per < quads ? (rank + 1) * per : quads;
+    const unsigned per = (quads + CL - 1) / CL, rank = cluster_rank();
+    const unsigned end = (rank + 1) * per < quads ? (rank + 1) * per : quads;
     for (unsigned q = rank * per + threadIdx.x; q < end; q += blockDim.x) {
-        const unsigned v = 4 * q / VL, h = 4 * q % VL / 4, i = h * nvec + v;
+        const unsigned i = (4 * q % VL / 4) * nvec + 4 * q / VL;
         float sg[4] = {0.f, 0.f, 0.f, 0.f}, sb[4] = {0.f, 0.f, 0.f, 0.f};
-        for (unsigned r = 0; r < BW_CLUSTER; r++)
-            for (unsigned k = 0; k < g; k++) {
-                const float4 x = dsmem_load4(smem + k * 2 * cols + 4 * i, r);
-                const float4 y = dsmem_load4(smem + k * 2 * cols + cols + 4 * i, r);
-                sg[0] = __fadd_rn(sg[0], x.x), sg[1] = __fadd_rn(sg[1], x.y);
-                sg[2] = __fadd_rn(sg[2], x.z), sg[3] = __fadd_rn(sg[3], x.w);
-                sb[0] = __fadd_rn(sb[0], y.x), sb[1] = __fadd_rn(sb[1], y.y);
-                sb[2] = __fadd_rn(sb[2], y.z), sb[3] = __fadd_rn(sb[3], y.w);
-            }
+#pragma unroll
+        for (unsigned r = 0; r < CL; r++) {
+            const float4 x = dsmem_load4(smem + 4 * i, r);
+            const float4 y = dsmem_load4(smem + cols + 4 * i, r);
+            sg[0] = __fadd_rn(sg[0], x.x), sg[1] = __fadd_rn(sg[1], x.y);
+            sg[2] = __fadd_rn(sg[2], x.z), sg[3] = __fadd_rn(sg[3], x.w);
+            sb[0] = __fadd_rn(sb[0], y.x), sb[1] = __fadd_rn(sb[1], y.y);
+            sb[2] = __fadd_rn(sb[2], y.z), sb[3] = __fadd_rn(sb[3], y.w);
+        }
         reinterpret_cast<float4*>(wg)[q] = make_float4(sg[0], sg[1], sg[2], sg[3]);
         reinterpret_cast<float4*>(wb)[q] = make_float4(sb[0], sb[1], sb[2], sb[3]);
     }
@@ -1256,9 +1271,9 @@ template <> struct SharedVec<__nv_bfloat16> {
     }
 };
 
-// CLUSTERED (layernorm_backward/14-15): the blocks in clusters of BW_CLUSTER, one workspace row
-// per cluster (cluster_teams_to_workspace); the fallback on rank 0 of each cluster.
-template <typename T, int AHEAD, bool CLUSTERED = false>
+// CLUSTER_OF > 1 (layernorm_backward/14-15): the blocks in clusters of CLUSTER_OF, one workspace
+// row per cluster (cluster_teams_to_workspace); the fallback on rank 0 of each cluster.
+template <typename T, int AHEAD, unsigned CLUSTER_OF = 1>
 __device__ __forceinline__ void streamed_rows(const LayerNormBackwardParams<T>& p, float (*sc)[2][32]) {
     constexpr int L = Io<T>::LANES, VPC = 8 / L, HALVES = L / 4;
     constexpr unsigned STAGES = AHEAD + 1;
@@ -1266,7 +1281,7 @@ __device__ __forceinline__ void streamed_rows(const LayerNormBackwardParams<T>& 
     const unsigned cols = p.cols, rows = p.rows;
     unsigned s, g, lg;
     if (!streamed_team(cols, L, s, g, lg) || !aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx)) {
-        looped_rows<T, CLUSTERED>(p, sc);
+        looped_rows<T, CLUSTER_OF>(p, sc);
         return;
     }
     extern __shared__ float4 bw_smem4[];
@@ -1366,9 +1381,9 @@ __device__ __forceinline__ void streamed_rows(const LayerNormBackwardParams<T>& 
             }
     }
     __syncthreads();
-    if (CLUSTERED) {
-        const u64 row = (u64)(blockIdx.x / BW_CLUSTER) * cols;
-        cluster_teams_to_workspace<L>(smem, p.ws_gamma + row, p.ws_beta + row, cols, g);
+    if (CLUSTER_OF > 1) {
+        const u64 row = (u64)(blockIdx.x / CLUSTER_OF) * cols;
+        cluster_teams_to_workspace<L, CLUSTER_OF>(smem, p.ws_gamma + row, p.ws_beta + row, cols, g);
     } else {
         teams_to_workspace_by_columns<L>(smem, p.ws_gamma + (u64)blockIdx.x * cols, p.ws_beta + (u64)blockIdx.x * cols, cols, g);
     }
@@ -1413,7 +1428,7 @@ __device__ __forceinline__ void cluster_rows(const LayerNormBackwardParams<T>& p
     const unsigned cols = p.cols, rows = p.rows;
     if (cols == 0 || cols % L != 0 || slice_cols(cols) > 8 * BW_STREAMED_MAX_TEAM ||
         !aligned16((u64)p.dy | (u64)p.x | (u64)p.gamma | (u64)p.dx)) {
-        looped_rows<T, true>(p, sc);
+        looped_rows<T, BW_CLUSTER>(p, sc);
         return;
     }
     extern __shared__ float4 bw_smem4[];
@@ -1559,12 +1574,12 @@ extern "C" __global__ void layernorm_backward_twin_bf16_clustered_columns(LayerN
     sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }
 
-// ---- layernorm_backward/14-15's twins (steps 10-11 in clusters of 4, the partials added across
+// ---- layernorm_backward/14-15's twins (steps 10-11 in clusters of 2, the partials added across
 // the cluster through DSMEM, sm_90) ----
 
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_cluster_summed(LayerNormBackwardParams<float> p) {
     __shared__ float sc[2][2][32];
-    streamed_rows<float, 2, true>(p, sc);
+    streamed_rows<float, 2, BW_SUM_CLUSTER>(p, sc);
 }
 
 extern "C" __global__ void layernorm_backward_twin_cluster_summed_columns(LayerNormBackwardParams<float> p) {
@@ -1574,7 +1589,7 @@ extern "C" __global__ void layernorm_backward_twin_cluster_summed_columns(LayerN
 
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_cluster_summed(LayerNormBackwardParams<__nv_bfloat16> p) {
     __shared__ float sc[2][2][32];
-    streamed_rows<__nv_bfloat16, 3, true>(p, sc);
+    streamed_rows<__nv_bfloat16, 3, BW_SUM_CLUSTER>(p, sc);
 }
 
 extern "C" __global__ void layernorm_backward_twin_bf16_cluster_summed_columns(LayerNormBackwardParams<__nv_bfloat16> p) {

@@ -27,7 +27,7 @@ steps! {
     // Steps 12 and 13: steps 10 and 11 with a row split over a cluster of 4 CTAs (sm_90).
     s12_clustered,
     s13_bf16_clustered,
-    // Steps 14 and 15: steps 10 and 11 with the partials added across a cluster of 4 (sm_90).
+    // Steps 14 and 15: steps 10 and 11 with the partials added across a cluster of 2 (sm_90).
     s14_cluster_summed,
     s15_bf16_cluster_summed,
 }
@@ -84,7 +84,7 @@ pub enum Grid {
     /// writes one workspace row ([`streamed_rows`]). Rows it does not hold: blocks of
     /// [`STREAMED_MAX_TEAM`], one per SM, no shared memory ([`looped_rows`]). Kernel 2:
     /// [`sum_columns`]. `lanes`: elements per 128-bit vector. Steps 14–15 (`cluster` =
-    /// [`CLUSTER`], sm_90): the same blocks launched in clusters of `cluster`, as many as the
+    /// [`SUM_CLUSTER`], sm_90): the same blocks launched in clusters of `cluster`, as many as the
     /// device holds at once, one workspace row per cluster ([`streamed_cluster_rows`]); 1 for
     /// steps 10–11 (no cluster).
     Streamed {
@@ -589,20 +589,21 @@ fn looped_rows<T, const K: u32>(p: LayerNormBackwardParams<T>, scratch: [[Shared
 where
     T: NormIo + crate::softmax::RowElem,
 {
-    looped_rows_of::<T, K, false>(p, scratch)
+    looped_rows_of::<T, K, 1>(p, scratch)
 }
 
-/// [`looped_rows`] over the blocks' own rows (`CLUSTERED = false`), or (`true`, steps 12–13's
-/// fallback) over one block per cluster: the block of rank 0 of cluster `k` takes rows
+/// [`looped_rows`] over the blocks' own rows (`CLUSTER_OF = 1`), or (steps 12–15's fallback)
+/// over one block per cluster of `CLUSTER_OF`: the block of rank 0 of cluster `k` takes rows
 /// `k, k + clusters, …` and writes workspace row `k`; the other ranks return at once.
 #[inline(always)]
-fn looped_rows_of<T, const K: u32, const CLUSTERED: bool>(
+fn looped_rows_of<T, const K: u32, const CLUSTER_OF: u32>(
     p: LayerNormBackwardParams<T>,
     scratch: [[SharedPtr<f32>; 2]; 2],
 ) where
     T: NormIo + crate::softmax::RowElem,
 {
-    if CLUSTERED && thread::block_idx_x() % CLUSTER != 0 {
+    let clustered = CLUSTER_OF > 1;
+    if clustered && thread::block_idx_x() % CLUSTER_OF != 0 {
         return;
     }
     let lanes = <T as NormIo>::LANES;
@@ -612,8 +613,8 @@ fn looped_rows_of<T, const K: u32, const CLUSTERED: bool>(
     let cu = cols as usize;
     let vector =
         cu % lanes == 0 && aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
-    let slot = if CLUSTERED {
-        thread::block_idx_x() / CLUSTER
+    let slot = if clustered {
+        thread::block_idx_x() / CLUSTER_OF
     } else {
         thread::block_idx_x()
     };
@@ -695,8 +696,8 @@ fn looped_rows_of<T, const K: u32, const CLUSTERED: bool>(
             i += bt;
         }
         parity ^= 1;
-        row += if CLUSTERED {
-            thread::grid_dim_x() / CLUSTER
+        row += if clustered {
+            thread::grid_dim_x() / CLUSTER_OF
         } else {
             thread::grid_dim_x()
         };
@@ -1888,13 +1889,18 @@ where
 
 // ---- Steps 14 and 15: steps 10 and 11 with the partials added across a cluster (sm_90) ----
 
-/// Kernel 1 of steps 14 and 15 ([`Grid::Streamed`] with `cluster` = [`CLUSTER`]): the rows of
-/// [`streamed_rows`], block by block as in steps 10–11, but the blocks launched in clusters of
-/// [`CLUSTER`], and the partials of a cluster's blocks added together through distributed
-/// shared memory before they leave the SM ([`cluster_teams_to_workspace`]): one workspace row
-/// per cluster, a quarter of steps 10–11's (264 → 66 rows at 4096 columns on the H200: 8.7 →
-/// 2.2 MB written here and read by [`sum_columns`]). Rows it does not hold and misaligned
-/// pointers take [`looped_rows_of`] on one block per cluster (the same workspace rows).
+/// Blocks per cluster of steps 14 and 15: two, so the device holds every cluster at two
+/// 512-thread blocks an SM (in clusters of 4 it held 62 of 66 at 4096 columns, H200, 7af3e7d:
+/// 248 blocks of 264, kernel 1 7% slower than step 10's).
+pub const SUM_CLUSTER: u32 = 2;
+
+/// Kernel 1 of steps 14 and 15 ([`Grid::Streamed`] with `cluster` = [`SUM_CLUSTER`]): the
+/// rows of [`streamed_rows`], block by block as in steps 10–11, but the blocks launched in
+/// clusters of [`SUM_CLUSTER`], whose dγ/dβ partials are added together through distributed
+/// shared memory before they leave the SMs ([`cluster_teams_to_workspace`]): one workspace row
+/// per cluster, half of steps 10–11's (264 → 132 rows at 4096 columns on the H200: 8.7 → 4.3
+/// MB written here and read by [`sum_columns`]). Rows it does not hold and misaligned pointers
+/// take [`looped_rows_of`] on one block per cluster (the same workspace rows).
 #[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 #[inline(always)]
 pub(crate) fn streamed_cluster_rows<T, const AHEAD: u32>(
@@ -1907,18 +1913,20 @@ pub(crate) fn streamed_cluster_rows<T, const AHEAD: u32>(
         p,
         scratch,
         #[inline(always)]
-        |p, scratch| looped_rows_of::<T, 0, true>(p, scratch),
+        |p, scratch| looped_rows_of::<T, 0, SUM_CLUSTER>(p, scratch),
         #[inline(always)]
         |p, cols, g| cluster_teams_to_workspace::<T>(p, cols, g),
     )
 }
 
-/// The epilogue of steps 14 and 15: [`teams_to_workspace_by_columns`] over the `CLUSTER·G`
-/// teams of a cluster. A cluster barrier (release/acquire) makes every block's planes visible
-/// to its peers; block `r` then takes the `r`-th quarter of the row's column quads, adds
-/// quad `q` of every block's teams — block by rank, then team, the same order for every
-/// launch — through `ld.shared::cluster.v4.f32`, and stores it to the cluster's workspace row
-/// as one 128-bit store; a second cluster barrier keeps every block's shared memory alive
+/// The epilogue of steps 14 and 15: [`teams_to_workspace_by_columns`] over the blocks of a
+/// cluster. With several teams a block (`G > 1`, short rows) thread `t` first adds quads
+/// `t, t + blockDim, …` of its block's `G` teams in team order into team 0's planes (its own
+/// words: no barrier between the reads and the writes). A cluster barrier (release/acquire)
+/// makes every block's sums visible to its peers; block `r` then takes the `r`-th part of the
+/// row's column quads, adds quad `q` of the blocks' sums in rank order (the same order for
+/// every launch) through `ld.shared::cluster.v4.f32`, and stores it to the cluster's workspace
+/// row as one 128-bit store; a second cluster barrier keeps every block's shared memory alive
 /// until its peers have read it.
 #[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
 #[inline(always)]
@@ -1927,15 +1935,47 @@ where
     T: NormIo + crate::softmax::RowElem,
 {
     use crate::gpu::cluster;
+    use crate::ptr::F32x4;
     use crate::softmax::RowElem;
-    cluster::cluster_sync();
     let vl = <T as RowElem>::VL as u32;
     let smem = crate::gpu::shared::dynamic_shared::<f32>();
     let nvec = cols / vl;
-    let row = ((thread::block_idx_x() / CLUSTER) * cols) as usize;
-    let (wg, wb) = (p.ws_gamma.offset(row), p.ws_beta.offset(row));
     let quads = cols / 4;
-    let per = quads.div_ceil(CLUSTER);
+    let add = #[inline(always)]
+    |s: &mut F32x4, x: F32x4| {
+        unroll::<4>(
+            #[inline(always)]
+            |j| s.0[j] += x.0[j],
+        )
+    };
+    // Quad `q`'s index in the planes (vector `v`, plane `h`).
+    let at = #[inline(always)]
+    |q: u32| plane((4 * q % vl / 4) as usize, 4 * q / vl, nvec);
+    if g > 1 {
+        let mut q = thread::thread_idx_x();
+        while q < quads {
+            let i = at(q);
+            let (mut sg, mut sb) = unsafe { (smem.load_f32x4(i), smem.offset(cols).load_f32x4(i)) };
+            let mut k = 1;
+            while k < g {
+                let tg = smem.offset(k * 2 * cols);
+                unsafe {
+                    add(&mut sg, tg.load_f32x4(i));
+                    add(&mut sb, tg.offset(cols).load_f32x4(i));
+                }
+                k += 1;
+            }
+            unsafe {
+                smem.store_f32x4(i, sg);
+                smem.offset(cols).store_f32x4(i, sb);
+            }
+            q += thread::block_dim_x();
+        }
+    }
+    cluster::cluster_sync();
+    let row = ((thread::block_idx_x() / SUM_CLUSTER) * cols) as usize;
+    let (wg, wb) = (p.ws_gamma.offset(row), p.ws_beta.offset(row));
+    let per = quads.div_ceil(SUM_CLUSTER);
     let rank = cluster::cluster_ctarank();
     let end = if (rank + 1) * per < quads {
         (rank + 1) * per
@@ -1944,27 +1984,20 @@ where
     };
     let mut q = rank * per + thread::thread_idx_x();
     while q < end {
-        let (v, h) = (4 * q / vl, 4 * q % vl / 4);
-        let i = plane(h as usize, v, nvec);
-        let (mut sg, mut sb) = (crate::ptr::F32x4([0.0; 4]), crate::ptr::F32x4([0.0; 4]));
-        let mut r = 0;
-        while r < CLUSTER {
-            let peer = cluster::map_shared_rank(smem, r);
-            let mut k = 0;
-            while k < g {
-                let tg = peer.offset(k * 2 * cols);
-                let (x, y) = unsafe { (tg.load_f32x4(i), tg.offset(cols).load_f32x4(i)) };
-                unroll::<4>(
-                    #[inline(always)]
-                    |j| {
-                        sg.0[j] += x.0[j];
-                        sb.0[j] += y.0[j];
-                    },
-                );
-                k += 1;
-            }
-            r += 1;
-        }
+        let i = at(q);
+        let (mut sg, mut sb) = (F32x4([0.0; 4]), F32x4([0.0; 4]));
+        unroll::<4>(
+            #[inline(always)]
+            |r| {
+                if (r as u32) < SUM_CLUSTER {
+                    let peer = cluster::map_shared_rank(smem, r as u32);
+                    unsafe {
+                        add(&mut sg, peer.load_f32x4(i));
+                        add(&mut sb, peer.offset(cols).load_f32x4(i));
+                    }
+                }
+            },
+        );
         unsafe {
             wg.store_f32x4(q as usize, sg);
             wb.store_f32x4(q as usize, sb);
@@ -2044,7 +2077,7 @@ pub(crate) fn cluster_rows<T, const AHEAD: u32>(
     let vpc = 8 / lanes;
     let aligned = aligned16(&[p.dy.addr(), p.x.addr(), p.gamma.addr(), p.dx.addr()]);
     if !(aligned && cluster_fits(p.cols, lanes as u32)) {
-        return looped_rows_of::<T, 0, true>(p, scratch);
+        return looped_rows_of::<T, 0, CLUSTER>(p, scratch);
     }
     let stages = AHEAD + 1;
     let smem = crate::gpu::shared::dynamic_shared::<f32>();

@@ -10,9 +10,9 @@ kernel! {
     ///
     /// The workspace is f32 whatever the element type, so it weighs twice as much here: step
     /// 11's 264 rows were 17.4 MB of traffic beside the 100.7 MB of dy, x and dx at 4096²
-    /// (59.6% of copy, H200, 1a24c3b; kernel 1 alone 33.1 µs under ncu). 66 rows: 4.3 MB.
+    /// (59.6% of copy, H200, 1a24c3b; kernel 1 alone 33.1 µs under ncu). 132 rows: 8.7 MB.
     ///
-    /// Bytes: `2·(3·rows·cols + cols) + 4·2·rows + 2·4·66·cols`. Predicted 4096²: 65%.
+    /// Bytes: `2·(3·rows·cols + cols) + 4·2·rows + 2·4·132·cols`. Predicted 4096²: 62%.
     fn layernorm_backward_s15_bf16_cluster_summed(p: LayerNormBackwardParams<Bf16>) {
         let scratch = [
             [
@@ -45,6 +45,6 @@ step! {
     technique: "step 14 over bf16: one Bf16x8 a thread, three row groups ahead",
     dtype: Bf16,
     accepts: WarpMultiple,
-    grid: Grid::Streamed { lanes: 8, stages: super::AHEAD_11 + 1, cluster: super::CLUSTER },
+    grid: Grid::Streamed { lanes: 8, stages: super::AHEAD_11 + 1, cluster: super::SUM_CLUSTER },
     arch: Sm90a,
 }
