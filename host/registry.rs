@@ -68,6 +68,8 @@ fn aux_tables() -> (&'static [(&'static str, Arch)], &'static [HostKernel]) {
         t::selftest_wgmma,
         t::selftest_tma,
         t::selftest_cluster,
+        t::selftest_pdl_producer,
+        t::selftest_pdl_consumer,
     ]
 }
 

@@ -277,6 +277,46 @@ fn the_cluster_selftest_emits_one_instruction_per_call() {
     );
 }
 
+#[test]
+fn the_grid_dependency_selftests_emit_one_instruction_per_call_before_any_global_access() {
+    // `griddepcontrol` is inline asm with a memory clobber: the producer triggers once, before
+    // its first global access; the consumer waits once, and no global load or store (the
+    // producer's output) is moved above the wait. In the sm_90a module.
+    use kernels_gpu::selftest as st;
+    for (symbol, call, other) in [
+        (
+            st::selftest_pdl_producer::SYMBOL,
+            "griddepcontrol.launch_dependents;",
+            "griddepcontrol.wait;",
+        ),
+        (
+            st::selftest_pdl_consumer::SYMBOL,
+            "griddepcontrol.wait;",
+            "griddepcontrol.launch_dependents;",
+        ),
+    ] {
+        let text = kernel_lab::ptx::kernel_text(kernel_lab::ptx::PTX_SM90A, symbol)
+            .unwrap_or_else(|| panic!("{symbol} is not in the sm_90a PTX"));
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        let at: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == call).collect();
+        assert_eq!(
+            at.len(),
+            1,
+            "{symbol}: {} × `{call}`, promised 1:\n{text}",
+            at.len()
+        );
+        assert!(!text.contains(other), "{symbol} has `{other}`:\n{text}");
+        let global = lines
+            .iter()
+            .position(|l| l.starts_with("ld.global") || l.starts_with("st.global"))
+            .unwrap_or_else(|| panic!("{symbol}: no global access:\n{text}"));
+        assert!(
+            at[0] < global,
+            "{symbol}: a global access comes before `{call}`:\n{text}"
+        );
+    }
+}
+
 #[path = "../build/launch_bounds.rs"]
 mod launch_bounds;
 

@@ -273,6 +273,41 @@ mod planted {
     }
 }
 
+// ---- Programmatic dependent launch: the selftest's producer and consumer. ----
+
+#[path = "gpu/device_api/grid_dep.rs"]
+mod grid_dep_selftest;
+
+/// selftest_pdl_producer then selftest_pdl_consumer `with_programmatic` (alone and in clusters
+/// of 2), under both interleavings, exact: a programmatic launch runs here as a plain one, after
+/// the launch before it, and `grid_dep`'s calls are no-ops. The launch log keeps the flag.
+fn a_programmatic_consumer_reads_its_producers_output() -> Result<(), String> {
+    for opts in schedules() {
+        let gpu = Gpu::emulated(opts);
+        for (n, blocks, cluster) in [(1, 1, 1), (1000, 2, 1), (4099, 3, 1), (1000, 2, 2)] {
+            grid_dep_selftest::producer_then_consumer(
+                &gpu,
+                n,
+                blocks,
+                cluster,
+                2,
+                inputs::fresh_seed(),
+            )?;
+        }
+        let first = gpu.first_launch(kernels_gpu::selftest::selftest_pdl_consumer::SYMBOL);
+        if first != Some(Launch::linear(1, 256).with_programmatic()) {
+            return Err(format!(
+                "the launch log has {first:?} as the consumer's first launch"
+            ));
+        }
+        let w = gpu.as_emulator().unwrap().take_warnings();
+        if !w.is_empty() {
+            return Err(format!("warnings: {w:?}"));
+        }
+    }
+    Ok(())
+}
+
 // ---- Clusters: the selftest's exchange, and planted mistakes of cluster kernels. ----
 
 #[path = "gpu/device_api/cluster.rs"]
@@ -924,6 +959,10 @@ fn main() -> std::process::ExitCode {
         (
             "softmax::every_step_follows_torch_on_special_values",
             softmax_special_values,
+        ),
+        (
+            "grid_dep::a_programmatic_consumer_reads_its_producers_output",
+            a_programmatic_consumer_reads_its_producers_output,
         ),
         (
             "cluster::selftest_exchanges_through_dsmem",

@@ -955,7 +955,8 @@ fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
     // wgmma kernels issue HGMMA.64x256x16.F32.BF16 (B transposed: `tnspB`) after a
     // WARPGROUP.ARRIVE, the TMA kernels UTMALDG.2D and mbarrier SYNCS, step 6 both
     // setmaxnreg (USETMAXREG), the cluster self-test the cluster barrier (UCGABAR) and DSMEM
-    // accesses; none has a stack frame, spills or local memory.
+    // accesses, the PDL self-tests PREEXIT and ACQBULK; none has a stack frame, spills or
+    // local memory.
     if !tools_or_skip("the_sm90a_module_assembles_and_its_kernels_use_wgmma") {
         return;
     }
@@ -1016,6 +1017,14 @@ fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
                 "ST.E [",
                 "LD.E R",
             ]);
+        }
+        // Programmatic dependent launch: the trigger and the wait, each one instruction; the
+        // consumer reads the producer's output after the wait, by the read-only path.
+        if symbol == st::selftest_pdl_producer::SYMBOL {
+            promised.extend(["PREEXIT", "STG.E"]);
+        }
+        if symbol == st::selftest_pdl_consumer::SYMBOL {
+            promised.extend(["ACQBULK", "LDG.E.CONSTANT"]);
         }
         use kernels_gpu::layernorm_backward as lnb;
         if [

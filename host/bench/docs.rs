@@ -762,6 +762,7 @@ mod tests {
                     smem: 0,
                     symbol: None,
                     cluster: None,
+                    programmatic: false,
                 });
             }
             if r.kernel == "gemm_s09_autotuned" && r.shape == "1024x1024x1024" {
@@ -771,6 +772,7 @@ mod tests {
                     smem: 0,
                     symbol: Some("gemm_s09_autotuned_128x64x8_w64x32".into()),
                     cluster: None,
+                    programmatic: false,
                 });
             }
         }

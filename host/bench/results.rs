@@ -136,6 +136,10 @@ pub struct LaunchRecord {
     /// otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<[u32; 3]>,
+    /// `true` for a programmatic dependent launch (`Launch::with_programmatic`); absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub programmatic: bool,
 }
 
 impl LaunchRecord {
@@ -148,6 +152,7 @@ impl LaunchRecord {
             smem: launch.smem,
             symbol: (symbol != kernel).then(|| symbol.to_string()),
             cluster: (launch.cluster != (1, 1, 1)).then(|| t(launch.cluster)),
+            programmatic: launch.programmatic,
         }
     }
 

@@ -12,14 +12,16 @@ pub struct ParamBlock<P>(pub P);
 // SAFETY: `KernelParams` promises `#[repr(C)]` plain data.
 unsafe impl<P: KernelParams> DeviceRepr for ParamBlock<P> {}
 
-/// Launch geometry: grid, block, dynamic shared memory, and the thread-block cluster
-/// (`(1, 1, 1)`: none; sm_90 and later, [`Launch::with_cluster`]).
+/// Launch geometry: grid, block, dynamic shared memory, the thread-block cluster (`(1, 1, 1)`:
+/// none; sm_90 and later, [`Launch::with_cluster`]), and whether the launch is a programmatic
+/// dependent of the previous one on its stream ([`Launch::with_programmatic`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Launch {
     pub grid: (u32, u32, u32),
     pub block: (u32, u32, u32),
     pub smem: u32,
     pub cluster: (u32, u32, u32),
+    pub programmatic: bool,
 }
 
 impl Launch {
@@ -30,6 +32,7 @@ impl Launch {
             block: (threads, 1, 1),
             smem: 0,
             cluster: (1, 1, 1),
+            programmatic: false,
         }
     }
 
@@ -54,6 +57,7 @@ impl Launch {
             block: (block.0, block.1, 1),
             smem: 0,
             cluster: (1, 1, 1),
+            programmatic: false,
         }
     }
 
@@ -68,6 +72,22 @@ impl Launch {
     pub fn with_cluster_dims(self, dims: (u32, u32, u32)) -> Self {
         Self {
             cluster: dims,
+            ..self
+        }
+    }
+
+    /// The same launch as a programmatic dependent launch (PDL, sm_90): `cuLaunchKernelEx` with
+    /// `CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION` (allowed = 1), beside the
+    /// cluster dimension if the launch has a cluster. Set it on the *dependent*, the second of
+    /// two launches on one stream: that kernel may start once every block of the one before it
+    /// has called `grid_dep::launch_dependents()` (or exited), and must call
+    /// `grid_dep::wait_prerequisites()` before it reads what the one before wrote. Below
+    /// compute capability 9.0 it launches as a plain launch, with the same results (the wait
+    /// then returns at once: the one before has completed), as on the emulator, which runs
+    /// launches one after the other.
+    pub fn with_programmatic(self) -> Self {
+        Self {
+            programmatic: true,
             ..self
         }
     }
@@ -168,7 +188,8 @@ impl Gpu {
         self.launch_function_on(self.stream().cu_stream(), f, name, launch, params)
     }
 
-    /// Enqueues function `f` with `params` on `stream`.
+    /// Enqueues function `f` with `params` on `stream`: `cuLaunchKernel`, or `cuLaunchKernelEx`
+    /// when the launch has attributes (a cluster, a programmatic launch on sm_90).
     fn launch_function_on<P: KernelParams>(
         &self,
         stream: cudarc::driver::sys::CUstream,
@@ -185,9 +206,13 @@ impl Gpu {
         self.ensure_dyn_smem(f, launch.smem).map_err(err)?;
         let block = ParamBlock(params);
         let mut args = [&block as *const ParamBlock<P> as *mut std::ffi::c_void];
-        if launch.cluster != (1, 1, 1) {
-            // SAFETY: as below; the config and its one attribute live across the call.
-            return unsafe { launch_clustered(f.cu_function(), launch, stream, &mut args) }
+        // Below sm_90 a programmatic launch is a plain one (stream order: the same results).
+        let programmatic = launch.programmatic && self.info().compute_capability.0 >= 9;
+        let mut ex = LaunchAttributes::of(launch, programmatic);
+        let attrs = ex.as_mut_slice();
+        if !attrs.is_empty() {
+            // SAFETY: as below; the config and its attributes live across the call.
+            return unsafe { launch_ex(f.cu_function(), launch, stream, attrs, &mut args) }
                 .map_err(err);
         }
         // SAFETY: the kernel's one parameter is a `P` (the same struct, defined once in
@@ -227,10 +252,11 @@ impl Gpu {
             let err = launch_error(symbol, launch);
             self.ensure_dyn_smem(&f, launch.smem).map_err(err)?;
             use cudarc::driver::sys;
-            let mut attr = cluster_attribute(launch);
-            let config = launch_config(launch, std::ptr::null_mut(), &mut attr);
+            // The cluster alone: stream serialization does not change what fits on the GPU.
+            let mut attrs = LaunchAttributes::of(launch, false);
+            let config = launch_config(launch, std::ptr::null_mut(), attrs.as_mut_slice());
             let mut n: std::ffi::c_int = 0;
-            // SAFETY: `config` and `attr` outlive the call; `n` is written by it.
+            // SAFETY: `config` and `attrs` outlive the call; `n` is written by it.
             unsafe { sys::cuOccupancyMaxActiveClusters(&mut n, f.cu_function(), &config) }
                 .result()
                 .map_err(err)?;
@@ -274,42 +300,74 @@ fn launch_error(
     }
 }
 
-/// `cuLaunchKernelEx` with one attribute, `CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION`.
+/// `cuLaunchKernelEx` with `attrs`.
 ///
 /// # Safety
 /// As `cuLaunchKernel`: `args` are the kernel's parameters, alive until the stream syncs.
-unsafe fn launch_clustered(
+unsafe fn launch_ex(
     f: cudarc::driver::sys::CUfunction,
     launch: Launch,
     stream: cudarc::driver::sys::CUstream,
+    attrs: &mut [cudarc::driver::sys::CUlaunchAttribute],
     args: &mut [*mut std::ffi::c_void],
 ) -> std::result::Result<(), cudarc::driver::DriverError> {
     use cudarc::driver::sys;
-    let mut attr = cluster_attribute(launch);
-    let config = launch_config(launch, stream, &mut attr);
-    // SAFETY: the caller's promise; `config` and `attr` outlive the call.
+    let config = launch_config(launch, stream, attrs);
+    // SAFETY: the caller's promise; `config` and `attrs` outlive the call.
     unsafe { sys::cuLaunchKernelEx(&config, f, args.as_mut_ptr(), std::ptr::null_mut()) }.result()
 }
 
-/// `CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION` of `launch`'s cluster.
-fn cluster_attribute(launch: Launch) -> cudarc::driver::sys::CUlaunchAttribute {
-    use cudarc::driver::sys;
-    let (x, y, z) = launch.cluster;
-    let mut attr = sys::CUlaunchAttribute {
-        id: sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION,
-        pad: [0; 4],
-        value: sys::CUlaunchAttributeValue { pad: [0; 64] },
-    };
-    attr.value.clusterDim = sys::CUlaunchAttributeValue_union__bindgen_ty_1 { x, y, z };
-    attr
+/// The `cuLaunchKernelEx` attributes of a launch, at most two, in this order:
+/// `CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION` for a launch in clusters, then
+/// `CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION` (allowed = 1) for a programmatic one.
+/// None: a plain `cuLaunchKernel`.
+struct LaunchAttributes {
+    attrs: [cudarc::driver::sys::CUlaunchAttribute; 2],
+    len: usize,
 }
 
-/// The `CUlaunchConfig` of `launch` on `stream` with the one attribute `attr` (which must
+impl LaunchAttributes {
+    /// The attributes of `launch`: its cluster if it has one, and programmatic stream
+    /// serialization if `programmatic` (the caller's decision: the launch asks for it and the
+    /// device has compute capability 9.0 or later).
+    fn of(launch: Launch, programmatic: bool) -> Self {
+        use cudarc::driver::sys::{self, CUlaunchAttributeID as Id};
+        let empty = || sys::CUlaunchAttribute {
+            id: Id::CU_LAUNCH_ATTRIBUTE_IGNORE,
+            pad: [0; 4],
+            value: sys::CUlaunchAttributeValue { pad: [0; 64] },
+        };
+        let mut a = Self {
+            attrs: [empty(), empty()],
+            len: 0,
+        };
+        if launch.cluster != (1, 1, 1) {
+            let (x, y, z) = launch.cluster;
+            let attr = &mut a.attrs[a.len];
+            attr.id = Id::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+            attr.value.clusterDim = sys::CUlaunchAttributeValue_union__bindgen_ty_1 { x, y, z };
+            a.len += 1;
+        }
+        if programmatic {
+            let attr = &mut a.attrs[a.len];
+            attr.id = Id::CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+            attr.value.programmaticStreamSerializationAllowed = 1;
+            a.len += 1;
+        }
+        a
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [cudarc::driver::sys::CUlaunchAttribute] {
+        &mut self.attrs[..self.len]
+    }
+}
+
+/// The `CUlaunchConfig` of `launch` on `stream` with the attributes `attrs` (which must
 /// outlive the config's use): what `cuLaunchKernelEx` and `cuOccupancyMaxActiveClusters` take.
 fn launch_config(
     launch: Launch,
     stream: cudarc::driver::sys::CUstream,
-    attr: &mut cudarc::driver::sys::CUlaunchAttribute,
+    attrs: &mut [cudarc::driver::sys::CUlaunchAttribute],
 ) -> cudarc::driver::sys::CUlaunchConfig {
     cudarc::driver::sys::CUlaunchConfig {
         gridDimX: launch.grid.0,
@@ -320,8 +378,8 @@ fn launch_config(
         blockDimZ: launch.block.2,
         sharedMemBytes: launch.smem,
         hStream: stream,
-        attrs: attr,
-        numAttrs: 1,
+        attrs: attrs.as_mut_ptr(),
+        numAttrs: attrs.len() as u32,
     }
 }
 
@@ -350,5 +408,80 @@ mod tests {
         // A launch without a cluster records none: the benchmark JSON is unchanged.
         let json = serde_json::to_string(&LaunchRecord::of(&plain, "k", "k")).unwrap();
         assert!(!json.contains("cluster"), "{json}");
+    }
+
+    #[test]
+    fn a_programmatic_launch_is_part_of_the_launch_and_of_its_record() {
+        let plain = Launch::linear(8, 128).with_smem(1024);
+        assert!(!plain.programmatic);
+        let pdl = plain.with_cluster(2).with_programmatic();
+        assert!(pdl.programmatic);
+        assert_eq!(
+            (pdl.grid, pdl.block, pdl.smem),
+            (plain.grid, plain.block, 1024)
+        );
+        assert_eq!(pdl.cluster, (2, 1, 1));
+        assert_ne!(pdl, plain.with_cluster(2));
+        assert!(format!("{pdl:?}").contains("programmatic: true"));
+        let r = LaunchRecord::of(&pdl, "k", "k");
+        assert!(r.programmatic);
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains("\"programmatic\":true"), "{json}");
+        let back: LaunchRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, r);
+        // A plain launch records none: the benchmark JSON is unchanged.
+        let json = serde_json::to_string(&LaunchRecord::of(&plain, "k", "k")).unwrap();
+        assert!(!json.contains("programmatic"), "{json}");
+    }
+
+    #[test]
+    fn launch_attributes_are_the_cluster_then_programmatic_serialization() {
+        use super::{LaunchAttributes, launch_config};
+        use cudarc::driver::sys::CUlaunchAttributeID as Id;
+        let (cluster, pdl) = (
+            Id::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION,
+            Id::CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION,
+        );
+        assert_eq!((cluster as u32, pdl as u32), (4, 6), "the driver API's ids");
+        let plain = Launch::linear(8, 128).with_smem(256);
+        let ids = |l: Launch, programmatic: bool| -> Vec<Id> {
+            let mut a = LaunchAttributes::of(l, programmatic);
+            a.as_mut_slice().iter().map(|a| a.id).collect()
+        };
+        // None: a plain cuLaunchKernel.
+        assert_eq!(ids(plain, false), []);
+        assert_eq!(ids(plain.with_cluster(4), false), [cluster]);
+        assert_eq!(ids(plain.with_programmatic(), true), [pdl]);
+        // Asked for, but below sm_90 (the caller passes false): a plain launch.
+        assert_eq!(ids(plain.with_programmatic(), false), []);
+        let both = plain.with_cluster_dims((4, 2, 1)).with_programmatic();
+        assert_eq!(ids(both, true), [cluster, pdl]);
+
+        let mut a = LaunchAttributes::of(both, true);
+        let attrs = a.as_mut_slice();
+        // SAFETY: each value is read as the member its id says was written.
+        let (dims, allowed) = unsafe {
+            let d = attrs[0].value.clusterDim;
+            (
+                (d.x, d.y, d.z),
+                attrs[1].value.programmaticStreamSerializationAllowed,
+            )
+        };
+        assert_eq!((dims, allowed), ((4, 2, 1), 1));
+        let mut a = LaunchAttributes::of(plain.with_programmatic(), true);
+        let attrs = a.as_mut_slice();
+        // SAFETY: as above.
+        let allowed = unsafe { attrs[0].value.programmaticStreamSerializationAllowed };
+        assert_eq!(allowed, 1);
+
+        let mut a = LaunchAttributes::of(both, true);
+        let attrs = a.as_mut_slice();
+        let ptr = attrs.as_ptr();
+        let c = launch_config(both, std::ptr::null_mut(), attrs);
+        assert_eq!((c.numAttrs, c.attrs.cast_const()), (2, ptr));
+        assert_eq!(
+            (c.gridDimX, c.gridDimY, c.blockDimX, c.sharedMemBytes),
+            (8, 1, 128, 256)
+        );
     }
 }

@@ -2,9 +2,11 @@
 //! model (warp shuffles and votes, atomics, fast math, dynamic shared memory with 128-bit
 //! accesses, and half precision: conversions, pack order, packed arithmetic, 8-half vectors,
 //! checked bit for bit against the `half` crate and `kernel_lab::half_ref`; and tensor cores:
-//! mma.sync, ldmatrix, cp.async and the swizzled chain of the bf16 GEMM).
+//! mma.sync, ldmatrix, cp.async and the swizzled chain of the bf16 GEMM; and on sm_90 clusters
+//! and programmatic dependent launch).
 
 pub mod cluster;
+pub mod grid_dep;
 pub mod half_precision;
 pub mod tensor_core;
 
@@ -271,6 +273,57 @@ pub fn cluster_blocks_exchange_through_distributed_shared_memory(gpu: &Gpu) {
     );
 }
 
+/// Programmatic dependent launch (sm_90): `selftest_pdl_producer` (it lets the next launch
+/// start at once and writes its output some 100 µs later) then `selftest_pdl_consumer`
+/// launched `with_programmatic`, which waits for it and reads that output: 50 times over 2^22
+/// elements, then 10 times with the consumer in clusters of 2 (both launch attributes), every
+/// element exact every time; a read above the wait would see the poisoned output. On every
+/// device first: a base-module kernel launched `with_programmatic` gives exactly what its plain
+/// launch gives (below compute capability 9.0 it is one). Skipped (one line) below 9.0.
+pub fn a_programmatic_launch_reads_its_prerequisites_output(gpu: &Gpu) {
+    use kernel_lab::registry::Arch;
+    let name = "a_programmatic_launch_reads_its_prerequisites_output";
+    let n = 4099;
+    let x = inputs::uniform(n, inputs::fresh_seed(), -4.0, 4.0);
+    let math = |launch: Launch| {
+        let r = run(
+            gpu,
+            st::selftest_math::SYMBOL,
+            &x,
+            launch,
+            &vec![f32::NAN; 4 * n],
+            0,
+        );
+        r.out.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
+    };
+    assert!(
+        math(Launch::cover(n, 128).with_programmatic()) == math(Launch::cover(n, 128)),
+        "selftest_math launched with_programmatic differs from its plain launch"
+    );
+    if !gpu.supports(Arch::Sm90a) {
+        let (major, minor) = gpu.info().compute_capability;
+        eprintln!(
+            "{name}: skipped: needs sm_90a (compute capability 9.0), {} is sm_{major}{minor}",
+            gpu.info().name
+        );
+        return;
+    }
+    // The emulator (KLAB_EMULATE=1) runs a thread at a time: a small problem.
+    let (n, iterations) = if gpu.is_emulated() {
+        (4099, 2)
+    } else {
+        (1 << 22, 50)
+    };
+    // Two blocks per SM: the whole producer is resident at once, so every block triggers at
+    // its start and the consumer launches while the producer spins.
+    let blocks = 2 * gpu.info().sm_count.max(1) as u32;
+    let seed = inputs::fresh_seed();
+    grid_dep::producer_then_consumer(gpu, n, blocks, 1, iterations, seed)
+        .unwrap_or_else(|e| panic!("{e} (KLAB_SEED={seed})"));
+    grid_dep::producer_then_consumer(gpu, n, blocks, 2, iterations / 5, seed)
+        .unwrap_or_else(|e| panic!("{e} (KLAB_SEED={seed})"));
+}
+
 /// The GPU tests of this module, run by the harness in main.rs.
 pub const TESTS: &[crate::GpuTest] = &[
     (
@@ -292,5 +345,9 @@ pub const TESTS: &[crate::GpuTest] = &[
     (
         "cluster_blocks_exchange_through_distributed_shared_memory",
         cluster_blocks_exchange_through_distributed_shared_memory,
+    ),
+    (
+        "a_programmatic_launch_reads_its_prerequisites_output",
+        a_programmatic_launch_reads_its_prerequisites_output,
     ),
 ];

@@ -9,6 +9,8 @@ pub mod atomic;
 pub mod cluster;
 pub mod cp_async;
 pub mod global;
+#[cfg(target_feature = "sm_90a")]
+pub mod grid_dep;
 pub mod half;
 pub mod ldmatrix;
 pub mod math;

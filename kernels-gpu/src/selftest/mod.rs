@@ -3,10 +3,12 @@
 //! in [`half`].
 
 mod cluster;
+mod grid_dep;
 mod half;
 mod hopper;
 mod tensor_core;
 pub use cluster::*;
+pub use grid_dep::*;
 pub use half::*;
 pub use hopper::*;
 pub use tensor_core::*;

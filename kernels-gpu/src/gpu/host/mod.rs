@@ -12,6 +12,7 @@ pub mod atomic;
 pub mod cluster;
 pub mod cp_async;
 pub mod global;
+pub mod grid_dep;
 pub mod half;
 pub mod ldmatrix;
 pub mod math;
