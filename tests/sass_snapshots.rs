@@ -1063,6 +1063,24 @@ fn the_sm90a_module_assembles_and_its_kernels_use_wgmma() {
             ]);
         }
         if [
+            lnb::layernorm_backward_s14_cluster_summed_columns::SYMBOL,
+            lnb::layernorm_backward_s15_bf16_cluster_summed_columns::SYMBOL,
+        ]
+        .contains(&symbol)
+        {
+            // A programmatic dependent launch: the wait for kernel 1 before the loads.
+            promised.push("ACQBULK");
+        }
+        if [
+            lnb::layernorm_backward_s14_cluster_summed::SYMBOL,
+            lnb::layernorm_backward_s15_bf16_cluster_summed::SYMBOL,
+        ]
+        .contains(&symbol)
+        {
+            // Kernel 2 may launch at once.
+            promised.push("PREEXIT");
+        }
+        if [
             lnb::layernorm_backward_s12_clustered_columns::SYMBOL,
             lnb::layernorm_backward_s13_bf16_clustered_columns::SYMBOL,
             lnb::layernorm_backward_s14_cluster_summed_columns::SYMBOL,

@@ -421,6 +421,16 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
             r#"asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");"#,
             "(void)0;",
         ),
+        // layernorm_backward/14–15's programmatic dependent launch (the emulation runs the
+        // launches in order).
+        (
+            r#"asm volatile("griddepcontrol.launch_dependents;" ::: "memory");"#,
+            "(void)0;",
+        ),
+        (
+            r#"asm volatile("griddepcontrol.wait;" ::: "memory");"#,
+            "(void)0;",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (file, src) in [

@@ -242,14 +242,20 @@ pub fn launches(
             let (b, _) = grid.rows_block(cols, lanes);
             let slots = grid.slots(rows, cols, lanes, sm_count);
             let c = grid.cluster();
+            let columns = Launch::grid_2d(
+                (cols.div_ceil(k::SUM_COLUMNS as usize).max(1) as u32, 1),
+                (k::SUM_COLUMNS, k::SUM_LANES),
+            );
             (
                 Launch::linear(slots as u32 * c, b)
                     .with_smem(grid.smem(cols))
                     .with_cluster(c),
-                Launch::grid_2d(
-                    (cols.div_ceil(k::SUM_COLUMNS as usize).max(1) as u32, 1),
-                    (k::SUM_COLUMNS, k::SUM_LANES),
-                ),
+                // Steps 14–15: kernel 2 launched while kernel 1 runs (it waits for it).
+                if grid.dependent_columns() {
+                    columns.with_programmatic()
+                } else {
+                    columns
+                },
                 slots,
             )
         }
@@ -961,6 +967,7 @@ mod tests {
             );
             assert_eq!((a10.grid, slots10), ((264, 1, 1), 264));
             assert_eq!((b.grid, b.block), (b10.grid, b10.block));
+            assert!(b.programmatic && !b10.programmatic && !a.programmatic);
             // One row: one cluster, its second block idle.
             let (a, _, slots) = launches(g, 1, 4096, dt, 132);
             assert_eq!((a.grid, a.cluster, slots), ((2, 1, 1), (2, 1, 1), 1));

@@ -1145,6 +1145,18 @@ __device__ __forceinline__ void cluster_wait() {
     asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
 #endif
 }
+// Programmatic dependent launch (layernorm_backward/14-15, the Rust grid_dep): kernel 1 lets
+// kernel 2 launch at once; kernel 2 waits for kernel 1's grid and memory before the workspace.
+__device__ __forceinline__ void launch_dependents() {
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void wait_prerequisites() {
+#ifdef BW_HAS_CLUSTERS
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
 
 // ---- layernorm_backward/10-11's twins (dy and x streamed into shared memory) ----
 // The Rust streamed_rows: persistent blocks of G teams of S threads (streamed_team: S the power
@@ -1575,24 +1587,28 @@ extern "C" __global__ void layernorm_backward_twin_bf16_clustered_columns(LayerN
 }
 
 // ---- layernorm_backward/14-15's twins (steps 10-11 in clusters of 2, the partials added across
-// the cluster through DSMEM, sm_90) ----
+// the cluster through DSMEM, kernel 2 a programmatic dependent launch, sm_90) ----
 
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_cluster_summed(LayerNormBackwardParams<float> p) {
     __shared__ float sc[2][2][32];
+    launch_dependents();
     streamed_rows<float, 2, BW_SUM_CLUSTER>(p, sc);
 }
 
 extern "C" __global__ void layernorm_backward_twin_cluster_summed_columns(LayerNormBackwardParams<float> p) {
     __shared__ float red_g[1024], red_b[1024];
+    wait_prerequisites();
     sum_columns<float>(p, red_g, red_b);
 }
 
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_cluster_summed(LayerNormBackwardParams<__nv_bfloat16> p) {
     __shared__ float sc[2][2][32];
+    launch_dependents();
     streamed_rows<__nv_bfloat16, 3, BW_SUM_CLUSTER>(p, sc);
 }
 
 extern "C" __global__ void layernorm_backward_twin_bf16_cluster_summed_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
     __shared__ float red_g[1024], red_b[1024];
+    wait_prerequisites();
     sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }

@@ -179,6 +179,12 @@ impl Grid {
         }
     }
 
+    /// Whether kernel 2 is a programmatic dependent launch of kernel 1 (steps 14–15: its
+    /// kernel waits in `griddepcontrol.wait`, [`sum_columns_after`]).
+    pub fn dependent_columns(&self) -> bool {
+        matches!(*self, Grid::Streamed { cluster, .. } if cluster > 1)
+    }
+
     /// Blocks of kernel 1 per SM that [`Grid::slots`] assumes over rows of `cols` (two for
     /// steps 10–11 and 14–15's teams of up to 512 threads, else one).
     pub fn blocks_per_sm(&self, cols: usize) -> usize {
@@ -1889,6 +1895,20 @@ where
 
 // ---- Steps 14 and 15: steps 10 and 11 with the partials added across a cluster (sm_90) ----
 
+/// Kernel 2 of steps 14 and 15: [`sum_columns`] launched as a programmatic dependent of
+/// kernel 1 (PDL, `Launch::with_programmatic`: launched while kernel 1 runs, so no launch gap),
+/// waiting for kernel 1's whole grid and its memory (`griddepcontrol.wait`) before it reads
+/// the workspace.
+#[cfg(any(not(target_arch = "nvptx64"), target_feature = "sm_90a"))]
+#[inline(always)]
+pub(crate) fn sum_columns_after<T: NormIo>(
+    p: LayerNormBackwardParams<T>,
+    red: [SharedPtr<f32>; 2],
+) {
+    crate::gpu::grid_dep::wait_prerequisites();
+    sum_columns::<T>(p, red)
+}
+
 /// Blocks per cluster of steps 14 and 15: two, so the device holds every cluster at two
 /// 512-thread blocks an SM (in clusters of 4 it held 62 of 66 at 4096 columns, H200, 7af3e7d:
 /// 248 blocks of 264, kernel 1 7% slower than step 10's).
@@ -1909,6 +1929,9 @@ pub(crate) fn streamed_cluster_rows<T, const AHEAD: u32>(
 ) where
     T: NormIo + crate::softmax::RowElem,
 {
+    // Kernel 2 (a programmatic dependent launch) may launch now: its blocks take the SMs as
+    // this grid's leave them and wait in `griddepcontrol.wait` for the whole of it.
+    crate::gpu::grid_dep::launch_dependents();
     streamed_rows_then::<T, AHEAD>(
         p,
         scratch,

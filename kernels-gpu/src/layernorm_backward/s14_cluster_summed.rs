@@ -35,13 +35,13 @@ kernel! {
 kernel! {
     #[arch(sm_90a)]
     /// Step 14, kernel 2 — dγ, dβ: the clusters' workspace rows added in a fixed order
-    /// ([`super::sum_columns`]).
+    /// ([`super::sum_columns_after`]: a programmatic dependent launch).
     fn layernorm_backward_s14_cluster_summed_columns(p: LayerNormBackwardParams) {
         let red = [
             shared_array!(layernorm_backward_s14_red_g: [f32; 1024]),
             shared_array!(layernorm_backward_s14_red_b: [f32; 1024]),
         ];
-        super::sum_columns::<f32>(p, red);
+        super::sum_columns_after::<f32>(p, red);
     }
 }
 

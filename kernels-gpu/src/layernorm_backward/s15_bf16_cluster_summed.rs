@@ -30,13 +30,14 @@ kernel! {
 
 kernel! {
     #[arch(sm_90a)]
-    /// Step 15, kernel 2 — dγ, dβ rounded to bf16 ([`super::sum_columns`]).
+    /// Step 15, kernel 2 — dγ, dβ rounded to bf16 ([`super::sum_columns_after`]: a
+    /// programmatic dependent launch).
     fn layernorm_backward_s15_bf16_cluster_summed_columns(p: LayerNormBackwardParams<Bf16>) {
         let red = [
             shared_array!(layernorm_backward_s15_red_g: [f32; 1024]),
             shared_array!(layernorm_backward_s15_red_b: [f32; 1024]),
         ];
-        super::sum_columns::<Bf16>(p, red);
+        super::sum_columns_after::<Bf16>(p, red);
     }
 }
 
