@@ -255,3 +255,27 @@ fn run_emulate_verifies_on_the_cpu_without_timing() {
     assert!(out.contains("emulated: no timing"), "{out}");
     assert!(!out.contains("time:"), "{out}");
 }
+
+#[test]
+fn run_emulate_runs_the_sm90a_steps_it_models_and_skips_the_others_in_one_line() {
+    // A thread-block-cluster step (clusters, DSMEM, PDL): verified.
+    let (code, out, err) = klab(&[
+        "run",
+        "layernorm_backward/14",
+        "--emulate",
+        "--size",
+        "5x520",
+    ]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("verified:"), "{out}");
+    // A wgmma step: one skip line naming the instruction, exit status 0, no check.
+    let (code, out, err) = klab(&["run", "gemm_bf16/5", "--emulate"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    let skips: Vec<&str> = out.lines().filter(|l| l.contains("skipped")).collect();
+    assert_eq!(skips.len(), 1, "{out}");
+    assert!(
+        skips[0].starts_with("gemm_bf16/5: skipped: not emulated") && skips[0].contains("fence"),
+        "{out}"
+    );
+    assert!(!out.contains("verified:"), "{out}");
+}
