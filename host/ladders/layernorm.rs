@@ -849,11 +849,11 @@ mod tests {
         assert_eq!(pick("rms_norm", DType::Bf16, &[4096, 4096]), "rmsnorm/5");
         assert_eq!(
             pick("layer_norm_backward", DType::F32, &[4096, 4096]),
-            "layernorm_backward/10"
+            "layernorm_backward/14"
         );
         assert_eq!(
             pick("layer_norm_backward", DType::Bf16, &[4096, 4096]),
-            "layernorm_backward/11"
+            "layernorm_backward/15"
         );
         // Step 12 (a cluster per row) on sm_90; on sm_80 the next rule, step 6.
         assert_eq!(

@@ -281,10 +281,28 @@ pub fn grid_sms(gpu: &Gpu, step: &StepInfo, cols: usize) -> usize {
 
 /// Which backward step the op and [`launch_backward`] take, by element type and row length,
 /// from the H200 runs named in each rule (klab bench, % of copy; the chapter's "Which backward
-/// step for which shape"): steps 10–11 up to 8192 columns (bf16 rows of 128: 5), 4–5 up to
-/// 16384, f32 12 (sm_90; below it the next rule, 6) and bf16 7 up to 32768, 2–3 beyond.
+/// step for which shape"): steps 14–15 up to 8192 columns (sm_90; below it steps 10–11, bf16
+/// rows of 128 step 5), 4–5 up to 16384, f32 12 (sm_90; below it 6) and bf16 7 up to 32768,
+/// 2–3 beyond.
 /// The first rule whose step runs on the device wins ([`ops::preferred_step`]).
 pub const PREFERRED: &[ops::Preferred] = &[
+    // Steps 14–15 (steps 10–11 in clusters of 2, the partials summed in the cluster, kernel 2
+    // a programmatic dependent launch; sm_90, elsewhere the next rules):
+    // docs/results/h200-2026-12-01-eb0e0c9-*.json (the same run timed steps 10–11 and 5).
+    ops::Preferred {
+        dtype: DType::F32,
+        max_cols: 8192,
+        step: 14,
+        evidence: "eb0e0c9: 4096x1024 57.8% (14) / 57.9% (10); 4096x4096 84.5% / 81.5%; \
+                   32768x128 61.4% / 59.4%",
+    },
+    ops::Preferred {
+        dtype: DType::Bf16,
+        max_cols: 8192,
+        step: 15,
+        evidence: "eb0e0c9: 4096x1024 33.7% (15) / 33.1% (11); 4096x4096 61.4% / 60.0%; \
+                   32768x128 37.5% / 34.1% (5: 36.7%)",
+    },
     // Steps 10–11 (dy and x streamed by cp.async, partials in registers; rows up to 8192):
     // docs/results/h200-2026-12-01-1a24c3b-*.json (the same run timed steps 4–5).
     ops::Preferred {
@@ -826,23 +844,25 @@ mod tests {
                 );
             }
         }
-        // The rules on an sm_90 device: 10–11 up to 8192 columns (bf16 rows of 128: 5), 4–5 up
-        // to 16384, 12 (f32) / 7 (bf16) up to 32768, 2–3 beyond; on sm_80 step 12's rows take 6.
+        // The rules on an sm_90 device: 14–15 up to 8192 columns, 4–5 up to 16384, 12 (f32) / 7
+        // (bf16) up to 32768, 2–3 beyond; on sm_80 14–15's rows take 10–11 (bf16 rows of 128:
+        // 5) and step 12's 6.
         let pick = |dt, cc, cols| {
             ops::preferred_step(&LayerNormBackward, PREFERRED, dt, cc, cols).map(|s| s.id)
         };
-        for (cols, f32_step, bf16_step, f32_sm80) in [
-            (128, 10, 5, 10),
-            (4096, 10, 11, 10),
-            (8192, 10, 11, 10),
-            (16384, 4, 5, 4),
-            (32000, 12, 7, 6),
-            (32768, 12, 7, 6),
-            (40000, 2, 3, 2),
+        for (cols, f32_step, bf16_step, f32_sm80, bf16_sm80) in [
+            (128, 14, 15, 10, 5),
+            (4096, 14, 15, 10, 11),
+            (8192, 14, 15, 10, 11),
+            (16384, 4, 5, 4, 5),
+            (32000, 12, 7, 6, 7),
+            (32768, 12, 7, 6, 7),
+            (40000, 2, 3, 2, 3),
         ] {
             assert_eq!(pick(DType::F32, (9, 0), cols), Some(f32_step), "{cols}");
             assert_eq!(pick(DType::Bf16, (9, 0), cols), Some(bf16_step), "{cols}");
             assert_eq!(pick(DType::F32, (8, 0), cols), Some(f32_sm80), "{cols}");
+            assert_eq!(pick(DType::Bf16, (8, 0), cols), Some(bf16_sm80), "{cols}");
         }
         assert!(k::long_fits(32768, 4) && k::long_fits(32768, 8));
         assert!(!k::long_fits(32772, 4) && !k::long_fits(20004, 8) && !k::long_fits(0, 4));
