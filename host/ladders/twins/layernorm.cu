@@ -940,34 +940,6 @@ __device__ __forceinline__ void sum_columns(const LayerNormBackwardParams<T>& p,
     }
 }
 
-// layernorm_backward/14-15's kernel 2 (the Rust sum_columns_batched): each lane's rows D at a
-// time, the loads past the last row predicated off (0), so 132 rows take one round of loads.
-template <typename T, int D>
-__device__ __forceinline__ void sum_columns_batched(const LayerNormBackwardParams<T>& p, float* red_g, float* red_b) {
-    const unsigned cx = threadIdx.x, y = threadIdx.y, nx = blockDim.x, ny = blockDim.y;
-    const u64 cols = p.cols, c = (u64)blockIdx.x * nx + cx, slots = p.slots;
-    float g = 0.0f, b = 0.0f;
-    if (c < cols)
-        for (u64 s = y; s < slots; s += D * ny) {
-            float gs[D], bs[D];
-#pragma unroll
-            for (int k = 0; k < D; k++) gs[k] = s + k * ny < slots ? p.ws_gamma[(s + k * ny) * cols + c] : 0.0f;
-#pragma unroll
-            for (int k = 0; k < D; k++) bs[k] = s + k * ny < slots ? p.ws_beta[(s + k * ny) * cols + c] : 0.0f;
-#pragma unroll
-            for (int k = 0; k < D; k++) g = __fadd_rn(g, gs[k]), b = __fadd_rn(b, bs[k]);
-        }
-    red_g[y * nx + cx] = g;
-    red_b[y * nx + cx] = b;
-    __syncthreads();
-    if (y == 0 && c < cols) {
-        float sg = 0.0f, sb = 0.0f;
-        for (unsigned k = 0; k < ny; k++) sg = __fadd_rn(sg, red_g[k * nx + cx]), sb = __fadd_rn(sb, red_b[k * nx + cx]);
-        Io<T>::sstore(p.dgamma, c, sg);
-        Io<T>::sstore(p.dbeta, c, sb);
-    }
-}
-
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_strided(LayerNormBackwardParams<float> p) {
     __shared__ float sc[2][2][32];
     strided_rows<float, BW_CHUNKS>(p, BW_BLOCK, sc);
@@ -1626,7 +1598,7 @@ extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_clust
 extern "C" __global__ void layernorm_backward_twin_cluster_summed_columns(LayerNormBackwardParams<float> p) {
     __shared__ float red_g[1024], red_b[1024];
     wait_prerequisites();
-    sum_columns_batched<float, 8>(p, red_g, red_b);
+    sum_columns<float>(p, red_g, red_b);
 }
 
 extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_cluster_summed(LayerNormBackwardParams<__nv_bfloat16> p) {
@@ -1638,5 +1610,5 @@ extern "C" __global__ void __launch_bounds__(1024) layernorm_backward_twin_bf16_
 extern "C" __global__ void layernorm_backward_twin_bf16_cluster_summed_columns(LayerNormBackwardParams<__nv_bfloat16> p) {
     __shared__ float red_g[1024], red_b[1024];
     wait_prerequisites();
-    sum_columns_batched<__nv_bfloat16, 8>(p, red_g, red_b);
+    sum_columns<__nv_bfloat16>(p, red_g, red_b);
 }

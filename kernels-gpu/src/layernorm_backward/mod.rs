@@ -1261,86 +1261,6 @@ pub(crate) fn sum_columns<T: NormIo>(p: LayerNormBackwardParams<T>, red: [Shared
     }
 }
 
-/// [`sum_columns`] with each lane's rows loaded `D` at a time, the loads past the last row
-/// predicated off (their terms 0): one round of loads for up to `D·32` workspace rows, where
-/// [`sum_columns`]' rounds of 4 and its one-row remainder loop take 2 for 132 rows (steps
-/// 14–15's 132 clusters at 4096 columns). A fixed lane order of additions: deterministic.
-#[inline(always)]
-pub(crate) fn sum_columns_batched<T: NormIo, const D: usize>(
-    p: LayerNormBackwardParams<T>,
-    red: [SharedPtr<f32>; 2],
-) {
-    let (cx, y) = (thread::thread_idx_x(), thread::thread_idx_y());
-    let (nx, ny) = (thread::block_dim_x(), thread::block_dim_y() as usize);
-    let cols = p.cols as usize;
-    let c = (thread::block_idx_x() * nx + cx) as usize;
-    let slots = p.slots as usize;
-    let (mut g, mut b) = (0.0f32, 0.0f32);
-    if c < cols {
-        let mut s = y as usize;
-        while s < slots {
-            let live = |k: usize| s + k * ny < slots;
-            let at = |k: usize| (s + k * ny) * cols + c;
-            let load = |w: GlobalPtrMut<f32>, k: usize| {
-                if live(k) {
-                    unsafe { w.load(at(k)) }
-                } else {
-                    0.0
-                }
-            };
-            let gs: [f32; D] = core::array::from_fn(|k| load(p.ws_gamma, k));
-            let bs: [f32; D] = core::array::from_fn(|k| load(p.ws_beta, k));
-            unroll::<D>(
-                #[inline(always)]
-                |k| {
-                    g += gs[k];
-                    b += bs[k];
-                },
-            );
-            s += D * ny;
-        }
-    }
-    lanes_to_columns(&p, red, (g, b), c);
-}
-
-/// The end of [`sum_columns_batched`]: the block's lane sums `(g, b)` of column `c` added in
-/// lane order through shared memory, and lane 0 stores dγ, dβ (rounded to `T`). The same as
-/// [`sum_columns`]' end, which keeps its own copy: calling this from it changes the SASS of
-/// steps 4–13's measured kernel 2 (264 → 256 instructions, ptxas 13, sm_90).
-#[inline(always)]
-fn lanes_to_columns<T: NormIo>(
-    p: &LayerNormBackwardParams<T>,
-    red: [SharedPtr<f32>; 2],
-    (g, b): (f32, f32),
-    c: usize,
-) {
-    let (cx, y) = (thread::thread_idx_x(), thread::thread_idx_y());
-    let (nx, ny) = (thread::block_dim_x(), thread::block_dim_y() as usize);
-    let cols = p.cols as usize;
-    let at = y * nx + cx;
-    unsafe {
-        red[0].store(at, g);
-        red[1].store(at, b);
-    }
-    sync_threads();
-    if y == 0 && c < cols {
-        let (mut g, mut b) = (0.0f32, 0.0f32);
-        let mut k = 0;
-        while k < ny as u32 {
-            unsafe {
-                g += red[0].load(k * nx + cx);
-                b += red[1].load(k * nx + cx);
-            }
-            k += 1;
-        }
-        let mut f = [0.0f32; 8];
-        f[0] = g;
-        unsafe { T::store(p.dgamma.cast::<T>().offset(c), 0, f, 1, false) };
-        f[0] = b;
-        unsafe { T::store(p.dbeta.cast::<T>().offset(c), 0, f, 1, false) };
-    }
-}
-
 // ---- Steps 6 and 7: rows longer than 16384 columns ----
 
 /// Threads per block of steps 6 and 7 (one block per SM at ≤ 64 registers).
@@ -1975,8 +1895,7 @@ where
 
 // ---- Steps 14 and 15: steps 10 and 11 with the partials added across a cluster (sm_90) ----
 
-/// Kernel 2 of steps 14 and 15: [`sum_columns_batched`] (8 rows a lane at a time) launched as
-/// a programmatic dependent of
+/// Kernel 2 of steps 14 and 15: [`sum_columns`] launched as a programmatic dependent of
 /// kernel 1 (PDL, `Launch::with_programmatic`: launched while kernel 1 runs, so no launch gap),
 /// waiting for kernel 1's whole grid and its memory (`griddepcontrol.wait`) before it reads
 /// the workspace.
@@ -1987,7 +1906,7 @@ pub(crate) fn sum_columns_after<T: NormIo>(
     red: [SharedPtr<f32>; 2],
 ) {
     crate::gpu::grid_dep::wait_prerequisites();
-    sum_columns_batched::<T, 8>(p, red)
+    sum_columns::<T>(p, red)
 }
 
 /// Blocks per cluster of steps 14 and 15: two, so the device holds every cluster at two
