@@ -114,7 +114,10 @@ static BASELINES: &[BaselineInfo] = &[
         kind: BaselineKind::CudaCppTwin,
         of_step: 14,
         dtype: DType::F32,
-        description: "CUDA C++ twin of layernorm_backward/14 (NVRTC, sm_90): the twin of step                       10 in clusters of 4 CTAs, the partials added across the cluster through                       ld.shared::cluster, a workspace row per cluster",
+        description: "CUDA C++ twin of layernorm_backward/14 (NVRTC, sm_90): the twin of step \
+                      10 in clusters of 2 CTAs, the partials added across the cluster through \
+                      ld.shared::cluster, a workspace row per cluster, the column sum a \
+                      programmatic dependent launch",
     },
     BaselineInfo {
         kind: BaselineKind::CudaCppTwin,
@@ -264,8 +267,8 @@ pub fn launches(
 
 /// The SM count [`launches`] takes for `step` over rows of `cols` on `gpu`: for the steps in
 /// clusters (12–15) the clusters the device holds at once ([`Gpu::resident_clusters`] for
-/// their launch) times [`k::CLUSTER`] over the blocks an SM holds ([`Grid::blocks_per_sm`]),
-/// so the persistent grid is one wave; else the SMs.
+/// their launch) times the blocks a cluster has ([`Grid::cluster`]) over the blocks an SM
+/// holds ([`Grid::blocks_per_sm`]), so the persistent grid is one wave; else the SMs.
 pub fn grid_sms(gpu: &Gpu, step: &StepInfo, cols: usize) -> usize {
     let sm = gpu.info().sm_count as usize;
     let g = STEPS.grid(step);

@@ -2009,15 +2009,13 @@ where
     while q < end {
         let i = at(q);
         let (mut sg, mut sb) = (F32x4([0.0; 4]), F32x4([0.0; 4]));
-        unroll::<4>(
+        unroll::<{ SUM_CLUSTER as usize }>(
             #[inline(always)]
             |r| {
-                if (r as u32) < SUM_CLUSTER {
-                    let peer = cluster::map_shared_rank(smem, r as u32);
-                    unsafe {
-                        add(&mut sg, peer.load_f32x4(i));
-                        add(&mut sb, peer.offset(cols).load_f32x4(i));
-                    }
+                let peer = cluster::map_shared_rank(smem, r as u32);
+                unsafe {
+                    add(&mut sg, peer.load_f32x4(i));
+                    add(&mut sb, peer.offset(cols).load_f32x4(i));
                 }
             },
         );
