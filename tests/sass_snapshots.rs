@@ -383,6 +383,22 @@ fn pinned_kernels_use_the_instructions_their_technique_promises() {
     assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{r}");
     assert!(r.mix.get("LDL") + r.mix.get("STL") <= 2, "{r}");
     assert!(r.spill_stores <= 4, "{r}");
+    // layernorm/13 (bf16, the row staged in shared memory): the row's 4 vectors a thread
+    // copied by `cp.async` (`LDGSTS`, no registers) and read back as `LDS.128` in each of the
+    // three passes (12: the reductions' barriers keep them out of registers), γ and β in
+    // 128-bit loads, y in 128-bit stores; the two reductions' barriers plus the fallback's
+    // two; at most 32 registers (launch bounds (1024, 2)), nothing spilled, no generic or
+    // local memory.
+    let r = summary("layernorm_s13_bf16_staged");
+    assert!(r.mix.get("LDGSTS") >= 4, "{r}");
+    assert!(r.mix.get("LDS.128") >= 12, "{r}");
+    assert!(r.mix.get("LDG.128") >= 8, "{r}");
+    assert!(r.mix.get("STG.128") >= 4, "{r}");
+    assert_eq!(r.mix.get("BAR"), 4, "{r}");
+    assert!(r.registers <= 32, "{r}");
+    assert_eq!(r.mix.get("LD") + r.mix.get("ST"), 0, "{r}");
+    assert_eq!(r.mix.get("LDL") + r.mix.get("STL"), 0, "{r}");
+    assert_eq!((r.spill_stores, r.stack_frame), (0, 0), "{r}");
     // layernorm_backward/4–5, kernel 1: dy and x as 128-bit loads in the strided layout (f32:
     // at least 8 `F32x4` each, bf16: 4 `Bf16x8` each; γ besides), dx as 128-bit stores, the
     // partials as `LDS.128`/`STS.128`; 3 barriers (the team sums' one, the looped fallback's

@@ -385,6 +385,10 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
             "*(float*)dst = *(const float*)src;",
         ),
         (
+            r#"asm volatile("cp.async.wait_all;" ::: "memory");"#,
+            "(void)0;",
+        ),
+        (
             r#"asm volatile("cp.async.commit_group;" ::: "memory");"#,
             "(void)0;",
         ),
@@ -441,8 +445,9 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
         let include = "#include <cuda_bf16.h>";
         assert!(src.contains(include), "{file}: the twin's include changed");
         let mut text = src.replace(include, "");
-        // layernorm_backward's dynamic shared memory: the harness defines it.
+        // layernorm_backward's and layernorm/13's dynamic shared memory: the harness defines it.
         text = text.replace("extern __shared__ float4 bw_smem4[];", "");
+        text = text.replace("extern __shared__ uint4 ln_stage[];", "");
         for (asm, cpp) in ptx {
             text = text.replace(asm, cpp);
         }
@@ -493,6 +498,10 @@ fn softmax_and_norm_twins_are_correct_in_cpu_emulation() {
             row.push((["LN_F32", "LN_BF16"][bf16 as usize], ln));
             // layernorm/10–11's twins (one-pass statistics) launch with steps 5–6's grid.
             row.push((["LN1P_F32", "LN1P_BF16"][bf16 as usize], ln));
+            // layernorm/13's twin (bf16, the row staged in shared memory): steps 5–6's grid too.
+            if bf16 {
+                row.push(("LN_STAGED_BF16", ln));
+            }
             row.push((["RMS_F32", "RMS_BF16"][bf16 as usize], rms));
             for (kernel, l) in row {
                 assert_eq!((l.grid.1, l.grid.2, l.block.1, l.block.2), (1, 1, 1, 1));

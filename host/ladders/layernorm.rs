@@ -55,6 +55,13 @@ static BASELINES: &[BaselineInfo] = &[
         description: "CUDA C++ twin of layernorm/11 (NVRTC, __nv_bfloat16): layernorm/6's \
                       layout, one-pass shifted statistics, gamma/beta two chunks ahead",
     },
+    BaselineInfo {
+        kind: BaselineKind::CudaCppTwin,
+        of_step: 13,
+        dtype: DType::Bf16,
+        description: "CUDA C++ twin of layernorm/13 (NVRTC, __nv_bfloat16): layernorm/6's \
+                      layout, the row staged in shared memory by cp.async, launch bounds (1024, 2)",
+    },
 ];
 
 /// The twin kernel of layernorm step `id` (the [`BASELINES`] entry of that step), if any.
@@ -64,6 +71,7 @@ fn twin_symbol(id: u32) -> Option<&'static str> {
         6 => "layernorm_twin_bf16",
         10 => "layernorm_twin_one_pass",
         11 => "layernorm_twin_bf16_one_pass",
+        13 => "layernorm_twin_bf16_staged",
         _ => return None,
     })
 }
@@ -159,6 +167,14 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
             rows as u32,
             kernels_gpu::softmax::register_block_threads(cols as u32, chunks),
         ),
+        Grid::Staged { chunks } => {
+            let threads = kernels_gpu::softmax::register_block_threads(cols as u32, chunks);
+            Launch::linear(rows as u32, threads).with_smem(kernels_gpu::layernorm::staged_smem(
+                cols as u32,
+                chunks,
+                threads,
+            ))
+        }
         Grid::Streamed { chunks, sms } => {
             let threads = kernels_gpu::softmax::register_block_threads(cols as u32, chunks);
             let blocks = kernels_gpu::layernorm::streamed_blocks(rows as u32, threads, sms);
@@ -754,12 +770,18 @@ mod tests {
         assert_eq!(step.symbol, r::rmsnorm_s07_short_rows::SYMBOL);
         assert_eq!((l.grid, l.block), ((1024, 1, 1), (256, 1, 1)));
         // The rules' short rows (layernorm/8), and with no rules the last step of the dtype
-        // (layernorm/11 for bf16). layernorm/8's grid: a block per row at 4096 columns, 4
-        // lanes a row (8 rows a warp) at 128.
+        // (layernorm/13 for bf16: step 6's grid and the row's 2·cols bytes of shared memory,
+        // none for a row the fallback takes). layernorm/8's grid: a block per row at 4096
+        // columns, 4 lanes a row (8 rows a warp) at 128.
         let (step, _) = top_step(&STEPS, PREFERRED, DType::Bf16, 32768, 128).expect("bf16");
         assert_eq!(step.symbol, k::layernorm_s08_bf16_short_rows::SYMBOL);
-        let (step, _) = top_step(&STEPS, &[], DType::Bf16, 4096, 4096).expect("a bf16 step");
-        assert_eq!(step.symbol, k::layernorm_s11_bf16_one_pass::SYMBOL);
+        let (step, l) = top_step(&STEPS, &[], DType::Bf16, 4096, 4096).expect("a bf16 step");
+        assert_eq!(step.symbol, k::layernorm_s13_bf16_staged::SYMBOL);
+        assert_eq!((l.grid, l.block, l.smem), ((4096, 1, 1), (128, 1, 1), 8192));
+        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 8192, 32000).expect("a bf16 step");
+        assert_eq!((l.block, l.smem), ((1024, 1, 1), 64000));
+        let (_, l) = top_step(&STEPS, &[], DType::Bf16, 3, 4099).expect("a bf16 step");
+        assert_eq!(l.smem, 0);
         let s8 = STEPS.grid(STEPS.by_id(8).unwrap());
         let l = launch(s8, 4096, 4096, DType::Bf16);
         assert_eq!((l.grid, l.block), ((4096, 1, 1), (128, 1, 1)));

@@ -398,6 +398,7 @@ mod tests {
             " rmsnorm_twin_bf16(RmsNormParams<__nv_bfloat16> p)",
             " layernorm_twin_one_pass(LayerNormParams<float> p)",
             " layernorm_twin_bf16_one_pass(LayerNormParams<__nv_bfloat16> p)",
+            " layernorm_twin_bf16_staged(LayerNormParams<__nv_bfloat16> p)",
         ] {
             assert!(norm.contains(decl), "layernorm.cu lacks {decl}");
         }
@@ -425,6 +426,8 @@ mod tests {
                 "{k}"
             );
         }
+        // layernorm/13's twin: the step's launch bounds (1024, 2: 32 registers).
+        assert!(norm.contains("__launch_bounds__(1024, 2) layernorm_twin_bf16_staged("));
         assert_eq!(norm.matches("__launch_bounds__(512)").count(), 2);
         // The strided steps' chunk count, and their one-block-per-row body.
         assert!(norm.contains("#define CHUNKS 4") && norm.contains("norm_strided<float, CHUNKS"));

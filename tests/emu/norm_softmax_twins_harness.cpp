@@ -128,6 +128,8 @@ namespace sm {
 // layernorm_backward's dynamic shared memory (its `extern __shared__` line is removed from the
 // source): the largest the host asks for, one block at a time.
 static float4 bw_smem4[(228 * 1024) / sizeof(float4)];
+// layernorm/13's row stage (its `extern __shared__` line is removed too): a row of 32768 bf16.
+static uint4 ln_stage[32768 / 8];
 namespace ln {
 #include "layernorm.inc"
 }
@@ -138,7 +140,7 @@ namespace sb {
 // The kernels launched, in launches.inc's numbering.
 enum Kernel {
     SOFTMAX_F32, SOFTMAX_F32_WARP, SOFTMAX_BF16, SOFTMAX_BF16_WARP, LN_F32, LN_BF16, RMS_F32, RMS_BF16,
-    LN1P_F32, LN1P_BF16, SB_F32, SB_F32_WARP, SB_BF16, SB_BF16_WARP
+    LN1P_F32, LN1P_BF16, LN_STAGED_BF16, SB_F32, SB_F32_WARP, SB_BF16, SB_BF16_WARP
 };
 struct LaunchSpec { Kernel k; unsigned rows, cols, grid, block, off; };
 static const LaunchSpec LAUNCHES[] = {
@@ -146,7 +148,7 @@ static const LaunchSpec LAUNCHES[] = {
 };
 
 static bool is_bf16(Kernel k) {
-    return k == SOFTMAX_BF16 || k == SOFTMAX_BF16_WARP || k == LN_BF16 || k == LN1P_BF16 || k == RMS_BF16 || k == SB_BF16 ||
+    return k == SOFTMAX_BF16 || k == SOFTMAX_BF16_WARP || k == LN_BF16 || k == LN1P_BF16 || k == LN_STAGED_BF16 || k == RMS_BF16 || k == SB_BF16 ||
            k == SB_BF16_WARP;
 }
 static bool is_backward(Kernel k) { return k >= SB_F32; }
@@ -279,6 +281,12 @@ static int check(const LaunchSpec& L, int special) {
                                                  beta.at<__nv_bfloat16>(), y.at<__nv_bfloat16>(),
                                                  mean.at<float>(), rstd.at<float>(), L.rows, L.cols, eps};
             run_grid(L.grid, L.block, [&] { ln::layernorm_twin_bf16_one_pass(p); });
+        } break;
+        case LN_STAGED_BF16: {
+            ln::LayerNormParams<__nv_bfloat16> p{x.at<__nv_bfloat16>(), gamma.at<__nv_bfloat16>(),
+                                                 beta.at<__nv_bfloat16>(), y.at<__nv_bfloat16>(),
+                                                 mean.at<float>(), rstd.at<float>(), L.rows, L.cols, eps};
+            run_grid(L.grid, L.block, [&] { ln::layernorm_twin_bf16_staged(p); });
         } break;
         case RMS_F32: {
             ln::RmsNormParams<float> p{x.at<float>(), gamma.at<float>(), y.at<float>(), rstd.at<float>(),

@@ -1195,6 +1195,94 @@ __device__ __forceinline__ void cp_async_wait() {
     asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
 }
 
+// layernorm/13 (bf16): the Rust norm_staged — norm_strided's block per row and arithmetic, the
+// row staged in dynamic shared memory instead of registers: each thread cp.async-copies its own
+// vectors (tid + k·size), waits for its own copies (no barrier), and reads them back in each of
+// the three passes (the two reductions' barriers keep them out of registers); 32 registers under
+// launch bounds (1024, 2). Rows that do not fit take three looped scalar passes (no staging).
+extern "C" __global__ void __launch_bounds__(1024, 2) layernorm_twin_bf16_staged(LayerNormParams<__nv_bfloat16> p) {
+    typedef Chunk<__nv_bfloat16> K;
+    __shared__ float s0[32], s1[32];
+    extern __shared__ uint4 ln_stage[];
+    const u64 row = blockIdx.x;
+    if (row >= p.rows) return;  // uniform over the block
+    const u64 n = p.cols, size = blockDim.x, tid = threadIdx.x;
+    const bool fits = n % 8 == 0 && aligned16((u64)p.x | (u64)p.y | (u64)p.gamma | (u64)p.beta) &&
+                      n / 8 <= CHUNKS * size;
+    __nv_bfloat16* yr = p.y + row * n;
+    if (!fits) {  // the Rust norm_row_scalar: three looped scalar passes by the block
+        const __nv_bfloat16* xs = p.x + row * n;
+        float s = 0.0f, q = 0.0f;
+        for (u64 c = tid; c < n; c += size) s = __fadd_rn(s, __bfloat162float(xs[c]));
+        const float mean = div_full(block_sum(s, s0), (float)p.cols);
+        for (u64 c = tid; c < n; c += size) {
+            const float d = __fsub_rn(__bfloat162float(xs[c]), mean);
+            q = __fmaf_rn(d, d, q);
+        }
+        const float rstd = rsqrt_approx(__fadd_rn(div_full(block_sum(q, s1), (float)p.cols), p.eps));
+        for (u64 c = tid; c < n; c += size)
+            yr[c] = __float2bfloat16_rn(__fmaf_rn(__fmul_rn(__fsub_rn(__bfloat162float(xs[c]), mean), rstd),
+                                                  __bfloat162float(p.gamma[c]), __bfloat162float(p.beta[c])));
+        if (tid == 0) {
+            p.mean[row] = mean;
+            p.rstd[row] = rstd;
+        }
+        return;
+    }
+    const uint4* xr = reinterpret_cast<const uint4*>(p.x + row * n);
+    const u64 nvec = n / 8;
+#pragma unroll
+    for (int k = 0; k < CHUNKS; k++)
+        if (tid + k * size < nvec) cp_async16(ln_stage + tid + k * size, xr + tid + k * size);
+    asm volatile("cp.async.wait_all;" ::: "memory");
+    auto chunk = [&](int k) {
+        const u64 i = tid + k * size;
+        return i < nvec ? ln_stage[i] : make_uint4(0, 0, 0, 0);
+    };
+
+    float s = 0.0f;
+#pragma unroll
+    for (int k = 0; k < CHUNKS; k++) {
+        float v[8];
+        K::unpack(chunk(k), v);
+        float part = 0.0f;
+#pragma unroll
+        for (int e = 0; e < 8; e++) part = __fadd_rn(part, v[e]);
+        s = __fadd_rn(s, part);
+    }
+    const float mean = div_full(block_sum(s, s0), (float)p.cols);
+    float q = 0.0f;
+#pragma unroll
+    for (int k = 0; k < CHUNKS; k++) {
+        float v[8];
+        K::unpack(chunk(k), v);
+        const bool exists = tid + k * size < nvec;
+        float part = 0.0f;
+#pragma unroll
+        for (int e = 0; e < 8; e++) {
+            const float d = exists ? __fsub_rn(v[e], mean) : 0.0f;
+            part = __fmaf_rn(d, d, part);
+        }
+        q = __fadd_rn(q, part);
+    }
+    const float rstd = rsqrt_approx(__fadd_rn(div_full(block_sum(q, s1), (float)p.cols), p.eps));
+#pragma unroll
+    for (int k = 0; k < CHUNKS; k++) {
+        const u64 first = tid + k * size;
+        float v[8], g[8], b[8], out[8];
+        K::unpack(chunk(k), v);
+        K::unpack(K::load(p.gamma, first, size, nvec), g);
+        K::unpack(K::load(p.beta, first, size, nvec), b);
+#pragma unroll
+        for (int e = 0; e < 8; e++) out[e] = __fmaf_rn(__fmul_rn(__fsub_rn(v[e], mean), rstd), g[e], b[e]);
+        K::store(yr, first, size, nvec, out);
+    }
+    if (tid == 0) {
+        p.mean[row] = mean;
+        p.rstd[row] = rstd;
+    }
+}
+
 // The Rust teams_to_workspace_by_columns: g teams' partials (2*cols floats each, dgamma then
 // dbeta, plane order) added in team order, thread t columns 4t.. (then + 4*blockDim), stored as
 // float4 into the block's workspace row.

@@ -27,6 +27,7 @@ steps! {
     s10_one_pass,
     s11_bf16_one_pass,
     s12_streamed,
+    s13_bf16_staged,
 }
 
 use crate::gpu::shared::SharedPtr;
@@ -74,6 +75,9 @@ pub enum Grid {
     /// `rows`), block `b` taking rows `b, b + G, …`, with `cols` elements of dynamic shared
     /// memory (the next row's staging buffer; 0 when the row takes the looped fallback).
     Streamed { chunks: u32, sms: u32 },
+    /// Layernorm step 13: as [`Grid::Registers`], with the row's [`staged_smem`] bytes of
+    /// dynamic shared memory (bf16).
+    Staged { chunks: u32 },
 }
 
 impl crate::step::BlockThreads for Grid {
@@ -85,7 +89,7 @@ impl crate::step::BlockThreads for Grid {
             Grid::Registers { .. } => crate::softmax::MAX_THREADS,
             Grid::Pipelined { max_threads, .. } => max_threads,
             Grid::ShortRows { .. } => crate::softmax::MAX_THREADS,
-            Grid::Streamed { .. } => crate::softmax::MAX_THREADS,
+            Grid::Streamed { .. } | Grid::Staged { .. } => crate::softmax::MAX_THREADS,
         }
     }
 }
@@ -516,8 +520,95 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
     );
 
     norm_row_finish::<T, C, RMS, true>(
-        raw, gamma, beta, yr, mean_out, rstd_out, row, n, eps, true, team,
+        |k| raw[k],
+        gamma,
+        beta,
+        yr,
+        mean_out,
+        rstd_out,
+        row,
+        n,
+        eps,
+        true,
+        team,
     );
+}
+
+/// The body of layernorm step 13 (bf16): [`norm_strided`]'s block per row and arithmetic, the
+/// row **staged in shared memory** instead of registers. Each thread copies its own vectors
+/// (`tid + k·size`) into the block's `2·cols` bytes of dynamic shared memory with
+/// `cp.async.cg` (16 bytes each, no registers), waits for its own copies
+/// (`cp.async.wait_all`: it reads back only what it copied, so no barrier), and each of
+/// [`norm_row_finish`]'s three passes reads its chunks back (`LDS.128`): the barriers of the
+/// two reductions keep the compiler from holding them in registers. So the row costs no
+/// registers, the kernel fits 32 (`launch_bounds(1024, 2)`), and an SM holds two blocks of
+/// 1024 threads (two 64 KB rows in flight at 32000 columns) where step 6 holds one. Rows that
+/// are not whole aligned chunks or longer than `8·C·size` take [`norm_row_scalar`] (three
+/// looped passes by the block; no staging, the launch gives them no shared memory).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn norm_staged<const C: usize>(
+    x: GlobalPtr<Bf16>,
+    gamma: GlobalPtr<Bf16>,
+    beta: GlobalPtr<Bf16>,
+    y: GlobalPtrMut<Bf16>,
+    mean_out: GlobalPtrMut<f32>,
+    rstd_out: GlobalPtrMut<f32>,
+    rows: u32,
+    cols: u32,
+    eps: f32,
+    scratch: [SharedPtr<f32>; 2],
+) {
+    use crate::gpu::cp_async;
+    let row = thread::block_idx_x() as usize;
+    // Uniform over the block (a launch over 0 rows still has one block).
+    if row >= rows as usize {
+        return;
+    }
+    let team = crate::softmax::block_team(scratch);
+    let n = cols as usize;
+    let fits = crate::softmax::chunked::<Bf16>(x.addr(), y.addr(), n)
+        && aligned16(&[gamma.addr(), beta.addr()])
+        && n / 8 <= C * team.size;
+    let (xr, yr) = (x.offset(row * n), y.offset(row * n));
+    if !fits {
+        norm_row_scalar::<Bf16, false, true>(
+            xr, gamma, beta, yr, mean_out, rstd_out, row, n, eps, true, team,
+        );
+        return;
+    }
+    let (nvec, size) = (n / 8, team.size);
+    let stage = crate::gpu::shared::dynamic_shared::<Bf16>();
+    unroll::<C>(
+        #[inline(always)]
+        |k| {
+            let i = team.tid + k * size;
+            if i < nvec {
+                unsafe {
+                    cp_async::copy_cg_16(stage.offset((8 * i) as u32), xr.offset(8 * i).addr())
+                };
+            }
+        },
+    );
+    cp_async::wait_all();
+    let chunk = |k: usize| {
+        let i = team.tid + k * size;
+        if i < nvec {
+            unsafe { stage.load_bf16x8((8 * i) as u32) }
+        } else {
+            Bf16x8([Bf16x2::from_bits(0); 4])
+        }
+    };
+    norm_row_finish::<Bf16, C, false, true>(
+        chunk, gamma, beta, yr, mean_out, rstd_out, row, n, eps, true, team,
+    );
+}
+
+/// The dynamic shared memory (bytes) of layernorm step 13 over rows of `cols` bf16 at `chunks`
+/// chunks a thread of `threads`: the row's `2·cols` bytes when the 128-bit path takes it, else
+/// 0 — half of step 12's [`streamed_smem`] (f32 rows).
+pub const fn staged_smem(cols: u32, chunks: u32, threads: u32) -> u32 {
+    streamed_smem(cols, chunks, threads) / 2
 }
 
 /// One row's normalisation from its chunks `raw` (the vectors `tid + k·VPC·size` of a team,
@@ -530,7 +621,7 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn norm_row_finish<T, const C: usize, const RMS: bool, const BLOCK: bool>(
-    raw: [<T as crate::softmax::RowElem>::Raw; C],
+    raw: impl Fn(usize) -> <T as crate::softmax::RowElem>::Raw,
     gamma: GlobalPtr<T>,
     beta: GlobalPtr<T>,
     yr: GlobalPtrMut<T>,
@@ -557,7 +648,7 @@ fn norm_row_finish<T, const C: usize, const RMS: bool, const BLOCK: bool>(
         unroll::<C>(
             #[inline(always)]
             |k| {
-                let v = T::unpack(raw[k]);
+                let v = T::unpack(raw(k));
                 let mut part = 0.0f32;
                 unroll::<8>(
                     #[inline(always)]
@@ -572,7 +663,7 @@ fn norm_row_finish<T, const C: usize, const RMS: bool, const BLOCK: bool>(
     unroll::<C>(
         #[inline(always)]
         |k| {
-            let v = T::unpack(raw[k]);
+            let v = T::unpack(raw(k));
             let mut part = 0.0f32;
             unroll::<8>(
                 #[inline(always)]
@@ -594,7 +685,7 @@ fn norm_row_finish<T, const C: usize, const RMS: bool, const BLOCK: bool>(
     unroll::<C>(
         #[inline(always)]
         |k| {
-            let v = T::unpack(raw[k]);
+            let v = T::unpack(raw(k));
             let g = T::unpack(unsafe { T::load_chunk(gamma, first(k), size, nvec, 0.0) });
             let b = if RMS {
                 [0.0f32; 8]
@@ -761,7 +852,7 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
             if more { nvec } else { 0 },
         );
         norm_row_finish::<Bf16, C, RMS, true>(
-            cur,
+            |k| cur[k],
             gamma,
             beta,
             y.offset(r * n),
@@ -836,7 +927,17 @@ pub(crate) fn norm_short_rows<T, const C: usize, const RMS: bool>(
         },
     );
     norm_row_finish::<T, C, RMS, false>(
-        raw, gamma, beta, yr, mean_out, rstd_out, r, n, eps, live, team,
+        |k| raw[k],
+        gamma,
+        beta,
+        yr,
+        mean_out,
+        rstd_out,
+        r,
+        n,
+        eps,
+        live,
+        team,
     );
 }
 
