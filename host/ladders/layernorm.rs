@@ -191,7 +191,7 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
 /// from the H200 runs (klab bench, µs; docs/results/h200-2026-12-01-d17062e-norm-softmax.json
 /// and h200-2026-12-01-41cb9d6-fwd.json; the chapter's table "Which step for which shape"):
 /// layernorm/8 (bf16, sub-warp teams) for rows of at most 1024 columns (its short-row path),
-/// layernorm/6 for bf16 rows up to 16384 columns and /11 (one-pass statistics) beyond; f32:
+/// layernorm/6 for bf16 rows up to 8192 columns and /13 (the row staged in shared memory) beyond; f32:
 /// layernorm/9 (sub-warp teams up to 512 columns, twice step 5's threads beyond) up to 1024
 /// columns, /5 up to 16384, /10 (one-pass statistics) beyond (35288c1, a38c0a8, a4328c4: % of
 /// copy; h200-2026-12-01-35288c1-layernorm.json, h200-2026-12-01-a4328c4-layernorm-s*.json).
@@ -204,16 +204,17 @@ pub const PREFERRED: &[ops::Preferred] = &[
     },
     ops::Preferred {
         dtype: DType::Bf16,
-        max_cols: 16384,
+        max_cols: 8192,
         step: 6,
         evidence: "41cb9d6: 4096x4096 19.65 (6) / 19.84 (7); 4096x1024 9.12 / 10.46; \
-                   32768x128 34.30 / 34.50 / 37.57 (4); a4328c4: 2048x16384 83.0% (6) / 83.2% (11)",
+                   32768x128 34.30 / 34.50 / 37.57 (4); b135a58: 4096x4096 80.3% (6) / 79.6% (13)",
     },
     ops::Preferred {
         dtype: DType::Bf16,
         max_cols: usize::MAX,
-        step: 11,
-        evidence: "a4328c4: 8192x32000 86.5% (11) / 82.1% (6)",
+        step: 13,
+        evidence: "b135a58: 8192x32000 90.4% (13) / 86.4% (11) / 82.0% (6); \
+                   2048x16384 85.2% (13) / 83.5% (6) / 83.8% (11)",
     },
     ops::Preferred {
         dtype: DType::F32,
@@ -751,8 +752,10 @@ mod tests {
         let (step, _) = top_step(&STEPS, PREFERRED, DType::F32, 2048, 16384).expect("an f32 step");
         assert_eq!(step.symbol, k::layernorm_s05_strided::SYMBOL);
         let (step, _) = top_step(&STEPS, PREFERRED, DType::Bf16, 8192, 32000).expect("bf16");
-        assert_eq!(step.symbol, k::layernorm_s11_bf16_one_pass::SYMBOL);
+        assert_eq!(step.symbol, k::layernorm_s13_bf16_staged::SYMBOL);
         let (step, _) = top_step(&STEPS, PREFERRED, DType::Bf16, 2048, 16384).expect("bf16");
+        assert_eq!(step.symbol, k::layernorm_s13_bf16_staged::SYMBOL);
+        let (step, _) = top_step(&STEPS, PREFERRED, DType::Bf16, 2048, 8192).expect("bf16");
         assert_eq!(step.symbol, k::layernorm_s06_bf16_strided::SYMBOL);
         // f32 up to 1024 columns: layernorm/9 (teams of 8 lanes at 128 columns, 32 rows a
         // 256-thread block; past 512 columns a block of `norm_strided` at 2 chunks a row).
