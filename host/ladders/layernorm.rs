@@ -868,7 +868,7 @@ mod tests {
         );
         assert_eq!(
             pick("layer_norm", DType::Bf16, &[8192, 32000]),
-            "layernorm/11"
+            "layernorm/13"
         );
         assert_eq!(pick("rms_norm", DType::Bf16, &[32768, 128]), "rmsnorm/6");
         assert_eq!(pick("rms_norm", DType::Bf16, &[4096, 4096]), "rmsnorm/5");
