@@ -191,10 +191,11 @@ pub fn launch(grid: &Grid, rows: usize, cols: usize, dtype: DType) -> Launch {
 /// from the H200 runs (klab bench, µs; docs/results/h200-2026-12-01-d17062e-norm-softmax.json
 /// and h200-2026-12-01-41cb9d6-fwd.json; the chapter's table "Which step for which shape"):
 /// layernorm/8 (bf16, sub-warp teams) for rows of at most 1024 columns (its short-row path),
-/// layernorm/6 for bf16 rows up to 8192 columns and /13 (the row staged in shared memory) beyond; f32:
-/// layernorm/9 (sub-warp teams up to 512 columns, twice step 5's threads beyond) up to 1024
-/// columns, /5 up to 16384, /10 (one-pass statistics) beyond (35288c1, a38c0a8, a4328c4: % of
-/// copy; h200-2026-12-01-35288c1-layernorm.json, h200-2026-12-01-a4328c4-layernorm-s*.json).
+/// layernorm/6 for bf16 rows up to 8192 columns and /13 (the row staged in shared memory)
+/// beyond (b135a58: h200-2026-12-02-b135a58-dirty-layernorm-*.json); f32: layernorm/9
+/// (sub-warp teams up to 512 columns, twice step 5's threads beyond) up to 1024 columns, /5 up
+/// to 16384, /10 (one-pass statistics) beyond (35288c1, a38c0a8, a4328c4: % of copy;
+/// h200-2026-12-01-35288c1-layernorm.json, h200-2026-12-01-a4328c4-layernorm-s*.json).
 pub const PREFERRED: &[ops::Preferred] = &[
     ops::Preferred {
         dtype: DType::Bf16,

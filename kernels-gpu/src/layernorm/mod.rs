@@ -611,8 +611,9 @@ pub const fn staged_smem(cols: u32, chunks: u32, threads: u32) -> u32 {
     streamed_smem(cols, chunks, threads) / 2
 }
 
-/// One row's normalisation from its chunks `raw` (the vectors `tid + k·VPC·size` of a team,
-/// loaded with 0 fill; bf16 kept packed) — [`norm_strided`]'s arithmetic after its loads: the
+/// One row's normalisation from its chunks `raw(k)` (the vectors `tid + k·VPC·size` of a
+/// team, 0 where missing; bf16 kept packed; steps 5–9 pass their registers, step 13 reads
+/// shared memory in each pass) — [`norm_strided`]'s arithmetic after its loads: the
 /// mean (reduced through `scratch[0]` by a block team, skipped for RMS; missing vectors are
 /// zeros, they add nothing), `Σ(x − mean)²` over the elements that exist (through
 /// `scratch[1]`), `y = (x − mean)·rstd·γ + β` with γ and β read per chunk in the same layout
