@@ -15,8 +15,9 @@
 //! **Ordering.** The dependent grid may launch (no promise that it does) once every block of
 //! the prerequisite has called `launch_dependents()` or exited; a block counts at the first call
 //! by any of its threads, and later calls do nothing more. Without the call the dependent
-//! launches when the prerequisite ends, as a plain launch would. `wait_prerequisites()` then blocks until the prerequisite grid has
-//! *completed* and all its memory operations are visible, wherever the prerequisite triggered:
+//! launches when the prerequisite ends, as a plain launch would. `wait_prerequisites()` then
+//! blocks until the prerequisite grid has *completed* and all its memory operations are
+//! visible, wherever the prerequisite triggered:
 //! triggering early moves only the launch, never the visibility, so a producer may trigger
 //! before its last stores. Everything the consumer reads of the producer's output comes after
 //! its wait, in every thread that reads it (the wait is per thread, not a barrier). In a launch

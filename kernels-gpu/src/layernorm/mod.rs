@@ -291,6 +291,24 @@ pub(crate) fn aligned16(addrs: &[u64]) -> bool {
     all % 16 == 0
 }
 
+/// Whether a row of `n` elements takes the 128-bit chunk path of the register steps (`C`
+/// chunks of 8 a thread of a team of `size`): `x` and `y` chunked
+/// ([`crate::softmax::chunked`]), γ and β 16-byte aligned, and the row at most `8·C·size`
+/// long. Otherwise the step's looped fallback.
+#[inline(always)]
+fn chunks_fit<T, const C: usize>(
+    x: GlobalPtr<T>,
+    y: GlobalPtrMut<T>,
+    gamma: GlobalPtr<T>,
+    beta: GlobalPtr<T>,
+    n: usize,
+    size: usize,
+) -> bool {
+    crate::softmax::chunked::<T>(x.addr(), y.addr(), n)
+        && aligned16(&[gamma.addr(), beta.addr()])
+        && n / 8 <= C * size
+}
+
 /// The sum of the valid lanes of vector `i` (`valid` = elements of the row from it on, ≥ 1)
 /// of `(v − shift)²` when `SQ`, of `v` otherwise.
 #[inline(always)]
@@ -496,9 +514,7 @@ pub(crate) fn norm_strided<T, const C: usize, const RMS: bool>(
     }
     let team = crate::softmax::block_team(scratch);
     let n = cols as usize;
-    let fits = crate::softmax::chunked::<T>(x.addr(), y.addr(), n)
-        && aligned16(&[gamma.addr(), beta.addr()])
-        && n / 8 <= C * team.size;
+    let fits = chunks_fit::<_, C>(x, y, gamma, beta, n, team.size);
     if !fits {
         norm_rows::<T, 0, RMS>(
             x, gamma, beta, y, mean_out, rstd_out, rows, cols, eps, scratch[0],
@@ -567,9 +583,7 @@ pub(crate) fn norm_staged<const C: usize>(
     }
     let team = crate::softmax::block_team(scratch);
     let n = cols as usize;
-    let fits = crate::softmax::chunked::<Bf16>(x.addr(), y.addr(), n)
-        && aligned16(&[gamma.addr(), beta.addr()])
-        && n / 8 <= C * team.size;
+    let fits = chunks_fit::<_, C>(x, y, gamma, beta, n, team.size);
     let (xr, yr) = (x.offset(row * n), y.offset(row * n));
     if !fits {
         norm_row_scalar::<Bf16, false, true>(
@@ -805,9 +819,7 @@ pub(crate) fn norm_pipelined<const C: usize, const RMS: bool>(
     let (rows, n) = (rows as usize, cols as usize);
     let stride = thread::grid_dim_x() as usize;
     let mut r = thread::block_idx_x() as usize;
-    let fits = crate::softmax::chunked::<Bf16>(x.addr(), y.addr(), n)
-        && aligned16(&[gamma.addr(), beta.addr()])
-        && n / 8 <= C * team.size;
+    let fits = chunks_fit::<_, C>(x, y, gamma, beta, n, team.size);
     if !fits {
         while r < rows {
             norm_row_scalar::<Bf16, RMS, true>(
@@ -907,9 +919,7 @@ pub(crate) fn norm_short_rows<T, const C: usize, const RMS: bool>(
     let r = if live { r } else { warp_first };
     let n = cols as usize;
     let (xr, yr) = (x.offset(r * n), y.offset(r * n));
-    let fits = crate::softmax::chunked::<T>(x.addr(), y.addr(), n)
-        && aligned16(&[gamma.addr(), beta.addr()])
-        && n / 8 <= C * team.size;
+    let fits = chunks_fit::<_, C>(x, y, gamma, beta, n, team.size);
     if !fits {
         norm_row_scalar::<T, RMS, false>(
             xr, gamma, beta, yr, mean_out, rstd_out, r, n, eps, live, team,
@@ -1109,9 +1119,7 @@ pub(crate) fn norm_one_pass<T, const C: usize, const P: usize, const L: usize>(
     }
     let team = crate::softmax::block_team(scratch);
     let n = cols as usize;
-    let fits = crate::softmax::chunked::<T>(x.addr(), y.addr(), n)
-        && aligned16(&[gamma.addr(), beta.addr()])
-        && n / 8 <= C * team.size;
+    let fits = chunks_fit::<_, C>(x, y, gamma, beta, n, team.size);
     if !fits {
         norm_rows::<T, 0, false>(
             x, gamma, beta, y, mean_out, rstd_out, rows, cols, eps, scratch[0],
@@ -1228,9 +1236,7 @@ pub(crate) fn norm_streamed<const C: usize>(
     let (rows, n) = (rows as usize, cols as usize);
     let stride = thread::grid_dim_x() as usize;
     let mut r = thread::block_idx_x() as usize;
-    let fits = crate::softmax::chunked::<f32>(x.addr(), y.addr(), n)
-        && aligned16(&[gamma.addr(), beta.addr()])
-        && n / 8 <= C * team.size;
+    let fits = chunks_fit::<_, C>(x, y, gamma, beta, n, team.size);
     if !fits {
         while r < rows {
             norm_row_scalar::<f32, false, true>(

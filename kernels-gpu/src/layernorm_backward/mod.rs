@@ -2000,11 +2000,7 @@ where
     let (wg, wb) = (p.ws_gamma.offset(row), p.ws_beta.offset(row));
     let per = quads.div_ceil(SUM_CLUSTER);
     let rank = cluster::cluster_ctarank();
-    let end = if (rank + 1) * per < quads {
-        (rank + 1) * per
-    } else {
-        quads
-    };
+    let end = ((rank + 1) * per).min(quads);
     let mut q = rank * per + thread::thread_idx_x();
     while q < end {
         let i = at(q);
